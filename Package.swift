@@ -1,0 +1,56 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+// Layout: dependencies flow upwards only.
+//   ModelSealFormat  — wire format of sealed files, bounds-checked byte reader, no crypto
+//   ModelSealCrypto  — key schedule, STREAM payload, recipients, sealing and opening
+//   ModelFormats     — PyTorch / safetensors / NumPy readers and writers, restricted pickle machine
+//   ModelSealKeys    — text encodings of keys, identity and recipient files, key sources
+//   ModelSealCLI     — the `modelseal` command (a surface: it only calls the libraries)
+let package = Package(
+    name: "ModelSeal",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "modelseal", targets: ["ModelSealCLI"]),
+        .library(name: "ModelSealCrypto", targets: ["ModelSealCrypto"]),
+        .library(name: "ModelFormats", targets: ["ModelFormats"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+    ],
+    targets: [
+        .target(name: "ModelSealFormat"),
+        .target(
+            name: "ModelSealCrypto",
+            dependencies: [
+                "ModelSealFormat",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+            ]
+        ),
+        .target(name: "ModelFormats", dependencies: ["ModelSealFormat"]),
+        .target(
+            name: "ModelSealKeys",
+            dependencies: [
+                "ModelSealCrypto",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+        .executableTarget(
+            name: "ModelSealCLI",
+            dependencies: [
+                "ModelSealFormat", "ModelSealCrypto", "ModelSealKeys", "ModelFormats",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(name: "ModelSealFormatTests", dependencies: ["ModelSealFormat"]),
+        .testTarget(
+            name: "ModelSealCryptoTests",
+            dependencies: ["ModelSealCrypto", "ModelSealFormat", "ModelSealKeys"]
+        ),
+        .testTarget(name: "ModelSealKeysTests", dependencies: ["ModelSealKeys"]),
+        .testTarget(name: "ModelFormatsTests", dependencies: ["ModelFormats"]),
+        .testTarget(name: "ModelSealCLITests"),
+    ]
+)

@@ -1,0 +1,2 @@
+/// Readers and writers for model files (PyTorch checkpoints, safetensors, NumPy) that never execute anything.
+public enum ModelFormats {}

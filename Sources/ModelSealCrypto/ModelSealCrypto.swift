@@ -1,0 +1,2 @@
+/// Sealing and opening of ModelSeal containers.
+public enum ModelSealCrypto {}

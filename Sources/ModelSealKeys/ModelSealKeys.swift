@@ -1,0 +1,2 @@
+/// Text encodings of keys, identity and recipient files, and key sources.
+public enum ModelSealKeys {}
