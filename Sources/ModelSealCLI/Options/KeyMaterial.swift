@@ -1,0 +1,60 @@
+import ModelSealCrypto
+import ModelSealKeys
+
+/// Turns key options into recipients (sealing) or identities (opening).
+///
+/// Shared by every command, so `--key-env` means the same key everywhere: a recipient when
+/// sealing, an identity when opening.
+enum KeyMaterial {
+    static func recipients(
+        keyEnvironment: [String], keyFiles: [String], passphrasePrompt: Bool, passphraseEnvironment: String?,
+        recipients: [String], recipientFiles: [String], scryptLog2N: Int
+    ) throws -> [Recipient] {
+        var result: [Recipient] = []
+        for name in keyEnvironment { result.append(try KeyFiles.rawKey(environment: name)) }
+        for path in keyFiles { result.append(try KeyFiles.rawKey(file: path)) }
+        if let text = try passphrase(prompt: passphrasePrompt, environment: passphraseEnvironment, confirm: true) {
+            let parameters = try ScryptParameters.validated(log2N: scryptLog2N, r: 8, p: 1)
+            result.append(try Passphrase(text, parameters: parameters))
+        }
+        for text in recipients { result.append(try KeyText.recipient(text)) }
+        for path in recipientFiles { result += try KeyFiles.recipients(file: path) as [Recipient] }
+        return result
+    }
+
+    static func identities(
+        keyEnvironment: [String], keyFiles: [String], passphrasePrompt: Bool, passphraseEnvironment: String?,
+        identityFiles: [String]
+    ) throws -> [Identity] {
+        var result: [Identity] = []
+        for name in keyEnvironment { result.append(try KeyFiles.rawKey(environment: name)) }
+        for path in keyFiles { result.append(try KeyFiles.rawKey(file: path)) }
+        for path in identityFiles { result += try KeyFiles.identities(file: path) as [Identity] }
+        if let text = try passphrase(prompt: passphrasePrompt, environment: passphraseEnvironment, confirm: false) {
+            result.append(try Passphrase(text))
+        }
+        return result
+    }
+
+    private static func passphrase(prompt: Bool, environment: String?, confirm: Bool) throws -> String? {
+        if let environment {
+            guard let value = Environment.value(environment), !value.isEmpty else {
+                throw KeyError.environmentVariableUnset(environment)
+            }
+            return value
+        }
+        return prompt ? try Terminal.readPassphrase(prompt: "Passphrase: ", confirm: confirm) : nil
+    }
+}
+
+/// Reads environment variables.
+enum Environment {
+    static func value(_ name: String) -> String? {
+        guard let pointer = getenv(name) else { return nil }
+        return String(cString: pointer)
+    }
+}
+
+#if canImport(Glibc)
+import Glibc
+#endif
