@@ -52,6 +52,6 @@ let package = Package(
         ),
         .testTarget(name: "ModelSealKeysTests", dependencies: ["ModelSealKeys"]),
         .testTarget(name: "ModelFormatsTests", dependencies: ["ModelFormats"]),
-        .testTarget(name: "ModelSealCLITests"),
+        .testTarget(name: "ModelSealCLITests", dependencies: ["ModelSealCLI"]),
     ]
 )

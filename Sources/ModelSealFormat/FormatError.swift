@@ -3,6 +3,8 @@
 /// Every case names the rule that was broken and, where it helps, the offset; messages say what
 /// a user can do about it.
 public enum FormatError: Error, Equatable, Sendable, CustomStringConvertible {
+    /// The file has no bytes at all.
+    case emptyFile
     /// The first 8 bytes are not the ModelSeal magic.
     case notSealedFile
     /// The version byte is not 1.
@@ -42,6 +44,8 @@ public enum FormatError: Error, Equatable, Sendable, CustomStringConvertible {
 
     public var description: String {
         switch self {
+        case .emptyFile:
+            "the file is empty: not a ModelSeal sealed file"
         case .notSealedFile:
             "not a ModelSeal sealed file (magic bytes missing)"
         case .unsupportedVersion(let version):

@@ -21,7 +21,7 @@ public struct SealedFile: Sendable {
     /// Reads and parses the header of `source` with one bounded read, and derives the payload layout.
     public init(_ source: RandomAccessByteSource) throws(SealError) {
         let fileLength = source.size
-        guard fileLength > 0 else { throw .inputFailed("the input is empty; a sealed file has at least a header") }
+        guard fileLength > 0 else { throw .malformed(.emptyFile) }
         let prefix = try source.bytes(at: 0, count: min(16, fileLength))
         let declared: Int
         do throws(FormatError) {
