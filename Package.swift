@@ -12,7 +12,9 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "modelseal", targets: ["ModelSealCLI"]),
+        .library(name: "ModelSealFormat", targets: ["ModelSealFormat"]),
         .library(name: "ModelSealCrypto", targets: ["ModelSealCrypto"]),
+        .library(name: "ModelSealKeys", targets: ["ModelSealKeys"]),
         .library(name: "ModelFormats", targets: ["ModelFormats"]),
     ],
     dependencies: [
