@@ -649,6 +649,15 @@ def build_vectors():
     vector("raw_key_unpadded_text", "success", "the raw key as 43 base64url characters without '=' (§7)",
            simple("raw_key_unpadded_text").seal(small), [("key-unpadded", ALICE_RAW_KEY)], small)
 
+    success("scrypt_over_cap_beside_raw_key",
+            "a scrypt stanza over the caps is refused only when a passphrase tries it; the raw key opens (§3)",
+            Sealer("scrypt_over_cap_beside_raw_key").add_scrypt(PASSPHRASE, written_as=(21, 8, 1))
+            .add_raw_key(ALICE_RAW_KEY), small, [raw()])
+    many_entries = [(f"k{i:03d}".encode(), b"v") for i in range(MAX_METADATA_ENTRIES)]
+    success("sealed_metadata_entry_count_max", "sealed metadata with 256 entries, the cap (§6.1)",
+            simple("sealed_metadata_entry_count_max").add_metadata(many_entries), small, [raw()],
+            {k.decode(): v.decode() for k, v in many_entries})
+
     # No match (§3).
     sealed = simple("wrong_raw_key").seal(small)
     vector("wrong_raw_key", "no match", "the raw key opens no stanza (§3)", sealed, [raw(BOB_RAW_KEY)])
@@ -676,6 +685,12 @@ def build_vectors():
     vector("x25519_low_order_enc", "no match",
            "enc is the all-zero point: the X25519 output is all zero and HPKE must fail (§3, RFC 9180 §7.1.4)",
            s.seal(small), [x25519()])
+    s = Sealer("x25519_wrong_info")
+    enc, ct = hpke_seal(public_bytes(ALICE_X25519), det("x25519_wrong_info/ephemeral", 32), b"modelseal/v1 x25519",
+                        b"", s.file_key)
+    vector("x25519_wrong_info", "no match",
+           "HPKE sealed with info \"modelseal/v1 x25519\" instead of \"modelseal/v1 x25519-hpke\" (§3)",
+           s.add_stanza(STANZA_X25519, enc + ct).seal(small), [x25519()])
     data = bytearray(simple("header_mac_flipped_wrong_key").seal(small))
     data[s_header_length(data) - 1] ^= 0x01
     vector("header_mac_flipped_wrong_key", "no match",
@@ -700,6 +715,13 @@ def build_vectors():
     data[s_header_length(data) - MAC_LENGTH - 1] ^= 0x01
     vector("unknown_extension_body_flipped", "header failure",
            "a byte of an unknown non-critical extension flipped: the MAC covers it (§4)", bytes(data), [raw()])
+    s = Sealer("stanza_wraps_other_file_key")
+    real_file_key, s.file_key = s.file_key, det("stanza_wraps_other_file_key/other file key", 32)
+    s.add_raw_key(ALICE_RAW_KEY)
+    s.file_key = real_file_key
+    vector("stanza_wraps_other_file_key", "header failure",
+           "the first stanza for the key unwraps a file key whose header MAC fails: header MAC mismatch, not a "
+           "reason to try the next stanza (§3 trial decryption)", s.add_raw_key(ALICE_RAW_KEY).seal(small), [raw()])
     data = bytearray(simple("chunk_log2_changed").seal(small))
     data[10] = 17
     vector("chunk_log2_changed", "header failure", "chunk_log2 16 -> 17 (in range) without a new MAC (§2, §4)",
@@ -810,6 +832,9 @@ def build_vectors():
            "the file ends in the trailer magic with T larger than the file: still a signed file to a v1 reader "
            "(§8)", simple("trailer_length_past_payload").seal(small) + i2osp(0xFFFFFFFF, 4) + TRAILER_MAGIC, [raw()])
 
+    vector("trailer_empty_body", "unsupported", "a signature trailer with T = 0 (§8)",
+           simple("trailer_empty_body").seal(small) + i2osp(0, 4) + TRAILER_MAGIC, [raw()])
+
     # Malformed (§2–§4, §6.1).
     data = bytearray(simple("bad_magic").seal(small))
     data[0] = 0x88
@@ -891,6 +916,10 @@ def build_vectors():
             ("sealed_metadata_value_not_utf8", encode_metadata([(b"name", b"\xff\xfe")]), "value not UTF-8"),
             ("sealed_metadata_trailing_bytes", encode_metadata([(b"name", b"a")]) + b"\x00",
              "a byte after the last entry"),
+            ("sealed_metadata_key_too_long", encode_metadata([(b"k" * 65, b"a")]), "key of 65 bytes"),
+            ("sealed_metadata_too_many_entries",
+             encode_metadata([(f"k{i:03d}".encode(), b"v") for i in range(MAX_METADATA_ENTRIES + 1)]),
+             "257 entries"),
             ("sealed_metadata_entry_count_past_end", i2osp(2, 2) + encode_metadata([(b"name", b"a")])[2:],
              "entry_count 2 with one entry"),
     ):
