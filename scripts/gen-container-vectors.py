@@ -887,7 +887,8 @@ def build_vectors():
            Sealer("stanza_body_over_cap").add_stanza(0x7F, det("big", 4097)).add_raw_key(ALICE_RAW_KEY).seal(small),
            [raw()])
     s = simple("stanza_body_past_header")
-    vector("stanza_body_past_header", "malformed", "raw-key body_length 4000 (under the 4096 cap) runs past header_length (§3)",
+    vector("stanza_body_past_header", "malformed",
+           "raw-key body_length 4000 (under the 4096 cap) runs past header_length (§3)",
            s.seal(small, stanza_lengths={0: 4000}), [raw()])
     vector("two_scrypt_stanzas", "malformed", "two scrypt stanzas, both valid for the passphrase (§3, §11)",
            Sealer("two_scrypt_stanzas").add_scrypt(PASSPHRASE).add_scrypt(PASSPHRASE).seal(small), [passphrase()])
