@@ -606,7 +606,8 @@ def build_vectors():
     success("multiple_identities_one_matches", "the opener tries every identity in turn; the third one matches (§3)",
             Sealer("multiple_identities_one_matches").add_x25519(ALICE_X25519), small,
             [x25519(BOB_X25519), raw(BOB_RAW_KEY), x25519()])
-    success("unknown_stanza_type_beside_known", "unknown stanza type 0x04 is skipped; the raw-key one opens (§3, §11)",
+    success("unknown_stanza_type_beside_known",
+            "unknown stanza type 0x04 is skipped; the raw-key one opens (§3, §11)",
             Sealer("unknown_stanza_type_beside_known").add_stanza(0x04, det("unknown stanza", 40))
             .add_raw_key(ALICE_RAW_KEY), small, [raw()])
     success("unknown_stanza_type_zero_beside_known", "stanza type 0x00 is unknown, skipped (§3)",
