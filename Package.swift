@@ -50,7 +50,10 @@ let package = Package(
         .testTarget(name: "ModelSealFormatTests", dependencies: ["ModelSealFormat"]),
         .testTarget(
             name: "ModelSealCryptoTests",
-            dependencies: ["ModelSealCrypto", "ModelSealFormat", "ModelSealKeys"]
+            dependencies: [
+                "ModelSealCrypto", "ModelSealFormat", "ModelSealKeys",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
         ),
         .testTarget(name: "ModelSealKeysTests", dependencies: ["ModelSealKeys"]),
         .testTarget(name: "ModelFormatsTests", dependencies: ["ModelFormats"]),
