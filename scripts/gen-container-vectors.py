@@ -394,6 +394,7 @@ def parse_header(data):
     """§2–§4 structure (no keys). Returns (fields dict, header_length)."""
     need(len(data) >= len(MAGIC) and data[:8] == MAGIC or len(data) < 8 and MAGIC.startswith(data),
          "malformed", "bad magic")
+    need(len(data) > 0, "malformed", "an empty file is not a sealed file (§5)")
     need(len(data) >= 16, "truncated", "file ends inside the fixed header")
     version, suite, chunk_log2, reserved = data[8], data[9], data[10], data[11]
     need(version == VERSION, "unsupported", f"version {version}")
@@ -837,6 +838,7 @@ def build_vectors():
            simple("trailer_empty_body").seal(small) + i2osp(0, 4) + TRAILER_MAGIC, [raw()])
 
     # Malformed (§2–§4, §6.1).
+    vector("empty_file", "malformed", "an empty file (0 bytes) is not a sealed file (§5)", b"", [raw()])
     data = bytearray(simple("bad_magic").seal(small))
     data[0] = 0x88
     vector("bad_magic", "malformed", "first magic byte 0x88 (§2)", bytes(data), [raw()])

@@ -38,8 +38,9 @@ public struct SealedFile: Sendable {
             count: min(SealedFormat.trailerFooterLength, fileLength - declared))
         do throws(FormatError) {
             header = try SealedHeader.parse(headerBytes)
+            // FORMAT.md §8: a v1 reader refuses any file ending in the trailer magic, whatever its framing.
+            if TrailerFraming.hasTrailerMagic(footer: footer) { throw FormatError.signedFileUnsupported }
             trailerLength = try TrailerFraming.trailerLength(footer: footer, bytesAfterHeader: fileLength - declared)
-            if trailerLength > 0 { throw FormatError.signedFileUnsupported }
             layout = try PayloadLayout(chunkSize: header.chunkSize, payloadLength: fileLength - declared - trailerLength)
         } catch {
             throw .malformed(error)
@@ -53,14 +54,25 @@ public struct SealedFile: Sendable {
     ///
     /// No chunk is decrypted before the MAC has been verified.
     public func unlock(with identities: [Identity]) throws(SealError) -> UnlockedFile {
+        // An unusable stanza (unsafe scrypt costs) is refused on its own; the error is reported only
+        // when no identity opens another stanza, so the outcome does not depend on identity order.
+        var refusal: SealError? = nil
         for identity in identities {
-            guard let fileKey = try identity.unwrap(header.stanzas) else { continue }
+            let unwrapped: SymmetricKey?
+            do {
+                unwrapped = try identity.unwrap(header.stanzas)
+            } catch {
+                refusal = refusal ?? error
+                continue
+            }
+            guard let fileKey = unwrapped else { continue }
             let schedule = KeySchedule(fileKey: fileKey)
             guard schedule.verifyHeaderMAC(header.mac, over: Array(headerBytes.dropLast(SealedFormat.macLength))) else {
                 throw .headerMACMismatch
             }
             return UnlockedFile(file: self, schedule: schedule)
         }
+        if let refusal { throw refusal }
         throw .noMatchingIdentity(stanzaTypes: Array(Set(header.stanzas.map(\.type.description))).sorted())
     }
 }
