@@ -6,6 +6,7 @@ import PackageDescription
 //   ModelSealCrypto  — key schedule, STREAM payload, recipients, sealing and opening
 //   ModelFormats     — PyTorch / safetensors / NumPy readers and writers, restricted pickle machine
 //   ModelSealKeys    — text encodings of keys, identity and recipient files, key sources
+//   ModelSealKit     — what every surface shares: the status-code table, key options → keys
 //   ModelSealCLI     — the `modelseal` command (a surface: it only calls the libraries)
 let package = Package(
     name: "ModelSeal",
@@ -39,10 +40,11 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
+        .target(name: "ModelSealKit", dependencies: ["ModelSealFormat", "ModelSealCrypto", "ModelSealKeys"]),
         .executableTarget(
             name: "ModelSealCLI",
             dependencies: [
-                "ModelSealFormat", "ModelSealCrypto", "ModelSealKeys", "ModelFormats",
+                "ModelSealFormat", "ModelSealCrypto", "ModelSealKeys", "ModelFormats", "ModelSealKit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ]

@@ -1,4 +1,5 @@
 import ArgumentParser
+import ModelSealKit
 
 #if canImport(Glibc)
 import Glibc
@@ -42,7 +43,7 @@ struct ModelSeal: ParsableCommand {
               modelseal demo                              # the whole flow on a sample model, with timings
 
             Exit codes:
-            \(ExitStatus.table)
+            \(StatusCode.table)
             """,
         version: version,
         subcommands: [Seal.self, Open.self, Keygen.self, Inspect.self, Rekey.self, Demo.self]

@@ -1,4 +1,5 @@
 import ArgumentParser
+import ModelSealKit
 import Crypto
 import ModelSealCrypto
 import ModelSealKeys

@@ -1,4 +1,5 @@
 import ArgumentParser
+import ModelSealKit
 import ModelSealCrypto
 
 extension ModelSeal {

@@ -1,4 +1,5 @@
 import ArgumentParser
+import ModelSealKit
 import ModelSealCrypto
 
 /// The keys a file may be opened with; all are tried.

@@ -18,39 +18,6 @@ enum Terminal {
     static var standardErrorIsTerminal: Bool { isatty(2) == 1 }
     static var standardOutputIsTerminal: Bool { isatty(1) == 1 }
 
-    /// Reads a passphrase from the controlling terminal with echo off.
-    static func readPassphrase(prompt: String, confirm: Bool) throws -> String {
-        let tty = open("/dev/tty", O_RDWR | O_CLOEXEC)
-        guard tty >= 0 else {
-            throw CLIError(.keyError, "no terminal to ask for a passphrase: use --passphrase-env VAR in scripts")
-        }
-        defer { close(tty) }
-        func ask(_ text: String) throws -> String {
-            _ = text.utf8CString.withUnsafeBufferPointer { write(tty, $0.baseAddress, $0.count - 1) }
-            var saved = termios()
-            tcgetattr(tty, &saved)
-            var silent = saved
-            silent.c_lflag &= ~tcflag_t(ECHO)
-            tcsetattr(tty, TCSANOW, &silent)
-            defer {
-                tcsetattr(tty, TCSANOW, &saved)
-                _ = write(tty, "\n", 1)
-            }
-            var bytes: [UInt8] = []
-            var byte: UInt8 = 0
-            while read(tty, &byte, 1) == 1, byte != 0x0A, byte != 0x0D {
-                bytes.append(byte)
-                if bytes.count > 4096 { throw CLIError(.keyError, "passphrase longer than 4096 bytes") }
-            }
-            return String(decoding: bytes, as: UTF8.self)
-        }
-        let first = try ask(prompt)
-        guard !first.isEmpty else { throw CLIError(.keyError, "empty passphrase") }
-        if confirm, try ask("Confirm passphrase: ") != first {
-            throw CLIError(.keyError, "the passphrases do not match")
-        }
-        return first
-    }
 }
 
 /// A progress bar on standard error, drawn only on a terminal and for large inputs.

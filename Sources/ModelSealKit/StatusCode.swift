@@ -1,14 +1,12 @@
-import ArgumentParser
 import ModelSealCrypto
 import ModelSealFormat
 import ModelSealKeys
 
-#if canImport(Glibc)
-import Glibc
-#endif
-
-/// The documented exit codes of `modelseal` (docs/CLI.md), one per kind of failure.
-enum ExitStatus: Int32, CaseIterable {
+/// The one table of outcomes shared by every surface: CLI exit codes, C ABI status codes and
+/// Python exception classes all come from here (docs/CLI.md lists it).
+///
+/// Codes 20–29 are reserved for signatures, 30–39 for licenses, 40–49 for environment contracts.
+public enum StatusCode: Int32, CaseIterable, Sendable {
     case success = 0
     case internalError = 1
     case wrongKey = 10
@@ -21,7 +19,8 @@ enum ExitStatus: Int32, CaseIterable {
     case outputError = 17
     case usage = 64
 
-    var meaning: String {
+    /// One line for help texts and docs.
+    public var meaning: String {
         switch self {
         case .success: "success"
         case .internalError: "internal error (a bug: please report it)"
@@ -37,27 +36,46 @@ enum ExitStatus: Int32, CaseIterable {
         }
     }
 
-    static var table: String {
-        allCases.map { "  \(String($0.rawValue).leftPadded(to: 3))  \($0.meaning)" }.joined(separator: "\n")
+    /// The Python exception class a status maps to (`modelseal.<name>`, all subclasses of `modelseal.Error`).
+    public var pythonException: String {
+        switch self {
+        case .success: ""
+        case .wrongKey: "WrongKeyError"
+        case .authenticationFailed: "TamperedFileError"
+        case .truncated: "TruncatedFileError"
+        case .malformed: "FormatError"
+        case .keyError, .unsafeParameters: "KeyError_"
+        case .inputError, .outputError: "IOError_"
+        case .internalError, .usage: "Error"
+        }
+    }
+
+    /// The table as aligned text.
+    public static var table: String {
+        allCases.map {
+            let code = String($0.rawValue)
+            return "  " + String(repeating: " ", count: max(0, 3 - code.count)) + code + "  " + $0.meaning
+        }.joined(separator: "\n")
     }
 
     /// The status for an error thrown by the libraries.
-    init(for error: Error) {
+    public init(for error: Error) {
         switch error {
         case let error as SealError:
             switch error {
-            case .malformed(let format): self = ExitStatus(format: format)
+            case .malformed(let format): self = StatusCode(format: format)
             case .noMatchingIdentity: self = .wrongKey
-            case .headerMACMismatch, .chunkAuthenticationFailed, .extensionAuthenticationFailed: self = .authenticationFailed
+            case .headerMACMismatch, .chunkAuthenticationFailed, .extensionAuthenticationFailed:
+                self = .authenticationFailed
             case .malformedExtension: self = .malformed
             case .unsafeScryptParameters: self = .unsafeParameters
             case .invalidKey, .noRecipients: self = .keyError
             case .inputFailed: self = .inputError
             case .outputFailed: self = .outputError
             }
-        case let error as FormatError: self = ExitStatus(format: error)
+        case let error as FormatError: self = StatusCode(format: error)
         case is KeyError: self = .keyError
-        case let error as CLIError: self = error.status
+        case let error as StatusError: self = error.status
         default: self = .internalError
         }
     }
@@ -70,34 +88,16 @@ enum ExitStatus: Int32, CaseIterable {
     }
 }
 
-/// A failure detected by the CLI itself, with its exit status.
-struct CLIError: Error, CustomStringConvertible {
-    let status: ExitStatus
-    let description: String
+/// A failure detected by a surface itself (not by a library), with its status.
+public struct StatusError: Error, CustomStringConvertible, Sendable {
+    /// The outcome class.
+    public let status: StatusCode
+    /// The message shown to the user.
+    public let description: String
 
-    init(_ status: ExitStatus, _ description: String) {
+    /// A failure of the given class.
+    public init(_ status: StatusCode, _ description: String) {
         self.status = status
         self.description = description
-    }
-}
-
-/// Runs a command body, turning every error into a one-line message and its exit status.
-func reportingErrors(_ body: () throws -> Void) throws {
-    do {
-        try body()
-    } catch let exit as ExitCode {
-        throw exit
-    } catch let error as ValidationError {
-        throw error
-    } catch {
-        let status = ExitStatus(for: error)
-        Terminal.writeError("modelseal: error: \(error)")
-        throw ExitCode(status.rawValue)
-    }
-}
-
-extension String {
-    func leftPadded(to width: Int) -> String {
-        String(repeating: " ", count: max(0, width - count)) + self
     }
 }

@@ -1,12 +1,17 @@
 import ModelSealCrypto
 import ModelSealKeys
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// Turns key options into recipients (sealing) or identities (opening).
 ///
 /// Shared by every command, so `--key-env` means the same key everywhere: a recipient when
 /// sealing, an identity when opening.
-enum KeyMaterial {
-    static func recipients(
+public enum KeyMaterial {
+    /// Recipients for sealing from the values of the key options; `passphrasePrompt` asks on the terminal.
+    public static func recipients(
         keyEnvironment: [String], keyFiles: [String], passphrasePrompt: Bool, passphraseEnvironment: String?,
         recipients: [String], recipientFiles: [String], scryptLog2N: Int
     ) throws -> [Recipient] {
@@ -22,7 +27,8 @@ enum KeyMaterial {
         return result
     }
 
-    static func identities(
+    /// Identities for opening from the values of the key options.
+    public static func identities(
         keyEnvironment: [String], keyFiles: [String], passphrasePrompt: Bool, passphraseEnvironment: String?,
         identityFiles: [String]
     ) throws -> [Identity] {
@@ -43,18 +49,15 @@ enum KeyMaterial {
             }
             return value
         }
-        return prompt ? try Terminal.readPassphrase(prompt: "Passphrase: ", confirm: confirm) : nil
+        return prompt ? try PassphrasePrompt.read(prompt: "Passphrase: ", confirm: confirm) : nil
     }
 }
 
 /// Reads environment variables.
-enum Environment {
-    static func value(_ name: String) -> String? {
+public enum Environment {
+    /// The value of `name`, or `nil` when unset.
+    public static func value(_ name: String) -> String? {
         guard let pointer = getenv(name) else { return nil }
         return String(cString: pointer)
     }
 }
-
-#if canImport(Glibc)
-import Glibc
-#endif
