@@ -1,11 +1,12 @@
 import ModelSealCrypto
 import ModelSealFormat
 import ModelSealKeys
+import ModelSealSigning
 
 /// The one table of outcomes shared by every surface: CLI exit codes, C ABI status codes and
 /// Python exception classes all come from here (docs/CLI.md lists it).
 ///
-/// Codes 20–29 are reserved for signatures, 30–39 for licenses, 40–49 for environment contracts.
+/// Codes 20–29 are signatures; 30–39 are reserved for licenses, 40–49 for environment contracts.
 public enum StatusCode: Int32, CaseIterable, Sendable {
     case success = 0
     case internalError = 1
@@ -17,6 +18,11 @@ public enum StatusCode: Int32, CaseIterable, Sendable {
     case unsafeParameters = 15
     case inputError = 16
     case outputError = 17
+    case unsigned = 20
+    case untrustedSigner = 21
+    case invalidSignature = 22
+    case signingKeyError = 23
+    case malformedSignature = 24
     case usage = 64
 
     /// One line for help texts and docs.
@@ -32,6 +38,11 @@ public enum StatusCode: Int32, CaseIterable, Sendable {
         case .unsafeParameters: "unsafe scrypt parameters in the file, refused before any work"
         case .inputError: "input missing, a directory, unreadable, or changed while read"
         case .outputError: "output exists (without --force), is a directory, or cannot be written"
+        case .unsigned: "unsigned: a signature is required (--trust, or the file demands one) and there is none"
+        case .untrustedSigner: "untrusted signer: validly signed, but by no --trust key"
+        case .invalidSignature: "invalid signature: the file was altered after signing, or the signature is for another file"
+        case .signingKeyError: "signing key error: unreadable or unsuitable key, wrong or missing key passphrase"
+        case .malformedSignature: "malformed signature trailer or signature file"
         case .usage: "usage error: bad or missing options"
         }
     }
@@ -44,7 +55,8 @@ public enum StatusCode: Int32, CaseIterable, Sendable {
         case .authenticationFailed: "TamperedFileError"
         case .truncated: "TruncatedFileError"
         case .malformed: "FormatError"
-        case .keyError, .unsafeParameters: "KeyError_"
+        case .keyError, .unsafeParameters, .signingKeyError: "KeyError_"
+        case .unsigned, .untrustedSigner, .invalidSignature, .malformedSignature: "SignatureError"
         case .inputError, .outputError: "IOError_"
         case .internalError, .usage: "Error"
         }
@@ -75,6 +87,14 @@ public enum StatusCode: Int32, CaseIterable, Sendable {
             }
         case let error as FormatError: self = StatusCode(format: error)
         case is KeyError: self = .keyError
+        case let error as SigningError:
+            switch error {
+            case .unsigned: self = .unsigned
+            case .untrustedSigner: self = .untrustedSigner
+            case .invalidSignature: self = .invalidSignature
+            case .unreadableKey, .unsuitableKey, .passphraseRequired: self = .signingKeyError
+            case .malformedSignature: self = .malformedSignature
+            }
         case let error as StatusError: self = error.status
         default: self = .internalError
         }
@@ -83,6 +103,7 @@ public enum StatusCode: Int32, CaseIterable, Sendable {
     init(format error: FormatError) {
         switch error {
         case .truncatedHeader, .truncatedPayload, .malformedTrailer: self = .truncated
+        case .malformedSignatureTrailer: self = .malformedSignature
         default: self = .malformed
         }
     }
