@@ -212,21 +212,24 @@ main() {
         rm -rf -- "$dir" # frees the page cache and /tmp before the next size
     done
 
+    load_after="$(cut -d' ' -f1-3 /proc/loadavg)"
+    commit="$(git -C "$repo" rev-parse --short HEAD 2> /dev/null || echo unknown)"
     cpu_model="$(lscpu | sed -n 's/^Model name:[[:space:]]*//p' | head -n1)"
     swift_version="$( (command -v swift > /dev/null && swift --version 2> /dev/null | head -n1) || echo unknown)"
     echo "modelseal container benchmark — $(date -u '+%Y-%m-%d %H:%M UTC')"
     echo "machine: $(nproc) cores, ${cpu_model:-unknown CPU}, $(free -g | awk '/^Mem:/ {print $2}') GiB," \
         "kernel $(uname -r); scratch on $(findmnt -no FSTYPE -T "${BENCH_TMPDIR:-/tmp}" 2> /dev/null || echo '?')"
-    echo "tools: $("$bin" --version 2> /dev/null | head -n1) ($swift_version); age $("$age_bin" --version);" \
+    echo "tools: modelseal $("$bin" --version 2> /dev/null | head -n1) at $commit ($swift_version); age $("$age_bin" --version);" \
         "python $("$python" -c 'import sys; print(sys.version.split()[0])'),"\
         "cryptography $("$python" -c 'import cryptography; print(cryptography.__version__)')"
     echo "runs: $runs per command (median shown; min..max is the spread); load average before: $load_before," \
-        "after: $(cut -d' ' -f1-3 /proc/loadavg); benchmark took $((SECONDS - started)) s"
+        "after: $load_after; benchmark took $((SECONDS - started)) s"
     echo
     "$python" "$helper" report "${results[@]}" ${json_out:+--json "$json_out"} \
         --meta "date=$(date -u '+%Y-%m-%dT%H:%M:%SZ')" --meta "nproc=$(nproc)" --meta "cpu=$cpu_model" \
         --meta "swift=$swift_version" --meta "age=$("$age_bin" --version)" --meta "modelseal_bin=$bin" \
-        --meta "python=$python" --meta "load_before=$load_before" --meta "quick=$quick"
+        --meta "python=$python" --meta "load_before=$load_before" --meta "load_after=$load_after" \
+        --meta "commit=$commit" --meta "runs=$runs" --meta "quick=$quick"
     [[ -z "$json_out" ]] || note "JSON written to $json_out"
 }
 
