@@ -26,7 +26,6 @@ set -euo pipefail
 # Everything runs inside main, which bash parses whole before running: editing this file during
 # a run cannot change the run.
 main() {
-
     die() { echo "bench-container: $*" >&2; exit 1; }
     note() { echo "bench-container: $*" >&2; }
 
@@ -111,7 +110,8 @@ main() {
     MODEL_KEY="$("$bin" keygen --symmetric)" || die "modelseal keygen --symmetric failed"
     export MODEL_KEY
     export BENCH_PASSPHRASE="correct horse battery staple, benchmark only"
-    ours_recipient="$("$bin" keygen -o "$work/customer.key" 2> /dev/null | grep -o 'modelseal1[0-9a-z]*' | head -n1)"
+    ours_recipient="$("$bin" keygen -o "$work/customer.key" 2> /dev/null |
+        grep -o 'modelseal1[0-9a-z]*' | head -n1 || true)"
     [[ -n "$ours_recipient" ]] || die "modelseal keygen -o did not print a modelseal1... recipient"
     age-keygen -o "$work/age.key" 2> /dev/null
     age_recipient="$(age-keygen -y "$work/age.key")"
@@ -153,12 +153,17 @@ main() {
         "$bin" seal -q --passphrase-env BENCH_PASSPHRASE -o "$dir/pass.mseal" "$in"
         "$age_bin" -r "$age_recipient" -o "$dir/in.age" "$in"
         "$python" "$helper" fernet-encrypt "$in" "$dir/in.fernet"
-        "$bin" open -q --key-env MODEL_KEY -o "$dir/rt" "$dir/raw.mseal" && same_or_die "$in" "$dir/rt" "open --key-env"
-        "$bin" open -q -i "$work/customer.key" -o "$dir/rt" "$dir/x25519.mseal" && same_or_die "$in" "$dir/rt" "open -i"
-        "$bin" open -q --passphrase-env BENCH_PASSPHRASE -o "$dir/rt" "$dir/pass.mseal" &&
-            same_or_die "$in" "$dir/rt" "open --passphrase-env"
-        "$age_bin" -d -i "$work/age.key" -o "$dir/rt" "$dir/in.age" && same_or_die "$in" "$dir/rt" "age -d"
-        "$python" "$helper" fernet-decrypt "$dir/in.fernet" "$dir/rt" && same_or_die "$in" "$dir/rt" "Fernet decrypt"
+        # (One command per line: under set -e a failure on the left of && would not stop the script.)
+        "$bin" open -q --key-env MODEL_KEY -o "$dir/rt" "$dir/raw.mseal"
+        same_or_die "$in" "$dir/rt" "open --key-env"
+        "$bin" open -q -i "$work/customer.key" -o "$dir/rt" "$dir/x25519.mseal"
+        same_or_die "$in" "$dir/rt" "open -i"
+        "$bin" open -q --passphrase-env BENCH_PASSPHRASE -o "$dir/rt" "$dir/pass.mseal"
+        same_or_die "$in" "$dir/rt" "open --passphrase-env"
+        "$age_bin" -d -i "$work/age.key" -o "$dir/rt" "$dir/in.age"
+        same_or_die "$in" "$dir/rt" "age -d"
+        "$python" "$helper" fernet-decrypt "$dir/in.fernet" "$dir/rt"
+        same_or_die "$in" "$dir/rt" "Fernet decrypt"
         "$bin" open -q --key-env MODEL_KEY --check "$dir/raw.mseal"
 
         plan="$dir/plan.tsv"
@@ -219,7 +224,8 @@ main() {
     echo "modelseal container benchmark — $(date -u '+%Y-%m-%d %H:%M UTC')"
     echo "machine: $(nproc) cores, ${cpu_model:-unknown CPU}, $(free -g | awk '/^Mem:/ {print $2}') GiB," \
         "kernel $(uname -r); scratch on $(findmnt -no FSTYPE -T "${BENCH_TMPDIR:-/tmp}" 2> /dev/null || echo '?')"
-    echo "tools: modelseal $("$bin" --version 2> /dev/null | head -n1) at $commit ($swift_version); age $("$age_bin" --version);" \
+    echo "tools: modelseal $("$bin" --version 2> /dev/null | head -n1) at $commit ($swift_version);" \
+        "age $("$age_bin" --version);" \
         "python $("$python" -c 'import sys; print(sys.version.split()[0])'),"\
         "cryptography $("$python" -c 'import cryptography; print(cryptography.__version__)')"
     echo "runs: $runs per command (median shown; min..max is the spread); load average before: $load_before," \
