@@ -138,3 +138,25 @@ public final class FileByteSink {
 private func systemWrite(_ descriptor: Int32, _ base: UnsafeRawPointer, _ count: Int) -> Int {
     write(descriptor, base, count)
 }
+
+/// A window of another source, addressed from 0 (a stored zip member read in place).
+public struct SliceByteSource: ByteSource {
+    public let base: any ByteSource
+    public let range: Range<Int>
+
+    /// `nil` when `range` is not inside `base`.
+    public init?(_ base: any ByteSource, range: Range<Int>) {
+        guard range.lowerBound >= 0, range.upperBound <= base.size else { return nil }
+        self.base = base
+        self.range = range
+    }
+
+    public var size: Int { range.count }
+
+    public func read(at offset: Int, count: Int) throws -> [UInt8] {
+        guard offset >= 0, count >= 0, offset <= size, count <= size - offset else {
+            throw ModelFormatsError.truncated(what: "data", offset: offset, needed: count)
+        }
+        return try base.read(at: range.lowerBound + offset, count: count)
+    }
+}

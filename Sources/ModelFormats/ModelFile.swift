@@ -1,0 +1,184 @@
+/// The model file formats we recognise, by content.
+public enum ModelFileFormat: String, Sendable {
+    case pytorchZip = "pytorch-zip"
+    case pytorchLegacy = "pytorch-legacy"
+    case safetensors
+    case npy
+    case npz
+    /// A ModelSeal sealed container (handled by the container modules).
+    case sealed
+
+    /// Magic of a sealed ModelSeal file.
+    public static let sealedMagic: [UInt8] = [0x89, 0x4D, 0x53, 0x45, 0x41, 0x4C, 0x0D, 0x0A]
+
+    /// Identifies `source` from its first bytes (and, for zip archives, its member names).
+    public static func detect(_ source: any ByteSource) throws -> ModelFileFormat? {
+        let head = try source.read(at: 0, count: min(source.size, 16))
+        if head.starts(with: sealedMagic) { return .sealed }
+        if head.starts(with: NpyArray.magic) { return .npy }
+        if ZipArchive.looksLikeZip(head) {
+            let archive = try ZipArchive(source: source, strict: false)
+            if archive.entries.contains(where: { $0.name == "data.pkl" || $0.name.hasSuffix("/data.pkl") }) { return .pytorchZip }
+            if !archive.entries.isEmpty && archive.entries.allSatisfy({ $0.name.hasSuffix(".npy") }) { return .npz }
+            return nil
+        }
+        // A legacy checkpoint starts with the pickled magic number: PROTO 2, LONG1 10 bytes.
+        if head.count >= 14, head[0] == 0x80, head[2] == 0x8A, head[3] == 0x0A,
+            Array(head[4..<14]) == TorchCheckpoint.legacyMagic
+        {
+            return .pytorchLegacy
+        }
+        if head.count >= 9, head[8] == UInt8(ascii: "{") {
+            let length = readU64(head, 0)
+            if length <= UInt64(SafetensorsFile.maxHeaderBytes), length <= UInt64(source.size - 8) { return .safetensors }
+        }
+        return nil
+    }
+}
+
+/// What `modelseal inspect` shows, independent of the file format.
+public struct ModelInspection: Sendable {
+    /// Version of the `--json` schema (docs/FORMATS.md).
+    public static let schemaVersion = 1
+
+    public struct Tensor: Sendable {
+        public var name: String
+        /// torch dtype name, or the file's own spelling when torch has none.
+        public var dtype: String
+        public var shape: [Int]
+        public var elements: Int
+        public var bytes: Int
+        public var storage: String?
+        public var storageOffset: Int?
+        public var strides: [Int]?
+    }
+
+    public var format: ModelFileFormat
+    public var formatVersion: String?
+    public var tensors: [Tensor]
+    public var globals: [GlobalReference]
+    public var metadata: [TorchMetadataEntry]
+    public var sharedStorages: [[String]]
+    public var diagnostics: [ZipDiagnostic]
+    public var isPureTensorData: Bool
+
+    public var totalElements: Int { tensors.reduce(0) { $0 &+ $1.elements } }
+    public var totalBytes: Int { tensors.reduce(0) { $0 &+ $1.bytes } }
+
+    /// Inspects `source`, reading only headers, directories and pickles.
+    public static func inspect(_ source: any ByteSource, allowlist: PickleAllowlist = .torchWeightsOnly) throws -> ModelInspection? {
+        guard let format = try ModelFileFormat.detect(source) else { return nil }
+        switch format {
+        case .sealed:
+            return nil
+        case .pytorchZip, .pytorchLegacy:
+            let checkpoint = try TorchCheckpoint.read(from: source, allowlist: allowlist)
+            return ModelInspection(checkpoint: checkpoint)
+        case .safetensors:
+            let file = try SafetensorsFile.read(from: source)
+            let tensors = file.tensors.map {
+                Tensor(
+                    name: $0.name, dtype: $0.dtype?.rawValue ?? $0.dtypeName, shape: $0.shape, elements: $0.elementCount,
+                    bytes: $0.dataRange.count, storage: nil, storageOffset: nil, strides: nil)
+            }
+            let metadata = file.metadata.map { TorchMetadataEntry(path: "__metadata__." + $0.key, kind: .attribute, summary: $0.value) }
+            return ModelInspection(
+                format: .safetensors, formatVersion: nil, tensors: tensors, globals: [], metadata: metadata,
+                sharedStorages: [], diagnostics: [], isPureTensorData: true)
+        case .npy:
+            let array = try NpyArray.read(from: source, allowlist: allowlist)
+            return ModelInspection(arrays: [("array", array)], format: .npy, diagnostics: [])
+        case .npz:
+            let archive = try NpzArchive.read(from: source, allowlist: allowlist)
+            return ModelInspection(arrays: archive.members.map { ($0.name, $0.array) }, format: .npz, diagnostics: archive.zipDiagnostics)
+        }
+    }
+
+    init(
+        format: ModelFileFormat, formatVersion: String?, tensors: [Tensor], globals: [GlobalReference],
+        metadata: [TorchMetadataEntry], sharedStorages: [[String]], diagnostics: [ZipDiagnostic], isPureTensorData: Bool
+    ) {
+        self.format = format
+        self.formatVersion = formatVersion
+        self.tensors = tensors
+        self.globals = globals
+        self.metadata = metadata
+        self.sharedStorages = sharedStorages
+        self.diagnostics = diagnostics
+        self.isPureTensorData = isPureTensorData
+    }
+
+    init(checkpoint: TorchCheckpoint) {
+        let tensors = checkpoint.tensors.map {
+            Tensor(
+                name: $0.name, dtype: $0.dtype.rawValue, shape: $0.shape, elements: $0.elementCount, bytes: $0.byteCount,
+                storage: $0.storageKey, storageOffset: $0.storageOffset, strides: $0.strides)
+        }
+        let format: ModelFileFormat = checkpoint.format == .legacy ? .pytorchLegacy : .pytorchZip
+        self.init(
+            format: format, formatVersion: checkpoint.formatVersion, tensors: tensors,
+            globals: checkpoint.pickle.globals, metadata: checkpoint.metadata,
+            sharedStorages: checkpoint.sharedStorageGroups, diagnostics: checkpoint.zipDiagnostics,
+            isPureTensorData: checkpoint.isPureTensorData)
+    }
+
+    init(arrays: [(String, NpyArray)], format: ModelFileFormat, diagnostics: [ZipDiagnostic]) {
+        var tensors: [Tensor] = []
+        var globals: [GlobalReference] = []
+        var metadata: [TorchMetadataEntry] = []
+        for (name, array) in arrays {
+            if let pickle = array.pickle {
+                for global in pickle.globals where !globals.contains(global) { globals.append(global) }
+                metadata.append(TorchMetadataEntry(path: name, kind: .object, summary: "object array (pickle of \(array.dataRange.count) bytes)"))
+            } else {
+                tensors.append(Tensor(
+                    name: name, dtype: array.dtype?.rawValue ?? array.descriptor, shape: array.shape,
+                    elements: array.elementCount, bytes: array.dataRange.count, storage: nil, storageOffset: nil, strides: nil))
+            }
+        }
+        self.init(
+            format: format, formatVersion: arrays.first.map { "\($0.1.formatVersion).0" }, tensors: tensors,
+            globals: globals, metadata: metadata, sharedStorages: [], diagnostics: diagnostics,
+            isPureTensorData: metadata.isEmpty)
+    }
+
+    /// The `--json` document (schema `modelseal.inspect/1`).
+    public func json(path: String) -> JSONValue {
+        var members: [(String, JSONValue)] = [
+            ("schema", .string("modelseal.inspect/\(Self.schemaVersion)")),
+            ("file", .string(path)),
+            ("format", .string(format.rawValue)),
+            ("formatVersion", formatVersion.map { .string($0) } ?? .null),
+        ]
+        members.append(("tensors", .array(tensors.map { tensor in
+            var fields: [(String, JSONValue)] = [
+                ("name", .string(tensor.name)), ("dtype", .string(tensor.dtype)),
+                ("shape", .array(tensor.shape.map { .int($0) })), ("elements", .int(tensor.elements)),
+                ("bytes", .int(tensor.bytes)),
+            ]
+            if let storage = tensor.storage { fields.append(("storage", .string(storage))) }
+            if let offset = tensor.storageOffset { fields.append(("storageOffset", .int(offset))) }
+            if let strides = tensor.strides { fields.append(("strides", .array(strides.map { .int($0) }))) }
+            return .object(fields)
+        })))
+        members.append(("totals", .object([
+            ("tensors", .int(tensors.count)), ("elements", .int(totalElements)), ("bytes", .int(totalBytes)),
+        ])))
+        members.append(("globals", .array(globals.map {
+            .object([("module", .string($0.module)), ("name", .string($0.name)), ("status", .string($0.status.rawValue))])
+        })))
+        members.append(("metadata", .array(metadata.map {
+            .object([("path", .string($0.path)), ("kind", .string($0.kind.rawValue)), ("summary", .string($0.summary))])
+        })))
+        members.append(("sharedStorages", .array(sharedStorages.map { .array($0.map { .string($0) }) })))
+        members.append(("diagnostics", .array(diagnostics.map { diagnostic in
+            .object([
+                ("kind", .string(diagnostic.kind.rawValue)), ("severity", .string(diagnostic.severity.rawValue)),
+                ("offset", .int(diagnostic.offset)), ("member", diagnostic.member.map { .string($0) } ?? .null),
+                ("message", .string(diagnostic.message)),
+            ])
+        })))
+        members.append(("pureTensorData", .bool(isPureTensorData)))
+        return .object(members)
+    }
+}
