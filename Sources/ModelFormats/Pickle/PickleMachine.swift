@@ -681,7 +681,18 @@ struct PickleRun {
                 carry = value >> 8
             }
         }
-        return .bigInt(magnitude)
+        return .bigInt(minimalTwosComplement(magnitude))
+    }
+
+    /// Drops redundant sign bytes so equal integers compare equal whatever opcode spelled them.
+    func minimalTwosComplement(_ bytes: [UInt8]) -> [UInt8] {
+        var trimmed = bytes
+        while trimmed.count > 1, let last = trimmed.last {
+            let previousNegative = trimmed[trimmed.count - 2] & 0x80 != 0
+            guard (last == 0x00 && !previousNegative) || (last == 0xFF && previousNegative) else { break }
+            trimmed.removeLast()
+        }
+        return trimmed
     }
 
     /// pickle's `decode_long`: little-endian two's complement.
@@ -699,7 +710,7 @@ struct PickleRun {
         if bytes[8...].allSatisfy({ $0 == filler }) && ((bytes[7] & 0x80 != 0) == negative) {
             return decodeLong(Array(bytes[0..<8]))
         }
-        return .bigInt(bytes)
+        return .bigInt(minimalTwosComplement(bytes))
     }
 
     /// Decodes a protocol-0 STRING literal (`'...'` or `"..."` with Python escapes).

@@ -226,13 +226,19 @@ struct ZipWalker {
             let locator = try source.read(at: end - 20, count: 20)
             let recordOffset64 = readU64(locator, 8)
             guard readU32(locator, 4) == 0, readU32(locator, 16) <= 1 else { throw bad(end - 20, "multi-disk ZIP64 archives are not supported") }
-            guard recordOffset64 <= UInt64(end - 20 - 56) else {
-                throw bad(end - 20, "ZIP64 locator points outside the archive")
-            }
-            let recordOffset = Int(recordOffset64)
-            let zip64 = try source.read(at: recordOffset, count: 56)
-            guard readU32(zip64, 0) == ZipArchive.zip64EndSignature else {
-                throw bad(recordOffset, "ZIP64 end record signature missing")
+            guard end >= 20 + 56 else { throw bad(end - 20, "ZIP64 locator without room for its end record") }
+            var recordOffset = Int(clamping: recordOffset64)
+            var zip64 = recordOffset64 <= UInt64(end - 20 - 56) ? try source.read(at: recordOffset, count: 56) : []
+            if readU32(zip64, 0) != ZipArchive.zip64EndSignature {
+                // Bytes prepended to the archive shift every absolute offset; the record then sits
+                // just before the locator instead of where the locator says.
+                let adjacent = end - 20 - 56
+                zip64 = try source.read(at: adjacent, count: 56)
+                guard readU32(zip64, 0) == ZipArchive.zip64EndSignature, adjacent > recordOffset else {
+                    throw bad(end - 20, "ZIP64 end record signature missing where the locator points")
+                }
+                note(.dataBeforeArchive, .error, at: 0, "\(adjacent - recordOffset) byte(s) precede the archive (ZIP64 offsets are shifted)")
+                recordOffset = adjacent
             }
             let recordSize = readU64(zip64, 4)
             guard recordSize >= 44, recordSize <= UInt64(end - 20 - recordOffset - 12) else {
@@ -273,10 +279,16 @@ struct ZipWalker {
         }
         guard directorySize <= directoryEnd else { throw bad(end, "central directory larger than the archive") }
         let actualStart = directoryEnd - directorySize
+        var shift = 0
         if actualStart != directoryOffset {
             // Bytes prepended to the archive shift everything: an archive hidden behind other data.
+            // Walk it at its real position so a lenient caller (the scanner) still sees the members.
             if actualStart > directoryOffset {
-                note(.dataBeforeArchive, .error, at: 0, "\(actualStart - directoryOffset) byte(s) precede the archive (offsets are shifted)")
+                shift = actualStart - directoryOffset
+                if !diagnostics.contains(where: { $0.kind == .dataBeforeArchive }) {
+                    note(.dataBeforeArchive, .error, at: 0, "\(shift) byte(s) precede the archive (offsets are shifted)")
+                }
+                directoryOffset = actualStart
             } else {
                 throw bad(end, "central directory offset and size do not meet the end record")
             }
@@ -356,8 +368,10 @@ struct ZipWalker {
             if name.hasPrefix("/") || name.split(separator: "/").contains("..") || name.contains("\u{0}") {
                 note(.invalidName, .warning, at: entryOffset, member: name, "absolute or parent-relative member name")
             }
+            let (shiftedOffset, shiftOverflow) = Int(localOffset).addingReportingOverflow(shift)
+            guard !shiftOverflow else { throw bad(entryOffset, "member offset overflows", member: name) }
             let entry = try checkLocalHeader(
-                name: name, nameBytes: Array(nameBytes), centralOffset: entryOffset, localOffset: Int(localOffset),
+                name: name, nameBytes: Array(nameBytes), centralOffset: entryOffset, localOffset: shiftedOffset,
                 flags: flags, method: method, crc: crc, compressed: Int(compressed), uncompressed: Int(uncompressed),
                 directoryOffset: directoryOffset)
             parsed.append(entry)
