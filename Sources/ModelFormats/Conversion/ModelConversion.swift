@@ -144,6 +144,35 @@ public enum ModelConversion {
         return .bytes(output)
     }
 
+    // MARK: - PyTorch → PyTorch
+
+    /// Rewrites a checkpoint as a plain zip-format state_dict (legacy files become zip files);
+    /// storages, views and sharing are kept as they are.
+    public static func torchToTorch(
+        _ source: any ByteSource, to sink: any ByteSink, options: Options = Options()
+    ) throws -> Report {
+        let checkpoint = try TorchCheckpoint.read(from: source)
+        var report = Report()
+        guard checkpoint.byteOrder == "little" else { throw ModelFormatsError.unsupported("big-endian checkpoints") }
+        let impure = checkpoint.metadata.filter { $0.kind != .attribute }
+        let unknownGlobals = checkpoint.pickle.globals.filter { $0.status != .allowed }
+        if !impure.isEmpty || !unknownGlobals.isEmpty {
+            guard options.dropNonTensorData else {
+                throw ModelFormatsError.conversionRefused(
+                    "the checkpoint holds more than tensors; pass --drop-non-tensor-data to keep only the tensors")
+            }
+            report.dropped = impure.map(\.path) + unknownGlobals.map { "global \($0.fullName)" }
+        }
+        let storages = checkpoint.storages.map {
+            TorchCheckpoint.StorageToWrite(
+                key: $0.key, byteCount: $0.byteCount, data: .slice(source, $0.dataOffset..<($0.dataOffset + $0.byteCount)))
+        }
+        try TorchCheckpoint.write(tensors: checkpoint.tensors, storages: storages, to: sink)
+        report.tensorsWritten = checkpoint.tensors.count
+        report.bytesWritten = sink.offset
+        return report
+    }
+
     // MARK: - safetensors → PyTorch
 
     public static func safetensorsToTorch(

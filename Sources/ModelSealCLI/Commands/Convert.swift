@@ -8,6 +8,8 @@ extension ModelSeal {
             abstract: "Convert between PyTorch checkpoints (.pt/.pth/.bin) and .safetensors.",
             discussion: """
                 The direction comes from the output name (.safetensors, or .pt/.pth/.bin) or --to. \
+                A checkpoint converted to .pt is rewritten as a plain zip-format state_dict (legacy \
+                files become zip files; shared storages and views are kept). \
                 Only pure tensor data converts: files with other values are refused unless \
                 --drop-non-tensor-data is given; tensors sharing a storage are refused unless \
                 --alias-shared is given (one copy is stored, aliases go into __metadata__).
@@ -66,16 +68,20 @@ extension ModelSeal {
             let partial = output + ".partial"
             do {
                 let format = try ModelFileFormat.detect(source)
-                let expected: [ModelFileFormat] = target == .safetensors ? [.pytorchZip, .pytorchLegacy] : [.safetensors]
+                let expected: [ModelFileFormat] = target == .safetensors
+                    ? [.pytorchZip, .pytorchLegacy] : [.safetensors, .pytorchZip, .pytorchLegacy]
                 guard let format, expected.contains(format) else {
                     let what = format.map { "a \($0.rawValue) file" } ?? "not a recognised model file"
-                    let wanted = target == .safetensors ? "a PyTorch checkpoint" : "a safetensors file"
+                    let wanted = target == .safetensors ? "a PyTorch checkpoint" : "a safetensors file or a PyTorch checkpoint"
                     throw FormatFailure.report("\(input): is \(what); converting to \(target.rawValue) needs \(wanted)", code: FormatExitCode.dataError)
                 }
                 let sink = try FileByteSink(path: partial)
-                let report = target == .safetensors
-                    ? try ModelConversion.torchToSafetensors(source, to: sink, options: options)
-                    : try ModelConversion.safetensorsToTorch(source, to: sink, options: options)
+                let report: ModelConversion.Report
+                switch (target, format) {
+                case (.safetensors, _): report = try ModelConversion.torchToSafetensors(source, to: sink, options: options)
+                case (.pt, .safetensors): report = try ModelConversion.safetensorsToTorch(source, to: sink, options: options)
+                default: report = try ModelConversion.torchToTorch(source, to: sink, options: options)
+                }
                 try sink.synchronize()
                 let status = systemRename(partial, output)
                 guard status == 0 else {
