@@ -189,9 +189,11 @@ struct PythonLiteralParser {
         var descr: String?
         var fortran: Bool?
         var shape: [Int]?
+        var seen: Set<String> = []
         guard take(UInt8(ascii: "{")) else { throw fail("expected {") }
         while !take(UInt8(ascii: "}")) {
             let key = try string()
+            guard seen.insert(key).inserted else { throw fail("duplicate key \"\(key)\"") }
             guard take(UInt8(ascii: ":")) else { throw fail("expected :") }
             switch key {
             case "descr":
