@@ -5,6 +5,8 @@ public enum ModelFileFormat: String, Sendable {
     case safetensors
     case npy
     case npz
+    /// A bare pickle, or several back to back (not a checkpoint layout we recognise): globals and values only.
+    case pickle
     /// A ModelSeal sealed container (handled by the container modules).
     case sealed
 
@@ -13,15 +15,26 @@ public enum ModelFileFormat: String, Sendable {
 
     /// Identifies `source` from its first bytes (and, for zip archives, its member names).
     public static func detect(_ source: any ByteSource) throws -> ModelFileFormat? {
+        try detectWithArchive(source).format
+    }
+
+    /// Detection that hands back the walked zip archive, so callers do not walk it twice.
+    static func detectWithArchive(_ source: any ByteSource) throws -> (format: ModelFileFormat?, archive: ZipArchive?) {
         let head = try source.read(at: 0, count: min(source.size, 16))
-        if head.starts(with: sealedMagic) { return .sealed }
-        if head.starts(with: NpyArray.magic) { return .npy }
+        if head.starts(with: sealedMagic) { return (.sealed, nil) }
+        if head.starts(with: NpyArray.magic) { return (.npy, nil) }
         if ZipArchive.looksLikeZip(head) {
             let archive = try ZipArchive(source: source, strict: false)
-            if archive.entries.contains(where: { $0.name == "data.pkl" || $0.name.hasSuffix("/data.pkl") }) { return .pytorchZip }
-            if !archive.entries.isEmpty && archive.entries.allSatisfy({ $0.name.hasSuffix(".npy") }) { return .npz }
-            return nil
+            if archive.entries.contains(where: { $0.name == "data.pkl" || $0.name.hasSuffix("/data.pkl") }) {
+                return (.pytorchZip, archive)
+            }
+            if !archive.entries.isEmpty && archive.entries.allSatisfy({ $0.name.hasSuffix(".npy") }) { return (.npz, archive) }
+            return (nil, archive)
         }
+        return (try detectUnzipped(head, source), nil)
+    }
+
+    static func detectUnzipped(_ head: [UInt8], _ source: any ByteSource) throws -> ModelFileFormat? {
         // A legacy checkpoint starts with the pickled magic number: PROTO 2, LONG1 10 bytes.
         if head.count >= 14, head[0] == 0x80, head[2] == 0x8A, head[3] == 0x0A,
             Array(head[4..<14]) == TorchCheckpoint.legacyMagic
@@ -32,6 +45,7 @@ public enum ModelFileFormat: String, Sendable {
             let length = readU64(head, 0)
             if length <= UInt64(SafetensorsFile.maxHeaderBytes), length <= UInt64(source.size - 8) { return .safetensors }
         }
+        if head.count >= 2, head[0] == PickleOpcode.proto.rawValue, head[1] <= 5 { return .pickle }
         return nil
     }
 }
@@ -67,13 +81,19 @@ public struct ModelInspection: Sendable {
 
     /// Inspects `source`, reading only headers, directories and pickles.
     public static func inspect(_ source: any ByteSource, allowlist: PickleAllowlist = .torchWeightsOnly) throws -> ModelInspection? {
-        guard let format = try ModelFileFormat.detect(source) else { return nil }
+        let (detected, archive) = try ModelFileFormat.detectWithArchive(source)
+        guard let format = detected else { return nil }
         switch format {
         case .sealed:
             return nil
-        case .pytorchZip, .pytorchLegacy:
-            let checkpoint = try TorchCheckpoint.read(from: source, allowlist: allowlist)
-            return ModelInspection(checkpoint: checkpoint)
+        case .pytorchZip:
+            guard let archive else { return nil }
+            if let first = archive.diagnostics.first(where: { $0.severity == .error }) {
+                throw ModelFormatsError.zip(offset: first.offset, member: first.member, reason: first.message)
+            }
+            return ModelInspection(checkpoint: try TorchCheckpoint.readZip(archive, allowlist: allowlist))
+        case .pytorchLegacy:
+            return ModelInspection(checkpoint: try TorchCheckpoint.readLegacy(from: source, allowlist: allowlist))
         case .safetensors:
             let file = try SafetensorsFile.read(from: source)
             let tensors = file.tensors.map {
@@ -91,7 +111,40 @@ public struct ModelInspection: Sendable {
         case .npz:
             let archive = try NpzArchive.read(from: source, allowlist: allowlist)
             return ModelInspection(arrays: archive.members.map { ($0.name, $0.array) }, format: .npz, diagnostics: archive.zipDiagnostics)
+        case .pickle:
+            return try inspectPickleStream(source, allowlist: allowlist)
         }
+    }
+
+    /// Runs pickles back to back until the end of the file (legacy-like layouts, bare `.pkl` files).
+    static func inspectPickleStream(_ source: any ByteSource, allowlist: PickleAllowlist) throws -> ModelInspection {
+        guard source.size <= TorchCheckpoint.Limits.maxPickleBytes else {
+            throw ModelFormatsError.limitExceeded(what: "pickle file size", limit: TorchCheckpoint.Limits.maxPickleBytes, offset: 0)
+        }
+        let bytes = try source.read(at: 0, count: source.size)
+        let machine = PickleMachine(allowlist: allowlist)
+        var globals: [GlobalReference] = []
+        var metadata: [TorchMetadataEntry] = []
+        var offset = 0
+        var index = 0
+        while offset < bytes.count {
+            let result: PickleResult
+            do {
+                result = try machine.run(bytes, range: offset..<bytes.count, baseOffset: offset)
+            } catch let error as ModelFormatsError {
+                if index == 0 { throw error }
+                metadata.append(TorchMetadataEntry(path: "bytes[\(offset)...]", kind: .object, summary: "not a pickle: \(error)"))
+                break
+            }
+            for global in result.globals where !globals.contains(global) { globals.append(global) }
+            let interpreter = TorchInterpreter(heap: result.heap)
+            metadata.append(TorchMetadataEntry(path: "pickle[\(index)]", kind: .object, summary: interpreter.summary(result.root)))
+            offset = result.endOffset
+            index += 1
+        }
+        return ModelInspection(
+            format: .pickle, formatVersion: nil, tensors: [], globals: globals, metadata: metadata, sharedStorages: [],
+            diagnostics: [], isPureTensorData: false)
     }
 
     init(

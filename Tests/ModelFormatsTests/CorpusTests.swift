@@ -52,4 +52,23 @@ struct CorpusTests {
         #expect(flagged > 0)
         #expect(malicious > 0)
     }
+
+    @Test("a legacy layout whose magic number is computed by eval is shown as a pickle stream with every global")
+    func magicBypass() throws {
+        let path = Self.root + "/picklescan/tests/data/pytorch_magic_bypass.pt"
+        guard let source = try? FileByteSource(path: path) else { return }
+        let inspection = try #require(try ModelInspection.inspect(source))
+        #expect(inspection.format == .pickle)
+        let names = Dictionary(uniqueKeysWithValues: inspection.globals.map { ($0.fullName, $0.status) })
+        #expect(names["builtins.eval"] == .unknown)
+        #expect(names["posix.system"] == .blocked)
+        #expect(!inspection.isPureTensorData)
+    }
+
+    @Test("a PNG named .pt is not a model file")
+    func notAModel() throws {
+        let path = Self.root + "/picklescan/tests/data/bad_pytorch.pt"
+        guard let source = try? FileByteSource(path: path) else { return }
+        #expect(try ModelInspection.inspect(source) == nil)
+    }
 }

@@ -7,7 +7,8 @@ extension ModelSeal {
         static let configuration = CommandConfiguration(
             abstract: "Show the tensors, format and pickle globals of a model file.",
             discussion: """
-                Reads .pt/.pth/.bin (PyTorch zip or legacy), .safetensors, .npy and .npz files, and \
+                Reads .pt/.pth/.bin (PyTorch zip or legacy), .safetensors, .npy and .npz files, bare \
+                pickles (globals and values only), and \
                 sealed ModelSeal files (header view). Only headers, zip directories and pickles are \
                 read; nothing in the file is executed.
                 """
@@ -33,7 +34,8 @@ extension ModelSeal {
                 throw FormatFailure.exit(for: error, input: file)
             }
             do {
-                if try ModelFileFormat.detect(source) == .sealed {
+                let magic = try source.read(at: 0, count: min(source.size, ModelFileFormat.sealedMagic.count))
+                if magic == ModelFileFormat.sealedMagic {
                     print(try SealedFileInspection.render(path: file, json: json))
                     return
                 }
