@@ -10,6 +10,9 @@ public enum ModelFileFormat: String, Sendable {
     /// A ModelSeal sealed container (handled by the container modules).
     case sealed
 
+    /// Largest signature-less file tried as a protocol 0/1 pickle during detection.
+    public static let maxSniffedPickleBytes = 16 << 20
+
     /// Magic of a sealed ModelSeal file.
     public static let sealedMagic: [UInt8] = [0x89, 0x4D, 0x53, 0x45, 0x41, 0x4C, 0x0D, 0x0A]
 
@@ -46,6 +49,11 @@ public enum ModelFileFormat: String, Sendable {
             if length <= UInt64(SafetensorsFile.maxHeaderBytes), length <= UInt64(source.size - 8) { return .safetensors }
         }
         if head.count >= 2, head[0] == PickleOpcode.proto.rawValue, head[1] <= 5 { return .pickle }
+        // Protocol 0 and 1 pickles have no signature: a small file that runs to a STOP is one.
+        if source.size <= maxSniffedPickleBytes, let first = head.first, PickleOpcode(rawValue: first) != nil {
+            let bytes = try source.read(at: 0, count: source.size)
+            if (try? PickleMachine().run(bytes)) != nil { return .pickle }
+        }
         return nil
     }
 }

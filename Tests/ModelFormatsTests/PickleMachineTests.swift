@@ -133,4 +133,24 @@ struct PickleMachineTests {
         let result = try run([0x80, 2, 0x4B, 7, 0x28, 0x30, 0x2E])
         #expect(result.root == .int(7))
     }
+
+    @Test("trace keeps the events of a pickle that breaks part-way")
+    func traceOfBrokenPickle() {
+        // GLOBAL os system, BINUNICODE 'id', TUPLE1, REDUCE, then a memo miss.
+        var pickle: [UInt8] = [0x80, 0x02, 0x63] + Array("os\nsystem\n".utf8) + [0x58, 2, 0, 0, 0] + Array("id".utf8)
+        pickle += [0x85, 0x52, 0x68, 0x09, 0x2E]
+        let trace = PickleMachine().trace(pickle)
+        #expect(trace.result == nil)
+        #expect(trace.error != nil)
+        #expect(trace.events.map(\.opcode) == [.global, .reduce])
+        #expect(trace.globals.first?.status == .blocked)
+    }
+
+    @Test("BUILD on a class is recorded, as Python would set its attributes")
+    func buildOnGlobal() throws {
+        let pickle: [UInt8] = [0x80, 0x02, 0x63] + Array("sys\nmodules\n".utf8) + [0x7D, 0x62, 0x2E]
+        let result = try PickleMachine().run(pickle)
+        #expect(result.events.map(\.opcode) == [.global, .build])
+        #expect(result.events.last?.global?.fullName == "sys.modules")
+    }
 }

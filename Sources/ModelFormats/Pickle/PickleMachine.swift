@@ -49,6 +49,32 @@ public struct PickleMachine: Sendable {
         var run = PickleRun(machine: self, reader: reader, baseOffset: baseOffset - window.lowerBound)
         return try run.execute()
     }
+
+    /// Like `run`, but never throws: a pickle that breaks part-way still reports the imports and
+    /// calls it made before the failure (what a scanner needs from hostile input).
+    public func trace(_ bytes: [UInt8], range: Range<Int>? = nil, baseOffset: Int = 0) -> PickleTrace {
+        let window = range ?? 0..<bytes.count
+        guard let reader = ByteReader(bytes, range: window) else {
+            return PickleTrace(events: [], globals: [], result: nil, error: .truncated(what: "pickle", offset: baseOffset, needed: 1))
+        }
+        var run = PickleRun(machine: self, reader: reader, baseOffset: baseOffset - window.lowerBound)
+        do {
+            let result = try run.execute()
+            return PickleTrace(events: result.events, globals: result.globals, result: result, error: nil)
+        } catch let error as ModelFormatsError {
+            return PickleTrace(events: run.events, globals: run.globals, result: nil, error: error)
+        } catch {
+            return PickleTrace(events: run.events, globals: run.globals, result: nil, error: .unsupported("\(error)"))
+        }
+    }
+}
+
+/// The outcome of `PickleMachine.trace`: events always, a result or an error.
+public struct PickleTrace: Sendable {
+    public var events: [PickleEvent]
+    public var globals: [GlobalReference]
+    public var result: PickleResult?
+    public var error: ModelFormatsError?
 }
 
 /// The state of one run; a separate type so the public machine stays a value of settings.
@@ -331,6 +357,11 @@ struct PickleRun {
         case .build:
             let state = try pop()
             let target = try top()
+            if let reference = heap.global(target) {
+                // Python sets attributes on the class or module itself (`__dict__.update`): record it.
+                events.append(PickleEvent(offset: offset, opcode: .build, global: reference))
+                return
+            }
             guard case let .object(id) = target, case var .instance(instance) = heap.objects[id.index] else {
                 events.append(PickleEvent(offset: offset, opcode: .build, global: nil))
                 throw fail("BUILD applies state to something that is not an object built by the pickle")
