@@ -66,6 +66,7 @@ def main():
 
     import torch
 
+    load_before = f"{os.getloadavg()[0]:.2f}"
     work = Path(tempfile.mkdtemp(prefix="modelseal-bench-"))
     try:
         # ~size MiB of float32 in 16 MiB tensors, named like a transformer's state_dict.
@@ -108,6 +109,7 @@ def main():
         copy_wall = statistics.median(copies)
 
         mib = size / (1 << 20)
+        print(f"load average before/after: {load_before} / {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores")
         print(f"checkpoint: {mib:.0f} MiB, {2 * count + count} tensors (torch {torch.__version__}); medians of {args.runs} runs\n")
         print("| measurement | result |")
         print("|---|---|")
