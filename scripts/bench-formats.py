@@ -66,6 +66,7 @@ def main():
 
     import torch
 
+    load_before = f"{os.getloadavg()[0]:.2f}"
     work = Path(tempfile.mkdtemp(prefix="modelseal-bench-"))
     try:
         # ~size MiB of float32 in 16 MiB tensors, named like a transformer's state_dict.
@@ -93,14 +94,22 @@ def main():
 
         st = work / "model.safetensors"
         back = work / "back.pt"
-        to_st_wall, to_st_rss = peak([args.bin, "convert", str(ckpt), str(st)])
-        to_pt_wall, to_pt_rss = peak([args.bin, "convert", str(st), str(back)])
-        copy_start = time.perf_counter()
-        shutil.copyfile(ckpt, work / "copy.pt")
-        os.sync()
-        copy_wall = time.perf_counter() - copy_start
+        # Writing 1 GiB is dominated by the disk and its flush, which vary run to run on a VM:
+        # medians of 3, interleaved with the `cp` reference.
+        to_st, to_pt, copies = [], [], []
+        for _ in range(3):
+            to_st.append(peak([args.bin, "convert", "--force", str(ckpt), str(st)]))
+            to_pt.append(peak([args.bin, "convert", "--force", str(st), str(back)]))
+            copy_start = time.perf_counter()
+            shutil.copyfile(ckpt, work / "copy.pt")
+            os.sync()
+            copies.append(time.perf_counter() - copy_start)
+        to_st_wall, to_st_rss = statistics.median(w for w, _ in to_st), max(r for _, r in to_st)
+        to_pt_wall, to_pt_rss = statistics.median(w for w, _ in to_pt), max(r for _, r in to_pt)
+        copy_wall = statistics.median(copies)
 
         mib = size / (1 << 20)
+        print(f"load average before/after: {load_before} / {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores")
         print(f"checkpoint: {mib:.0f} MiB, {2 * count + count} tensors (torch {torch.__version__}); medians of {args.runs} runs\n")
         print("| measurement | result |")
         print("|---|---|")
@@ -109,9 +118,9 @@ def main():
         print(f"| `picklescan --path` | {theirs[0] * 1000:.1f} ms (min {theirs[1] * 1000:.1f}, max {theirs[2] * 1000:.1f}) |")
         print(f"| speed-up over picklescan | {theirs[0] / ours[0]:.1f}× |")
         print(f"| `inspect` peak RSS | {inspect_rss / 1024:.1f} MiB |")
-        print(f"| `convert` .pt → .safetensors | {to_st_wall:.2f} s, {mib / to_st_wall:.0f} MiB/s, peak RSS {to_st_rss / 1024:.1f} MiB |")
-        print(f"| `convert` .safetensors → .pt | {to_pt_wall:.2f} s, {mib / to_pt_wall:.0f} MiB/s, peak RSS {to_pt_rss / 1024:.1f} MiB |")
-        print(f"| `cp` of the same file + sync (disk reference) | {copy_wall:.2f} s, {mib / copy_wall:.0f} MiB/s |")
+        print(f"| `convert` .pt → .safetensors (median of 3) | {to_st_wall:.2f} s, {mib / to_st_wall:.0f} MiB/s, peak RSS {to_st_rss / 1024:.1f} MiB |")
+        print(f"| `convert` .safetensors → .pt (median of 3, CRC-32 included) | {to_pt_wall:.2f} s, {mib / to_pt_wall:.0f} MiB/s, peak RSS {to_pt_rss / 1024:.1f} MiB |")
+        print(f"| `cp` of the same file + sync (disk reference, median of 3) | {copy_wall:.2f} s, {mib / copy_wall:.0f} MiB/s |")
     finally:
         shutil.rmtree(work, ignore_errors=True)
 

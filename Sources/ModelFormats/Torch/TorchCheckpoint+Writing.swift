@@ -72,7 +72,6 @@ extension TorchCheckpoint {
         for storage in storages {
             try zip.beginEntry(name: prefix + "data/" + storage.key, expectedSize: storage.byteCount)
             try copy(storage, into: zip, buffer: &buffer)
-            try zip.endEntry()
         }
         try zip.addEntry(name: prefix + "version", bytes: Array("3\n".utf8))
         try zip.finish()
@@ -89,8 +88,13 @@ extension TorchCheckpoint {
             guard range.count == storage.byteCount else {
                 throw ModelFormatsError.storageOutOfBounds(tensor: storage.key, reason: "data length differs from the declared size")
             }
+            if let file = source as? FileByteSource, range.count > copyChunkSize {
+                try zip.endEntryAfterCopy(crc: try ChecksummedCopy.copy(from: file, range: range, into: zip))
+                return
+            }
             try streamCopy(from: source, range: range, buffer: &buffer) { try zip.write($0) }
         }
+        try zip.endEntry()
     }
 
     /// Copies `range` of `source` in `copyChunkSize` pieces through one reused buffer.

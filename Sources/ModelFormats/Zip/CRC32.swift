@@ -4,6 +4,9 @@ public struct CRC32: Sendable {
 
     public init() {}
 
+    /// Resumes from a finished value (e.g. computed on another thread).
+    public init(value: UInt32) { self.value = value }
+
     /// Checksum of `bytes` in one call.
     public static func checksum(_ bytes: [UInt8]) -> UInt32 {
         var crc = CRC32()

@@ -68,9 +68,9 @@ public final class ZipWriter {
         written = 0
     }
 
-    /// Appends member data.
-    public func write(_ buffer: UnsafeRawBufferPointer) throws {
-        crc.update(buffer)
+    /// Appends member data; with `updatingCRC: false` the caller computes the CRC and passes it to `endEntry(crc:)`.
+    public func write(_ buffer: UnsafeRawBufferPointer, updatingCRC: Bool = true) throws {
+        if updatingCRC { crc.update(buffer) }
         written += buffer.count
         try sink.write(buffer)
     }
@@ -80,10 +80,11 @@ public final class ZipWriter {
         try bytes.withUnsafeBytes { try write($0) }
     }
 
-    /// Writes the data descriptor and records the central-directory entry.
-    public func endEntry() throws {
+    /// Writes the data descriptor and records the central-directory entry (`crc` overrides the running one).
+    public func endEntry(crc externalCRC: UInt32? = nil) throws {
         guard let entry = current else { throw ModelFormatsError.unsupported("zip member ended twice") }
         current = nil
+        if let externalCRC { crc = CRC32(value: externalCRC) }
         let wide = entry.wide || written >= 0xFFFF_FFFF
         var descriptor = ByteWriter()
         descriptor.writeLittleEndian(ZipArchive.descriptorSignature)
@@ -167,5 +168,12 @@ public final class ZipWriter {
         end.writeLittleEndian(UInt32(min(directoryOffset, 0xFFFF_FFFF)))
         end.writeLittleEndian(UInt16(0))
         try sink.write(end.bytes)
+    }
+}
+
+extension ZipWriter {
+    /// Ends a member whose data went through `write(_:updatingCRC: false)`.
+    func endEntryAfterCopy(crc: UInt32) throws {
+        try endEntry(crc: crc)
     }
 }
