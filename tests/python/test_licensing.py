@@ -227,3 +227,29 @@ def test_host_token_component(run, tmp_path):
         run("machine", "fingerprint", "--json", env={"MODELSEAL_HOST_TOKEN_FILE": str(tmp_path / "token")}).stdout
     )
     assert "host-token" in [component["name"] for component in report["components"]]
+
+
+def test_license_signature_and_canonical_form_verify_independently(run, tmp_path, vendor):
+    """FORMAT.md §12.3 from Python alone: canonical JSON as RFC 8785 for this subset, the statement, Ed25519."""
+    import base64
+
+    from cryptography.hazmat.primitives.serialization import load_der_public_key
+
+    vendor["issue"]("--expires", "2099-12-31")
+    raw = (tmp_path / "acme.lic").read_bytes()
+    assert raw.endswith(b"\n") and raw.count(b"\n") == 1
+    document = json.loads(raw)
+
+    def canonical(value):
+        return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+    assert canonical(document) + b"\n" == raw
+    statement = b"modelseal/v1 license\x00" + canonical(document["license"])
+    signature = document["signature"]
+    assert signature["algorithm"] == "ed25519"
+    key = load_der_public_key(base64.b64decode(signature["public_key"]))
+    key.verify(base64.b64decode(signature["value"]), statement)  # raises if invalid
+    license = document["license"]
+    assert license["expires_at"] - license["not_before"] > 0
+    assert license["machine"]["match"] <= len(license["machine"]["components"])
+    assert all(len(base64.b64decode(share)) == 80 for share in license["key"]["component_shares"])
