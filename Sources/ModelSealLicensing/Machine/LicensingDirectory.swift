@@ -47,7 +47,11 @@ public struct LicensingDirectory: Sendable {
     /// The machine identity for a vendor, `nil` when none was made here.
     func machineIdentity(vendorKeyID: [UInt8]) throws(LicenseError) -> MachineIdentity? {
         guard let bytes = try AtomicFiles.read(machinePath(vendorKeyID)) else { return nil }
-        return try MachineIdentity(json: try JSONValue.parseCanonical(bytes, what: "machine key file"))
+        let identity = try MachineIdentity(json: try JSONValue.parseCanonical(bytes, what: "machine key file"))
+        guard identity.vendorKeyID == vendorKeyID else {
+            throw .malformed("machine key file", "\(machinePath(vendorKeyID)) belongs to another vendor: it was moved or copied")
+        }
+        return identity
     }
 
     func save(_ identity: MachineIdentity) throws(LicenseError) {
