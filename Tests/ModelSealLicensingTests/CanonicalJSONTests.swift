@@ -9,7 +9,9 @@ struct CanonicalJSONTests {
         let value = JSONValue.object([
             "b": .array([.integer(-3), .bool(true), .null]), "a": .string("x\"\\\n\u{1}é/"), "c": .object([:]),
         ])
-        #expect(String(decoding: value.canonicalBytes, as: UTF8.self) == #"{"a":"x\"\\\n\u0001é/","b":[-3,true,null],"c":{}}"#)
+        #expect(
+            String(decoding: value.canonicalBytes, as: UTF8.self)
+                == #"{"a":"x\"\\\n\u0001é/","b":[-3,true,null],"c":{}}"#)
     }
 
     @Test("parse(encode(x)) == x")

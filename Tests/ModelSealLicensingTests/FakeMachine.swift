@@ -3,11 +3,11 @@ import ModelSealCrypto
 import ModelSealFormat
 import ModelSealSigning
 
-#if canImport(Glibc)
-import Glibc
-#endif
-
 @testable import ModelSealLicensing
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// A fake machine: a temporary directory tree mimicking what the probes read (`/etc/machine-id`,
 /// `/proc/cpuinfo`, `/sys/class/net/*`, `/sys/class/dmi/id/*`, the root file system's UUID link,
@@ -29,7 +29,9 @@ final class FakeMachine: @unchecked Sendable {
 
     init(_ identity: Identity = Identity(), now: Int64 = 1_800_000_000) throws {
         var template = Array("/tmp/modelseal-machine-XXXXXX".utf8CString)
-        guard let made = template.withUnsafeMutableBufferPointer({ buffer in buffer.baseAddress.flatMap { mkdtemp($0) } }) else {
+        guard
+            let made = template.withUnsafeMutableBufferPointer({ buffer in buffer.baseAddress.flatMap { mkdtemp($0) } })
+        else {
             throw LicenseError.io("mkdtemp failed")
         }
         root = String(cString: made)
@@ -71,7 +73,8 @@ final class FakeMachine: @unchecked Sendable {
 
     func request(vendor: Vendor, tolerance: Int = 1) throws -> LicenseRequest {
         try LicenseRequest.create(
-            vendorKeyID: vendor.keyID, tolerance: tolerance, label: "test", directory: directory, probe: probe, now: now)
+            vendorKeyID: vendor.keyID, tolerance: tolerance, label: "test", directory: directory, probe: probe, now: now
+        )
     }
 
     func write(_ path: String, _ text: String) throws {
@@ -114,7 +117,9 @@ struct Vendor {
     var keyID: [UInt8] { signingKey.verifyingKey.keyID }
 
     /// A sealed model: its plaintext and sealed bytes.
-    func model(_ size: Int = 70_000, seed: UInt8 = 1, extra: [Recipient] = []) throws -> (plain: [UInt8], sealed: [UInt8]) {
+    func model(_ size: Int = 70_000, seed: UInt8 = 1, extra: [Recipient] = []) throws -> (
+        plain: [UInt8], sealed: [UInt8]
+    ) {
         let plain = (0..<size).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ Int(seed)) }
         var options = SealOptions()
         options.chunkLog2 = 16

@@ -10,7 +10,8 @@ struct FingerprintTests {
         let fingerprint = machine.fingerprint(vendor: nil)
         #expect(fingerprint.components.map(\.name) == ["cpu", "dmi", "machine-id", "network", "root-fs"])
         #expect(fingerprint.missing == ["host-token"])
-        let value = { (name: String) in String(decoding: fingerprint.component(named: name)?.value ?? [], as: UTF8.self) }
+        let value = { (name: String) in String(decoding: fingerprint.component(named: name)?.value ?? [], as: UTF8.self)
+        }
         #expect(value("network") == "52:54:00:12:34:56")
         #expect(value("root-fs") == "1b2c3d4e-0000-4000-8000-00000000abcd")
         #expect(value("machine-id") == "0123456789abcdef0123456789abcdef")

@@ -75,8 +75,9 @@ struct LicenseFlowTests {
             FakeMachine.Identity(
                 machineID: "ffffffffffffffffffffffffffffffff", cpu: "AMD EPYC 7763", mac: "02:00:00:00:00:01",
                 rootUUID: "00000000-0000-4000-8000-000000000001", product: "ProLiant DL385"))
-        #expect(throws: LicenseError.tooFewComponents(
-            required: 4, matching: 0, differing: ["cpu", "dmi", "machine-id", "network", "root-fs"])
+        #expect(
+            throws: LicenseError.tooFewComponents(
+                required: 4, matching: 0, differing: ["cpu", "dmi", "machine-id", "network", "root-fs"])
         ) { try licensedOpen(model.sealed, license: license, on: machine) }
     }
 
@@ -99,7 +100,10 @@ struct LicenseFlowTests {
         }
         // Copying the machine key file too does not help: it opens only with the first machine's components.
         try machine.copyLicensingFolder(to: other)
-        #expect(throws: LicenseError.tooFewComponents(required: 4, matching: 2, differing: ["machine-id", "network", "root-fs"])) {
+        #expect(
+            throws: LicenseError.tooFewComponents(
+                required: 4, matching: 2, differing: ["machine-id", "network", "root-fs"])
+        ) {
             try licensedOpen(model.sealed, license: license, on: other)
         }
     }
@@ -161,7 +165,8 @@ struct LicenseFlowTests {
         let vendor = try Vendor()
         let licenseKey = LicenseKey.generate()
         let first = try vendor.model(seed: 1)
-        let license = try vendor.issue(try machine.request(vendor: vendor), models: [first.sealed], licenseKey: licenseKey)
+        let license = try vendor.issue(
+            try machine.request(vendor: vendor), models: [first.sealed], licenseKey: licenseKey)
         let later = try vendor.model(seed: 3, extra: [licenseKey])
         #expect(try licensedOpen(later.sealed, license: license, on: machine) == later.plain)
         let foreign = try vendor.model(seed: 4, extra: [LicenseKey.generate()])
@@ -182,7 +187,10 @@ struct LicenseFlowTests {
         let text = String(decoding: license.encoded, as: UTF8.self)
         let edited = text.replacing("\"customer\":\"ACME\"", with: "\"customer\":\"EVIL\"")
         #expect(edited != text)
-        #expect(throws: LicenseError.tamperedLicense("the vendor signature does not verify (the license was edited after signing)")) {
+        #expect(
+            throws: LicenseError.tamperedLicense(
+                "the vendor signature does not verify (the license was edited after signing)")
+        ) {
             try SignedLicense(encoded: Array(edited.utf8))
         }
         #expect {
@@ -202,7 +210,8 @@ struct LicenseFlowTests {
         let genuine = try vendor.issue(try machine.request(vendor: vendor), models: [model.sealed])
         var terms = genuine.license
         terms = License(
-            id: terms.id, customer: terms.customer, issuedAt: terms.issuedAt, notBefore: terms.notBefore, expiresAt: nil,
+            id: terms.id, customer: terms.customer, issuedAt: terms.issuedAt, notBefore: terms.notBefore,
+            expiresAt: nil,
             models: terms.models, machine: terms.machine, keyWrapping: terms.keyWrapping, maxLoads: nil,
             features: terms.features, guards: terms.guards)
         let forged = try SignedLicense.sign(terms, with: forger.signingKey, algorithm: .ed25519)
@@ -222,7 +231,8 @@ struct LicenseFlowTests {
         let license = try vendor.issue(try machine.request(vendor: vendor), models: [model.sealed])
         guard case .object(var members) = license.license.json else { return }
         members["online"] = .object(["url": .string("https://licenses.example"), "grace_seconds": .integer(86_400)])
-        #expect(throws: LicenseError.unsupported("online check-in (field 'online' is reserved for the license server)")) {
+        #expect(throws: LicenseError.unsupported("online check-in (field 'online' is reserved for the license server)"))
+        {
             try License(json: .object(members))
         }
     }
@@ -244,12 +254,16 @@ struct LicenseFlowTests {
         }
     }
 
-    @Test("every algorithm the signing module offers signs licenses", arguments: [SignatureAlgorithm.ecdsaP256SHA256, .rsaPSSSHA256])
+    @Test(
+        "every algorithm the signing module offers signs licenses",
+        arguments: [SignatureAlgorithm.ecdsaP256SHA256, .rsaPSSSHA256])
     func otherAlgorithms(algorithm: SignatureAlgorithm) throws {
         let machine = try FakeMachine()
         let vendor = try Vendor(algorithm)
         let model = try vendor.model()
         let license = try vendor.issue(try machine.request(vendor: vendor), models: [model.sealed])
-        #expect(try licensedOpen(model.sealed, license: try SignedLicense(encoded: license.encoded), on: machine) == model.plain)
+        #expect(
+            try licensedOpen(model.sealed, license: try SignedLicense(encoded: license.encoded), on: machine)
+                == model.plain)
     }
 }

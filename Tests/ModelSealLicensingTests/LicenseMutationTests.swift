@@ -48,7 +48,9 @@ struct LicenseMutationTests {
         let one = try Vendor()
         let two = try Vendor()
         _ = try machine.request(vendor: one)
-        try run("mkdir -p '\(machine.directory.vendorPath(two.keyID))' && cp '\(machine.directory.vendorPath(one.keyID))/machine.json' '\(machine.directory.vendorPath(two.keyID))/'")
+        try run(
+            "mkdir -p '\(machine.directory.vendorPath(two.keyID))' && cp '\(machine.directory.vendorPath(one.keyID))/machine.json' '\(machine.directory.vendorPath(two.keyID))/'"
+        )
         #expect(throws: LicenseError.self) { try machine.directory.machineIdentity(vendorKeyID: two.keyID) }
     }
 }

@@ -17,7 +17,8 @@ struct LicenseStateTests {
     }
 
     func stateFiles(_ machine: FakeMachine, _ license: SignedLicense) -> LicenseState.Files {
-        LicenseState.Files(base: machine.directory.statePath(license.license.machine.vendorKeyID, licenseID: license.license.id))
+        LicenseState.Files(
+            base: machine.directory.statePath(license.license.machine.vendorKeyID, licenseID: license.license.id))
     }
 
     @Test("loads are counted up to the limit; verification does not count")
@@ -74,7 +75,10 @@ struct LicenseStateTests {
         _ = try licensedOpen(model.sealed, license: license, on: machine)
         let lastLoad = machine.now
         machine.now -= 600
-        #expect(throws: LicenseError.clockRollback(now: lastLoad - 600, reference: lastLoad, what: "the last load recorded on this machine")) {
+        #expect(
+            throws: LicenseError.clockRollback(
+                now: lastLoad - 600, reference: lastLoad, what: "the last load recorded on this machine")
+        ) {
             try licensedOpen(model.sealed, license: license, on: machine)
         }
         machine.now = lastLoad - 60  // within the tolerated step back
@@ -82,8 +86,9 @@ struct LicenseStateTests {
 
         let (fresh, _, freshModel, freshLicense) = try setUp()
         fresh.now = freshLicense.license.issuedAt - 2 * 3600
-        #expect(throws: LicenseError.clockRollback(
-            now: fresh.now, reference: freshLicense.license.issuedAt, what: "the license's issue time")
+        #expect(
+            throws: LicenseError.clockRollback(
+                now: fresh.now, reference: freshLicense.license.issuedAt, what: "the license's issue time")
         ) { try licensedOpen(freshModel.sealed, license: freshLicense, on: fresh) }
     }
 

@@ -16,11 +16,13 @@ struct RuntimeGuardTests {
         try machine.write("/proc/self/status", "Name:\tpython\nTracerPid:\t4242\n")
         machine.environment = ["LD_PRELOAD": "/usr/lib/libhook.so", "LD_AUDIT": "/tmp/audit.so"]
         try machine.write("/etc/ld.so.preload", "/lib/evil.so\n")
-        try machine.write("/proc/cpuinfo", "processor\t: 0\nmodel name\t: QEMU Virtual CPU\nflags\t\t: fpu hypervisor\n")
+        try machine.write(
+            "/proc/cpuinfo", "processor\t: 0\nmodel name\t: QEMU Virtual CPU\nflags\t\t: fpu hypervisor\n")
         try machine.write("/sys/class/dmi/id/sys_vendor", "QEMU\n")
         try machine.write("/.dockerenv", "")
         let kinds = RuntimeGuards.evaluate(probe: machine.probe).map(\.kind.rawValue)
-        #expect(kinds == ["tracer", "preload", "preload", "preload", "virtualization", "virtualization", "virtualization"])
+        #expect(
+            kinds == ["tracer", "preload", "preload", "preload", "virtualization", "virtualization", "virtualization"])
     }
 
     @Test("containers are found from the cgroup of pid 1 and $container too")
@@ -33,7 +35,9 @@ struct RuntimeGuardTests {
         #expect(RuntimeGuards.evaluate(probe: machine.probe).map(\.kind) == [.virtualization])
     }
 
-    @Test("policy: deny refuses before any key is unwrapped, warn reports, allow is silent", arguments: [GuardAction.deny, .warn, .allow])
+    @Test(
+        "policy: deny refuses before any key is unwrapped, warn reports, allow is silent",
+        arguments: [GuardAction.deny, .warn, .allow])
     func traced(action: GuardAction) throws {
         let machine = try FakeMachine()
         let vendor = try Vendor()

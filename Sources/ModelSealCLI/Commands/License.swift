@@ -41,10 +41,13 @@ extension ModelSeal.License {
                   modelseal license request --vendor vendor.key.pub --label gpu-node-3 --new -o req.json
                 """)
 
-        @Option(help: ArgumentHelp("The vendor's public signing key (licenses must be signed by it).", valueName: "FILE"))
+        @Option(
+            help: ArgumentHelp("The vendor's public signing key (licenses must be signed by it).", valueName: "FILE"))
         var vendor: String
 
-        @Option(name: .shortAndLong, help: ArgumentHelp("Write the request to FILE (- for standard output).", valueName: "FILE"))
+        @Option(
+            name: .shortAndLong,
+            help: ArgumentHelp("Write the request to FILE (- for standard output).", valueName: "FILE"))
         var output: String
 
         @Option(help: "How many fingerprint components may change before this machine key no longer opens.")
@@ -117,7 +120,9 @@ extension ModelSeal.License {
         @Option(help: ArgumentHelp("The customer's request file (from `license request`).", valueName: "FILE"))
         var request: String
 
-        @Option(name: .customLong("model"), help: ArgumentHelp("A sealed file the license covers. Repeatable.", valueName: "FILE"))
+        @Option(
+            name: .customLong("model"),
+            help: ArgumentHelp("A sealed file the license covers. Repeatable.", valueName: "FILE"))
         var models: [String] = []
 
         @OptionGroup(title: "Keys that open the models") var identities: IdentityOptions
@@ -127,13 +132,19 @@ extension ModelSeal.License {
         @Option(help: "The customer's name.")
         var customer: String
 
-        @Option(help: ArgumentHelp("Last valid UTC day (YYYY-MM-DD) or an exclusive UTC time; default: never expires.", valueName: "DATE"))
+        @Option(
+            help: ArgumentHelp(
+                "Last valid UTC day (YYYY-MM-DD) or an exclusive UTC time; default: never expires.", valueName: "DATE"))
         var expires: String?
 
-        @Option(name: .customLong("not-before"), help: ArgumentHelp("First valid UTC day (default: now).", valueName: "DATE"))
+        @Option(
+            name: .customLong("not-before"),
+            help: ArgumentHelp("First valid UTC day (default: now).", valueName: "DATE"))
         var notBefore: String?
 
-        @Option(name: .customLong("max-loads"), help: "Most loads on the machine (default: unlimited; counted offline, see docs).")
+        @Option(
+            name: .customLong("max-loads"),
+            help: "Most loads on the machine (default: unlimited; counted offline, see docs).")
         var maxLoads: Int64?
 
         @Option(help: "Fingerprint components that must match (default: the request's own threshold).")
@@ -142,17 +153,23 @@ extension ModelSeal.License {
         @Flag(name: .customLong("memory-only"), help: "Allow only in-memory loads (Python), not `open -o`.")
         var memoryOnly = false
 
-        @Option(name: .customLong("guard"), help: ArgumentHelp(
-            "Runtime-guard policy KIND=ACTION, KIND tracer|preload|virtualization, ACTION deny|warn|allow (default warn). Repeatable.",
-            valueName: "KIND=ACTION"))
+        @Option(
+            name: .customLong("guard"),
+            help: ArgumentHelp(
+                "Runtime-guard policy KIND=ACTION, KIND tracer|preload|virtualization, ACTION deny|warn|allow (default warn). Repeatable.",
+                valueName: "KIND=ACTION"))
         var guards: [String] = []
 
-        @Option(name: .customLong("license-key"), help: ArgumentHelp(
-            "Reuse this license key (32-byte base64url) instead of a new one.", valueName: "FILE"))
+        @Option(
+            name: .customLong("license-key"),
+            help: ArgumentHelp(
+                "Reuse this license key (32-byte base64url) instead of a new one.", valueName: "FILE"))
         var licenseKey: String?
 
-        @Option(name: .customLong("license-key-out"), help: ArgumentHelp(
-            "Write the new license key to FILE (mode 0600) to seal later versions to it.", valueName: "FILE"))
+        @Option(
+            name: .customLong("license-key-out"),
+            help: ArgumentHelp(
+                "Write the new license key to FILE (mode 0600) to seal later versions to it.", valueName: "FILE"))
         var licenseKeyOut: String?
 
         @Option(name: .shortAndLong, help: ArgumentHelp("Write the license to FILE.", valueName: "FILE"))
@@ -164,15 +181,23 @@ extension ModelSeal.License {
         func validate() throws {
             if signing.signKey == nil { throw ValidationError("a license must be signed: give --sign-key FILE") }
             if models.isEmpty && licenseKey == nil && licenseKeyOut == nil {
-                throw ValidationError("the license covers nothing: give --model FILE, or --license-key-out/--license-key for files sealed to it")
+                throw ValidationError(
+                    "the license covers nothing: give --model FILE, or --license-key-out/--license-key for files sealed to it"
+                )
             }
             if !models.isEmpty && identities.isEmpty {
                 throw ValidationError("give a key that opens the models (--key-env, --key-file, -i, --passphrase...)")
             }
-            if licenseKey != nil && licenseKeyOut != nil { throw ValidationError("--license-key reuses a key: drop --license-key-out") }
+            if licenseKey != nil && licenseKeyOut != nil {
+                throw ValidationError("--license-key reuses a key: drop --license-key-out")
+            }
             if let maxLoads, maxLoads < 1 { throw ValidationError("--max-loads must be at least 1") }
-            if let expires, LicenseTime.parse(expires) == nil { throw ValidationError("--expires: use YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ (UTC)") }
-            if let notBefore, LicenseTime.parse(notBefore) == nil { throw ValidationError("--not-before: use YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ (UTC)") }
+            if let expires, LicenseTime.parse(expires) == nil {
+                throw ValidationError("--expires: use YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ (UTC)")
+            }
+            if let notBefore, LicenseTime.parse(notBefore) == nil {
+                throw ValidationError("--not-before: use YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ (UTC)")
+            }
             _ = try policy()
         }
 
@@ -209,7 +234,9 @@ extension ModelSeal.License {
             terms.match = match
             terms.features.fileOutput = !memoryOnly
             terms.guards = try policy()
-            let licenseKey = try licenseKey.map { try LicenseKey(bytes: try KeyFiles.rawKey(file: $0).bytes) } ?? LicenseKey.generate()
+            let licenseKey =
+                try licenseKey.map { try LicenseKey(bytes: try KeyFiles.rawKey(file: $0).bytes) }
+                ?? LicenseKey.generate()
             var unlocked: [(file: UnlockedFile, name: String)] = []
             if !models.isEmpty {
                 let keys = try identities.resolve()
@@ -220,10 +247,12 @@ extension ModelSeal.License {
             let keyOut = try licenseKeyOut.map { try OutputFile(.path($0), mode: 0o600, replace: force) }
             let sink = try OutputFile(.path(output), mode: 0o644, replace: force)
             let signed = try LicenseIssuer.issue(
-                request: request, models: unlocked, licenseKey: licenseKey, terms: terms, signingKey: key, algorithm: algorithm)
+                request: request, models: unlocked, licenseKey: licenseKey, terms: terms, signingKey: key,
+                algorithm: algorithm)
             try sink.write(contentsOf: signed.encoded)
             if let keyOut {
-                try keyOut.write(contentsOf: Array((RawKeyText.encode(try RawKey(bytes: licenseKey.bytes)) + "\n").utf8))
+                try keyOut.write(
+                    contentsOf: Array((RawKeyText.encode(try RawKey(bytes: licenseKey.bytes)) + "\n").utf8))
                 try keyOut.commit()
             }
             try sink.commit()
@@ -281,16 +310,20 @@ extension ModelSeal.License {
                 return
             }
             let valid = report.expiresAt.map { "\($0) (exclusive)" } ?? "never expires"
-            let models = license.models.isEmpty
+            let models =
+                license.models.isEmpty
                 ? "none listed" : license.models.map { "\($0.name) (\($0.fileID))" }.joined(separator: ", ")
             let loads = license.maxLoads.map { "at most \($0)" } ?? "unlimited"
             let output = license.features.fileOutput ? "to files and pipes allowed (open -o)" : "in-memory loads only"
-            let guards = "tracer \(license.guards.tracer.rawValue), preload \(license.guards.preload.rawValue), "
+            let guards =
+                "tracer \(license.guards.tracer.rawValue), preload \(license.guards.preload.rawValue), "
                 + "virtualization \(license.guards.virtualization.rawValue)"
-            let machine = "\(license.machine.match) of \(license.machine.components.count) components must match ("
+            let machine =
+                "\(license.machine.match) of \(license.machine.components.count) components must match ("
                 + report.components.joined(separator: ", ") + ")"
             var lines: [String] = []
-            lines.append("license \(license.id) (signature verified: \(signed.signer.fingerprint), \(signed.algorithm))")
+            lines.append(
+                "license \(license.id) (signature verified: \(signed.signer.fingerprint), \(signed.algorithm))")
             lines.append("  customer:    \(license.customer)")
             lines.append("  issued:      \(report.issuedAt)")
             lines.append("  valid:       from \(report.notBefore) until \(valid)")
@@ -302,9 +335,11 @@ extension ModelSeal.License {
             if !status.machineKeyPresent {
                 lines.append("  this machine: no machine key for this vendor (the license was requested elsewhere)")
             } else if !status.machineKeyMatches {
-                lines.append("  this machine: holds another machine key for this vendor: the license is for another machine")
+                lines.append(
+                    "  this machine: holds another machine key for this vendor: the license is for another machine")
             } else {
-                let changed = status.differingComponents.isEmpty
+                let changed =
+                    status.differingComponents.isEmpty
                     ? "" : " (changed: \(status.differingComponents.joined(separator: ", ")))"
                 let used = status.loadsUsed.map { "; \($0) load(s) used" } ?? ""
                 lines.append(

@@ -47,7 +47,8 @@ extension ModelSeal.Machine {
             if json {
                 let components = fingerprint.components.map { component in
                     FingerprintReport.Component(
-                        name: component.name, hash: hex(fingerprint.hash(of: component)), stability: component.stability)
+                        name: component.name, hash: hex(fingerprint.hash(of: component)), stability: component.stability
+                    )
                 }
                 let findingTexts: [String] = findings.map { $0.description }
                 try JSONOutput.print(
@@ -56,7 +57,8 @@ extension ModelSeal.Machine {
                         runtimeFindings: findingTexts))
                 return
             }
-            Terminal.writeOutput("vendor: \(vendorPublicKey?.fingerprint ?? "none (unsalted view; pass --vendor FILE)")\n")
+            Terminal.writeOutput(
+                "vendor: \(vendorPublicKey?.fingerprint ?? "none (unsalted view; pass --vendor FILE)")\n")
             for component in fingerprint.components {
                 Terminal.writeOutput("  \(component.name.padding(12)) \(hex(fingerprint.hash(of: component)))\n")
             }

@@ -106,7 +106,9 @@ extension JSONValue {
                 text.append(Character(Unicode.Scalar(byte)))
                 guard text.count <= 17 else { throw failure("integer too long") }
             }
-            if let next = reader.peekUInt8(), next == UInt8(ascii: ".") || next == UInt8(ascii: "e") || next == UInt8(ascii: "E") {
+            if let next = reader.peekUInt8(),
+                next == UInt8(ascii: ".") || next == UInt8(ascii: "e") || next == UInt8(ascii: "E")
+            {
                 throw failure("only integers are allowed")
             }
             guard let value = Int64(text), abs(value) <= JSONValue.maximumInteger else {
@@ -136,7 +138,8 @@ extension JSONValue {
                 case UInt8(ascii: "r"): bytes.append(0x0D)
                 case UInt8(ascii: "u"):
                     // Canonical form only escapes controls; anything else fails the re-encode check.
-                    guard let hex = reader.readBytes(4), let code = UInt32(String(decoding: hex, as: UTF8.self), radix: 16),
+                    guard let hex = reader.readBytes(4),
+                        let code = UInt32(String(decoding: hex, as: UTF8.self), radix: 16),
                         let scalar = Unicode.Scalar(code)
                     else { throw failure("invalid \\u escape") }
                     bytes += Array(String(Character(scalar)).utf8)

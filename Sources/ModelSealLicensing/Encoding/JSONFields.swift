@@ -32,26 +32,33 @@ struct JSONFields {
         return text
     }
 
-    mutating func integer(_ key: String, in range: ClosedRange<Int64> = 0...JSONValue.maximumInteger) throws(LicenseError) -> Int64 {
+    mutating func integer(_ key: String, in range: ClosedRange<Int64> = 0...JSONValue.maximumInteger)
+        throws(LicenseError) -> Int64
+    {
         guard case .integer(let value) = try required(key), range.contains(value) else {
             throw .malformed(what, "field '\(key)' must be an integer in \(range.lowerBound)...\(range.upperBound)")
         }
         return value
     }
 
-    mutating func optionalInteger(_ key: String, in range: ClosedRange<Int64> = 0...JSONValue.maximumInteger) throws(LicenseError) -> Int64? {
+    mutating func optionalInteger(_ key: String, in range: ClosedRange<Int64> = 0...JSONValue.maximumInteger)
+        throws(LicenseError) -> Int64?
+    {
         guard optional(key) != nil else { return nil }
         return try integer(key, in: range)
     }
 
     mutating func bool(_ key: String) throws(LicenseError) -> Bool {
-        guard case .bool(let value) = try required(key) else { throw .malformed(what, "field '\(key)' must be true or false") }
+        guard case .bool(let value) = try required(key) else {
+            throw .malformed(what, "field '\(key)' must be true or false")
+        }
         return value
     }
 
     mutating func array(_ key: String, count range: ClosedRange<Int>) throws(LicenseError) -> [JSONValue] {
         guard case .array(let values) = try required(key), range.contains(values.count) else {
-            throw .malformed(what, "field '\(key)' must be an array of \(range.lowerBound)...\(range.upperBound) elements")
+            throw .malformed(
+                what, "field '\(key)' must be an array of \(range.lowerBound)...\(range.upperBound) elements")
         }
         return values
     }
@@ -78,7 +85,8 @@ struct JSONFields {
     func finish() throws(LicenseError) {
         let unknown = Set(members.keys).subtracting(read)
         guard unknown.isEmpty else {
-            throw .malformed(what, "unknown field(s) \(unknown.sorted().joined(separator: ", ")): written by a newer modelseal?")
+            throw .malformed(
+                what, "unknown field(s) \(unknown.sorted().joined(separator: ", ")): written by a newer modelseal?")
         }
     }
 }

@@ -44,15 +44,22 @@ public enum RuntimeGuards {
             }
         }
         if let preload = probe.text("/etc/ld.so.preload") {
-            findings.append(GuardFinding(kind: .preload, detail: "/etc/ld.so.preload lists \(preload.split(separator: "\n").count) librar(ies)"))
+            findings.append(
+                GuardFinding(
+                    kind: .preload,
+                    detail: "/etc/ld.so.preload lists \(preload.split(separator: "\n").count) librar(ies)"))
         }
         // Virtualization: hypervisor CPU flag, hypervisor DMI vendor, container markers.
         if let cpuinfo = probe.readFile("/proc/cpuinfo").map({ String(decoding: $0, as: UTF8.self) }),
-            cpuinfo.split(separator: "\n").contains(where: { $0.hasPrefix("flags") && $0.split(separator: " ").contains("hypervisor") })
+            cpuinfo.split(separator: "\n").contains(where: {
+                $0.hasPrefix("flags") && $0.split(separator: " ").contains("hypervisor")
+            })
         {
             findings.append(GuardFinding(kind: .virtualization, detail: "virtual machine (CPU hypervisor flag)"))
         }
-        if let vendor = probe.text("/sys/class/dmi/id/sys_vendor"), hypervisorVendors.contains(where: { vendor.hasPrefix($0) }) {
+        if let vendor = probe.text("/sys/class/dmi/id/sys_vendor"),
+            hypervisorVendors.contains(where: { vendor.hasPrefix($0) })
+        {
             findings.append(GuardFinding(kind: .virtualization, detail: "virtual machine (DMI vendor \(vendor))"))
         }
         if probe.readFile("/.dockerenv") != nil {
@@ -70,7 +77,8 @@ public enum RuntimeGuards {
     }
 
     /// Applies `policy`: throws for findings the policy denies, returns those it warns about.
-    public static func apply(_ policy: GuardPolicy, to findings: [GuardFinding]) throws(LicenseError) -> [GuardFinding] {
+    public static func apply(_ policy: GuardPolicy, to findings: [GuardFinding]) throws(LicenseError) -> [GuardFinding]
+    {
         let denied = findings.filter { policy.action(for: $0.kind) == .deny }
         guard denied.isEmpty else { throw .guardDenied(denied.map(\.description)) }
         return findings.filter { policy.action(for: $0.kind) == .warn }

@@ -87,13 +87,18 @@ extension License {
             "customer": .string(customer),
             "issued_at": .integer(issuedAt),
             "not_before": .integer(notBefore),
-            "models": .array(models.map {
-                .object(["file_id": .string($0.fileID), "name": .string($0.name), "key": .string(Codec.base64($0.wrappedFileKey))])
-            }),
+            "models": .array(
+                models.map {
+                    .object([
+                        "file_id": .string($0.fileID), "name": .string($0.name),
+                        "key": .string(Codec.base64($0.wrappedFileKey)),
+                    ])
+                }),
             "machine": .object([
                 "vendor_key_id": .string(Codec.hex(machine.vendorKeyID)),
                 "machine_key": .string(Codec.base64(machine.machineKey)),
-                "components": .array(machine.components.map { .object(["name": .string($0.name), "hash": .string(Codec.hex($0.hash))]) }),
+                "components": .array(
+                    machine.components.map { .object(["name": .string($0.name), "hash": .string(Codec.hex($0.hash))]) }),
                 "match": .integer(Int64(machine.match)),
             ]),
             "key": .object([
@@ -129,8 +134,13 @@ extension License {
         for entry in try fields.array("models", count: 0...Limits.maximumModels) {
             var model = try JSONFields(entry, what: "license model")
             let fileID = Codec.hex(try model.hex("file_id", length: 16))
-            guard !models.contains(where: { $0.fileID == fileID }) else { throw .malformed(what, "model \(fileID) listed twice") }
-            models.append(Model(fileID: fileID, name: try model.string("name", maxLength: 256), wrappedFileKey: try model.base64("key", length: 80)))
+            guard !models.contains(where: { $0.fileID == fileID }) else {
+                throw .malformed(what, "model \(fileID) listed twice")
+            }
+            models.append(
+                Model(
+                    fileID: fileID, name: try model.string("name", maxLength: 256),
+                    wrappedFileKey: try model.base64("key", length: 80)))
             try model.finish()
         }
         self.models = models

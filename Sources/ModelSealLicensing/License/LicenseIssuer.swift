@@ -33,20 +33,24 @@ public enum LicenseIssuer {
     ) throws -> SignedLicense {
         guard request.vendorKeyID == signingKey.verifyingKey.keyID else {
             throw LicenseError.malformed(
-                "license request", "it was made for another vendor key (key id \(Codec.hex(request.vendorKeyID.prefix(8)))…); "
+                "license request",
+                "it was made for another vendor key (key id \(Codec.hex(request.vendorKeyID.prefix(8)))…); "
                     + "the customer must run `modelseal license request --vendor` with this key's public half")
         }
         let match = terms.match ?? request.threshold
         guard (1...request.components.count).contains(match) else {
-            throw LicenseError.malformed("license terms", "--match \(match): the request has \(request.components.count) component(s)")
+            throw LicenseError.malformed(
+                "license terms", "--match \(match): the request has \(request.components.count) component(s)")
         }
         guard terms.customer.utf8.count <= License.Limits.maximumCustomerLength, !terms.customer.isEmpty else {
-            throw LicenseError.malformed("license terms", "the customer name must be 1...\(License.Limits.maximumCustomerLength) bytes")
+            throw LicenseError.malformed(
+                "license terms", "the customer name must be 1...\(License.Limits.maximumCustomerLength) bytes")
         }
         let notBefore = terms.notBefore ?? now
         if let expiresAt = terms.expiresAt {
             guard expiresAt > notBefore, expiresAt > now else {
-                throw LicenseError.malformed("license terms", "the expiry \(LicenseTime.format(expiresAt)) is not in the future")
+                throw LicenseError.malformed(
+                    "license terms", "the expiry \(LicenseTime.format(expiresAt)) is not in the future")
             }
         }
         guard models.count <= License.Limits.maximumModels else {
@@ -67,7 +71,8 @@ public enum LicenseIssuer {
         for (file, name) in models {
             let fileID = file.file.fileID
             guard !entries.contains(where: { $0.fileID == fileID }) else { continue }
-            entries.append(License.Model(fileID: fileID, name: name, wrappedFileKey: try file.wrapFileKey(to: licenseKey).body))
+            entries.append(
+                License.Model(fileID: fileID, name: name, wrappedFileKey: try file.wrapFileKey(to: licenseKey).body))
         }
         let license = License(
             id: Codec.hex(idBytes), customer: terms.customer, issuedAt: now, notBefore: notBefore,

@@ -27,7 +27,8 @@ extension License.KeyWrapping {
         do {
             var sender = try HPKE.Sender(recipientKey: machineKey, ciphersuite: ComponentLock.suite, info: machineInfo)
             let sealedA = try sender.seal(a, authenticating: licenseID)
-            let lock = try ComponentLock.seal(b, to: componentKeys, threshold: match, context: context(licenseID: licenseID))
+            let lock = try ComponentLock.seal(
+                b, to: componentKeys, threshold: match, context: context(licenseID: licenseID))
             let box = try AES.GCM.seal(
                 licenseKey, using: wrapKey(a: a, b: b, licenseID: licenseID), nonce: AES.GCM.Nonce(data: zeroNonce),
                 authenticating: Array(keyLabel.utf8) + licenseID)
@@ -56,7 +57,8 @@ extension License.KeyWrapping {
     func openKey(a: [UInt8], b: [UInt8], licenseID: [UInt8]) -> [UInt8]? {
         guard
             let box = try? AES.GCM.SealedBox(
-                nonce: AES.GCM.Nonce(data: Self.zeroNonce), ciphertext: wrappedKey.prefix(32), tag: wrappedKey.suffix(16)),
+                nonce: AES.GCM.Nonce(data: Self.zeroNonce), ciphertext: wrappedKey.prefix(32),
+                tag: wrappedKey.suffix(16)),
             let key = try? AES.GCM.open(
                 box, using: Self.wrapKey(a: a, b: b, licenseID: licenseID),
                 authenticating: Array(Self.keyLabel.utf8) + licenseID)
@@ -66,6 +68,7 @@ extension License.KeyWrapping {
 
     static func wrapKey(a: [UInt8], b: [UInt8], licenseID: [UInt8]) -> SymmetricKey {
         HKDF<SHA256>.deriveKey(
-            inputKeyMaterial: SymmetricKey(data: a + b), salt: licenseID, info: Array(keyLabel.utf8), outputByteCount: 32)
+            inputKeyMaterial: SymmetricKey(data: a + b), salt: licenseID, info: Array(keyLabel.utf8),
+            outputByteCount: 32)
     }
 }

@@ -80,12 +80,13 @@ public struct LicenseRequest: Sendable, Equatable {
             "version": .integer(1),
             "vendor_key_id": .string(Codec.hex(vendorKeyID)),
             "machine_key": .string(Codec.base64(machineKey)),
-            "components": .array(components.map {
-                .object([
-                    "name": .string($0.name), "hash": .string(Codec.hex($0.hash)),
-                    "key": .string(Codec.base64($0.publicKey)),
-                ])
-            }),
+            "components": .array(
+                components.map {
+                    .object([
+                        "name": .string($0.name), "hash": .string(Codec.hex($0.hash)),
+                        "key": .string(Codec.base64($0.publicKey)),
+                    ])
+                }),
             "threshold": .integer(Int64(threshold)),
             "created_at": .integer(createdAt),
             "label": .string(label),
@@ -102,14 +103,17 @@ public struct LicenseRequest: Sendable, Equatable {
         }
         vendorKeyID = try fields.hex("vendor_key_id", length: 32)
         machineKey = try fields.base64("machine_key", length: 32)
-        components = try Self.components(try fields.array("components", count: 1...ComponentLock.maximumComponents), what: what)
+        components = try Self.components(
+            try fields.array("components", count: 1...ComponentLock.maximumComponents), what: what)
         threshold = Int(try fields.integer("threshold", in: 1...Int64(components.count)))
         createdAt = try fields.integer("created_at")
         label = try fields.string("label", maxLength: 256)
         try fields.finish()
     }
 
-    static func components(_ values: [JSONValue], what: String, withKeys: Bool = true) throws(LicenseError) -> [Component] {
+    static func components(_ values: [JSONValue], what: String, withKeys: Bool = true) throws(LicenseError)
+        -> [Component]
+    {
         var result: [Component] = []
         for value in values {
             var fields = try JSONFields(value, what: "\(what) component")

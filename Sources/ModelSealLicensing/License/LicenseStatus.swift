@@ -27,8 +27,10 @@ extension LicenseValidator {
         if keyMatches, let identity, let machineKey = try? identity.unlock(with: fingerprint) {
             var secret = Array(machineKey.rawRepresentation)
             let files = LicenseState.Files(base: directory.statePath(vendor, licenseID: license.id))
-            loads = (try? LicenseState.read(
-                files, licenseID: license.id, key: LicenseState.key(machinePrivateKey: secret, licenseID: license.id)))?.loads
+            loads =
+                (try? LicenseState.read(
+                    files, licenseID: license.id,
+                    key: LicenseState.key(machinePrivateKey: secret, licenseID: license.id)))?.loads
             SecretMemory.wipe(&secret)
         }
         return LicenseStatus(

@@ -42,7 +42,9 @@ public struct LicenseValidator: Sendable {
         let warnings = try RuntimeGuards.apply(license.guards, to: RuntimeGuards.evaluate(probe: probe))
         // 2. Use.
         if use == .file && !license.features.fileOutput {
-            throw .featureNotLicensed("this license allows in-memory loads only (Python modelseal.load), not writing the model to a file or pipe")
+            throw .featureNotLicensed(
+                "this license allows in-memory loads only (Python modelseal.load), not writing the model to a file or pipe"
+            )
         }
         // 3. Time.
         let now = clock()
@@ -57,14 +59,17 @@ public struct LicenseValidator: Sendable {
         // 5. Machine: the vendor this machine asked, its machine key, the fingerprint.
         let vendor = license.machine.vendorKeyID
         guard signed.signer.keyID == vendor else {
-            throw .untrustedVendor(signer: signed.signer.fingerprint, expected: "key id " + Codec.hex(vendor.prefix(8)) + "…")
+            throw .untrustedVendor(
+                signer: signed.signer.fingerprint, expected: "key id " + Codec.hex(vendor.prefix(8)) + "…")
         }
         guard let identity = try directory.machineIdentity(vendorKeyID: vendor) else {
             throw .noMachineKey(vendor: signed.signer.fingerprint, directory: directory.vendorPath(vendor))
         }
         guard Array(identity.publicKey.rawRepresentation) == license.machine.machineKey else {
-            throw .wrongMachine("the license was issued to machine key \(Codec.hex(license.machine.machineKey.prefix(8)))…, "
-                + "this machine's is \(Codec.hex(identity.publicKey.rawRepresentation.prefix(8)))… (made by a later `license request`?)")
+            throw .wrongMachine(
+                "the license was issued to machine key \(Codec.hex(license.machine.machineKey.prefix(8)))…, "
+                    + "this machine's is \(Codec.hex(identity.publicKey.rawRepresentation.prefix(8)))… (made by a later `license request`?)"
+            )
         }
         let fingerprint = Fingerprint(probe: probe, vendorKeyID: vendor)
         let matches = fingerprint.matches(license.machine.components)
@@ -157,7 +162,8 @@ struct LicenseStateStore: Sendable {
     }
 
     func recordLoad() throws(LicenseError) {
-        let directory = files.base.split(separator: "/", omittingEmptySubsequences: false).dropLast().joined(separator: "/")
+        let directory = files.base.split(separator: "/", omittingEmptySubsequences: false).dropLast().joined(
+            separator: "/")
         try AtomicFiles.makeDirectory(directory)
         let lock = try FileLock(path: files.lock)
         var state = try LicenseState.read(files, licenseID: licenseID, key: key)

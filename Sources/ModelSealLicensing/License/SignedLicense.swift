@@ -18,7 +18,9 @@ public struct SignedLicense: Sendable {
     public let encoded: [UInt8]
 
     /// Signs `license` with `key`.
-    public static func sign(_ license: License, with key: SigningKey, algorithm: SignatureAlgorithm) throws(SigningError) -> SignedLicense {
+    public static func sign(_ license: License, with key: SigningKey, algorithm: SignatureAlgorithm)
+        throws(SigningError) -> SignedLicense
+    {
         let body = license.json
         let signature = try key.signature(for: statementLabel + body.canonicalBytes, algorithm: algorithm)
         let file = JSONValue.object([
@@ -29,7 +31,8 @@ public struct SignedLicense: Sendable {
                 "value": .string(Codec.base64(signature)),
             ]),
         ])
-        return SignedLicense(license: license, signer: key.verifyingKey, algorithm: algorithm, encoded: file.canonicalBytes + [0x0A])
+        return SignedLicense(
+            license: license, signer: key.verifyingKey, algorithm: algorithm, encoded: file.canonicalBytes + [0x0A])
     }
 
     private init(license: License, signer: VerifyingKey, algorithm: SignatureAlgorithm, encoded: [UInt8]) {
@@ -61,7 +64,9 @@ public struct SignedLicense: Sendable {
         } catch {
             throw .malformed(what, "signer key: \(error)")
         }
-        guard signer.supports(algorithm), signer.isValidSignature(value, for: Self.statementLabel + body.canonicalBytes, algorithm: algorithm) else {
+        guard signer.supports(algorithm),
+            signer.isValidSignature(value, for: Self.statementLabel + body.canonicalBytes, algorithm: algorithm)
+        else {
             throw .tamperedLicense("the vendor signature does not verify (the license was edited after signing)")
         }
         self.license = try License(json: body)

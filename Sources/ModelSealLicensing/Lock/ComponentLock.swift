@@ -44,7 +44,8 @@ struct ComponentLock: Sendable, Equatable {
 
     /// The secret, when at least `threshold` shares open with the given keys (`nil` entries are
     /// missing components); also which shares opened.
-    func open(with keys: [Curve25519.KeyAgreement.PrivateKey?], context: [UInt8]) -> (secret: [UInt8]?, opened: [Bool]) {
+    func open(with keys: [Curve25519.KeyAgreement.PrivateKey?], context: [UInt8]) -> (secret: [UInt8]?, opened: [Bool])
+    {
         var opened = [Bool](repeating: false, count: shares.count)
         var plain: [(x: UInt8, bytes: [UInt8])] = []
         for (index, share) in shares.enumerated() where index < keys.count && share.count == Self.shareLength {

@@ -50,12 +50,16 @@ public struct Fingerprint: Sendable {
     }
 
     static func salt(vendorKeyID: [UInt8]?) -> [UInt8] {
-        Array(SHA256.hash(data: Array("modelseal/v1 fingerprint-salt".utf8) + [0] + (vendorKeyID ?? [UInt8](repeating: 0, count: 32))))
+        Array(
+            SHA256.hash(
+                data: Array("modelseal/v1 fingerprint-salt".utf8) + [0]
+                    + (vendorKeyID ?? [UInt8](repeating: 0, count: 32))))
     }
 
     /// The salted hash of `component`.
     public func hash(of component: Component) -> [UInt8] {
-        let message = Array("modelseal/v1 fingerprint-hash".utf8) + [0] + Array(component.name.utf8) + [0] + component.value
+        let message =
+            Array("modelseal/v1 fingerprint-hash".utf8) + [0] + Array(component.name.utf8) + [0] + component.value
         return Array(HMAC<SHA256>.authenticationCode(for: message, using: SymmetricKey(data: salt)))
     }
 

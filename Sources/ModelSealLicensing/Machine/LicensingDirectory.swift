@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Where this machine keeps its licensing files: one folder per vendor holding the machine key
@@ -49,7 +49,8 @@ public struct LicensingDirectory: Sendable {
         guard let bytes = try AtomicFiles.read(machinePath(vendorKeyID)) else { return nil }
         let identity = try MachineIdentity(json: try JSONValue.parseCanonical(bytes, what: "machine key file"))
         guard identity.vendorKeyID == vendorKeyID else {
-            throw .malformed("machine key file", "\(machinePath(vendorKeyID)) belongs to another vendor: it was moved or copied")
+            throw .malformed(
+                "machine key file", "\(machinePath(vendorKeyID)) belongs to another vendor: it was moved or copied")
         }
         return identity
     }

@@ -79,7 +79,8 @@ public struct MachineIdentity: Sendable {
 
     private static func wrapKey(secret: [UInt8], vendorKeyID: [UInt8]) -> SymmetricKey {
         HKDF<SHA256>.deriveKey(
-            inputKeyMaterial: SymmetricKey(data: secret), salt: vendorKeyID, info: Array(label.utf8), outputByteCount: 32)
+            inputKeyMaterial: SymmetricKey(data: secret), salt: vendorKeyID, info: Array(label.utf8),
+            outputByteCount: 32)
     }
 
     private func wrapKey(secret: [UInt8], vendorKeyID: [UInt8]) -> SymmetricKey {
@@ -117,7 +118,9 @@ extension MachineIdentity {
         publicKey = key
         componentNames = try fields.array("components", count: 1...ComponentLock.maximumComponents).map {
             (value) throws(LicenseError) -> String in
-            guard case .string(let name) = value else { throw .malformed("machine key file", "component names are strings") }
+            guard case .string(let name) = value else {
+                throw .malformed("machine key file", "component names are strings")
+            }
             return name
         }
         let threshold = Int(try fields.integer("threshold", in: 1...Int64(componentNames.count)))

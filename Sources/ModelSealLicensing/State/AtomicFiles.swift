@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Small licensing files: read whole, replaced atomically (temporary file, fsync, rename), and
@@ -37,7 +37,9 @@ enum AtomicFiles {
         guard descriptor >= 0 else { throw .io("cannot write \(path): \(String(cString: strerror(errno)))") }
         var done = 0
         while done < bytes.count {
-            let count = bytes.withUnsafeBytes { Glibc.write(descriptor, $0.baseAddress.map { $0 + done }, bytes.count - done) }
+            let count = bytes.withUnsafeBytes {
+                Glibc.write(descriptor, $0.baseAddress.map { $0 + done }, bytes.count - done)
+            }
             if count < 0 && errno == EINTR { continue }
             guard count > 0 else {
                 let reason = String(cString: strerror(errno))

@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The wall clock licenses are checked against: UTC seconds from `CLOCK_REALTIME`.

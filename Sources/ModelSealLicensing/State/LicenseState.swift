@@ -65,12 +65,15 @@ struct LicenseState: Equatable {
         return JSONValue.object(members).canonicalBytes
     }
 
-    static func decode(_ bytes: [UInt8], path: String, licenseID: String, key: SymmetricKey) throws(LicenseError) -> LicenseState {
+    static func decode(_ bytes: [UInt8], path: String, licenseID: String, key: SymmetricKey) throws(LicenseError)
+        -> LicenseState
+    {
         // Any structural or MAC failure is "edited": the file is ours, written canonically.
         guard let value = try? JSONValue.parseCanonical(bytes, what: "license state"),
             case .object(var members) = value, case .string(let macText)? = members.removeValue(forKey: "mac"),
             let mac = Codec.hex(macText),
-            HMAC<SHA256>.isValidAuthenticationCode(mac, authenticating: JSONValue.object(members).canonicalBytes, using: key),
+            HMAC<SHA256>.isValidAuthenticationCode(
+                mac, authenticating: JSONValue.object(members).canonicalBytes, using: key),
             var fields = try? JSONFields(.object(members), what: "license state"),
             (try? fields.string("type")) == "modelseal-license-state", (try? fields.integer("version")) == 1,
             (try? fields.string("license_id")) == licenseID,
