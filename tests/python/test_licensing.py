@@ -253,3 +253,26 @@ def test_license_signature_and_canonical_form_verify_independently(run, tmp_path
     assert license["expires_at"] - license["not_before"] > 0
     assert license["machine"]["match"] <= len(license["machine"]["components"])
     assert all(len(base64.b64decode(share)) == 80 for share in license["key"]["component_shares"])
+
+
+@pytest.mark.skipif(shutil.which("faketime") is None, reason="faketime is installed by scripts/test.sh")
+def test_clock_set_back_is_refused(run, tmp_path, vendor, modelseal_bin):
+    vendor["issue"]()
+
+    def at(when):
+        # faketime works through LD_PRELOAD, which the preload guard sees (policy: warn).
+        return subprocess.run(
+            ["faketime", when, modelseal_bin, "open", "--license", "acme.lic", "-o", "-", "m.mseal"],
+            cwd=tmp_path, capture_output=True, timeout=120,
+        )
+
+    before_issue = at("2020-01-01 00:00:00")
+    assert before_issue.returncode == 36, before_issue.stderr
+    assert b"earlier than the license's issue time" in before_issue.stderr
+    later = (datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(days=3)).strftime("%Y-%m-%d %H:%M:%S")
+    ahead = at(later)
+    assert ahead.returncode == 0, ahead.stderr
+    assert b"warning: runtime guard: preload: LD_PRELOAD=" in ahead.stderr
+    back = run("open", "--license", "acme.lic", "-o", "-", "m.mseal", check=False)  # the real clock is 3 days behind
+    assert back.returncode == 36
+    assert b"earlier than the last load recorded on this machine" in back.stderr
