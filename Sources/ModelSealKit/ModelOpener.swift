@@ -47,7 +47,6 @@ public struct ModelOpener {
         let file = try SealedFile(source)
         let authorization = try license?.authorize(file)
         let unlocked = try unlock(file, authorization: authorization)
-        try authorization?.recordLoad()
         let metadata = try unlocked.metadata().entries
         let trailer = try signatureTrailer(of: file)
         let required = try file.requiredSignerKeyIDs()
@@ -55,6 +54,8 @@ public struct ModelOpener {
         // untrusted signer fails at once; the chunks are compared with the list as they are decrypted.
         let signers = try FileSignatures.verify(
             file, trailer: trailer, leafHashes: nil, trustedKeys: trustedKeys, requiredKeyIDs: required)
+        // A load is counted once the header authenticated and the signatures held, before any plaintext.
+        try authorization?.recordLoad()
         let hashing = trailer != nil
         if sinkReleasesImmediately {
             try check(try unlocked.verify(hashing: hashing), against: trailer)

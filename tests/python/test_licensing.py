@@ -276,3 +276,16 @@ def test_clock_set_back_is_refused(run, tmp_path, vendor, modelseal_bin):
     back = run("open", "--license", "acme.lic", "-o", "-", "m.mseal", check=False)  # the real clock is 3 days behind
     assert back.returncode == 36
     assert b"earlier than the last load recorded on this machine" in back.stderr
+
+
+def test_signed_model_with_license_and_trust(run, tmp_path, vendor):
+    run("seal", "--key-env", "MODEL_KEY", "--sign-key", "vendor.key", "-o", "signed.mseal", "model.pt",
+        env={"MODEL_KEY": vendor["key"]})
+    vendor["issue"]("--max-loads", "1", models=("signed.mseal",))
+    run("keygen", "--sign", "-o", "stranger.key")
+    # An untrusted signer is refused before the load is counted ...
+    result = run("open", "--license", "acme.lic", "--trust", "stranger.key.pub", "-o", "-", "signed.mseal", check=False)
+    assert result.returncode == 21
+    # ... so the single load is still there for the trusted open.
+    opened = run("open", "--license", "acme.lic", "--trust", "vendor.key.pub", "-o", "-", "signed.mseal").stdout
+    assert_same_weights(torch.load(io.BytesIO(opened), weights_only=True), vendor["state_dict"])
