@@ -36,8 +36,7 @@ public struct StanzaType: RawRepresentable, Hashable, Sendable, CustomStringConv
         case .rawKey: 80
         case .scrypt: 83
         case .x25519HPKE: 80
-        // license (0x04) bodies are 80 bytes, but a body of another length is skipped, not rejected:
-        // v1 test vectors use the then-reserved types 0x04–0x0F as unknown stanzas (FORMAT.md §3).
+        case .license: 80
         default: nil
         }
     }
