@@ -895,7 +895,7 @@ def build_vectors():
     ):
         stanza_type, body = sealer.stanzas[0]
         sealer.stanzas[0] = (stanza_type, body + extra if extra else body[:-1])
-        identity = {STANZA_RAW_KEY: raw(), STANZA_SCRYPT: passphrase(), STANZA_X25519: x25519()}[stanza_type]
+        identity = {STANZA_RAW_KEY: raw(), STANZA_SCRYPT: passphrase(), STANZA_X25519: x25519()}.get(stanza_type, raw())
         vector(name, "malformed", comment + ": a known type with the wrong body length (§3)", sealer.seal(small),
                [identity])
     vector("stanza_body_over_cap", "malformed", "an unknown stanza with a 4097-byte body (§3)",
