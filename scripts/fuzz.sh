@@ -13,7 +13,7 @@ cd "$(dirname "$0")/.."
 seconds="${1:-240}"
 shift || true
 targets=("$@")
-[ ${#targets[@]} -eq 0 ] && targets=(FuzzPickle FuzzZip FuzzTorch FuzzSafetensors FuzzNpy FuzzSealedFile FuzzKeyText)
+[ ${#targets[@]} -eq 0 ] && targets=(FuzzPickle FuzzZip FuzzTorch FuzzSafetensors FuzzNpy FuzzSealedFile FuzzKeyText FuzzLicense)
 jobs="${JOBS:-1}"
 export SWIFT_BACKTRACE=enable=no
 
