@@ -16,7 +16,8 @@ struct JSONTests {
     @Test(
         "rejects what RFC 8259 or our rules reject",
         arguments: [
-            #"{"a":1,"a":2}"#, "[1,]", "{", "01", "1 2", #""\x""#, "\"a\u{01}\"", "[" + String(repeating: "[", count: 70),
+            #"{"a":1,"a":2}"#, "[1,]", "{", "01", "1 2", #""\x""#, "\"a\u{01}\"",
+            "[" + String(repeating: "[", count: 70),
             #""\ud800""#, "tru", "-", "1.", "1e",
         ])
     func rejects(text: String) {
@@ -42,7 +43,9 @@ struct InflateTests {
         #expect(throws: ModelFormatsError.self) { try Inflate.decompress(stored, expectedSize: 2, offset: 0) }
         // Fixed Huffman "a" repeated via a back-reference (zlib output for "aaaaaaaaaa", raw deflate).
         let fixed: [UInt8] = [0x4B, 0x4C, 0x84, 0x01, 0x00]
-        #expect(try Inflate.decompress(fixed, expectedSize: 10, offset: 0) == Array(repeating: UInt8(ascii: "a"), count: 10))
+        #expect(
+            try Inflate.decompress(fixed, expectedSize: 10, offset: 0) == Array(repeating: UInt8(ascii: "a"), count: 10)
+        )
         #expect(throws: ModelFormatsError.self) { try Inflate.decompress([0x07], expectedSize: 10, offset: 0) }
     }
 }

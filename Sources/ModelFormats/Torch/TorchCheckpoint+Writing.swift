@@ -45,11 +45,16 @@ extension TorchCheckpoint {
                 throw ModelFormatsError.unsupported("tensor name \(tensor.name) given twice")
             }
             guard let storageBytes = sizes[tensor.storageKey] else {
-                throw ModelFormatsError.storageOutOfBounds(tensor: tensor.name, reason: "storage \(tensor.storageKey) is not written")
+                throw ModelFormatsError.storageOutOfBounds(
+                    tensor: tensor.name, reason: "storage \(tensor.storageKey) is not written")
             }
-            guard let needed = ShapeMath.requiredElements(shape: tensor.shape, strides: tensor.strides, offset: tensor.storageOffset),
+            guard
+                let needed = ShapeMath.requiredElements(
+                    shape: tensor.shape, strides: tensor.strides, offset: tensor.storageOffset),
                 needed <= storageBytes / tensor.dtype.elementSize
-            else { throw ModelFormatsError.storageOutOfBounds(tensor: tensor.name, reason: "the view exceeds its storage") }
+            else {
+                throw ModelFormatsError.storageOutOfBounds(tensor: tensor.name, reason: "the view exceeds its storage")
+            }
             if batch == 0 { pickle.op(.mark) }
             pickle.string(tensor.name)
             emitTensor(tensor, storageBytes: storageBytes, into: &pickle)
@@ -81,12 +86,14 @@ extension TorchCheckpoint {
         switch storage.data {
         case let .bytes(bytes):
             guard bytes.count == storage.byteCount else {
-                throw ModelFormatsError.storageOutOfBounds(tensor: storage.key, reason: "data length differs from the declared size")
+                throw ModelFormatsError.storageOutOfBounds(
+                    tensor: storage.key, reason: "data length differs from the declared size")
             }
             try zip.write(bytes)
         case let .slice(source, range):
             guard range.count == storage.byteCount else {
-                throw ModelFormatsError.storageOutOfBounds(tensor: storage.key, reason: "data length differs from the declared size")
+                throw ModelFormatsError.storageOutOfBounds(
+                    tensor: storage.key, reason: "data length differs from the declared size")
             }
             if let file = source as? FileByteSource, range.count > copyChunkSize {
                 try zip.endEntryAfterCopy(crc: try ChecksummedCopy.copy(from: file, range: range, into: zip))

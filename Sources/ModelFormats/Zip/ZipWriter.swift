@@ -28,8 +28,12 @@ public final class ZipWriter {
 
     /// Writes the local header of a new member; `expectedSize` picks 64-bit sizes when needed.
     public func beginEntry(name: String, expectedSize: Int) throws {
-        guard current == nil else { throw ModelFormatsError.unsupported("zip member begun before the previous one ended") }
-        guard names.insert(name).inserted else { throw ModelFormatsError.unsupported("duplicate zip member name \(name)") }
+        guard current == nil else {
+            throw ModelFormatsError.unsupported("zip member begun before the previous one ended")
+        }
+        guard names.insert(name).inserted else {
+            throw ModelFormatsError.unsupported("duplicate zip member name \(name)")
+        }
         let nameBytes = Array(name.utf8)
         guard nameBytes.count <= 0xFFFF else { throw ModelFormatsError.unsupported("zip member name too long") }
         let wide = expectedSize >= 0xFFFF_FFFF

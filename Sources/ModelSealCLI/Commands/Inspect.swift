@@ -49,7 +49,10 @@ extension ModelSeal {
                         if let mismatch = try archive.verifyCRC(entry) { inspection.diagnostics.append(mismatch) }
                     }
                 }
-                print(json ? JSONWriter.serialize(inspection.json(path: file), pretty: true) : InspectionTable.render(inspection, path: file))
+                print(
+                    json
+                        ? JSONWriter.serialize(inspection.json(path: file), pretty: true)
+                        : InspectionTable.render(inspection, path: file))
             } catch let error as ModelFormatsError {
                 throw FormatFailure.exit(for: error, input: file)
             }

@@ -17,28 +17,29 @@ enum FormatExitCode {
 
 /// Turns failures into a message on standard error and an exit status.
 enum FormatFailure {
-/// Prints `message` to standard error and returns the exit status `code`.
-static func report(_ message: String, code: Int32) -> ExitCode {
-    var standardError = StandardError()
-    print("modelseal: \(message)", to: &standardError)
-    return ExitCode(code)
-}
-
-/// Maps a library error to its message and exit status; `output` names the file being written, if any.
-static func exit(for error: ModelFormatsError, input: String, output: String? = nil) -> ExitCode {
-    switch error {
-    case let .io(path, _, _):
-        return report(error.description, code: path == output ? FormatExitCode.cannotCreate : FormatExitCode.noInput)
-    case .unsupported:
-        return report("\(input): \(error.description)", code: FormatExitCode.unsupported)
-    case .conversionRefused:
-        return report("\(input): \(error.description)", code: FormatExitCode.refused)
-    case .unrecognizedFormat:
-        return report(error.description, code: FormatExitCode.dataError)
-    default:
-        return report("\(input): \(error.description)", code: FormatExitCode.dataError)
+    /// Prints `message` to standard error and returns the exit status `code`.
+    static func report(_ message: String, code: Int32) -> ExitCode {
+        var standardError = StandardError()
+        print("modelseal: \(message)", to: &standardError)
+        return ExitCode(code)
     }
-}
+
+    /// Maps a library error to its message and exit status; `output` names the file being written, if any.
+    static func exit(for error: ModelFormatsError, input: String, output: String? = nil) -> ExitCode {
+        switch error {
+        case let .io(path, _, _):
+            return report(
+                error.description, code: path == output ? FormatExitCode.cannotCreate : FormatExitCode.noInput)
+        case .unsupported:
+            return report("\(input): \(error.description)", code: FormatExitCode.unsupported)
+        case .conversionRefused:
+            return report("\(input): \(error.description)", code: FormatExitCode.refused)
+        case .unrecognizedFormat:
+            return report(error.description, code: FormatExitCode.dataError)
+        default:
+            return report("\(input): \(error.description)", code: FormatExitCode.dataError)
+        }
+    }
 }
 
 struct StandardError: TextOutputStream {
