@@ -74,15 +74,18 @@ extension TorchCheckpoint {
         try zip.addEntry(name: prefix + ".storage_alignment", bytes: Array("64".utf8))
         try zip.addEntry(name: prefix + "byteorder", bytes: Array("little".utf8))
         var buffer: [UInt8] = []
+        let copier = ChecksummedCopier()
         for storage in storages {
             try zip.beginEntry(name: prefix + "data/" + storage.key, expectedSize: storage.byteCount)
-            try copy(storage, into: zip, buffer: &buffer)
+            try copy(storage, into: zip, buffer: &buffer, copier: copier)
         }
         try zip.addEntry(name: prefix + "version", bytes: Array("3\n".utf8))
         try zip.finish()
     }
 
-    static func copy(_ storage: StorageToWrite, into zip: ZipWriter, buffer: inout [UInt8]) throws {
+    static func copy(
+        _ storage: StorageToWrite, into zip: ZipWriter, buffer: inout [UInt8], copier: ChecksummedCopier
+    ) throws {
         switch storage.data {
         case let .bytes(bytes):
             guard bytes.count == storage.byteCount else {
@@ -96,7 +99,7 @@ extension TorchCheckpoint {
                     tensor: storage.key, reason: "data length differs from the declared size")
             }
             if let file = source as? FileByteSource, range.count > copyChunkSize {
-                try zip.endEntryAfterCopy(crc: try ChecksummedCopy.copy(from: file, range: range, into: zip))
+                try zip.endEntryAfterCopy(crc: try copier.copy(from: file, range: range, into: zip))
                 return
             }
             try streamCopy(from: source, range: range, buffer: &buffer) { try zip.write($0) }
