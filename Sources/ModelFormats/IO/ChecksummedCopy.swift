@@ -9,6 +9,8 @@ final class ChecksummedCopier: @unchecked Sendable {
     private let buffers: [UnsafeMutableRawBufferPointer]
     private let free = [DispatchSemaphore(value: 1), DispatchSemaphore(value: 1)]
     private let queue = DispatchQueue(label: "modelseal.crc32")
+    /// A read error on the CRC thread; read on the queue only.
+    private var crcFailure: Error?
 
     init(chunk: Int = TorchCheckpoint.copyChunkSize) {
         self.chunk = chunk
@@ -26,6 +28,31 @@ final class ChecksummedCopier: @unchecked Sendable {
     /// Copies `range` of `file` into the current member of `zip` and returns the data's CRC-32.
     func copy(from file: FileByteSource, range: Range<Int>, into zip: ZipWriter) throws -> UInt32 {
         queue.sync { crc = CRC32() }
+        if zip.canTransfer {
+            queue.sync { crcFailure = nil }
+            // The kernel copies on this thread while the CRC thread reads the same (cached) bytes.
+            queue.async { [self] in
+                var position = range.lowerBound
+                while position < range.upperBound {
+                    let count = min(chunk, range.upperBound - position)
+                    let buffer = UnsafeMutableRawBufferPointer(rebasing: buffers[0][0..<count])
+                    do {
+                        try file.readFully(into: buffer, at: position)
+                    } catch {
+                        crcFailure = error
+                        return
+                    }
+                    crc.update(UnsafeRawBufferPointer(buffer))
+                    position += count
+                }
+            }
+            let copied = Result { try zip.transfer(from: file, range: range) }
+            return try queue.sync {
+                try copied.get()
+                if let crcFailure { throw crcFailure }
+                return crc.value
+            }
+        }
         var position = range.lowerBound
         var index = 0
         var failure: Error?

@@ -230,7 +230,11 @@ extension SafetensorsFile {
                     throw ModelFormatsError.storageOutOfBounds(
                         tensor: tensor.name, reason: "data length differs from shape × dtype size")
                 }
-                try TorchCheckpoint.streamCopy(from: source, range: range, buffer: &buffer) { try sink.write($0) }
+                if let file = source as? FileByteSource, let output = sink as? FileByteSink {
+                    try output.transfer(from: file, range: range)
+                } else {
+                    try TorchCheckpoint.streamCopy(from: source, range: range, buffer: &buffer) { try sink.write($0) }
+                }
             }
         }
     }
