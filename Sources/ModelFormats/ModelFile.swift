@@ -77,6 +77,8 @@ public struct ModelInspection: Sendable {
         public var storage: String?
         public var storageOffset: Int?
         public var strides: [Int]?
+        /// Quantization scheme and parameters (PyTorch quantized tensors only).
+        public var quantization: String? = nil
     }
 
     public var format: ModelFileFormat
@@ -187,7 +189,8 @@ public struct ModelInspection: Sendable {
             Tensor(
                 name: $0.name, dtype: $0.dtype.rawValue, shape: $0.shape, elements: $0.elementCount,
                 bytes: $0.byteCount,
-                storage: $0.storageKey, storageOffset: $0.storageOffset, strides: $0.strides)
+                storage: $0.storageKey, storageOffset: $0.storageOffset, strides: $0.strides,
+                quantization: $0.quantization)
         }
         let format: ModelFileFormat = checkpoint.format == .legacy ? .pytorchLegacy : .pytorchZip
         self.init(
@@ -242,6 +245,9 @@ public struct ModelInspection: Sendable {
                         if let storage = tensor.storage { fields.append(("storage", .string(storage))) }
                         if let offset = tensor.storageOffset { fields.append(("storageOffset", .int(offset))) }
                         if let strides = tensor.strides { fields.append(("strides", .array(strides.map { .int($0) }))) }
+                        if let quantization = tensor.quantization {
+                            fields.append(("quantization", .string(quantization)))
+                        }
                         return .object(fields)
                     })
             ))

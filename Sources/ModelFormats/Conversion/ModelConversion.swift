@@ -187,6 +187,10 @@ public enum ModelConversion {
             }
             report.dropped = impure.map(\.path) + unknownGlobals.map { "global \($0.fullName)" }
         }
+        if let quantized = checkpoint.tensors.first(where: { $0.quantization != nil }) {
+            throw ModelFormatsError.unsupported(
+                "rewriting quantized tensors (\(quantized.name): \(quantized.quantization ?? ""))")
+        }
         let storages = checkpoint.storages.map {
             TorchCheckpoint.StorageToWrite(
                 key: $0.key, byteCount: $0.byteCount,

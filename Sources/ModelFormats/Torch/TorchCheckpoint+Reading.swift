@@ -354,6 +354,33 @@ struct TorchInterpreter {
             tensor.isParameter = true
             tensor.requiresGrad = args[1] == .bool(true)
             return tensor
+        case "torch._utils._rebuild_qtensor":
+            // (storage, offset, size, stride, quantizer_params, requires_grad, hooks)
+            guard args.count >= 5, let params = heap.sequence(args[4]), let scheme = params.first.flatMap(heap.global)
+            else { return nil }
+            guard var tensor = try rebuildTensor("torch._utils._rebuild_tensor", Array(args.prefix(4)), path: path)
+            else {
+                return nil
+            }
+            tensor.requiresGrad = args.count > 5 && args[5] == .bool(true)
+            var parts = [scheme.name]
+            switch scheme.name {
+            case "per_tensor_affine", "per_tensor_symmetric":
+                if params.count >= 3 { parts += ["scale=\(summary(params[1]))", "zero_point=\(summary(params[2]))"] }
+            default:
+                // Per-channel: scales and zero points are tensors with storages of their own.
+                let labels = ["scales", "zero_points"]
+                for (index, label) in labels.enumerated() where params.count > index + 1 {
+                    if case let .instance(inner)? = heap.object(params[index + 1]),
+                        let values = try self.tensor(from: inner, path: path + "." + label)
+                    {
+                        parts.append("\(label)=\(values.dtype.rawValue)\(values.shape)")
+                    }
+                }
+                if params.count > 3 { parts.append("axis=\(summary(params[3]))") }
+            }
+            tensor.quantization = parts.joined(separator: " ")
+            return tensor
         case "torch._tensor._rebuild_from_type_v2":
             // (func, new_type, args, state): a tensor subclass; accept only plain Tensor/Parameter types.
             guard args.count == 4, let function = heap.global(args[0]), Self.rebuildTensor.contains(function.fullName),
