@@ -6,18 +6,26 @@ import PackageDescription
 //   ModelSealCrypto  — key schedule, STREAM payload, recipients, sealing and opening
 //   ModelFormats     — PyTorch / safetensors / NumPy readers and writers, restricted pickle machine
 //   ModelSealKeys    — text encodings of keys, identity and recipient files, key sources
+//   ModelSealSigning — signature keys (PEM, OpenSSH), signed trailers, Merkle roots over chunks
+//   ModelSealLicensing — machine fingerprint, machine key, signed licenses, load-count state, runtime guards
+//   ModelSealKit     — what every surface shares: the status-code table, key options → keys
 //   ModelSealCLI     — the `modelseal` command (a surface: it only calls the libraries)
 let package = Package(
     name: "ModelSeal",
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "modelseal", targets: ["ModelSealCLI"]),
+        .library(name: "ModelSealFormat", targets: ["ModelSealFormat"]),
         .library(name: "ModelSealCrypto", targets: ["ModelSealCrypto"]),
+        .library(name: "ModelSealKeys", targets: ["ModelSealKeys"]),
+        .library(name: "ModelSealSigning", targets: ["ModelSealSigning"]),
         .library(name: "ModelFormats", targets: ["ModelFormats"]),
+        .library(name: "ModelSealLicensing", targets: ["ModelSealLicensing"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-asn1.git", from: "1.7.4"),
     ],
     targets: [
         .target(name: "ModelSealFormat"),
@@ -37,20 +45,55 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
+        .target(
+            name: "ModelSealSigning",
+            dependencies: [
+                "ModelSealFormat", "ModelSealCrypto",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+            ]
+        ),
+        .target(
+            name: "ModelSealLicensing",
+            dependencies: [
+                "ModelSealFormat", "ModelSealCrypto", "ModelSealSigning",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+        .target(
+            name: "ModelSealKit",
+            dependencies: [
+                "ModelSealFormat", "ModelSealCrypto", "ModelSealKeys", "ModelSealSigning", "ModelSealLicensing",
+                "ModelFormats",
+            ]),
         .executableTarget(
             name: "ModelSealCLI",
             dependencies: [
-                "ModelSealFormat", "ModelSealCrypto", "ModelSealKeys", "ModelFormats",
+                "ModelSealFormat", "ModelSealCrypto", "ModelSealKeys", "ModelFormats", "ModelSealKit", "ModelSealSigning",
+                "ModelSealLicensing",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
         .testTarget(name: "ModelSealFormatTests", dependencies: ["ModelSealFormat"]),
         .testTarget(
             name: "ModelSealCryptoTests",
-            dependencies: ["ModelSealCrypto", "ModelSealFormat", "ModelSealKeys"]
+            dependencies: [
+                "ModelSealCrypto", "ModelSealFormat", "ModelSealKeys",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
         ),
         .testTarget(name: "ModelSealKeysTests", dependencies: ["ModelSealKeys"]),
+        .testTarget(name: "ModelSealSigningTests", dependencies: ["ModelSealSigning", "ModelSealCrypto", "ModelSealFormat"]),
         .testTarget(name: "ModelFormatsTests", dependencies: ["ModelFormats"]),
-        .testTarget(name: "ModelSealCLITests"),
+        .testTarget(name: "ModelSealCLITests", dependencies: ["ModelSealCLI"]),
+        .testTarget(
+            name: "ModelSealLicensingTests",
+            dependencies: [
+                "ModelSealLicensing", "ModelSealCrypto", "ModelSealFormat", "ModelSealSigning", "ModelSealKit",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
     ]
 )

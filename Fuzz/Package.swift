@@ -1,13 +1,28 @@
 // swift-tools-version:6.1
+// libFuzzer targets, one per parser of untrusted bytes. Build and run with scripts/fuzz.sh:
+//   swift build -c release --scratch-path ../.build-fuzz -Xswiftc -sanitize=fuzzer,address -Xswiftc -parse-as-library
+// Each target's file is named after the target (not main.swift), as -parse-as-library requires.
 import PackageDescription
 
-// libFuzzer targets, one per parser. Build and run with scripts/fuzz.sh.
-let targets = ["FuzzPickle", "FuzzZip", "FuzzTorch", "FuzzSafetensors", "FuzzNpy"]
+let modelFormatTargets = ["FuzzPickle", "FuzzZip", "FuzzTorch", "FuzzSafetensors", "FuzzNpy"]
 
 let package = Package(
     name: "ModelSealFuzz",
     dependencies: [.package(name: "ModelSeal", path: "..")],
-    targets: targets.map { name in
+    targets: modelFormatTargets.map { name in
         .executableTarget(name: name, dependencies: [.product(name: "ModelFormats", package: "ModelSeal")])
-    }
+    } + [
+        .executableTarget(
+            name: "FuzzSealedFile",
+            dependencies: [
+                .product(name: "ModelSealFormat", package: "ModelSeal"),
+                .product(name: "ModelSealCrypto", package: "ModelSeal"),
+            ]),
+        .executableTarget(
+            name: "FuzzKeyText",
+            dependencies: [.product(name: "ModelSealKeys", package: "ModelSeal")]),
+        .executableTarget(
+            name: "FuzzLicense",
+            dependencies: [.product(name: "ModelSealLicensing", package: "ModelSeal")]),
+    ]
 )

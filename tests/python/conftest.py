@@ -1,4 +1,4 @@
-"""Shared fixtures: the built `modelseal` binary and helpers to run it and compare tensors bit-exactly."""
+"""Shared fixtures: the built `modelseal` binary, runners for it, and bit-exact tensor comparison."""
 import json
 import os
 import subprocess
@@ -11,13 +11,37 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="session")
-def modelseal():
-    binary = os.environ.get("MODELSEAL_BIN", str(REPO / ".build" / "debug" / "modelseal"))
-    if not Path(binary).is_file():
-        pytest.fail(f"modelseal binary not found at {binary}; build it or set MODELSEAL_BIN")
+def modelseal_bin() -> str:
+    path = os.environ.get("MODELSEAL_BIN", str(REPO / ".build" / "debug" / "modelseal"))
+    if not os.access(path, os.X_OK):
+        pytest.fail(f"modelseal binary not found at {path}: run `swift build` or set MODELSEAL_BIN")
+    return path
+
+
+@pytest.fixture
+def run(modelseal_bin, tmp_path):
+    """Runs modelseal in tmp_path; returns the CompletedProcess (bytes stdout and stderr)."""
+
+    def runner(*args, env=None, stdin=None, check=True):
+        environment = dict(os.environ, SWIFT_BACKTRACE="enable=no")
+        environment.update(env or {})
+        result = subprocess.run(
+            [modelseal_bin, *map(str, args)], cwd=tmp_path, env=environment, input=stdin, capture_output=True,
+            timeout=300)
+        if check and result.returncode != 0:
+            raise AssertionError(f"modelseal {' '.join(map(str, args))} exited {result.returncode}: {result.stderr.decode()}")
+        return result
+
+    return runner
+
+
+@pytest.fixture(scope="session")
+def modelseal(modelseal_bin):
+    """Runs modelseal with text output (paths given explicitly)."""
 
     def run(*args, check=True):
-        result = subprocess.run([binary, *map(str, args)], capture_output=True, text=True, timeout=120)
+        result = subprocess.run([modelseal_bin, *map(str, args)], capture_output=True, text=True, timeout=120,
+                                env=dict(os.environ, SWIFT_BACKTRACE="enable=no"))
         if check and result.returncode != 0:
             raise AssertionError(f"modelseal {' '.join(map(str, args))} exited {result.returncode}: {result.stderr}")
         return result

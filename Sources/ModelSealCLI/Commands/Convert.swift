@@ -1,5 +1,6 @@
 import ArgumentParser
 import ModelFormats
+import ModelSealKit
 
 extension ModelSeal {
     /// `modelseal convert IN OUT`: PyTorch checkpoint ⇄ safetensors, streaming.
@@ -48,47 +49,37 @@ extension ModelSeal {
 
         func validate() throws {
             guard target() != nil else {
-                throw ValidationError(
-                    "cannot tell the output format from \"\(output)\"; pass --to pt or --to safetensors")
+                throw ValidationError("cannot tell the output format from \"\(output)\"; pass --to pt or --to safetensors")
             }
             guard input != output else { throw ValidationError("input and output are the same file") }
         }
 
         func run() throws {
+            try reportingErrors { try execute() }
+        }
+
+        private func execute() throws {
             guard let target = target() else { throw ExitCode(64) }
             if systemExists(output) && !force {
-                throw FormatFailure.report(
-                    "\(output) exists; pass --force to overwrite it", code: FormatExitCode.refused)
+                throw StatusError(.outputError, "\(output) exists; pass --force to overwrite it")
             }
-            let source: FileByteSource
-            do {
-                source = try FileByteSource(path: input)
-            } catch let error as ModelFormatsError {
-                throw FormatFailure.exit(for: error, input: input)
-            }
-            let options = ModelConversion.Options(
-                aliasSharedStorages: aliasShared, dropNonTensorData: dropNonTensorData)
+            let source = try FileByteSource(path: input)
+            let options = ModelConversion.Options(aliasSharedStorages: aliasShared, dropNonTensorData: dropNonTensorData)
             let partial = output + ".partial"
             do {
                 let format = try ModelFileFormat.detect(source)
-                let expected: [ModelFileFormat] =
-                    target == .safetensors
+                let expected: [ModelFileFormat] = target == .safetensors
                     ? [.pytorchZip, .pytorchLegacy] : [.safetensors, .pytorchZip, .pytorchLegacy]
                 guard let format, expected.contains(format) else {
                     let what = format.map { "a \($0.rawValue) file" } ?? "not a recognised model file"
-                    let wanted =
-                        target == .safetensors ? "a PyTorch checkpoint" : "a safetensors file or a PyTorch checkpoint"
-                    throw FormatFailure.report(
-                        "\(input): is \(what); converting to \(target.rawValue) needs \(wanted)",
-                        code: FormatExitCode.dataError)
+                    let wanted = target == .safetensors ? "a PyTorch checkpoint" : "a safetensors file or a PyTorch checkpoint"
+                    throw StatusError(.modelMalformed, "\(input): is \(what); converting to \(target.rawValue) needs \(wanted)")
                 }
                 let sink = try FileByteSink(path: partial)
                 let report: ModelConversion.Report
                 switch (target, format) {
-                case (.safetensors, _):
-                    report = try ModelConversion.torchToSafetensors(source, to: sink, options: options)
-                case (.pt, .safetensors):
-                    report = try ModelConversion.safetensorsToTorch(source, to: sink, options: options)
+                case (.safetensors, _): report = try ModelConversion.torchToSafetensors(source, to: sink, options: options)
+                case (.pt, .safetensors): report = try ModelConversion.safetensorsToTorch(source, to: sink, options: options)
                 default: report = try ModelConversion.torchToTorch(source, to: sink, options: options)
                 }
                 try sink.synchronize()
@@ -97,21 +88,15 @@ extension ModelSeal {
                     throw ModelFormatsError.io(path: output, operation: "rename", errno: status)
                 }
                 var summary = "wrote \(output): \(report.tensorsWritten) tensor(s), \(report.bytesWritten) bytes"
-                if !report.aliases.isEmpty {
-                    summary += "; aliases recorded: \(report.aliases.joined(separator: ", "))"
-                }
-                if !report.dropped.isEmpty {
-                    summary += "; dropped: \(report.dropped.prefix(10).joined(separator: ", "))"
-                }
+                if !report.aliases.isEmpty { summary += "; aliases recorded: \(report.aliases.joined(separator: ", "))" }
+                if !report.dropped.isEmpty { summary += "; dropped: \(report.dropped.prefix(10).joined(separator: ", "))" }
                 print(summary)
             } catch let error as ModelFormatsError {
                 systemRemove(partial)
                 if case let .io(path, _, _) = error, path == partial || path == output {
-                    throw FormatFailure.exit(
-                        for: ModelFormatsError.io(path: output, operation: "write", errno: 0), input: input,
-                        output: output)
+                    throw StatusError(.outputError, "cannot write \(output): \(error)")
                 }
-                throw FormatFailure.exit(for: error, input: input, output: output)
+                throw error
             } catch {
                 systemRemove(partial)
                 throw error

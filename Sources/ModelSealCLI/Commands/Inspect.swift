@@ -1,61 +1,72 @@
 import ArgumentParser
 import ModelFormats
+import ModelSealKit
 
 extension ModelSeal {
-    /// `modelseal inspect FILE`: tensors, totals, format and globals, without executing anything.
+    /// `modelseal inspect FILE`: what a file holds, without decrypting or executing anything.
     struct Inspect: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Show the tensors, format and pickle globals of a model file.",
+            abstract: "Show what a file holds: tensors, format and pickle globals, or a sealed file's header.",
             discussion: """
-                Reads .pt/.pth/.bin (PyTorch zip or legacy), .safetensors, .npy and .npz files, bare \
-                pickles (globals and values only), and \
-                sealed ModelSeal files (header view). Only headers, zip directories and pickles are \
-                read; nothing in the file is executed.
+                Reads .pt/.pth/.bin (PyTorch zip or legacy), .safetensors, .npy and .npz files, bare pickles \
+                (globals and values only), and sealed ModelSeal files. The format is detected by content. Only \
+                headers, zip directories and pickles are read; nothing in the file is executed.
+
+                For a sealed file, the header facts are UNVERIFIED without a key; with a key option the header MAC \
+                is checked and the sealed metadata is shown.
+
+                Examples:
+                  modelseal inspect model.pt
+                  modelseal inspect --json model.safetensors
+                  modelseal inspect --key-env MODEL_KEY model.mseal
                 """
         )
 
-        @Argument(help: "The model file.")
+        @OptionGroup(title: "Keys (sealed files only: verify the header and show sealed metadata)")
+        var identities: IdentityOptions
+
+        @Argument(help: ArgumentHelp("The file to inspect.", valueName: "FILE"))
         var file: String
 
-        @Flag(help: "Print JSON (schema modelseal.inspect/1, see docs/FORMATS.md).")
+        @Flag(help: "Print JSON (schema modelseal.inspect/1 for model files, see docs/FORMATS.md).")
         var json = false
 
-        @Option(name: .customLong("allow-global"), help: "Treat module.name as allowed (repeatable).")
+        @Option(name: .customLong("allow-global"), help: ArgumentHelp(
+            "Treat MODULE.NAME as allowed (repeatable).", valueName: "MODULE.NAME"))
         var allowedGlobals: [String] = []
 
         @Flag(help: "Also compute the CRC-32 of every zip member and report mismatches as warnings.")
         var verifyCRC = false
 
         func run() throws {
-            let source: FileByteSource
-            do {
-                source = try FileByteSource(path: file)
-            } catch let error as ModelFormatsError {
-                throw FormatFailure.exit(for: error, input: file)
+            try reportingErrors { try execute() }
+        }
+
+        private func execute() throws {
+            let source = try FileByteSource(path: file)
+            let magic = try source.read(at: 0, count: min(source.size, ModelFileFormat.sealedMagic.count))
+            if magic == ModelFileFormat.sealedMagic {
+                let identities = identities.isEmpty ? [] : try identities.resolve()
+                if json {
+                    try JSONOutput.print(try SealedFileInspection.report(path: file, identities: identities))
+                } else {
+                    Terminal.writeOutput(try SealedFileInspection.render(path: file, json: false, identities: identities))
+                }
+                return
             }
-            do {
-                let magic = try source.read(at: 0, count: min(source.size, ModelFileFormat.sealedMagic.count))
-                if magic == ModelFileFormat.sealedMagic {
-                    print(try SealedFileInspection.render(path: file, json: json))
-                    return
-                }
-                let allowlist = PickleAllowlist.torchWeightsOnly.adding(allowedGlobals)
-                guard var inspection = try ModelInspection.inspect(source, allowlist: allowlist) else {
-                    throw FormatFailure.exit(for: ModelFormatsError.unrecognizedFormat(path: file), input: file)
-                }
-                if verifyCRC, inspection.format == .pytorchZip || inspection.format == .npz {
-                    let archive = try ZipArchive(source: source)
-                    for entry in archive.entries {
-                        if let mismatch = try archive.verifyCRC(entry) { inspection.diagnostics.append(mismatch) }
-                    }
-                }
-                print(
-                    json
-                        ? JSONWriter.serialize(inspection.json(path: file), pretty: true)
-                        : InspectionTable.render(inspection, path: file))
-            } catch let error as ModelFormatsError {
-                throw FormatFailure.exit(for: error, input: file)
+            let allowlist = PickleAllowlist.torchWeightsOnly.adding(allowedGlobals)
+            guard var inspection = try ModelInspection.inspect(source, allowlist: allowlist) else {
+                throw ModelFormatsError.unrecognizedFormat(path: file)
             }
+            if verifyCRC, inspection.format == .pytorchZip || inspection.format == .npz {
+                let archive = try ZipArchive(source: source)
+                for entry in archive.entries {
+                    if let mismatch = try archive.verifyCRC(entry) { inspection.diagnostics.append(mismatch) }
+                }
+            }
+            Terminal.writeOutput(
+                (json ? JSONWriter.serialize(inspection.json(path: file), pretty: true) : InspectionTable.render(inspection, path: file))
+                    + "\n")
         }
     }
 }

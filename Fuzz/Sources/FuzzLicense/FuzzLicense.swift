@@ -1,0 +1,16 @@
+import ModelSealLicensing
+
+// License files and license requests: canonical JSON from customers and vendors.
+@_cdecl("LLVMFuzzerTestOneInput")
+public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
+    let bytes = Array(UnsafeBufferPointer(start: data, count: size))
+    if let value = try? JSONValue.parseCanonical(bytes, what: "fuzz") {
+        // Only canonical input is accepted, so it re-encodes to itself.
+        guard value.canonicalBytes == bytes else { fatalError("canonical JSON round trip") }
+    }
+    if let request = try? LicenseRequest(encoded: bytes) {
+        guard (try? LicenseRequest(encoded: request.encoded)) == request else { fatalError("request round trip") }
+    }
+    _ = try? SignedLicense(encoded: bytes)
+    return 0
+}

@@ -1,0 +1,169 @@
+import ArgumentParser
+import ModelSealKit
+import ModelSealCrypto
+import ModelSealFormat
+import ModelSealSigning
+
+extension ModelSeal {
+    /// `modelseal seal`: encrypt a file for one or more recipients.
+    struct Seal: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Encrypt a model file for one or more recipients.",
+            discussion: """
+                Every recipient option adds a recipient; one sealed file serves them all. Any input size works in
+                bounded memory (about 70 MiB), on all cores. The original file name and its detected type are kept
+                in encrypted metadata (--no-metadata to omit them).
+
+                Examples:
+                  export MODEL_KEY=$(modelseal keygen --symmetric)
+                  modelseal seal --key-env MODEL_KEY -o model.mseal model.pt
+                  modelseal seal -r modelseal1... -r modelseal1... -o model.mseal model.pt
+                  modelseal seal -R customers.txt --key-env VENDOR_KEY -o model.mseal model.pt
+                  cat model.pt | modelseal seal --passphrase -o model.mseal -
+                  modelseal seal -R customers.txt --sign-key vendor.key -o model.mseal model.pt
+                """)
+
+        @OptionGroup(title: "Recipients") var recipients: RecipientOptions
+
+        @OptionGroup(title: "Signing (FORMAT.md §8)") var signing: SigningKeyOptions
+
+        @Option(name: .customLong("require-signer"), help: ArgumentHelp(
+            "Make the file unopenable unless also signed by the public key(s) in FILE (e.g. a release manager "
+                + "who signs later with `modelseal sign`). Repeatable.", valueName: "FILE"))
+        var requireSigners: [String] = []
+
+        @Option(name: .shortAndLong, help: ArgumentHelp(
+            "Write the sealed file to FILE (created only when complete), or - for standard output.",
+            valueName: "FILE"))
+        var output: String
+
+        @Argument(help: ArgumentHelp("The file to seal, or - for standard input.", valueName: "INPUT"))
+        var input: String
+
+        @Option(help: "Payload cipher: aes-256-gcm (default) or chacha20-poly1305.")
+        var suite = "aes-256-gcm"
+
+        @Option(name: .customLong("chunk-size"), help: ArgumentHelp(
+            "Chunk size, a power of two from 64KiB to 16MiB.", valueName: "SIZE"))
+        var chunkSize = "1MiB"
+
+        @Flag(name: .customLong("no-metadata"), help: "Do not record the input's name and type (encrypted) in the header.")
+        var noMetadata = false
+
+        @Flag(name: .shortAndLong, help: "Replace FILE if it exists.")
+        var force = false
+
+        @Flag(help: "Print a JSON report on standard output.")
+        var json = false
+
+        @Flag(name: .shortAndLong, help: "No progress bar.")
+        var quiet = false
+
+        func validate() throws {
+            if recipients.isEmpty {
+                throw ValidationError("no recipient: give --key-env, --key-file, --passphrase, --passphrase-env, -r or -R")
+            }
+            guard CipherSuite(name: suite) != nil else {
+                throw ValidationError("unknown suite '\(suite)': use aes-256-gcm or chacha20-poly1305")
+            }
+            guard ChunkSize.log2(of: chunkSize) != nil else {
+                throw ValidationError("chunk size '\(chunkSize)' is not a power of two from 64KiB to 16MiB")
+            }
+            if output == "-" && json { throw ValidationError("--json needs -o FILE: standard output carries the sealed file") }
+        }
+
+        func run() throws {
+            try reportingErrors { try execute() }
+        }
+
+        private func execute() throws {
+            let recipients = try recipients.resolve()
+            let signer = try signing.resolve()
+            var required = try SigningKeys.trustKeys(paths: requireSigners).map(\.keyID)
+            if let signer { required.insert(signer.key.verifyingKey.keyID, at: 0) }
+            if output == "-" && Terminal.standardOutputIsTerminal {
+                throw CLIError(.outputError, "refusing to write a sealed file to the terminal: use -o FILE or a pipe")
+            }
+            let source: ByteSource = input == "-" ? try FileInput.standardInput() : try FileInput(path: input)
+            let total = (source as? FileInput)?.size ?? 0
+            var prefix = [UInt8](repeating: 0, count: ContentType.sniffLength)
+            let sniffed = try prefix.withUnsafeMutableBytes { try source.readFully(into: $0) }
+            prefix.removeLast(prefix.count - sniffed)
+            var options = SealOptions()
+            options.suite = CipherSuite(name: suite) ?? .aes256GCM
+            options.chunkLog2 = ChunkSize.log2(of: chunkSize) ?? SealedFormat.defaultChunkLog2
+            if !noMetadata {
+                options.metadata = [
+                    "content-type": ContentType.detect(prefix), "created-by": "modelseal \(ModelSeal.version)",
+                ]
+                if input != "-" { options.metadata["name"] = baseName(input) }
+            }
+            if !required.isEmpty {
+                guard required.count <= RequiredSigners.maximumCount else {
+                    throw CLIError(.usage, "at most \(RequiredSigners.maximumCount) required signers")
+                }
+                // Stripping the signature then makes the file unopenable (FORMAT.md §8.4).
+                options.extensions.append(RequiredSigners.extension(keyIDs: required))
+            }
+            let progress = ProgressBar.make(label: "sealing", total: total, quiet: quiet || json)
+            options.progress = progress?.callback
+            let sink = try OutputFile(
+                output == "-" ? .standardOutput : .path(output), mode: 0o644, replace: force)
+            let clock = Stopwatch()
+            let summary = try Sealer.seal(
+                PrefixedSource(prefix: prefix, rest: source), to: sink, recipients: recipients, options: options)
+            if let signer {
+                let entry = try FileSignatures.entry(
+                    key: signer.key, algorithm: signer.algorithm, headerBytes: summary.headerBytes,
+                    payloadLength: summary.payloadLength, leafHashes: summary.leafHashes)
+                try sink.write(contentsOf: SignatureTrailer(leafHashes: summary.leafHashes, entries: [entry]).encoded())
+            }
+            try sink.commit()
+            progress?.finish()
+            let seconds = clock.elapsed
+            if json {
+                try JSONOutput.print(
+                    SealReport(
+                        output: output, plaintextBytes: summary.plaintextLength,
+                        sealedBytes: summary.headerLength + summary.plaintextLength + summary.chunkCount * 16,
+                        chunks: summary.chunkCount, recipients: recipients.count, seconds: seconds))
+            } else if output != "-" && !quiet {
+                Terminal.writeError(
+                    "sealed \(summary.plaintextLength) bytes to \(recipients.count) recipient(s) in \(summary.chunkCount) "
+                        + "chunk(s): \(output) (\(throughput(bytes: summary.plaintextLength, seconds: seconds)))")
+            }
+        }
+    }
+}
+
+/// `seal --json` output (schema version 1).
+struct SealReport: Encodable {
+    var schema = 1
+    let output: String
+    let plaintextBytes: Int
+    let sealedBytes: Int
+    let chunks: Int
+    let recipients: Int
+    let seconds: Double
+}
+
+/// Parses sizes like `1MiB`, `64KiB`, `1048576`.
+enum ChunkSize {
+    static func log2(of text: String) -> UInt8? {
+        let lower = text.lowercased()
+        let units: [(String, Int)] = [("mib", 20), ("m", 20), ("kib", 10), ("k", 10)]
+        var number = Substring(lower)
+        var shift = 0
+        for (suffix, bits) in units where lower.hasSuffix(suffix) {
+            number = lower.dropLast(suffix.count)
+            shift = bits
+            break
+        }
+        guard let value = Int(number), value > 0, value.nonzeroBitCount == 1 else { return nil }
+        let exponent = value.trailingZeroBitCount + shift
+        guard (Int(SealedFormat.minimumChunkLog2)...Int(SealedFormat.maximumChunkLog2)).contains(exponent) else {
+            return nil
+        }
+        return UInt8(exponent)
+    }
+}

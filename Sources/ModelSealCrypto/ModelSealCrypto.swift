@@ -1,2 +1,0 @@
-/// Sealing and opening of ModelSeal containers.
-public enum ModelSealCrypto {}

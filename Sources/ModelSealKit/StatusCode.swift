@@ -1,0 +1,181 @@
+import ModelFormats
+import ModelSealCrypto
+import ModelSealFormat
+import ModelSealKeys
+import ModelSealLicensing
+import ModelSealSigning
+
+/// The one table of outcomes shared by every surface: CLI exit codes, C ABI status codes and
+/// Python exception classes all come from here (docs/CLI.md lists it).
+///
+/// Ranges: 10–19 container, 20–29 signatures, 30–39 licenses, 40–49 environment contracts, 50–59
+/// model files and scanning.
+public enum StatusCode: Int32, CaseIterable, Sendable {
+    case success = 0
+    case internalError = 1
+    case wrongKey = 10
+    case authenticationFailed = 11
+    case truncated = 12
+    case malformed = 13
+    case keyError = 14
+    case unsafeParameters = 15
+    case inputError = 16
+    case outputError = 17
+    case unsigned = 20
+    case untrustedSigner = 21
+    case invalidSignature = 22
+    case signingKeyError = 23
+    case malformedSignature = 24
+    case invalidLicense = 30
+    case licenseExpired = 31
+    case licenseNotYetValid = 32
+    case wrongMachine = 33
+    case wrongModel = 34
+    case loadsExhausted = 35
+    case clockRollback = 36
+    case licenseStateTampered = 37
+    case guardDenied = 38
+    case featureNotLicensed = 39
+    case modelMalformed = 50
+    case modelUnsupported = 51
+    case conversionRefused = 52
+    case usage = 64
+
+    /// One line for help texts and docs.
+    public var meaning: String {
+        switch self {
+        case .success: "success"
+        case .internalError: "internal error (a bug: please report it)"
+        case .wrongKey: "wrong key: none of the given keys opens the file"
+        case .authenticationFailed: "tampered or corrupted: the header MAC or a chunk failed to authenticate"
+        case .truncated: "truncated: the file ends inside its header or inside a chunk"
+        case .malformed: "not a ModelSeal file, malformed header, or unsupported version/suite/critical extension"
+        case .keyError: "key error: bad key text, unset variable, invalid identity/recipients file, empty passphrase"
+        case .unsafeParameters: "unsafe scrypt parameters in the file, refused before any work"
+        case .inputError: "input missing, a directory, unreadable, or changed while read"
+        case .outputError: "output exists (without --force), is a directory, or cannot be written"
+        case .unsigned: "unsigned: a signature is required (--trust, or the file demands one) and there is none"
+        case .untrustedSigner: "untrusted signer: validly signed, but by no --trust key"
+        case .invalidSignature: "invalid signature: the file was altered after signing, or the signature is for another file"
+        case .signingKeyError: "signing key error: unreadable or unsuitable key, wrong or missing key passphrase"
+        case .malformedSignature: "malformed signature trailer or signature file"
+        case .invalidLicense: "invalid license: malformed, edited after signing, signed by another vendor, or needs a newer modelseal"
+        case .licenseExpired: "license expired"
+        case .licenseNotYetValid: "license not yet valid"
+        case .wrongMachine: "wrong machine: no machine key here, another machine's license, or too few fingerprint components match"
+        case .wrongModel: "wrong model: the license does not cover this file"
+        case .loadsExhausted: "license load limit reached"
+        case .clockRollback: "clock rollback: the clock is behind the license's issue time or the last recorded load"
+        case .licenseStateTampered: "license state file edited or rolled back"
+        case .guardDenied: "runtime guard denied by the license policy (tracer, preload, VM or container)"
+        case .featureNotLicensed: "not licensed: the license does not grant this use (e.g. writing the model to a file)"
+        case .modelMalformed: "not a recognised model file, or malformed, truncated or hostile model content"
+        case .modelUnsupported: "a valid model file using a feature ModelSeal does not model (e.g. big-endian storages)"
+        case .conversionRefused: "conversion refused by policy: shared storages, non-tensor data, unrepresentable dtype"
+        case .usage: "usage error: bad or missing options"
+        }
+    }
+
+    /// The Python exception class a status maps to (`modelseal.<name>`, all subclasses of `modelseal.Error`).
+    public var pythonException: String {
+        switch self {
+        case .success: ""
+        case .wrongKey: "WrongKeyError"
+        case .authenticationFailed: "TamperedFileError"
+        case .truncated: "TruncatedFileError"
+        case .malformed: "FormatError"
+        case .keyError, .unsafeParameters, .signingKeyError: "KeyError_"
+        case .modelMalformed, .modelUnsupported, .conversionRefused: "FormatError"
+        case .unsigned, .untrustedSigner, .invalidSignature, .malformedSignature: "SignatureError"
+        case .inputError, .outputError: "IOError_"
+        case .invalidLicense, .licenseExpired, .licenseNotYetValid, .wrongMachine, .wrongModel, .loadsExhausted,
+            .clockRollback, .licenseStateTampered, .guardDenied, .featureNotLicensed:
+            "LicenseError"
+        case .internalError, .usage: "Error"
+        }
+    }
+
+    /// The table as aligned text.
+    public static var table: String {
+        allCases.map {
+            let code = String($0.rawValue)
+            return "  " + String(repeating: " ", count: max(0, 3 - code.count)) + code + "  " + $0.meaning
+        }.joined(separator: "\n")
+    }
+
+    /// The status for an error thrown by the libraries.
+    public init(for error: Error) {
+        switch error {
+        case let error as SealError:
+            switch error {
+            case .malformed(let format): self = StatusCode(format: format)
+            case .noMatchingIdentity: self = .wrongKey
+            case .headerMACMismatch, .chunkAuthenticationFailed, .extensionAuthenticationFailed:
+                self = .authenticationFailed
+            case .malformedExtension: self = .malformed
+            case .unsafeScryptParameters: self = .unsafeParameters
+            case .invalidKey, .noRecipients: self = .keyError
+            case .inputFailed: self = .inputError
+            case .outputFailed: self = .outputError
+            }
+        case let error as FormatError: self = StatusCode(format: error)
+        case is KeyError: self = .keyError
+        case let error as ModelFormatsError:
+            switch error {
+            case .io(_, let operation, _): self = ["open", "read", "stat"].contains(operation) ? .inputError : .outputError
+            case .unsupported: self = .modelUnsupported
+            case .conversionRefused: self = .conversionRefused
+            default: self = .modelMalformed
+            }
+        case let error as SigningError:
+            switch error {
+            case .unsigned: self = .unsigned
+            case .untrustedSigner: self = .untrustedSigner
+            case .invalidSignature: self = .invalidSignature
+            case .unreadableKey, .unsuitableKey, .passphraseRequired: self = .signingKeyError
+            case .malformedSignature: self = .malformedSignature
+            }
+        case let error as LicenseError: self = StatusCode(license: error)
+        case let error as StatusError: self = error.status
+        default: self = .internalError
+        }
+    }
+
+    init(license error: LicenseError) {
+        switch error {
+        case .malformed, .tamperedLicense, .untrustedVendor, .unsupported: self = .invalidLicense
+        case .expired: self = .licenseExpired
+        case .notYetValid: self = .licenseNotYetValid
+        case .noMachineKey, .wrongMachine, .tooFewComponents, .noFingerprint: self = .wrongMachine
+        case .wrongModel: self = .wrongModel
+        case .loadsExhausted: self = .loadsExhausted
+        case .clockRollback: self = .clockRollback
+        case .stateTampered, .stateRolledBack: self = .licenseStateTampered
+        case .guardDenied: self = .guardDenied
+        case .featureNotLicensed: self = .featureNotLicensed
+        case .io: self = .inputError
+        }
+    }
+
+    init(format error: FormatError) {
+        switch error {
+        case .truncatedHeader, .truncatedPayload, .malformedTrailer: self = .truncated
+        case .malformedSignatureTrailer: self = .malformedSignature
+        default: self = .malformed
+        }
+    }
+}
+
+/// A failure detected by a surface itself (not by a library), with its status.
+public struct StatusError: Error, CustomStringConvertible, Sendable {
+    /// The outcome class.
+    public let status: StatusCode
+    /// The message shown to the user.
+    public let description: String
+
+    /// A failure of the given class.
+    public init(_ status: StatusCode, _ description: String) {
+        self.status = status
+        self.description = description
+    }
+}

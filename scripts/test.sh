@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# Runs every test of ModelSeal on a fresh machine (Debian, Swift 6.3 at /opt/swift or on PATH).
+#
+# Installs what the tests need first, idempotently: Debian packages (age, time), a Python venv
+# in .venv with the packages of tests/python/requirements.txt (real torch, cryptography, ...).
+# Then builds, runs the Swift suites, the Python suites against the built binary, and checks that
+# the committed test vectors are what their generators produce.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export SWIFT_BACKTRACE=enable=no
+export PATH="/opt/swift/usr/bin:$PATH"
+
+step() { printf '\n== %s\n' "$*"; }
+
+step "Debian packages"
+missing=()
+command -v age >/dev/null || missing+=(age)
+[ -x /usr/bin/time ] || missing+=(time)
+command -v strace >/dev/null || missing+=(strace)       # licensing: a real tracer for the runtime-guard test
+command -v faketime >/dev/null || missing+=(faketime)   # licensing: the clock set back
+if [ ${#missing[@]} -gt 0 ]; then
+    sudo=""
+    [ "$(id -u)" -eq 0 ] || sudo="sudo"
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+step "Python environment (.venv)"
+[ -x .venv/bin/python ] || python3 -m venv .venv
+.venv/bin/pip install -q --disable-pip-version-check -r tests/python/requirements.txt
+
+step "Build"
+swift build --build-tests
+
+step "Swift tests"
+swift test --skip-build
+
+step "Python tests (real cryptography, torch, age against the built modelseal)"
+export MODELSEAL_BIN="$PWD/.build/debug/modelseal"
+set +e
+.venv/bin/python -m pytest -q tests/python
+status=$?
+set -e
+# pytest exits 5 when it collects no test: that is a failure of this script, not a pass.
+[ $status -eq 0 ] || exit $status
+
+step "Test vectors are reproducible"
+for generator in scripts/gen-*-vectors.sh; do
+    [ -e "$generator" ] || continue
+    bash "$generator" --check
+done
+
+echo
+echo "all tests passed"
