@@ -40,13 +40,16 @@ public enum StatusCode: Int32, CaseIterable, Sendable {
     public var pythonException: String {
         switch self {
         case .success: ""
+        case .internalError: "InternalError"
         case .wrongKey: "WrongKeyError"
         case .authenticationFailed: "TamperedFileError"
         case .truncated: "TruncatedFileError"
         case .malformed: "FormatError"
-        case .keyError, .unsafeParameters: "KeyError_"
-        case .inputError, .outputError: "IOError_"
-        case .internalError, .usage: "Error"
+        case .keyError: "InvalidKeyError"
+        case .unsafeParameters: "UnsafeParametersError"
+        case .inputError: "InputError"
+        case .outputError: "OutputError"
+        case .usage: "UsageError"
         }
     }
 
