@@ -28,6 +28,6 @@ cp Sources/CModelSeal/include/modelseal.h python/modelseal/modelseal.h
 
 [ "${1:-}" = "--lib-only" ] && exit 0
 python="${PYTHON:-.venv/bin/python}"
-rm -rf dist/modelseal-*.whl python/build
+rm -rf dist/modelseal-*.whl
 "$python" -m pip wheel -q --no-deps --no-build-isolation -w dist ./python
 ls dist/modelseal-*.whl
