@@ -2,6 +2,7 @@
 the development switch, the pending parameters, and timings in the log."""
 import logging
 import os
+import pathlib
 
 import pytest
 import torch
@@ -94,13 +95,28 @@ def test_keys_from_model_key_variable_like_the_article(tmp_path, modelseal_pkg, 
         modelseal_pkg.load(tmp_path / "m.mseal")
 
 
-def test_identity_recipient_and_passphrase(tmp_path, modelseal_pkg, modelseal_bin):
+@pytest.fixture
+def customer_keys(tmp_path):
+    """An identity file and its recipient, from `modelseal keygen` (made beforehand where the CLI
+    cannot run: scripts/test-wheel.sh hides the toolchain)."""
     import subprocess
 
+    made = os.environ.get("MODELSEAL_TEST_KEYS")
+    if made:
+        return pathlib.Path(made) / "customer.key", (pathlib.Path(made) / "customer.pub").read_text().strip()
+    from conftest import REPO
+
+    binary = os.environ.get("MODELSEAL_BIN", str(REPO / ".build" / "debug" / "modelseal"))
     identity = tmp_path / "customer.key"
     recipient = subprocess.run(
-        [modelseal_bin, "keygen", "-o", str(identity)], capture_output=True, text=True, check=True
+        [binary, "keygen", "-o", str(identity)], capture_output=True, text=True, check=True,
+        env=dict(os.environ, SWIFT_BACKTRACE="enable=no"),
     ).stdout.strip()
+    return identity, recipient
+
+
+def test_identity_recipient_and_passphrase(tmp_path, modelseal_pkg, customer_keys):
+    identity, recipient = customer_keys
     state = {"w": torch.randn(4, 3)}
     modelseal_pkg.save(state, tmp_path / "r.mseal", recipients=[recipient], passphrase="pw", scrypt_log2n=10)
     assert_identical(modelseal_pkg.load(tmp_path / "r.mseal", identity=str(identity)), state)
