@@ -19,6 +19,7 @@ let package = Package(
         .library(name: "ModelSealKeys", targets: ["ModelSealKeys"]),
         .library(name: "ModelFormats", targets: ["ModelFormats"]),
         .library(name: "ModelSealKit", targets: ["ModelSealKit"]),
+        .library(name: "CModelSeal", targets: ["CModelSeal"]),  // for the Fuzz package
         // Built with the Swift standard library linked in statically (scripts/build-python.sh) so that
         // the Python wheel runs where no Swift toolchain is installed.
         .library(name: "modelseal_c", type: .dynamic, targets: ["CModelSeal"]),

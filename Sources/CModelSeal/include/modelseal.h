@@ -10,7 +10,8 @@
  *     until that thread's next modelseal_ call. Success clears it.
  *   - Handles are opaque, made by *_new / *_open and released by the matching *_free / *_close
  *     (NULL accepted). Every handle passed in is checked against the library's table of live
- *     handles, so a stale, foreign or wrong-kind handle gives MODELSEAL_USAGE instead of a crash.
+ *     handles (numbers, never reused), so a stale, foreign or wrong-kind handle gives MODELSEAL_USAGE
+ *     instead of a crash.
  *     Calls on one handle are serialized; different handles may be used from different threads.
  *   - Out-parameters are written only on success.
  *   - Strings: paths and variable names are NUL-terminated UTF-8; key texts and passphrases are
