@@ -3,7 +3,7 @@ import ModelSealKeys
 import ModelSealKit
 import Synchronization
 
-/// A `modelseal_keyring`: identities to open with and recipients to seal to.
+/// A `keyring`: identities to open with and recipients to seal to.
 final class Keyring: Sendable {
     struct Keys {
         var identities: [Identity] = []
@@ -32,7 +32,7 @@ private func text(_ bytes: UnsafeRawBufferPointer, _ name: String) throws -> Str
 }
 
 @_cdecl("modelseal_keyring_new")
-public func modelseal_keyring_new(_ out: UnsafeMutablePointer<OpaquePointer?>?) -> Int32 {
+public func keyringNew(_ out: UnsafeMutablePointer<OpaquePointer?>?) -> Int32 {
     boundary {
         let out = try Argument.output(out, "out")
         out.pointee = Handles.register(Keyring())
@@ -40,12 +40,12 @@ public func modelseal_keyring_new(_ out: UnsafeMutablePointer<OpaquePointer?>?) 
 }
 
 @_cdecl("modelseal_keyring_free")
-public func modelseal_keyring_free(_ ring: OpaquePointer?) {
+public func keyringFree(_ ring: OpaquePointer?) {
     Handles.remove(ring, as: Keyring.self)
 }
 
 @_cdecl("modelseal_keyring_add_raw_key")
-public func modelseal_keyring_add_raw_key(_ ring: OpaquePointer?, _ pointer: UnsafePointer<CChar>?, _ length: UInt)
+public func keyringAddRawKey(_ ring: OpaquePointer?, _ pointer: UnsafePointer<CChar>?, _ length: UInt)
     -> Int32
 {
     boundary {
@@ -57,7 +57,7 @@ public func modelseal_keyring_add_raw_key(_ ring: OpaquePointer?, _ pointer: Uns
 }
 
 @_cdecl("modelseal_keyring_add_raw_key_env")
-public func modelseal_keyring_add_raw_key_env(_ ring: OpaquePointer?, _ name: UnsafePointer<CChar>?) -> Int32 {
+public func keyringAddRawKeyEnv(_ ring: OpaquePointer?, _ name: UnsafePointer<CChar>?) -> Int32 {
     boundary {
         let ring = try keyring(ring)
         let key = try KeyFiles.rawKey(environment: try Argument.string(name, "variable name"))
@@ -66,7 +66,7 @@ public func modelseal_keyring_add_raw_key_env(_ ring: OpaquePointer?, _ name: Un
 }
 
 @_cdecl("modelseal_keyring_add_key_file")
-public func modelseal_keyring_add_key_file(_ ring: OpaquePointer?, _ path: UnsafePointer<CChar>?) -> Int32 {
+public func keyringAddKeyFile(_ ring: OpaquePointer?, _ path: UnsafePointer<CChar>?) -> Int32 {
     boundary {
         let ring = try keyring(ring)
         let key = try KeyFiles.rawKey(file: try Argument.string(path, "path"))
@@ -75,7 +75,7 @@ public func modelseal_keyring_add_key_file(_ ring: OpaquePointer?, _ path: Unsaf
 }
 
 @_cdecl("modelseal_keyring_add_passphrase")
-public func modelseal_keyring_add_passphrase(
+public func keyringAddPassphrase(
     _ ring: OpaquePointer?, _ pointer: UnsafePointer<CChar>?, _ length: UInt, _ log2N: Int32
 ) -> Int32 {
     boundary {
@@ -89,7 +89,7 @@ public func modelseal_keyring_add_passphrase(
 }
 
 @_cdecl("modelseal_keyring_add_identity_file")
-public func modelseal_keyring_add_identity_file(_ ring: OpaquePointer?, _ path: UnsafePointer<CChar>?) -> Int32 {
+public func keyringAddIdentityFile(_ ring: OpaquePointer?, _ path: UnsafePointer<CChar>?) -> Int32 {
     boundary {
         let ring = try keyring(ring)
         for identity in try KeyFiles.identities(file: try Argument.string(path, "path")) { ring.add(identity: identity) }
@@ -97,7 +97,7 @@ public func modelseal_keyring_add_identity_file(_ ring: OpaquePointer?, _ path: 
 }
 
 @_cdecl("modelseal_keyring_add_identity")
-public func modelseal_keyring_add_identity(_ ring: OpaquePointer?, _ pointer: UnsafePointer<CChar>?, _ length: UInt)
+public func keyringAddIdentity(_ ring: OpaquePointer?, _ pointer: UnsafePointer<CChar>?, _ length: UInt)
     -> Int32
 {
     boundary {
@@ -108,7 +108,7 @@ public func modelseal_keyring_add_identity(_ ring: OpaquePointer?, _ pointer: Un
 }
 
 @_cdecl("modelseal_keyring_add_recipient")
-public func modelseal_keyring_add_recipient(_ ring: OpaquePointer?, _ pointer: UnsafePointer<CChar>?, _ length: UInt)
+public func keyringAddRecipient(_ ring: OpaquePointer?, _ pointer: UnsafePointer<CChar>?, _ length: UInt)
     -> Int32
 {
     boundary {
@@ -119,7 +119,7 @@ public func modelseal_keyring_add_recipient(_ ring: OpaquePointer?, _ pointer: U
 }
 
 @_cdecl("modelseal_keyring_add_recipients_file")
-public func modelseal_keyring_add_recipients_file(_ ring: OpaquePointer?, _ path: UnsafePointer<CChar>?) -> Int32 {
+public func keyringAddRecipientsFile(_ ring: OpaquePointer?, _ path: UnsafePointer<CChar>?) -> Int32 {
     boundary {
         let ring = try keyring(ring)
         for recipient in try KeyFiles.recipients(file: try Argument.string(path, "path")) {

@@ -2,7 +2,7 @@
 import Glibc
 #endif
 
-/// The calling thread's message of its last failed call (`modelseal_last_error`).
+/// The calling thread's message of its last failed call (`lastError`).
 ///
 /// Kept in a pthread key as a `malloc`ed C string, freed when replaced or when the thread exits.
 enum LastError {
@@ -35,6 +35,6 @@ enum LastError {
 
 /// The message of the calling thread's last failed call, or "".
 @_cdecl("modelseal_last_error")
-public func modelseal_last_error() -> UnsafePointer<CChar> {
+public func lastError() -> UnsafePointer<CChar> {
     LastError.current
 }

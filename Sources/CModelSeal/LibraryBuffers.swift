@@ -5,8 +5,8 @@ import Synchronization
 import Glibc
 #endif
 
-/// Buffers the library allocates for callers (`modelseal_file_decrypt`) and frees on request
-/// (`modelseal_buffer_free`); only pointers it handed out are accepted back.
+/// Buffers the library allocates for callers (`fileDecrypt`) and frees on request
+/// (`bufferFree`); only pointers it handed out are accepted back.
 enum LibraryBuffers {
     private static let live = Mutex<Set<UInt>>([])
     /// Alignment of returned buffers: enough for any tensor element type and for SIMD loads.
@@ -32,6 +32,6 @@ enum LibraryBuffers {
 }
 
 @_cdecl("modelseal_buffer_free")
-public func modelseal_buffer_free(_ buffer: UnsafeMutablePointer<UInt8>?) {
+public func bufferFree(_ buffer: UnsafeMutablePointer<UInt8>?) {
     LibraryBuffers.free(buffer.map { UnsafeMutableRawPointer($0) })
 }

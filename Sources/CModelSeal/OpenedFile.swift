@@ -2,7 +2,7 @@ import ModelSealCrypto
 import ModelSealKit
 import Synchronization
 
-/// A `modelseal_file`: a sealed file whose header was parsed, unlocked once a key opens it.
+/// A `file`: a sealed file whose header was parsed, unlocked once a key opens it.
 ///
 /// Calls on one handle are serialized by its lock, so two threads sharing a handle cannot race.
 final class OpenedFile: Sendable {
@@ -19,7 +19,7 @@ final class OpenedFile: Sendable {
     func withUnlocked<T>(_ body: (UnlockedFile) throws -> T) throws -> T {
         try state.withLock { state in
             guard let unlocked = state.unlocked else {
-                throw StatusError(.usage, "the file is not unlocked: call modelseal_file_unlock first")
+                throw StatusError(.usage, "the file is not unlocked: call fileUnlock first")
             }
             return try body(unlocked)
         }
@@ -29,7 +29,7 @@ final class OpenedFile: Sendable {
 func openedFile(_ handle: OpaquePointer?) throws -> OpenedFile { try Handles.lookup(handle, as: OpenedFile.self, "file") }
 
 @_cdecl("modelseal_file_open")
-public func modelseal_file_open(_ path: UnsafePointer<CChar>?, _ out: UnsafeMutablePointer<OpaquePointer?>?) -> Int32 {
+public func fileOpen(_ path: UnsafePointer<CChar>?, _ out: UnsafeMutablePointer<OpaquePointer?>?) -> Int32 {
     boundary {
         let path = try Argument.string(path, "path")
         let out = try Argument.output(out, "out")
@@ -38,7 +38,7 @@ public func modelseal_file_open(_ path: UnsafePointer<CChar>?, _ out: UnsafeMuta
 }
 
 @_cdecl("modelseal_file_open_memory")
-public func modelseal_file_open_memory(
+public func fileOpenMemory(
     _ data: UnsafePointer<UInt8>?, _ length: UInt, _ out: UnsafeMutablePointer<OpaquePointer?>?
 ) -> Int32 {
     boundary {
@@ -49,12 +49,12 @@ public func modelseal_file_open_memory(
 }
 
 @_cdecl("modelseal_file_close")
-public func modelseal_file_close(_ file: OpaquePointer?) {
+public func fileClose(_ file: OpaquePointer?) {
     Handles.remove(file, as: OpenedFile.self)
 }
 
 @_cdecl("modelseal_file_unlock")
-public func modelseal_file_unlock(_ file: OpaquePointer?, _ ring: OpaquePointer?) -> Int32 {
+public func fileUnlock(_ file: OpaquePointer?, _ ring: OpaquePointer?) -> Int32 {
     boundary {
         let file = try openedFile(file)
         let identities = try keyring(ring).identities
@@ -68,7 +68,7 @@ public func modelseal_file_unlock(_ file: OpaquePointer?, _ ring: OpaquePointer?
 }
 
 @_cdecl("modelseal_file_plaintext_length")
-public func modelseal_file_plaintext_length(_ file: OpaquePointer?, _ out: UnsafeMutablePointer<UInt64>?) -> Int32 {
+public func filePlaintextLength(_ file: OpaquePointer?, _ out: UnsafeMutablePointer<UInt64>?) -> Int32 {
     boundary {
         let file = try openedFile(file)
         let out = try Argument.output(out, "out")
@@ -78,14 +78,14 @@ public func modelseal_file_plaintext_length(_ file: OpaquePointer?, _ out: Unsaf
 }
 
 @_cdecl("modelseal_file_verify")
-public func modelseal_file_verify(_ file: OpaquePointer?) -> Int32 {
+public func fileVerify(_ file: OpaquePointer?) -> Int32 {
     boundary {
         try openedFile(file).withUnlocked { try $0.verify() }
     }
 }
 
 @_cdecl("modelseal_file_decrypt_into")
-public func modelseal_file_decrypt_into(_ file: OpaquePointer?, _ buffer: UnsafeMutablePointer<UInt8>?, _ capacity: UInt)
+public func fileDecryptInto(_ file: OpaquePointer?, _ buffer: UnsafeMutablePointer<UInt8>?, _ capacity: UInt)
     -> Int32
 {
     boundary {
@@ -102,7 +102,7 @@ public func modelseal_file_decrypt_into(_ file: OpaquePointer?, _ buffer: Unsafe
 }
 
 @_cdecl("modelseal_file_decrypt")
-public func modelseal_file_decrypt(
+public func fileDecrypt(
     _ file: OpaquePointer?, _ out: UnsafeMutablePointer<UnsafeMutablePointer<UInt8>?>?,
     _ outLength: UnsafeMutablePointer<UInt>?
 ) -> Int32 {
@@ -125,7 +125,7 @@ public func modelseal_file_decrypt(
 }
 
 @_cdecl("modelseal_file_decrypt_to_memfd")
-public func modelseal_file_decrypt_to_memfd(
+public func fileDecryptToMemfd(
     _ file: OpaquePointer?, _ name: UnsafePointer<CChar>?, _ flags: UInt32, _ out: UnsafeMutablePointer<Int32>?
 ) -> Int32 {
     boundary {

@@ -6,7 +6,7 @@ import ModelSealKit
 let sealReplace: UInt32 = 1
 
 @_cdecl("modelseal_seal_buffer")
-public func modelseal_seal_buffer(
+public func sealBuffer(
     _ data: UnsafePointer<UInt8>?, _ length: UInt, _ ring: OpaquePointer?, _ path: UnsafePointer<CChar>?,
     _ chunkLog2: UInt32, _ flags: UInt32
 ) -> Int32 {

@@ -36,11 +36,11 @@ struct StaticStrings: @unchecked Sendable {
 }
 
 @_cdecl("modelseal_status_name")
-public func modelseal_status_name(_ status: Int32) -> UnsafePointer<CChar> {
+public func statusName(_ status: Int32) -> UnsafePointer<CChar> {
     StaticStrings.shared.names[status] ?? StaticStrings.shared.unknownName
 }
 
 @_cdecl("modelseal_status_meaning")
-public func modelseal_status_meaning(_ status: Int32) -> UnsafePointer<CChar> {
+public func statusMeaning(_ status: Int32) -> UnsafePointer<CChar> {
     StaticStrings.shared.meanings[status] ?? StaticStrings.shared.unknownMeaning
 }

@@ -28,18 +28,18 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
 
 private func keyTexts(_ input: UnsafeBufferPointer<UInt8>) {
     var ring: OpaquePointer? = nil
-    guard modelseal_keyring_new(&ring) == 0 else { fatalError("keyring_new failed") }
-    defer { modelseal_keyring_free(ring) }
+    guard keyringNew(&ring) == 0 else { fatalError("keyring_new failed") }
+    defer { keyringFree(ring) }
     input.withMemoryRebound(to: CChar.self) { text in
-        _ = modelseal_keyring_add_raw_key(ring, text.baseAddress, UInt(text.count))
-        _ = modelseal_keyring_add_identity(ring, text.baseAddress, UInt(text.count))
-        _ = modelseal_keyring_add_recipient(ring, text.baseAddress, UInt(text.count))
-        _ = modelseal_keyring_add_passphrase(ring, text.baseAddress, UInt(text.count), Int32(text.count % 40) - 5)
+        _ = keyringAddRawKey(ring, text.baseAddress, UInt(text.count))
+        _ = keyringAddIdentity(ring, text.baseAddress, UInt(text.count))
+        _ = keyringAddRecipient(ring, text.baseAddress, UInt(text.count))
+        _ = keyringAddPassphrase(ring, text.baseAddress, UInt(text.count), Int32(text.count % 40) - 5)
     }
     // Variable and path arguments: NUL-terminated copies of the input.
     var name = Array(input.prefix(64).map { CChar(bitPattern: $0) }) + [0]
-    _ = modelseal_keyring_add_raw_key_env(ring, &name)
-    _ = modelseal_last_error()
+    _ = keyringAddRawKeyEnv(ring, &name)
+    _ = lastError()
 }
 
 private func sealedFile(_ input: UnsafeBufferPointer<UInt8>) {
@@ -47,40 +47,40 @@ private func sealedFile(_ input: UnsafeBufferPointer<UInt8>) {
     let keyText = UnsafeBufferPointer(rebasing: input[1..<(1 + keyLength)])
     let file = UnsafeBufferPointer(rebasing: input[(1 + keyLength)...])
     var ring: OpaquePointer? = nil
-    guard modelseal_keyring_new(&ring) == 0 else { fatalError("keyring_new failed") }
-    defer { modelseal_keyring_free(ring) }
-    keyText.withMemoryRebound(to: CChar.self) { _ = modelseal_keyring_add_raw_key(ring, $0.baseAddress, UInt($0.count)) }
+    guard keyringNew(&ring) == 0 else { fatalError("keyring_new failed") }
+    defer { keyringFree(ring) }
+    keyText.withMemoryRebound(to: CChar.self) { _ = keyringAddRawKey(ring, $0.baseAddress, UInt($0.count)) }
 
     var handle: OpaquePointer? = nil
-    guard modelseal_file_open_memory(file.baseAddress, UInt(file.count), &handle) == 0 else { return }
-    defer { modelseal_file_close(handle) }
+    guard fileOpenMemory(file.baseAddress, UInt(file.count), &handle) == 0 else { return }
+    defer { fileClose(handle) }
     var length: UInt64 = 0
-    _ = modelseal_file_plaintext_length(handle, &length)  // before unlock: refused
-    guard modelseal_file_unlock(handle, ring) == 0, modelseal_file_plaintext_length(handle, &length) == 0 else { return }
+    _ = filePlaintextLength(handle, &length)  // before unlock: refused
+    guard fileUnlock(handle, ring) == 0, filePlaintextLength(handle, &length) == 0 else { return }
     guard length <= 1 << 26 else { return }
     // A capacity one short, exact, or one over, picked by the file's last byte.
     let capacity = max(0, Int(length) + Int(file.last ?? 0) % 3 - 1)
     let buffer = UnsafeMutablePointer<UInt8>.allocate(capacity: max(capacity, 1))
     defer { buffer.deallocate() }
-    let intoStatus = modelseal_file_decrypt_into(handle, buffer, UInt(capacity))
+    let intoStatus = fileDecryptInto(handle, buffer, UInt(capacity))
     var owned: UnsafeMutablePointer<UInt8>? = nil
     var ownedLength: UInt = 0
-    let ownedStatus = modelseal_file_decrypt(handle, &owned, &ownedLength)
+    let ownedStatus = fileDecrypt(handle, &owned, &ownedLength)
     if intoStatus == 0 && ownedStatus == 0 {
         guard let owned, ownedLength == length, memcmp(owned, buffer, Int(length)) == 0 else {
             fatalError("decrypt and decrypt_into disagree")
         }
     }
-    modelseal_buffer_free(owned)
+    bufferFree(owned)
     var descriptor: Int32 = -1
-    if modelseal_file_decrypt_to_memfd(handle, "fuzz", 0, &descriptor) == 0 { close(descriptor) }
-    let verifyStatus = modelseal_file_verify(handle)
+    if fileDecryptToMemfd(handle, "fuzz", 0, &descriptor) == 0 { close(descriptor) }
+    let verifyStatus = fileVerify(handle)
     guard (verifyStatus == 0) == (ownedStatus == 0) else { fatalError("verify and decrypt disagree") }
 }
 
 private func handles(_ input: UnsafeBufferPointer<UInt8>) {
     var ring: OpaquePointer? = nil
-    _ = modelseal_keyring_new(&ring)
+    _ = keyringNew(&ring)
     var values: [OpaquePointer?] = [nil, ring]
     var index = 0
     while index + 8 <= input.count {
@@ -89,18 +89,18 @@ private func handles(_ input: UnsafeBufferPointer<UInt8>) {
         values.append(OpaquePointer(bitPattern: raw))
         index += 8
     }
-    modelseal_keyring_free(ring)  // now stale too
+    keyringFree(ring)  // now stale too
     for value in values {
         var length: UInt64 = 0
         var byte: UInt8 = 0
-        _ = modelseal_file_unlock(value, value)
-        _ = modelseal_file_plaintext_length(value, &length)
-        _ = modelseal_file_decrypt_into(value, &byte, 1)
-        _ = modelseal_file_verify(value)
-        _ = modelseal_keyring_add_raw_key(value, "x", 1)
-        modelseal_file_close(value)
-        modelseal_keyring_free(value)
-        modelseal_buffer_free(UnsafeMutablePointer(value.map { UnsafeMutablePointer<UInt8>($0) }))
+        _ = fileUnlock(value, value)
+        _ = filePlaintextLength(value, &length)
+        _ = fileDecryptInto(value, &byte, 1)
+        _ = fileVerify(value)
+        _ = keyringAddRawKey(value, "x", 1)
+        fileClose(value)
+        keyringFree(value)
+        bufferFree(UnsafeMutablePointer(value.map { UnsafeMutablePointer<UInt8>($0) }))
     }
 }
 
@@ -109,11 +109,26 @@ private func statuses(_ input: UnsafeBufferPointer<UInt8>) {
     while index + 4 <= input.count {
         let code = Int32(bitPattern: UInt32(input[index]) | UInt32(input[index + 1]) << 8
             | UInt32(input[index + 2]) << 16 | UInt32(input[index + 3]) << 24)
-        guard strlen(modelseal_status_name(code)) < 64, strlen(modelseal_status_meaning(code)) < 200 else {
+        guard strlen(statusName(code)) < 64, strlen(statusMeaning(code)) < 200 else {
             fatalError("status strings")
         }
         index += 4
     }
-    _ = modelseal_abi_version()
-    _ = modelseal_version()
+    _ = abiVersion()
+    _ = version()
 }
+
+/// SwiftPM links executables with `main` aliased to `FuzzCABI_main`; hand control to libFuzzer's driver.
+@_cdecl("FuzzCABI_main")
+public func FuzzCABIMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> CInt {
+    var count = argc
+    var arguments = argv
+    return LLVMFuzzerRunDriver(&count, &arguments, fuzz)
+}
+
+@_silgen_name("LLVMFuzzerRunDriver")
+func LLVMFuzzerRunDriver(
+    _ argc: UnsafeMutablePointer<CInt>,
+    _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>,
+    _ callback: @convention(c) (UnsafePointer<UInt8>, Int) -> CInt
+) -> CInt

@@ -28,10 +28,10 @@ public enum MemoryFile {
         do throws(SealError) {
             guard ftruncate(descriptor, off_t(size)) == 0 else { throw .outputFailed("memfd of \(size) bytes: \(errnoText())") }
             if size > 0 {
-                let mapping = mmap(nil, size, PROT_READ | PROT_WRITE, MAP_SHARED, descriptor, 0)
+                // MAP_POPULATE allocates every page in one pass in the kernel instead of one page fault
+                // per 4 KiB while the workers fill it.
+                let mapping = mmap(nil, size, PROT_READ | PROT_WRITE, MAP_SHARED | mapPopulate, descriptor, 0)
                 guard let mapping, mapping != MAP_FAILED else { throw .outputFailed("mapping the memfd: \(errnoText())") }
-                // Ask for huge pages where shmem allows them: fewer page faults while filling.
-                _ = madvise(mapping, size, 14 /* MADV_HUGEPAGE */)
                 defer { munmap(mapping, size) }
                 try fill(UnsafeMutableRawBufferPointer(start: mapping, count: size))
             }
@@ -47,6 +47,7 @@ public enum MemoryFile {
     }
 
     // <linux/memfd.h> and <linux/fcntl.h> constants that the Glibc module does not import.
+    static let mapPopulate: Int32 = 0x8000
     static let memfdCloexec: Int32 = 0x0001
     static let memfdAllowSealing: Int32 = 0x0002
     static let fileAddSeals: Int32 = 1033
