@@ -6,6 +6,7 @@ import PackageDescription
 //   ModelSealCrypto  — key schedule, STREAM payload, recipients, sealing and opening
 //   ModelFormats     — PyTorch / safetensors / NumPy readers and writers, restricted pickle machine
 //   ModelSealKeys    — text encodings of keys, identity and recipient files, key sources
+//   ModelSealSigning — signature keys (PEM, OpenSSH), signed trailers, Merkle roots over chunks
 //   ModelSealKit     — what every surface shares: the status-code table, key options → keys
 //   ModelSealCLI     — the `modelseal` command (a surface: it only calls the libraries)
 //   CModelSeal       — the C ABI (libmodelseal_c.so, include/modelseal.h) the Python package loads (a surface)
@@ -17,6 +18,7 @@ let package = Package(
         .library(name: "ModelSealFormat", targets: ["ModelSealFormat"]),
         .library(name: "ModelSealCrypto", targets: ["ModelSealCrypto"]),
         .library(name: "ModelSealKeys", targets: ["ModelSealKeys"]),
+        .library(name: "ModelSealSigning", targets: ["ModelSealSigning"]),
         .library(name: "ModelFormats", targets: ["ModelFormats"]),
         .library(name: "ModelSealKit", targets: ["ModelSealKit"]),
         .library(name: "CModelSeal", targets: ["CModelSeal"]),  // for the Fuzz package
@@ -27,6 +29,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-asn1.git", from: "1.7.4"),
     ],
     targets: [
         .target(name: "ModelSealFormat"),
@@ -46,11 +49,22 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
-        .target(name: "ModelSealKit", dependencies: ["ModelSealFormat", "ModelSealCrypto", "ModelSealKeys"]),
+        .target(
+            name: "ModelSealSigning",
+            dependencies: [
+                "ModelSealFormat", "ModelSealCrypto",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+            ]
+        ),
+        .target(
+            name: "ModelSealKit",
+            dependencies: ["ModelSealFormat", "ModelSealCrypto", "ModelSealKeys", "ModelSealSigning", "ModelFormats"]),
         .executableTarget(
             name: "ModelSealCLI",
             dependencies: [
-                "ModelSealFormat", "ModelSealCrypto", "ModelSealKeys", "ModelFormats", "ModelSealKit",
+                "ModelSealFormat", "ModelSealCrypto", "ModelSealKeys", "ModelFormats", "ModelSealKit", "ModelSealSigning",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
@@ -69,6 +83,7 @@ let package = Package(
             ]
         ),
         .testTarget(name: "ModelSealKeysTests", dependencies: ["ModelSealKeys"]),
+        .testTarget(name: "ModelSealSigningTests", dependencies: ["ModelSealSigning", "ModelSealCrypto", "ModelSealFormat"]),
         .testTarget(name: "ModelFormatsTests", dependencies: ["ModelFormats"]),
         .testTarget(name: "ModelSealCLITests", dependencies: ["ModelSealCLI"]),
     ]

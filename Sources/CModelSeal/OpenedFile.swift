@@ -80,7 +80,7 @@ public func filePlaintextLength(_ file: OpaquePointer?, _ out: UnsafeMutablePoin
 @_cdecl("modelseal_file_verify")
 public func fileVerify(_ file: OpaquePointer?) -> Int32 {
     boundary {
-        try openedFile(file).withUnlocked { try $0.verify() }
+        try openedFile(file).withUnlocked { _ = try $0.verify() }
     }
 }
 

@@ -37,10 +37,10 @@ public enum FormatError: Error, Equatable, Sendable, CustomStringConvertible {
     case unknownCriticalExtension(ExtensionType)
     /// The payload is empty or its last chunk is shorter than a tag.
     case truncatedPayload(payloadLength: Int)
-    /// The file carries a signature trailer, which this version cannot verify.
-    case signedFileUnsupported
     /// A signature trailer whose length does not fit the file.
     case malformedTrailer
+    /// A signature trailer or signature-required extension that breaks FORMAT.md §8.
+    case malformedSignatureTrailer(String)
 
     public var description: String {
         switch self {
@@ -78,8 +78,8 @@ public enum FormatError: Error, Equatable, Sendable, CustomStringConvertible {
             "this file needs a newer modelseal: critical extension \(type.hex) is not supported"
         case .truncatedPayload(let length):
             "payload of \(length) bytes ends inside a chunk: truncated file"
-        case .signedFileUnsupported:
-            "signed file: this modelseal cannot verify signatures yet; upgrade modelseal"
+        case .malformedSignatureTrailer(let reason):
+            "malformed signature trailer: \(reason)"
         case .malformedTrailer:
             "signature trailer length does not fit the file: corrupted or truncated file"
         }

@@ -36,7 +36,7 @@ public struct ExtensionType: RawRepresentable, Hashable, Comparable, Sendable, C
     public static let environmentContract = ExtensionType(rawValue: 0x8005)
 
     /// Types this implementation understands.
-    public static let implemented: Set<ExtensionType> = [.sealedMetadata]
+    public static let implemented: Set<ExtensionType> = [.sealedMetadata, .signatureRequired]
 
     public static func < (lhs: Self, rhs: Self) -> Bool { lhs.rawValue < rhs.rawValue }
 

@@ -69,7 +69,7 @@ public enum KeyFiles {
     }
 
     /// Reads a whole small file ("-" is standard input), refusing anything over the cap.
-    static func read(_ path: String) throws(KeyError) -> [UInt8] {
+    public static func read(_ path: String) throws(KeyError) -> [UInt8] {
         let descriptor = path == "-" ? 0 : open(path, O_RDONLY | O_CLOEXEC)
         guard descriptor >= 0 else { throw .unreadableFile(path: path, reason: String(cString: strerror(errno))) }
         defer { if descriptor != 0 { close(descriptor) } }

@@ -5,6 +5,7 @@ extension StatusCode {
         (20...29, "SignatureError", "signature missing, invalid, or by an untrusted key"),
         (30...39, "LicenseError", "license missing, expired, revoked, or for another machine"),
         (40...49, "EnvironmentMismatchError", "the environment does not match the model's contract"),
+        (50...59, "ModelFormatError", "model file refused: malformed, unsupported or not convertible"),
     ]
 
     /// The Python exception class of any code: a known case, a reserved range, or `Error`.

@@ -1,11 +1,14 @@
+import ModelFormats
 import ModelSealCrypto
 import ModelSealFormat
 import ModelSealKeys
+import ModelSealSigning
 
 /// The one table of outcomes shared by every surface: CLI exit codes, C ABI status codes and
 /// Python exception classes all come from here (docs/CLI.md lists it).
 ///
-/// Codes 20–29 are reserved for signatures, 30–39 for licenses, 40–49 for environment contracts.
+/// Ranges: 10–19 container, 20–29 signatures, 30–39 licenses, 40–49 environment contracts, 50–59
+/// model files and scanning.
 public enum StatusCode: Int32, CaseIterable, Sendable {
     case success = 0
     case internalError = 1
@@ -17,6 +20,14 @@ public enum StatusCode: Int32, CaseIterable, Sendable {
     case unsafeParameters = 15
     case inputError = 16
     case outputError = 17
+    case unsigned = 20
+    case untrustedSigner = 21
+    case invalidSignature = 22
+    case signingKeyError = 23
+    case malformedSignature = 24
+    case modelMalformed = 50
+    case modelUnsupported = 51
+    case conversionRefused = 52
     case usage = 64
 
     /// One line for help texts and docs.
@@ -32,6 +43,14 @@ public enum StatusCode: Int32, CaseIterable, Sendable {
         case .unsafeParameters: "unsafe scrypt parameters in the file, refused before any work"
         case .inputError: "input missing, a directory, unreadable, or changed while read"
         case .outputError: "output exists (without --force), is a directory, or cannot be written"
+        case .unsigned: "unsigned: a signature is required (--trust, or the file demands one) and there is none"
+        case .untrustedSigner: "untrusted signer: validly signed, but by no --trust key"
+        case .invalidSignature: "invalid signature: the file was altered after signing, or the signature is for another file"
+        case .signingKeyError: "signing key error: unreadable or unsuitable key, wrong or missing key passphrase"
+        case .malformedSignature: "malformed signature trailer or signature file"
+        case .modelMalformed: "not a recognised model file, or malformed, truncated or hostile model content"
+        case .modelUnsupported: "a valid model file using a feature ModelSeal does not model (e.g. big-endian storages)"
+        case .conversionRefused: "conversion refused by policy: shared storages, non-tensor data, unrepresentable dtype"
         case .usage: "usage error: bad or missing options"
         }
     }
@@ -50,6 +69,8 @@ public enum StatusCode: Int32, CaseIterable, Sendable {
         case .inputError: "InputError"
         case .outputError: "OutputError"
         case .usage: "UsageError"
+        case .unsigned, .untrustedSigner, .invalidSignature, .signingKeyError, .malformedSignature: "SignatureError"
+        case .modelMalformed, .modelUnsupported, .conversionRefused: "ModelFormatError"
         }
     }
 
@@ -78,6 +99,21 @@ public enum StatusCode: Int32, CaseIterable, Sendable {
             }
         case let error as FormatError: self = StatusCode(format: error)
         case is KeyError: self = .keyError
+        case let error as ModelFormatsError:
+            switch error {
+            case .io(_, let operation, _): self = ["open", "read", "stat"].contains(operation) ? .inputError : .outputError
+            case .unsupported: self = .modelUnsupported
+            case .conversionRefused: self = .conversionRefused
+            default: self = .modelMalformed
+            }
+        case let error as SigningError:
+            switch error {
+            case .unsigned: self = .unsigned
+            case .untrustedSigner: self = .untrustedSigner
+            case .invalidSignature: self = .invalidSignature
+            case .unreadableKey, .unsuitableKey, .passphraseRequired: self = .signingKeyError
+            case .malformedSignature: self = .malformedSignature
+            }
         case let error as StatusError: self = error.status
         default: self = .internalError
         }
@@ -86,6 +122,7 @@ public enum StatusCode: Int32, CaseIterable, Sendable {
     init(format error: FormatError) {
         switch error {
         case .truncatedHeader, .truncatedPayload, .malformedTrailer: self = .truncated
+        case .malformedSignatureTrailer: self = .malformedSignature
         default: self = .malformed
         }
     }

@@ -16,6 +16,7 @@ from ._errors import (
     InternalError,
     InvalidKeyError,
     LicenseError,
+    ModelFormatError,
     NotSupportedError,
     OutputError,
     SignatureError,
@@ -49,6 +50,7 @@ __all__ = [
     "SignatureError",
     "LicenseError",
     "EnvironmentMismatchError",
+    "ModelFormatError",
     "NotSupportedError",
 ]
 

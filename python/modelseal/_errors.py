@@ -89,6 +89,12 @@ class LicenseError(Error):
     status = 30
 
 
+class ModelFormatError(FormatError):
+    """A model file (PyTorch, safetensors, NumPy) malformed, unsupported, or refused for conversion (codes 50-59)."""
+
+    status = 50
+
+
 class EnvironmentMismatchError(Error):
     """The environment does not match the model's contract (codes 40-49)."""
 
@@ -121,6 +127,7 @@ RESERVED_RANGES: tuple[tuple[range, type[Error]], ...] = (
     (range(20, 30), SignatureError),
     (range(30, 40), LicenseError),
     (range(40, 50), EnvironmentMismatchError),
+    (range(50, 60), ModelFormatError),
 )
 
 

@@ -91,7 +91,8 @@ def test_header_constants_match_the_python_table(modelseal_pkg):
     assert int(re.search(r"#define MODELSEAL_ABI_VERSION (\d+)", text).group(1)) == _ffi.ABI_VERSION
     codes = {name: int(value) for name, value in re.findall(r"#define MODELSEAL_(\w+) (\d+)\n", text)}
     for name, cls in [("WRONG_KEY", "WrongKeyError"), ("TAMPERED", "TamperedFileError"), ("TRUNCATED", "TruncatedFileError"),
-                      ("MALFORMED", "FormatError"), ("KEY_ERROR", "InvalidKeyError"), ("USAGE", "UsageError")]:
+                      ("MALFORMED", "FormatError"), ("KEY_ERROR", "InvalidKeyError"), ("USAGE", "UsageError"),
+                      ("INVALID_SIGNATURE", "SignatureError"), ("MODEL_MALFORMED", "ModelFormatError")]:
         assert _errors.class_for_status(codes[name]).__name__ == cls
 
 

@@ -4,8 +4,8 @@
  * Conventions
  *   - Every function that can fail returns a status (int32_t): 0 on success, otherwise a code of
  *     the one status table shared with the CLI's exit codes and the Python exceptions
- *     (docs/CLI.md; modelseal_status_name() gives the Python class of a code). Codes 20-29 are
- *     reserved for signatures, 30-39 for licenses, 40-49 for environment contracts.
+ *     (docs/CLI.md; modelseal_status_name() gives the Python class of a code). Ranges: 10-19
+ *     container, 20-29 signatures, 30-39 licenses, 40-49 environment contracts, 50-59 model files.
  *   - On failure, modelseal_last_error() returns a one-line message for the calling thread, valid
  *     until that thread's next modelseal_ call. Success clears it.
  *   - Handles are opaque, made by *_new / *_open and released by the matching *_free / *_close
@@ -47,6 +47,14 @@ extern "C" {
 #define MODELSEAL_UNSAFE_PARAMETERS 15
 #define MODELSEAL_INPUT_ERROR 16
 #define MODELSEAL_OUTPUT_ERROR 17
+#define MODELSEAL_UNSIGNED 20
+#define MODELSEAL_UNTRUSTED_SIGNER 21
+#define MODELSEAL_INVALID_SIGNATURE 22
+#define MODELSEAL_SIGNING_KEY_ERROR 23
+#define MODELSEAL_MALFORMED_SIGNATURE 24
+#define MODELSEAL_MODEL_MALFORMED 50
+#define MODELSEAL_MODEL_UNSUPPORTED 51
+#define MODELSEAL_CONVERSION_REFUSED 52
 #define MODELSEAL_USAGE 64
 
 /* Flags. */

@@ -1,6 +1,8 @@
 import ArgumentParser
 import ModelSealCrypto
 import ModelSealKeys
+import ModelSealKit
+import ModelSealSigning
 
 extension ModelSeal {
     /// `modelseal keygen`: make identities (X25519) and raw keys.
@@ -16,6 +18,8 @@ extension ModelSeal {
                   modelseal keygen --symmetric                       # a raw key, Fernet-compatible base64url
                   export MODEL_KEY=$(modelseal keygen --symmetric)
                   modelseal keygen -y customer.key                   # the recipient of an existing identity
+                  modelseal keygen --sign -o vendor.key              # vendor.key + vendor.key.pub, prints the fingerprint
+                  modelseal keygen --sign --alg ecdsa-p256 --passphrase -o vendor.key
                 """)
 
         @Option(name: .shortAndLong, help: ArgumentHelp("Write the secret to FILE (mode 0600, never overwritten).",
@@ -29,9 +33,35 @@ extension ModelSeal {
             valueName: "FILE"))
         var identityFile: String?
 
+        @Flag(help: "Generate a signing key pair: FILE (private, PKCS#8 PEM) and FILE.pub; prints the fingerprint.")
+        var sign = false
+
+        @Option(help: ArgumentHelp(
+            "With --sign: ed25519 (default), ecdsa-p256, ecdsa-p384, ecdsa-p521, rsa-pss, rsa-pkcs1v15.", valueName: "ALG"))
+        var alg = "ed25519"
+
+        @Option(name: .customLong("rsa-bits"), help: "With --sign and an RSA algorithm: 2048, 3072 (default) or 4096.")
+        var rsaBits = 3072
+
+        @Option(name: .customLong("passphrase-env"), help: ArgumentHelp(
+            "With --sign: encrypt the private key (PBES2, AES-256) with the passphrase in VAR.", valueName: "VAR"))
+        var passphraseEnvironment: String?
+
+        @Flag(name: .customLong("passphrase"), help: "With --sign: encrypt the private key with a passphrase asked on the terminal.")
+        var passphrasePrompt = false
+
         func validate() throws {
-            if identityFile != nil && (symmetric || output != nil) {
-                throw ValidationError("-y only prints recipients: drop --symmetric and -o")
+            if identityFile != nil && (symmetric || output != nil || sign) {
+                throw ValidationError("-y only prints recipients: drop --symmetric, --sign and -o")
+            }
+            if sign {
+                if symmetric { throw ValidationError("--sign and --symmetric make different keys: pick one") }
+                if output == nil { throw ValidationError("--sign writes two files: give -o FILE (FILE.pub is the public key)") }
+                if SignatureAlgorithm(name: alg) == nil {
+                    throw ValidationError("unknown --alg '\(alg)': use \(SignatureAlgorithm.allCases.map(\.description).joined(separator: ", "))")
+                }
+            } else if passphraseEnvironment != nil || passphrasePrompt {
+                throw ValidationError("--passphrase and --passphrase-env encrypt signing keys: add --sign")
             }
         }
 
@@ -40,6 +70,10 @@ extension ModelSeal {
         }
 
         private func execute() throws {
+            if sign, let output {
+                try generateSigningKey(to: output)
+                return
+            }
             if let identityFile {
                 for identity in try KeyFiles.identities(file: identityFile) {
                     Terminal.writeOutput(KeyText.encode(identity.recipient) + "\n")
@@ -64,6 +98,33 @@ extension ModelSeal {
             try file.write(contentsOf: Array(secret.utf8))
             try file.commit()
             if let recipient { Terminal.writeOutput(recipient + "\n") }
+        }
+
+        private func generateSigningKey(to path: String) throws {
+            let algorithm = SignatureAlgorithm(name: alg) ?? .ed25519
+            var passphrase: String? = nil
+            if let passphraseEnvironment {
+                guard let value = Environment.value(passphraseEnvironment), !value.isEmpty else {
+                    throw KeyError.environmentVariableUnset(passphraseEnvironment)
+                }
+                passphrase = value
+            } else if passphrasePrompt {
+                passphrase = try PassphrasePrompt.read(prompt: "Passphrase for the new key: ", confirm: true)
+            }
+            let key = try SigningKey.generate(algorithm, rsaBits: rsaBits)
+            let publicFile = try OutputFile(.path(path + ".pub"), mode: 0o644, replace: false)
+            let privateFile = try OutputFile(.path(path), mode: 0o600, replace: false)
+            try privateFile.write(contentsOf: Array(try KeyFile.pem(of: key, passphrase: passphrase).utf8))
+            try publicFile.write(contentsOf: Array(key.verifyingKey.pem.utf8))
+            try privateFile.commit()
+            try publicFile.commit()
+            Terminal.writeOutput(key.verifyingKey.fingerprint + "\n")
+            Terminal.writeError(
+                "wrote \(path) (private, \(key.verifyingKey.typeName)\(passphrase == nil ? "" : ", encrypted")) and \(path).pub; "
+                    + "give customers the .pub file and have them compare the fingerprint above out of band")
+            if algorithm == .rsaPKCS1v15SHA256 {
+                Terminal.writeError("note: a key file records no algorithm: sign with --sign-alg rsa-pkcs1v15 (RSA keys default to rsa-pss)")
+            }
         }
     }
 }

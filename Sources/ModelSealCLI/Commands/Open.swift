@@ -1,6 +1,8 @@
 import ArgumentParser
 import ModelSealKit
 import ModelSealCrypto
+import ModelSealKeys
+import ModelSealSigning
 
 extension ModelSeal {
     /// `modelseal open`: decrypt a sealed file after authenticating all of it.
@@ -21,6 +23,8 @@ extension ModelSeal {
                 """)
 
         @OptionGroup(title: "Keys (all are tried)") var identities: IdentityOptions
+
+        @OptionGroup(title: "Signatures (checked before any plaintext is released)") var trust: TrustOptions
 
         @Option(name: .shortAndLong, help: ArgumentHelp(
             "Write the plaintext to FILE (linked into place when verified), or - for standard output.",
@@ -58,33 +62,37 @@ extension ModelSeal {
         }
 
         private func execute() throws {
-            let identities = try identities.resolve()
+            var opener = ModelOpener(identities: try identities.resolve())
+            opener.trustedKeys = try SigningKeys.trustKeys(paths: trust.trustFiles)
+            opener.detachedSignature = try trust.signature.map { Array(try KeyFiles.read($0)) }
             let source = input == "-" ? try FileInput.spooling(try FileInput.standardInput()) : try FileInput(path: input)
-            let file = try SealedFile(source)
-            let unlocked = try file.unlock(with: identities)
-            let total = unlocked.plaintextLength
-            let bar = ProgressBar.make(label: check ? "verifying" : "opening", total: total, quiet: quiet || json)
-            let progress = bar?.callback
+            let bar = ProgressBar.make(label: check ? "verifying" : "opening", total: source.size, quiet: quiet || json)
+            opener.progress = bar?.callback
             let clock = Stopwatch()
+            let result: ModelOpener.Result
             if let output {
                 if output == "-" && Terminal.standardOutputIsTerminal {
                     throw CLIError(.outputError, "refusing to write a model to the terminal: use -o FILE or a pipe")
                 }
                 let sink = try OutputFile(output == "-" ? .standardOutput : .path(output), mode: 0o600, replace: force)
-                if sink.isStreaming { try unlocked.verify() }
-                try unlocked.decrypt(to: sink, progress: progress)
+                result = try opener.open(source, to: sink, sinkReleasesImmediately: sink.isStreaming)
                 try sink.commit()
             } else {
-                try unlocked.verify(progress: progress)
+                result = try opener.open(source, to: DiscardingSink(), sinkReleasesImmediately: false)
             }
+            let total = result.plaintextLength
+            let file = result.file
             bar?.finish()
             let seconds = clock.elapsed
             if json {
                 try JSONOutput.print(
                     OpenReport(
                         output: output, verified: true, plaintextBytes: total, chunks: file.layout.chunkCount,
-                        metadata: try unlocked.metadata().entries, seconds: seconds))
+                        metadata: result.metadata, signers: result.signers.map(SignerReport.init), seconds: seconds))
             } else if output != "-" && !quiet {
+                for signer in result.signers {
+                    Terminal.writeError("signed by \(signer.key.fingerprint) (\(signer.algorithm)\(signer.trusted ? ", trusted" : ""))")
+                }
                 let verb = check ? "verified" : "opened"
                 Terminal.writeError(
                     "\(verb) \(total) bytes in \(file.layout.chunkCount) chunk(s)\(output.map { ": \($0)" } ?? "") "
@@ -102,5 +110,21 @@ struct OpenReport: Encodable {
     let plaintextBytes: Int
     let chunks: Int
     let metadata: [String: String]
+    let signers: [SignerReport]
     let seconds: Double
+}
+
+/// A verified signature in JSON reports.
+struct SignerReport: Encodable {
+    let fingerprint: String
+    let algorithm: String
+    let keyType: String
+    let trusted: Bool
+
+    init(_ signer: VerifiedSigner) {
+        fingerprint = signer.key.fingerprint
+        algorithm = signer.algorithm.description
+        keyType = signer.key.typeName
+        trusted = signer.trusted
+    }
 }

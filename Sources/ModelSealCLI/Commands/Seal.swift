@@ -2,6 +2,7 @@ import ArgumentParser
 import ModelSealKit
 import ModelSealCrypto
 import ModelSealFormat
+import ModelSealSigning
 
 extension ModelSeal {
     /// `modelseal seal`: encrypt a file for one or more recipients.
@@ -19,9 +20,17 @@ extension ModelSeal {
                   modelseal seal -r modelseal1... -r modelseal1... -o model.mseal model.pt
                   modelseal seal -R customers.txt --key-env VENDOR_KEY -o model.mseal model.pt
                   cat model.pt | modelseal seal --passphrase -o model.mseal -
+                  modelseal seal -R customers.txt --sign-key vendor.key -o model.mseal model.pt
                 """)
 
         @OptionGroup(title: "Recipients") var recipients: RecipientOptions
+
+        @OptionGroup(title: "Signing (FORMAT.md §8)") var signing: SigningKeyOptions
+
+        @Option(name: .customLong("require-signer"), help: ArgumentHelp(
+            "Make the file unopenable unless also signed by the public key(s) in FILE (e.g. a release manager "
+                + "who signs later with `modelseal sign`). Repeatable.", valueName: "FILE"))
+        var requireSigners: [String] = []
 
         @Option(name: .shortAndLong, help: ArgumentHelp(
             "Write the sealed file to FILE (created only when complete), or - for standard output.",
@@ -69,6 +78,9 @@ extension ModelSeal {
 
         private func execute() throws {
             let recipients = try recipients.resolve()
+            let signer = try signing.resolve()
+            var required = try SigningKeys.trustKeys(paths: requireSigners).map(\.keyID)
+            if let signer { required.insert(signer.key.verifyingKey.keyID, at: 0) }
             if output == "-" && Terminal.standardOutputIsTerminal {
                 throw CLIError(.outputError, "refusing to write a sealed file to the terminal: use -o FILE or a pipe")
             }
@@ -86,6 +98,13 @@ extension ModelSeal {
                 ]
                 if input != "-" { options.metadata["name"] = baseName(input) }
             }
+            if !required.isEmpty {
+                guard required.count <= RequiredSigners.maximumCount else {
+                    throw CLIError(.usage, "at most \(RequiredSigners.maximumCount) required signers")
+                }
+                // Stripping the signature then makes the file unopenable (FORMAT.md §8.4).
+                options.extensions.append(RequiredSigners.extension(keyIDs: required))
+            }
             let progress = ProgressBar.make(label: "sealing", total: total, quiet: quiet || json)
             options.progress = progress?.callback
             let sink = try OutputFile(
@@ -93,6 +112,12 @@ extension ModelSeal {
             let clock = Stopwatch()
             let summary = try Sealer.seal(
                 PrefixedSource(prefix: prefix, rest: source), to: sink, recipients: recipients, options: options)
+            if let signer {
+                let entry = try FileSignatures.entry(
+                    key: signer.key, algorithm: signer.algorithm, headerBytes: summary.headerBytes,
+                    payloadLength: summary.payloadLength, leafHashes: summary.leafHashes)
+                try sink.write(contentsOf: SignatureTrailer(leafHashes: summary.leafHashes, entries: [entry]).encoded())
+            }
             try sink.commit()
             progress?.finish()
             let seconds = clock.elapsed

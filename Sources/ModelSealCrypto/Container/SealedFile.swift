@@ -14,6 +14,8 @@ public struct SealedFile: Sendable {
     public let layout: PayloadLayout
     /// Bytes of a signature trailer after the payload (0 when absent).
     public let trailerLength: Int
+    /// The signature trailer, parsed but not verified (ModelSealSigning verifies it).
+    public let trailer: SignatureTrailer?
     /// Total file length.
     public let fileLength: Int
     let source: SendableSource
@@ -38,16 +40,67 @@ public struct SealedFile: Sendable {
             count: min(SealedFormat.trailerFooterLength, fileLength - declared))
         do throws(FormatError) {
             header = try SealedHeader.parse(headerBytes)
-            // FORMAT.md §8: a v1 reader refuses any file ending in the trailer magic, whatever its framing.
-            if TrailerFraming.hasTrailerMagic(footer: footer) { throw FormatError.signedFileUnsupported }
             trailerLength = try TrailerFraming.trailerLength(footer: footer, bytesAfterHeader: fileLength - declared)
             layout = try PayloadLayout(chunkSize: header.chunkSize, payloadLength: fileLength - declared - trailerLength)
+            if trailerLength > SignatureTrailer.maximumEncodedLength(chunkCount: layout.chunkCount) {
+                throw FormatError.malformedSignatureTrailer("\(trailerLength) bytes is more than \(layout.chunkCount) chunk(s) can carry")
+            }
         } catch {
             throw .malformed(error)
+        }
+        if trailerLength > 0 {
+            let bytes = try source.bytes(at: fileLength - trailerLength, count: trailerLength)
+            do throws(FormatError) {
+                trailer = try SignatureTrailer.parse(bytes, chunkCount: layout.chunkCount)
+            } catch {
+                throw .malformed(error)
+            }
+        } else {
+            trailer = nil
         }
         self.headerBytes = headerBytes
         self.fileLength = fileLength
         self.source = SendableSource(source)
+    }
+
+    /// Bytes of the payload.
+    public var payloadRange: Range<Int> { headerBytes.count..<(headerBytes.count + layout.payloadLength) }
+
+    /// Key ids the header's signature-required extension lists (empty without one). Unverified
+    /// until `unlock` has checked the MAC.
+    public func requiredSignerKeyIDs() throws(SealError) -> [[UInt8]] {
+        guard let body = header.extension(.signatureRequired)?.body else { return [] }
+        do throws(FormatError) {
+            return try RequiredSigners.keyIDs(in: body)
+        } catch {
+            throw .malformed(error)
+        }
+    }
+
+    /// `SHA-256(0x00 || chunk)` of every ciphertext chunk, hashed on all cores (no key needed).
+    public func leafHashes(progress: (@Sendable (Int) -> Void)? = nil) throws(SealError) -> [[UInt8]] {
+        let layout = layout
+        let batch = Parallel.batchChunks(chunkSize: layout.chunkSize)
+        let buffer = SharedBuffer(count: batch * layout.sealedChunkSize)
+        defer { buffer.deallocate() }
+        let source = source
+        let start = headerBytes.count
+        var leaves: [[UInt8]] = []
+        leaves.reserveCapacity(layout.chunkCount)
+        var first = 0
+        while first < layout.chunkCount {
+            let count = min(batch, layout.chunkCount - first)
+            let base = first
+            leaves += try Parallel.map(count) { (offset) throws(SealError) -> [UInt8] in
+                let index = base + offset
+                let slot = buffer.slice((offset * layout.sealedChunkSize)..<(offset * layout.sealedChunkSize + layout.length(ofChunk: index)))
+                try source.source.read(into: slot, at: start + layout.offset(ofChunk: index))
+                return Merkle.leafHash(UnsafeRawBufferPointer(slot))
+            }
+            first += count
+            progress?(first * layout.chunkSize)
+        }
+        return leaves
     }
 
     /// Finds the file key with the first identity that opens a stanza, then checks the header MAC.

@@ -10,6 +10,8 @@ public struct SealOptions: Sendable {
     public var chunkLog2: UInt8 = SealedFormat.defaultChunkLog2
     /// Entries of the sealed-metadata extension; none by default.
     public var metadata: [String: String] = [:]
+    /// Further header extensions (for example signature-required), in any order.
+    public var extensions: [HeaderExtension] = []
     /// Called after each batch with the plaintext bytes sealed so far.
     public var progress: (@Sendable (Int) -> Void)? = nil
 
@@ -25,6 +27,12 @@ public struct SealSummary: Sendable {
     public let headerLength: Int
     /// Chunks written.
     public let chunkCount: Int
+    /// Ciphertext bytes of the payload.
+    public let payloadLength: Int
+    /// The header bytes written.
+    public let headerBytes: [UInt8]
+    /// Merkle leaf hash of every chunk written (FORMAT.md §8.1), for signing without a second pass.
+    public let leafHashes: [[UInt8]]
 }
 
 /// Seals a stream of any length to one or more recipients (FORMAT.md §1–§5).
@@ -41,10 +49,11 @@ public enum Sealer {
         let salt = randomBytes(SealedFormat.payloadSaltLength)
         var stanzas: [Stanza] = []
         for recipient in recipients { stanzas.append(try recipient.wrap(schedule.fileKey)) }
-        var extensions: [HeaderExtension] = []
+        var extensions = options.extensions
         if !options.metadata.isEmpty {
             extensions.append(try SealedMetadata(options.metadata).sealed(with: schedule))
         }
+        extensions.sort { $0.type < $1.type }
         var header = SealedHeader(
             suite: options.suite, chunkLog2: options.chunkLog2, payloadSalt: salt, stanzas: stanzas,
             extensions: extensions)
@@ -58,13 +67,21 @@ public enum Sealer {
         }
         try output.write(contentsOf: headerBytes)
         let cipher = ChunkCipher(suite: options.suite, key: schedule.payloadKey(salt: salt))
-        let (length, chunks) = try sealPayload(input, to: output, cipher: cipher, chunkSize: header.chunkSize, options: options)
-        return SealSummary(plaintextLength: length, headerLength: headerBytes.count, chunkCount: chunks)
+        let (length, leaves, last) = try sealPayload(
+            input, to: output, cipher: cipher, chunkSize: header.chunkSize, options: options)
+        // FORMAT.md §8.3: a payload ending in the trailer magic would be read as signed (p = 2^-64).
+        guard !last.suffix(SealedFormat.trailerMagic.count).elementsEqual(SealedFormat.trailerMagic) else {
+            throw .outputFailed("the payload happens to end in the trailer magic (probability 2^-64): seal again")
+        }
+        let payloadLength = length + leaves.count * SealedFormat.tagLength
+        return SealSummary(
+            plaintextLength: length, headerLength: headerBytes.count, chunkCount: leaves.count,
+            payloadLength: payloadLength, headerBytes: headerBytes, leafHashes: leaves)
     }
 
     private static func sealPayload(
         _ input: ByteSource, to output: ByteSink, cipher: ChunkCipher, chunkSize: Int, options: SealOptions
-    ) throws(SealError) -> (length: Int, chunks: Int) {
+    ) throws(SealError) -> (length: Int, leaves: [[UInt8]], last: [UInt8]) {
         let batch = Parallel.batchChunks(chunkSize: chunkSize)
         let capacity = batch * chunkSize
         // One extra byte of look-ahead tells whether the batch in hand holds the last chunk.
@@ -73,6 +90,8 @@ public enum Sealer {
         var carried = 0
         var index = 0
         var total = 0
+        var leaves: [[UInt8]] = []
+        var last: [UInt8] = []
         while true {
             let read = try input.readFully(into: buffer.slice(carried..<(capacity + 1)))
             let filled = carried + read
@@ -80,22 +99,25 @@ public enum Sealer {
             let used = isFinal ? filled : capacity
             let count = isFinal ? max(1, (used + chunkSize - 1) / chunkSize) : batch
             let first = index
-            let sealed = try Parallel.map(count) { (offset) throws(SealError) -> Data in
+            let sealed = try Parallel.map(count) { (offset) throws(SealError) -> (Data, [UInt8]) in
                 let start = offset * chunkSize
                 let slice = UnsafeRawBufferPointer(buffer.slice(start..<min(start + chunkSize, used)))
                 do {
-                    return try cipher.seal(slice, index: first + offset, isLast: isFinal && offset == count - 1)
+                    let chunk = try cipher.seal(slice, index: first + offset, isLast: isFinal && offset == count - 1)
+                    return (chunk, chunk.withUnsafeBytes { Merkle.leafHash($0) })
                 } catch {
                     throw .outputFailed("encryption failed: \(error)")
                 }
             }
-            for chunk in sealed {
+            for (chunk, leaf) in sealed {
                 try output.write(contentsOf: chunk)
+                leaves.append(leaf)
             }
+            if isFinal, let final = sealed.last { last = Array(final.0.suffix(SealedFormat.tagLength)) }
             index += count
             total += used
             options.progress?(total)
-            if isFinal { return (total, index) }
+            if isFinal { return (total, leaves, last) }
             buffer.base[0] = buffer.base[capacity]
             carried = 1
         }

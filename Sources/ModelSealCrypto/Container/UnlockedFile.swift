@@ -29,9 +29,14 @@ public struct UnlockedFile: Sendable {
     /// A chunk is handed to `sink` only after it authenticated, but earlier chunks of the
     /// range may already have been written when a later one fails: callers that must not
     /// release any plaintext of a bad file use `verify()` first or a sink they discard on error.
+    ///
+    /// With `hashing`, also returns each chunk's Merkle leaf hash (FORMAT.md §8.1), computed on the
+    /// same core right after the chunk is read, so signatures cost one extra hash pass in cache.
+    @discardableResult
     public func decrypt(
-        chunks range: Range<Int>? = nil, to sink: ByteSink, progress: (@Sendable (Int) -> Void)? = nil
-    ) throws(SealError) {
+        chunks range: Range<Int>? = nil, to sink: ByteSink, hashing: Bool = false,
+        progress: (@Sendable (Int) -> Void)? = nil
+    ) throws(SealError) -> [[UInt8]] {
         let layout = file.layout
         let range = range ?? 0..<layout.chunkCount
         guard range.lowerBound >= 0, range.upperBound <= layout.chunkCount else {
@@ -45,31 +50,38 @@ public struct UnlockedFile: Sendable {
         let payloadStart = file.headerBytes.count
         let cipher = cipher
         var done = 0
+        var leaves: [[UInt8]] = []
         var first = range.lowerBound
         while first < range.upperBound {
             let count = min(batch, range.upperBound - first)
             let base = first
-            let plain = try Parallel.map(count) { (offset) throws(SealError) -> Data in
+            let plain = try Parallel.map(count) { (offset) throws(SealError) -> (Data, [UInt8]) in
                 let index = base + offset
                 let length = layout.length(ofChunk: index)
                 let slot = slots.slice((offset * slotSize)..<(offset * slotSize + ChunkCipher.slotPrefix + length))
                 try source.source.read(
                     into: UnsafeMutableRawBufferPointer(rebasing: slot[ChunkCipher.slotPrefix...]),
                     at: payloadStart + layout.offset(ofChunk: index))
-                return try cipher.open(slot: slot, index: index, isLast: index == layout.chunkCount - 1)
+                let leaf = hashing ? Merkle.leafHash(UnsafeRawBufferPointer(rebasing: slot[ChunkCipher.slotPrefix...])) : []
+                return (try cipher.open(slot: slot, index: index, isLast: index == layout.chunkCount - 1), leaf)
             }
-            for chunk in plain {
+            for (chunk, leaf) in plain {
                 try sink.write(contentsOf: chunk)
                 done += chunk.count
+                if hashing { leaves.append(leaf) }
             }
             progress?(done)
             first += count
         }
+        return leaves
     }
 
     /// Authenticates every chunk, releasing nothing.
-    public func verify(progress: (@Sendable (Int) -> Void)? = nil) throws(SealError) {
-        try decrypt(to: DiscardingSink(), progress: progress)
+    ///
+    /// With `hashing`, returns the chunks' Merkle leaf hashes for signature verification.
+    @discardableResult
+    public func verify(hashing: Bool = false, progress: (@Sendable (Int) -> Void)? = nil) throws(SealError) -> [[UInt8]] {
+        try decrypt(to: DiscardingSink(), hashing: hashing, progress: progress)
     }
 
     /// The whole plaintext in memory (for small files and tests).

@@ -1,0 +1,79 @@
+import ArgumentParser
+import ModelSealCrypto
+import ModelSealFormat
+import ModelSealKeys
+import ModelSealKit
+import ModelSealSigning
+
+extension ModelSeal {
+    /// `modelseal verify`: check signatures without any decryption key.
+    struct Verify: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Check a sealed file's signatures against trusted public keys (no decryption key needed).",
+            discussion: """
+                Hashes every ciphertext chunk on all cores, checks every signature in the file (or in a detached \
+                signature file), and, with --trust, that one of them is by a trusted key. Exit codes 20-24 tell \
+                unsigned, untrusted signer, invalid signature, bad key and malformed signature apart.
+
+                Examples:
+                  modelseal verify --trust vendor.key.pub model.mseal
+                  modelseal verify --trust vendor.key.pub --signature model.mseal.sig model.mseal
+                """)
+
+        @OptionGroup(title: "Signatures") var trust: TrustOptions
+
+        @Argument(help: ArgumentHelp("The sealed file.", valueName: "FILE"))
+        var file: String
+
+        @Flag(help: "Print a JSON report on standard output.")
+        var json = false
+
+        func run() throws {
+            try reportingErrors { try execute() }
+        }
+
+        private func execute() throws {
+            let trusted = try SigningKeys.trustKeys(paths: trust.trustFiles)
+            let sealed = try SealedFile(try FileInput(path: file))
+            var opener = ModelOpener(identities: [])
+            opener.detachedSignature = try trust.signature.map { Array(try KeyFiles.read($0)) }
+            guard let trailer = try opener.signatureTrailer(of: sealed) else {
+                throw SigningError.unsigned("\(file) carries no signature (give a detached one with --signature)")
+            }
+            let signers = try FileSignatures.verify(
+                sealed, trailer: trailer, leafHashes: try sealed.leafHashes(), trustedKeys: trusted, requiredKeyIDs: [])
+            let required = (try? sealed.requiredSignerKeyIDs()) ?? []
+            if json {
+                try JSONOutput.print(
+                    VerifyReport(
+                        file: file, valid: true, signers: signers.map(SignerReport.init),
+                        requiredSignersUnverified: required.map(FileSignatures.fingerprint(keyID:))))
+                return
+            }
+            for signer in signers {
+                Terminal.writeOutput(
+                    "valid \(signer.algorithm) signature by \(signer.key.fingerprint) (\(signer.key.typeName))"
+                        + (signer.trusted ? ", trusted\n" : "\n"))
+            }
+            if trusted.isEmpty {
+                Terminal.writeError(
+                    "note: no --trust key given: the signatures are intact, but nothing says who made them; "
+                        + "compare the fingerprints with the vendor's out of band")
+            }
+            if !required.isEmpty {
+                Terminal.writeError(
+                    "the header asks for signatures by \(required.map(FileSignatures.fingerprint(keyID:)).joined(separator: ", ")) "
+                        + "(unverified without a decryption key; `open` enforces it)")
+            }
+        }
+    }
+}
+
+/// `verify --json` output (schema version 1).
+struct VerifyReport: Encodable {
+    var schema = 1
+    let file: String
+    let valid: Bool
+    let signers: [SignerReport]
+    let requiredSignersUnverified: [String]
+}
