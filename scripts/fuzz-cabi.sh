@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds and runs the libFuzzer target over the C ABI (Fuzz/Sources/FuzzCABI) for SECONDS (default 180).
-# Seeds: every container vector, prefixed for scenario 1 with its key text, plus one seed per scenario.
+# Seeds: scripts/seed-fuzz-cabi.py. Also part of scripts/fuzz.sh (target FuzzCABI); this script uses its
+# own build folder so it never collides with a running fuzz.sh.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds="${1:-180}"
@@ -10,16 +11,6 @@ scratch="$PWD/.build-fuzz-cabi"
     -Xswiftc -sanitize=fuzzer,address -Xswiftc -parse-as-library)
 corpus=Fuzz/corpus-cabi
 mkdir -p "$corpus"
-python3 - "$corpus" <<'PY'
-import pathlib, sys
-corpus = pathlib.Path(sys.argv[1])
-for vector in sorted(pathlib.Path("Tests/Vectors/container").iterdir()):
-    data = vector.read_bytes()
-    preamble, _, body = data.partition(b"\n\n")
-    key = next((l.split(b": ", 1)[1] for l in preamble.splitlines() if l.startswith(b"key: ")), b"")
-    (corpus / f"file-{vector.name}").write_bytes(b"\x01" + bytes([len(key)]) + key + body)
-(corpus / "keys").write_bytes(b"\x00" + b"zr4THqgxsBt0Zh5XfAqRGW6ThCEi_Xuzz6dtBFz-qCU=")
-(corpus / "handles").write_bytes(b"\x02" + bytes(range(64)))
-(corpus / "statuses").write_bytes(b"\x03" + bytes([10, 0, 0, 0, 30, 0, 0, 0, 255, 255, 255, 255]))
-PY
-"$scratch/release/FuzzCABI" -max_total_time="$seconds" -max_len=1048576 -rss_limit_mb=4096 "$corpus" 2>&1 | tail -15
+python3 scripts/seed-fuzz-cabi.py "$corpus"
+"$scratch/release/FuzzCABI" -max_total_time="$seconds" -max_len=1048576 -rss_limit_mb=4096 -timeout=10 \
+    -print_final_stats=1 "$corpus" 2>&1 | tail -15
