@@ -85,7 +85,7 @@ def modelseal_pkg():
     import modelseal
 
     if os.environ.get("MODELSEAL_INSTALLED") == "1":
-        assert not pathlib.Path(modelseal.__file__).is_relative_to(REPO / "python"), modelseal.__file__
+        assert not Path(modelseal.__file__).is_relative_to(REPO / "python"), modelseal.__file__
     from modelseal import _ffi
 
     if not _ffi.library_path().exists():
