@@ -10,6 +10,7 @@ import PackageDescription
 //   ModelSealLicensing — machine fingerprint, machine key, signed licenses, load-count state, runtime guards
 //   ModelSealKit     — what every surface shares: the status-code table, key options → keys
 //   ModelSealCLI     — the `modelseal` command (a surface: it only calls the libraries)
+//   CModelSeal       — the C ABI (libmodelseal_c.so, include/modelseal.h) the Python package loads (a surface)
 let package = Package(
     name: "ModelSeal",
     platforms: [.macOS(.v14)],
@@ -21,6 +22,11 @@ let package = Package(
         .library(name: "ModelSealSigning", targets: ["ModelSealSigning"]),
         .library(name: "ModelFormats", targets: ["ModelFormats"]),
         .library(name: "ModelSealLicensing", targets: ["ModelSealLicensing"]),
+        .library(name: "ModelSealKit", targets: ["ModelSealKit"]),
+        .library(name: "CModelSeal", targets: ["CModelSeal"]),  // for the Fuzz package
+        // Built with the Swift standard library linked in statically (scripts/build-python.sh) so that
+        // the Python wheel runs where no Swift toolchain is installed.
+        .library(name: "modelseal_c", type: .dynamic, targets: ["CModelSeal"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
@@ -75,6 +81,11 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
+        ),
+        .target(
+            name: "CModelSeal",
+            dependencies: ["ModelSealFormat", "ModelSealCrypto", "ModelSealKeys", "ModelSealKit"],
+            exclude: ["include", "exports.map"]
         ),
         .testTarget(name: "ModelSealFormatTests", dependencies: ["ModelSealFormat"]),
         .testTarget(

@@ -19,6 +19,9 @@ let package = Package(
                 .product(name: "ModelSealCrypto", package: "ModelSeal"),
             ]),
         .executableTarget(
+            name: "FuzzCABI",
+            dependencies: [.product(name: "CModelSeal", package: "ModelSeal")]),
+        .executableTarget(
             name: "FuzzKeyText",
             dependencies: [.product(name: "ModelSealKeys", package: "ModelSeal")]),
         .executableTarget(

@@ -13,7 +13,7 @@ cd "$(dirname "$0")/.."
 seconds="${1:-240}"
 shift || true
 targets=("$@")
-[ ${#targets[@]} -eq 0 ] && targets=(FuzzPickle FuzzZip FuzzTorch FuzzSafetensors FuzzNpy FuzzSealedFile FuzzKeyText FuzzLicense)
+[ ${#targets[@]} -eq 0 ] && targets=(FuzzPickle FuzzZip FuzzTorch FuzzSafetensors FuzzNpy FuzzSealedFile FuzzKeyText FuzzLicense FuzzCABI)
 jobs="${JOBS:-1}"
 export SWIFT_BACKTRACE=enable=no
 
@@ -65,6 +65,7 @@ PY
             MODEL_KEY=$key "$modelseal" seal -q -f --key-env MODEL_KEY --chunk-size 64KiB -o "$dir/sealed-$size" "$dir/.plain"
         done
         rm -f "$dir/.plain" ;;
+    FuzzCABI) python3 scripts/seed-fuzz-cabi.py "$dir" ;;
     FuzzKeyText)
         "$modelseal" keygen --symmetric >"$dir/raw-key"
         "$modelseal" keygen 2>"$dir/recipient-line" | grep SECRET >"$dir/identity"

@@ -80,18 +80,21 @@ public enum StatusCode: Int32, CaseIterable, Sendable {
     public var pythonException: String {
         switch self {
         case .success: ""
+        case .internalError: "InternalError"
         case .wrongKey: "WrongKeyError"
         case .authenticationFailed: "TamperedFileError"
         case .truncated: "TruncatedFileError"
         case .malformed: "FormatError"
-        case .keyError, .unsafeParameters, .signingKeyError: "KeyError_"
-        case .modelMalformed, .modelUnsupported, .conversionRefused: "FormatError"
-        case .unsigned, .untrustedSigner, .invalidSignature, .malformedSignature: "SignatureError"
-        case .inputError, .outputError: "IOError_"
+        case .keyError: "InvalidKeyError"
+        case .unsafeParameters: "UnsafeParametersError"
+        case .inputError: "InputError"
+        case .outputError: "OutputError"
+        case .usage: "UsageError"
+        case .unsigned, .untrustedSigner, .invalidSignature, .signingKeyError, .malformedSignature: "SignatureError"
+        case .modelMalformed, .modelUnsupported, .conversionRefused: "ModelFormatError"
         case .invalidLicense, .licenseExpired, .licenseNotYetValid, .wrongMachine, .wrongModel, .loadsExhausted,
             .clockRollback, .licenseStateTampered, .guardDenied, .featureNotLicensed:
             "LicenseError"
-        case .internalError, .usage: "Error"
         }
     }
 
