@@ -138,8 +138,8 @@ extension ModelSeal {
             if !replace {
                 Terminal.writeError(
                     """
-                    note: \(output == "-" ? "the output" : output) is sealed to the same key as the Fernet file, which anyone \
-                    holding the old .enc files also holds. Rotate:
+                    note: \(output == "-" ? "the output" : output) is sealed to the same key as the Fernet file: everyone who \
+                    was given that key opens it too. Rotate to a new key:
                       export NEW_KEY=$(modelseal keygen --symmetric)
                       modelseal rekey \(identities.keyEnvironment.first.map { "--key-env \($0)" } ?? "--key-file KEY") \
                     --replace --add-key-env NEW_KEY -o NEW.mseal \(output == "-" ? "FILE.mseal" : output)
