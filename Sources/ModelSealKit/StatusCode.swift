@@ -1,3 +1,4 @@
+import ModelFormats
 import ModelSealCrypto
 import ModelSealFormat
 import ModelSealKeys
@@ -6,7 +7,8 @@ import ModelSealSigning
 /// The one table of outcomes shared by every surface: CLI exit codes, C ABI status codes and
 /// Python exception classes all come from here (docs/CLI.md lists it).
 ///
-/// Codes 20–29 are signatures; 30–39 are reserved for licenses, 40–49 for environment contracts.
+/// Ranges: 10–19 container, 20–29 signatures, 30–39 licenses, 40–49 environment contracts, 50–59
+/// model files and scanning.
 public enum StatusCode: Int32, CaseIterable, Sendable {
     case success = 0
     case internalError = 1
@@ -23,6 +25,9 @@ public enum StatusCode: Int32, CaseIterable, Sendable {
     case invalidSignature = 22
     case signingKeyError = 23
     case malformedSignature = 24
+    case modelMalformed = 50
+    case modelUnsupported = 51
+    case conversionRefused = 52
     case usage = 64
 
     /// One line for help texts and docs.
@@ -43,6 +48,9 @@ public enum StatusCode: Int32, CaseIterable, Sendable {
         case .invalidSignature: "invalid signature: the file was altered after signing, or the signature is for another file"
         case .signingKeyError: "signing key error: unreadable or unsuitable key, wrong or missing key passphrase"
         case .malformedSignature: "malformed signature trailer or signature file"
+        case .modelMalformed: "not a recognised model file, or malformed, truncated or hostile model content"
+        case .modelUnsupported: "a valid model file using a feature ModelSeal does not model (e.g. big-endian storages)"
+        case .conversionRefused: "conversion refused by policy: shared storages, non-tensor data, unrepresentable dtype"
         case .usage: "usage error: bad or missing options"
         }
     }
@@ -56,6 +64,7 @@ public enum StatusCode: Int32, CaseIterable, Sendable {
         case .truncated: "TruncatedFileError"
         case .malformed: "FormatError"
         case .keyError, .unsafeParameters, .signingKeyError: "KeyError_"
+        case .modelMalformed, .modelUnsupported, .conversionRefused: "FormatError"
         case .unsigned, .untrustedSigner, .invalidSignature, .malformedSignature: "SignatureError"
         case .inputError, .outputError: "IOError_"
         case .internalError, .usage: "Error"
@@ -88,6 +97,13 @@ public enum StatusCode: Int32, CaseIterable, Sendable {
         case let error as FormatError: self = StatusCode(format: error)
         case let error as FernetError: self = StatusCode(fernet: error)
         case is KeyError: self = .keyError
+        case let error as ModelFormatsError:
+            switch error {
+            case .io(_, let operation, _): self = ["open", "read", "stat"].contains(operation) ? .inputError : .outputError
+            case .unsupported: self = .modelUnsupported
+            case .conversionRefused: self = .conversionRefused
+            default: self = .modelMalformed
+            }
         case let error as SigningError:
             switch error {
             case .unsigned: self = .unsigned
