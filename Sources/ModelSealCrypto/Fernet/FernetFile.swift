@@ -56,6 +56,8 @@ public final class FernetFile {
         // The last 64 decoded bytes: the block before the last ciphertext block (or the IV), the last block, the tag.
         let tailStart = layout.decodedLength - 64
         var tail = [UInt8](repeating: 0, count: 64)
+        // Version, timestamp and IV as authenticated (not as read before: the file may have changed since).
+        var head = [UInt8](repeating: 0, count: FernetToken.headerLength)
         let reader = FernetChunkReader(source: source, layout: layout, chunkLength: textChunkLength)
         defer { reader.deallocate() }
         for index in 0..<chunkCount {
@@ -66,6 +68,9 @@ public final class FernetFile {
             if macEnd > start {
                 let part = UnsafeRawBufferPointer(rebasing: decoded[0..<(macEnd - start)])
                 for key in macs.indices { macs[key].update(data: part) }
+            }
+            if start < FernetToken.headerLength {
+                for position in start..<min(end, FernetToken.headerLength) { head[position] = decoded[position - start] }
             }
             if end > tailStart {
                 let from = max(start, tailStart)
@@ -91,6 +96,8 @@ public final class FernetFile {
         }
         return VerifiedFernetFile(
             file: self, key: key, keyIndex: match, digests: digests,
+            iv: Array(head[FernetToken.ivOffset..<FernetToken.headerLength]),
+            timestamp: head[1..<FernetToken.ivOffset].reduce(0) { $0 << 8 | UInt64($1) },
             plaintextLength: layout.ciphertextLength - padding)
     }
 
@@ -109,10 +116,12 @@ public struct VerifiedFernetFile {
     /// Which of the keys given to `verify(with:)` authenticated the token.
     public let keyIndex: Int
     let digests: [SHA256Digest]
+    /// The IV as pass 1 authenticated it.
+    let iv: [UInt8]
+    /// Seconds since 1970 when the token was made (authenticated).
+    public let timestamp: UInt64
     /// Bytes of plaintext (the `torch.save` bytes the article encrypted).
     public let plaintextLength: Int
-    /// Seconds since 1970 when the token was made (authenticated).
-    public var timestamp: UInt64 { file.timestamp }
 
     /// Pass 2: the plaintext as a stream; each chunk is checked against pass 1 before it is released.
     public func plaintext() -> FernetPlaintextStream {

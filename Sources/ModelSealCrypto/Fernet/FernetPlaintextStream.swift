@@ -23,7 +23,7 @@ public final class FernetPlaintextStream: ByteSource {
         self.verified = verified
         reader = FernetChunkReader(
             source: verified.file.source, layout: verified.file.layout, chunkLength: verified.file.textChunkLength)
-        iv = []
+        iv = verified.iv
     }
 
     deinit { reader.deallocate() }
@@ -63,9 +63,6 @@ public final class FernetPlaintextStream: ByteSource {
         }
         nextChunk += 1
         let end = start + decoded.count
-        if iv.isEmpty {
-            iv = Array(decoded[FernetToken.ivOffset..<FernetToken.headerLength])
-        }
         let from = max(start, FernetToken.headerLength)
         let to = min(end, layout.authenticatedLength)
         guard to > from else {
