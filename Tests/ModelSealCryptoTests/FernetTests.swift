@@ -62,7 +62,8 @@ struct FernetTests {
         let verified = try file.verify(with: [vector.key])
         let expected = try Self.open(vector.token, key: vector.key, chunkLength: 1024).get()
         // Change one character in the third chunk to another alphabet character.
-        source.bytes[2 * 1024 + 10] = source.bytes[2 * 1024 + 10] == UInt8(ascii: "A") ? UInt8(ascii: "B") : UInt8(ascii: "A")
+        source.bytes[2 * 1024 + 10] =
+            source.bytes[2 * 1024 + 10] == UInt8(ascii: "A") ? UInt8(ascii: "B") : UInt8(ascii: "A")
         let stream = verified.plaintext()
         var released: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 100)
@@ -176,7 +177,9 @@ final class MutableSource: RandomAccessByteSource {
     var size: Int { bytes.count }
     func read(into buffer: UnsafeMutableRawBufferPointer, at offset: Int) throws(SealError) {
         guard offset >= 0, offset + buffer.count <= bytes.count else { throw .inputFailed("read past the end") }
-        bytes.withUnsafeBytes { buffer.copyMemory(from: UnsafeRawBufferPointer(rebasing: $0[offset..<(offset + buffer.count)])) }
+        bytes.withUnsafeBytes {
+            buffer.copyMemory(from: UnsafeRawBufferPointer(rebasing: $0[offset..<(offset + buffer.count)]))
+        }
     }
 }
 

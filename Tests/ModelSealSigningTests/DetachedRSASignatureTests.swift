@@ -8,41 +8,45 @@ import _CryptoExtras
 /// (The Python suite checks signatures made by the article's own code with real `cryptography`.)
 @Suite("Detached RSA PKCS#1 v1.5 signatures")
 struct DetachedRSASignatureTests {
-    static let key = try! _RSA.Signing.PrivateKey(keySize: .bits2048)
     static let message = (0..<300_000).map { UInt8(truncatingIfNeeded: $0 &* 31) }
 
-    static var trusted: VerifyingKey { .rsa(key.publicKey) }
+    let key: _RSA.Signing.PrivateKey
+    var trusted: VerifyingKey { .rsa(key.publicKey) }
 
-    static func sign(_ message: [UInt8]) throws -> [UInt8] {
+    init() throws { key = try _RSA.Signing.PrivateKey(keySize: .bits2048) }
+
+    func sign(_ message: [UInt8]) throws -> [UInt8] {
         Array(try key.signature(for: SHA256.hash(data: message), padding: .insecurePKCS1v1_5).rawRepresentation)
     }
 
     @Test func streamedDigestVerifies() throws {
-        let signature = try Self.sign(Self.message)
+        let signature = try sign(Self.message)
         let digest = try DetachedRSASignature.digest(of: MemorySource(Self.message))
-        let signer = try DetachedRSASignature.verify(signature, digest: digest, trustedKeys: [Self.trusted])
-        #expect(signer.keyID == Self.trusted.keyID)
+        let signer = try DetachedRSASignature.verify(signature, digest: digest, trustedKeys: [trusted])
+        #expect(signer.keyID == trusted.keyID)
         // The message-taking check agrees with the digest-taking one.
-        #expect(Self.trusted.isValidSignature(signature, for: Self.message, algorithm: .rsaPKCS1v15SHA256))
-        #expect(!Self.trusted.isValidSignature(signature, forDigest: digest, algorithm: .rsaPSSSHA256))
+        #expect(trusted.isValidSignature(signature, for: Self.message, algorithm: .rsaPKCS1v15SHA256))
+        #expect(!trusted.isValidSignature(signature, forDigest: digest, algorithm: .rsaPSSSHA256))
     }
 
     @Test func otherFileIsRefused() throws {
-        let signature = try Self.sign(Self.message)
+        let signature = try sign(Self.message)
         var other = Self.message
         other[1000] ^= 1
         let digest = try DetachedRSASignature.digest(of: MemorySource(other))
         #expect(throws: SigningError.self) {
-            _ = try DetachedRSASignature.verify(signature, digest: digest, trustedKeys: [Self.trusted])
+            _ = try DetachedRSASignature.verify(signature, digest: digest, trustedKeys: [trusted])
         }
     }
 
     @Test func rawAndBase64SignatureFilesDecode() throws {
-        let signature = try Self.sign(Self.message)
-        #expect(try DetachedRSASignature.decode(signature, for: [Self.trusted]) == signature)
+        let signature = try sign(Self.message)
+        #expect(try DetachedRSASignature.decode(signature, for: [trusted]) == signature)
         let text = Array((Self.base64(signature) + "\n").utf8)
-        #expect(try DetachedRSASignature.decode(text, for: [Self.trusted]) == signature)
-        #expect(throws: SigningError.self) { _ = try DetachedRSASignature.decode(Array(signature.dropLast()), for: [Self.trusted]) }
+        #expect(try DetachedRSASignature.decode(text, for: [trusted]) == signature)
+        #expect(throws: SigningError.self) {
+            _ = try DetachedRSASignature.decode(Array(signature.dropLast()), for: [trusted])
+        }
     }
 
     @Test func nonRSAKeyIsUnsuitable() throws {

@@ -27,39 +27,53 @@ extension ModelSeal {
                   modelseal migrate --key-env MODEL_KEY --replace -R customers.txt --sign-key vendor.key -o model.mseal model.enc
                 """)
 
-        @OptionGroup(title: "The key that opens the Fernet file (--key-env or --key-file)") var identities: IdentityOptions
+        @OptionGroup(title: "The key that opens the Fernet file (--key-env or --key-file)") var identities:
+            IdentityOptions
 
-        @Option(name: [.customShort("r"), .customLong("recipient")], help: ArgumentHelp(
-            "Add a public key modelseal1... as a recipient of the new file. Repeatable.", valueName: "RECIPIENT"))
+        @Option(
+            name: [.customShort("r"), .customLong("recipient")],
+            help: ArgumentHelp(
+                "Add a public key modelseal1... as a recipient of the new file. Repeatable.", valueName: "RECIPIENT"))
         var recipients: [String] = []
 
-        @Option(name: [.customShort("R"), .customLong("recipients-file")], help: ArgumentHelp(
-            "Add every recipient listed in FILE. Repeatable.", valueName: "FILE"))
+        @Option(
+            name: [.customShort("R"), .customLong("recipients-file")],
+            help: ArgumentHelp(
+                "Add every recipient listed in FILE. Repeatable.", valueName: "FILE"))
         var recipientFiles: [String] = []
 
-        @Option(name: .customLong("add-key-env"), help: ArgumentHelp(
-            "Add the raw key in VAR (e.g. from `modelseal keygen --symmetric`).", valueName: "VAR"))
+        @Option(
+            name: .customLong("add-key-env"),
+            help: ArgumentHelp(
+                "Add the raw key in VAR (e.g. from `modelseal keygen --symmetric`).", valueName: "VAR"))
         var addKeyEnvironment: [String] = []
 
         @Option(name: .customLong("add-key-file"), help: ArgumentHelp("Add the raw key in FILE.", valueName: "FILE"))
         var addKeyFiles: [String] = []
 
-        @Option(name: .customLong("add-passphrase-env"), help: ArgumentHelp(
-            "Add the passphrase in VAR.", valueName: "VAR"))
+        @Option(
+            name: .customLong("add-passphrase-env"),
+            help: ArgumentHelp(
+                "Add the passphrase in VAR.", valueName: "VAR"))
         var addPassphraseEnvironment: String?
 
-        @Flag(help: "Do not seal to the key that opened the Fernet file; only the added recipients can open the result.")
+        @Flag(
+            help: "Do not seal to the key that opened the Fernet file; only the added recipients can open the result.")
         var replace = false
 
         @OptionGroup(title: "Signing (FORMAT.md §8)") var signing: SigningKeyOptions
 
-        @Option(name: .shortAndLong, help: ArgumentHelp(
-            "Write the sealed file to FILE (created only when complete), or - for standard output.", valueName: "FILE"))
+        @Option(
+            name: .shortAndLong,
+            help: ArgumentHelp(
+                "Write the sealed file to FILE (created only when complete), or - for standard output.",
+                valueName: "FILE"))
         var output: String
 
-        @Argument(help: ArgumentHelp(
-            "The Fernet file (save_encrypted_model output), or - for standard input (spooled, still encrypted).",
-            valueName: "INPUT"))
+        @Argument(
+            help: ArgumentHelp(
+                "The Fernet file (save_encrypted_model output), or - for standard input (spooled, still encrypted).",
+                valueName: "INPUT"))
         var input: String
 
         @Flag(name: .shortAndLong, help: "Replace FILE if it exists.")
@@ -77,11 +91,17 @@ extension ModelSeal {
             if identities.keyEnvironment.isEmpty && identities.keyFiles.isEmpty {
                 throw ValidationError("give the Fernet key: --key-env VAR or --key-file FILE")
             }
-            if identities.passphrasePrompt || identities.passphraseEnvironment != nil || !identities.identityFiles.isEmpty {
-                throw ValidationError("a Fernet file opens only with its key (--key-env, --key-file); add new recipients with -r, -R or --add-*")
+            if identities.passphrasePrompt || identities.passphraseEnvironment != nil
+                || !identities.identityFiles.isEmpty
+            {
+                throw ValidationError(
+                    "a Fernet file opens only with its key (--key-env, --key-file); add new recipients with -r, -R or --add-*"
+                )
             }
             if replace && !hasAddedRecipients {
-                throw ValidationError("--replace leaves no recipient: add one with -r, -R, --add-key-env, --add-key-file or --add-passphrase-env")
+                throw ValidationError(
+                    "--replace leaves no recipient: add one with -r, -R, --add-key-env, --add-key-file or --add-passphrase-env"
+                )
             }
         }
 
@@ -100,11 +120,14 @@ extension ModelSeal {
             if output == "-" && Terminal.standardOutputIsTerminal {
                 throw CLIError(.outputError, "refusing to write a sealed file to the terminal: use -o FILE or a pipe")
             }
-            let source = input == "-" ? try FileInput.spooling(try FileInput.standardInput()) : try FileInput(path: input)
+            let source =
+                input == "-" ? try FileInput.spooling(try FileInput.standardInput()) : try FileInput(path: input)
             guard try FernetToken.looksLikeToken(source) else {
                 throw FernetError.malformedText(
                     offset: 0,
-                    reason: "the input does not start like a Fernet token ('gAAAAA...'); a ModelSeal file is re-keyed with `modelseal rekey`")
+                    reason:
+                        "the input does not start like a Fernet token ('gAAAAA...'); a ModelSeal file is re-keyed with `modelseal rekey`"
+                )
             }
             let clock = Stopwatch()
             let verified = try FernetFile(source).verify(with: keys)
@@ -119,7 +142,9 @@ extension ModelSeal {
                 "migrated-from": "fernet",
             ]
             if input != "-" { options.metadata["name"] = baseName(input) }
-            if let signer { options.extensions.append(RequiredSigners.extension(keyIDs: [signer.key.verifyingKey.keyID])) }
+            if let signer {
+                options.extensions.append(RequiredSigners.extension(keyIDs: [signer.key.verifyingKey.keyID]))
+            }
             let sink = try OutputFile(output == "-" ? .standardOutput : .path(output), mode: 0o644, replace: force)
             let summary = try Sealer.seal(
                 PrefixedSource(prefix: prefix, rest: plaintext), to: sink, recipients: added, options: options)

@@ -18,7 +18,8 @@ extension ModelSeal.Verify {
         let signatureFile = try KeyFiles.read(signaturePath)
         guard signatureFile.count <= DetachedRSASignature.maximumFileSize else {
             throw SigningError.malformedSignature(
-                "\(signaturePath) is \(signatureFile.count) bytes, over \(DetachedRSASignature.maximumFileSize): not a signature")
+                "\(signaturePath) is \(signatureFile.count) bytes, over \(DetachedRSASignature.maximumFileSize): not a signature"
+            )
         }
         let signature = try DetachedRSASignature.decode(signatureFile, for: keys)
         let source: ByteSource = file == "-" ? try FileInput.standardInput() : try FileInput(path: file)
@@ -31,7 +32,8 @@ extension ModelSeal.Verify {
                     signers: [SignerReport(rsaPKCS1v15: signer)],
                     requiredSignersUnverified: []))
         } else {
-            Terminal.writeOutput("valid rsa-pkcs1v15 signature by \(signer.fingerprint) (\(signer.typeName)), trusted\n")
+            Terminal.writeOutput(
+                "valid rsa-pkcs1v15 signature by \(signer.fingerprint) (\(signer.typeName)), trusted\n")
         }
     }
 }

@@ -24,7 +24,7 @@ extension IdentityOptions {
 }
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// UTC ISO 8601 text of a Unix time (a Fernet token's timestamp).

@@ -70,7 +70,9 @@ public final class FernetFile {
                 for key in macs.indices { macs[key].update(data: part) }
             }
             if start < FernetToken.headerLength {
-                for position in start..<min(end, FernetToken.headerLength) { head[position] = decoded[position - start] }
+                for position in start..<min(end, FernetToken.headerLength) {
+                    head[position] = decoded[position - start]
+                }
             }
             if end > tailStart {
                 let from = max(start, tailStart)
@@ -175,7 +177,8 @@ final class FernetChunkReader {
             throw .inputFailed(error.description)
         }
         let isFinal = start + count == layout.textLength
-        let written = try Base64URL.decode(UnsafeRawBufferPointer(slice), into: decoded, isFinal: isFinal, offset: start)
+        let written = try Base64URL.decode(
+            UnsafeRawBufferPointer(slice), into: decoded, isFinal: isFinal, offset: start)
         return (UnsafeRawBufferPointer(rebasing: decoded[0..<written]), start / 4 * 3)
     }
 }

@@ -55,11 +55,13 @@ public final class FernetPlaintextStream: ByteSource {
         do {
             (decoded, start) = try reader.decodeChunk(nextChunk)
         } catch {
-            throw .inputFailed("the Fernet token changed between verification and decryption (\(error)); nothing more released")
+            throw .inputFailed(
+                "the Fernet token changed between verification and decryption (\(error)); nothing more released")
         }
         guard SHA256.hash(data: decoded) == verified.digests[nextChunk] else {
             throw .inputFailed(
-                "the Fernet token changed between verification and decryption (chunk \(nextChunk)); nothing more released")
+                "the Fernet token changed between verification and decryption (chunk \(nextChunk)); nothing more released"
+            )
         }
         nextChunk += 1
         let end = start + decoded.count

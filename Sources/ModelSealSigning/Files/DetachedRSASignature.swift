@@ -17,7 +17,8 @@ public enum DetachedRSASignature {
         guard !rsa.isEmpty else {
             let types = Set(keys.map(\.typeName)).sorted().joined(separator: ", ")
             throw .unsuitableKey(
-                "RSA PKCS#1 v1.5 signatures need an RSA public key; the trusted key file holds \(types.isEmpty ? "no key" : types)")
+                "RSA PKCS#1 v1.5 signatures need an RSA public key; the trusted key file holds \(types.isEmpty ? "no key" : types)"
+            )
         }
         return rsa
     }
@@ -26,12 +27,15 @@ public enum DetachedRSASignature {
     ///
     /// Raw bytes are recognised by their length equalling a key's modulus length in `keys`.
     public static func decode(_ file: [UInt8], for keys: [VerifyingKey]) throws(SigningError) -> [UInt8] {
-        let lengths = Set(keys.compactMap { key -> Int? in if case .rsa(let rsa) = key { rsa.keySizeInBits / 8 } else { nil } })
+        let lengths = Set(
+            keys.compactMap { key -> Int? in if case .rsa(let rsa) = key { rsa.keySizeInBits / 8 } else { nil } })
         if lengths.contains(file.count) { return file }
         var text = file
         if text.last == 0x0A { text.removeLast() }
         if text.last == 0x0D { text.removeLast() }
-        let standard = text.map { $0 == UInt8(ascii: "-") ? UInt8(ascii: "+") : $0 == UInt8(ascii: "_") ? UInt8(ascii: "/") : $0 }
+        let standard = text.map {
+            $0 == UInt8(ascii: "-") ? UInt8(ascii: "+") : $0 == UInt8(ascii: "_") ? UInt8(ascii: "/") : $0
+        }
         guard let decoded = Base64.decode(String(decoding: standard, as: UTF8.self)) else {
             throw .malformedSignature(
                 "\(file.count) bytes: neither a raw RSA signature of \(lengths.sorted().map(String.init).joined(separator: " or ")) bytes "
@@ -40,7 +44,8 @@ public enum DetachedRSASignature {
         guard lengths.contains(decoded.count) else {
             throw .malformedSignature(
                 "the signature is \(decoded.count) bytes; the trusted RSA key(s) make signatures of "
-                    + "\(lengths.sorted().map(String.init).joined(separator: " or ")) bytes (truncated, or made by another key)")
+                    + "\(lengths.sorted().map(String.init).joined(separator: " or ")) bytes (truncated, or made by another key)"
+            )
         }
         return decoded
     }
@@ -62,7 +67,10 @@ public enum DetachedRSASignature {
         throws(SigningError) -> VerifyingKey
     {
         let keys = try rsaKeys(trustedKeys)
-        guard let signer = keys.first(where: { $0.isValidSignature(signature, forDigest: digest, algorithm: .rsaPKCS1v15SHA256) })
+        guard
+            let signer = keys.first(where: {
+                $0.isValidSignature(signature, forDigest: digest, algorithm: .rsaPKCS1v15SHA256)
+            })
         else {
             throw .invalidSignature(
                 "the RSA PKCS#1 v1.5 signature does not match: the file was altered after signing, the signature is "
