@@ -19,6 +19,9 @@ let package = Package(
                 .product(name: "ModelSealCrypto", package: "ModelSeal"),
             ]),
         .executableTarget(
+            name: "FuzzFernet",
+            dependencies: [.product(name: "ModelSealCrypto", package: "ModelSeal")]),
+        .executableTarget(
             name: "FuzzKeyText",
             dependencies: [.product(name: "ModelSealKeys", package: "ModelSeal")]),
     ]
