@@ -133,7 +133,9 @@ def main(folder):
     add("truncated_half", plain[: len(plain) // 2 // 4 * 4], "truncated", "cut in the middle at a group boundary")
     add("missing_padding", padded2.rstrip(b"="), "truncated", "'=' padding stripped: ModelSeal wants what Fernet writes",
         python="refuses")
-    add("two_trailing_newlines", padded2 + b"\n\n", "truncated", "only one trailing newline is accepted",
+    add("two_trailing_newlines", padded2 + b"\n\n", "malformed_text", "only one trailing newline is accepted",
+        python="accepts")
+    add("crlf_line_end", padded2 + b"\r\n", "malformed_text", "a CRLF line end: the '\\r' is refused",
         python="accepts")
 
     with_dash = next(t for t in (token(det("p", 300), iv_label=f"iv{i}") for i in range(100)) if b"-" in t or b"_" in t)

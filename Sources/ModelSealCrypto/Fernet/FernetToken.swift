@@ -69,6 +69,12 @@ struct FernetLayout: Sendable, Equatable {
         guard length <= FernetToken.maximumTextLength else { throw .tooLarge(length) }
         let last = try Self.read(source, at: max(0, length - 1), count: min(1, length))
         if last == [0x0A] { length -= 1 }
+        if length > 0, let end = try Self.read(source, at: length - 1, count: 1).first,
+            [0x0A, 0x0D, 0x20, 0x09].contains(end)
+        {
+            throw .malformedText(
+                offset: length - 1, reason: "whitespace after the token (one trailing \\n is accepted, nothing more)")
+        }
         guard length % 4 == 0 else {
             throw .truncated(
                 "\(length) characters is not a multiple of 4 (a cut-off token, or base64 without its '=' padding)")
