@@ -24,5 +24,8 @@ let package = Package(
         .executableTarget(
             name: "FuzzKeyText",
             dependencies: [.product(name: "ModelSealKeys", package: "ModelSeal")]),
+        .executableTarget(
+            name: "FuzzLicense",
+            dependencies: [.product(name: "ModelSealLicensing", package: "ModelSeal")]),
     ]
 )

@@ -13,13 +13,15 @@ cd "$(dirname "$0")/.."
 seconds="${1:-240}"
 shift || true
 targets=("$@")
-[ ${#targets[@]} -eq 0 ] && targets=(FuzzPickle FuzzZip FuzzTorch FuzzSafetensors FuzzNpy)
+[ ${#targets[@]} -eq 0 ] && targets=(FuzzPickle FuzzZip FuzzTorch FuzzSafetensors FuzzNpy FuzzSealedFile FuzzKeyText FuzzLicense FuzzFernet)
 jobs="${JOBS:-1}"
 export SWIFT_BACKTRACE=enable=no
 
 (cd Fuzz && swift build -c release --scratch-path ../.build-fuzz \
     -Xswiftc -sanitize=fuzzer,address -Xswiftc -parse-as-library 2>&1 | grep -v "Cannot export local symbol" || true)
 bin=.build-fuzz/release
+modelseal=.build/release/modelseal
+[ -x "$modelseal" ] || swift build -c release --product modelseal >/dev/null
 logs=.build-fuzz/logs
 mkdir -p "$logs"
 shared=../shared/corpus/pickles
@@ -49,7 +51,26 @@ PY
         [ -d "$shared" ] && find "$shared" -type f -size -1M \( -name '*.pt' -o -name '*.pth' -o -name '*.bin' -o -name '*.zip' -o -name '*.ckpt' \) -exec cp {} "$dir/" \; 2>/dev/null || true ;;
     FuzzSafetensors) cp Tests/Vectors/safetensors/*.safetensors "$dir/" ;;
     FuzzNpy) cp Tests/Vectors/numpy/*.np? "$dir/" ;;
-    FuzzFernet) for f in Tests/Vectors/fernet/*; do sed '1,/^$/d' "$f" >"$dir/$(basename "$f")"; done ;;
+    FuzzSealedFile)
+        # Container vectors (bytes after the preamble's blank line), plus files sealed with the
+        # fuzz target's fixed key (32 bytes of 0x42) so mutations reach the payload.
+        for vector in Tests/Vectors/container/*; do
+            python3 -c 'import sys; d=open(sys.argv[1],"rb").read(); open(sys.argv[2],"wb").write(d[d.index(b"\n\n")+2:])' \
+                "$vector" "$dir/$(basename "$vector")"
+        done
+        local key
+        key=$(python3 -c 'import base64; print(base64.urlsafe_b64encode(b"\x42" * 32).decode())')
+        for size in 0 1 70000 140000; do
+            head -c "$size" /dev/urandom >"$dir/.plain"
+            MODEL_KEY=$key "$modelseal" seal -q -f --key-env MODEL_KEY --chunk-size 64KiB -o "$dir/sealed-$size" "$dir/.plain"
+        done
+        rm -f "$dir/.plain" ;;
+    FuzzKeyText)
+        "$modelseal" keygen --symmetric >"$dir/raw-key"
+        "$modelseal" keygen 2>"$dir/recipient-line" | grep SECRET >"$dir/identity"
+        grep -o 'modelseal1[a-z0-9]*' "$dir/recipient-line" >"$dir/recipient" || true
+        rm -f "$dir/recipient-line" ;;
+    FuzzFernet) for f in Tests/Vectors/fernet/*; do python3 -c 'import sys; d=open(sys.argv[1],"rb").read(); open(sys.argv[2],"wb").write(d[d.index(b"\n\n")+2:])' "$f" "$dir/$(basename "$f")"; done ;;
     esac
 }
 

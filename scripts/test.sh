@@ -16,6 +16,8 @@ step "Debian packages"
 missing=()
 command -v age >/dev/null || missing+=(age)
 [ -x /usr/bin/time ] || missing+=(time)
+command -v strace >/dev/null || missing+=(strace)       # licensing: a real tracer for the runtime-guard test
+command -v faketime >/dev/null || missing+=(faketime)   # licensing: the clock set back
 if [ ${#missing[@]} -gt 0 ]; then
     sudo=""
     [ "$(id -u)" -eq 0 ] || sudo="sudo"

@@ -46,7 +46,10 @@ struct ModelSeal: ParsableCommand {
             \(StatusCode.table)
             """,
         version: version,
-        subcommands: [Seal.self, Open.self, Keygen.self, Inspect.self, Convert.self, Rekey.self, Sign.self, Verify.self, Migrate.self, Demo.self]
+        subcommands: [
+            Seal.self, Open.self, Keygen.self, Inspect.self, Convert.self, Rekey.self, Sign.self, Verify.self, Migrate.self, License.self, Machine.self,
+            Demo.self,
+        ]
     )
 }
 

@@ -2,6 +2,7 @@ import ModelFormats
 import ModelSealCrypto
 import ModelSealFormat
 import ModelSealKeys
+import ModelSealLicensing
 import ModelSealSigning
 
 /// The one table of outcomes shared by every surface: CLI exit codes, C ABI status codes and
@@ -25,6 +26,16 @@ public enum StatusCode: Int32, CaseIterable, Sendable {
     case invalidSignature = 22
     case signingKeyError = 23
     case malformedSignature = 24
+    case invalidLicense = 30
+    case licenseExpired = 31
+    case licenseNotYetValid = 32
+    case wrongMachine = 33
+    case wrongModel = 34
+    case loadsExhausted = 35
+    case clockRollback = 36
+    case licenseStateTampered = 37
+    case guardDenied = 38
+    case featureNotLicensed = 39
     case modelMalformed = 50
     case modelUnsupported = 51
     case conversionRefused = 52
@@ -48,6 +59,16 @@ public enum StatusCode: Int32, CaseIterable, Sendable {
         case .invalidSignature: "invalid signature: the file was altered after signing, or the signature is for another file"
         case .signingKeyError: "signing key error: unreadable or unsuitable key, wrong or missing key passphrase"
         case .malformedSignature: "malformed signature trailer or signature file"
+        case .invalidLicense: "invalid license: malformed, edited after signing, signed by another vendor, or needs a newer modelseal"
+        case .licenseExpired: "license expired"
+        case .licenseNotYetValid: "license not yet valid"
+        case .wrongMachine: "wrong machine: no machine key here, another machine's license, or too few fingerprint components match"
+        case .wrongModel: "wrong model: the license does not cover this file"
+        case .loadsExhausted: "license load limit reached"
+        case .clockRollback: "clock rollback: the clock is behind the license's issue time or the last recorded load"
+        case .licenseStateTampered: "license state file edited or rolled back"
+        case .guardDenied: "runtime guard denied by the license policy (tracer, preload, VM or container)"
+        case .featureNotLicensed: "not licensed: the license does not grant this use (e.g. writing the model to a file)"
         case .modelMalformed: "not a recognised model file, or malformed, truncated or hostile model content"
         case .modelUnsupported: "a valid model file using a feature ModelSeal does not model (e.g. big-endian storages)"
         case .conversionRefused: "conversion refused by policy: shared storages, non-tensor data, unrepresentable dtype"
@@ -67,6 +88,9 @@ public enum StatusCode: Int32, CaseIterable, Sendable {
         case .modelMalformed, .modelUnsupported, .conversionRefused: "FormatError"
         case .unsigned, .untrustedSigner, .invalidSignature, .malformedSignature: "SignatureError"
         case .inputError, .outputError: "IOError_"
+        case .invalidLicense, .licenseExpired, .licenseNotYetValid, .wrongMachine, .wrongModel, .loadsExhausted,
+            .clockRollback, .licenseStateTampered, .guardDenied, .featureNotLicensed:
+            "LicenseError"
         case .internalError, .usage: "Error"
         }
     }
@@ -112,6 +136,7 @@ public enum StatusCode: Int32, CaseIterable, Sendable {
             case .unreadableKey, .unsuitableKey, .passphraseRequired: self = .signingKeyError
             case .malformedSignature: self = .malformedSignature
             }
+        case let error as LicenseError: self = StatusCode(license: error)
         case let error as StatusError: self = error.status
         default: self = .internalError
         }
@@ -125,6 +150,22 @@ public enum StatusCode: Int32, CaseIterable, Sendable {
         case .invalidKey: self = .keyError
         case .hmacMismatch: self = .authenticationFailed
         case .inputFailed: self = .inputError
+        }
+    }
+
+    init(license error: LicenseError) {
+        switch error {
+        case .malformed, .tamperedLicense, .untrustedVendor, .unsupported: self = .invalidLicense
+        case .expired: self = .licenseExpired
+        case .notYetValid: self = .licenseNotYetValid
+        case .noMachineKey, .wrongMachine, .tooFewComponents, .noFingerprint: self = .wrongMachine
+        case .wrongModel: self = .wrongModel
+        case .loadsExhausted: self = .loadsExhausted
+        case .clockRollback: self = .clockRollback
+        case .stateTampered, .stateRolledBack: self = .licenseStateTampered
+        case .guardDenied: self = .guardDenied
+        case .featureNotLicensed: self = .featureNotLicensed
+        case .io: self = .inputError
         }
     }
 

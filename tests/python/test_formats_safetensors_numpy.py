@@ -1,4 +1,6 @@
 """safetensors and NumPy: the reference packages read ours and we read theirs."""
+import sys
+from pathlib import Path
 import numpy as np
 import pytest
 import torch
@@ -26,7 +28,7 @@ def test_we_read_safetensors_package_output(tmp_path, inspect_json, modelseal):
     # their file -> our torch writer -> torch
     out = tmp_path / "ref.pt"
     result = modelseal("convert", path, out, check=False)
-    assert result.returncode == 2 and "origin" in result.stderr  # foreign metadata has no place in a state_dict
+    assert result.returncode == 52 and "origin" in result.stderr  # foreign metadata has no place in a state_dict
     modelseal("convert", path, out, "--drop-non-tensor-data")
     loaded = torch.load(out, weights_only=True)
     for name, tensor in state.items():
@@ -82,3 +84,40 @@ def test_object_array_is_a_pickle_and_is_not_executed(tmp_path, inspect_json):
     doc = inspect_json(tmp_path / "o.npy")
     assert doc["pureTensorData"] is False
     assert any(g["name"] == "ndarray" for g in doc["globals"])
+
+
+def test_large_tensors_stream_with_correct_crcs(tmp_path, modelseal):
+    """Tensors larger than the 4 MiB copy chunk take the threaded CRC path; zipfile checks every CRC."""
+    import zipfile
+    state = {"big": torch.randn(3, 1024, 1024), "odd": torch.randn(1_234_567), "small": torch.ones(3)}
+    st, pt = tmp_path / "big.safetensors", tmp_path / "big.pt"
+    save_file(state, st)
+    modelseal("convert", st, pt)
+    with zipfile.ZipFile(pt) as archive:
+        assert archive.testzip() is None
+    loaded = torch.load(pt, weights_only=True, mmap=True)
+    for name, tensor in state.items():
+        assert_same_tensor(tensor, loaded[name], name)
+
+
+def test_convert_memory_is_bounded(tmp_path):
+    """Peak RSS of convert stays far below the size of the tensors it streams (here 192 MiB)."""
+    import os
+    import resource
+    import subprocess
+
+    binary = os.environ.get("MODELSEAL_BIN", str(Path(__file__).resolve().parents[2] / ".build" / "debug" / "modelseal"))
+    state = {f"w{i}": torch.randn(4096, 1024) for i in range(12)}
+    st, pt, back = tmp_path / "m.safetensors", tmp_path / "m.pt", tmp_path / "back.safetensors"
+    save_file(state, st)
+    del state
+    script = (
+        "import resource, subprocess, sys\n"
+        "for args in sys.argv[2:]:\n"
+        "    subprocess.run([sys.argv[1], 'convert', *args.split('|')], check=True, capture_output=True)\n"
+        "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", script, binary, f"{st}|{pt}", f"{pt}|{back}"],
+                         check=True, capture_output=True, text=True)
+    peak_mib = int(out.stdout.strip()) / 1024
+    assert peak_mib < 64, f"convert peaked at {peak_mib:.0f} MiB"

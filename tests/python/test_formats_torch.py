@@ -78,7 +78,7 @@ def test_every_dtype_round_trip_through_torch(tmp_path, modelseal):
     bad = tmp_path / "c128.pt"
     torch.save({"x": state["complex128"]}, bad)
     result = modelseal("convert", bad, tmp_path / "c128.safetensors", check=False)
-    assert result.returncode == 2 and "no safetensors equivalent" in result.stderr
+    assert result.returncode == 52 and "no safetensors equivalent" in result.stderr
 
 
 def test_non_contiguous_views_are_materialised(tmp_path, modelseal):
@@ -98,7 +98,7 @@ def test_shared_storage_refused_by_default(tmp_path, modelseal):
     src = tmp_path / "tied.pt"
     torch.save(architectures()["tied_lm"].state_dict(), src)
     result = modelseal("convert", src, tmp_path / "tied.safetensors", check=False)
-    assert result.returncode == 2
+    assert result.returncode == 52
     assert "share storage" in result.stderr and "--alias-shared" in result.stderr
     assert not (tmp_path / "tied.safetensors").exists()
     modelseal("convert", src, tmp_path / "tied.safetensors", "--alias-shared")
@@ -113,7 +113,7 @@ def test_non_tensor_content_refused_unless_dropped(tmp_path, modelseal):
     torch.save({"model": {"w": torch.ones(2)}, "epoch": 3, "opt": "adam"}, src)
     out = tmp_path / "ckpt.safetensors"
     result = modelseal("convert", src, out, check=False)
-    assert result.returncode == 2 and "--drop-non-tensor-data" in result.stderr
+    assert result.returncode == 52 and "--drop-non-tensor-data" in result.stderr
     modelseal("convert", src, out, "--drop-non-tensor-data")
     from safetensors.torch import load_file
     assert list(load_file(out)) == ["model.w"]
@@ -140,21 +140,22 @@ def test_malicious_checkpoint_is_inspected_without_execution(tmp_path, modelseal
     assert doc["pureTensorData"] is False
     assert any(m["kind"] == "object" and m["path"] == "x" for m in doc["metadata"])
     result = modelseal("convert", src, tmp_path / "evil.safetensors", check=False)
-    assert result.returncode == 2
+    assert result.returncode == 52  # conversion refused (docs/CLI.md)
     assert not marker.exists()
 
 
 def test_exit_codes(tmp_path, modelseal):
-    assert modelseal("inspect", tmp_path / "missing.pt", check=False).returncode == 66
+    # The one exit-code table (docs/CLI.md): 16 input error, 50 malformed model file, 64 usage.
+    assert modelseal("inspect", tmp_path / "missing.pt", check=False).returncode == 16
     junk = tmp_path / "junk.bin"
     junk.write_bytes(b"not a model at all" * 10)
     result = modelseal("inspect", junk, check=False)
-    assert result.returncode == 65 and "not a recognised model file" in result.stderr
+    assert result.returncode == 50 and "not a recognised model file" in result.stderr
     truncated = tmp_path / "trunc.pt"
     torch.save({"w": torch.ones(100)}, truncated)
     data = truncated.read_bytes()
     truncated.write_bytes(data[: len(data) // 2])
-    assert modelseal("inspect", truncated, check=False).returncode == 65
+    assert modelseal("inspect", truncated, check=False).returncode == 50
     assert modelseal("convert", truncated, tmp_path / "x.unknown", check=False).returncode == 64
     assert modelseal("inspect", check=False).returncode == 64
 
@@ -182,3 +183,23 @@ def test_pt_rewrite_keeps_every_dtype_views_and_sharing(tmp_path, modelseal, leg
         assert loaded[name].stride() == tensor.stride() and loaded[name].storage_offset() == tensor.storage_offset()
     ptrs = {loaded[n].untyped_storage().data_ptr() for n in views()}
     assert len(ptrs) == 1
+
+
+@pytest.mark.parametrize("legacy", [False, True])
+def test_quantized_tensors_are_listed_with_their_scheme(tmp_path, modelseal, inspect_json, legacy):
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        q = torch.quantize_per_tensor(torch.randn(4), 0.5, 3, torch.qint8)
+        qc = torch.quantize_per_channel(torch.randn(2, 3), torch.tensor([0.1, 0.2]), torch.tensor([1, 2]), 0, torch.quint8)
+    src = tmp_path / "q.pt"
+    torch.save({"q": q, "qc": qc}, src, _use_new_zipfile_serialization=not legacy)
+    doc = inspect_json(src)
+    by_name = {t["name"]: t for t in doc["tensors"]}
+    assert by_name["q"]["dtype"] == "qint8" and by_name["q"]["shape"] == [4]
+    assert by_name["q"]["quantization"] == "per_tensor_affine scale=0.5 zero_point=3"
+    assert by_name["qc"]["dtype"] == "quint8"
+    assert by_name["qc"]["quantization"].startswith("per_channel_affine scales=float64[2] zero_points=int64[2]")
+    result = modelseal("convert", src, tmp_path / "q.safetensors", check=False)
+    assert result.returncode == 2
+    assert modelseal("convert", src, tmp_path / "q2.pt", check=False).returncode == 69

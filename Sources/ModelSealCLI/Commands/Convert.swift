@@ -1,5 +1,6 @@
 import ArgumentParser
 import ModelFormats
+import ModelSealKit
 
 extension ModelSeal {
     /// `modelseal convert IN OUT`: PyTorch checkpoint ⇄ safetensors, streaming.
@@ -54,16 +55,15 @@ extension ModelSeal {
         }
 
         func run() throws {
+            try reportingErrors { try execute() }
+        }
+
+        private func execute() throws {
             guard let target = target() else { throw ExitCode(64) }
             if systemExists(output) && !force {
-                throw FormatFailure.report("\(output) exists; pass --force to overwrite it", code: FormatExitCode.refused)
+                throw StatusError(.outputError, "\(output) exists; pass --force to overwrite it")
             }
-            let source: FileByteSource
-            do {
-                source = try FileByteSource(path: input)
-            } catch let error as ModelFormatsError {
-                throw FormatFailure.exit(for: error, input: input)
-            }
+            let source = try FileByteSource(path: input)
             let options = ModelConversion.Options(aliasSharedStorages: aliasShared, dropNonTensorData: dropNonTensorData)
             let partial = output + ".partial"
             do {
@@ -73,7 +73,7 @@ extension ModelSeal {
                 guard let format, expected.contains(format) else {
                     let what = format.map { "a \($0.rawValue) file" } ?? "not a recognised model file"
                     let wanted = target == .safetensors ? "a PyTorch checkpoint" : "a safetensors file or a PyTorch checkpoint"
-                    throw FormatFailure.report("\(input): is \(what); converting to \(target.rawValue) needs \(wanted)", code: FormatExitCode.dataError)
+                    throw StatusError(.modelMalformed, "\(input): is \(what); converting to \(target.rawValue) needs \(wanted)")
                 }
                 let sink = try FileByteSink(path: partial)
                 let report: ModelConversion.Report
@@ -94,9 +94,9 @@ extension ModelSeal {
             } catch let error as ModelFormatsError {
                 systemRemove(partial)
                 if case let .io(path, _, _) = error, path == partial || path == output {
-                    throw FormatFailure.exit(for: ModelFormatsError.io(path: output, operation: "write", errno: 0), input: input, output: output)
+                    throw StatusError(.outputError, "cannot write \(output): \(error)")
                 }
-                throw FormatFailure.exit(for: error, input: input, output: output)
+                throw error
             } catch {
                 systemRemove(partial)
                 throw error

@@ -13,6 +13,9 @@ extension ModelSeal.Open {
                 "a Fernet file carries no ModelSeal signature: check the article's RSA signature first with "
                     + "`modelseal verify --rsa-pkcs1v15 --trust KEY.pem --signature FILE.sig \(input)`")
         }
+        if license != nil {
+            throw CLIError(.usage, "a Fernet file (the article's format) has no license: open it with --key-env or --key-file")
+        }
         let keys = try identities.fernetKeys()
         let clock = Stopwatch()
         let file = try FernetFile(source)

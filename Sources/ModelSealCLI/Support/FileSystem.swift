@@ -1,13 +1,8 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
-
-/// `write(2)` to standard error.
-func systemWriteStandardError(_ base: UnsafeRawPointer, _ count: Int) -> Int {
-    write(2, base, count)
-}
 
 /// `rename(2)`: atomically moves a finished output into place.
 func systemRename(_ from: String, _ to: String) -> Int32 {
