@@ -288,3 +288,17 @@ def test_migrate_refuses_a_modelseal_file(run, article, tmp_path):
     assert result.returncode == 13
     assert b"rekey" in result.stderr
     assert not (tmp_path / "again.mseal").exists()
+
+
+def test_open_json_report(run, article):
+    import json
+    report = json.loads(run("open", "--key-env", "MODEL_KEY", "--check", "--json", "model.enc", env=article["env"]).stdout)
+    assert report["schema"] == 1 and report["format"] == "fernet" and report["verified"] is True
+    assert report["plaintext_bytes"] == len(Fernet(article["key"]).decrypt((article["dir"] / "model.enc").read_bytes()))
+
+
+def test_migrate_takes_only_fernet_keys(run, article):
+    run("keygen", "-o", "customer.key")
+    result = run("migrate", "-i", "customer.key", "-o", "out.mseal", "model.enc", check=False)
+    assert result.returncode == 64
+    assert not (article["dir"] / "out.mseal").exists()

@@ -27,8 +27,7 @@ extension ModelSeal {
                   modelseal migrate --key-env MODEL_KEY --replace -R customers.txt --sign-key vendor.key -o model.mseal model.enc
                 """)
 
-        @OptionGroup(title: "The key that opens the Fernet file (--key-env or --key-file)") var identities:
-            IdentityOptions
+        @OptionGroup(title: "The key that opens the Fernet file") var keys: FernetKeyOptions
 
         @Option(
             name: [.customShort("r"), .customLong("recipient")],
@@ -88,16 +87,7 @@ extension ModelSeal {
         }
 
         func validate() throws {
-            if identities.keyEnvironment.isEmpty && identities.keyFiles.isEmpty {
-                throw ValidationError("give the Fernet key: --key-env VAR or --key-file FILE")
-            }
-            if identities.passphrasePrompt || identities.passphraseEnvironment != nil
-                || !identities.identityFiles.isEmpty
-            {
-                throw ValidationError(
-                    "a Fernet file opens only with its key (--key-env, --key-file); add new recipients with -r, -R or --add-*"
-                )
-            }
+            if keys.isEmpty { throw ValidationError("give the Fernet key: --key-env VAR or --key-file FILE") }
             if replace && !hasAddedRecipients {
                 throw ValidationError(
                     "--replace leaves no recipient: add one with -r, -R, --add-key-env, --add-key-file or --add-passphrase-env"
@@ -110,8 +100,8 @@ extension ModelSeal {
         }
 
         private func execute() throws {
-            let keys = try identities.fernetKeys()
-            let rawKeys = try identities.rawKeys()
+            let rawKeys = try keys.rawKeys()
+            let fernetKeys = try FernetKeys.fernetKeys(rawKeys)
             var added = try KeyMaterial.recipients(
                 keyEnvironment: addKeyEnvironment, keyFiles: addKeyFiles, passphrasePrompt: false,
                 passphraseEnvironment: addPassphraseEnvironment, recipients: recipients, recipientFiles: recipientFiles,
@@ -130,7 +120,7 @@ extension ModelSeal {
                 )
             }
             let clock = Stopwatch()
-            let verified = try FernetFile(source).verify(with: keys)
+            let verified = try FernetFile(source).verify(with: fernetKeys)
             if !replace { added.insert(rawKeys[verified.keyIndex], at: 0) }
             let plaintext = verified.plaintext()
             var prefix = [UInt8](repeating: 0, count: ContentType.sniffLength)
@@ -166,7 +156,7 @@ extension ModelSeal {
                     note: \(output == "-" ? "the output" : output) is sealed to the same key as the Fernet file: everyone who \
                     was given that key opens it too. Rotate to a new key:
                       export NEW_KEY=$(modelseal keygen --symmetric)
-                      modelseal rekey \(identities.keyEnvironment.first.map { "--key-env \($0)" } ?? "--key-file KEY") \
+                      modelseal rekey \(keys.keyEnvironment.first.map { "--key-env \($0)" } ?? "--key-file KEY") \
                     --replace --add-key-env NEW_KEY -o NEW.mseal \(output == "-" ? "FILE.mseal" : output)
                     or seal to customers' X25519 keys instead (`modelseal keygen`, then -r modelseal1... --replace).
                     """)

@@ -14,7 +14,8 @@ extension ModelSeal.Open {
                     + "`modelseal verify --rsa-pkcs1v15 --trust KEY.pem --signature FILE.sig \(input)`")
         }
         if license != nil {
-            throw CLIError(.usage, "a Fernet file (the article's format) has no license: open it with --key-env or --key-file")
+            throw CLIError(
+                .usage, "a Fernet file (the article's format) has no license: open it with --key-env or --key-file")
         }
         let keys = try identities.fernetKeys()
         let clock = Stopwatch()
