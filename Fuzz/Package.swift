@@ -22,6 +22,9 @@ let package = Package(
             name: "FuzzCABI",
             dependencies: [.product(name: "CModelSeal", package: "ModelSeal")]),
         .executableTarget(
+            name: "FuzzFernet",
+            dependencies: [.product(name: "ModelSealCrypto", package: "ModelSeal")]),
+        .executableTarget(
             name: "FuzzKeyText",
             dependencies: [.product(name: "ModelSealKeys", package: "ModelSeal")]),
         .executableTarget(

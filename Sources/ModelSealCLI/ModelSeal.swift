@@ -47,7 +47,8 @@ struct ModelSeal: ParsableCommand {
             """,
         version: version,
         subcommands: [
-            Seal.self, Open.self, Run.self, Keygen.self, Inspect.self, Convert.self, Rekey.self, Sign.self, Verify.self, License.self, Machine.self,
+            Seal.self, Open.self, Run.self, Keygen.self, Inspect.self, Convert.self, Rekey.self, Sign.self, Verify.self,
+            Migrate.self, License.self, Machine.self,
             Demo.self,
         ]
     )

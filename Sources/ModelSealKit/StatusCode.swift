@@ -122,6 +122,7 @@ public enum StatusCode: Int32, CaseIterable, Sendable {
             case .outputFailed: self = .outputError
             }
         case let error as FormatError: self = StatusCode(format: error)
+        case let error as FernetError: self = StatusCode(fernet: error)
         case is KeyError: self = .keyError
         case let error as ModelFormatsError:
             switch error {
@@ -141,6 +142,17 @@ public enum StatusCode: Int32, CaseIterable, Sendable {
         case let error as LicenseError: self = StatusCode(license: error)
         case let error as StatusError: self = error.status
         default: self = .internalError
+        }
+    }
+
+    /// Fernet has one MAC and no key check, so a wrong key and an altered token are both 11 (docs/ARTICLE.md).
+    init(fernet error: FernetError) {
+        switch error {
+        case .malformedText, .unsupportedVersion, .tooLarge, .invalidPadding: self = .malformed
+        case .truncated: self = .truncated
+        case .invalidKey: self = .keyError
+        case .hmacMismatch: self = .authenticationFailed
+        case .inputFailed: self = .inputError
         }
     }
 

@@ -20,6 +20,7 @@ extension ModelSeal {
                   modelseal open --key-env MODEL_KEY -o model.pt model.mseal
                   modelseal open -i customer.key -o - model.mseal | python serve.py
                   modelseal open -i customer.key --check model.mseal
+                  modelseal open --key-env MODEL_KEY -o model.pt model.enc   # the article's Fernet file, by content
                 """)
 
         @OptionGroup(title: "Keys (all are tried)") var identities: IdentityOptions
@@ -68,11 +69,12 @@ extension ModelSeal {
         }
 
         private func execute() throws {
+            let source = input == "-" ? try FileInput.spooling(try FileInput.standardInput()) : try FileInput(path: input)
+            if try FernetToken.looksLikeToken(source) { return try openFernet(source) }
             var opener = ModelOpener(identities: license == nil ? try identities.resolve() : [])
             opener.license = try license.map { try LicenseGate(path: $0, use: check ? .verify : .file) }
             opener.trustedKeys = try SigningKeys.trustKeys(paths: trust.trustFiles)
             opener.detachedSignature = try trust.signature.map { Array(try KeyFiles.read($0)) }
-            let source = input == "-" ? try FileInput.spooling(try FileInput.standardInput()) : try FileInput(path: input)
             let bar = ProgressBar.make(label: check ? "verifying" : "opening", total: source.size, quiet: quiet || json)
             opener.progress = bar?.callback
             let clock = Stopwatch()

@@ -18,6 +18,7 @@ extension ModelSeal {
                 Examples:
                   modelseal verify --trust vendor.key.pub model.mseal
                   modelseal verify --trust vendor.key.pub --signature model.mseal.sig model.mseal
+                  modelseal verify --rsa-pkcs1v15 --trust vendor_pub.pem --signature model.enc.sig model.enc
                 """)
 
         @OptionGroup(title: "Signatures") var trust: TrustOptions
@@ -28,11 +29,17 @@ extension ModelSeal {
         @Flag(help: "Print a JSON report on standard output.")
         var json = false
 
+        @Flag(name: .customLong("rsa-pkcs1v15"), help: ArgumentHelp(
+            "Check a detached RSA PKCS#1 v1.5 SHA-256 signature over FILE's bytes (the article's sign_file); "
+                + "needs --trust and --signature."))
+        var rsaPKCS1v15 = false
+
         func run() throws {
             try reportingErrors { try execute() }
         }
 
         private func execute() throws {
+            if rsaPKCS1v15 { return try verifyDetachedRSA() }
             let trusted = try SigningKeys.trustKeys(paths: trust.trustFiles)
             let sealed = try SealedFile(try FileInput(path: file))
             var opener = ModelOpener(identities: [])
