@@ -23,6 +23,7 @@ public enum StatusCode: Int32, CaseIterable, Sendable {
     case invalidSignature = 22
     case signingKeyError = 23
     case malformedSignature = 24
+    case manifestMismatch = 25
     case usage = 64
 
     /// One line for help texts and docs.
@@ -43,6 +44,7 @@ public enum StatusCode: Int32, CaseIterable, Sendable {
         case .invalidSignature: "invalid signature: the file was altered after signing, or the signature is for another file"
         case .signingKeyError: "signing key error: unreadable or unsuitable key, wrong or missing key passphrase"
         case .malformedSignature: "malformed signature trailer or signature file"
+        case .manifestMismatch: "model does not match its signature manifest: files missing, extra or changed (--oms)"
         case .usage: "usage error: bad or missing options"
         }
     }
@@ -56,7 +58,7 @@ public enum StatusCode: Int32, CaseIterable, Sendable {
         case .truncated: "TruncatedFileError"
         case .malformed: "FormatError"
         case .keyError, .unsafeParameters, .signingKeyError: "KeyError_"
-        case .unsigned, .untrustedSigner, .invalidSignature, .malformedSignature: "SignatureError"
+        case .unsigned, .untrustedSigner, .invalidSignature, .malformedSignature, .manifestMismatch: "SignatureError"
         case .inputError, .outputError: "IOError_"
         case .internalError, .usage: "Error"
         }
@@ -90,10 +92,11 @@ public enum StatusCode: Int32, CaseIterable, Sendable {
         case let error as SigningError:
             switch error {
             case .unsigned: self = .unsigned
-            case .untrustedSigner: self = .untrustedSigner
+            case .untrustedSigner, .unknownSigner: self = .untrustedSigner
             case .invalidSignature: self = .invalidSignature
             case .unreadableKey, .unsuitableKey, .passphraseRequired: self = .signingKeyError
             case .malformedSignature: self = .malformedSignature
+            case .manifestMismatch: self = .manifestMismatch
             }
         case let error as StatusError: self = error.status
         default: self = .internalError

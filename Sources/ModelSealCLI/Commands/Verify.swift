@@ -18,21 +18,33 @@ extension ModelSeal {
                 Examples:
                   modelseal verify --trust vendor.key.pub model.mseal
                   modelseal verify --trust vendor.key.pub --signature model.mseal.sig model.mseal
+
+                With --oms, verifies a plain model file or directory against an OpenSSF model signature \
+                (sigstore/model-transparency, key mode), such as `model_signing sign key` writes; exit code 25 \
+                means files are missing, extra or changed: modelseal verify --oms --trust ec.pub --signature model.sig MODEL_DIR
                 """)
+
+        @Flag(name: .customLong("oms"), help: "Verify a plain model file or directory against an OpenSSF model signature.")
+        var oms = false
 
         @OptionGroup(title: "Signatures") var trust: TrustOptions
 
-        @Argument(help: ArgumentHelp("The sealed file.", valueName: "FILE"))
+        @Argument(help: ArgumentHelp("The sealed file (with --oms: the model file or directory).", valueName: "FILE"))
         var file: String
 
         @Flag(help: "Print a JSON report on standard output.")
         var json = false
+
+        func validate() throws {
+            if oms { try validateOMS() }
+        }
 
         func run() throws {
             try reportingErrors { try execute() }
         }
 
         private func execute() throws {
+            if oms { return try executeOMS() }
             let trusted = try SigningKeys.trustKeys(paths: trust.trustFiles)
             let sealed = try SealedFile(try FileInput(path: file))
             var opener = ModelOpener(identities: [])
