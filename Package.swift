@@ -52,7 +52,9 @@ let package = Package(
                 .product(name: "SwiftASN1", package: "swift-asn1"),
             ]
         ),
-        .target(name: "ModelSealKit", dependencies: ["ModelSealFormat", "ModelSealCrypto", "ModelSealKeys", "ModelSealSigning"]),
+        .target(
+            name: "ModelSealKit",
+            dependencies: ["ModelSealFormat", "ModelSealCrypto", "ModelSealKeys", "ModelSealSigning", "ModelFormats"]),
         .executableTarget(
             name: "ModelSealCLI",
             dependencies: [

@@ -56,7 +56,8 @@ INFO_X25519 = b"modelseal/v1 x25519-hpke"
 ZERO_NONCE = bytes(12)
 
 EXT_SEALED_METADATA = 0x0001
-IMPLEMENTED_EXTENSIONS = {EXT_SEALED_METADATA}
+SIGNATURE_REQUIRED = 0x8003  # §8.4
+IMPLEMENTED_EXTENSIONS = {EXT_SEALED_METADATA, SIGNATURE_REQUIRED}
 LABEL_METADATA = b"modelseal/v1 sealed-metadata"
 MAX_METADATA_ENTRIES, MAX_METADATA_KEY, MAX_METADATA_VALUE = 256, 64, 1 << 20
 METADATA_KEY_BYTES = set(b"abcdefghijklmnopqrstuvwxyz0123456789-")
@@ -436,9 +437,12 @@ def parse_header(data):
         (length,) = struct.unpack(">I", take(4, "extension length"))
         extensions.append((ext_type, take(length, "extension body")))
     need(pos == end, "malformed", f"{end - pos} bytes between the extensions and the MAC")
-    for ext_type, _ in extensions:
+    for ext_type, body in extensions:
         need(not ext_type & CRITICAL_BIT or ext_type in IMPLEMENTED_EXTENSIONS, "unsupported",
              f"critical extension {ext_type:#06x}")
+        if ext_type == SIGNATURE_REQUIRED:
+            need(len(body) >= 1 and 1 <= body[0] <= 16 and len(body) == 1 + 32 * body[0], "malformed",
+                 "signature-required must hold 1..16 key ids of 32 bytes (§8.4)")
     fields = dict(suite=suite, chunk_log2=chunk_log2, payload_salt=header[16:48], stanzas=stanzas,
                   extensions=extensions, authenticated=header[:end], mac=header[end:])
     return fields, header_length
@@ -502,8 +506,13 @@ def open_file(data, identities):
     """Returns (plaintext, metadata dict) or raises Refused with the outcome class."""
     fields, header_length = parse_header(data)
     trailer_length = 0
-    if len(data) - header_length >= len(TRAILER_MAGIC) and data.endswith(TRAILER_MAGIC):
-        raise Refused("unsupported", "signed file (trailer magic)")
+    if len(data) - header_length >= 12 and data.endswith(TRAILER_MAGIC):
+        # §8.3 framing only: signature checks are not part of these vectors yet.
+        (body_length,) = struct.unpack(">I", data[-12:-8])
+        need(body_length + 12 <= len(data) - header_length - TAG_LENGTH, "truncated", "T leaves no room for a chunk")
+        need(body_length >= 10 and data[len(data) - 12 - body_length] == 1, "malformed",
+             "trailer body too short or version not 1 (§8.3)")
+        trailer_length = body_length + 12
     payload = data[header_length:len(data) - trailer_length]
     chunk_size = 1 << fields["chunk_log2"]
     sealed_size = chunk_size + TAG_LENGTH
@@ -824,17 +833,16 @@ def build_vectors():
                s.header() + b"".join(s.chunks(small, suite=SUITE_AES)), [raw()])
     vector("unknown_critical_extension", "unsupported", "unknown critical extension 0x8100 (§4, §11)",
            simple("unknown_critical_extension").add_extension(0x8100, b"must understand").seal(small), [raw()])
-    vector("reserved_critical_extension", "unsupported",
-           "reserved critical 0x8003 (signature-required) is not implemented in v1 (§4, §8)",
+    vector("signature_required_malformed", "malformed",
+           "critical 0x8003 (signature-required) whose body is not count || 32-byte key ids (§8.4)",
            simple("reserved_critical_extension").add_extension(0x8003, det("key id", 32)).seal(small), [raw()])
-    vector("trailer_magic_present", "unsupported",
-           "a signature trailer (3-byte body, T, MSEALSIG) after the payload: refused, not ignored (§8)",
+    vector("trailer_magic_present", "malformed",
+           "a signature trailer whose 3-byte body is not a trailer: refused, not ignored (§8.3)",
            simple("trailer_magic_present").seal(small) + b"sig" + i2osp(3, 4) + TRAILER_MAGIC, [raw()])
-    vector("trailer_length_past_payload", "unsupported",
-           "the file ends in the trailer magic with T larger than the file: still a signed file to a v1 reader "
-           "(§8)", simple("trailer_length_past_payload").seal(small) + i2osp(0xFFFFFFFF, 4) + TRAILER_MAGIC, [raw()])
+    vector("trailer_length_past_payload", "truncated",
+           "the file ends in the trailer magic with T larger than the file (§8.3)", simple("trailer_length_past_payload").seal(small) + i2osp(0xFFFFFFFF, 4) + TRAILER_MAGIC, [raw()])
 
-    vector("trailer_empty_body", "unsupported", "a signature trailer with T = 0 (§8)",
+    vector("trailer_empty_body", "malformed", "a signature trailer with T = 0 (§8.3)",
            simple("trailer_empty_body").seal(small) + i2osp(0, 4) + TRAILER_MAGIC, [raw()])
 
     # Malformed (§2–§4, §6.1).

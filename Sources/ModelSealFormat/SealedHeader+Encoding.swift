@@ -160,6 +160,9 @@ extension SealedHeader {
         guard reader.isAtEnd else {
             throw .headerLengthMismatch(declared: declared, parsed: reader.position + SealedFormat.macLength)
         }
+        if let required = extensions.first(where: { $0.type == .signatureRequired }) {
+            _ = try RequiredSigners.keyIDs(in: required.body)
+        }
         // Checked after the structure so a malformed header is reported as malformed first.
         if let unknown = extensions.first(where: { $0.type.isCritical && !ExtensionType.implemented.contains($0.type) }) {
             throw .unknownCriticalExtension(unknown.type)

@@ -1,3 +1,4 @@
+import ModelFormats
 import ModelSealCrypto
 import ModelSealFormat
 import ModelSealKeys
@@ -6,7 +7,8 @@ import ModelSealSigning
 /// The one table of outcomes shared by every surface: CLI exit codes, C ABI status codes and
 /// Python exception classes all come from here (docs/CLI.md lists it).
 ///
-/// Codes 20–29 are signatures; 30–39 are reserved for licenses, 40–49 for environment contracts.
+/// Ranges: 10–19 container, 20–29 signatures, 30–39 licenses, 40–49 environment contracts, 50–59
+/// model files and scanning.
 public enum StatusCode: Int32, CaseIterable, Sendable {
     case success = 0
     case internalError = 1
@@ -24,6 +26,9 @@ public enum StatusCode: Int32, CaseIterable, Sendable {
     case signingKeyError = 23
     case malformedSignature = 24
     case manifestMismatch = 25
+    case modelMalformed = 50
+    case modelUnsupported = 51
+    case conversionRefused = 52
     case usage = 64
 
     /// One line for help texts and docs.
@@ -45,6 +50,9 @@ public enum StatusCode: Int32, CaseIterable, Sendable {
         case .signingKeyError: "signing key error: unreadable or unsuitable key, wrong or missing key passphrase"
         case .malformedSignature: "malformed signature trailer or signature file"
         case .manifestMismatch: "model does not match its signature manifest: files missing, extra or changed (--oms)"
+        case .modelMalformed: "not a recognised model file, or malformed, truncated or hostile model content"
+        case .modelUnsupported: "a valid model file using a feature ModelSeal does not model (e.g. big-endian storages)"
+        case .conversionRefused: "conversion refused by policy: shared storages, non-tensor data, unrepresentable dtype"
         case .usage: "usage error: bad or missing options"
         }
     }
@@ -58,6 +66,7 @@ public enum StatusCode: Int32, CaseIterable, Sendable {
         case .truncated: "TruncatedFileError"
         case .malformed: "FormatError"
         case .keyError, .unsafeParameters, .signingKeyError: "KeyError_"
+        case .modelMalformed, .modelUnsupported, .conversionRefused: "FormatError"
         case .unsigned, .untrustedSigner, .invalidSignature, .malformedSignature, .manifestMismatch: "SignatureError"
         case .inputError, .outputError: "IOError_"
         case .internalError, .usage: "Error"
@@ -89,6 +98,13 @@ public enum StatusCode: Int32, CaseIterable, Sendable {
             }
         case let error as FormatError: self = StatusCode(format: error)
         case is KeyError: self = .keyError
+        case let error as ModelFormatsError:
+            switch error {
+            case .io(_, let operation, _): self = ["open", "read", "stat"].contains(operation) ? .inputError : .outputError
+            case .unsupported: self = .modelUnsupported
+            case .conversionRefused: self = .conversionRefused
+            default: self = .modelMalformed
+            }
         case let error as SigningError:
             switch error {
             case .unsigned: self = .unsigned

@@ -103,7 +103,7 @@ enum Outcome: String, Sendable {
         case .malformed(let format):
             switch format {
             case .truncatedHeader, .truncatedPayload, .malformedTrailer: self = .truncated
-            case .unsupportedVersion, .unsupportedSuite, .unknownCriticalExtension, .signedFileUnsupported:
+            case .unsupportedVersion, .unsupportedSuite, .unknownCriticalExtension:
                 self = .unsupported
             default: self = .malformed
             }

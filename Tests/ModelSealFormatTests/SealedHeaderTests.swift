@@ -65,8 +65,8 @@ struct SealedHeaderTests {
         #expect(throws: FormatError.unknownCriticalExtension(ExtensionType(rawValue: 0x8042))) {
             try SealedHeader.parse(try critical.encoded())
         }
-        let reserved = Self.sample(extensions: [HeaderExtension(type: .signatureRequired, body: [])])
-        #expect(throws: FormatError.unknownCriticalExtension(.signatureRequired)) {
+        let reserved = Self.sample(extensions: [HeaderExtension(type: .license, body: [])])
+        #expect(throws: FormatError.unknownCriticalExtension(.license)) {
             try SealedHeader.parse(try reserved.encoded())
         }
     }

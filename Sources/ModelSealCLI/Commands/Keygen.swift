@@ -122,6 +122,9 @@ extension ModelSeal {
             Terminal.writeError(
                 "wrote \(path) (private, \(key.verifyingKey.typeName)\(passphrase == nil ? "" : ", encrypted")) and \(path).pub; "
                     + "give customers the .pub file and have them compare the fingerprint above out of band")
+            if algorithm == .rsaPKCS1v15SHA256 {
+                Terminal.writeError("note: a key file records no algorithm: sign with --sign-alg rsa-pkcs1v15 (RSA keys default to rsa-pss)")
+            }
         }
     }
 }
