@@ -56,8 +56,8 @@ for _ in $(seq "$runs"); do
     while IFS= read -r index; do
         entry=${commands[$index]}
         name=${entry%%|*}
-        measured=$( { /usr/bin/time -f '%e %U %S' ${entry#*|} >/dev/null 2>/dev/null; } 2>&1 | tail -1)
-        read -r w u s <<<"$measured"
+        /usr/bin/time -f '%e %U %S' -o "$work/time" ${entry#*|} >/dev/null 2>&1
+        read -r w u s <"$work/time"
         wall[$name]+="$w "
         cpu[$name]+="$(echo "$u + $s" | bc -l) "
     done < <(seq 0 $((${#commands[@]} - 1)) | shuf)

@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import ModelSealCrypto
 import Testing
@@ -218,5 +219,34 @@ import Testing
         let manifest = try ModelManifest.hashing(modelAt: model.path, ignoring: ["notes.md"])
         #expect(!manifest.resources.contains { $0.name.hasPrefix(".git") || $0.name == "notes.md" })
         #expect(manifest.ignorePaths.starts(with: ["notes.md", ".git"]))
+    }
+
+    /// Files past `pipelineThreshold` are read by a second thread: the digests must not change, for whole files
+    /// and for shards that cross buffer boundaries.
+    @Test func largeFilesHashTheSameThroughTheReadAheadThread() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("oms-large-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        // 1 MiB of random bytes, repeated with each copy's first bytes numbered, so misordered buffers show.
+        let block = (0..<(1 << 20)).map { _ in UInt8.random(in: 0...255) }
+        let length = ParallelDigests.pipelineThreshold + 3 * ParallelDigests.readSize + 12_345
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(length + block.count)
+        var copy = 0
+        while bytes.count < length {
+            withUnsafeBytes(of: copy) { bytes += $0 }
+            bytes += block.dropFirst(MemoryLayout<Int>.size)
+            copy += 1
+        }
+        bytes.removeLast(bytes.count - length)
+        let file = directory.appendingPathComponent("big.bin")
+        try Data(bytes).write(to: file)
+        let whole = try ModelManifest.hashing(modelAt: file.path)
+        #expect(whole.resources == [.init(name: ".", digest: Array(SHA256.hash(data: bytes)))])
+        let size = ParallelDigests.pipelineThreshold + 1_000_003
+        let shards = try ModelManifest.hashing(modelAt: file.path, serialization: .shards(size: size))
+        #expect(shards.resources.map(\.name) == [".:0:\(size)", ".:\(size):\(length)"])
+        #expect(shards.resources[0].digest == Array(SHA256.hash(data: bytes[0..<size])))
+        #expect(shards.resources[1].digest == Array(SHA256.hash(data: bytes[size...])))
     }
 }

@@ -15,7 +15,7 @@ extension ModelSeal.Sign {
     /// Signs the model file or directory `input` in the OpenSSF model signing format.
     func executeOMS() throws {
         guard let (key, algorithm) = try signing.resolve(), let signature else { return }
-        if signing.algorithm != nil, key.verifyingKey.omsAlgorithm != algorithm {
+        if signing.algorithm != nil, let natural = key.verifyingKey.omsAlgorithm, natural != algorithm {
             throw SigningError.unsuitableKey(
                 "OpenSSF model signatures use ECDSA with the curve's own hash; drop --sign-alg \(algorithm)")
         }
