@@ -21,5 +21,8 @@ let package = Package(
         .executableTarget(
             name: "FuzzKeyText",
             dependencies: [.product(name: "ModelSealKeys", package: "ModelSeal")]),
+        .executableTarget(
+            name: "FuzzOMSBundle",
+            dependencies: [.product(name: "ModelSealSigning", package: "ModelSeal")]),
     ]
 )

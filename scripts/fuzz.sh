@@ -49,6 +49,7 @@ PY
         [ -d "$shared" ] && find "$shared" -type f -size -1M \( -name '*.pt' -o -name '*.pth' -o -name '*.bin' -o -name '*.zip' -o -name '*.ckpt' \) -exec cp {} "$dir/" \; 2>/dev/null || true ;;
     FuzzSafetensors) cp Tests/Vectors/safetensors/*.safetensors "$dir/" ;;
     FuzzNpy) cp Tests/Vectors/numpy/*.np? "$dir/" ;;
+    FuzzOMSBundle) cp Tests/Vectors/oms/*.sig "$dir/" ;;
     esac
 }
 

@@ -169,6 +169,10 @@ import Testing
             ("\"payloadType\":\"application/vnd.in-toto+json\"", "\"payloadType\":\"text/plain\""),
             ("\"hint\":\"", "\"hint\":\"zz"),
             ("\"mediaType\":", "\"mediaType\":1,\"x\":"),
+            // JSONDecoder keeps the first of two equal keys and Python the last: refused, spelled either way.
+            ("{\"mediaType\":", "{\"mediaType\":\"bogus\",\"mediaType\":"),
+            ("{\"mediaType\":", "{\"\\u006dediaType\":\"bogus\",\"mediaType\":"),
+            ("\"dsseEnvelope\":", "\"dsseEnvelope\":" + String(repeating: "[", count: 100)),
         ]
         for (from, to) in cases {
             #expect(good.contains(from), "vector lacks \(from)")

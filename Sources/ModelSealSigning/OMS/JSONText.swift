@@ -32,6 +32,7 @@ enum JSONText {
 
     /// Decodes `bytes` as `T`, turning every decoding failure into `malformedSignature` naming `what` and the path.
     static func decode<T: Decodable>(_ type: T.Type, from bytes: [UInt8], what: String) throws(SigningError) -> T {
+        try JSONDuplicateKeys.check(bytes, what: what)
         do {
             return try JSONDecoder().decode(T.self, from: Data(bytes))
         } catch let error as DecodingError {

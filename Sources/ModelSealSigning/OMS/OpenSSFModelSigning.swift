@@ -36,6 +36,24 @@ public enum OpenSSFModelSigning {
         ).encoded()
     }
 
+    /// What a bundle claims, parsed with every structural check but **without verifying the signature**: for
+    /// inspection and fuzzing only; never trust the manifest it returns.
+    public static func unverifiedContents(of bundle: [UInt8]) throws -> (keyHint: String?, manifest: ModelManifest) {
+        let parsed = try SigstoreBundle(decoding: bundle)
+        guard parsed.payloadType == OMSFormat.payloadType else {
+            throw SigningError.malformedSignature("DSSE payload type is '\(parsed.payloadType)'")
+        }
+        return (parsed.keyHint, try InTotoStatement.decode(parsed.payload))
+    }
+
+    /// The in-toto statement (DSSE payload) ModelSeal signs for `manifest`.
+    public static func statement(for manifest: ModelManifest) -> [UInt8] { InTotoStatement.encode(manifest) }
+
+    /// The manifest in a statement, with every check of `verify` except the signature's.
+    public static func manifest(fromStatement bytes: [UInt8]) throws -> ModelManifest {
+        try InTotoStatement.decode(bytes)
+    }
+
     /// The bytes of the signature file at `path`, refused past `OMSFormat.maximumBundleLength`.
     public static func readBundle(path: String) throws -> [UInt8] {
         guard access(path, F_OK) == 0 else {
