@@ -77,7 +77,8 @@ import Testing
     func signsAndVerifiesItsOwn(curve: String) throws {
         let model = try Self.scratchModel()
         let signature = model.appendingPathComponent("model.sig").path
-        let bytes = try OpenSSFModelSigning.sign(modelAt: model.path, with: try Self.privateKey(curve), signaturePath: signature)
+        let bytes = try OpenSSFModelSigning.sign(
+            modelAt: model.path, with: try Self.privateKey(curve), signaturePath: signature)
         try Data(bytes).write(to: URL(fileURLWithPath: signature))
         let result = try OpenSSFModelSigning.verify(
             modelAt: model.path, bundle: bytes, trustedKeys: [try Self.publicKey(curve)], signaturePath: signature)
@@ -191,7 +192,8 @@ import Testing
         var manifest = try ModelManifest.hashing(modelAt: Self.vector("model"))
         manifest.resources.append(manifest.resources[0])
         #expect(throws: SigningError.self) { try InTotoStatement.decode(InTotoStatement.encode(manifest)) }
-        let good = String(decoding: InTotoStatement.encode(try ModelManifest.hashing(modelAt: Self.vector("model"))), as: UTF8.self)
+        let good = String(
+            decoding: InTotoStatement.encode(try ModelManifest.hashing(modelAt: Self.vector("model"))), as: UTF8.self)
         let wrongRoot = good.replacingOccurrences(of: "\"sha256\":\"", with: "\"sha256\":\"00")
         #expect(throws: SigningError.self) { try InTotoStatement.decode(Array(wrongRoot.utf8)) }
         _ = key
@@ -217,7 +219,8 @@ import Testing
 
     @Test func gitPathsAndIgnoredPathsAreSkipped() throws {
         let model = try Self.scratchModel()
-        try FileManager.default.createDirectory(at: model.appendingPathComponent(".git"), withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(
+            at: model.appendingPathComponent(".git"), withIntermediateDirectories: true)
         try Data("ref".utf8).write(to: model.appendingPathComponent(".git/HEAD"))
         try Data("x".utf8).write(to: model.appendingPathComponent("notes.md"))
         let manifest = try ModelManifest.hashing(modelAt: model.path, ignoring: ["notes.md"])

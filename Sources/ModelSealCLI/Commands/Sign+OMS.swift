@@ -7,7 +7,8 @@ extension ModelSeal.Sign {
     /// `sign --oms`: the signature goes to its own file (there is no container to embed it in).
     func validateOMS() throws {
         guard signature != nil else {
-            throw ValidationError("--oms writes a signature file: give it with --signature FILE (model_signing's default is model.sig)")
+            throw ValidationError(
+                "--oms writes a signature file: give it with --signature FILE (model_signing's default is model.sig)")
         }
         if output != nil { throw ValidationError("--oms writes only the --signature file: drop -o") }
     }

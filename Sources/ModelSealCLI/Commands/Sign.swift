@@ -21,7 +21,8 @@ extension ModelSeal {
 
                 With --oms, signs a plain model file or directory in the OpenSSF model signing format instead \
                 (sigstore/model-transparency, key mode; ECDSA P-256/384/521 keys), which `model_signing verify key` \
-                checks: modelseal sign --oms --sign-key ec.key --signature model.sig MODEL_DIR
+                checks:
+                  modelseal sign --oms --sign-key ec.key --signature model.sig MODEL_DIR
                 """)
 
         @Flag(name: .customLong("oms"), help: "Sign a plain model file or directory as an OpenSSF model signature.")

@@ -21,10 +21,12 @@ extension ModelSeal {
 
                 With --oms, verifies a plain model file or directory against an OpenSSF model signature \
                 (sigstore/model-transparency, key mode), such as `model_signing sign key` writes; exit code 25 \
-                means files are missing, extra or changed: modelseal verify --oms --trust ec.pub --signature model.sig MODEL_DIR
+                means files are missing, extra or changed:
+                  modelseal verify --oms --trust ec.pub --signature model.sig MODEL_DIR
                 """)
 
-        @Flag(name: .customLong("oms"), help: "Verify a plain model file or directory against an OpenSSF model signature.")
+        @Flag(
+            name: .customLong("oms"), help: "Verify a plain model file or directory against an OpenSSF model signature.")
         var oms = false
 
         @OptionGroup(title: "Signatures") var trust: TrustOptions

@@ -27,10 +27,13 @@ enum InTotoStatement {
             ("_type", JSONText.string(OMSFormat.statementType)),
             ("subject", JSONText.array([subject])),
             ("predicateType", JSONText.string(OMSFormat.predicateType)),
-            ("predicate", JSONText.object([
-                ("serialization", JSONText.object(serialization)),
-                ("resources", JSONText.array(resources)),
-            ])),
+            (
+                "predicate",
+                JSONText.object([
+                    ("serialization", JSONText.object(serialization)),
+                    ("resources", JSONText.array(resources)),
+                ])
+            ),
         ])
         return Array(statement.utf8)
     }
@@ -48,7 +51,8 @@ enum InTotoStatement {
                     "this is a pre-1.0 model_signing signature (\(header.predicateType)), which ModelSeal does not read: "
                         + "re-sign with model_signing 1.x")
             }
-            throw .malformedSignature("predicate type is '\(header.predicateType)', expected '\(OMSFormat.predicateType)'")
+            throw .malformedSignature(
+                "predicate type is '\(header.predicateType)', expected '\(OMSFormat.predicateType)'")
         }
         let statement = try JSONText.decode(Statement.self, from: bytes, what: "in-toto statement")
         guard statement.subject.count == 1, let subject = statement.subject.first else {

@@ -44,16 +44,21 @@ enum JSONText {
 
     private static func describe(_ error: DecodingError) -> String {
         func path(_ keys: [any CodingKey]) -> String {
-            keys.isEmpty ? "the top level" : "'" + keys.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }
-                .joined(separator: ".") + "'"
+            keys.isEmpty
+                ? "the top level"
+                : "'"
+                    + keys.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }
+                    .joined(separator: ".") + "'"
         }
         switch error {
         case .keyNotFound(let key, let context): return "\(path(context.codingPath + [key])) is missing"
         case .typeMismatch(let type, let context): return "\(path(context.codingPath)) is not a \(name(of: type))"
-        case .valueNotFound(let type, let context): return "\(path(context.codingPath)) is null, expected a \(name(of: type))"
+        case .valueNotFound(let type, let context):
+            return "\(path(context.codingPath)) is null, expected a \(name(of: type))"
         case .dataCorrupted(let context):
             return context.codingPath.isEmpty
-                ? "not valid JSON (truncated or corrupted file?)" : "\(path(context.codingPath)): \(context.debugDescription)"
+                ? "not valid JSON (truncated or corrupted file?)"
+                : "\(path(context.codingPath)): \(context.debugDescription)"
         @unknown default: return "\(error)"
         }
     }

@@ -1,7 +1,7 @@
 import ModelSealCrypto
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The regular files of a model (a file or a directory tree), found the way `model_signing` finds them.
@@ -34,7 +34,8 @@ struct ModelFiles {
         guard lstat(root, &status) == 0 else { throw .inputFailed("\(root): \(String(cString: strerror(errno)))") }
         switch status.st_mode & S_IFMT {
         case S_IFLNK:
-            throw .inputFailed("\(root) is a symbolic link: give the model's real path (model_signing refuses links too)")
+            throw .inputFailed(
+                "\(root) is a symbolic link: give the model's real path (model_signing refuses links too)")
         case S_IFREG:
             files = [File(components: [], path: root, size: Int(status.st_size))]
             isSingleFile = true
@@ -66,7 +67,8 @@ struct ModelFiles {
                 return String(validatingCString: base.assumingMemoryBound(to: CChar.self))
             }
             guard let name else {
-                throw .inputFailed("\(directory) holds a file name that is not UTF-8; model signatures name files in UTF-8")
+                throw .inputFailed(
+                    "\(directory) holds a file name that is not UTF-8; model signatures name files in UTF-8")
             }
             if name == "." || name == ".." { continue }
             names.append(name)

@@ -1,7 +1,7 @@
 import ModelSealCrypto
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Signing and verifying plain model files and directories in the OpenSSF model signing format
@@ -25,7 +25,9 @@ public enum OpenSSFModelSigning {
     ) throws -> [UInt8] {
         let algorithm = try key.verifyingKey.requireOMSAlgorithm(role: "signing key")
         var ignored: [String] = []
-        if let signaturePath, let inside = PathResolution.relative(signaturePath, inside: path) { ignored.append(inside) }
+        if let signaturePath, let inside = PathResolution.relative(signaturePath, inside: path) {
+            ignored.append(inside)
+        }
         let manifest = try ModelManifest.hashing(modelAt: path, serialization: serialization, ignoring: ignored)
         let payload = InTotoStatement.encode(manifest)
         let signature = try key.signature(
@@ -57,7 +59,8 @@ public enum OpenSSFModelSigning {
     /// The bytes of the signature file at `path`, refused past `OMSFormat.maximumBundleLength`.
     public static func readBundle(path: String) throws -> [UInt8] {
         guard access(path, F_OK) == 0 else {
-            throw SigningError.unsigned("no signature file at \(path) (sign with `modelseal sign --oms` or model_signing)")
+            throw SigningError.unsigned(
+                "no signature file at \(path) (sign with `modelseal sign --oms` or model_signing)")
         }
         let input = try FileInput(path: path)
         guard input.isSeekable else { throw SealError.inputFailed("\(path) is not a regular file") }
@@ -94,9 +97,11 @@ public enum OpenSSFModelSigning {
             }
         }
         let message = DSSEEnvelope.pae(payloadType: bundle.payloadType, payload: bundle.payload)
-        guard let signer = candidates.first(where: { key in
-            key.omsAlgorithm.map { key.isValidSignature(bundle.signature, for: message, algorithm: $0) } ?? false
-        }) else {
+        guard
+            let signer = candidates.first(where: { key in
+                key.omsAlgorithm.map { key.isValidSignature(bundle.signature, for: message, algorithm: $0) } ?? false
+            })
+        else {
             throw SigningError.invalidSignature(
                 bundle.keyHint == nil
                     ? "no --trust key verifies the bundle's signature"
@@ -104,7 +109,9 @@ public enum OpenSSFModelSigning {
         }
         let expected = try InTotoStatement.decode(bundle.payload)
         var ignored = expected.ignorePaths
-        if let signaturePath, let inside = PathResolution.relative(signaturePath, inside: path) { ignored.append(inside) }
+        if let signaturePath, let inside = PathResolution.relative(signaturePath, inside: path) {
+            ignored.append(inside)
+        }
         let actual = try ModelManifest.hashing(modelAt: path, serialization: expected.serialization, ignoring: ignored)
         let (missing, extra, changed) = expected.differences(from: actual)
         guard missing.isEmpty, extra.isEmpty, changed.isEmpty else {
@@ -114,7 +121,8 @@ public enum OpenSSFModelSigning {
                 return "\(label) \(shown)" + (names.count > 5 ? " and \(names.count - 5) more" : "")
             }
             let parts = [
-                list("missing:", missing), list("not in the signature:", extra), list("changed since signing:", changed),
+                list("missing:", missing), list("not in the signature:", extra),
+                list("changed since signing:", changed),
             ].compactMap { $0 }
             throw SigningError.manifestMismatch(parts.joined(separator: "; "))
         }

@@ -3,7 +3,7 @@ import ModelSealCrypto
 import Synchronization
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// SHA-256 of byte ranges of files, spread over all cores.
@@ -62,7 +62,9 @@ enum ParallelDigests {
         defer { close(descriptor) }
         posix_fadvise(descriptor, off_t(job.offset), off_t(job.length ?? 0), POSIX_FADV_SEQUENTIAL)
         var status = stat()
-        if workerCount > 1, fstat(descriptor, &status) == 0, (job.length ?? (Int(status.st_size) - job.offset)) >= pipelineThreshold {
+        if workerCount > 1, fstat(descriptor, &status) == 0,
+            (job.length ?? (Int(status.st_size) - job.offset)) >= pipelineThreshold
+        {
             return try PipelinedRead(descriptor: descriptor, job: job).sha256()
         }
         var hasher = SHA256()
@@ -136,7 +138,9 @@ private final class PipelinedRead: @unchecked Sendable {
             var count = 0
             let wanted = min(ParallelDigests.readSize, end.map { $0 - offset } ?? ParallelDigests.readSize)
             if wanted > 0 {
-                repeat { count = pread(descriptor, buffer(slot).baseAddress, wanted, off_t(offset)) } while count < 0 && errno == EINTR
+                repeat {
+                    count = pread(descriptor, buffer(slot).baseAddress, wanted, off_t(offset))
+                } while count < 0 && errno == EINTR
             }
             if count < 0 {
                 failure = .inputFailed("\(job.path): \(String(cString: strerror(errno)))")

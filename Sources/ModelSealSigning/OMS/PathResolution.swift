@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Absolute, symlink-free paths, as Python's `Path.resolve()` gives them (also for a file not yet written).
@@ -12,7 +12,9 @@ enum PathResolution {
         }
         let parts = path.split(separator: "/", omittingEmptySubsequences: false)
         guard let name = parts.last, !name.isEmpty, name != ".", name != ".." else { return nil }
-        let directory = parts.count == 1 ? "." : (path.hasPrefix("/") && parts.count == 2 ? "/" : parts.dropLast().joined(separator: "/"))
+        let directory =
+            parts.count == 1
+            ? "." : (path.hasPrefix("/") && parts.count == 2 ? "/" : parts.dropLast().joined(separator: "/"))
         guard let base = realpath(directory, nil) else { return nil }
         defer { free(base) }
         let prefix = String(cString: base)

@@ -16,17 +16,26 @@ struct SigstoreBundle: Equatable {
         if let keyHint { key.append(("hint", JSONText.string(keyHint))) }
         let json = JSONText.object([
             ("mediaType", JSONText.string(OMSFormat.bundleMediaType)),
-            ("verificationMaterial", JSONText.object([
-                ("publicKey", JSONText.object(key)),
-                ("tlogEntries", "[]"),
-            ])),
-            ("dsseEnvelope", JSONText.object([
-                ("payload", JSONText.string(Base64.encode(payload))),
-                ("payloadType", JSONText.string(payloadType)),
-                ("signatures", JSONText.array([
-                    JSONText.object([("sig", JSONText.string(Base64.encode(signature))), ("keyid", "\"\"")])
-                ])),
-            ])),
+            (
+                "verificationMaterial",
+                JSONText.object([
+                    ("publicKey", JSONText.object(key)),
+                    ("tlogEntries", "[]"),
+                ])
+            ),
+            (
+                "dsseEnvelope",
+                JSONText.object([
+                    ("payload", JSONText.string(Base64.encode(payload))),
+                    ("payloadType", JSONText.string(payloadType)),
+                    (
+                        "signatures",
+                        JSONText.array([
+                            JSONText.object([("sig", JSONText.string(Base64.encode(signature))), ("keyid", "\"\"")])
+                        ])
+                    ),
+                ])
+            ),
         ])
         return Array(json.utf8)
     }
@@ -60,7 +69,8 @@ struct SigstoreBundle: Equatable {
             throw .malformedSignature("the bundle names no public key (verificationMaterial.publicKey)")
         }
         guard (material.tlogEntries ?? []).isEmpty else {
-            throw .malformedSignature("the bundle carries transparency-log entries, which key-based signatures do not have")
+            throw .malformedSignature(
+                "the bundle carries transparency-log entries, which key-based signatures do not have")
         }
         guard let envelope = bundle.dsseEnvelope else {
             throw .malformedSignature("the bundle holds no DSSE envelope (message signatures are not model signatures)")
