@@ -244,3 +244,20 @@ def test_symlink_in_model_is_refused(run, keys, model):
     (model / "alias.pt").symlink_to(model / "model-00001-of-00002.pt")
     code, message = fails(run, "sign", "--oms", "--sign-key", "p256.key", "--signature", "x.sig", str(model))
     assert code == 16 and "symbolic link" in message
+
+
+def test_ignored_paths_are_honoured_both_ways(run, keys, model):
+    """`.git` is ignored by default on both sides; paths a model_signing signer chose to ignore are ignored by us."""
+    (model / ".git").mkdir()
+    (model / ".git" / "HEAD").write_text("ref: refs/heads/main\n")
+    run("sign", "--oms", "--sign-key", "p256.key", "--signature", "ours.sig", str(model))
+    (model / ".git" / "HEAD").write_text("ref: refs/heads/other\n")
+    ms_verify(keys / "p256.pub", model, keys / "ours.sig")
+    run("verify", "--oms", "--trust", "p256.pub", "--signature", "ours.sig", str(model))
+
+    hashing = model_signing.hashing.Config().set_ignored_paths(paths=["tokenizer"], ignore_git_paths=True)
+    model_signing.signing.Config().use_elliptic_key_signer(private_key=keys / "p256.key").set_hashing_config(
+        hashing).sign(model, keys / "theirs.sig")
+    (model / "tokenizer" / "vocab.txt").write_text("edited after signing, but ignored by the signer")
+    out = run("verify", "--oms", "--trust", "p256.pub", "--signature", "theirs.sig", str(model)).stdout.decode()
+    assert "3 resource(s)" in out
