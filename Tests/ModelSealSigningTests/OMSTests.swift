@@ -256,4 +256,48 @@ import Testing
         #expect(shards.resources[0].digest == Array(SHA256.hash(data: bytes[0..<size])))
         #expect(shards.resources[1].digest == Array(SHA256.hash(data: bytes[size...])))
     }
+
+    /// Seeded mutations of every vector bundle and of its statement: parsing never traps, and whatever parses
+    /// re-encodes to the same manifest (the property FuzzOMSBundle checks at scale).
+    @Test(arguments: ["model.p256.sig", "model.shards-4096.sig", "single.p256.sig"])
+    func mutatedBundlesFailCleanlyOrRoundTrip(vector: String) throws {
+        var random = SplitMix64(seed: 0x6f6d73)
+        let original = try Self.bundle(vector)
+        let statement = try SigstoreBundle(decoding: original).payload
+        for (base, parse) in [
+            (original, { (bytes: [UInt8]) in try OpenSSFModelSigning.unverifiedContents(of: bytes).manifest }),
+            (statement, { (bytes: [UInt8]) in try OpenSSFModelSigning.manifest(fromStatement: bytes) }),
+        ] {
+            for _ in 0..<300 {
+                var bytes = base
+                for _ in 0...(random.next() % 3) {
+                    let position = Int(random.next() % UInt64(bytes.count))
+                    switch random.next() % 4 {
+                    case 0: bytes[position] ^= UInt8(truncatingIfNeeded: random.next() | 1)
+                    case 1: bytes.removeSubrange(position...)
+                    case 2: bytes.insert(Array("{}[]\",:0\\".utf8)[Int(random.next() % 9)], at: position)
+                    default: bytes.remove(at: position)
+                    }
+                    if bytes.isEmpty { break }
+                }
+                guard let manifest = try? parse(bytes) else { continue }
+                let again = try OpenSSFModelSigning.manifest(
+                    fromStatement: OpenSSFModelSigning.statement(for: manifest))
+                #expect(again == manifest)
+            }
+        }
+    }
+}
+
+/// A small deterministic generator (SplitMix64) so mutation tests repeat exactly.
+struct SplitMix64 {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
 }
