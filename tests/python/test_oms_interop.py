@@ -218,9 +218,12 @@ def test_non_ec_keys_are_refused_both_sides(run, keys, model, key):
     run("sign", "--oms", "--sign-key", "p256.key", "--signature", "model.sig", str(model))
     code, message = fails(run, "verify", "--oms", "--trust", f"{key}.pub", "--signature", "model.sig", str(model))
     assert code == SIGNING_KEY_ERROR and "ECDSA" in message
-    # model_signing's key mode rejects these keys too (it reads the EC curve of whatever key it is given).
+    # model_signing's key mode rejects these keys too, on both sides, though without a clear message:
+    # 1.1.1 reads `.curve` of whatever key it is given and raises AttributeError.
     with pytest.raises((ValueError, AttributeError, TypeError)):
         ms_sign(keys / f"{key}.key", model, keys / "theirs.sig")
+    with pytest.raises((ValueError, AttributeError, TypeError)):
+        ms_verify(keys / f"{key}.pub", model, keys / "model.sig")
 
 
 def test_wrong_algorithm_and_malformed_pem(run, keys, model):
