@@ -30,5 +30,8 @@ let package = Package(
         .executableTarget(
             name: "FuzzLicense",
             dependencies: [.product(name: "ModelSealLicensing", package: "ModelSeal")]),
+        .executableTarget(
+            name: "FuzzOMSBundle",
+            dependencies: [.product(name: "ModelSealSigning", package: "ModelSeal")]),
     ]
 )

@@ -72,6 +72,7 @@ PY
         grep -o 'modelseal1[a-z0-9]*' "$dir/recipient-line" >"$dir/recipient" || true
         rm -f "$dir/recipient-line" ;;
     FuzzFernet) for f in Tests/Vectors/fernet/*; do python3 -c 'import sys; d=open(sys.argv[1],"rb").read(); open(sys.argv[2],"wb").write(d[d.index(b"\n\n")+2:])' "$f" "$dir/$(basename "$f")"; done ;;
+    FuzzOMSBundle) cp Tests/Vectors/oms/*.sig "$dir/" ;;
     esac
 }
 

@@ -26,6 +26,7 @@ public enum StatusCode: Int32, CaseIterable, Sendable {
     case invalidSignature = 22
     case signingKeyError = 23
     case malformedSignature = 24
+    case manifestMismatch = 25
     case invalidLicense = 30
     case licenseExpired = 31
     case licenseNotYetValid = 32
@@ -59,6 +60,7 @@ public enum StatusCode: Int32, CaseIterable, Sendable {
         case .invalidSignature: "invalid signature: the file was altered after signing, or the signature is for another file"
         case .signingKeyError: "signing key error: unreadable or unsuitable key, wrong or missing key passphrase"
         case .malformedSignature: "malformed signature trailer or signature file"
+        case .manifestMismatch: "model does not match its signature manifest: files missing, extra or changed (--oms)"
         case .invalidLicense: "invalid license: malformed, edited after signing, signed by another vendor, or needs a newer modelseal"
         case .licenseExpired: "license expired"
         case .licenseNotYetValid: "license not yet valid"
@@ -90,7 +92,8 @@ public enum StatusCode: Int32, CaseIterable, Sendable {
         case .inputError: "InputError"
         case .outputError: "OutputError"
         case .usage: "UsageError"
-        case .unsigned, .untrustedSigner, .invalidSignature, .signingKeyError, .malformedSignature: "SignatureError"
+        case .unsigned, .untrustedSigner, .invalidSignature, .signingKeyError, .malformedSignature, .manifestMismatch:
+            "SignatureError"
         case .modelMalformed, .modelUnsupported, .conversionRefused: "ModelFormatError"
         case .invalidLicense, .licenseExpired, .licenseNotYetValid, .wrongMachine, .wrongModel, .loadsExhausted,
             .clockRollback, .licenseStateTampered, .guardDenied, .featureNotLicensed:
@@ -134,10 +137,11 @@ public enum StatusCode: Int32, CaseIterable, Sendable {
         case let error as SigningError:
             switch error {
             case .unsigned: self = .unsigned
-            case .untrustedSigner: self = .untrustedSigner
+            case .untrustedSigner, .unknownSigner: self = .untrustedSigner
             case .invalidSignature: self = .invalidSignature
             case .unreadableKey, .unsuitableKey, .passphraseRequired: self = .signingKeyError
             case .malformedSignature: self = .malformedSignature
+            case .manifestMismatch: self = .manifestMismatch
             }
         case let error as LicenseError: self = StatusCode(license: error)
         case let error as StatusError: self = error.status
