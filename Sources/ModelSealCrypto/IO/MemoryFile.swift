@@ -19,25 +19,25 @@ public enum MemoryFile {
     /// memory freed) before the error is thrown. `inheritable` leaves `FD_CLOEXEC` off, for a child.
     public static func create(
         name: String, size: Int, inheritable: Bool,
-        fill: (UnsafeMutableRawBufferPointer) throws(SealError) -> Void
-    ) throws(SealError) -> Int32 {
-        guard size >= 0, size <= maximumSize else { throw .outputFailed("memfd size \(size) outside 0...\(maximumSize)") }
+        fill: (UnsafeMutableRawBufferPointer) throws -> Void
+    ) throws -> Int32 {
+        guard size >= 0, size <= maximumSize else { throw SealError.outputFailed("memfd size \(size) outside 0...\(maximumSize)") }
         let flags = UInt32(memfdAllowSealing) | (inheritable ? 0 : UInt32(memfdCloexec))
         let descriptor = memfd_create(name, flags)
-        guard descriptor >= 0 else { throw .outputFailed("memfd_create: \(errnoText())") }
-        do throws(SealError) {
-            guard ftruncate(descriptor, off_t(size)) == 0 else { throw .outputFailed("memfd of \(size) bytes: \(errnoText())") }
+        guard descriptor >= 0 else { throw SealError.outputFailed("memfd_create: \(errnoText())") }
+        do {
+            guard ftruncate(descriptor, off_t(size)) == 0 else { throw SealError.outputFailed("memfd of \(size) bytes: \(errnoText())") }
             if size > 0 {
                 // MAP_POPULATE allocates every page in one pass in the kernel instead of one page fault
                 // per 4 KiB while the workers fill it.
                 let mapping = mmap(nil, size, PROT_READ | PROT_WRITE, MAP_SHARED | mapPopulate, descriptor, 0)
-                guard let mapping, mapping != MAP_FAILED else { throw .outputFailed("mapping the memfd: \(errnoText())") }
+                guard let mapping, mapping != MAP_FAILED else { throw SealError.outputFailed("mapping the memfd: \(errnoText())") }
                 defer { munmap(mapping, size) }
                 try fill(UnsafeMutableRawBufferPointer(start: mapping, count: size))
             }
             // F_SEAL_WRITE fails while a writable shared mapping exists: the mapping is gone by now.
             guard fcntl(descriptor, fileAddSeals, sealWrite | sealGrow | sealShrink | sealSeal) == 0 else {
-                throw .outputFailed("sealing the memfd: \(errnoText())")
+                throw SealError.outputFailed("sealing the memfd: \(errnoText())")
             }
         } catch {
             close(descriptor)
