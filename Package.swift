@@ -7,6 +7,8 @@ import PackageDescription
 //   ModelFormats     — PyTorch / safetensors / NumPy readers and writers, restricted pickle machine
 //   ModelSealKeys    — text encodings of keys, identity and recipient files, key sources
 //   ModelSealSigning — signature keys (PEM, OpenSSH), signed trailers, Merkle roots over chunks
+//   ModelSealEnvironment — environment locks and contracts: probe, conda formats, policies (no crypto)
+//   ModelSealBundle  — the delivery bundle (.mspkg): signed manifest, strict streaming pack/unpack
 //   ModelSealKit     — what every surface shares: the status-code table, key options → keys
 //   ModelSealCLI     — the `modelseal` command (a surface: it only calls the libraries)
 let package = Package(
@@ -19,6 +21,8 @@ let package = Package(
         .library(name: "ModelSealKeys", targets: ["ModelSealKeys"]),
         .library(name: "ModelSealSigning", targets: ["ModelSealSigning"]),
         .library(name: "ModelFormats", targets: ["ModelFormats"]),
+        .library(name: "ModelSealEnvironment", targets: ["ModelSealEnvironment"]),
+        .library(name: "ModelSealBundle", targets: ["ModelSealBundle"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
@@ -52,11 +56,25 @@ let package = Package(
                 .product(name: "SwiftASN1", package: "swift-asn1"),
             ]
         ),
-        .target(name: "ModelSealKit", dependencies: ["ModelSealFormat", "ModelSealCrypto", "ModelSealKeys", "ModelSealSigning"]),
+        .target(name: "ModelSealEnvironment", dependencies: ["ModelSealFormat"]),
+        .target(
+            name: "ModelSealBundle",
+            dependencies: [
+                "ModelSealFormat", "ModelSealCrypto", "ModelSealSigning", "ModelSealEnvironment",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+        .target(
+            name: "ModelSealKit",
+            dependencies: [
+                "ModelSealFormat", "ModelSealCrypto", "ModelSealKeys", "ModelSealSigning", "ModelSealEnvironment",
+                "ModelSealBundle",
+            ]),
         .executableTarget(
             name: "ModelSealCLI",
             dependencies: [
                 "ModelSealFormat", "ModelSealCrypto", "ModelSealKeys", "ModelFormats", "ModelSealKit", "ModelSealSigning",
+                "ModelSealEnvironment", "ModelSealBundle",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
@@ -73,5 +91,9 @@ let package = Package(
         .testTarget(name: "ModelSealSigningTests", dependencies: ["ModelSealSigning", "ModelSealCrypto", "ModelSealFormat"]),
         .testTarget(name: "ModelFormatsTests", dependencies: ["ModelFormats"]),
         .testTarget(name: "ModelSealCLITests", dependencies: ["ModelSealCLI"]),
+        .testTarget(name: "ModelSealEnvironmentTests", dependencies: ["ModelSealEnvironment", "ModelSealFormat"]),
+        .testTarget(
+            name: "ModelSealBundleTests",
+            dependencies: ["ModelSealBundle", "ModelSealSigning", "ModelSealEnvironment", "ModelSealCrypto"]),
     ]
 )
