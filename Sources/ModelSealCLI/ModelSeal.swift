@@ -46,7 +46,7 @@ struct ModelSeal: ParsableCommand {
             \(StatusCode.table)
             """,
         version: version,
-        subcommands: [Seal.self, Open.self, Keygen.self, Inspect.self, Rekey.self, Sign.self, Verify.self, Demo.self]
+        subcommands: [Seal.self, Open.self, Keygen.self, Inspect.self, Rekey.self, Sign.self, Verify.self, Env.self, Pack.self, Unpack.self, Demo.self]
     )
 }
 

@@ -2,11 +2,13 @@ import ModelSealCrypto
 import ModelSealFormat
 import ModelSealKeys
 import ModelSealSigning
+import ModelSealEnvironment
+import ModelSealBundle
 
 /// The one table of outcomes shared by every surface: CLI exit codes, C ABI status codes and
 /// Python exception classes all come from here (docs/CLI.md lists it).
 ///
-/// Codes 20–29 are signatures; 30–39 are reserved for licenses, 40–49 for environment contracts.
+/// Codes 20–29 are signatures; 30–39 are reserved for licenses; 40–49 are environment contracts and bundles.
 public enum StatusCode: Int32, CaseIterable, Sendable {
     case success = 0
     case internalError = 1
@@ -23,6 +25,13 @@ public enum StatusCode: Int32, CaseIterable, Sendable {
     case invalidSignature = 22
     case signingKeyError = 23
     case malformedSignature = 24
+    case environmentMismatch = 40
+    case platformMismatch = 41
+    case malformedContract = 42
+    case environmentUnreadable = 43
+    case malformedBundle = 44
+    case bundleAltered = 45
+    case unsafeBundleMember = 46
     case usage = 64
 
     /// One line for help texts and docs.
@@ -43,6 +52,13 @@ public enum StatusCode: Int32, CaseIterable, Sendable {
         case .invalidSignature: "invalid signature: the file was altered after signing, or the signature is for another file"
         case .signingKeyError: "signing key error: unreadable or unsuitable key, wrong or missing key passphrase"
         case .malformedSignature: "malformed signature trailer or signature file"
+        case .environmentMismatch: "environment mismatch: the environment does not satisfy the model's contract (policy)"
+        case .platformMismatch: "platform mismatch: the contract is for another operating system or CPU"
+        case .malformedContract: "malformed environment lock, contract, environment.yml, explicit spec or conda record"
+        case .environmentUnreadable: "cannot read the Python environment (no interpreter, site-packages or metadata)"
+        case .malformedBundle: "not a bundle, or a malformed/oversized bundle header, manifest or signature block"
+        case .bundleAltered: "bundle altered: a member is missing, extra or differs from the signed manifest"
+        case .unsafeBundleMember: "unsafe bundle member: path traversal, absolute path, link, device or colliding name"
         case .usage: "usage error: bad or missing options"
         }
     }
@@ -58,6 +74,10 @@ public enum StatusCode: Int32, CaseIterable, Sendable {
         case .keyError, .unsafeParameters, .signingKeyError: "KeyError_"
         case .unsigned, .untrustedSigner, .invalidSignature, .malformedSignature: "SignatureError"
         case .inputError, .outputError: "IOError_"
+        case .environmentMismatch, .platformMismatch: "EnvironmentMismatchError"
+        case .malformedContract, .malformedBundle: "FormatError"
+        case .environmentUnreadable: "IOError_"
+        case .bundleAltered, .unsafeBundleMember: "TamperedFileError"
         case .internalError, .usage: "Error"
         }
     }
@@ -94,6 +114,22 @@ public enum StatusCode: Int32, CaseIterable, Sendable {
             case .invalidSignature: self = .invalidSignature
             case .unreadableKey, .unsuitableKey, .passphraseRequired: self = .signingKeyError
             case .malformedSignature: self = .malformedSignature
+            }
+        case let error as EnvironmentError:
+            switch error {
+            case .mismatch: self = .environmentMismatch
+            case .platformMismatch: self = .platformMismatch
+            case .probeFailed, .malformedDistribution: self = .environmentUnreadable
+            case .malformedLock, .malformedYAML, .malformedExplicitSpec, .malformedCondaRecord, .malformedContract:
+                self = .malformedContract
+            }
+        case let error as BundleError:
+            switch error {
+            case .notBundle, .unsupportedVersion, .malformed, .malformedManifest: self = .malformedBundle
+            case .sizeMismatch, .memberAltered: self = .bundleAltered
+            case .unsafeMemberName, .unsupportedInput: self = .unsafeBundleMember
+            case .inputFailed: self = .inputError
+            case .outputFailed: self = .outputError
             }
         case let error as StatusError: self = error.status
         default: self = .internalError

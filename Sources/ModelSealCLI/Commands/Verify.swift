@@ -22,7 +22,7 @@ extension ModelSeal {
 
         @OptionGroup(title: "Signatures") var trust: TrustOptions
 
-        @Argument(help: ArgumentHelp("The sealed file.", valueName: "FILE"))
+        @Argument(help: ArgumentHelp("The sealed file, or a bundle (.mspkg: manifest signatures and every member).", valueName: "FILE"))
         var file: String
 
         @Flag(help: "Print a JSON report on standard output.")
@@ -33,6 +33,9 @@ extension ModelSeal {
         }
 
         private func execute() throws {
+            if BundleVerification.recognizes(file) {
+                return try BundleVerification.verify(file, trustFiles: trust.trustFiles, json: json)
+            }
             let trusted = try SigningKeys.trustKeys(paths: trust.trustFiles)
             let sealed = try SealedFile(try FileInput(path: file))
             var opener = ModelOpener(identities: [])
