@@ -34,12 +34,11 @@ public enum EnvironmentYAML {
     /// Parses an environment.yml.
     public static func parse(_ bytes: [UInt8]) throws(EnvironmentError) -> EnvironmentLock.CondaSpec {
         guard bytes.count <= maximumLength else { throw .malformedYAML(line: 0, reason: "larger than \(maximumLength) bytes") }
-        guard let text = String(validating: bytes, as: UTF8.self) else { throw .malformedYAML(line: 0, reason: "not UTF-8") }
+        guard String(validating: bytes, as: UTF8.self) != nil else { throw .malformedYAML(line: 0, reason: "not UTF-8") }
         var lines: [Line] = []
-        for (index, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+        for (index, raw) in TextLines.split(bytes).enumerated() {
             let number = index + 1
-            var content = raw
-            if content.last == "\r" { content = content.dropLast() }
+            let content = Substring(raw)
             let indent = content.prefix(while: { $0 == " " }).count
             let rest = content.dropFirst(indent)
             if rest.first == "\t" { throw .malformedYAML(line: number, reason: "tab in indentation: use spaces") }

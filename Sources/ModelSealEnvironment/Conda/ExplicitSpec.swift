@@ -15,25 +15,23 @@ public enum ExplicitSpec {
 
     /// True when `text` looks like an explicit spec (an `@EXPLICIT` line) rather than YAML.
     public static func recognizes(_ bytes: [UInt8]) -> Bool {
-        String(decoding: bytes.prefix(64 << 10), as: UTF8.self).split(separator: "\n").contains {
-            $0.trimmingCharacters == "@EXPLICIT"
-        }
+        TextLines.split(bytes.prefix(64 << 10)).contains { $0.trimmingSpaces == "@EXPLICIT" }
     }
 
     /// Parses a spec.
     public static func parse(_ bytes: [UInt8]) throws(EnvironmentError) -> EnvironmentLock.CondaSpec {
         guard bytes.count <= maximumLength else { throw .malformedExplicitSpec(line: 0, reason: "larger than \(maximumLength) bytes") }
-        guard let text = String(validating: bytes, as: UTF8.self) else { throw .malformedExplicitSpec(line: 0, reason: "not UTF-8") }
+        guard String(validating: bytes, as: UTF8.self) != nil else { throw .malformedExplicitSpec(line: 0, reason: "not UTF-8") }
         var subdir: String? = nil
         var explicit = false
         var packages: [EnvironmentLock.CondaPackage] = []
         var urls: [String] = []
-        for (index, rawLine) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+        for (index, rawLine) in TextLines.split(bytes).enumerated() {
             let number = index + 1
-            let line = rawLine.trimmingCharacters
+            let line = rawLine.trimmingSpaces
             if line.isEmpty { continue }
             if line.hasPrefix("#") {
-                let comment = line.dropFirst().trimmingCharacters
+                let comment = String(line.dropFirst()).trimmingSpaces
                 if comment.hasPrefix("platform:") {
                     subdir = String(comment.dropFirst("platform:".count)).trimmingSpaces
                 }

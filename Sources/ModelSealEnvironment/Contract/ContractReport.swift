@@ -36,6 +36,9 @@ public struct ContractReport: Sendable, Equatable, CustomStringConvertible {
     /// True when the platform differs (fatal or not).
     public var platformDiffers: Bool { differences.contains { $0.kind == .platform } }
 
+    /// Most differences `rendered` lists (the JSON report of `env check --json` has them all).
+    public static let renderedLimit = 40
+
     /// A readable diff: one line per difference, `-` missing, `+` extra, `~` different, `!` platform.
     public var rendered: String {
         var lines: [String] = []
@@ -46,7 +49,7 @@ public struct ContractReport: Sendable, Equatable, CustomStringConvertible {
                     ? "the environment matches the contract"
                     : "\(differences.count) difference(s), \(fatal) not allowed by the policy"))
         let width = min(32, differences.map(\.name.count).max() ?? 0)
-        for difference in differences {
+        for difference in differences.prefix(Self.renderedLimit) {
             let name = difference.name + String(repeating: " ", count: max(0, width - difference.name.count))
             let marker = difference.fatal ? "" : "  (allowed)"
             switch difference.kind {
@@ -59,6 +62,9 @@ public struct ContractReport: Sendable, Equatable, CustomStringConvertible {
             case .version:
                 lines.append("  ~ \(name)  contract \(difference.expected ?? "?"), here \(difference.actual ?? "?")\(marker)")
             }
+        }
+        if differences.count > Self.renderedLimit {
+            lines.append("  ... and \(differences.count - Self.renderedLimit) more (`modelseal env check --json` lists all)")
         }
         if ignoredCount > 0 {
             lines.append("  (\(ignoredCount) other difference(s) outside the compatible set are allowed)")

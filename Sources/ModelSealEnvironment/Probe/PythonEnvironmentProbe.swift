@@ -64,7 +64,7 @@ public enum PythonEnvironmentProbe {
     /// `key = value` lines of `pyvenv.cfg`.
     static func configuration(_ bytes: [UInt8]) -> [String: String] {
         var result: [String: String] = [:]
-        for line in String(decoding: bytes, as: UTF8.self).split(separator: "\n") {
+        for line in TextLines.split(bytes) {
             guard let equals = line.firstIndex(of: "=") else { continue }
             result[String(line[..<equals]).trimmingSpaces.lowercased()] = String(line[line.index(after: equals)...]).trimmingSpaces
         }
@@ -143,8 +143,8 @@ public enum PythonEnvironmentProbe {
             // .pth files: each line that is not a comment or an `import` names a folder to add.
             for name in FileAccess.list(directory) where name.hasSuffix(".pth") {
                 guard let (bytes, _) = FileAccess.read(directory + "/" + name, limit: 64 << 10) else { continue }
-                for line in String(decoding: bytes, as: UTF8.self).split(separator: "\n") {
-                    let entry = line.trimmingCharacters
+                for line in TextLines.split(bytes) {
+                    let entry = line.trimmingSpaces
                     if entry.isEmpty || entry.hasPrefix("#") || entry.hasPrefix("import ") || entry.hasPrefix("import\t") { continue }
                     let path = entry.hasPrefix("/") ? entry : directory + "/" + entry
                     if FileAccess.kind(path) == .directory, !result.contains(path), result.count < 64 { result.append(path) }

@@ -9,8 +9,7 @@ enum TorchBuildInfo {
     /// The assignments of `version.py` whose value is a string literal or `None`.
     static func assignments(_ text: String) -> [String: String?] {
         var result: [String: String?] = [:]
-        for rawLine in text.split(separator: "\n", omittingEmptySubsequences: true) {
-            let line = rawLine.trimmingCharacters
+        for line in TextLines.split(Array(text.utf8)).map(\.trimmingSpaces) {
             guard !line.hasPrefix("#"), let equals = line.firstIndex(of: "=") else { continue }
             var target = line[..<equals]
             if let colon = target.firstIndex(of: ":") { target = target[..<colon] }
