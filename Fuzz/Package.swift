@@ -16,5 +16,17 @@ let package = Package(
         .executableTarget(
             name: "FuzzKeyText",
             dependencies: [.product(name: "ModelSealKeys", package: "ModelSeal")]),
+        .executableTarget(
+            name: "FuzzBundleReader",
+            dependencies: [
+                .product(name: "ModelSealBundle", package: "ModelSeal"),
+                .product(name: "ModelSealCrypto", package: "ModelSeal"),
+            ]),
+        .executableTarget(
+            name: "FuzzEnvironmentLock",
+            dependencies: [.product(name: "ModelSealEnvironment", package: "ModelSeal")]),
+        .executableTarget(
+            name: "FuzzEnvironmentYAML",
+            dependencies: [.product(name: "ModelSealEnvironment", package: "ModelSeal")]),
     ]
 )

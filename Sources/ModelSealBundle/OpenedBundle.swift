@@ -14,10 +14,10 @@ public final class OpenedBundle {
     public let signatures: [BundleSignature]
     /// File offset of the first member.
     public let membersOffset: Int
-    let input: FileInput
+    let input: RandomAccessByteSource
 
     /// Opens the bundle at `path` (a regular file: sizes are checked before anything is read).
-    public init(path: String) throws(BundleError) {
+    public convenience init(path: String) throws(BundleError) {
         let input: FileInput
         do {
             input = try FileInput(path: path)
@@ -25,6 +25,11 @@ public final class OpenedBundle {
             throw .inputFailed("\(error)")
         }
         guard input.isSeekable else { throw .inputFailed("\(path) is not a regular file: bundles are read from files") }
+        try self.init(source: input, name: path)
+    }
+
+    /// Opens a bundle from any random-access source (a file, or bytes in memory for tests and fuzzing).
+    public init(source input: RandomAccessByteSource, name path: String = "bundle") throws(BundleError) {
         self.input = input
         let fileLength = input.size
         func read(_ offset: Int, _ count: Int) throws(BundleError) -> [UInt8] {
