@@ -47,11 +47,15 @@ public struct BundleManifest: Sendable, Equatable {
                 throw .malformedManifest("member '\(member.name)' has an invalid size or hash")
             }
             let (sum, overflow) = total.addingReportingOverflow(member.size)
-            guard !overflow, sum <= BundleFormat.maximumSize else { throw .malformedManifest("member sizes add up past 2^53") }
+            guard !overflow, sum <= BundleFormat.maximumSize else {
+                throw .malformedManifest("member sizes add up past 2^53")
+            }
             total = sum
         }
         try MemberName.validateSet(members.map(\.name))
-        guard !createdBy.isEmpty, createdBy.utf8.count <= 256 else { throw .malformedManifest("created_by must be 1 to 256 bytes") }
+        guard !createdBy.isEmpty, createdBy.utf8.count <= 256 else {
+            throw .malformedManifest("created_by must be 1 to 256 bytes")
+        }
         self.createdBy = createdBy
         self.members = members
     }
@@ -63,12 +67,16 @@ public struct BundleManifest: Sendable, Equatable {
     public func encoded() -> [UInt8] {
         let value = JSONValue.object([
             ("created_by", .string(createdBy)),
-            ("members", .array(members.map { member in
-                .object([
-                    ("name", .string(member.name)), ("role", .string(member.role.rawValue)),
-                    ("sha256", .string(Hex.encode(member.sha256))), ("size", .number(String(member.size))),
-                ])
-            })),
+            (
+                "members",
+                .array(
+                    members.map { member in
+                        .object([
+                            ("name", .string(member.name)), ("role", .string(member.role.rawValue)),
+                            ("sha256", .string(Hex.encode(member.sha256))), ("size", .number(String(member.size))),
+                        ])
+                    })
+            ),
             ("schema", .string(Self.schema)),
         ])
         return CanonicalJSON.encode(value) ?? []
@@ -82,23 +90,30 @@ public struct BundleManifest: Sendable, Equatable {
         } catch {
             throw .malformedManifest("not JSON: \(error)")
         }
-        guard let top = value.objectValue, Set(top.map(\.0)) == ["created_by", "members", "schema"], top.count == 3 else {
+        guard let top = value.objectValue, Set(top.map(\.0)) == ["created_by", "members", "schema"], top.count == 3
+        else {
             throw .malformedManifest("members must be exactly created_by, members, schema")
         }
         guard value["schema"]?.stringValue == schema else { throw .malformedManifest("schema is not \(schema)") }
         guard let createdBy = value["created_by"]?.stringValue, let list = value["members"]?.arrayValue else {
             throw .malformedManifest("created_by must be a string and members an array")
         }
-        guard list.count <= BundleFormat.maximumMembers else { throw .malformedManifest("more than \(BundleFormat.maximumMembers) members") }
+        guard list.count <= BundleFormat.maximumMembers else {
+            throw .malformedManifest("more than \(BundleFormat.maximumMembers) members")
+        }
         var members: [Member] = []
         for (index, entry) in list.enumerated() {
-            guard let fields = entry.objectValue, Set(fields.map(\.0)) == ["name", "role", "sha256", "size"], fields.count == 4,
+            guard let fields = entry.objectValue, Set(fields.map(\.0)) == ["name", "role", "sha256", "size"],
+                fields.count == 4,
                 let name = entry["name"]?.stringValue, let roleText = entry["role"]?.stringValue,
                 let hashText = entry["sha256"]?.stringValue, case .number(let sizeText)? = entry["size"]
             else {
-                throw .malformedManifest("member \(index) must have exactly name, role, sha256, size (no links or other types exist)")
+                throw .malformedManifest(
+                    "member \(index) must have exactly name, role, sha256, size (no links or other types exist)")
             }
-            guard let role = Role(rawValue: roleText) else { throw .malformedManifest("member '\(name)': unknown role '\(roleText)'") }
+            guard let role = Role(rawValue: roleText) else {
+                throw .malformedManifest("member '\(name)': unknown role '\(roleText)'")
+            }
             guard CanonicalJSON.isCanonicalInteger(sizeText), let size = Int(sizeText) else {
                 throw .malformedManifest("member '\(name)': size \(sizeText) is not an integer up to 2^53 − 1")
             }

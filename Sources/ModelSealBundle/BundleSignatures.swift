@@ -23,10 +23,13 @@ public struct BundleSignature: Sendable, Equatable {
     }
 
     /// A signature by `key` over `manifest`.
-    public static func sign(manifest: [UInt8], key: SigningKey, algorithm: SignatureAlgorithm) throws(SigningError) -> BundleSignature {
+    public static func sign(manifest: [UInt8], key: SigningKey, algorithm: SignatureAlgorithm) throws(SigningError)
+        -> BundleSignature
+    {
         BundleSignature(
             algorithm: algorithm.rawValue, publicKey: key.verifyingKey.spkiDER,
-            signature: try key.signature(for: message(algorithm: algorithm.rawValue, manifest: manifest), algorithm: algorithm))
+            signature: try key.signature(
+                for: message(algorithm: algorithm.rawValue, manifest: manifest), algorithm: algorithm))
     }
 
     /// The encoded block.
@@ -48,7 +51,9 @@ public struct BundleSignature: Sendable, Equatable {
         var reader = ByteReader(bytes)
         func fail(_ reason: String) -> BundleError { .malformed(offset: base + reader.offset, reason: reason) }
         guard let count = reader.readUInt8() else { throw fail("empty signature block") }
-        guard Int(count) <= BundleFormat.maximumSignatures else { throw fail("more than \(BundleFormat.maximumSignatures) signatures") }
+        guard Int(count) <= BundleFormat.maximumSignatures else {
+            throw fail("more than \(BundleFormat.maximumSignatures) signatures")
+        }
         var result: [BundleSignature] = []
         for _ in 0..<count {
             guard let algorithm = reader.readUInt8() else { throw fail("signature block truncated") }
@@ -88,9 +93,11 @@ public struct BundleSignature: Sendable, Equatable {
                 throw .malformedSignature("bundle signature \(index): unreadable key (\(error))")
             }
             guard key.supports(algorithm),
-                key.isValidSignature(entry.signature, for: message(algorithm: entry.algorithm, manifest: manifest), algorithm: algorithm)
+                key.isValidSignature(
+                    entry.signature, for: message(algorithm: entry.algorithm, manifest: manifest), algorithm: algorithm)
             else {
-                throw .invalidSignature("the bundle manifest was altered after signing (signature by \(key.fingerprint) does not verify)")
+                throw .invalidSignature(
+                    "the bundle manifest was altered after signing (signature by \(key.fingerprint) does not verify)")
             }
             signers.append(BundleSigner(key: key, algorithm: algorithm, trusted: trustedIDs.contains(key.keyID)))
         }

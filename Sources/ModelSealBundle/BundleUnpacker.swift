@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// Verifies a bundle and writes its members into a new folder, all or nothing (BUNDLE.md §5).
@@ -47,7 +47,9 @@ final class StagingWriter: BundleMemberSink {
         while done < bytes.count {
             let count = Glibc.write(descriptor, bytes.baseAddress.map { $0 + done }, bytes.count - done)
             if count < 0 && errno == EINTR { continue }
-            guard count > 0 else { throw BundleError.outputFailed("writing a member: \(String(cString: strerror(errno)))") }
+            guard count > 0 else {
+                throw BundleError.outputFailed("writing a member: \(String(cString: strerror(errno)))")
+            }
             done += count
         }
     }

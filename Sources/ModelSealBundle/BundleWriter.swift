@@ -1,11 +1,12 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import Crypto
 import ModelSealCrypto
 import ModelSealSigning
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
 
 /// Writes a bundle (`modelseal pack`): hashes every input, writes the signed manifest, then
 /// streams the members, re-hashing each to catch an input that changed in between.
@@ -79,9 +80,12 @@ public enum BundleWriter {
             }
             switch status.st_mode & S_IFMT {
             case S_IFREG: break
-            case S_IFLNK: throw BundleError.unsupportedInput(path: path, reason: "it is a symbolic link; give the file it points to")
+            case S_IFLNK:
+                throw BundleError.unsupportedInput(
+                    path: path, reason: "it is a symbolic link; give the file it points to")
             case S_IFDIR: throw BundleError.unsupportedInput(path: path, reason: "it is a folder; give files")
-            default: throw BundleError.unsupportedInput(path: path, reason: "not a regular file (device, FIFO or socket)")
+            default:
+                throw BundleError.unsupportedInput(path: path, reason: "not a regular file (device, FIFO or socket)")
             }
             let descriptor = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)
             guard descriptor >= 0 else { throw BundleError.inputFailed("\(path): \(String(cString: strerror(errno)))") }
@@ -100,7 +104,9 @@ public enum BundleWriter {
                 hasher.update(bufferPointer: chunk)
                 try sink?.write(chunk)
                 size += count
-                guard size <= BundleFormat.maximumSize else { throw BundleError.unsupportedInput(path: path, reason: "larger than 2^53 bytes") }
+                guard size <= BundleFormat.maximumSize else {
+                    throw BundleError.unsupportedInput(path: path, reason: "larger than 2^53 bytes")
+                }
             }
             return (size, Array(hasher.finalize()))
         }

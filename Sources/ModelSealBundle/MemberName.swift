@@ -16,12 +16,20 @@ public enum MemberName {
         }
         if name.hasPrefix("/") { throw .unsafeMemberName(name, reason: "absolute paths are not allowed") }
         let segments = name.split(separator: "/", omittingEmptySubsequences: false)
-        guard segments.count <= maximumDepth else { throw .unsafeMemberName(name, reason: "deeper than \(maximumDepth) folders") }
+        guard segments.count <= maximumDepth else {
+            throw .unsafeMemberName(name, reason: "deeper than \(maximumDepth) folders")
+        }
         for segment in segments {
-            if segment == ".." || segment == "." { throw .unsafeMemberName(name, reason: "path traversal ('\(segment)')") }
+            if segment == ".." || segment == "." {
+                throw .unsafeMemberName(name, reason: "path traversal ('\(segment)')")
+            }
             guard !segment.isEmpty else { throw .unsafeMemberName(name, reason: "empty path segment") }
-            guard segment.utf8.count <= maximumSegmentLength else { throw .unsafeMemberName(name, reason: "a segment is too long") }
-            guard segment.first != "." else { throw .unsafeMemberName(name, reason: "hidden names (leading '.') are not allowed") }
+            guard segment.utf8.count <= maximumSegmentLength else {
+                throw .unsafeMemberName(name, reason: "a segment is too long")
+            }
+            guard segment.first != "." else {
+                throw .unsafeMemberName(name, reason: "hidden names (leading '.') are not allowed")
+            }
             guard segment.utf8.allSatisfy({ isAllowed($0) }) else {
                 throw .unsafeMemberName(name, reason: "only letters, digits and . _ + - are allowed")
             }
@@ -30,7 +38,9 @@ public enum MemberName {
 
     static func isAllowed(_ byte: UInt8) -> Bool {
         switch byte {
-        case 0x30...0x39, 0x41...0x5A, 0x61...0x7A, UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "+"), UInt8(ascii: "-"): true
+        case 0x30...0x39, 0x41...0x5A, 0x61...0x7A, UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "+"),
+            UInt8(ascii: "-"):
+            true
         default: false
         }
     }

@@ -42,7 +42,9 @@ public final class OpenedBundle {
             return bytes
         }
         guard fileLength >= BundleFormat.fixedHeaderLength else {
-            if fileLength >= 8, try read(0, 8) == BundleFormat.magic { throw .malformed(offset: fileLength, reason: "truncated header") }
+            if fileLength >= 8, try read(0, 8) == BundleFormat.magic {
+                throw .malformed(offset: fileLength, reason: "truncated header")
+            }
             throw .notBundle
         }
         var fixed = ByteReader(try read(0, BundleFormat.fixedHeaderLength))
@@ -50,10 +52,15 @@ public final class OpenedBundle {
         guard let version = fixed.readUInt8(), version == BundleFormat.version else {
             throw .unsupportedVersion(try read(8, 1)[0])
         }
-        guard fixed.readBytes(3).map(Array.init) == [0, 0, 0] else { throw .malformed(offset: 9, reason: "reserved bytes are not zero") }
+        guard fixed.readBytes(3).map(Array.init) == [0, 0, 0] else {
+            throw .malformed(offset: 9, reason: "reserved bytes are not zero")
+        }
         guard let manifestLength = fixed.readBigEndian(UInt32.self).map(Int.init),
             manifestLength >= 2, manifestLength <= BundleFormat.maximumManifestLength
-        else { throw .malformed(offset: 12, reason: "manifest length out of range (2 to \(BundleFormat.maximumManifestLength))") }
+        else {
+            throw .malformed(
+                offset: 12, reason: "manifest length out of range (2 to \(BundleFormat.maximumManifestLength))")
+        }
         let signaturesLengthOffset = BundleFormat.fixedHeaderLength + manifestLength
         guard signaturesLengthOffset + 4 <= fileLength else {
             throw .malformed(offset: fileLength, reason: "the file ends inside the manifest")
@@ -64,8 +71,11 @@ public final class OpenedBundle {
             signaturesLength >= 1, signaturesLength <= BundleFormat.maximumSignaturesLength
         else { throw .malformed(offset: signaturesLengthOffset, reason: "signature block length out of range") }
         membersOffset = signaturesLengthOffset + 4 + signaturesLength
-        guard membersOffset <= fileLength else { throw .malformed(offset: fileLength, reason: "the file ends inside the signature block") }
-        signatures = try BundleSignature.parse(try read(signaturesLengthOffset + 4, signaturesLength), base: signaturesLengthOffset + 4)
+        guard membersOffset <= fileLength else {
+            throw .malformed(offset: fileLength, reason: "the file ends inside the signature block")
+        }
+        signatures = try BundleSignature.parse(
+            try read(signaturesLengthOffset + 4, signaturesLength), base: signaturesLengthOffset + 4)
         manifest = try BundleManifest.parse(manifestBytes)
         // Sizes are checked against the file before any member is read or written: a huge declared
         // size, a missing member or appended bytes fail here, with nothing done.
@@ -82,7 +92,8 @@ public final class OpenedBundle {
                     + "is missing or truncated")
         }
         if held > declared {
-            throw .sizeMismatch("\(held - declared) bytes follow the last member the manifest declares: an extra member was appended")
+            throw .sizeMismatch(
+                "\(held - declared) bytes follow the last member the manifest declares: an extra member was appended")
         }
     }
 
@@ -123,7 +134,9 @@ public final class OpenedBundle {
     public func memberBytes(_ name: String, limit: Int) throws -> [UInt8]? {
         guard let index = manifest.members.firstIndex(where: { $0.name == name }) else { return nil }
         let member = manifest.members[index]
-        guard member.size <= limit else { throw BundleError.sizeMismatch("member '\(name)' is larger than \(limit) bytes") }
+        guard member.size <= limit else {
+            throw BundleError.sizeMismatch("member '\(name)' is larger than \(limit) bytes")
+        }
         let offset = membersOffset + manifest.members[..<index].reduce(0) { $0 + $1.size }
         var bytes = [UInt8](repeating: 0, count: member.size)
         do {

@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// A hidden folder beside the target that becomes the target only at `commit()`.
@@ -28,7 +28,9 @@ final class StagingDirectory {
             throw .outputFailed("\(parent) is not a folder")
         }
         self.target = target
-        path = parent + "/." + Self.baseName(of: target) + ".modelseal-" + String(UInt64.random(in: 0...UInt64.max), radix: 36)
+        path =
+            parent + "/." + Self.baseName(of: target) + ".modelseal-"
+            + String(UInt64.random(in: 0...UInt64.max), radix: 36)
         guard mkdir(path, 0o700) == 0 else { throw .outputFailed("\(parent): \(String(cString: strerror(errno)))") }
         descriptor = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
         guard descriptor >= 0 else {
@@ -72,9 +74,9 @@ final class StagingDirectory {
         _ = fchmod(descriptor, 0o755)
         _ = fsync(descriptor)
         #if canImport(Glibc)
-        let result = renameat2(AT_FDCWD, path, AT_FDCWD, target, 1)  // RENAME_NOREPLACE
+            let result = renameat2(AT_FDCWD, path, AT_FDCWD, target, 1)  // RENAME_NOREPLACE
         #else
-        let result = renamex_np(path, target, UInt32(RENAME_EXCL))
+            let result = renamex_np(path, target, UInt32(RENAME_EXCL))
         #endif
         guard result == 0 else {
             throw .outputFailed("\(target): \(String(cString: strerror(errno))) (nothing was unpacked)")
@@ -106,6 +108,9 @@ final class StagingDirectory {
 }
 
 #if canImport(Glibc)
-@_silgen_name("renameat2")
-private func renameat2(_ olddirfd: Int32, _ oldpath: UnsafePointer<CChar>, _ newdirfd: Int32, _ newpath: UnsafePointer<CChar>, _ flags: UInt32) -> Int32
+    @_silgen_name("renameat2")
+    private func renameat2(
+        _ olddirfd: Int32, _ oldpath: UnsafePointer<CChar>, _ newdirfd: Int32, _ newpath: UnsafePointer<CChar>,
+        _ flags: UInt32
+    ) -> Int32
 #endif

@@ -31,7 +31,8 @@ public enum EnvironmentError: Error, Equatable, Sendable, CustomStringConvertibl
         case .malformedDistribution(let path, let reason): "distribution metadata \(path): \(reason)"
         case .malformedContract(let reason): "malformed environment contract: \(reason)"
         case .probeFailed(let reason): "cannot read the Python environment: \(reason)"
-        case .platformMismatch(let report): "the model's environment contract is for another platform\n" + report.rendered
+        case .platformMismatch(let report):
+            "the model's environment contract is for another platform\n" + report.rendered
         case .mismatch(let report): "the environment does not satisfy the model's contract\n" + report.rendered
         }
     }

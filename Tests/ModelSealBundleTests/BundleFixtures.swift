@@ -2,6 +2,7 @@ import Crypto
 import Foundation
 import ModelSealCrypto
 import ModelSealSigning
+
 @testable import ModelSealBundle
 
 /// Bundles built in tests, including ones no honest writer makes.
@@ -12,10 +13,18 @@ enum BundleFixtures {
         return path
     }
 
-    static let key = (try? SigningKey.generate(.ed25519))!
+    static let key: SigningKey = {
+        do {
+            return try SigningKey.generate(.ed25519)
+        } catch {
+            fatalError("cannot generate a test key: \(error)")
+        }
+    }()
 
     /// A bundle written by `BundleWriter` into `directory/name`.
-    static func pack(_ inputs: [BundleWriter.Input], in directory: String, name: String = "acme.mspkg", signed: Bool = true) throws -> String {
+    static func pack(
+        _ inputs: [BundleWriter.Input], in directory: String, name: String = "acme.mspkg", signed: Bool = true
+    ) throws -> String {
         let path = directory + "/" + name
         let sink = try OutputFile(.path(path), mode: 0o644, replace: true)
         try BundleWriter.write(inputs, to: sink, createdBy: "test", signers: signed ? [(key, .ed25519)] : [])

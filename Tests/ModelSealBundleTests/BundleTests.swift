@@ -3,6 +3,7 @@ import Foundation
 import ModelSealCrypto
 import ModelSealSigning
 import Testing
+
 @testable import ModelSealBundle
 
 @Suite("Bundles: pack, verify, unpack, and every way they are refused")
@@ -34,7 +35,10 @@ struct BundleTests {
         defer { try? FileManager.default.removeItem(atPath: root) }
         BundleFixtures.write(Array(repeating: 7, count: 3 << 20), to: root + "/big.bin")
         let path = try BundleFixtures.pack(
-            [.init(name: "empty", role: .other, source: .bytes([])), .init(name: "data/big.bin", role: .other, source: .file(root + "/big.bin"))], in: root)
+            [
+                .init(name: "empty", role: .other, source: .bytes([])),
+                .init(name: "data/big.bin", role: .other, source: .file(root + "/big.bin")),
+            ], in: root)
         try BundleUnpacker.unpack(try OpenedBundle(path: path), into: root + "/out")
         #expect(BundleFixtures.read(root + "/out/data/big.bin") == BundleFixtures.read(root + "/big.bin"))
         #expect(BundleFixtures.read(root + "/out/empty").isEmpty)
@@ -84,7 +88,8 @@ struct BundleTests {
 
     @Test("a huge declared size is refused from the header alone")
     func hugeSize() {
-        let manifest = BundleFixtures.manifest(name: "big", size: 9_007_199_254_740_991, sha256: Array(repeating: 0, count: 32))
+        let manifest = BundleFixtures.manifest(
+            name: "big", size: 9_007_199_254_740_991, sha256: Array(repeating: 0, count: 32))
         expectRefused(BundleFixtures.raw(manifest: manifest, members: [1, 2, 3])) {
             if case .sizeMismatch = $0 as? BundleError { return true }
             return false
@@ -99,7 +104,9 @@ struct BundleTests {
 
     @Test(
         "unsafe member names are refused: traversal, absolute, hidden, backslash, empty segments, NUL, collisions",
-        arguments: ["../../etc/x", "/etc/x", "a/../b", "./a", ".bashrc", "a\\\\b", "a//b", "a/", "a\\u0000b", "a b", "é"])
+        arguments: [
+            "../../etc/x", "/etc/x", "a/../b", "./a", ".bashrc", "a\\\\b", "a//b", "a/", "a\\u0000b", "a b", "é",
+        ])
     func unsafeNames(name: String) {
         let content: [UInt8] = [1, 2, 3]
         let manifest = BundleFixtures.manifest(name: name, size: 3, sha256: Array(SHA256.hash(data: content)))
@@ -143,7 +150,8 @@ struct BundleTests {
         mkfifo(root + "/fifo", 0o600)
         for input in ["link", "fifo", "."] {
             #expect(throws: BundleError.self, "\(input)") {
-                try BundleFixtures.pack([.init(name: "x", role: .other, source: .file(root + "/" + input))], in: root, name: "out.mspkg")
+                try BundleFixtures.pack(
+                    [.init(name: "x", role: .other, source: .file(root + "/" + input))], in: root, name: "out.mspkg")
             }
         }
         #expect(!FileManager.default.fileExists(atPath: root + "/out.mspkg"))
@@ -167,7 +175,9 @@ struct BundleTests {
             return false
         }
         let content: [UInt8] = [1]
-        let unsigned = BundleFixtures.raw(manifest: BundleFixtures.manifest(name: "a", size: 1, sha256: Array(SHA256.hash(data: content))), members: content)
+        let unsigned = BundleFixtures.raw(
+            manifest: BundleFixtures.manifest(name: "a", size: 1, sha256: Array(SHA256.hash(data: content))),
+            members: content)
         expectRefused(unsigned, trusted: [stranger]) {
             if case .unsigned = $0 as? SigningError { return true }
             return false
@@ -189,8 +199,8 @@ struct BundleTests {
     ]
 
     @Test("malformed headers and signature blocks are refused", arguments: malformedCases)
-    func malformed(_ case_: (String, [UInt8])) {
-        expectRefused(case_.1) { error in
+    func malformed(_ testCase: (String, [UInt8])) {
+        expectRefused(testCase.1) { error in
             switch error as? BundleError {
             case .notBundle, .unsupportedVersion, .malformed, .malformedManifest: true
             default: false
@@ -204,7 +214,9 @@ struct BundleTests {
         defer { try? FileManager.default.removeItem(atPath: root) }
         let path = try BundleFixtures.pack(BundleFixtures.members(), in: root)
         try FileManager.default.createDirectory(atPath: root + "/out", withIntermediateDirectories: true)
-        #expect(throws: BundleError.self) { try BundleUnpacker.unpack(try OpenedBundle(path: path), into: root + "/out") }
+        #expect(throws: BundleError.self) {
+            try BundleUnpacker.unpack(try OpenedBundle(path: path), into: root + "/out")
+        }
         #expect(BundleFixtures.listing(root + "/out").isEmpty)
         #expect(BundleFixtures.listing(root).sorted() == ["acme.mspkg", "out"])
     }

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import ModelSealEnvironment
 
 @Suite("conda formats: environment.yml, explicit specs, conda-meta records")
@@ -61,12 +62,12 @@ struct CondaFormatTests {
             ("%YAML 1.2\nname: a\ndependencies:\n  - python\n", 1),
             ("name: !!str a\ndependencies:\n  - python\n", 1),
         ])
-    func malformedYAML(_ case_: (String, Int)) {
+    func malformedYAML(_ testCase: (String, Int)) {
         #expect {
-            try EnvironmentYAML.parse(Array(case_.0.utf8))
+            try EnvironmentYAML.parse(Array(testCase.0.utf8))
         } throws: { error in
             guard case .malformedYAML(let line, _) = error as? EnvironmentError else { return false }
-            return line == case_.1
+            return line == testCase.1
         }
     }
 
@@ -85,7 +86,9 @@ struct CondaFormatTests {
         let spec = try ExplicitSpec.parse(Array(Fixtures.explicitSpec.utf8))
         #expect(spec.subdir == "linux-64")
         #expect(spec.packages.map(\.name) == ["_libgcc_mutex", "python", "pytorch", "pytorch-cuda"])
-        #expect(spec.packages[2] == .init(name: "pytorch", version: "2.1.0", build: "py3.10_cuda11.8_cudnn8.7.0_0", channel: "pytorch"))
+        #expect(
+            spec.packages[2]
+                == .init(name: "pytorch", version: "2.1.0", build: "py3.10_cuda11.8_cudnn8.7.0_0", channel: "pytorch"))
         #expect(spec.packages[1].channel == "pkgs/main")
     }
 
@@ -106,18 +109,23 @@ struct CondaFormatTests {
     @Test("conda-meta records: the fields we read, channel names from URLs and names")
     func condaRecords() throws {
         let record = Fixtures.condaRecord(
-            name: "python", version: "3.10.13", build: "h955ad1f_0", channel: "https://repo.anaconda.com/pkgs/main/linux-64")
+            name: "python", version: "3.10.13", build: "h955ad1f_0",
+            channel: "https://repo.anaconda.com/pkgs/main/linux-64")
         let (package, subdir) = try CondaMeta.record(Array(record.utf8), path: "python.json")
         #expect(package == .init(name: "python", version: "3.10.13", build: "h955ad1f_0", channel: "pkgs/main"))
         #expect(subdir == "linux-64")
-        #expect(CondaMeta.channelName("https://conda.anaconda.org/conda-forge/noarch", subdir: "noarch") == "conda-forge")
+        #expect(
+            CondaMeta.channelName("https://conda.anaconda.org/conda-forge/noarch", subdir: "noarch") == "conda-forge")
         #expect(CondaMeta.channelName("conda-forge", subdir: "linux-64") == "conda-forge")
         #expect(CondaMeta.channelName("pkgs/main", subdir: nil) == "pkgs/main")
     }
 
     @Test(
         "malformed conda records are refused",
-        arguments: ["[]", "{\"name\":\"a\",\"version\":\"1\"}", "{\"name\":1,\"version\":\"1\",\"build\":\"b\"}", "{", "{\"name\":\"\",\"version\":\"1\",\"build\":\"b\"}"])
+        arguments: [
+            "[]", "{\"name\":\"a\",\"version\":\"1\"}", "{\"name\":1,\"version\":\"1\",\"build\":\"b\"}", "{",
+            "{\"name\":\"\",\"version\":\"1\",\"build\":\"b\"}",
+        ])
     func malformedRecord(text: String) {
         #expect(throws: EnvironmentError.self) { try CondaMeta.record(Array(text.utf8), path: "x.json") }
     }

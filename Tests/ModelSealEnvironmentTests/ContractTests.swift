@@ -1,5 +1,6 @@
 import ModelSealFormat
 import Testing
+
 @testable import ModelSealEnvironment
 
 @Suite("Contracts: the header extension and the policies")
@@ -39,10 +40,15 @@ struct ContractTests {
         #expect(throws: EnvironmentError.self) { try EnvironmentContract.parse(body + [0]) }
         var spaced = Array(body.prefix(3))
         let lock = vendor.canonicalBytes() + [0x20]
-        spaced += [UInt8(lock.count >> 24), UInt8(lock.count >> 16 & 0xFF), UInt8(lock.count >> 8 & 0xFF), UInt8(lock.count & 0xFF)] + lock
+        spaced +=
+            [
+                UInt8(lock.count >> 24), UInt8(lock.count >> 16 & 0xFF), UInt8(lock.count >> 8 & 0xFF),
+                UInt8(lock.count & 0xFF),
+            ] + lock
         #expect(throws: EnvironmentError.self) { try EnvironmentContract.parse(spaced) }
         let lockBytes = vendor.canonicalBytes()
-        let unsorted: [UInt8] = [1, 2, 2, 1, 0x62, 1, 0x61] + [0, 0, UInt8(lockBytes.count >> 8), UInt8(lockBytes.count & 0xFF)] + lockBytes
+        let unsorted: [UInt8] =
+            [1, 2, 2, 1, 0x62, 1, 0x61] + [0, 0, UInt8(lockBytes.count >> 8), UInt8(lockBytes.count & 0xFF)] + lockBytes
         #expect(throws: EnvironmentError.self) { try EnvironmentContract.parse(unsorted) }
     }
 
@@ -62,7 +68,9 @@ struct ContractTests {
         #expect(report.rendered.contains("~ numpy"))
         #expect(report.rendered.contains("- torch"))
         #expect(report.rendered.contains("+ pytest"))
-        #expect(throws: EnvironmentError.self) { try ContractCheck.enforce(EnvironmentContract(policy: .exact, lock: vendor), against: here) }
+        #expect(throws: EnvironmentError.self) {
+            try ContractCheck.enforce(EnvironmentContract(policy: .exact, lock: vendor), against: here)
+        }
     }
 
     @Test("exact: local version labels are part of the version (+cu121 is another build than +cu132 or none)")
@@ -82,7 +90,8 @@ struct ContractTests {
 
     @Test("compatible: patch releases and local labels pass; another minor of a key fails; others are counted")
     func compatible() throws {
-        let patch = Fixtures.lock(python: "3.11.9", distributions: [("numpy", "2.4.1"), ("pytest", "8.0"), ("torch", "2.15.2+cu132")])
+        let patch = Fixtures.lock(
+            python: "3.11.9", distributions: [("numpy", "2.4.1"), ("pytest", "8.0"), ("torch", "2.15.2+cu132")])
         let report = try check(.compatible, patch)
         #expect(report.isSatisfied)
         #expect(report.ignoredCount == 1)  // pytest; the keys python, numpy, torch differ only in patch/local
@@ -98,7 +107,8 @@ struct ContractTests {
 
     @Test("warn: differences are reported, never fatal, not even the platform")
     func warn() throws {
-        let here = Fixtures.lock(platform: .init(system: "darwin", machine: "arm64"), distributions: [("numpy", "1.26.4")])
+        let here = Fixtures.lock(
+            platform: .init(system: "darwin", machine: "arm64"), distributions: [("numpy", "1.26.4")])
         let report = try check(.warn, here)
         #expect(report.isSatisfied)
         #expect(!report.differences.isEmpty)
@@ -128,7 +138,8 @@ struct ContractTests {
 
     @Test("conda records: another build of mkl is a difference; a non-conda environment misses them all")
     func condaPackages() throws {
-        let mkl = EnvironmentLock.CondaPackage(name: "mkl", version: "2023.1.0", build: "h213fc3f_46344", channel: "pkgs/main")
+        let mkl = EnvironmentLock.CondaPackage(
+            name: "mkl", version: "2023.1.0", build: "h213fc3f_46344", channel: "pkgs/main")
         let lock = Fixtures.lock(conda: .init(subdir: "linux-64", packages: [mkl], spec: nil))
         let contract = try EnvironmentContract(policy: .exact, lock: lock)
         var other = mkl
@@ -141,7 +152,8 @@ struct ContractTests {
     @Test("the rendered diff is capped; the JSON report carries everything")
     func cap() throws {
         let many = (0..<100).map { ("pkg\($0)", "1.0") }
-        let report = try check(.exact, Fixtures.lock(distributions: many + [("numpy", "2.4.6"), ("torch", "2.15.0+cu132")]))
+        let report = try check(
+            .exact, Fixtures.lock(distributions: many + [("numpy", "2.4.6"), ("torch", "2.15.0+cu132")]))
         #expect(report.differences.count == 100)
         #expect(report.rendered.contains("and 60 more"))
     }

@@ -1,4 +1,5 @@
 import Foundation
+
 @testable import ModelSealEnvironment
 
 /// Builders for environments on disk, shaped like what pip, venv and conda really write.
@@ -81,7 +82,9 @@ enum Fixtures {
     }
 
     /// A conda-meta record as conda 23 writes it (abridged file lists, every field kind present).
-    static func condaRecord(name: String, version: String, build: String, channel: String, subdir: String = "linux-64") -> String {
+    static func condaRecord(name: String, version: String, build: String, channel: String, subdir: String = "linux-64")
+        -> String
+    {
         """
         {
           "build": "\(build)",
@@ -178,7 +181,8 @@ enum Fixtures {
         }
         return EnvironmentLock(
             python: .init(implementation: "cpython", version: python), platform: platform,
-            distributions: distributions.map { .init(name: $0.0, version: $0.1) }.sorted { $0.name < $1.name }, torch: torch,
+            distributions: distributions.map { .init(name: $0.0, version: $0.1) }.sorted { $0.name < $1.name },
+            torch: torch,
             conda: conda)
     }
 }

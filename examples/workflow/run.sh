@@ -81,8 +81,10 @@ grep -q '"id": 2, "class": 1' predictions.jsonl
 
 step "failure: an environment with another NumPy build must be refused (exit 40)"
 make_venv venv-other
-venv-other/bin/python -m ensurepip -q >/dev/null 2>&1 || true
-venv-other/bin/python -m pip install -q --disable-pip-version-check --no-deps "numpy==$OTHER_NUMPY"
+OTHER_SITE="$(venv-other/bin/python -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')"
+# Installed into the venv's own site-packages, which comes before the shared one on sys.path.
+"$PYTHON" -m pip install -q --disable-pip-version-check --no-deps --target "$OTHER_SITE" "numpy==$OTHER_NUMPY"
+venv-other/bin/python -c 'import numpy; print("customer venv-other runs numpy", numpy.__version__)' 
 set +e
 "$MODELSEAL" env check --contract delivery/models/model.mseal --trust vendor.pub --python venv-other/bin/python \
     2> mismatch.txt

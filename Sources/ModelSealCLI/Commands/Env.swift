@@ -34,17 +34,22 @@ extension ModelSeal.Env {
                 environments give byte-identical locks. pip, setuptools and wheel are not recorded.
                 """)
 
-        @Option(help: ArgumentHelp(
-            "The interpreter (venv/bin/python) or environment folder (a venv or conda prefix). Default: $VIRTUAL_ENV, "
-                + "$CONDA_PREFIX, else python3 on PATH.", valueName: "PATH"))
+        @Option(
+            help: ArgumentHelp(
+                "The interpreter (venv/bin/python) or environment folder (a venv or conda prefix). Default: $VIRTUAL_ENV, "
+                    + "$CONDA_PREFIX, else python3 on PATH.", valueName: "PATH"))
         var python: String?
 
-        @Option(name: .customLong("from"), help: ArgumentHelp(
-            "Also record a conda spec: an environment.yml (`conda env export`) or an explicit spec "
-                + "(`conda list --explicit`).", valueName: "FILE"))
+        @Option(
+            name: .customLong("from"),
+            help: ArgumentHelp(
+                "Also record a conda spec: an environment.yml (`conda env export`) or an explicit spec "
+                    + "(`conda list --explicit`).", valueName: "FILE"))
         var spec: String?
 
-        @Option(name: .shortAndLong, help: ArgumentHelp("Write the lock to FILE (default: standard output).", valueName: "FILE"))
+        @Option(
+            name: .shortAndLong,
+            help: ArgumentHelp("Write the lock to FILE (default: standard output).", valueName: "FILE"))
         var output: String?
 
         @Flag(name: .shortAndLong, help: "Replace FILE if it exists.")
@@ -55,7 +60,9 @@ extension ModelSeal.Env {
                 var condaSpec: EnvironmentLock.CondaSpec? = nil
                 if let spec {
                     let bytes = try SmallFiles.read(spec, limit: ExplicitSpec.maximumLength)
-                    condaSpec = ExplicitSpec.recognizes(bytes) ? try ExplicitSpec.parse(bytes) : try EnvironmentYAML.parse(bytes)
+                    condaSpec =
+                        ExplicitSpec.recognizes(bytes)
+                        ? try ExplicitSpec.parse(bytes) : try EnvironmentYAML.parse(bytes)
                 }
                 let location = try PythonEnvironmentProbe.locate(python, environment: ProcessEnvironment.current())
                 let lock = try PythonEnvironmentProbe.capture(location, spec: condaSpec)
@@ -70,7 +77,8 @@ extension ModelSeal.Env {
                 Terminal.writeError(
                     "captured \(lock.python.implementation) \(lock.python.version) on \(lock.platform), "
                         + "\(lock.distributions.count) distributions"
-                        + (lock.torch.map { ", torch \($0.version)" + ($0.cuda.map { " (CUDA \($0))" } ?? " (CPU)") } ?? "")
+                        + (lock.torch.map { ", torch \($0.version)" + ($0.cuda.map { " (CUDA \($0))" } ?? " (CPU)") }
+                            ?? "")
                         + (lock.conda.map { ", \($0.packages.count) conda packages" } ?? "") + ": \(output)")
             }
         }
@@ -86,22 +94,28 @@ extension ModelSeal.Env {
                 the warn policy, which only reports).
                 """)
 
-        @Option(help: ArgumentHelp(
-            "A sealed file (its embedded contract) or a lock file from `env capture`.", valueName: "FILE"))
+        @Option(
+            help: ArgumentHelp(
+                "A sealed file (its embedded contract) or a lock file from `env capture`.", valueName: "FILE"))
         var contract: String
 
-        @Option(help: ArgumentHelp(
-            "The interpreter or environment folder to check (default: the active one, as for capture).", valueName: "PATH"))
+        @Option(
+            help: ArgumentHelp(
+                "The interpreter or environment folder to check (default: the active one, as for capture).",
+                valueName: "PATH"))
         var python: String?
 
-        @Option(help: ArgumentHelp(
-            "Policy for a lock file (a sealed file carries its own): exact (default), compatible or warn.",
-            valueName: "POLICY"))
+        @Option(
+            help: ArgumentHelp(
+                "Policy for a lock file (a sealed file carries its own): exact (default), compatible or warn.",
+                valueName: "POLICY"))
         var policy: String?
 
-        @Option(name: .customLong("trust"), help: ArgumentHelp(
-            "For a sealed file: require a valid signature by a key in FILE over its header, so the contract is the "
-                + "vendor's. Repeatable.", valueName: "FILE"))
+        @Option(
+            name: .customLong("trust"),
+            help: ArgumentHelp(
+                "For a sealed file: require a valid signature by a key in FILE over its header, so the contract is the "
+                    + "vendor's. Repeatable.", valueName: "FILE"))
         var trustFiles: [String] = []
 
         @Flag(help: "Print a JSON report on standard output.")
@@ -125,7 +139,9 @@ extension ModelSeal.Env {
                             contract: self.contract, source: source, policy: contract.policy.description,
                             satisfied: report.isSatisfied,
                             differences: report.differences.map {
-                                .init(kind: $0.kind.rawValue, name: $0.name, expected: $0.expected, actual: $0.actual, fatal: $0.fatal)
+                                .init(
+                                    kind: $0.kind.rawValue, name: $0.name, expected: $0.expected, actual: $0.actual,
+                                    fatal: $0.fatal)
                             }))
                 } else if report.isSatisfied {
                     Terminal.writeOutput(report.rendered + "\n")
@@ -138,25 +154,36 @@ extension ModelSeal.Env {
         func loadContract() throws -> (EnvironmentContract, String) {
             if SmallFiles.prefix(contract, count: 8) == SealedFormat.magic {
                 let file = try SealedFile(try FileInput(path: contract))
-                guard let found = try EnvironmentContracts.contract(of: file) else {
-                    throw CLIError(.malformedContract, "\(contract) carries no environment contract (seal it with --env)")
+                // The signature first: a forged header is "invalid signature", whatever it says.
+                var source = "sealed file (unverified)"
+                if !trustFiles.isEmpty {
+                    let trusted = try SigningKeys.trustKeys(paths: trustFiles)
+                    let signers = try FileSignatures.verify(
+                        file, trailer: file.trailer, leafHashes: nil, trustedKeys: trusted, requiredKeyIDs: [])
+                    source =
+                        "sealed file, signed by "
+                        + signers.filter(\.trusted).map(\.key.fingerprint).joined(separator: ", ")
                 }
-                guard !trustFiles.isEmpty else {
+                guard let found = try EnvironmentContracts.contract(of: file) else {
+                    throw CLIError(
+                        .malformedContract, "\(contract) carries no environment contract (seal it with --env)")
+                }
+                if trustFiles.isEmpty {
                     Terminal.writeError(
                         "note: the contract was read from an unverified header; give --trust vendor.pub to check the "
                             + "vendor's signature over it")
-                    return (found, "sealed file (unverified)")
                 }
-                let trusted = try SigningKeys.trustKeys(paths: trustFiles)
-                let signers = try FileSignatures.verify(
-                    file, trailer: file.trailer, leafHashes: nil, trustedKeys: trusted, requiredKeyIDs: [])
-                return (found, "sealed file, signed by " + signers.filter(\.trusted).map(\.key.fingerprint).joined(separator: ", "))
+                return (found, source)
             }
             if !trustFiles.isEmpty {
                 throw CLIError(.usage, "--trust applies to sealed files; a lock file carries no signature")
             }
-            let lock = try EnvironmentLock.parse(try SmallFiles.read(contract, limit: EnvironmentLock.maximumEncodedLength))
-            return (try EnvironmentContract(policy: policy.flatMap(ContractPolicy.init(name:)) ?? .exact, lock: lock), "lock file")
+            let lock = try EnvironmentLock.parse(
+                try SmallFiles.read(contract, limit: EnvironmentLock.maximumEncodedLength))
+            return (
+                try EnvironmentContract(policy: policy.flatMap(ContractPolicy.init(name:)) ?? .exact, lock: lock),
+                "lock file"
+            )
         }
     }
 }

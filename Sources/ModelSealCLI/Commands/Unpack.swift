@@ -6,7 +6,8 @@ extension ModelSeal {
     /// `modelseal unpack`: verify a bundle and write its members into a new folder, all or nothing.
     struct Unpack: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Verify a bundle and unpack it into a new folder (nothing is written unless every member verifies).",
+            abstract:
+                "Verify a bundle and unpack it into a new folder (nothing is written unless every member verifies).",
             discussion: """
                 The signed manifest is checked first (with --trust, a trusted signature is required); then every \
                 member is streamed into a hidden folder beside the target and hash-checked; only when all match is \
@@ -23,8 +24,10 @@ extension ModelSeal {
         @Option(name: .shortAndLong, help: ArgumentHelp("The folder to create (must not exist).", valueName: "DIR"))
         var output: String
 
-        @Option(name: .customLong("trust"), help: ArgumentHelp(
-            "Require a valid signature by a key in FILE. Repeatable.", valueName: "FILE"))
+        @Option(
+            name: .customLong("trust"),
+            help: ArgumentHelp(
+                "Require a valid signature by a key in FILE. Repeatable.", valueName: "FILE"))
         var trustFiles: [String] = []
 
         func run() throws {

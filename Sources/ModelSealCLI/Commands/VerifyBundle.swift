@@ -21,9 +21,11 @@ enum BundleVerification {
                     file: path, valid: true,
                     signers: signers.map {
                         BundleVerifyReport.Signer(
-                            fingerprint: $0.key.fingerprint, algorithm: "\($0.algorithm)", keyType: $0.key.typeName, trusted: $0.trusted)
+                            fingerprint: $0.key.fingerprint, algorithm: "\($0.algorithm)", keyType: $0.key.typeName,
+                            trusted: $0.trusted)
                     },
-                    members: opened.manifest.members.map { .init(name: $0.name, role: $0.role.rawValue, size: $0.size) }))
+                    members: opened.manifest.members.map { .init(name: $0.name, role: $0.role.rawValue, size: $0.size) }
+                ))
             return
         }
         for member in opened.manifest.members {
@@ -31,7 +33,8 @@ enum BundleVerification {
         }
         for signer in signers {
             Terminal.writeOutput(
-                "valid \(signer.algorithm) signature by \(signer.key.fingerprint) (\(signer.key.typeName))" + (signer.trusted ? ", trusted\n" : "\n"))
+                "valid \(signer.algorithm) signature by \(signer.key.fingerprint) (\(signer.key.typeName))"
+                    + (signer.trusted ? ", trusted\n" : "\n"))
         }
         describe(signers: signers, trusted: !trusted.isEmpty)
     }

@@ -1,7 +1,7 @@
 import ModelSealKit
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Reads small inputs (locks, specs, READMEs) whole, with a cap checked before reading.

@@ -9,7 +9,9 @@ public enum CondaMeta {
     public static let maximumRecords = EnvironmentLock.maximumEntries
 
     /// The records of the conda environment at `prefix`, or `nil` when it has no `conda-meta/`.
-    public static func records(prefix: String) throws(EnvironmentError) -> (packages: [EnvironmentLock.CondaPackage], subdir: String?)? {
+    public static func records(prefix: String) throws(EnvironmentError) -> (
+        packages: [EnvironmentLock.CondaPackage], subdir: String?
+    )? {
         let directory = prefix + "/conda-meta"
         guard FileAccess.kind(directory) == .directory else { return nil }
         var packages: [EnvironmentLock.CondaPackage] = []
@@ -36,7 +38,9 @@ public enum CondaMeta {
     }
 
     /// One record's package and subdir.
-    public static func record(_ bytes: [UInt8], path: String) throws(EnvironmentError) -> (EnvironmentLock.CondaPackage, String?) {
+    public static func record(_ bytes: [UInt8], path: String) throws(EnvironmentError) -> (
+        EnvironmentLock.CondaPackage, String?
+    ) {
         let value: JSONValue
         do throws(JSONError) {
             value = try JSONParser.parse(bytes)
@@ -45,7 +49,8 @@ public enum CondaMeta {
         }
         guard value.objectValue != nil else { throw .malformedCondaRecord(path: path, reason: "not a JSON object") }
         func field(_ key: String) throws(EnvironmentError) -> String {
-            guard let text = value[key]?.stringValue, !text.isEmpty, text.utf8.count <= EnvironmentLock.maximumStringLength
+            guard let text = value[key]?.stringValue, !text.isEmpty,
+                text.utf8.count <= EnvironmentLock.maximumStringLength
             else { throw .malformedCondaRecord(path: path, reason: "'\(key)' missing or not a string") }
             return text
         }
@@ -67,7 +72,8 @@ public enum CondaMeta {
         }
         while rest.hasSuffix("/") { rest = rest.dropLast() }
         let knownSubdirs: Set<String> = [
-            "noarch", "linux-64", "linux-aarch64", "linux-ppc64le", "linux-s390x", "osx-64", "osx-arm64", "win-64", "win-32",
+            "noarch", "linux-64", "linux-aarch64", "linux-ppc64le", "linux-s390x", "osx-64", "osx-arm64", "win-64",
+            "win-32",
         ]
         if let slash = rest.lastIndex(of: "/") {
             let last = String(rest[rest.index(after: slash)...])

@@ -33,8 +33,12 @@ public enum EnvironmentYAML {
 
     /// Parses an environment.yml.
     public static func parse(_ bytes: [UInt8]) throws(EnvironmentError) -> EnvironmentLock.CondaSpec {
-        guard bytes.count <= maximumLength else { throw .malformedYAML(line: 0, reason: "larger than \(maximumLength) bytes") }
-        guard String(validating: bytes, as: UTF8.self) != nil else { throw .malformedYAML(line: 0, reason: "not UTF-8") }
+        guard bytes.count <= maximumLength else {
+            throw .malformedYAML(line: 0, reason: "larger than \(maximumLength) bytes")
+        }
+        guard String(validating: bytes, as: UTF8.self) != nil else {
+            throw .malformedYAML(line: 0, reason: "not UTF-8")
+        }
         var lines: [Line] = []
         for (index, raw) in TextLines.split(bytes).enumerated() {
             let number = index + 1
@@ -45,8 +49,12 @@ public enum EnvironmentYAML {
             let stripped = try stripComment(rest, line: number)
             if stripped.isEmpty { continue }
             if stripped == "---" && lines.isEmpty && indent == 0 { continue }
-            if stripped == "---" || stripped == "..." { throw .malformedYAML(line: number, reason: "only one YAML document is allowed") }
-            if stripped.hasPrefix("%") { throw .malformedYAML(line: number, reason: "YAML directives are not supported") }
+            if stripped == "---" || stripped == "..." {
+                throw .malformedYAML(line: number, reason: "only one YAML document is allowed")
+            }
+            if stripped.hasPrefix("%") {
+                throw .malformedYAML(line: number, reason: "YAML directives are not supported")
+            }
             lines.append(Line(number: number, indent: indent, text: stripped))
         }
         var spec = EnvironmentLock.CondaSpec(
@@ -61,20 +69,28 @@ public enum EnvironmentYAML {
             }
             guard knownKeys.contains(key) else {
                 throw .malformedYAML(
-                    line: line.number, reason: "unknown key '\(key)' (conda reads: \(knownKeys.sorted().joined(separator: ", ")))")
+                    line: line.number,
+                    reason: "unknown key '\(key)' (conda reads: \(knownKeys.sorted().joined(separator: ", ")))")
             }
-            guard seen.insert(key).inserted else { throw .malformedYAML(line: line.number, reason: "duplicate key '\(key)'") }
+            guard seen.insert(key).inserted else {
+                throw .malformedYAML(line: line.number, reason: "duplicate key '\(key)'")
+            }
             index += 1
             switch key {
             case "name", "prefix":
-                guard let value, !value.isEmpty else { throw .malformedYAML(line: line.number, reason: "'\(key)' needs a value") }
+                guard let value, !value.isEmpty else {
+                    throw .malformedYAML(line: line.number, reason: "'\(key)' needs a value")
+                }
                 let scalar = try self.scalar(value, line: line.number)
                 if key == "name" { spec.name = scalar }
             case "channels":
-                spec.channels = try sequence(after: value, lines: lines, index: &index, parentIndent: 0, line: line.number)
+                spec.channels = try sequence(
+                    after: value, lines: lines, index: &index, parentIndent: 0, line: line.number)
             case "dependencies":
                 if let value {
-                    guard value == "[]" else { throw .malformedYAML(line: line.number, reason: "'dependencies' must be a block list") }
+                    guard value == "[]" else {
+                        throw .malformedYAML(line: line.number, reason: "'dependencies' must be a block list")
+                    }
                     break
                 }
                 var itemIndent: Int? = nil
@@ -90,27 +106,37 @@ public enum EnvironmentYAML {
                     index += 1
                     if let (subkey, subvalue) = try splitKey(body, line: item.number) {
                         guard subkey == "pip" else {
-                            throw .malformedYAML(line: item.number, reason: "only a 'pip:' list may nest under dependencies")
+                            throw .malformedYAML(
+                                line: item.number, reason: "only a 'pip:' list may nest under dependencies")
                         }
-                        guard spec.pip.isEmpty else { throw .malformedYAML(line: item.number, reason: "a second 'pip:' list") }
+                        guard spec.pip.isEmpty else {
+                            throw .malformedYAML(line: item.number, reason: "a second 'pip:' list")
+                        }
                         spec.pip = try sequence(
-                            after: subvalue, lines: lines, index: &index, parentIndent: item.indent + 1, line: item.number)
+                            after: subvalue, lines: lines, index: &index, parentIndent: item.indent + 1,
+                            line: item.number)
                     } else {
                         spec.dependencies.append(try scalar(body, line: item.number))
                     }
                 }
             case "variables":
-                if let value, value != "{}" { throw .malformedYAML(line: line.number, reason: "'variables' must be a block mapping") }
+                if let value, value != "{}" {
+                    throw .malformedYAML(line: line.number, reason: "'variables' must be a block mapping")
+                }
                 while index < lines.count, lines[index].indent > 0 {
-                    guard let (_, variable) = try splitKey(lines[index].text, line: lines[index].number), let variable else {
-                        throw .malformedYAML(line: lines[index].number, reason: "expected 'NAME: value' under variables")
+                    guard let (_, variable) = try splitKey(lines[index].text, line: lines[index].number), let variable
+                    else {
+                        throw .malformedYAML(
+                            line: lines[index].number, reason: "expected 'NAME: value' under variables")
                     }
                     _ = try scalar(variable, line: lines[index].number)
                     index += 1
                 }
             default: break
             }
-            for (count, field) in [(spec.channels.count, "channels"), (spec.dependencies.count, "dependencies"), (spec.pip.count, "pip")]
+            for (count, field) in [
+                (spec.channels.count, "channels"), (spec.dependencies.count, "dependencies"), (spec.pip.count, "pip"),
+            ]
             where count > EnvironmentLock.maximumEntries {
                 throw .malformedYAML(line: line.number, reason: "more than \(EnvironmentLock.maximumEntries) \(field)")
             }
@@ -125,7 +151,9 @@ public enum EnvironmentYAML {
         after value: String?, lines: [Line], index: inout Int, parentIndent: Int, line: Int
     ) throws(EnvironmentError) -> [String] {
         if let value {
-            guard value == "[]" else { throw .malformedYAML(line: line, reason: "expected a block list ('- item' lines)") }
+            guard value == "[]" else {
+                throw .malformedYAML(line: line, reason: "expected a block list ('- item' lines)")
+            }
             return []
         }
         var items: [String] = []
@@ -151,7 +179,9 @@ public enum EnvironmentYAML {
     static func itemBody(_ line: Line) throws(EnvironmentError) -> Substring {
         let body = line.text.dropFirst().drop(while: { $0 == " " })
         guard !body.isEmpty else { throw .malformedYAML(line: line.number, reason: "empty list item") }
-        guard !body.hasPrefix("- ") else { throw .malformedYAML(line: line.number, reason: "nested lists are not supported") }
+        guard !body.hasPrefix("- ") else {
+            throw .malformedYAML(line: line.number, reason: "nested lists are not supported")
+        }
         return body
     }
 
@@ -164,7 +194,9 @@ public enum EnvironmentYAML {
                 let next = text.index(after: index)
                 if next == text.endIndex || text[next] == " " {
                     let key = String(text[..<index])
-                    guard !key.isEmpty, key.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" || $0 == "-" || $0 == "." }) else {
+                    guard !key.isEmpty,
+                        key.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" || $0 == "-" || $0 == "." })
+                    else {
                         throw .malformedYAML(line: line, reason: "unsupported key '\(key.prefix(40))'")
                     }
                     let value = text[next...].drop(while: { $0 == " " })
@@ -181,24 +213,32 @@ public enum EnvironmentYAML {
         let value = String(text)
         guard let first = value.first else { throw .malformedYAML(line: line, reason: "empty value") }
         if first == "'" {
-            guard value.count >= 2, value.last == "'" else { throw .malformedYAML(line: line, reason: "unterminated quoted value") }
+            guard value.count >= 2, value.last == "'" else {
+                throw .malformedYAML(line: line, reason: "unterminated quoted value")
+            }
             let inner = String(value.dropFirst().dropLast())
             var output = ""
             var iterator = inner.makeIterator()
             while let character = iterator.next() {
                 if character == "'" {
-                    guard iterator.next() == "'" else { throw .malformedYAML(line: line, reason: "stray quote in a single-quoted value") }
+                    guard iterator.next() == "'" else {
+                        throw .malformedYAML(line: line, reason: "stray quote in a single-quoted value")
+                    }
                 }
                 output.append(character)
             }
             return output
         }
         if first == "\"" {
-            guard value.count >= 2, value.last == "\"" else { throw .malformedYAML(line: line, reason: "unterminated quoted value") }
+            guard value.count >= 2, value.last == "\"" else {
+                throw .malformedYAML(line: line, reason: "unterminated quoted value")
+            }
             var output = ""
             var iterator = value.dropFirst().dropLast().makeIterator()
             while let character = iterator.next() {
-                if character == "\"" { throw .malformedYAML(line: line, reason: "stray quote in a double-quoted value") }
+                if character == "\"" {
+                    throw .malformedYAML(line: line, reason: "stray quote in a double-quoted value")
+                }
                 guard character == "\\" else {
                     output.append(character)
                     continue
@@ -215,7 +255,8 @@ public enum EnvironmentYAML {
             return output
         }
         if "&*!|>[]{}%@`,".contains(first) {
-            throw .malformedYAML(line: line, reason: "'\(first)' starts an anchor, alias, tag, block or flow value: not supported")
+            throw .malformedYAML(
+                line: line, reason: "'\(first)' starts an anchor, alias, tag, block or flow value: not supported")
         }
         if value.contains(": ") { throw .malformedYAML(line: line, reason: "unexpected ': ' in a value (quote it)") }
         guard value.utf8.count <= EnvironmentLock.maximumStringLength else {

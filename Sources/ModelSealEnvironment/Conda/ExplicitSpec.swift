@@ -20,8 +20,12 @@ public enum ExplicitSpec {
 
     /// Parses a spec.
     public static func parse(_ bytes: [UInt8]) throws(EnvironmentError) -> EnvironmentLock.CondaSpec {
-        guard bytes.count <= maximumLength else { throw .malformedExplicitSpec(line: 0, reason: "larger than \(maximumLength) bytes") }
-        guard String(validating: bytes, as: UTF8.self) != nil else { throw .malformedExplicitSpec(line: 0, reason: "not UTF-8") }
+        guard bytes.count <= maximumLength else {
+            throw .malformedExplicitSpec(line: 0, reason: "larger than \(maximumLength) bytes")
+        }
+        guard String(validating: bytes, as: UTF8.self) != nil else {
+            throw .malformedExplicitSpec(line: 0, reason: "not UTF-8")
+        }
         var subdir: String? = nil
         var explicit = false
         var packages: [EnvironmentLock.CondaPackage] = []
@@ -42,16 +46,22 @@ public enum ExplicitSpec {
                 explicit = true
                 continue
             }
-            guard explicit else { throw .malformedExplicitSpec(line: number, reason: "a package before the @EXPLICIT line") }
+            guard explicit else {
+                throw .malformedExplicitSpec(line: number, reason: "a package before the @EXPLICIT line")
+            }
             let url = line.split(separator: "#", maxSplits: 1).first.map(String.init) ?? line
             guard url.hasPrefix("https://") || url.hasPrefix("http://") || url.hasPrefix("file://") else {
                 throw .malformedExplicitSpec(line: number, reason: "not a package URL: '\(line.prefix(80))'")
             }
             let file = FileAccess.baseName(url)
             let stem: Substring
-            if file.hasSuffix(".conda") { stem = file.dropLast(".conda".count) }
-            else if file.hasSuffix(".tar.bz2") { stem = file.dropLast(".tar.bz2".count) }
-            else { throw .malformedExplicitSpec(line: number, reason: "'\(file)' is not a .conda or .tar.bz2 package") }
+            if file.hasSuffix(".conda") {
+                stem = file.dropLast(".conda".count)
+            } else if file.hasSuffix(".tar.bz2") {
+                stem = file.dropLast(".tar.bz2".count)
+            } else {
+                throw .malformedExplicitSpec(line: number, reason: "'\(file)' is not a .conda or .tar.bz2 package")
+            }
             let parts = stem.split(separator: "-", omittingEmptySubsequences: false)
             guard parts.count >= 3, parts.allSatisfy({ !$0.isEmpty }) else {
                 throw .malformedExplicitSpec(line: number, reason: "'\(file)' is not NAME-VERSION-BUILD")
@@ -61,13 +71,17 @@ public enum ExplicitSpec {
             packages.append(
                 .init(
                     name: parts.dropLast(2).joined(separator: "-"), version: String(parts[parts.count - 2]),
-                    build: String(parts[parts.count - 1]), channel: CondaMeta.channelName(directory, subdir: packageSubdir)))
+                    build: String(parts[parts.count - 1]),
+                    channel: CondaMeta.channelName(directory, subdir: packageSubdir)))
             urls.append(url)
             guard packages.count <= EnvironmentLock.maximumEntries else {
-                throw .malformedExplicitSpec(line: number, reason: "more than \(EnvironmentLock.maximumEntries) packages")
+                throw .malformedExplicitSpec(
+                    line: number, reason: "more than \(EnvironmentLock.maximumEntries) packages")
             }
         }
         guard explicit else { throw .malformedExplicitSpec(line: 0, reason: "no @EXPLICIT line") }
-        return .init(source: "explicit", name: nil, channels: [], dependencies: urls, pip: [], packages: packages, subdir: subdir)
+        return .init(
+            source: "explicit", name: nil, channels: [], dependencies: urls, pip: [], packages: packages, subdir: subdir
+        )
     }
 }

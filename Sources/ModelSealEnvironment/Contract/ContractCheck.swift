@@ -5,16 +5,23 @@ public enum ContractCheck {
         let lock = contract.lock
         var all: [ContractReport.Difference] = []
         let fatalExact = contract.policy == .exact
-        func add(_ kind: ContractReport.Difference.Kind, _ name: String, _ expected: String?, _ actual: String?, fatal: Bool) {
+        func add(
+            _ kind: ContractReport.Difference.Kind, _ name: String, _ expected: String?, _ actual: String?, fatal: Bool
+        ) {
             all.append(.init(kind: kind, name: name, expected: expected, actual: actual, fatal: fatal))
         }
         if lock.platform != environment.platform {
-            add(.platform, "platform", lock.platform.description, environment.platform.description, fatal: contract.policy != .warn)
+            add(
+                .platform, "platform", lock.platform.description, environment.platform.description,
+                fatal: contract.policy != .warn)
         }
-        if let subdir = lock.conda?.subdir ?? lock.conda?.spec?.subdir, let platform = EnvironmentLock.Platform(condaSubdir: subdir),
+        if let subdir = lock.conda?.subdir ?? lock.conda?.spec?.subdir,
+            let platform = EnvironmentLock.Platform(condaSubdir: subdir),
             platform != environment.platform, lock.platform == environment.platform
         {
-            add(.platform, "conda subdir", "\(subdir) (\(platform))", environment.platform.description, fatal: contract.policy != .warn)
+            add(
+                .platform, "conda subdir", "\(subdir) (\(platform))", environment.platform.description,
+                fatal: contract.policy != .warn)
         }
         switch contract.policy {
         case .exact, .warn:
@@ -44,16 +51,22 @@ public enum ContractCheck {
     }
 
     /// Throws `platformMismatch` or `mismatch` when the policy forbids what the report found.
-    public static func enforce(_ contract: EnvironmentContract, against environment: EnvironmentLock) throws(EnvironmentError) -> ContractReport {
+    public static func enforce(_ contract: EnvironmentContract, against environment: EnvironmentLock)
+        throws(EnvironmentError) -> ContractReport
+    {
         let report = report(contract, against: environment)
         guard report.isSatisfied else {
-            if report.differences.contains(where: { $0.kind == .platform && $0.fatal }) { throw .platformMismatch(report) }
+            if report.differences.contains(where: { $0.kind == .platform && $0.fatal }) {
+                throw .platformMismatch(report)
+            }
             throw .mismatch(report)
         }
         return report
     }
 
-    static func finish(_ policy: ContractPolicy, _ differences: [ContractReport.Difference], ignored: Int) -> ContractReport {
+    static func finish(_ policy: ContractPolicy, _ differences: [ContractReport.Difference], ignored: Int)
+        -> ContractReport
+    {
         let order: [ContractReport.Difference.Kind: Int] = [.platform: 0, .version: 1, .missing: 2, .extra: 3]
         let sorted = differences.sorted {
             if $0.fatal != $1.fatal { return $0.fatal }
@@ -64,7 +77,9 @@ public enum ContractCheck {
     }
 
     /// The compatible-set value of `key` in the contract and here, and the name shown.
-    static func compatibleValues(_ key: String, _ lock: EnvironmentLock, _ here: EnvironmentLock) -> (String?, String?, String) {
+    static func compatibleValues(_ key: String, _ lock: EnvironmentLock, _ here: EnvironmentLock) -> (
+        String?, String?, String
+    ) {
         switch key {
         case "python": return (lock.python.version, here.python.version, "python")
         case "cuda": return (lock.torch?.cuda, here.torch?.cuda, "cuda")
@@ -83,7 +98,9 @@ public enum ContractCheck {
         add: (ContractReport.Difference.Kind, String, String?, String?, Bool) -> Void
     ) {
         if lock.python.implementation != here.python.implementation || lock.python.version != here.python.version {
-            add(.version, "python", "\(lock.python.implementation) \(lock.python.version)", "\(here.python.implementation) \(here.python.version)", fatal)
+            add(
+                .version, "python", "\(lock.python.implementation) \(lock.python.version)",
+                "\(here.python.implementation) \(here.python.version)", fatal)
         }
         // Distributions: both lists are sorted by name; walk them together.
         let ignored = PythonEnvironmentProbe.tooling
@@ -107,8 +124,12 @@ public enum ContractCheck {
             }
         }
         if let torch = lock.torch, let hereTorch = here.torch {
-            if torch.cuda != hereTorch.cuda { add(.version, "cuda", torch.cuda ?? "none (CPU build)", hereTorch.cuda ?? "none (CPU build)", fatal) }
-            if torch.cudnn != hereTorch.cudnn { add(.version, "cudnn", torch.cudnn ?? "none", hereTorch.cudnn ?? "none", fatal) }
+            if torch.cuda != hereTorch.cuda {
+                add(.version, "cuda", torch.cuda ?? "none (CPU build)", hereTorch.cuda ?? "none (CPU build)", fatal)
+            }
+            if torch.cudnn != hereTorch.cudnn {
+                add(.version, "cudnn", torch.cudnn ?? "none", hereTorch.cudnn ?? "none", fatal)
+            }
             if torch.hip != hereTorch.hip { add(.version, "hip", torch.hip ?? "none", hereTorch.hip ?? "none", fatal) }
             if torch.version == hereTorch.version, torch.gitVersion != hereTorch.gitVersion {
                 add(.version, "torch build", torch.gitVersion ?? "unknown", hereTorch.gitVersion ?? "unknown", fatal)
@@ -128,10 +149,14 @@ public enum ContractCheck {
                     continue
                 }
                 if found.version != package.version || found.build != package.build {
-                    add(.version, "conda:" + package.name, "\(package.version) \(package.build)", "\(found.version) \(found.build)", fatal)
+                    add(
+                        .version, "conda:" + package.name, "\(package.version) \(package.build)",
+                        "\(found.version) \(found.build)", fatal)
                 }
             }
-            for package in byName.values { add(.extra, "conda:" + package.name, nil, "\(package.version) \(package.build)", fatal) }
+            for package in byName.values {
+                add(.extra, "conda:" + package.name, nil, "\(package.version) \(package.build)", fatal)
+            }
         }
     }
 }

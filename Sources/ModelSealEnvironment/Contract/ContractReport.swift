@@ -54,17 +54,20 @@ public struct ContractReport: Sendable, Equatable, CustomStringConvertible {
             let marker = difference.fatal ? "" : "  (allowed)"
             switch difference.kind {
             case .platform:
-                lines.append("  ! \(name)  contract \(difference.expected ?? "?"), here \(difference.actual ?? "?")\(marker)")
+                lines.append(
+                    "  ! \(name)  contract \(difference.expected ?? "?"), here \(difference.actual ?? "?")\(marker)")
             case .missing:
                 lines.append("  - \(name)  \(difference.expected ?? "?") required, not installed here\(marker)")
             case .extra:
                 lines.append("  + \(name)  \(difference.actual ?? "?") installed here, not in the contract\(marker)")
             case .version:
-                lines.append("  ~ \(name)  contract \(difference.expected ?? "?"), here \(difference.actual ?? "?")\(marker)")
+                lines.append(
+                    "  ~ \(name)  contract \(difference.expected ?? "?"), here \(difference.actual ?? "?")\(marker)")
             }
         }
         if differences.count > Self.renderedLimit {
-            lines.append("  ... and \(differences.count - Self.renderedLimit) more (`modelseal env check --json` lists all)")
+            lines.append(
+                "  ... and \(differences.count - Self.renderedLimit) more (`modelseal env check --json` lists all)")
         }
         if ignoredCount > 0 {
             lines.append("  (\(ignoredCount) other difference(s) outside the compatible set are allowed)")

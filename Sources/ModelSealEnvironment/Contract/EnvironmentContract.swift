@@ -34,17 +34,21 @@ public struct EnvironmentContract: Sendable, Equatable {
     public var lock: EnvironmentLock
 
     /// A contract; `compatibleKeys` defaults to `defaultCompatibleKeys` under `compatible`.
-    public init(policy: ContractPolicy, compatibleKeys: [String]? = nil, lock: EnvironmentLock) throws(EnvironmentError) {
+    public init(policy: ContractPolicy, compatibleKeys: [String]? = nil, lock: EnvironmentLock) throws(EnvironmentError)
+    {
         self.policy = policy
         self.lock = lock
         if policy == .compatible {
-            let keys = Array(Set((compatibleKeys ?? Self.defaultCompatibleKeys).map(DistributionName.normalize))).sorted()
+            let keys = Array(Set((compatibleKeys ?? Self.defaultCompatibleKeys).map(DistributionName.normalize)))
+                .sorted()
             guard !keys.isEmpty, keys.count <= Self.maximumKeys,
                 keys.allSatisfy({ DistributionName.isNormalized($0) && $0.utf8.count <= Self.maximumKeyLength })
             else { throw .malformedContract("the compatible set needs 1 to \(Self.maximumKeys) names") }
             self.compatibleKeys = keys
         } else {
-            guard compatibleKeys?.isEmpty ?? true else { throw .malformedContract("a compatible set needs the compatible policy") }
+            guard compatibleKeys?.isEmpty ?? true else {
+                throw .malformedContract("a compatible set needs the compatible policy")
+            }
             self.compatibleKeys = []
         }
     }
@@ -76,7 +80,9 @@ public struct EnvironmentContract: Sendable, Equatable {
         guard let policyByte = reader.readUInt8(), let policy = ContractPolicy(rawValue: policyByte) else {
             throw .malformedContract("unknown policy")
         }
-        guard let keyCount = reader.readUInt8(), Int(keyCount) <= maximumKeys else { throw .malformedContract("key count over \(maximumKeys)") }
+        guard let keyCount = reader.readUInt8(), Int(keyCount) <= maximumKeys else {
+            throw .malformedContract("key count over \(maximumKeys)")
+        }
         guard (policy == .compatible) == (keyCount > 0) else {
             throw .malformedContract("a compatible set must be present exactly under the compatible policy")
         }
@@ -86,13 +92,17 @@ public struct EnvironmentContract: Sendable, Equatable {
                 let bytes = reader.readBytes(Int(length)), let key = String(validating: bytes, as: UTF8.self),
                 DistributionName.isNormalized(key)
             else { throw .malformedContract("invalid compatible key at byte \(reader.offset)") }
-            if let previous = keys.last, previous >= key { throw .malformedContract("compatible keys not strictly increasing") }
+            if let previous = keys.last, previous >= key {
+                throw .malformedContract("compatible keys not strictly increasing")
+            }
             keys.append(key)
         }
-        guard let length = reader.readBigEndian(UInt32.self), length >= 1, Int(length) <= EnvironmentLock.maximumEncodedLength
+        guard let length = reader.readBigEndian(UInt32.self), length >= 1,
+            Int(length) <= EnvironmentLock.maximumEncodedLength
         else { throw .malformedContract("lock length out of range") }
         guard let lockBytes = reader.readBytes(Int(length)) else {
-            throw .malformedContract("lock runs past the extension (\(length) bytes declared, \(reader.remaining) left)")
+            throw .malformedContract(
+                "lock runs past the extension (\(length) bytes declared, \(reader.remaining) left)")
         }
         guard reader.isAtEnd else { throw .malformedContract("\(reader.remaining) bytes after the lock") }
         let lock = try EnvironmentLock.parseCanonical(Array(lockBytes))

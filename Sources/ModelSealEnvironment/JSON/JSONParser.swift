@@ -20,7 +20,9 @@ public struct JSONParser {
         parser.skipWhitespace()
         let value = try parser.parseValue()
         parser.skipWhitespace()
-        guard parser.reader.isAtEnd else { throw JSONError(offset: parser.reader.offset, reason: "bytes after the value") }
+        guard parser.reader.isAtEnd else {
+            throw JSONError(offset: parser.reader.offset, reason: "bytes after the value")
+        }
         return value
     }
 

@@ -28,31 +28,43 @@ extension EnvironmentLock {
                 ("name", .string(package.name)), ("version", .string(package.version)),
             ])
         }
-        let condaValue: JSONValue = conda.map { conda in
-            let specValue: JSONValue = conda.spec.map { spec in
-                .object([
-                    ("channels", .array(spec.channels.map(JSONValue.string))),
-                    ("dependencies", .array(spec.dependencies.map(JSONValue.string))),
-                    ("name", text(spec.name)),
-                    ("packages", .array(spec.packages.map(package))),
-                    ("pip", .array(spec.pip.map(JSONValue.string))),
-                    ("source", .string(spec.source)),
-                    ("subdir", text(spec.subdir)),
+        let condaValue: JSONValue =
+            conda.map { conda in
+                let specValue: JSONValue =
+                    conda.spec.map { spec in
+                        .object([
+                            ("channels", .array(spec.channels.map(JSONValue.string))),
+                            ("dependencies", .array(spec.dependencies.map(JSONValue.string))),
+                            ("name", text(spec.name)),
+                            ("packages", .array(spec.packages.map(package))),
+                            ("pip", .array(spec.pip.map(JSONValue.string))),
+                            ("source", .string(spec.source)),
+                            ("subdir", text(spec.subdir)),
+                        ])
+                    } ?? .null
+                return .object([
+                    ("packages", .array(conda.packages.map(package))), ("spec", specValue),
+                    ("subdir", text(conda.subdir)),
                 ])
             } ?? .null
-            return .object([("packages", .array(conda.packages.map(package))), ("spec", specValue), ("subdir", text(conda.subdir))])
-        } ?? .null
-        let torchValue: JSONValue = torch.map { torch in
-            .object([
-                ("cuda", text(torch.cuda)), ("cudnn", text(torch.cudnn)), ("git_version", text(torch.gitVersion)),
-                ("hip", text(torch.hip)), ("version", .string(torch.version)),
-            ])
-        } ?? .null
+        let torchValue: JSONValue =
+            torch.map { torch in
+                .object([
+                    ("cuda", text(torch.cuda)), ("cudnn", text(torch.cudnn)), ("git_version", text(torch.gitVersion)),
+                    ("hip", text(torch.hip)), ("version", .string(torch.version)),
+                ])
+            } ?? .null
         return .object([
             ("conda", condaValue),
-            ("distributions", .array(distributions.map { .object([("name", .string($0.name)), ("version", .string($0.version))]) })),
+            (
+                "distributions",
+                .array(distributions.map { .object([("name", .string($0.name)), ("version", .string($0.version))]) })
+            ),
             ("platform", .object([("machine", .string(platform.machine)), ("system", .string(platform.system))])),
-            ("python", .object([("implementation", .string(python.implementation)), ("version", .string(python.version))])),
+            (
+                "python",
+                .object([("implementation", .string(python.implementation)), ("version", .string(python.version))])
+            ),
             ("schema", .string(Self.schema)),
             ("torch", torchValue),
         ])
@@ -113,14 +125,17 @@ enum LockDecoder {
     static func array(_ value: JSONValue?, _ path: String) throws(Failure) -> [JSONValue] {
         guard let elements = value?.arrayValue else { throw .malformedLock("\(path) must be an array") }
         guard elements.count <= EnvironmentLock.maximumEntries else {
-            throw .malformedLock("\(path) has \(elements.count) entries, over the cap of \(EnvironmentLock.maximumEntries)")
+            throw .malformedLock(
+                "\(path) has \(elements.count) entries, over the cap of \(EnvironmentLock.maximumEntries)")
         }
         return elements
     }
 
     static func strings(_ value: JSONValue?, _ path: String) throws(Failure) -> [String] {
         var result: [String] = []
-        for (index, element) in try array(value, path).enumerated() { result.append(try string(element, "\(path)[\(index)]")) }
+        for (index, element) in try array(value, path).enumerated() {
+            result.append(try string(element, "\(path)[\(index)]"))
+        }
         return result
     }
 
@@ -128,12 +143,15 @@ enum LockDecoder {
         let fields = try members(value, path, ["build", "channel", "name", "version"])
         return .init(
             name: try string(fields["name"], path + ".name"), version: try string(fields["version"], path + ".version"),
-            build: try string(fields["build"], path + ".build"), channel: try string(fields["channel"], path + ".channel"))
+            build: try string(fields["build"], path + ".build"),
+            channel: try string(fields["channel"], path + ".channel"))
     }
 
     static func packages(_ value: JSONValue?, _ path: String) throws(Failure) -> [EnvironmentLock.CondaPackage] {
         var result: [EnvironmentLock.CondaPackage] = []
-        for (index, element) in try array(value, path).enumerated() { result.append(try package(element, "\(path)[\(index)]")) }
+        for (index, element) in try array(value, path).enumerated() {
+            result.append(try package(element, "\(path)[\(index)]"))
+        }
         return result
     }
 
@@ -151,10 +169,12 @@ enum LockDecoder {
             let fields = try members(element, path, ["name", "version"])
             let name = try string(fields["name"], path + ".name")
             guard DistributionName.isNormalized(name) else {
-                throw .malformedLock("\(path).name '\(name)' is not a normalized name (PEP 503: lowercase, '-' separators)")
+                throw .malformedLock(
+                    "\(path).name '\(name)' is not a normalized name (PEP 503: lowercase, '-' separators)")
             }
             if let previous = distributions.last, previous.name >= name {
-                throw .malformedLock("distributions must be sorted by name without duplicates ('\(previous.name)' before '\(name)')")
+                throw .malformedLock(
+                    "distributions must be sorted by name without duplicates ('\(previous.name)' before '\(name)')")
             }
             distributions.append(.init(name: name, version: try string(fields["version"], path + ".version")))
         }
@@ -162,7 +182,8 @@ enum LockDecoder {
         if let value = top["torch"], value != .null {
             let fields = try members(value, "torch", ["cuda", "cudnn", "git_version", "hip", "version"])
             torch = .init(
-                version: try string(fields["version"], "torch.version"), cuda: try optionalString(fields["cuda"], "torch.cuda"),
+                version: try string(fields["version"], "torch.version"),
+                cuda: try optionalString(fields["cuda"], "torch.cuda"),
                 cudnn: try optionalString(fields["cudnn"], "torch.cudnn"),
                 gitVersion: try optionalString(fields["git_version"], "torch.git_version"),
                 hip: try optionalString(fields["hip"], "torch.hip"))
@@ -172,7 +193,9 @@ enum LockDecoder {
             let fields = try members(value, "conda", ["packages", "spec", "subdir"])
             var spec: EnvironmentLock.CondaSpec? = nil
             if let specValue = fields["spec"], specValue != .null {
-                let s = try members(specValue, "conda.spec", ["channels", "dependencies", "name", "packages", "pip", "source", "subdir"])
+                let s = try members(
+                    specValue, "conda.spec",
+                    ["channels", "dependencies", "name", "packages", "pip", "source", "subdir"])
                 let source = try string(s["source"], "conda.spec.source")
                 guard source == "environment.yml" || source == "explicit" else {
                     throw .malformedLock("conda.spec.source must be 'environment.yml' or 'explicit'")
@@ -181,12 +204,14 @@ enum LockDecoder {
                     source: source, name: try optionalString(s["name"], "conda.spec.name"),
                     channels: try strings(s["channels"], "conda.spec.channels"),
                     dependencies: try strings(s["dependencies"], "conda.spec.dependencies"),
-                    pip: try strings(s["pip"], "conda.spec.pip"), packages: try packages(s["packages"], "conda.spec.packages"),
+                    pip: try strings(s["pip"], "conda.spec.pip"),
+                    packages: try packages(s["packages"], "conda.spec.packages"),
                     subdir: try optionalString(s["subdir"], "conda.spec.subdir"))
             }
             let records = try packages(fields["packages"], "conda.packages")
             for index in records.indices.dropFirst() where records[index - 1].name >= records[index].name {
-                throw .malformedLock("conda.packages must be sorted by name without duplicates ('\(records[index].name)')")
+                throw .malformedLock(
+                    "conda.packages must be sorted by name without duplicates ('\(records[index].name)')")
             }
             conda = .init(subdir: try optionalString(fields["subdir"], "conda.subdir"), packages: records, spec: spec)
         }
@@ -194,7 +219,9 @@ enum LockDecoder {
             python: .init(
                 implementation: try string(python["implementation"], "python.implementation"),
                 version: try string(python["version"], "python.version")),
-            platform: .init(system: try string(platform["system"], "platform.system"), machine: try string(platform["machine"], "platform.machine")),
+            platform: .init(
+                system: try string(platform["system"], "platform.system"),
+                machine: try string(platform["machine"], "platform.machine")),
             distributions: distributions, torch: torch, conda: conda)
     }
 }

@@ -44,7 +44,8 @@ enum DistributionMetadata {
             index += 1
         }
         if truncated && !sawEnd && (name == nil || version == nil) {
-            throw .malformedDistribution(path: metadataPath, reason: "no Name/Version in the first \(headerReadLimit) bytes")
+            throw .malformedDistribution(
+                path: metadataPath, reason: "no Name/Version in the first \(headerReadLimit) bytes")
         }
         guard let name, !name.isEmpty, let version, !version.isEmpty else {
             throw .malformedDistribution(path: metadataPath, reason: "missing Name or Version header")
@@ -53,7 +54,8 @@ enum DistributionMetadata {
         guard DistributionName.isNormalized(normalized), version.utf8.count <= 256,
             version.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F })
         else {
-            throw .malformedDistribution(path: metadataPath, reason: "name '\(name)' or version '\(version)' is not valid")
+            throw .malformedDistribution(
+                path: metadataPath, reason: "name '\(name)' or version '\(version)' is not valid")
         }
         return .init(name: normalized, version: version)
     }

@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// The one time the probe runs the interpreter: when no file states its full version (a system or
@@ -33,7 +33,9 @@ enum InterpreterQuery {
         let spawned = posix_spawn(&child, interpreter, &actions, nil, &argv, &environment)
         close(pipeEnds[1])
         defer { close(pipeEnds[0]) }
-        guard spawned == 0 else { throw .probeFailed("cannot run \(interpreter): \(String(cString: strerror(spawned)))") }
+        guard spawned == 0 else {
+            throw .probeFailed("cannot run \(interpreter): \(String(cString: strerror(spawned)))")
+        }
         var output: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 256)
         while output.count < outputLimit {
@@ -44,7 +46,8 @@ enum InterpreterQuery {
         }
         var status: Int32 = 0
         while waitpid(child, &status, 0) < 0 && errno == EINTR {}
-        let text = String(decoding: output.prefix(outputLimit), as: UTF8.self).trimmingSpaces
+        let text =
+            String(decoding: output.prefix(outputLimit), as: UTF8.self).trimmingSpaces
             .split(separator: "\n").first.map(String.init) ?? ""
         guard status == 0, VersionText(text).release.count == 3 else {
             throw .probeFailed("\(interpreter) -I -S did not print its version")

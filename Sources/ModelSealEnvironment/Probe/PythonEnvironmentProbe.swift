@@ -44,8 +44,13 @@ public enum PythonEnvironmentProbe {
         switch FileAccess.kind(interpreter) {
         case .directory:
             let prefix = interpreter
-            guard let found = ["python3", "python"].map({ prefix + "/bin/" + $0 }).first(where: { FileAccess.kind($0) == .file })
-            else { throw .probeFailed("\(prefix) has no bin/python3: give the environment's folder or its interpreter") }
+            guard
+                let found = ["python3", "python"].map({ prefix + "/bin/" + $0 }).first(where: {
+                    FileAccess.kind($0) == .file
+                })
+            else {
+                throw .probeFailed("\(prefix) has no bin/python3: give the environment's folder or its interpreter")
+            }
             interpreter = found
         case .file: break
         case .missing: throw .probeFailed("\(given) does not exist")
@@ -66,7 +71,8 @@ public enum PythonEnvironmentProbe {
         var result: [String: String] = [:]
         for line in TextLines.split(bytes) {
             guard let equals = line.firstIndex(of: "=") else { continue }
-            result[String(line[..<equals]).trimmingSpaces.lowercased()] = String(line[line.index(after: equals)...]).trimmingSpaces
+            result[String(line[..<equals]).trimmingSpaces.lowercased()] =
+                String(line[line.index(after: equals)...]).trimmingSpaces
         }
         return result
     }
@@ -80,12 +86,15 @@ public enum PythonEnvironmentProbe {
         guard let minor = VersionText(version).majorMinor, VersionText(version).release.count == 3 else {
             throw .probeFailed("cannot tell the Python version of \(location.interpreter)")
         }
-        guard let head = FileAccess.read(FileAccess.resolved(location.interpreter) ?? location.interpreter, limit: ExecutableFormat.probeLength),
+        guard
+            let head = FileAccess.read(
+                FileAccess.resolved(location.interpreter) ?? location.interpreter, limit: ExecutableFormat.probeLength),
             let platform = ExecutableFormat.platform(of: head.bytes)
         else {
             throw .probeFailed("\(location.interpreter) is not an executable this probe understands (ELF, Mach-O)")
         }
-        let implementation = FileAccess.baseName(FileAccess.resolved(location.interpreter) ?? location.interpreter).hasPrefix("pypy")
+        let implementation =
+            FileAccess.baseName(FileAccess.resolved(location.interpreter) ?? location.interpreter).hasPrefix("pypy")
             ? "pypy" : "cpython"
         let directories = siteDirectories(location, minor: minor)
         guard !directories.isEmpty else {
@@ -94,12 +103,15 @@ public enum PythonEnvironmentProbe {
         var byName: [String: (EnvironmentLock.Distribution, String)] = [:]
         var count = 0
         for directory in directories {
-            for entry in FileAccess.list(directory) where entry.hasSuffix(".dist-info") || entry.hasSuffix(".egg-info") {
+            for entry in FileAccess.list(directory) where entry.hasSuffix(".dist-info") || entry.hasSuffix(".egg-info")
+            {
                 count += 1
                 guard count <= maximumDistributions else {
                     throw .probeFailed("more than \(maximumDistributions) distributions under \(location.prefix)")
                 }
-                guard let distribution = try DistributionMetadata.read(directory: directory, entry: entry) else { continue }
+                guard let distribution = try DistributionMetadata.read(directory: directory, entry: entry) else {
+                    continue
+                }
                 if byName[distribution.name] == nil, !tooling.contains(distribution.name) {
                     byName[distribution.name] = (distribution, directory)
                 }
@@ -108,18 +120,22 @@ public enum PythonEnvironmentProbe {
         let distributions = byName.values.map(\.0).sorted { $0.name < $1.name }
         var torch: EnvironmentLock.TorchBuild? = nil
         if let (_, directory) = byName["torch"] {
-            torch = TorchBuildInfo.read(siteDirectory: directory, distributions: distributions, condaPackages: conda?.packages ?? [])
+            torch = TorchBuildInfo.read(
+                siteDirectory: directory, distributions: distributions, condaPackages: conda?.packages ?? [])
         }
         var condaFacts: EnvironmentLock.Conda? = nil
         if conda != nil || spec != nil {
             condaFacts = .init(subdir: conda?.subdir ?? spec?.subdir, packages: conda?.packages ?? [], spec: spec)
         }
         return EnvironmentLock(
-            python: .init(implementation: implementation, version: version), platform: platform, distributions: distributions,
+            python: .init(implementation: implementation, version: version), platform: platform,
+            distributions: distributions,
             torch: torch, conda: condaFacts)
     }
 
-    static func pythonVersion(_ location: Location, condaPackages: [EnvironmentLock.CondaPackage]) throws(EnvironmentError) -> String {
+    static func pythonVersion(_ location: Location, condaPackages: [EnvironmentLock.CondaPackage])
+        throws(EnvironmentError) -> String
+    {
         if let venv = location.venv {
             for key in ["version", "version_info"] {
                 if let text = venv[key] {
@@ -128,7 +144,9 @@ public enum PythonEnvironmentProbe {
                 }
             }
         }
-        if let python = condaPackages.first(where: { $0.name == "python" }), VersionText(python.version).release.count == 3 {
+        if let python = condaPackages.first(where: { $0.name == "python" }),
+            VersionText(python.version).release.count == 3
+        {
             return python.version
         }
         return try InterpreterQuery.version(interpreter: location.interpreter)
@@ -145,14 +163,22 @@ public enum PythonEnvironmentProbe {
                 guard let (bytes, _) = FileAccess.read(directory + "/" + name, limit: 64 << 10) else { continue }
                 for line in TextLines.split(bytes) {
                     let entry = line.trimmingSpaces
-                    if entry.isEmpty || entry.hasPrefix("#") || entry.hasPrefix("import ") || entry.hasPrefix("import\t") { continue }
+                    if entry.isEmpty || entry.hasPrefix("#") || entry.hasPrefix("import ")
+                        || entry.hasPrefix("import\t")
+                    {
+                        continue
+                    }
                     let path = entry.hasPrefix("/") ? entry : directory + "/" + entry
-                    if FileAccess.kind(path) == .directory, !result.contains(path), result.count < 64 { result.append(path) }
+                    if FileAccess.kind(path) == .directory, !result.contains(path), result.count < 64 {
+                        result.append(path)
+                    }
                 }
             }
         }
         add(location.prefix + "/lib/python\(minor)/site-packages")
-        if let venv = location.venv, venv["include-system-site-packages"]?.lowercased() == "true", let home = venv["home"] {
+        if let venv = location.venv, venv["include-system-site-packages"]?.lowercased() == "true",
+            let home = venv["home"]
+        {
             add(FileAccess.parent(home) + "/lib/python\(minor)/site-packages")
         }
         return result

@@ -29,7 +29,8 @@ enum TorchBuildInfo {
 
     /// Torch build facts for a torch installed in `siteDirectory`, with cuDNN from the given distributions.
     static func read(
-        siteDirectory: String, distributions: [EnvironmentLock.Distribution], condaPackages: [EnvironmentLock.CondaPackage]
+        siteDirectory: String, distributions: [EnvironmentLock.Distribution],
+        condaPackages: [EnvironmentLock.CondaPackage]
     ) -> EnvironmentLock.TorchBuild? {
         guard let torch = distributions.first(where: { $0.name == "torch" }) else { return nil }
         var facts: [String: String?] = [:]
