@@ -27,7 +27,7 @@ extension ModelSeal {
 
         @OptionGroup(title: "Signing (FORMAT.md §8)") var signing: SigningKeyOptions
 
-        @OptionGroup(title: "Environment contract (docs/ENVIRONMENT.md)") var environment: EnvironmentContractOptions
+        @OptionGroup(title: "Environment contract (FORMAT.md §13)") var environment: EnvironmentContractOptions
 
         @Option(name: .customLong("require-signer"), help: ArgumentHelp(
             "Make the file unopenable unless also signed by the public key(s) in FILE (e.g. a release manager "
