@@ -9,8 +9,10 @@ import PackageDescription
 //   ModelSealSigning — signature keys (PEM, OpenSSH), signed trailers, Merkle roots over chunks
 //   ModelSealEnvironment — environment locks and contracts: probe, conda formats, policies (no crypto)
 //   ModelSealBundle  — the delivery bundle (.mspkg): signed manifest, strict streaming pack/unpack
+//   ModelSealLicensing — machine fingerprint, machine key, signed licenses, load-count state, runtime guards
 //   ModelSealKit     — what every surface shares: the status-code table, key options → keys
 //   ModelSealCLI     — the `modelseal` command (a surface: it only calls the libraries)
+//   CModelSeal       — the C ABI (libmodelseal_c.so, include/modelseal.h) the Python package loads (a surface)
 let package = Package(
     name: "ModelSeal",
     platforms: [.macOS(.v14)],
@@ -23,6 +25,12 @@ let package = Package(
         .library(name: "ModelFormats", targets: ["ModelFormats"]),
         .library(name: "ModelSealEnvironment", targets: ["ModelSealEnvironment"]),
         .library(name: "ModelSealBundle", targets: ["ModelSealBundle"]),
+        .library(name: "ModelSealLicensing", targets: ["ModelSealLicensing"]),
+        .library(name: "ModelSealKit", targets: ["ModelSealKit"]),
+        .library(name: "CModelSeal", targets: ["CModelSeal"]),  // for the Fuzz package
+        // Built with the Swift standard library linked in statically (scripts/build-python.sh) so that
+        // the Python wheel runs where no Swift toolchain is installed.
+        .library(name: "modelseal_c", type: .dynamic, targets: ["CModelSeal"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
@@ -65,19 +73,31 @@ let package = Package(
             ]
         ),
         .target(
+            name: "ModelSealLicensing",
+            dependencies: [
+                "ModelSealFormat", "ModelSealCrypto", "ModelSealSigning",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+        .target(
             name: "ModelSealKit",
             dependencies: [
-                "ModelSealFormat", "ModelSealCrypto", "ModelSealKeys", "ModelSealSigning", "ModelSealEnvironment",
-                "ModelSealBundle",
+                "ModelSealFormat", "ModelSealCrypto", "ModelSealKeys", "ModelSealSigning", "ModelSealLicensing",
+                "ModelFormats", "ModelSealEnvironment", "ModelSealBundle",
             ]),
         .executableTarget(
             name: "ModelSealCLI",
             dependencies: [
                 "ModelSealFormat", "ModelSealCrypto", "ModelSealKeys", "ModelFormats", "ModelSealKit", "ModelSealSigning",
-                "ModelSealEnvironment", "ModelSealBundle",
+                "ModelSealLicensing", "ModelSealEnvironment", "ModelSealBundle",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
+        ),
+        .target(
+            name: "CModelSeal",
+            dependencies: ["ModelSealFormat", "ModelSealCrypto", "ModelSealKeys", "ModelSealKit"],
+            exclude: ["include", "exports.map"]
         ),
         .testTarget(name: "ModelSealFormatTests", dependencies: ["ModelSealFormat"]),
         .testTarget(
@@ -95,5 +115,12 @@ let package = Package(
         .testTarget(
             name: "ModelSealBundleTests",
             dependencies: ["ModelSealBundle", "ModelSealSigning", "ModelSealEnvironment", "ModelSealCrypto"]),
+        .testTarget(
+            name: "ModelSealLicensingTests",
+            dependencies: [
+                "ModelSealLicensing", "ModelSealCrypto", "ModelSealFormat", "ModelSealSigning", "ModelSealKit",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
     ]
 )

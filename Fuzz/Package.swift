@@ -1,12 +1,17 @@
 // swift-tools-version:6.1
-// Fuzz targets (libFuzzer) for every parser of untrusted bytes. Built and run by scripts/fuzz.sh:
-//   swift build -c release --scratch-path .build-fuzz -Xswiftc -sanitize=fuzzer,address -Xswiftc -parse-as-library
+// libFuzzer targets, one per parser of untrusted bytes. Build and run with scripts/fuzz.sh:
+//   swift build -c release --scratch-path ../.build-fuzz -Xswiftc -sanitize=fuzzer,address -Xswiftc -parse-as-library
+// Each target's file is named after the target (not main.swift), as -parse-as-library requires.
 import PackageDescription
+
+let modelFormatTargets = ["FuzzPickle", "FuzzZip", "FuzzTorch", "FuzzSafetensors", "FuzzNpy"]
 
 let package = Package(
     name: "ModelSealFuzz",
     dependencies: [.package(name: "ModelSeal", path: "..")],
-    targets: [
+    targets: modelFormatTargets.map { name in
+        .executableTarget(name: name, dependencies: [.product(name: "ModelFormats", package: "ModelSeal")])
+    } + [
         .executableTarget(
             name: "FuzzSealedFile",
             dependencies: [
@@ -14,8 +19,14 @@ let package = Package(
                 .product(name: "ModelSealCrypto", package: "ModelSeal"),
             ]),
         .executableTarget(
+            name: "FuzzCABI",
+            dependencies: [.product(name: "CModelSeal", package: "ModelSeal")]),
+        .executableTarget(
             name: "FuzzKeyText",
             dependencies: [.product(name: "ModelSealKeys", package: "ModelSeal")]),
+        .executableTarget(
+            name: "FuzzLicense",
+            dependencies: [.product(name: "ModelSealLicensing", package: "ModelSeal")]),
         .executableTarget(
             name: "FuzzBundleReader",
             dependencies: [

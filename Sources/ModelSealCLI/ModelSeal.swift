@@ -46,7 +46,11 @@ struct ModelSeal: ParsableCommand {
             \(StatusCode.table)
             """,
         version: version,
-        subcommands: [Seal.self, Open.self, Keygen.self, Inspect.self, Rekey.self, Sign.self, Verify.self, Env.self, Pack.self, Unpack.self, Demo.self]
+        subcommands: [
+            Seal.self, Open.self, Run.self, Keygen.self, Inspect.self, Convert.self, Rekey.self, Sign.self, Verify.self, License.self, Machine.self,
+            Env.self, Pack.self, Unpack.self,
+            Demo.self,
+        ]
     )
 }
 

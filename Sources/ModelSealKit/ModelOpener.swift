@@ -1,5 +1,6 @@
 import ModelSealCrypto
 import ModelSealFormat
+import ModelSealLicensing
 import ModelSealSigning
 
 /// What every surface does to open a sealed file: unlock, check signatures, decrypt, in the order
@@ -11,6 +12,9 @@ public struct ModelOpener {
     public var trustedKeys: [VerifyingKey] = []
     /// A detached signature (trailer bytes) for a file without its own trailer.
     public var detachedSignature: [UInt8]? = nil
+    /// A license: when set, its guards and checks run before any key is unwrapped, and it is the
+    /// only key tried (`identities` are ignored).
+    public var license: LicenseGate? = nil
     /// Called with plaintext bytes processed so far.
     public var progress: (@Sendable (Int) -> Void)? = nil
 
@@ -27,6 +31,8 @@ public struct ModelOpener {
         public let signers: [VerifiedSigner]
         /// The sealed metadata.
         public let metadata: [String: String]
+        /// Runtime-guard findings the license policy says to report (empty without a license).
+        public var licenseWarnings: [GuardFinding] = []
     }
 
     /// Opens `source` into `sink`.
@@ -39,7 +45,8 @@ public struct ModelOpener {
         _ source: RandomAccessByteSource, to sink: ByteSink, sinkReleasesImmediately: Bool
     ) throws -> Result {
         let file = try SealedFile(source)
-        let unlocked = try file.unlock(with: identities)
+        let authorization = try license?.authorize(file)
+        let unlocked = try unlock(file, authorization: authorization)
         let metadata = try unlocked.metadata().entries
         let trailer = try signatureTrailer(of: file)
         let required = try file.requiredSignerKeyIDs()
@@ -47,6 +54,8 @@ public struct ModelOpener {
         // untrusted signer fails at once; the chunks are compared with the list as they are decrypted.
         let signers = try FileSignatures.verify(
             file, trailer: trailer, leafHashes: nil, trustedKeys: trustedKeys, requiredKeyIDs: required)
+        // A load is counted once the header authenticated and the signatures held, before any plaintext.
+        try authorization?.recordLoad()
         let hashing = trailer != nil
         if sinkReleasesImmediately {
             try check(try unlocked.verify(hashing: hashing), against: trailer)
@@ -54,7 +63,18 @@ public struct ModelOpener {
         } else {
             try check(try unlocked.decrypt(to: sink, hashing: hashing, progress: progress), against: trailer)
         }
-        return Result(file: file, plaintextLength: unlocked.plaintextLength, signers: signers, metadata: metadata)
+        var result = Result(file: file, plaintextLength: unlocked.plaintextLength, signers: signers, metadata: metadata)
+        result.licenseWarnings = authorization?.warnings ?? []
+        return result
+    }
+
+    private func unlock(_ file: SealedFile, authorization: LicenseAuthorization?) throws -> UnlockedFile {
+        guard let authorization else { return try file.unlock(with: identities) }
+        do {
+            return try file.unlock(with: [authorization.identity])
+        } catch SealError.noMatchingIdentity {
+            throw authorization.wrongModel
+        }
     }
 
     /// The file's own trailer, or the detached signature parsed for this file's layout.

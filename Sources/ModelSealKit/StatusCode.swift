@@ -1,6 +1,8 @@
+import ModelFormats
 import ModelSealCrypto
 import ModelSealFormat
 import ModelSealKeys
+import ModelSealLicensing
 import ModelSealSigning
 import ModelSealEnvironment
 import ModelSealBundle
@@ -8,7 +10,8 @@ import ModelSealBundle
 /// The one table of outcomes shared by every surface: CLI exit codes, C ABI status codes and
 /// Python exception classes all come from here (docs/CLI.md lists it).
 ///
-/// Codes 20–29 are signatures; 30–39 are reserved for licenses; 40–49 are environment contracts and bundles.
+/// Ranges: 10–19 container, 20–29 signatures, 30–39 licenses, 40–49 environment contracts, 50–59
+/// model files and scanning.
 public enum StatusCode: Int32, CaseIterable, Sendable {
     case success = 0
     case internalError = 1
@@ -25,6 +28,16 @@ public enum StatusCode: Int32, CaseIterable, Sendable {
     case invalidSignature = 22
     case signingKeyError = 23
     case malformedSignature = 24
+    case invalidLicense = 30
+    case licenseExpired = 31
+    case licenseNotYetValid = 32
+    case wrongMachine = 33
+    case wrongModel = 34
+    case loadsExhausted = 35
+    case clockRollback = 36
+    case licenseStateTampered = 37
+    case guardDenied = 38
+    case featureNotLicensed = 39
     case environmentMismatch = 40
     case platformMismatch = 41
     case malformedContract = 42
@@ -32,6 +45,9 @@ public enum StatusCode: Int32, CaseIterable, Sendable {
     case malformedBundle = 44
     case bundleAltered = 45
     case unsafeBundleMember = 46
+    case modelMalformed = 50
+    case modelUnsupported = 51
+    case conversionRefused = 52
     case usage = 64
 
     /// One line for help texts and docs.
@@ -52,6 +68,16 @@ public enum StatusCode: Int32, CaseIterable, Sendable {
         case .invalidSignature: "invalid signature: the file was altered after signing, or the signature is for another file"
         case .signingKeyError: "signing key error: unreadable or unsuitable key, wrong or missing key passphrase"
         case .malformedSignature: "malformed signature trailer or signature file"
+        case .invalidLicense: "invalid license: malformed, edited after signing, signed by another vendor, or needs a newer modelseal"
+        case .licenseExpired: "license expired"
+        case .licenseNotYetValid: "license not yet valid"
+        case .wrongMachine: "wrong machine: no machine key here, another machine's license, or too few fingerprint components match"
+        case .wrongModel: "wrong model: the license does not cover this file"
+        case .loadsExhausted: "license load limit reached"
+        case .clockRollback: "clock rollback: the clock is behind the license's issue time or the last recorded load"
+        case .licenseStateTampered: "license state file edited or rolled back"
+        case .guardDenied: "runtime guard denied by the license policy (tracer, preload, VM or container)"
+        case .featureNotLicensed: "not licensed: the license does not grant this use (e.g. writing the model to a file)"
         case .environmentMismatch: "environment mismatch: the environment does not satisfy the model's contract (policy)"
         case .platformMismatch: "platform mismatch: the contract is for another operating system or CPU"
         case .malformedContract: "malformed environment lock, contract, environment.yml, explicit spec or conda record"
@@ -59,6 +85,9 @@ public enum StatusCode: Int32, CaseIterable, Sendable {
         case .malformedBundle: "not a bundle, or a malformed/oversized bundle header, manifest or signature block"
         case .bundleAltered: "bundle altered: a member is missing, extra or differs from the signed manifest"
         case .unsafeBundleMember: "unsafe bundle member: path traversal, absolute path, link, device or colliding name"
+        case .modelMalformed: "not a recognised model file, or malformed, truncated or hostile model content"
+        case .modelUnsupported: "a valid model file using a feature ModelSeal does not model (e.g. big-endian storages)"
+        case .conversionRefused: "conversion refused by policy: shared storages, non-tensor data, unrepresentable dtype"
         case .usage: "usage error: bad or missing options"
         }
     }
@@ -67,18 +96,25 @@ public enum StatusCode: Int32, CaseIterable, Sendable {
     public var pythonException: String {
         switch self {
         case .success: ""
+        case .internalError: "InternalError"
         case .wrongKey: "WrongKeyError"
         case .authenticationFailed: "TamperedFileError"
         case .truncated: "TruncatedFileError"
         case .malformed: "FormatError"
-        case .keyError, .unsafeParameters, .signingKeyError: "KeyError_"
-        case .unsigned, .untrustedSigner, .invalidSignature, .malformedSignature: "SignatureError"
-        case .inputError, .outputError: "IOError_"
-        case .environmentMismatch, .platformMismatch: "EnvironmentMismatchError"
-        case .malformedContract, .malformedBundle: "FormatError"
-        case .environmentUnreadable: "IOError_"
-        case .bundleAltered, .unsafeBundleMember: "TamperedFileError"
-        case .internalError, .usage: "Error"
+        case .keyError: "InvalidKeyError"
+        case .unsafeParameters: "UnsafeParametersError"
+        case .inputError: "InputError"
+        case .outputError: "OutputError"
+        case .usage: "UsageError"
+        case .unsigned, .untrustedSigner, .invalidSignature, .signingKeyError, .malformedSignature: "SignatureError"
+        case .modelMalformed, .modelUnsupported, .conversionRefused: "ModelFormatError"
+        case .invalidLicense, .licenseExpired, .licenseNotYetValid, .wrongMachine, .wrongModel, .loadsExhausted,
+            .clockRollback, .licenseStateTampered, .guardDenied, .featureNotLicensed:
+            "LicenseError"
+        case .environmentMismatch, .platformMismatch, .malformedContract, .environmentUnreadable, .malformedBundle,
+            .bundleAltered, .unsafeBundleMember:
+            // The Python package maps the whole 40–49 range to this class (python/modelseal/_errors.py).
+            "EnvironmentMismatchError"
         }
     }
 
@@ -107,6 +143,13 @@ public enum StatusCode: Int32, CaseIterable, Sendable {
             }
         case let error as FormatError: self = StatusCode(format: error)
         case is KeyError: self = .keyError
+        case let error as ModelFormatsError:
+            switch error {
+            case .io(_, let operation, _): self = ["open", "read", "stat"].contains(operation) ? .inputError : .outputError
+            case .unsupported: self = .modelUnsupported
+            case .conversionRefused: self = .conversionRefused
+            default: self = .modelMalformed
+            }
         case let error as SigningError:
             switch error {
             case .unsigned: self = .unsigned
@@ -131,8 +174,25 @@ public enum StatusCode: Int32, CaseIterable, Sendable {
             case .inputFailed: self = .inputError
             case .outputFailed: self = .outputError
             }
+        case let error as LicenseError: self = StatusCode(license: error)
         case let error as StatusError: self = error.status
         default: self = .internalError
+        }
+    }
+
+    init(license error: LicenseError) {
+        switch error {
+        case .malformed, .tamperedLicense, .untrustedVendor, .unsupported: self = .invalidLicense
+        case .expired: self = .licenseExpired
+        case .notYetValid: self = .licenseNotYetValid
+        case .noMachineKey, .wrongMachine, .tooFewComponents, .noFingerprint: self = .wrongMachine
+        case .wrongModel: self = .wrongModel
+        case .loadsExhausted: self = .loadsExhausted
+        case .clockRollback: self = .clockRollback
+        case .stateTampered, .stateRolledBack: self = .licenseStateTampered
+        case .guardDenied: self = .guardDenied
+        case .featureNotLicensed: self = .featureNotLicensed
+        case .io: self = .inputError
         }
     }
 

@@ -147,4 +147,18 @@ struct CLITests {
         let keyExists = try CLI.run(["keygen", "-o", "model.pt"], in: scratch.url)
         #expect(keyExists.status == 17)
     }
+
+    @Test func demoRunsTheWholeFlowAndLeavesNothing() throws {
+        let temporary = try Scratch()
+        let demo = try CLI.run(["demo", "--size-mib", "4"], in: scratch.url, environment: ["TMPDIR": temporary.url.path])
+        #expect(demo.status == 0, "\(demo.stderr)")
+        for line in ["plaintext identical (SHA-256)             yes", "signed by the trusted vendor key", "refused: chunk",
+            "refused: no key matches", "refused: untrusted signer"]
+        {
+            #expect(demo.stdoutText.contains(line.split(separator: " ").prefix(3).joined(separator: " ")), "\(line)")
+        }
+        #expect(!demo.stdoutText.split(separator: "\n").contains { $0.hasSuffix(" NO") || $0.contains("NOT A CHECKPOINT") })
+        #expect(!demo.stdoutText.contains("ACCEPTED"))
+        #expect(temporary.names.isEmpty, "demo left \(temporary.names)")
+    }
 }

@@ -2,7 +2,11 @@ import ArgumentParser
 import ModelSealKit
 import Crypto
 import ModelSealCrypto
+import ModelFormats
+import ModelSealFormat
 import ModelSealKeys
+import ModelSealKit
+import ModelSealSigning
 
 #if canImport(Glibc)
 import Glibc
@@ -14,17 +18,19 @@ extension ModelSeal {
         static let configuration = CommandConfiguration(
             abstract: "Run the whole flow on a generated sample model and print timings.",
             discussion: """
-                In a temporary directory (removed afterwards): make a sample model file, generate a customer
-                identity and a vendor raw key, seal the model to both, inspect it, open it in memory as the customer
-                and compare digests, then show that a flipped byte and a wrong key are refused. Nothing is left on
-                disk.
+                In a temporary directory (removed afterwards): write a sample PyTorch checkpoint (a state_dict \
+                in torch's zip format, as torch.save writes it), inspect it without executing its pickle, generate a \
+                customer identity, a vendor raw key and a vendor signing key, seal and sign the model for both \
+                recipients, open it in memory as the customer after checking the vendor's signature, compare digests \
+                and re-read the checkpoint, then show that a flipped byte, a wrong key and an untrusted signer are \
+                refused. Nothing is left on disk.
                 """)
 
-        @Option(name: .customLong("size-mib"), help: "Size of the sample model in MiB (1...4096).")
+        @Option(name: .customLong("size-mib"), help: "Size of the sample model in MiB (4...4096).")
         var sizeMiB = 256
 
         func validate() throws {
-            guard (1...4096).contains(sizeMiB) else { throw ValidationError("--size-mib must be 1...4096") }
+            guard (4...4096).contains(sizeMiB) else { throw ValidationError("--size-mib must be 4...4096") }
         }
 
         func run() throws {
@@ -34,49 +40,71 @@ extension ModelSeal {
         private func execute() throws {
             let directory = try TemporaryDirectory()
             defer { directory.remove() }
-            let modelPath = directory.path + "/model.bin"
+            let modelPath = directory.path + "/model.pt"
             let sealedPath = directory.path + "/model.mseal"
             var rows: [(String, String)] = []
 
             var clock = Stopwatch()
-            let model = SampleModel.bytes(size: sizeMiB << 20)
+            let model = try SampleModel.checkpoint(sizeMiB: sizeMiB)
             try write(model, to: modelPath)
             let digest = SHA256.hash(data: model)
-            rows.append(("make sample model (\(sizeMiB) MiB)", seconds(clock.elapsed)))
+            rows.append(("write sample PyTorch checkpoint (\(sizeMiB) MiB)", seconds(clock.elapsed)))
+
+            clock = Stopwatch()
+            let inspection = try ModelInspection.inspect(FileByteSource(path: modelPath))
+            rows.append(("inspect it (no pickle executed)", seconds(clock.elapsed)))
+            if let inspection {
+                print("vendor: \(inspection.tensors.count) tensors, pure tensor data: \(inspection.isPureTensorData ? "yes" : "no")")
+            }
 
             clock = Stopwatch()
             let customer = X25519Identity.generate()
             let vendorKey = RawKey.generate()
-            rows.append(("generate customer identity + vendor key", seconds(clock.elapsed)))
+            let signer = try SigningKey.generate(.ed25519)
+            rows.append(("generate customer identity, vendor key, signing key", seconds(clock.elapsed)))
             print("customer recipient: \(KeyText.encode(customer.recipient))")
             print("vendor key (MODEL_KEY): \(RawKeyText.encode(vendorKey))")
+            print("vendor signing key fingerprint: \(signer.verifyingKey.fingerprint)")
 
             clock = Stopwatch()
             let output = try OutputFile(.path(sealedPath), mode: 0o644, replace: false)
             var options = SealOptions()
-            options.metadata = ["name": "model.bin", "content-type": "application/octet-stream"]
-            _ = try Sealer.seal(
+            options.metadata = ["name": "model.pt", "content-type": "pytorch-zip"]
+            options.extensions = [RequiredSigners.extension(keyIDs: [signer.verifyingKey.keyID])]
+            let summary = try Sealer.seal(
                 try FileInput(path: modelPath), to: output, recipients: [customer.recipient, vendorKey],
                 options: options)
+            let entry = try FileSignatures.entry(
+                key: signer, headerBytes: summary.headerBytes, payloadLength: summary.payloadLength,
+                leafHashes: summary.leafHashes)
+            try output.write(contentsOf: SignatureTrailer(leafHashes: summary.leafHashes, entries: [entry]).encoded())
             try output.commit()
             let sealTime = clock.elapsed
-            rows.append(("seal to 2 recipients", "\(seconds(sealTime))  \(throughput(bytes: model.count, seconds: sealTime))"))
+            rows.append(("seal to 2 recipients + sign", "\(seconds(sealTime))  \(throughput(bytes: model.count, seconds: sealTime))"))
 
             print(try SealedFileInspection.render(path: sealedPath, json: false), terminator: "")
 
             clock = Stopwatch()
-            let unlocked = try SealedFile(try FileInput(path: sealedPath)).unlock(with: [customer])
-            let plaintext = try unlocked.plaintext()
+            var opener = ModelOpener(identities: [customer])
+            opener.trustedKeys = [signer.verifyingKey]
+            let memory = MemorySink()
+            let result = try opener.open(try FileInput(path: sealedPath), to: memory, sinkReleasesImmediately: true)
             let openTime = clock.elapsed
-            let matches = SHA256.hash(data: plaintext) == digest
-            rows.append(("open in memory as customer", "\(seconds(openTime))  \(throughput(bytes: model.count, seconds: openTime))"))
+            let matches = SHA256.hash(data: memory.bytes) == digest
+            rows.append(("verify signature + open in memory", "\(seconds(openTime))  \(throughput(bytes: model.count, seconds: openTime))"))
+            rows.append(("signed by the trusted vendor key", result.signers.contains(where: \.trusted) ? "yes" : "NO"))
             rows.append(("plaintext identical (SHA-256)", matches ? "yes" : "NO"))
             guard matches else { throw CLIError(.internalError, "round trip mismatch") }
+            let reread = try ModelInspection.inspect(MemoryByteSource(memory.bytes))
+            rows.append(("decrypted checkpoint re-read", reread.map { "\($0.tensors.count) tensors" } ?? "NOT A CHECKPOINT"))
 
             var sealed = try FileInput(path: sealedPath).bytes(at: 0, count: FileInput(path: sealedPath).size)
             sealed[sealed.count / 2] ^= 0x01
-            rows.append(("one flipped payload bit", refusal { try SealedFile(MemorySource(sealed)).unlock(with: [customer]).verify() }))
-            rows.append(("wrong key", refusal { _ = try SealedFile(try FileInput(path: sealedPath)).unlock(with: [RawKey.generate()]) }))
+            rows.append(("one flipped payload bit", refusal { _ = try opener.open(MemorySource(sealed), to: DiscardingSink(), sinkReleasesImmediately: true) }))
+            rows.append(("wrong key", refusal { _ = try ModelOpener(identities: [RawKey.generate()]).open(try FileInput(path: sealedPath), to: DiscardingSink(), sinkReleasesImmediately: true) }))
+            var untrusting = opener
+            untrusting.trustedKeys = [try SigningKey.generate(.ed25519).verifyingKey]
+            rows.append(("untrusted signer", refusal { _ = try untrusting.open(try FileInput(path: sealedPath), to: DiscardingSink(), sinkReleasesImmediately: true) }))
 
             let width = rows.map(\.0.count).max() ?? 0
             print("\nstep" + String(repeating: " ", count: width - 2) + "result")
@@ -102,19 +130,32 @@ extension ModelSeal {
     }
 }
 
-/// Deterministic sample weights: float32 values from a fixed-seed generator.
+/// A sample state_dict in torch's zip format: float32 weights from a fixed-seed generator.
 enum SampleModel {
-    static func bytes(size: Int) -> [UInt8] {
+    static func checkpoint(sizeMiB: Int) throws -> [UInt8] {
+        let width = 1024
         var state: UInt64 = 0x9E37_79B9_7F4A_7C15
-        var bytes = [UInt8](repeating: 0, count: size)
-        bytes.withUnsafeMutableBytes { buffer in
-            let floats = buffer.bindMemory(to: Float.self)
-            for index in floats.indices {
-                state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
-                floats[index] = Float(Int32(truncatingIfNeeded: state >> 33)) / Float(Int32.max) * 0.05
+        var tensors: [TorchTensor] = []
+        var storages: [TorchCheckpoint.StorageToWrite] = []
+        for layer in 0..<max(1, sizeMiB / 4) {
+            for (suffix, shape) in [("weight", [width, width]), ("bias", [width])] {
+                let key = String(storages.count)
+                let count = shape.reduce(1, *)
+                var bytes = [UInt8](repeating: 0, count: count * 4)
+                bytes.withUnsafeMutableBytes { buffer in
+                    for index in 0..<count {
+                        state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+                        let value = Float(Int32(truncatingIfNeeded: state >> 33)) / Float(Int32.max) * 0.05
+                        buffer.storeBytes(of: value.bitPattern.littleEndian, toByteOffset: index * 4, as: UInt32.self)
+                    }
+                }
+                tensors.append(.contiguous(name: "layers.\(layer).\(suffix)", dtype: .float32, shape: shape, storageKey: key))
+                storages.append(.init(key: key, byteCount: bytes.count, data: .bytes(bytes)))
             }
         }
-        return bytes
+        let sink = MemoryByteSink()
+        try TorchCheckpoint.write(tensors: tensors, storages: storages, to: sink)
+        return sink.bytes
     }
 }
 

@@ -1,38 +1,72 @@
 import ArgumentParser
+import ModelFormats
+import ModelSealKit
 
 extension ModelSeal {
-    /// `modelseal inspect`: what a file is, without decrypting or executing anything.
+    /// `modelseal inspect FILE`: what a file holds, without decrypting or executing anything.
     struct Inspect: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Show what a file holds without decrypting or executing anything.",
+            abstract: "Show what a file holds: tensors, format and pickle globals, or a sealed file's header.",
             discussion: """
-                For a sealed file: format, cipher, chunking, recipient stanzas and extensions. Without a key these
-                facts are UNVERIFIED; with a key option the header MAC is checked and the sealed metadata shown.
+                Reads .pt/.pth/.bin (PyTorch zip or legacy), .safetensors, .npy and .npz files, bare pickles \
+                (globals and values only), and sealed ModelSeal files. The format is detected by content. Only \
+                headers, zip directories and pickles are read; nothing in the file is executed.
+
+                For a sealed file, the header facts are UNVERIFIED without a key; with a key option the header MAC \
+                is checked and the sealed metadata is shown.
 
                 Examples:
-                  modelseal inspect model.mseal
-                  modelseal inspect --key-env MODEL_KEY --json model.mseal
-                """)
+                  modelseal inspect model.pt
+                  modelseal inspect --json model.safetensors
+                  modelseal inspect --key-env MODEL_KEY model.mseal
+                """
+        )
 
-        @OptionGroup(title: "Keys (optional: verify the header and show sealed metadata)") var identities: IdentityOptions
+        @OptionGroup(title: "Keys (sealed files only: verify the header and show sealed metadata)")
+        var identities: IdentityOptions
 
         @Argument(help: ArgumentHelp("The file to inspect.", valueName: "FILE"))
         var file: String
 
-        @Flag(help: "Print a JSON report (versioned schema) on standard output.")
+        @Flag(help: "Print JSON (schema modelseal.inspect/1 for model files, see docs/FORMATS.md).")
         var json = false
+
+        @Option(name: .customLong("allow-global"), help: ArgumentHelp(
+            "Treat MODULE.NAME as allowed (repeatable).", valueName: "MODULE.NAME"))
+        var allowedGlobals: [String] = []
+
+        @Flag(help: "Also compute the CRC-32 of every zip member and report mismatches as warnings.")
+        var verifyCRC = false
 
         func run() throws {
             try reportingErrors { try execute() }
         }
 
         private func execute() throws {
-            let identities = identities.isEmpty ? [] : try identities.resolve()
-            if json {
-                try JSONOutput.print(try SealedFileInspection.report(path: file, identities: identities))
-            } else {
-                Terminal.writeOutput(try SealedFileInspection.render(path: file, json: false, identities: identities))
+            let source = try FileByteSource(path: file)
+            let magic = try source.read(at: 0, count: min(source.size, ModelFileFormat.sealedMagic.count))
+            if magic == ModelFileFormat.sealedMagic {
+                let identities = identities.isEmpty ? [] : try identities.resolve()
+                if json {
+                    try JSONOutput.print(try SealedFileInspection.report(path: file, identities: identities))
+                } else {
+                    Terminal.writeOutput(try SealedFileInspection.render(path: file, json: false, identities: identities))
+                }
+                return
             }
+            let allowlist = PickleAllowlist.torchWeightsOnly.adding(allowedGlobals)
+            guard var inspection = try ModelInspection.inspect(source, allowlist: allowlist) else {
+                throw ModelFormatsError.unrecognizedFormat(path: file)
+            }
+            if verifyCRC, inspection.format == .pytorchZip || inspection.format == .npz {
+                let archive = try ZipArchive(source: source)
+                for entry in archive.entries {
+                    if let mismatch = try archive.verifyCRC(entry) { inspection.diagnostics.append(mismatch) }
+                }
+            }
+            Terminal.writeOutput(
+                (json ? JSONWriter.serialize(inspection.json(path: file), pretty: true) : InspectionTable.render(inspection, path: file))
+                    + "\n")
         }
     }
 }

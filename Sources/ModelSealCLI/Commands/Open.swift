@@ -26,6 +26,11 @@ extension ModelSeal {
 
         @OptionGroup(title: "Signatures (checked before any plaintext is released)") var trust: TrustOptions
 
+        @Option(help: ArgumentHelp(
+            "Open with a machine-bound license (from `license issue`) instead of a key (docs/LICENSING.md).",
+            valueName: "FILE"))
+        var license: String?
+
         @Option(name: .shortAndLong, help: ArgumentHelp(
             "Write the plaintext to FILE (linked into place when verified), or - for standard output.",
             valueName: "FILE"))
@@ -48,9 +53,10 @@ extension ModelSeal {
         var quiet = false
 
         func validate() throws {
-            if identities.isEmpty {
-                throw ValidationError("no key: give --key-env, --key-file, -i, --passphrase or --passphrase-env")
+            if identities.isEmpty && license == nil {
+                throw ValidationError("no key: give --key-env, --key-file, -i, --passphrase, --passphrase-env or --license")
             }
+            if !identities.isEmpty && license != nil { throw ValidationError("--license is the key: drop the other key options") }
             if check == (output != nil) {
                 throw ValidationError(check ? "--check writes nothing: drop -o" : "give -o FILE, -o - or --check")
             }
@@ -62,7 +68,8 @@ extension ModelSeal {
         }
 
         private func execute() throws {
-            var opener = ModelOpener(identities: try identities.resolve())
+            var opener = ModelOpener(identities: license == nil ? try identities.resolve() : [])
+            opener.license = try license.map { try LicenseGate(path: $0, use: check ? .verify : .file) }
             opener.trustedKeys = try SigningKeys.trustKeys(paths: trust.trustFiles)
             opener.detachedSignature = try trust.signature.map { Array(try KeyFiles.read($0)) }
             let source = input == "-" ? try FileInput.spooling(try FileInput.standardInput()) : try FileInput(path: input)
@@ -80,6 +87,7 @@ extension ModelSeal {
             } else {
                 result = try opener.open(source, to: DiscardingSink(), sinkReleasesImmediately: false)
             }
+            for warning in result.licenseWarnings { Terminal.writeError("modelseal: warning: runtime guard: \(warning)") }
             let total = result.plaintextLength
             let file = result.file
             bar?.finish()

@@ -15,8 +15,10 @@ public final class FileInput: ByteSource, RandomAccessByteSource {
 
     /// Opens `path` for reading; refuses directories and missing files with a clear message.
     public convenience init(path: String) throws(SealError) {
-        let descriptor = Glibc.open(path, O_RDONLY | O_CLOEXEC)
+        // O_NONBLOCK so that opening a FIFO with no writer cannot hang; cleared right after.
+        let descriptor = Glibc.open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
         guard descriptor >= 0 else { throw .inputFailed("\(path): \(errnoText())") }
+        _ = fcntl(descriptor, F_SETFL, fcntl(descriptor, F_GETFL) & ~O_NONBLOCK)
         try self.init(descriptor: descriptor, owns: true, name: path)
     }
 

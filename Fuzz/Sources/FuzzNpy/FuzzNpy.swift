@@ -1,0 +1,25 @@
+import ModelFormats
+
+/// Any bytes as .npy (header literal, object-array pickles) and as .npz (zip + inflate).
+@_cdecl("LLVMFuzzerTestOneInput")
+public func fuzzNpy(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
+    let source = MemoryByteSource(Array(UnsafeBufferPointer(start: data, count: size)))
+    _ = try? NpyArray.read(from: source)
+    _ = try? NpzArchive.read(from: source)
+    return 0
+}
+
+/// SwiftPM links executables with `main` aliased to `FuzzNpy_main`; hand control to libFuzzer's driver.
+@_cdecl("FuzzNpy_main")
+public func fuzzNpyMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> CInt {
+    var count = argc
+    var arguments = argv
+    return runFuzzerDriver(&count, &arguments, fuzzNpy)
+}
+
+@_silgen_name("LLVMFuzzerRunDriver")
+func runFuzzerDriver(
+    _ argc: UnsafeMutablePointer<CInt>,
+    _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>,
+    _ callback: @convention(c) (UnsafePointer<UInt8>, Int) -> CInt
+) -> CInt

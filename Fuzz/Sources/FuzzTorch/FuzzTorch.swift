@@ -1,0 +1,29 @@
+import ModelFormats
+
+/// Any bytes as a PyTorch checkpoint (zip or legacy): walker, pickle machine and tensor interpretation.
+@_cdecl("LLVMFuzzerTestOneInput")
+public func fuzzTorch(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
+    let source = MemoryByteSource(Array(UnsafeBufferPointer(start: data, count: size)))
+    if let checkpoint = try? TorchCheckpoint.read(from: source) {
+        let sink = MemoryByteSink()
+        _ = try? ModelConversion.torchToTorch(source, to: sink, options: .init(dropNonTensorData: true))
+        _ = checkpoint.sharedStorageGroups
+    }
+    _ = try? ModelInspection.inspect(source)
+    return 0
+}
+
+/// SwiftPM links executables with `main` aliased to `FuzzTorch_main`; hand control to libFuzzer's driver.
+@_cdecl("FuzzTorch_main")
+public func fuzzTorchMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> CInt {
+    var count = argc
+    var arguments = argv
+    return runFuzzerDriver(&count, &arguments, fuzzTorch)
+}
+
+@_silgen_name("LLVMFuzzerRunDriver")
+func runFuzzerDriver(
+    _ argc: UnsafeMutablePointer<CInt>,
+    _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>,
+    _ callback: @convention(c) (UnsafePointer<UInt8>, Int) -> CInt
+) -> CInt

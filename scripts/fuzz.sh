@@ -1,0 +1,101 @@
+#!/usr/bin/env bash
+# Build the libFuzzer targets in Fuzz/ and run each for a while.
+#
+#   scripts/fuzz.sh [SECONDS_PER_TARGET] [TARGET...]      (default 240 s, all targets)
+#   JOBS=2 scripts/fuzz.sh 300                            (run two targets at a time)
+#
+# Corpora grow in Fuzz/corpus-<target>/ (git-ignored), seeded from Tests/Vectors and the shared
+# scanner corpus; logs and crash artifacts go to .build-fuzz/logs/. Exits non-zero if any target
+# found a crash, leak, timeout or out-of-memory. SWIFT_BACKTRACE=enable=no: the Swift runtime's
+# backtracer was seen to hang after a crash instead of letting libFuzzer exit.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+seconds="${1:-240}"
+shift || true
+targets=("$@")
+[ ${#targets[@]} -eq 0 ] && targets=(FuzzPickle FuzzZip FuzzTorch FuzzSafetensors FuzzNpy FuzzSealedFile FuzzKeyText FuzzLicense FuzzCABI)
+jobs="${JOBS:-1}"
+export SWIFT_BACKTRACE=enable=no
+
+(cd Fuzz && swift build -c release --scratch-path ../.build-fuzz \
+    -Xswiftc -sanitize=fuzzer,address -Xswiftc -parse-as-library 2>&1 | grep -v "Cannot export local symbol" || true)
+bin=.build-fuzz/release
+modelseal=.build/release/modelseal
+[ -x "$modelseal" ] || swift build -c release --product modelseal >/dev/null
+logs=.build-fuzz/logs
+mkdir -p "$logs"
+shared=../shared/corpus/pickles
+
+seed() {
+    local target=$1 dir=Fuzz/corpus-$1
+    mkdir -p "$dir"
+    case $target in
+    FuzzPickle)
+        cp Tests/Vectors/pickle/*.pkl "$dir/" 2>/dev/null || true
+        .venv/bin/python - "$dir" Tests/Vectors/torch/*.pt <<'PY' 2>/dev/null || true
+import sys, zipfile, os, hashlib
+out = sys.argv[1]
+for path in sys.argv[2:]:
+    try:
+        with zipfile.ZipFile(path) as z:
+            for n in z.namelist():
+                if n.endswith(".pkl"):
+                    data = z.read(n)
+                    open(os.path.join(out, hashlib.sha1(data).hexdigest()), "wb").write(data)
+    except zipfile.BadZipFile:
+        pass
+PY
+        [ -d "$shared" ] && find "$shared" -type f -size -1M ! -name '*.tsv' ! -name '*.md' -exec cp {} "$dir/" \; 2>/dev/null || true ;;
+    FuzzZip | FuzzTorch)
+        cp Tests/Vectors/torch/*.pt Tests/Vectors/numpy/*.npz "$dir/" 2>/dev/null || true
+        [ -d "$shared" ] && find "$shared" -type f -size -1M \( -name '*.pt' -o -name '*.pth' -o -name '*.bin' -o -name '*.zip' -o -name '*.ckpt' \) -exec cp {} "$dir/" \; 2>/dev/null || true ;;
+    FuzzSafetensors) cp Tests/Vectors/safetensors/*.safetensors "$dir/" ;;
+    FuzzNpy) cp Tests/Vectors/numpy/*.np? "$dir/" ;;
+    FuzzSealedFile)
+        # Container vectors (bytes after the preamble's blank line), plus files sealed with the
+        # fuzz target's fixed key (32 bytes of 0x42) so mutations reach the payload.
+        for vector in Tests/Vectors/container/*; do
+            python3 -c 'import sys; d=open(sys.argv[1],"rb").read(); open(sys.argv[2],"wb").write(d[d.index(b"\n\n")+2:])' \
+                "$vector" "$dir/$(basename "$vector")"
+        done
+        local key
+        key=$(python3 -c 'import base64; print(base64.urlsafe_b64encode(b"\x42" * 32).decode())')
+        for size in 0 1 70000 140000; do
+            head -c "$size" /dev/urandom >"$dir/.plain"
+            MODEL_KEY=$key "$modelseal" seal -q -f --key-env MODEL_KEY --chunk-size 64KiB -o "$dir/sealed-$size" "$dir/.plain"
+        done
+        rm -f "$dir/.plain" ;;
+    FuzzCABI) python3 scripts/seed-fuzz-cabi.py "$dir" ;;
+    FuzzKeyText)
+        "$modelseal" keygen --symmetric >"$dir/raw-key"
+        "$modelseal" keygen 2>"$dir/recipient-line" | grep SECRET >"$dir/identity"
+        grep -o 'modelseal1[a-z0-9]*' "$dir/recipient-line" >"$dir/recipient" || true
+        rm -f "$dir/recipient-line" ;;
+    esac
+}
+
+run() {
+    local target=$1
+    seed "$target"
+    local log=$logs/$target.log
+    "$bin/$target" "Fuzz/corpus-$target" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
+        -max_len=65536 -print_final_stats=1 -artifact_prefix="$logs/$target-" >"$log" 2>&1
+    local status=$?
+    local runs
+    runs=$(grep -Eo 'Done [0-9]+ runs' "$log" | grep -Eo '[0-9]+' || echo "?")
+    echo "$target: status $status, $runs executions in ${seconds}s, corpus $(ls "Fuzz/corpus-$target" | wc -l) inputs"
+    return $status
+}
+
+failed=0
+pids=()
+for target in "${targets[@]}"; do
+    run "$target" &
+    pids+=($!)
+    if [ ${#pids[@]} -ge "$jobs" ]; then
+        wait "${pids[0]}" || failed=1
+        pids=("${pids[@]:1}")
+    fi
+done
+for pid in "${pids[@]}"; do wait "$pid" || failed=1; done
+exit $failed
