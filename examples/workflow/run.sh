@@ -71,7 +71,8 @@ make_venv venv
 "$MODELSEAL" env check --contract delivery/models/model.mseal --trust vendor.pub --python venv/bin/python
 
 step "customer: decrypt in memory, torch.load, serve predictions"
-# TODO(python package): `modelseal.load(...)` replaces the pipe below once branch `python` is merged.
+# TODO(python package): `modelseal.load(...)` replaces the pipe below once it checks the environment
+# contract in-process (the hook is EnvironmentContracts, docs/ENVIRONMENT.md).
 printf '%s\n' '{"id": 1, "features": [0, 0, 0, 0, 0, 0, 0, 0]}' '{"id": 2, "features": [2, 2, 2, 2, 2, 2, 2, 2]}' \
     > requests.jsonl
 venv/bin/python "$HERE/serve.py" \

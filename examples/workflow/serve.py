@@ -3,9 +3,8 @@
     python serve.py --model <(modelseal open -i customer.key -o - delivery/models/model.mseal) < requests.jsonl
 
 Each request line is {"id": ..., "features": [8 numbers]}; each answer line is {"id": ..., "class": 0|1, "p": ...}.
-TODO(python package): once `modelseal.load` lands (branch `python`), this becomes
-`state = modelseal.load("delivery/models/model.mseal", identity="customer.key")`, which also checks the
-environment contract in-process.
+TODO(python package): once `modelseal.load` checks the environment contract in-process, this becomes
+`state = modelseal.load("delivery/models/model.mseal", identity="customer.key", trust="vendor.pub")`.
 """
 import argparse
 import io
