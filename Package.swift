@@ -7,6 +7,8 @@ import PackageDescription
 //   ModelFormats     — PyTorch / safetensors / NumPy readers and writers, restricted pickle machine
 //   ModelSealKeys    — text encodings of keys, identity and recipient files, key sources
 //   ModelSealSigning — signature keys (PEM, OpenSSH), signed trailers, Merkle roots over chunks
+//   ModelSealEnvironment — environment locks and contracts: probe, conda formats, policies (no crypto)
+//   ModelSealBundle  — the delivery bundle (.mspkg): signed manifest, strict streaming pack/unpack
 //   ModelSealLicensing — machine fingerprint, machine key, signed licenses, load-count state, runtime guards
 //   ModelSealKit     — what every surface shares: the status-code table, key options → keys
 //   ModelSealCLI     — the `modelseal` command (a surface: it only calls the libraries)
@@ -21,6 +23,8 @@ let package = Package(
         .library(name: "ModelSealKeys", targets: ["ModelSealKeys"]),
         .library(name: "ModelSealSigning", targets: ["ModelSealSigning"]),
         .library(name: "ModelFormats", targets: ["ModelFormats"]),
+        .library(name: "ModelSealEnvironment", targets: ["ModelSealEnvironment"]),
+        .library(name: "ModelSealBundle", targets: ["ModelSealBundle"]),
         .library(name: "ModelSealLicensing", targets: ["ModelSealLicensing"]),
         .library(name: "ModelSealKit", targets: ["ModelSealKit"]),
         .library(name: "CModelSeal", targets: ["CModelSeal"]),  // for the Fuzz package
@@ -60,6 +64,14 @@ let package = Package(
                 .product(name: "SwiftASN1", package: "swift-asn1"),
             ]
         ),
+        .target(name: "ModelSealEnvironment", dependencies: ["ModelSealFormat"]),
+        .target(
+            name: "ModelSealBundle",
+            dependencies: [
+                "ModelSealFormat", "ModelSealCrypto", "ModelSealSigning", "ModelSealEnvironment",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
         .target(
             name: "ModelSealLicensing",
             dependencies: [
@@ -71,13 +83,13 @@ let package = Package(
             name: "ModelSealKit",
             dependencies: [
                 "ModelSealFormat", "ModelSealCrypto", "ModelSealKeys", "ModelSealSigning", "ModelSealLicensing",
-                "ModelFormats",
+                "ModelFormats", "ModelSealEnvironment", "ModelSealBundle",
             ]),
         .executableTarget(
             name: "ModelSealCLI",
             dependencies: [
                 "ModelSealFormat", "ModelSealCrypto", "ModelSealKeys", "ModelFormats", "ModelSealKit", "ModelSealSigning",
-                "ModelSealLicensing",
+                "ModelSealLicensing", "ModelSealEnvironment", "ModelSealBundle",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
@@ -99,6 +111,10 @@ let package = Package(
         .testTarget(name: "ModelSealSigningTests", dependencies: ["ModelSealSigning", "ModelSealCrypto", "ModelSealFormat"]),
         .testTarget(name: "ModelFormatsTests", dependencies: ["ModelFormats"]),
         .testTarget(name: "ModelSealCLITests", dependencies: ["ModelSealCLI"]),
+        .testTarget(name: "ModelSealEnvironmentTests", dependencies: ["ModelSealEnvironment", "ModelSealFormat"]),
+        .testTarget(
+            name: "ModelSealBundleTests",
+            dependencies: ["ModelSealBundle", "ModelSealSigning", "ModelSealEnvironment", "ModelSealCrypto"]),
         .testTarget(
             name: "ModelSealLicensingTests",
             dependencies: [

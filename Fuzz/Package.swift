@@ -33,5 +33,17 @@ let package = Package(
         .executableTarget(
             name: "FuzzOMSBundle",
             dependencies: [.product(name: "ModelSealSigning", package: "ModelSeal")]),
+        .executableTarget(
+            name: "FuzzBundleReader",
+            dependencies: [
+                .product(name: "ModelSealBundle", package: "ModelSeal"),
+                .product(name: "ModelSealCrypto", package: "ModelSeal"),
+            ]),
+        .executableTarget(
+            name: "FuzzEnvironmentLock",
+            dependencies: [.product(name: "ModelSealEnvironment", package: "ModelSeal")]),
+        .executableTarget(
+            name: "FuzzEnvironmentYAML",
+            dependencies: [.product(name: "ModelSealEnvironment", package: "ModelSeal")]),
     ]
 )

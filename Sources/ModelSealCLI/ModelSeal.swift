@@ -49,6 +49,7 @@ struct ModelSeal: ParsableCommand {
         subcommands: [
             Seal.self, Open.self, Run.self, Keygen.self, Inspect.self, Convert.self, Rekey.self, Sign.self, Verify.self,
             Migrate.self, License.self, Machine.self,
+            Env.self, Pack.self, Unpack.self,
             Demo.self,
         ]
     )

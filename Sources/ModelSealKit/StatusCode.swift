@@ -4,6 +4,8 @@ import ModelSealFormat
 import ModelSealKeys
 import ModelSealLicensing
 import ModelSealSigning
+import ModelSealEnvironment
+import ModelSealBundle
 
 /// The one table of outcomes shared by every surface: CLI exit codes, C ABI status codes and
 /// Python exception classes all come from here (docs/CLI.md lists it).
@@ -37,6 +39,13 @@ public enum StatusCode: Int32, CaseIterable, Sendable {
     case licenseStateTampered = 37
     case guardDenied = 38
     case featureNotLicensed = 39
+    case environmentMismatch = 40
+    case platformMismatch = 41
+    case malformedContract = 42
+    case environmentUnreadable = 43
+    case malformedBundle = 44
+    case bundleAltered = 45
+    case unsafeBundleMember = 46
     case modelMalformed = 50
     case modelUnsupported = 51
     case conversionRefused = 52
@@ -71,6 +80,13 @@ public enum StatusCode: Int32, CaseIterable, Sendable {
         case .licenseStateTampered: "license state file edited or rolled back"
         case .guardDenied: "runtime guard denied by the license policy (tracer, preload, VM or container)"
         case .featureNotLicensed: "not licensed: the license does not grant this use (e.g. writing the model to a file)"
+        case .environmentMismatch: "environment mismatch: the environment does not satisfy the model's contract (policy)"
+        case .platformMismatch: "platform mismatch: the contract is for another operating system or CPU"
+        case .malformedContract: "malformed environment lock, contract, environment.yml, explicit spec or conda record"
+        case .environmentUnreadable: "cannot read the Python environment (no interpreter, site-packages or metadata)"
+        case .malformedBundle: "not a bundle, or a malformed/oversized bundle header, manifest or signature block"
+        case .bundleAltered: "bundle altered: a member is missing, extra or differs from the signed manifest"
+        case .unsafeBundleMember: "unsafe bundle member: path traversal, absolute path, link, device or colliding name"
         case .modelMalformed: "not a recognised model file, or malformed, truncated or hostile model content"
         case .modelUnsupported: "a valid model file using a feature ModelSeal does not model (e.g. big-endian storages)"
         case .conversionRefused: "conversion refused by policy: shared storages, non-tensor data, unrepresentable dtype"
@@ -98,6 +114,10 @@ public enum StatusCode: Int32, CaseIterable, Sendable {
         case .invalidLicense, .licenseExpired, .licenseNotYetValid, .wrongMachine, .wrongModel, .loadsExhausted,
             .clockRollback, .licenseStateTampered, .guardDenied, .featureNotLicensed:
             "LicenseError"
+        case .environmentMismatch, .platformMismatch, .malformedContract, .environmentUnreadable, .malformedBundle,
+            .bundleAltered, .unsafeBundleMember:
+            // The Python package maps the whole 40–49 range to this class (python/modelseal/_errors.py).
+            "EnvironmentMismatchError"
         }
     }
 
@@ -142,6 +162,22 @@ public enum StatusCode: Int32, CaseIterable, Sendable {
             case .unreadableKey, .unsuitableKey, .passphraseRequired: self = .signingKeyError
             case .malformedSignature: self = .malformedSignature
             case .manifestMismatch: self = .manifestMismatch
+            }
+        case let error as EnvironmentError:
+            switch error {
+            case .mismatch: self = .environmentMismatch
+            case .platformMismatch: self = .platformMismatch
+            case .probeFailed, .malformedDistribution: self = .environmentUnreadable
+            case .malformedLock, .malformedYAML, .malformedExplicitSpec, .malformedCondaRecord, .malformedContract:
+                self = .malformedContract
+            }
+        case let error as BundleError:
+            switch error {
+            case .notBundle, .unsupportedVersion, .malformed, .malformedManifest: self = .malformedBundle
+            case .sizeMismatch, .memberAltered: self = .bundleAltered
+            case .unsafeMemberName, .unsupportedInput: self = .unsafeBundleMember
+            case .inputFailed: self = .inputError
+            case .outputFailed: self = .outputError
             }
         case let error as LicenseError: self = StatusCode(license: error)
         case let error as StatusError: self = error.status

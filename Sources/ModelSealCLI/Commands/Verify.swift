@@ -32,7 +32,9 @@ extension ModelSeal {
 
         @OptionGroup(title: "Signatures") var trust: TrustOptions
 
-        @Argument(help: ArgumentHelp("The sealed file (with --oms: the model file or directory).", valueName: "FILE"))
+        @Argument(help: ArgumentHelp(
+            "The sealed file, a bundle (.mspkg), or with --oms/--rsa-pkcs1v15 the model file or directory.",
+            valueName: "FILE"))
         var file: String
 
         @Flag(help: "Print a JSON report on standard output.")
@@ -55,6 +57,9 @@ extension ModelSeal {
         private func execute() throws {
             if rsaPKCS1v15 { return try verifyDetachedRSA() }
             if oms { return try executeOMS() }
+            if BundleVerification.recognizes(file) {
+                return try BundleVerification.verify(file, trustFiles: trust.trustFiles, json: json)
+            }
             let trusted = try SigningKeys.trustKeys(paths: trust.trustFiles)
             let sealed = try SealedFile(try FileInput(path: file))
             var opener = ModelOpener(identities: [])
