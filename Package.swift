@@ -96,7 +96,10 @@ let package = Package(
         ),
         .target(
             name: "CModelSeal",
-            dependencies: ["ModelSealFormat", "ModelSealCrypto", "ModelSealKeys", "ModelSealKit"],
+            dependencies: [
+                "ModelSealFormat", "ModelSealCrypto", "ModelSealKeys", "ModelSealKit", "ModelSealSigning",
+                "ModelSealEnvironment",
+            ],
             exclude: ["include", "exports.map"]
         ),
         .testTarget(name: "ModelSealFormatTests", dependencies: ["ModelSealFormat"]),

@@ -53,6 +53,7 @@ FUNCTIONS: dict[str, tuple[object, tuple[object, ...]]] = {
     "modelseal_file_decrypt_into": (_status, (_handle, _c.c_void_p, _size)),
     "modelseal_file_decrypt": (_status, (_handle, _c.POINTER(_c.c_void_p), _c.POINTER(_size))),
     "modelseal_buffer_free": (None, (_c.c_void_p,)),
+    "modelseal_file_check_environment": (_status, (_handle, _c.c_char_p, _c.POINTER(_c.c_void_p))),
     "modelseal_file_decrypt_to_memfd": (_status, (_handle, _c.c_char_p, _c.c_uint32, _c.POINTER(_c.c_int32))),
 }
 
@@ -205,6 +206,19 @@ class SealedFile:
 
     def verify(self) -> None:
         check(lib().modelseal_file_verify(self.handle))
+
+    def check_environment(self, python: str) -> str:
+        """Checks the unlocked file's environment contract against `python` (an interpreter or prefix).
+
+        Raises `EnvironmentMismatchError` when the contract's policy forbids a difference; returns the
+        tolerated differences as text ("" when none or when the file has no contract)."""
+        report = ctypes.c_void_p()
+        check(lib().modelseal_file_check_environment(self.handle, os.fsencode(python), ctypes.byref(report)))
+        try:
+            return ctypes.string_at(report.value).decode("utf-8", "replace") if report.value else ""
+        finally:
+            if report.value:
+                lib().modelseal_buffer_free(report)
 
     def decrypt_into(self, buffer: bytearray | memoryview) -> None:
         view = memoryview(buffer).cast("B")

@@ -86,6 +86,10 @@ def load(
         # while they are decrypted, and torch sees nothing of a file that fails.
         with _keys.opening_keyring(key=key, identity=identity, passphrase=passphrase, trust=trust, license=license) as ring:
             sealed.unlock(ring)
+        # The contract is authentic now (header MAC, signatures): check it against this interpreter.
+        tolerated = sealed.check_environment(sys.executable)
+        if tolerated:
+            log.warning("modelseal: the environment differs from the model's contract (policy allows it):\n%s", tolerated)
         unlocked = time.perf_counter()
         size = sealed.plaintext_length()
         if use_memfd(mmap):

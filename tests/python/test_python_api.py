@@ -285,6 +285,36 @@ def test_license_load_in_python(tmp_path, modelseal_pkg, modelseal_bin, monkeypa
         modelseal_pkg.load(tmp_path / "m.mseal", license=tmp_path / "acme.lic")
 
 
+@pytest.mark.parametrize("policy,numpy_version,expect_error", [
+    ("exact", None, False), ("exact", "1.0.0", True), ("warn", "1.0.0", False)])
+def test_load_checks_the_environment_contract(tmp_path, modelseal_pkg, modelseal_bin, fernet_key, caplog, policy,
+                                              numpy_version, expect_error):
+    """load() checks the sealed contract against the interpreter running it (docs/ENVIRONMENT.md)."""
+    import json
+    import sys
+
+    subprocess.run([modelseal_bin, "env", "capture", "--python", sys.executable, "-o", str(tmp_path / "lock.json")],
+                   check=True, capture_output=True)
+    if numpy_version:
+        lock = json.loads((tmp_path / "lock.json").read_text())
+        for distribution in lock["distributions"]:
+            if distribution["name"] == "numpy":
+                distribution["version"] = numpy_version
+        (tmp_path / "lock.json").write_text(json.dumps(lock))
+    state = {"w": torch.randn(5)}
+    torch.save(state, tmp_path / "model.pt")
+    subprocess.run([modelseal_bin, "seal", "--key-env", "K", "--env", str(tmp_path / "lock.json"), "--env-policy",
+                    policy, "-o", str(tmp_path / "m.mseal"), str(tmp_path / "model.pt")],
+                   check=True, capture_output=True, env=dict(os.environ, K=fernet_key.decode()))
+    if expect_error:
+        with pytest.raises(modelseal_pkg.EnvironmentMismatchError, match="numpy"):
+            modelseal_pkg.load(tmp_path / "m.mseal", key=fernet_key)
+    else:
+        with caplog.at_level(logging.WARNING, logger="modelseal"):
+            assert_identical(modelseal_pkg.load(tmp_path / "m.mseal", key=fernet_key), state)
+        assert ("numpy" in caplog.text) == (policy == "warn")
+
+
 def test_saving_a_whole_module_warns(tmp_path, modelseal_pkg, fernet_key):
     with pytest.warns(UserWarning, match="state_dict"):
         modelseal_pkg.save(SmallTransformer(), tmp_path / "m.mseal", key=fernet_key)

@@ -134,6 +134,10 @@ int32_t modelseal_file_decrypt(modelseal_file *file, uint8_t **out, size_t *out_
 void modelseal_buffer_free(uint8_t *buffer);
 /* Decrypts into a new memfd sealed against writes, growth and shrinking (Linux); the caller owns
    and closes the descriptor. Readable as /proc/self/fd/N. Nothing is left on failure. */
+/* Checks an unlocked file's environment contract against the Python environment `python`
+ * (sys.executable or sys.prefix): status 40/41 with the diff as last error when the policy forbids
+ * it; *out_report (may be NULL) gets tolerated differences ("" if none), free with modelseal_buffer_free. */
+int32_t modelseal_file_check_environment(modelseal_file *file, const char *python, uint8_t **out_report);
 int32_t modelseal_file_decrypt_to_memfd(modelseal_file *file, const char *name, uint32_t flags, int32_t *out_fd);
 
 #ifdef __cplusplus
