@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Runs every test of ModelSeal on a fresh machine (Debian, Swift 6.3 at /opt/swift or on PATH).
 #
-# Installs what the tests need first, idempotently: Debian packages (age, time), a Python venv
-# in .venv with the packages of tests/python/requirements.txt (real torch, cryptography, ...).
-# Then builds, runs the Swift suites, the Python suites against the built binary, and checks that
-# the committed test vectors are what their generators produce.
+# Installs what the tests need first, idempotently: Debian packages (age, time, strace), a Python
+# venv in .venv with the packages of tests/python/requirements.txt (real torch, torchvision,
+# cryptography, ...). Then builds, runs the Swift suites, the Python suites against the built binary
+# and C library, installs the built wheel into a separate venv and tests it with the Swift toolchain
+# hidden, and checks that the committed test vectors are what their generators produce.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export SWIFT_BACKTRACE=enable=no
@@ -18,6 +19,7 @@ command -v age >/dev/null || missing+=(age)
 [ -x /usr/bin/time ] || missing+=(time)
 command -v strace >/dev/null || missing+=(strace)       # licensing: a real tracer for the runtime-guard test
 command -v faketime >/dev/null || missing+=(faketime)   # licensing: the clock set back
+command -v unshare >/dev/null || missing+=(util-linux)
 if [ ${#missing[@]} -gt 0 ]; then
     sudo=""
     [ "$(id -u)" -eq 0 ] || sudo="sudo"
@@ -35,7 +37,10 @@ swift build --build-tests
 step "Swift tests"
 swift test --skip-build
 
-step "Python tests (real cryptography, torch, age against the built modelseal)"
+step "C library and Python wheel (release, Swift standard library linked in statically)"
+bash scripts/build-python.sh
+
+step "Python tests (real cryptography, torch, age against the built modelseal and libmodelseal_c.so)"
 export MODELSEAL_BIN="$PWD/.build/debug/modelseal"
 set +e
 .venv/bin/python -m pytest -q tests/python
@@ -43,6 +48,9 @@ status=$?
 set -e
 # pytest exits 5 when it collects no test: that is a failure of this script, not a pass.
 [ $status -eq 0 ] || exit $status
+
+step "Installed wheel, Swift toolchain hidden"
+bash scripts/test-wheel.sh
 
 step "Test vectors are reproducible"
 for generator in scripts/gen-*-vectors.sh; do

@@ -47,7 +47,9 @@ struct ModelSeal: ParsableCommand {
             """,
         version: version,
         subcommands: [
-            Seal.self, Open.self, Keygen.self, Inspect.self, Convert.self, Rekey.self, Sign.self, Verify.self, Migrate.self, License.self, Machine.self,
+            Seal.self, Open.self, Run.self, Keygen.self, Inspect.self, Convert.self, Rekey.self, Sign.self, Verify.self,
+            Migrate.self, License.self, Machine.self,
+            Env.self, Pack.self, Unpack.self,
             Demo.self,
         ]
     )

@@ -4,6 +4,8 @@ import ModelSealFormat
 import ModelSealKeys
 import ModelSealLicensing
 import ModelSealSigning
+import ModelSealEnvironment
+import ModelSealBundle
 
 /// The one table of outcomes shared by every surface: CLI exit codes, C ABI status codes and
 /// Python exception classes all come from here (docs/CLI.md lists it).
@@ -26,6 +28,7 @@ public enum StatusCode: Int32, CaseIterable, Sendable {
     case invalidSignature = 22
     case signingKeyError = 23
     case malformedSignature = 24
+    case manifestMismatch = 25
     case invalidLicense = 30
     case licenseExpired = 31
     case licenseNotYetValid = 32
@@ -36,6 +39,13 @@ public enum StatusCode: Int32, CaseIterable, Sendable {
     case licenseStateTampered = 37
     case guardDenied = 38
     case featureNotLicensed = 39
+    case environmentMismatch = 40
+    case platformMismatch = 41
+    case malformedContract = 42
+    case environmentUnreadable = 43
+    case malformedBundle = 44
+    case bundleAltered = 45
+    case unsafeBundleMember = 46
     case modelMalformed = 50
     case modelUnsupported = 51
     case conversionRefused = 52
@@ -59,6 +69,7 @@ public enum StatusCode: Int32, CaseIterable, Sendable {
         case .invalidSignature: "invalid signature: the file was altered after signing, or the signature is for another file"
         case .signingKeyError: "signing key error: unreadable or unsuitable key, wrong or missing key passphrase"
         case .malformedSignature: "malformed signature trailer or signature file"
+        case .manifestMismatch: "model does not match its signature manifest: files missing, extra or changed (--oms)"
         case .invalidLicense: "invalid license: malformed, edited after signing, signed by another vendor, or needs a newer modelseal"
         case .licenseExpired: "license expired"
         case .licenseNotYetValid: "license not yet valid"
@@ -69,6 +80,13 @@ public enum StatusCode: Int32, CaseIterable, Sendable {
         case .licenseStateTampered: "license state file edited or rolled back"
         case .guardDenied: "runtime guard denied by the license policy (tracer, preload, VM or container)"
         case .featureNotLicensed: "not licensed: the license does not grant this use (e.g. writing the model to a file)"
+        case .environmentMismatch: "environment mismatch: the environment does not satisfy the model's contract (policy)"
+        case .platformMismatch: "platform mismatch: the contract is for another operating system or CPU"
+        case .malformedContract: "malformed environment lock, contract, environment.yml, explicit spec or conda record"
+        case .environmentUnreadable: "cannot read the Python environment (no interpreter, site-packages or metadata)"
+        case .malformedBundle: "not a bundle, or a malformed/oversized bundle header, manifest or signature block"
+        case .bundleAltered: "bundle altered: a member is missing, extra or differs from the signed manifest"
+        case .unsafeBundleMember: "unsafe bundle member: path traversal, absolute path, link, device or colliding name"
         case .modelMalformed: "not a recognised model file, or malformed, truncated or hostile model content"
         case .modelUnsupported: "a valid model file using a feature ModelSeal does not model (e.g. big-endian storages)"
         case .conversionRefused: "conversion refused by policy: shared storages, non-tensor data, unrepresentable dtype"
@@ -80,18 +98,26 @@ public enum StatusCode: Int32, CaseIterable, Sendable {
     public var pythonException: String {
         switch self {
         case .success: ""
+        case .internalError: "InternalError"
         case .wrongKey: "WrongKeyError"
         case .authenticationFailed: "TamperedFileError"
         case .truncated: "TruncatedFileError"
         case .malformed: "FormatError"
-        case .keyError, .unsafeParameters, .signingKeyError: "KeyError_"
-        case .modelMalformed, .modelUnsupported, .conversionRefused: "FormatError"
-        case .unsigned, .untrustedSigner, .invalidSignature, .malformedSignature: "SignatureError"
-        case .inputError, .outputError: "IOError_"
+        case .keyError: "InvalidKeyError"
+        case .unsafeParameters: "UnsafeParametersError"
+        case .inputError: "InputError"
+        case .outputError: "OutputError"
+        case .usage: "UsageError"
+        case .unsigned, .untrustedSigner, .invalidSignature, .signingKeyError, .malformedSignature, .manifestMismatch:
+            "SignatureError"
+        case .modelMalformed, .modelUnsupported, .conversionRefused: "ModelFormatError"
         case .invalidLicense, .licenseExpired, .licenseNotYetValid, .wrongMachine, .wrongModel, .loadsExhausted,
             .clockRollback, .licenseStateTampered, .guardDenied, .featureNotLicensed:
             "LicenseError"
-        case .internalError, .usage: "Error"
+        case .environmentMismatch, .platformMismatch, .malformedContract, .environmentUnreadable, .malformedBundle,
+            .bundleAltered, .unsafeBundleMember:
+            // The Python package maps the whole 40–49 range to this class (python/modelseal/_errors.py).
+            "EnvironmentMismatchError"
         }
     }
 
@@ -131,10 +157,27 @@ public enum StatusCode: Int32, CaseIterable, Sendable {
         case let error as SigningError:
             switch error {
             case .unsigned: self = .unsigned
-            case .untrustedSigner: self = .untrustedSigner
+            case .untrustedSigner, .unknownSigner: self = .untrustedSigner
             case .invalidSignature: self = .invalidSignature
             case .unreadableKey, .unsuitableKey, .passphraseRequired: self = .signingKeyError
             case .malformedSignature: self = .malformedSignature
+            case .manifestMismatch: self = .manifestMismatch
+            }
+        case let error as EnvironmentError:
+            switch error {
+            case .mismatch: self = .environmentMismatch
+            case .platformMismatch: self = .platformMismatch
+            case .probeFailed, .malformedDistribution: self = .environmentUnreadable
+            case .malformedLock, .malformedYAML, .malformedExplicitSpec, .malformedCondaRecord, .malformedContract:
+                self = .malformedContract
+            }
+        case let error as BundleError:
+            switch error {
+            case .notBundle, .unsupportedVersion, .malformed, .malformedManifest: self = .malformedBundle
+            case .sizeMismatch, .memberAltered: self = .bundleAltered
+            case .unsafeMemberName, .unsupportedInput: self = .unsafeBundleMember
+            case .inputFailed: self = .inputError
+            case .outputFailed: self = .outputError
             }
         case let error as LicenseError: self = StatusCode(license: error)
         case let error as StatusError: self = error.status

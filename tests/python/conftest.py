@@ -67,3 +67,34 @@ def assert_same_tensor(a: torch.Tensor, b: torch.Tensor, name: str = ""):
     assert a.dtype == b.dtype, name
     assert tuple(a.shape) == tuple(b.shape), name
     assert raw_bytes(a) == raw_bytes(b), name
+
+
+# ---- the Python package (modelseal) and its C library ----------------------------------------
+#
+# By default the tests import the package from python/ with the library built by
+# scripts/build-python.sh. With MODELSEAL_INSTALLED=1 (scripts/test.sh's installed-wheel pass) they
+# import whatever `modelseal` the interpreter has installed, and nothing from the repository.
+if os.environ.get("MODELSEAL_INSTALLED") != "1":
+    import sys
+
+    sys.path.insert(0, str(REPO / "python"))
+
+
+@pytest.fixture(scope="session")
+def modelseal_pkg():
+    import modelseal
+
+    if os.environ.get("MODELSEAL_INSTALLED") == "1":
+        assert not Path(modelseal.__file__).is_relative_to(REPO / "python"), modelseal.__file__
+    from modelseal import _ffi
+
+    if not _ffi.library_path().exists():
+        pytest.fail(f"{_ffi.library_path()} not found: run `bash scripts/build-python.sh`")
+    return modelseal
+
+
+@pytest.fixture(scope="session")
+def fernet_key() -> bytes:
+    from cryptography.fernet import Fernet
+
+    return Fernet.generate_key()

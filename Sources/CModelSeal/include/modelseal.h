@@ -1,0 +1,143 @@
+/*
+ * modelseal.h — the C ABI of ModelSeal (libmodelseal_c.so).
+ *
+ * Conventions
+ *   - Every function that can fail returns a status (int32_t): 0 on success, otherwise a code of
+ *     the one status table shared with the CLI's exit codes and the Python exceptions
+ *     (docs/CLI.md; modelseal_status_name() gives the Python class of a code). Ranges: 10-19
+ *     container, 20-29 signatures, 30-39 licenses, 40-49 environment contracts, 50-59 model files.
+ *   - On failure, modelseal_last_error() returns a one-line message for the calling thread, valid
+ *     until that thread's next modelseal_ call. Success clears it.
+ *   - Handles are opaque, made by *_new / *_open and released by the matching *_free / *_close
+ *     (NULL accepted). Every handle passed in is checked against the library's table of live
+ *     handles (numbers, never reused), so a stale, foreign or wrong-kind handle gives MODELSEAL_USAGE
+ *     instead of a crash.
+ *     Calls on one handle are serialized; different handles may be used from different threads.
+ *   - Out-parameters are written only on success.
+ *   - Strings: paths and variable names are NUL-terminated UTF-8; key texts and passphrases are
+ *     (pointer, length) pairs and need no terminator.
+ *   - No thread started by the library outlives a call, so a process may fork between calls.
+ *   - Set SWIFT_BACKTRACE=enable=no in the environment before loading the library (the Python
+ *     package does): a trap must never start the Swift backtracer inside a host process. The
+ *     library validates its inputs so that no input reaches code that can trap.
+ *   - Plaintext is released only after the chunk it belongs to authenticated; a failed decryption
+ *     zeroes (buffer) or discards (library buffer, memfd) everything it wrote.
+ */
+#ifndef MODELSEAL_H
+#define MODELSEAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Bumped on any incompatible change of this header. */
+#define MODELSEAL_ABI_VERSION 1
+
+/* Status codes (the shared table; see docs/CLI.md). */
+#define MODELSEAL_OK 0
+#define MODELSEAL_INTERNAL_ERROR 1
+#define MODELSEAL_WRONG_KEY 10
+#define MODELSEAL_TAMPERED 11
+#define MODELSEAL_TRUNCATED 12
+#define MODELSEAL_MALFORMED 13
+#define MODELSEAL_KEY_ERROR 14
+#define MODELSEAL_UNSAFE_PARAMETERS 15
+#define MODELSEAL_INPUT_ERROR 16
+#define MODELSEAL_OUTPUT_ERROR 17
+#define MODELSEAL_UNSIGNED 20
+#define MODELSEAL_UNTRUSTED_SIGNER 21
+#define MODELSEAL_INVALID_SIGNATURE 22
+#define MODELSEAL_SIGNING_KEY_ERROR 23
+#define MODELSEAL_MALFORMED_SIGNATURE 24
+#define MODELSEAL_MODEL_MALFORMED 50
+#define MODELSEAL_MODEL_UNSUPPORTED 51
+#define MODELSEAL_CONVERSION_REFUSED 52
+#define MODELSEAL_USAGE 64
+
+/* Flags. */
+#define MODELSEAL_SEAL_REPLACE 1u       /* modelseal_seal_buffer: replace an existing output file */
+#define MODELSEAL_MEMFD_INHERITABLE 1u  /* modelseal_file_decrypt_to_memfd: leave FD_CLOEXEC off */
+
+typedef struct modelseal_keyring modelseal_keyring;
+typedef struct modelseal_file modelseal_file;
+
+/* ---- versions and errors ---- */
+
+/* MODELSEAL_ABI_VERSION of the loaded library: compare it with the header's before any call. */
+uint32_t modelseal_abi_version(void);
+/* The library's release, e.g. "0.1.0" (static storage). */
+const char *modelseal_version(void);
+/* The calling thread's message of its last failed call, or "" (valid until its next call). */
+const char *modelseal_last_error(void);
+/* The Python exception class of a status ("WrongKeyError"...), "" for 0, "Error" if unknown. */
+const char *modelseal_status_name(int32_t status);
+/* One line describing a status (static storage). */
+const char *modelseal_status_meaning(int32_t status);
+
+/* ---- keys: one ring holds identities (to open) and recipients (to seal) ---- */
+
+int32_t modelseal_keyring_new(modelseal_keyring **out);
+void modelseal_keyring_free(modelseal_keyring *ring);
+/* A raw key as base64url text (Fernet key text): opens and seals. */
+int32_t modelseal_keyring_add_raw_key(modelseal_keyring *ring, const char *text, size_t length);
+/* The raw key in environment variable `name` (like --key-env): opens and seals. */
+int32_t modelseal_keyring_add_raw_key_env(modelseal_keyring *ring, const char *name);
+/* The raw key in a file, 32 binary bytes or base64url text (like --key-file): opens and seals. */
+int32_t modelseal_keyring_add_key_file(modelseal_keyring *ring, const char *path);
+/* A passphrase: opens, and seals with scrypt cost 2^log2n (0: the default, 18). */
+int32_t modelseal_keyring_add_passphrase(modelseal_keyring *ring, const char *text, size_t length, int32_t log2n);
+/* Every identity (MODELSEAL-SECRET-KEY-1...) in an identity file (like -i): opens. */
+int32_t modelseal_keyring_add_identity_file(modelseal_keyring *ring, const char *path);
+/* One identity as text: opens. */
+int32_t modelseal_keyring_add_identity(modelseal_keyring *ring, const char *text, size_t length);
+/* One recipient (modelseal1...) as text: seals. */
+int32_t modelseal_keyring_add_recipient(modelseal_keyring *ring, const char *text, size_t length);
+/* Every recipient in a recipients file (like -R): seals. */
+int32_t modelseal_keyring_add_recipients_file(modelseal_keyring *ring, const char *path);
+/* Signatures and licenses (FORMAT.md §8, docs/LICENSING.md). Trust keys: opening then releases
+ * nothing unless a trusted key signed the file (a present signature is always checked). */
+int32_t modelseal_keyring_add_trust_key(modelseal_keyring *ring, const char *text, size_t length);
+int32_t modelseal_keyring_add_trust_file(modelseal_keyring *ring, const char *path);
+/* The key modelseal_seal_buffer signs with (PEM; passphrase may be NULL). */
+int32_t modelseal_keyring_set_signing_key_file(modelseal_keyring *ring, const char *path, const char *passphrase);
+/* Open with this machine-bound license instead of keys: a memory-only load, counted. */
+int32_t modelseal_keyring_set_license_file(modelseal_keyring *ring, const char *path);
+
+/* ---- sealing ---- */
+
+/* Seals `length` bytes at `data` to every recipient of `ring` into a new file at `path` (mode 0644,
+   made visible only when complete). `chunk_log2` 0 means the default (1 MiB chunks). */
+int32_t modelseal_seal_buffer(const uint8_t *data, size_t length, const modelseal_keyring *ring, const char *path,
+                              uint32_t chunk_log2, uint32_t flags);
+
+/* ---- opening ---- */
+
+/* Opens a sealed file and parses its header (unverified until unlocked). */
+int32_t modelseal_file_open(const char *path, modelseal_file **out);
+/* Same, over a copy of `length` bytes at `data`. */
+int32_t modelseal_file_open_memory(const uint8_t *data, size_t length, modelseal_file **out);
+void modelseal_file_close(modelseal_file *file);
+/* Finds the file key with the ring's identities and verifies the header MAC. */
+int32_t modelseal_file_unlock(modelseal_file *file, const modelseal_keyring *ring);
+/* Plaintext length (after unlock). */
+int32_t modelseal_file_plaintext_length(modelseal_file *file, uint64_t *out);
+/* Authenticates every chunk; releases nothing. */
+int32_t modelseal_file_verify(modelseal_file *file);
+/* Decrypts into the caller's buffer of `capacity` >= plaintext length bytes; zeroed on failure. */
+int32_t modelseal_file_decrypt_into(modelseal_file *file, uint8_t *buffer, size_t capacity);
+/* Decrypts into a buffer the library allocates; release it with modelseal_buffer_free. An empty
+   plaintext gives a valid non-NULL pointer and length 0. */
+int32_t modelseal_file_decrypt(modelseal_file *file, uint8_t **out, size_t *out_length);
+void modelseal_buffer_free(uint8_t *buffer);
+/* Decrypts into a new memfd sealed against writes, growth and shrinking (Linux); the caller owns
+   and closes the descriptor. Readable as /proc/self/fd/N. Nothing is left on failure. */
+int32_t modelseal_file_decrypt_to_memfd(modelseal_file *file, const char *name, uint32_t flags, int32_t *out_fd);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* MODELSEAL_H */

@@ -1,0 +1,104 @@
+import ArgumentParser
+import ModelSealCrypto
+import ModelSealKeys
+import ModelSealKit
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+extension ModelSeal {
+    /// `modelseal run`: decrypt a model into a sealed in-memory file and run a program that opens it.
+    struct Run: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Run a program with the decrypted model in a sealed in-memory file; nothing is written to disk.",
+            discussion: """
+                The model is decrypted (every chunk authenticated) into a memfd sealed against writes, growth
+                and shrinking, which the program inherits as an open descriptor. Its path /proc/self/fd/N is
+                put in the variable named by --env (MODELSEAL_MODEL by default), so an unmodified program can
+                `torch.load(os.environ["MODELSEAL_MODEL"], weights_only=True)`. Then modelseal replaces itself
+                with the program (exec): same process id, signals and exit status go straight to it.
+
+                The program gets neither the key variables (every --key-env and --passphrase-env variable and
+                MODEL_KEY are removed from its environment) nor core dumps (RLIMIT_CORE is set to 0, hard limit
+                too). The plaintext lives in RAM only: it can still reach swap unless swap is off or encrypted,
+                and root (or the program itself) can read process memory.
+
+                Examples:
+                  modelseal run --model model.mseal --key-env MODEL_KEY -- python serve.py
+                  modelseal run --model model.mseal -i customer.key --env WEIGHTS -- python serve.py --port 8000
+                """)
+
+        @OptionGroup(title: "Keys (all are tried)") var identities: IdentityOptions
+
+        @OptionGroup(title: "Signatures (checked before any plaintext is released)") var trust: TrustOptions
+
+        @Option(name: .customLong("license"), help: ArgumentHelp(
+            "Open with a machine-bound license instead of a key (a memory-only load, docs/LICENSING.md).",
+            valueName: "FILE"))
+        var license: String?
+
+        @Option(help: ArgumentHelp("The sealed model to decrypt.", valueName: "FILE"))
+        var model: String
+
+        @Option(name: .customLong("env"), help: ArgumentHelp(
+            "The variable that carries the model's path to the program.", valueName: "NAME"))
+        var variable = "MODELSEAL_MODEL"
+
+        @Argument(parsing: .postTerminator, help: ArgumentHelp("The program and its arguments, after --.",
+            valueName: "COMMAND"))
+        var command: [String] = []
+
+        /// Variables removed from the program's environment besides the key options' own.
+        static let keyVariables = ["MODEL_KEY"]
+
+        func validate() throws {
+            if identities.isEmpty && license == nil {
+                throw ValidationError("no key: give --key-env, --key-file, -i, --passphrase, --passphrase-env or --license")
+            }
+            if !identities.isEmpty && license != nil { throw ValidationError("--license is the key: drop the other key options") }
+            if command.isEmpty { throw ValidationError("no program: give it after --, e.g. -- python serve.py") }
+            let valid = !variable.isEmpty && variable.utf8.allSatisfy { $0 == UInt8(ascii: "_") || isalnum(Int32($0)) != 0 }
+                && !(variable.utf8.first.map { isdigit(Int32($0)) != 0 } ?? true)
+            if !valid { throw ValidationError("--env \(variable): not a variable name") }
+        }
+
+        func run() throws {
+            try reportingErrors { try execute() }
+        }
+
+        private func execute() throws {
+            // Same checks as `open`: license and guards, header, signatures, trust; then every chunk.
+            var opener = ModelOpener(identities: license == nil ? try identities.resolve() : [])
+            opener.trustedKeys = try SigningKeys.trustKeys(paths: trust.trustFiles)
+            opener.detachedSignature = try trust.signature.map { Array(try KeyFiles.read($0)) }
+            opener.license = try license.map { try LicenseGate(path: $0, use: .memory) }
+            let prepared = try opener.prepare(try FileInput(path: model))
+            for warning in prepared.licenseWarnings { Terminal.writeError("modelseal: warning: runtime guard: \(warning)") }
+            let descriptor = try MemoryFile.create(
+                name: "modelseal:" + baseName(of: model), size: prepared.plaintextLength, inheritable: true
+            ) { buffer in try prepared.decrypt(into: buffer) }
+            var removed = Self.keyVariables + identities.keyEnvironment
+            if let name = identities.passphraseEnvironment { removed.append(name) }
+            for name in removed { unsetenv(name) }
+            setenv(variable, "/proc/self/fd/\(descriptor)", 1)
+            var noCore = rlimit(rlim_cur: 0, rlim_max: 0)
+            guard setrlimit(__rlimit_resource_t(RLIMIT_CORE.rawValue), &noCore) == 0 else {
+                throw CLIError(.internalError, "cannot turn core dumps off: \(String(cString: strerror(errno)))")
+            }
+            try exec(command)
+        }
+
+        /// Replaces this process with `command` (searched in PATH); returns only by throwing.
+        private func exec(_ command: [String]) throws -> Never {
+            let arguments = command.map { strdup($0) } + [nil]
+            execvp(command[0], arguments)
+            let reason = String(cString: strerror(errno))
+            throw CLIError(.inputError, "cannot run \(command[0]): \(reason)")
+        }
+
+        private func baseName(of path: String) -> String {
+            path.split(separator: "/").last.map(String.init) ?? path
+        }
+    }
+}

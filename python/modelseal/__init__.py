@@ -1,0 +1,62 @@
+"""ModelSeal for PyTorch: seal models, and load sealed models straight into memory.
+
+    import modelseal
+    modelseal.save(model.state_dict(), "model.mseal", recipients="modelseal1...")  # or key=, or $MODEL_KEY
+    state = modelseal.load("model.mseal", identity="customer.key")                # torch.load(..., weights_only=True)
+    model = modelseal.load_model(ResNet, "model.mseal", device="cuda")             # keys from $MODEL_KEY
+
+Decryption runs in the bundled Swift library (libmodelseal_c.so); plaintext exists only in memory.
+Errors are `modelseal.Error` subclasses sharing the status codes of the `modelseal` CLI.
+"""
+from ._errors import (
+    EnvironmentMismatchError,
+    Error,
+    FormatError,
+    InputError,
+    InternalError,
+    InvalidKeyError,
+    LicenseError,
+    ModelFormatError,
+    NotSupportedError,
+    OutputError,
+    SignatureError,
+    TamperedFileError,
+    TruncatedFileError,
+    UnsafeParametersError,
+    UsageError,
+    WrongKeyError,
+)
+from ._load import load, load_model
+from ._save import save
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "save",
+    "load",
+    "load_model",
+    "library_version",
+    "Error",
+    "InternalError",
+    "WrongKeyError",
+    "TamperedFileError",
+    "TruncatedFileError",
+    "FormatError",
+    "InvalidKeyError",
+    "UnsafeParametersError",
+    "InputError",
+    "OutputError",
+    "UsageError",
+    "SignatureError",
+    "LicenseError",
+    "EnvironmentMismatchError",
+    "ModelFormatError",
+    "NotSupportedError",
+]
+
+
+def library_version() -> str:
+    """The release of the bundled Swift library."""
+    from . import _ffi
+
+    return _ffi.lib().modelseal_version().decode()

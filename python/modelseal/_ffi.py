@@ -1,0 +1,244 @@
+"""ctypes bindings of libmodelseal_c.so (the C ABI in modelseal.h, bundled in this package).
+
+`FUNCTIONS` is the binding table; tests/python/test_python_abi.py checks it against the header.
+Loading sets SWIFT_BACKTRACE=enable=no for the duration of the dlopen (the Swift runtime reads it
+when it initialises), so a trap inside the library can never start the Swift backtracer in this
+process; the library is built to validate every argument so that no input reaches a trap.
+"""
+from __future__ import annotations
+
+import ctypes
+import os
+import pathlib
+import threading
+
+from . import _errors
+
+ABI_VERSION = 1
+LIBRARY_NAME = "libmodelseal_c.so"
+
+_c = ctypes
+_handle = _c.c_void_p
+_size = _c.c_size_t
+_status = _c.c_int32
+
+#: name -> (result type, argument types), in the header's order.
+FUNCTIONS: dict[str, tuple[object, tuple[object, ...]]] = {
+    "modelseal_abi_version": (_c.c_uint32, ()),
+    "modelseal_version": (_c.c_char_p, ()),
+    "modelseal_last_error": (_c.c_char_p, ()),
+    "modelseal_status_name": (_c.c_char_p, (_c.c_int32,)),
+    "modelseal_status_meaning": (_c.c_char_p, (_c.c_int32,)),
+    "modelseal_keyring_new": (_status, (_c.POINTER(_handle),)),
+    "modelseal_keyring_free": (None, (_handle,)),
+    "modelseal_keyring_add_raw_key": (_status, (_handle, _c.c_char_p, _size)),
+    "modelseal_keyring_add_raw_key_env": (_status, (_handle, _c.c_char_p)),
+    "modelseal_keyring_add_key_file": (_status, (_handle, _c.c_char_p)),
+    "modelseal_keyring_add_passphrase": (_status, (_handle, _c.c_char_p, _size, _c.c_int32)),
+    "modelseal_keyring_add_identity_file": (_status, (_handle, _c.c_char_p)),
+    "modelseal_keyring_add_identity": (_status, (_handle, _c.c_char_p, _size)),
+    "modelseal_keyring_add_recipient": (_status, (_handle, _c.c_char_p, _size)),
+    "modelseal_keyring_add_recipients_file": (_status, (_handle, _c.c_char_p)),
+    "modelseal_keyring_add_trust_key": (_status, (_handle, _c.c_char_p, _size)),
+    "modelseal_keyring_add_trust_file": (_status, (_handle, _c.c_char_p)),
+    "modelseal_keyring_set_signing_key_file": (_status, (_handle, _c.c_char_p, _c.c_char_p)),
+    "modelseal_keyring_set_license_file": (_status, (_handle, _c.c_char_p)),
+    "modelseal_seal_buffer": (_status, (_c.c_void_p, _size, _handle, _c.c_char_p, _c.c_uint32, _c.c_uint32)),
+    "modelseal_file_open": (_status, (_c.c_char_p, _c.POINTER(_handle))),
+    "modelseal_file_open_memory": (_status, (_c.c_void_p, _size, _c.POINTER(_handle))),
+    "modelseal_file_close": (None, (_handle,)),
+    "modelseal_file_unlock": (_status, (_handle, _handle)),
+    "modelseal_file_plaintext_length": (_status, (_handle, _c.POINTER(_c.c_uint64))),
+    "modelseal_file_verify": (_status, (_handle,)),
+    "modelseal_file_decrypt_into": (_status, (_handle, _c.c_void_p, _size)),
+    "modelseal_file_decrypt": (_status, (_handle, _c.POINTER(_c.c_void_p), _c.POINTER(_size))),
+    "modelseal_buffer_free": (None, (_c.c_void_p,)),
+    "modelseal_file_decrypt_to_memfd": (_status, (_handle, _c.c_char_p, _c.c_uint32, _c.POINTER(_c.c_int32))),
+}
+
+SEAL_REPLACE = 1
+MEMFD_INHERITABLE = 1
+
+_lock = threading.Lock()
+_library: ctypes.CDLL | None = None
+
+
+def library_path() -> pathlib.Path:
+    """The bundled library, or the one named by MODELSEAL_LIBRARY (development builds)."""
+    override = os.environ.get("MODELSEAL_LIBRARY")
+    return pathlib.Path(override) if override else pathlib.Path(__file__).with_name(LIBRARY_NAME)
+
+
+def lib() -> ctypes.CDLL:
+    """The loaded library (loaded once, on first use)."""
+    global _library
+    if _library is not None:
+        return _library
+    with _lock:
+        if _library is None:
+            _library = _load(library_path())
+    return _library
+
+
+def _load(path: pathlib.Path) -> ctypes.CDLL:
+    previous = os.environ.get("SWIFT_BACKTRACE")
+    os.environ["SWIFT_BACKTRACE"] = "enable=no"
+    try:
+        library = ctypes.CDLL(str(path))
+    except OSError as error:
+        raise _errors.InternalError(f"cannot load {path}: {error} (reinstall the modelseal wheel)") from error
+    finally:
+        if previous is None:
+            del os.environ["SWIFT_BACKTRACE"]
+        else:
+            os.environ["SWIFT_BACKTRACE"] = previous
+    for name, (result, arguments) in FUNCTIONS.items():
+        function = getattr(library, name)
+        function.restype = result
+        function.argtypes = arguments
+    version = library.modelseal_abi_version()
+    if version != ABI_VERSION:
+        raise _errors.InternalError(f"{path} implements C ABI {version}, this package needs {ABI_VERSION}")
+    return library
+
+
+def check(status: int) -> None:
+    """Raises the exception of a failed call, with the library's message for this thread."""
+    if status != 0:
+        message = lib().modelseal_last_error().decode("utf-8", "replace")
+        raise _errors.error_for_status(status, message)
+
+
+class Keyring:
+    """A `modelseal_keyring` handle, freed on close (use as a context manager)."""
+
+    def __init__(self) -> None:
+        handle = _handle()
+        check(lib().modelseal_keyring_new(ctypes.byref(handle)))
+        self.handle = handle
+
+    def close(self) -> None:
+        if self.handle:
+            lib().modelseal_keyring_free(self.handle)
+            self.handle = _handle()
+
+    def __enter__(self) -> "Keyring":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def add_raw_key(self, text: bytes) -> None:
+        check(lib().modelseal_keyring_add_raw_key(self.handle, text, len(text)))
+
+    def add_raw_key_env(self, name: str) -> None:
+        check(lib().modelseal_keyring_add_raw_key_env(self.handle, os.fsencode(name)))
+
+    def add_key_file(self, path: str) -> None:
+        check(lib().modelseal_keyring_add_key_file(self.handle, os.fsencode(path)))
+
+    def add_passphrase(self, text: str, log2n: int = 0) -> None:
+        data = text.encode("utf-8")
+        check(lib().modelseal_keyring_add_passphrase(self.handle, data, len(data), log2n))
+
+    def add_identity_file(self, path: str) -> None:
+        check(lib().modelseal_keyring_add_identity_file(self.handle, os.fsencode(path)))
+
+    def add_identity(self, text: str) -> None:
+        data = text.encode("utf-8")
+        check(lib().modelseal_keyring_add_identity(self.handle, data, len(data)))
+
+    def add_recipient(self, text: str) -> None:
+        data = text.encode("utf-8")
+        check(lib().modelseal_keyring_add_recipient(self.handle, data, len(data)))
+
+    def add_recipients_file(self, path: str) -> None:
+        check(lib().modelseal_keyring_add_recipients_file(self.handle, os.fsencode(path)))
+
+    def add_trust_key(self, text: str) -> None:
+        data = text.encode("utf-8")
+        check(lib().modelseal_keyring_add_trust_key(self.handle, data, len(data)))
+
+    def add_trust_file(self, path: str) -> None:
+        check(lib().modelseal_keyring_add_trust_file(self.handle, os.fsencode(path)))
+
+    def set_signing_key_file(self, path: str, passphrase: "str | None" = None) -> None:
+        secret = passphrase.encode("utf-8") if passphrase is not None else None
+        check(lib().modelseal_keyring_set_signing_key_file(self.handle, os.fsencode(path), secret))
+
+    def set_license_file(self, path: str) -> None:
+        check(lib().modelseal_keyring_set_license_file(self.handle, os.fsencode(path)))
+
+
+class SealedFile:
+    """A `modelseal_file` handle over a path or over bytes, closed on close."""
+
+    def __init__(self, source: "str | os.PathLike[str] | bytes | bytearray | memoryview") -> None:
+        handle = _handle()
+        if isinstance(source, (bytes, bytearray, memoryview)):
+            view = memoryview(source).cast("B")
+            buffer = (ctypes.c_char * len(view)).from_buffer_copy(view) if view.readonly else (
+                ctypes.c_char * len(view)).from_buffer(view)
+            check(lib().modelseal_file_open_memory(buffer, len(view), ctypes.byref(handle)))
+        else:
+            check(lib().modelseal_file_open(os.fsencode(os.fspath(source)), ctypes.byref(handle)))
+        self.handle = handle
+
+    def close(self) -> None:
+        if self.handle:
+            lib().modelseal_file_close(self.handle)
+            self.handle = _handle()
+
+    def __enter__(self) -> "SealedFile":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def unlock(self, keyring: Keyring) -> None:
+        check(lib().modelseal_file_unlock(self.handle, keyring.handle))
+
+    def plaintext_length(self) -> int:
+        length = ctypes.c_uint64()
+        check(lib().modelseal_file_plaintext_length(self.handle, ctypes.byref(length)))
+        return length.value
+
+    def verify(self) -> None:
+        check(lib().modelseal_file_verify(self.handle))
+
+    def decrypt_into(self, buffer: bytearray | memoryview) -> None:
+        view = memoryview(buffer).cast("B")
+        target = (ctypes.c_char * len(view)).from_buffer(view)
+        check(lib().modelseal_file_decrypt_into(self.handle, target, len(view)))
+
+    def decrypt(self) -> bytes:
+        """The plaintext as `bytes` (through a library-owned buffer, freed here)."""
+        pointer = ctypes.c_void_p()
+        length = _size()
+        check(lib().modelseal_file_decrypt(self.handle, ctypes.byref(pointer), ctypes.byref(length)))
+        try:
+            return ctypes.string_at(pointer, length.value)
+        finally:
+            lib().modelseal_buffer_free(pointer)
+
+    def decrypt_to_memfd(self, name: str, inheritable: bool = False) -> int:
+        """A new sealed memfd holding the plaintext; the caller closes it."""
+        descriptor = ctypes.c_int32(-1)
+        flags = MEMFD_INHERITABLE if inheritable else 0
+        check(lib().modelseal_file_decrypt_to_memfd(self.handle, name.encode(), flags, ctypes.byref(descriptor)))
+        return descriptor.value
+
+
+def seal_buffer(data, keyring: Keyring, path: str, replace: bool = False, chunk_log2: int = 0) -> None:
+    """Seals the bytes of a buffer (read in place) to the ring's recipients into `path`."""
+    view = memoryview(data).cast("B")
+    if view.readonly:
+        # bytes: borrow its storage without a copy (the library only reads it during the call).
+        pointer = ctypes.cast(ctypes.c_char_p(bytes(view) if not isinstance(data, bytes) else data), ctypes.c_void_p)
+        keep = data
+    else:
+        keep = (ctypes.c_char * len(view)).from_buffer(view)
+        pointer = ctypes.cast(keep, ctypes.c_void_p)
+    flags = SEAL_REPLACE if replace else 0
+    check(lib().modelseal_seal_buffer(pointer, len(view), keyring.handle, os.fsencode(path), chunk_log2, flags))
+    del keep

@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Installs the built wheel (dist/modelseal-*.whl) into its own venv, .venv-wheel, and runs the
+# Python API and ABI suites against the installed package where no Swift toolchain is visible:
+# in a private mount namespace with an empty /opt/swift, PATH without it, no LD_LIBRARY_PATH, from
+# a directory outside the repository (so `import modelseal` can only find the installed copy).
+#
+# torch comes from .venv (a .pth line adds its site-packages), so it is not downloaded twice.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+repo="$PWD"
+wheel=$(ls dist/modelseal-*.whl)
+
+[ -x .venv-wheel/bin/python ] || python3 -m venv .venv-wheel
+own=$(.venv-wheel/bin/python -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')
+.venv/bin/python -c 'import sys; print("\n".join(p for p in sys.path if p.endswith("site-packages")))' \
+    > "$own/zz-test-dependencies.pth"
+.venv-wheel/bin/python -m pip install -q --disable-pip-version-check --no-deps --force-reinstall "$wheel"
+
+# The identity test needs a key pair from the CLI, which needs the toolchain: make it first.
+keys=$(mktemp -d)
+trap 'rm -rf "$keys"' EXIT
+MODELSEAL_BIN="${MODELSEAL_BIN:-$repo/.build/debug/modelseal}"
+"$MODELSEAL_BIN" keygen -o "$keys/customer.key" > "$keys/customer.pub"
+
+run_tests() {
+    cd "$keys"
+    env -u LD_LIBRARY_PATH -u MODELSEAL_LIBRARY PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
+        MODELSEAL_INSTALLED=1 MODELSEAL_TEST_KEYS="$keys" \
+        "$repo/.venv-wheel/bin/python" -m pytest -q -p no:cacheprovider --rootdir "$repo/tests/python" \
+        "$repo/tests/python/test_python_api.py" "$repo/tests/python/test_python_abi.py"
+}
+
+if unshare --mount --propagation private true 2>/dev/null; then
+    export -f run_tests
+    export repo keys
+    unshare --mount --propagation private bash -c '
+        set -e
+        mount -t tmpfs -o ro none /opt/swift
+        [ -z "$(ls /opt/swift)" ] && ! command -v swift >/dev/null
+        echo "(toolchain hidden: /opt/swift is empty in this mount namespace)"
+        run_tests'
+else
+    echo "test-wheel: no mount namespaces here; hiding the toolchain from PATH and LD_LIBRARY_PATH only" >&2
+    run_tests
+fi
