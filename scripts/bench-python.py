@@ -89,7 +89,27 @@ def run_loader(method, directory, iterations, mode, env):
     return json.loads(output.stdout.strip().splitlines()[-1])
 
 
+INCREMENTAL = r"""
+import json, sys, time
+sys.path.insert(0, sys.argv[1])
+import torch
+started = time.perf_counter()
+import modelseal
+imported = time.perf_counter()
+modelseal._ffi.lib()
+loaded = time.perf_counter()
+print(json.dumps([imported - started, loaded - imported]))
+"""
+
+
 def import_costs(env, repeats):
+    incremental = [json.loads(subprocess.run([sys.executable, "-c", INCREMENTAL, env["BENCH_PYTHONPATH"]], env=env,
+                                             capture_output=True, text=True, check=True).stdout)
+                   for _ in range(repeats)]
+    results = {
+        "after torch: import modelseal": [sample[0] for sample in incremental],
+        "after torch: load libmodelseal_c.so (dlopen + ABI check)": [sample[1] for sample in incremental],
+    }
     programs = {
         "python": "pass",
         "import torch": "import torch",
@@ -97,7 +117,6 @@ def import_costs(env, repeats):
         "import modelseal + load library": "import modelseal; modelseal._ffi.lib()",
         "import torch, modelseal + library": "import torch, modelseal; modelseal._ffi.lib()",
     }
-    results = {}
     for _ in range(repeats):
         for name, code in programs.items():
             started = time.perf_counter()
