@@ -26,7 +26,9 @@ final class OpenedFile: Sendable {
     }
 }
 
-func openedFile(_ handle: OpaquePointer?) throws -> OpenedFile { try Handles.lookup(handle, as: OpenedFile.self, "file") }
+func openedFile(_ handle: OpaquePointer?) throws -> OpenedFile {
+    try Handles.lookup(handle, as: OpenedFile.self, "file")
+}
 
 @_cdecl("modelseal_file_open")
 public func fileOpen(_ path: UnsafePointer<CChar>?, _ out: UnsafeMutablePointer<OpaquePointer?>?) -> Int32 {
@@ -59,7 +61,8 @@ public func fileUnlock(_ file: OpaquePointer?, _ ring: OpaquePointer?) -> Int32 
         let file = try openedFile(file)
         let identities = try keyring(ring).identities
         guard !identities.isEmpty else {
-            throw StatusError(.keyError, "the keyring holds no key that opens files: add a raw key, identity or passphrase")
+            throw StatusError(
+                .keyError, "the keyring holds no key that opens files: add a raw key, identity or passphrase")
         }
         try file.state.withLock { state in
             state.unlocked = try state.file.unlock(with: identities)
@@ -134,14 +137,16 @@ public func fileDecryptToMemfd(
         let out = try Argument.output(out, "out_fd")
         guard flags & ~memfdInheritable == 0 else { throw Argument.usage("unknown flags \(flags)") }
         #if canImport(Glibc)
-        let descriptor = try file.withUnlocked { unlocked in
-            try MemoryFile.create(name: name, size: unlocked.plaintextLength, inheritable: flags & memfdInheritable != 0) {
-                (buffer) throws(SealError) in try unlocked.decrypt(into: buffer)
+            let descriptor = try file.withUnlocked { unlocked in
+                try MemoryFile.create(
+                    name: name, size: unlocked.plaintextLength, inheritable: flags & memfdInheritable != 0
+                ) {
+                    (buffer) throws(SealError) in try unlocked.decrypt(into: buffer)
+                }
             }
-        }
-        out.pointee = descriptor
+            out.pointee = descriptor
         #else
-        throw StatusError(.outputError, "memfds exist on Linux only: use modelseal_file_decrypt_into")
+            throw StatusError(.outputError, "memfds exist on Linux only: use modelseal_file_decrypt_into")
         #endif
     }
 }
