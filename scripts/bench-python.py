@@ -3,8 +3,9 @@
 
   torch        torch.load(plain.pt, weights_only=True)                        the reference
   torch-mmap   torch.load(plain.pt, weights_only=True, mmap=True)             for comparison
-  memfd        modelseal.load(sealed, key=...)          (decrypt into a sealed memfd, torch mmaps it)
-  buffer       modelseal.load(sealed, key=..., mmap=False) (decrypt into a bytearray, readinto stream)
+  mapped       modelseal.load(sealed, key=...)  the default: decrypt into anonymous memory, tensors are views
+  memfd        modelseal.load(sealed, key=..., method="memfd")   decrypt into a sealed memfd, torch mmaps it
+  stream       modelseal.load(sealed, key=..., method="stream")  decrypt into a bytearray, readinto stream
   article      the article's loader: read, Fernet(key).decrypt, torch.load(io.BytesIO(...))
 
 Times: warm page cache, each method in its own fresh processes (ROUNDS processes x ITERATIONS loads
@@ -29,7 +30,7 @@ import tempfile
 import time
 
 REPO = pathlib.Path(__file__).resolve().parents[1]
-METHODS = ["torch", "torch-mmap", "memfd", "buffer", "article"]
+METHODS = ["torch", "torch-mmap", "mapped", "memfd", "stream", "article"]
 
 LOADER = r"""
 import io, json, os, resource, sys, time
@@ -46,10 +47,10 @@ def load():
         return torch.load(plain, weights_only=True)
     if method == "torch-mmap":
         return torch.load(plain, weights_only=True, mmap=True)
-    if method == "memfd":
+    if method == "mapped":
         return modelseal.load(sealed, key=key)
-    if method == "buffer":
-        return modelseal.load(sealed, key=key, mmap=False)
+    if method in ("memfd", "stream"):
+        return modelseal.load(sealed, key=key, method=method)
     if method == "article":  # the article's code, less the model construction
         with open(article, "rb") as f:
             encrypted_data = f.read()
