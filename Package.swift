@@ -7,6 +7,9 @@ import PackageDescription
 //   ModelFormats     — PyTorch / safetensors / NumPy readers and writers, restricted pickle machine
 //   ModelSealKeys    — text encodings of keys, identity and recipient files, key sources
 //   ModelSealSigning — signature keys (PEM, OpenSSH), signed trailers, Merkle roots over chunks
+//   ModelSealEnvironment — environment locks and contracts: probe, conda formats, policies (no crypto)
+//   ModelSealBundle  — the delivery bundle (.mspkg): signed manifest, strict streaming pack/unpack
+//   ModelSealLicensing — machine fingerprint, machine key, signed licenses, load-count state, runtime guards
 //   ModelSealKit     — what every surface shares: the status-code table, key options → keys
 //   ModelSealCLI     — the `modelseal` command (a surface: it only calls the libraries)
 //   CModelSeal       — the C ABI (libmodelseal_c.so, include/modelseal.h) the Python package loads (a surface)
@@ -20,6 +23,9 @@ let package = Package(
         .library(name: "ModelSealKeys", targets: ["ModelSealKeys"]),
         .library(name: "ModelSealSigning", targets: ["ModelSealSigning"]),
         .library(name: "ModelFormats", targets: ["ModelFormats"]),
+        .library(name: "ModelSealEnvironment", targets: ["ModelSealEnvironment"]),
+        .library(name: "ModelSealBundle", targets: ["ModelSealBundle"]),
+        .library(name: "ModelSealLicensing", targets: ["ModelSealLicensing"]),
         .library(name: "ModelSealKit", targets: ["ModelSealKit"]),
         .library(name: "CModelSeal", targets: ["CModelSeal"]),  // for the Fuzz package
         // Built with the Swift standard library linked in statically (scripts/build-python.sh) so that
@@ -58,20 +64,42 @@ let package = Package(
                 .product(name: "SwiftASN1", package: "swift-asn1"),
             ]
         ),
+        .target(name: "ModelSealEnvironment", dependencies: ["ModelSealFormat"]),
+        .target(
+            name: "ModelSealBundle",
+            dependencies: [
+                "ModelSealFormat", "ModelSealCrypto", "ModelSealSigning", "ModelSealEnvironment",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+        .target(
+            name: "ModelSealLicensing",
+            dependencies: [
+                "ModelSealFormat", "ModelSealCrypto", "ModelSealSigning",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
         .target(
             name: "ModelSealKit",
-            dependencies: ["ModelSealFormat", "ModelSealCrypto", "ModelSealKeys", "ModelSealSigning", "ModelFormats"]),
+            dependencies: [
+                "ModelSealFormat", "ModelSealCrypto", "ModelSealKeys", "ModelSealSigning", "ModelSealLicensing",
+                "ModelFormats", "ModelSealEnvironment", "ModelSealBundle",
+            ]),
         .executableTarget(
             name: "ModelSealCLI",
             dependencies: [
                 "ModelSealFormat", "ModelSealCrypto", "ModelSealKeys", "ModelFormats", "ModelSealKit", "ModelSealSigning",
+                "ModelSealLicensing", "ModelSealEnvironment", "ModelSealBundle",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
         .target(
             name: "CModelSeal",
-            dependencies: ["ModelSealFormat", "ModelSealCrypto", "ModelSealKeys", "ModelSealKit"],
+            dependencies: [
+                "ModelSealFormat", "ModelSealCrypto", "ModelSealKeys", "ModelSealKit", "ModelSealSigning",
+                "ModelSealEnvironment",
+            ],
             exclude: ["include", "exports.map"]
         ),
         .testTarget(name: "ModelSealFormatTests", dependencies: ["ModelSealFormat"]),
@@ -86,5 +114,16 @@ let package = Package(
         .testTarget(name: "ModelSealSigningTests", dependencies: ["ModelSealSigning", "ModelSealCrypto", "ModelSealFormat"]),
         .testTarget(name: "ModelFormatsTests", dependencies: ["ModelFormats"]),
         .testTarget(name: "ModelSealCLITests", dependencies: ["ModelSealCLI"]),
+        .testTarget(name: "ModelSealEnvironmentTests", dependencies: ["ModelSealEnvironment", "ModelSealFormat"]),
+        .testTarget(
+            name: "ModelSealBundleTests",
+            dependencies: ["ModelSealBundle", "ModelSealSigning", "ModelSealEnvironment", "ModelSealCrypto"]),
+        .testTarget(
+            name: "ModelSealLicensingTests",
+            dependencies: [
+                "ModelSealLicensing", "ModelSealCrypto", "ModelSealFormat", "ModelSealSigning", "ModelSealKit",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
     ]
 )

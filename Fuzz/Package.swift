@@ -22,7 +22,28 @@ let package = Package(
             name: "FuzzCABI",
             dependencies: [.product(name: "CModelSeal", package: "ModelSeal")]),
         .executableTarget(
+            name: "FuzzFernet",
+            dependencies: [.product(name: "ModelSealCrypto", package: "ModelSeal")]),
+        .executableTarget(
             name: "FuzzKeyText",
             dependencies: [.product(name: "ModelSealKeys", package: "ModelSeal")]),
+        .executableTarget(
+            name: "FuzzLicense",
+            dependencies: [.product(name: "ModelSealLicensing", package: "ModelSeal")]),
+        .executableTarget(
+            name: "FuzzOMSBundle",
+            dependencies: [.product(name: "ModelSealSigning", package: "ModelSeal")]),
+        .executableTarget(
+            name: "FuzzBundleReader",
+            dependencies: [
+                .product(name: "ModelSealBundle", package: "ModelSeal"),
+                .product(name: "ModelSealCrypto", package: "ModelSeal"),
+            ]),
+        .executableTarget(
+            name: "FuzzEnvironmentLock",
+            dependencies: [.product(name: "ModelSealEnvironment", package: "ModelSeal")]),
+        .executableTarget(
+            name: "FuzzEnvironmentYAML",
+            dependencies: [.product(name: "ModelSealEnvironment", package: "ModelSeal")]),
     ]
 )

@@ -34,18 +34,21 @@ def timed(cmd, runs):
 
 
 def peak(cmd):
-    """Wall seconds and peak RSS (KiB) of one run, from /usr/bin/time -v."""
+    """Wall seconds, peak RSS (KiB) and CPU seconds (user + system) of one run, from /usr/bin/time -v."""
     result = subprocess.run(["/usr/bin/time", "-v", *cmd], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     if result.returncode != 0:
         raise SystemExit(f"{cmd} failed: {result.stderr[-800:]}")
     rss = wall = None
+    cpu = 0.0
     for line in result.stderr.splitlines():
+        if "User time (seconds)" in line or "System time (seconds)" in line:
+            cpu += float(line.split(":")[-1])
         if "Maximum resident set size" in line:
             rss = int(line.split(":")[-1])
         if "Elapsed (wall clock)" in line:
             parts = line.split(": ")[-1].split(":")
             wall = sum(float(p) * 60 ** i for i, p in enumerate(reversed(parts)))
-    return wall, rss
+    return wall, rss, cpu
 
 
 def main():
@@ -90,7 +93,7 @@ def main():
         ours = timed([args.bin, "inspect", str(ckpt)], args.runs)
         ours_json = timed([args.bin, "inspect", "--json", str(ckpt)], args.runs)
         theirs = timed([picklescan_bin, "--path", str(ckpt)], args.runs)
-        _, inspect_rss = peak([args.bin, "inspect", str(ckpt)])
+        _, inspect_rss, _ = peak([args.bin, "inspect", str(ckpt)])
 
         st = work / "model.safetensors"
         back = work / "back.pt"
@@ -100,13 +103,12 @@ def main():
         for _ in range(3):
             to_st.append(peak([args.bin, "convert", "--force", str(ckpt), str(st)]))
             to_pt.append(peak([args.bin, "convert", "--force", str(st), str(back)]))
-            copy_start = time.perf_counter()
-            shutil.copyfile(ckpt, work / "copy.pt")
-            os.sync()
-            copies.append(time.perf_counter() - copy_start)
-        to_st_wall, to_st_rss = statistics.median(w for w, _ in to_st), max(r for _, r in to_st)
-        to_pt_wall, to_pt_rss = statistics.median(w for w, _ in to_pt), max(r for _, r in to_pt)
-        copy_wall = statistics.median(copies)
+            copies.append(peak(["sh", "-c", f"cp '{ckpt}' '{work / 'copy.pt'}' && sync"]))
+        to_st_wall, to_st_rss, to_st_cpu = (statistics.median(r[0] for r in to_st), max(r[1] for r in to_st),
+                                            statistics.median(r[2] for r in to_st))
+        to_pt_wall, to_pt_rss, to_pt_cpu = (statistics.median(r[0] for r in to_pt), max(r[1] for r in to_pt),
+                                            statistics.median(r[2] for r in to_pt))
+        copy_wall, copy_cpu = statistics.median(r[0] for r in copies), statistics.median(r[2] for r in copies)
 
         mib = size / (1 << 20)
         print(f"load average before/after: {load_before} / {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores")
@@ -118,9 +120,9 @@ def main():
         print(f"| `picklescan --path` | {theirs[0] * 1000:.1f} ms (min {theirs[1] * 1000:.1f}, max {theirs[2] * 1000:.1f}) |")
         print(f"| speed-up over picklescan | {theirs[0] / ours[0]:.1f}× |")
         print(f"| `inspect` peak RSS | {inspect_rss / 1024:.1f} MiB |")
-        print(f"| `convert` .pt → .safetensors (median of 3) | {to_st_wall:.2f} s, {mib / to_st_wall:.0f} MiB/s, peak RSS {to_st_rss / 1024:.1f} MiB |")
-        print(f"| `convert` .safetensors → .pt (median of 3, CRC-32 included) | {to_pt_wall:.2f} s, {mib / to_pt_wall:.0f} MiB/s, peak RSS {to_pt_rss / 1024:.1f} MiB |")
-        print(f"| `cp` of the same file + sync (disk reference, median of 3) | {copy_wall:.2f} s, {mib / copy_wall:.0f} MiB/s |")
+        print(f"| `convert` .pt → .safetensors (median of 3) | {to_st_wall:.2f} s, {mib / to_st_wall:.0f} MiB/s, CPU {to_st_cpu:.2f} s, peak RSS {to_st_rss / 1024:.1f} MiB |")
+        print(f"| `convert` .safetensors → .pt (median of 3, CRC-32 included) | {to_pt_wall:.2f} s, {mib / to_pt_wall:.0f} MiB/s, CPU {to_pt_cpu:.2f} s, peak RSS {to_pt_rss / 1024:.1f} MiB |")
+        print(f"| `cp` of the same file + sync (disk reference, median of 3) | {copy_wall:.2f} s, {mib / copy_wall:.0f} MiB/s, CPU {copy_cpu:.2f} s |")
     finally:
         shutil.rmtree(work, ignore_errors=True)
 

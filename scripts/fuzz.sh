@@ -13,7 +13,7 @@ cd "$(dirname "$0")/.."
 seconds="${1:-240}"
 shift || true
 targets=("$@")
-[ ${#targets[@]} -eq 0 ] && targets=(FuzzPickle FuzzZip FuzzTorch FuzzSafetensors FuzzNpy FuzzSealedFile FuzzKeyText FuzzCABI)
+[ ${#targets[@]} -eq 0 ] && targets=(FuzzPickle FuzzZip FuzzTorch FuzzSafetensors FuzzNpy FuzzSealedFile FuzzKeyText FuzzLicense FuzzCABI FuzzFernet)
 jobs="${JOBS:-1}"
 export SWIFT_BACKTRACE=enable=no
 
@@ -71,6 +71,8 @@ PY
         "$modelseal" keygen 2>"$dir/recipient-line" | grep SECRET >"$dir/identity"
         grep -o 'modelseal1[a-z0-9]*' "$dir/recipient-line" >"$dir/recipient" || true
         rm -f "$dir/recipient-line" ;;
+    FuzzFernet) for f in Tests/Vectors/fernet/*; do python3 -c 'import sys; d=open(sys.argv[1],"rb").read(); open(sys.argv[2],"wb").write(d[d.index(b"\n\n")+2:])' "$f" "$dir/$(basename "$f")"; done ;;
+    FuzzOMSBundle) cp Tests/Vectors/oms/*.sig "$dir/" ;;
     esac
 }
 

@@ -49,7 +49,8 @@ CRITICAL_BIT = 0x8000
 TAG_LENGTH = 16
 
 STANZA_RAW_KEY, STANZA_SCRYPT, STANZA_X25519 = 0x01, 0x02, 0x03
-STANZA_BODY_LENGTH = {STANZA_RAW_KEY: 80, STANZA_SCRYPT: 83, STANZA_X25519: 80}
+STANZA_LICENSE = 0x04  # §12: opened only through a license, so no vector opens one here
+STANZA_BODY_LENGTH = {STANZA_RAW_KEY: 80, STANZA_SCRYPT: 83, STANZA_X25519: 80, STANZA_LICENSE: 80}
 LABEL_RAW_KEY = b"modelseal/v1 raw-key"
 LABEL_SCRYPT = b"modelseal/v1 scrypt"
 INFO_X25519 = b"modelseal/v1 x25519-hpke"
@@ -617,8 +618,8 @@ def build_vectors():
             Sealer("multiple_identities_one_matches").add_x25519(ALICE_X25519), small,
             [x25519(BOB_X25519), raw(BOB_RAW_KEY), x25519()])
     success("unknown_stanza_type_beside_known",
-            "unknown stanza type 0x04 is skipped; the raw-key one opens (§3, §11)",
-            Sealer("unknown_stanza_type_beside_known").add_stanza(0x04, det("unknown stanza", 40))
+            "unknown stanza type 0x44 is skipped; the raw-key one opens (§3, §11)",
+            Sealer("unknown_stanza_type_beside_known").add_stanza(0x44, det("unknown stanza", 40))
             .add_raw_key(ALICE_RAW_KEY), small, [raw()])
     success("unknown_stanza_type_zero_beside_known", "stanza type 0x00 is unknown, skipped (§3)",
             Sealer("unknown_stanza_type_zero_beside_known").add_raw_key(ALICE_RAW_KEY).add_stanza(0x00, b""),
@@ -628,7 +629,7 @@ def build_vectors():
             big_unknown.add_raw_key(ALICE_RAW_KEY), small, [raw()])
     most = Sealer("stanza_count_max")
     for i in range(MAX_STANZAS - 1):
-        most.add_stanza(0x04 + i % 12, b"")
+        most.add_stanza(0x40 + i % 12, b"")
     success("stanza_count_max", "64 stanzas (63 unknown, empty) is the cap (§2)", most.add_raw_key(ALICE_RAW_KEY),
             small, [raw()])
 
@@ -679,7 +680,7 @@ def build_vectors():
     vector("wrong_kind_of_identity", "no match", "a raw key is not tried against an x25519-hpke stanza (§3)",
            Sealer("wrong_kind_of_identity").add_x25519(ALICE_X25519).seal(small), [raw()])
     vector("unknown_stanza_type_only", "no match", "only an unknown stanza type: nothing to open (§3)",
-           Sealer("unknown_stanza_type_only").add_stanza(0x05, det("unknown", 80)).seal(small), [raw()])
+           Sealer("unknown_stanza_type_only").add_stanza(0x45, det("unknown", 80)).seal(small), [raw()])
     vector("minimal_header", "no match",
            "header_length 83 (one empty unknown stanza, no extensions) parses; nothing opens (§2)",
            Sealer("minimal_header").add_stanza(0x0F, b"").seal(small), [raw()])
@@ -717,7 +718,7 @@ def build_vectors():
     ):
         s = Sealer(name)
         if name == "unknown_stanza_body_flipped":
-            s.add_stanza(0x04, det("unknown", 16))
+            s.add_stanza(0x44, det("unknown", 16))
         data = bytearray(s.add_raw_key(ALICE_RAW_KEY).seal(small))
         data[offset_of(s_header_length(data))] ^= 0x01
         vector(name, "header failure", comment, bytes(data), [raw()])
@@ -879,7 +880,7 @@ def build_vectors():
            Sealer("stanza_count_zero").add_extension(0x0100, b"").seal(small), [raw()])
     too_many = Sealer("stanza_count_over_cap")
     for i in range(MAX_STANZAS):
-        too_many.add_stanza(0x04, b"")
+        too_many.add_stanza(0x44, b"")
     vector("stanza_count_over_cap", "malformed", "65 stanzas (§2)", too_many.add_raw_key(ALICE_RAW_KEY).seal(small),
            [raw()])
     for name, sealer, extra, comment in (
@@ -888,10 +889,13 @@ def build_vectors():
              b"\x00", "scrypt body of 84 bytes"),
             ("x25519_stanza_body_wrong_length", Sealer("x25519_stanza_body_wrong_length").add_x25519(ALICE_X25519),
              None, "x25519-hpke body of 79 bytes"),
+            ("license_stanza_body_wrong_length",
+             Sealer("license_stanza_body_wrong_length").add_stanza(STANZA_LICENSE, det("license stanza", 80)),
+             None, "license body of 79 bytes (§3, §12)"),
     ):
         stanza_type, body = sealer.stanzas[0]
         sealer.stanzas[0] = (stanza_type, body + extra if extra else body[:-1])
-        identity = {STANZA_RAW_KEY: raw(), STANZA_SCRYPT: passphrase(), STANZA_X25519: x25519()}[stanza_type]
+        identity = {STANZA_RAW_KEY: raw(), STANZA_SCRYPT: passphrase(), STANZA_X25519: x25519()}.get(stanza_type, raw())
         vector(name, "malformed", comment + ": a known type with the wrong body length (§3)", sealer.seal(small),
                [identity])
     vector("stanza_body_over_cap", "malformed", "an unknown stanza with a 4097-byte body (§3)",

@@ -17,7 +17,8 @@ step "Debian packages"
 missing=()
 command -v age >/dev/null || missing+=(age)
 [ -x /usr/bin/time ] || missing+=(time)
-command -v strace >/dev/null || missing+=(strace)
+command -v strace >/dev/null || missing+=(strace)       # licensing: a real tracer for the runtime-guard test
+command -v faketime >/dev/null || missing+=(faketime)   # licensing: the clock set back
 command -v unshare >/dev/null || missing+=(util-linux)
 if [ ${#missing[@]} -gt 0 ]; then
     sudo=""

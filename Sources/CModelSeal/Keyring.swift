@@ -1,6 +1,7 @@
 import ModelSealCrypto
 import ModelSealKeys
 import ModelSealKit
+import ModelSealSigning
 import Synchronization
 
 /// A `keyring`: identities to open with and recipients to seal to.
@@ -8,6 +9,9 @@ final class Keyring: Sendable {
     struct Keys {
         var identities: [Identity] = []
         var recipients: [Recipient] = []
+        var trustedKeys: [VerifyingKey] = []
+        var signingKey: SigningKey? = nil
+        var licensePath: String? = nil
     }
 
     let keys = Mutex(Keys())
@@ -21,6 +25,66 @@ final class Keyring: Sendable {
 
     var identities: [Identity] { keys.withLock { $0.identities } }
     var recipients: [Recipient] { keys.withLock { $0.recipients } }
+    var trustedKeys: [VerifyingKey] { keys.withLock { $0.trustedKeys } }
+    var signingKey: SigningKey? { keys.withLock { $0.signingKey } }
+    var licensePath: String? { keys.withLock { $0.licensePath } }
+
+    /// The opener every file opened with this keyring goes through: license, header, signatures, trust.
+    func opener() throws -> ModelOpener {
+        let state = keys.withLock { $0 }
+        var opener = ModelOpener(identities: state.licensePath == nil ? state.identities : [])
+        opener.trustedKeys = state.trustedKeys
+        opener.license = try state.licensePath.map { try LicenseGate(path: $0, use: .memory) }
+        guard !opener.identities.isEmpty || opener.license != nil else {
+            throw StatusError(.keyError, "the keyring holds no key that opens files: add a raw key, identity, passphrase or license")
+        }
+        return opener
+    }
+}
+
+/// Adds every public key in PEM/OpenSSH `text` as a trust key: opening then requires a signature by one of them.
+@_cdecl("modelseal_keyring_add_trust_key")
+public func keyringAddTrustKey(_ ring: OpaquePointer?, _ pointer: UnsafePointer<CChar>?, _ length: UInt) -> Int32 {
+    boundary {
+        let ring = try keyring(ring)
+        let bytes = try Argument.bytes(pointer, length, "trust key text", limit: 1 << 20)
+        let keys = try KeyFile.verifyingKeys(text: try text(bytes, "trust key text"))
+        ring.keys.withLock { $0.trustedKeys += keys }
+    }
+}
+
+/// Adds every public key in the file at `path` as a trust key.
+@_cdecl("modelseal_keyring_add_trust_file")
+public func keyringAddTrustFile(_ ring: OpaquePointer?, _ path: UnsafePointer<CChar>?) -> Int32 {
+    boundary {
+        let ring = try keyring(ring)
+        let keys = try SigningKeys.trustKeys(paths: [try Argument.string(path, "path")])
+        ring.keys.withLock { $0.trustedKeys += keys }
+    }
+}
+
+/// Sets the signing key used by `modelseal_seal_buffer` (PEM file; `passphrase` may be NULL).
+@_cdecl("modelseal_keyring_set_signing_key_file")
+public func keyringSetSigningKeyFile(
+    _ ring: OpaquePointer?, _ path: UnsafePointer<CChar>?, _ passphrase: UnsafePointer<CChar>?
+) -> Int32 {
+    boundary {
+        let ring = try keyring(ring)
+        let path = try Argument.string(path, "path")
+        let text = String(decoding: try KeyFiles.read(path), as: UTF8.self)
+        let key = try KeyFile.signingKey(pem: text, passphrase: passphrase.map { String(cString: $0) })
+        ring.keys.withLock { $0.signingKey = key }
+    }
+}
+
+/// Opens files with the machine-bound license at `path` instead of keys (a memory-only load).
+@_cdecl("modelseal_keyring_set_license_file")
+public func keyringSetLicenseFile(_ ring: OpaquePointer?, _ path: UnsafePointer<CChar>?) -> Int32 {
+    boundary {
+        let ring = try keyring(ring)
+        let path = try Argument.string(path, "path")
+        ring.keys.withLock { $0.licensePath = path }
+    }
 }
 
 func keyring(_ handle: OpaquePointer?) throws -> Keyring { try Handles.lookup(handle, as: Keyring.self, "keyring") }

@@ -8,7 +8,7 @@ import Synchronization
 final class OpenedFile: Sendable {
     struct State: @unchecked Sendable {
         let file: SealedFile
-        var unlocked: UnlockedFile?
+        var unlocked: ModelOpener.Prepared?
     }
 
     let state: Mutex<State>
@@ -16,7 +16,7 @@ final class OpenedFile: Sendable {
     init(_ file: SealedFile) { state = Mutex(State(file: file, unlocked: nil)) }
 
     /// Runs `body` with the unlocked file, or refuses when no key has unlocked it yet.
-    func withUnlocked<T>(_ body: (UnlockedFile) throws -> T) throws -> T {
+    func withUnlocked<T>(_ body: (ModelOpener.Prepared) throws -> T) throws -> T {
         try state.withLock { state in
             guard let unlocked = state.unlocked else {
                 throw StatusError(.usage, "the file is not unlocked: call fileUnlock first")
@@ -26,9 +26,7 @@ final class OpenedFile: Sendable {
     }
 }
 
-func openedFile(_ handle: OpaquePointer?) throws -> OpenedFile {
-    try Handles.lookup(handle, as: OpenedFile.self, "file")
-}
+func openedFile(_ handle: OpaquePointer?) throws -> OpenedFile { try Handles.lookup(handle, as: OpenedFile.self, "file") }
 
 @_cdecl("modelseal_file_open")
 public func fileOpen(_ path: UnsafePointer<CChar>?, _ out: UnsafeMutablePointer<OpaquePointer?>?) -> Int32 {
@@ -59,13 +57,10 @@ public func fileClose(_ file: OpaquePointer?) {
 public func fileUnlock(_ file: OpaquePointer?, _ ring: OpaquePointer?) -> Int32 {
     boundary {
         let file = try openedFile(file)
-        let identities = try keyring(ring).identities
-        guard !identities.isEmpty else {
-            throw StatusError(
-                .keyError, "the keyring holds no key that opens files: add a raw key, identity or passphrase")
-        }
+        // The same checks as `modelseal open`: license and guards, header MAC, signatures, trust.
+        let opener = try keyring(ring).opener()
         try file.state.withLock { state in
-            state.unlocked = try state.file.unlock(with: identities)
+            state.unlocked = try opener.prepare(state.file)
         }
     }
 }
@@ -83,7 +78,7 @@ public func filePlaintextLength(_ file: OpaquePointer?, _ out: UnsafeMutablePoin
 @_cdecl("modelseal_file_verify")
 public func fileVerify(_ file: OpaquePointer?) -> Int32 {
     boundary {
-        try openedFile(file).withUnlocked { _ = try $0.verify() }
+        try openedFile(file).withUnlocked { try $0.verify() }
     }
 }
 
@@ -137,16 +132,14 @@ public func fileDecryptToMemfd(
         let out = try Argument.output(out, "out_fd")
         guard flags & ~memfdInheritable == 0 else { throw Argument.usage("unknown flags \(flags)") }
         #if canImport(Glibc)
-            let descriptor = try file.withUnlocked { unlocked in
-                try MemoryFile.create(
-                    name: name, size: unlocked.plaintextLength, inheritable: flags & memfdInheritable != 0
-                ) {
-                    (buffer) throws(SealError) in try unlocked.decrypt(into: buffer)
-                }
+        let descriptor = try file.withUnlocked { unlocked in
+            try MemoryFile.create(name: name, size: unlocked.plaintextLength, inheritable: flags & memfdInheritable != 0) {
+                buffer in try unlocked.decrypt(into: buffer)
             }
-            out.pointee = descriptor
+        }
+        out.pointee = descriptor
         #else
-            throw StatusError(.outputError, "memfds exist on Linux only: use modelseal_file_decrypt_into")
+        throw StatusError(.outputError, "memfds exist on Linux only: use modelseal_file_decrypt_into")
         #endif
     }
 }

@@ -1,6 +1,7 @@
 import ModelSealCrypto
 import ModelSealFormat
 import ModelSealKit
+import ModelSealSigning
 
 /// `MODELSEAL_SEAL_REPLACE`.
 let sealReplace: UInt32 = 1
@@ -12,7 +13,9 @@ public func sealBuffer(
 ) -> Int32 {
     boundary {
         let bytes = try Argument.bytes(data, length, "data", limit: Int.max)
-        let recipients = try keyring(ring).recipients
+        let ring = try keyring(ring)
+        let recipients = ring.recipients
+        let signer = ring.signingKey
         let path = try Argument.string(path, "path")
         guard flags & ~sealReplace == 0 else { throw Argument.usage("unknown flags \(flags)") }
         var options = SealOptions()
@@ -23,8 +26,18 @@ public func sealBuffer(
             }
             options.chunkLog2 = log2
         }
+        if let signer {
+            // As `modelseal seal --sign-key`: stripping the signature makes the file unopenable.
+            options.extensions = [RequiredSigners.extension(keyIDs: [signer.verifyingKey.keyID])]
+        }
         let output = try OutputFile(.path(path), mode: 0o644, replace: flags & sealReplace != 0)
-        _ = try Sealer.seal(BorrowedBytesSource(bytes), to: output, recipients: recipients, options: options)
+        let summary = try Sealer.seal(BorrowedBytesSource(bytes), to: output, recipients: recipients, options: options)
+        if let signer {
+            let entry = try FileSignatures.entry(
+                key: signer, headerBytes: summary.headerBytes, payloadLength: summary.payloadLength,
+                leafHashes: summary.leafHashes)
+            try output.write(contentsOf: SignatureTrailer(leafHashes: summary.leafHashes, entries: [entry]).encoded())
+        }
         try output.commit()
     }
 }

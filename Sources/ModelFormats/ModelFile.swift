@@ -31,7 +31,9 @@ public enum ModelFileFormat: String, Sendable {
             if archive.entries.contains(where: { $0.name == "data.pkl" || $0.name.hasSuffix("/data.pkl") }) {
                 return (.pytorchZip, archive)
             }
-            if !archive.entries.isEmpty && archive.entries.allSatisfy({ $0.name.hasSuffix(".npy") }) { return (.npz, archive) }
+            if !archive.entries.isEmpty && archive.entries.allSatisfy({ $0.name.hasSuffix(".npy") }) {
+                return (.npz, archive)
+            }
             return (nil, archive)
         }
         return (try detectUnzipped(head, source), nil)
@@ -46,7 +48,9 @@ public enum ModelFileFormat: String, Sendable {
         }
         if head.count >= 9, head[8] == UInt8(ascii: "{") {
             let length = readU64(head, 0)
-            if length <= UInt64(SafetensorsFile.maxHeaderBytes), length <= UInt64(source.size - 8) { return .safetensors }
+            if length <= UInt64(SafetensorsFile.maxHeaderBytes), length <= UInt64(source.size - 8) {
+                return .safetensors
+            }
         }
         if head.count >= 2, head[0] == PickleOpcode.proto.rawValue, head[1] <= 5 { return .pickle }
         // Protocol 0 and 1 pickles have no signature: a small file that runs to a STOP is one.
@@ -73,6 +77,8 @@ public struct ModelInspection: Sendable {
         public var storage: String?
         public var storageOffset: Int?
         public var strides: [Int]?
+        /// Quantization scheme and parameters (PyTorch quantized tensors only).
+        public var quantization: String? = nil
     }
 
     public var format: ModelFileFormat
@@ -88,7 +94,9 @@ public struct ModelInspection: Sendable {
     public var totalBytes: Int { tensors.reduce(0) { $0 &+ $1.bytes } }
 
     /// Inspects `source`, reading only headers, directories and pickles.
-    public static func inspect(_ source: any ByteSource, allowlist: PickleAllowlist = .torchWeightsOnly) throws -> ModelInspection? {
+    public static func inspect(_ source: any ByteSource, allowlist: PickleAllowlist = .torchWeightsOnly) throws
+        -> ModelInspection?
+    {
         let (detected, archive) = try ModelFileFormat.detectWithArchive(source)
         guard let format = detected else { return nil }
         switch format {
@@ -106,10 +114,13 @@ public struct ModelInspection: Sendable {
             let file = try SafetensorsFile.read(from: source)
             let tensors = file.tensors.map {
                 Tensor(
-                    name: $0.name, dtype: $0.dtype?.rawValue ?? $0.dtypeName, shape: $0.shape, elements: $0.elementCount,
+                    name: $0.name, dtype: $0.dtype?.rawValue ?? $0.dtypeName, shape: $0.shape,
+                    elements: $0.elementCount,
                     bytes: $0.dataRange.count, storage: nil, storageOffset: nil, strides: nil)
             }
-            let metadata = file.metadata.map { TorchMetadataEntry(path: "__metadata__." + $0.key, kind: .attribute, summary: $0.value) }
+            let metadata = file.metadata.map {
+                TorchMetadataEntry(path: "__metadata__." + $0.key, kind: .attribute, summary: $0.value)
+            }
             return ModelInspection(
                 format: .safetensors, formatVersion: nil, tensors: tensors, globals: [], metadata: metadata,
                 sharedStorages: [], diagnostics: [], isPureTensorData: true)
@@ -118,7 +129,8 @@ public struct ModelInspection: Sendable {
             return ModelInspection(arrays: [("array", array)], format: .npy, diagnostics: [])
         case .npz:
             let archive = try NpzArchive.read(from: source, allowlist: allowlist)
-            return ModelInspection(arrays: archive.members.map { ($0.name, $0.array) }, format: .npz, diagnostics: archive.zipDiagnostics)
+            return ModelInspection(
+                arrays: archive.members.map { ($0.name, $0.array) }, format: .npz, diagnostics: archive.zipDiagnostics)
         case .pickle:
             return try inspectPickleStream(source, allowlist: allowlist)
         }
@@ -127,7 +139,8 @@ public struct ModelInspection: Sendable {
     /// Runs pickles back to back until the end of the file (legacy-like layouts, bare `.pkl` files).
     static func inspectPickleStream(_ source: any ByteSource, allowlist: PickleAllowlist) throws -> ModelInspection {
         guard source.size <= TorchCheckpoint.Limits.maxPickleBytes else {
-            throw ModelFormatsError.limitExceeded(what: "pickle file size", limit: TorchCheckpoint.Limits.maxPickleBytes, offset: 0)
+            throw ModelFormatsError.limitExceeded(
+                what: "pickle file size", limit: TorchCheckpoint.Limits.maxPickleBytes, offset: 0)
         }
         let bytes = try source.read(at: 0, count: source.size)
         let machine = PickleMachine(allowlist: allowlist)
@@ -141,12 +154,14 @@ public struct ModelInspection: Sendable {
                 result = try machine.run(bytes, range: offset..<bytes.count, baseOffset: offset)
             } catch let error as ModelFormatsError {
                 if index == 0 { throw error }
-                metadata.append(TorchMetadataEntry(path: "bytes[\(offset)...]", kind: .object, summary: "not a pickle: \(error)"))
+                metadata.append(
+                    TorchMetadataEntry(path: "bytes[\(offset)...]", kind: .object, summary: "not a pickle: \(error)"))
                 break
             }
             for global in result.globals where !globals.contains(global) { globals.append(global) }
             let interpreter = TorchInterpreter(heap: result.heap)
-            metadata.append(TorchMetadataEntry(path: "pickle[\(index)]", kind: .object, summary: interpreter.summary(result.root)))
+            metadata.append(
+                TorchMetadataEntry(path: "pickle[\(index)]", kind: .object, summary: interpreter.summary(result.root)))
             offset = result.endOffset
             index += 1
         }
@@ -172,8 +187,10 @@ public struct ModelInspection: Sendable {
     init(checkpoint: TorchCheckpoint) {
         let tensors = checkpoint.tensors.map {
             Tensor(
-                name: $0.name, dtype: $0.dtype.rawValue, shape: $0.shape, elements: $0.elementCount, bytes: $0.byteCount,
-                storage: $0.storageKey, storageOffset: $0.storageOffset, strides: $0.strides)
+                name: $0.name, dtype: $0.dtype.rawValue, shape: $0.shape, elements: $0.elementCount,
+                bytes: $0.byteCount,
+                storage: $0.storageKey, storageOffset: $0.storageOffset, strides: $0.strides,
+                quantization: $0.quantization)
         }
         let format: ModelFileFormat = checkpoint.format == .legacy ? .pytorchLegacy : .pytorchZip
         self.init(
@@ -190,11 +207,15 @@ public struct ModelInspection: Sendable {
         for (name, array) in arrays {
             if let pickle = array.pickle {
                 for global in pickle.globals where !globals.contains(global) { globals.append(global) }
-                metadata.append(TorchMetadataEntry(path: name, kind: .object, summary: "object array (pickle of \(array.dataRange.count) bytes)"))
+                metadata.append(
+                    TorchMetadataEntry(
+                        path: name, kind: .object, summary: "object array (pickle of \(array.dataRange.count) bytes)"))
             } else {
-                tensors.append(Tensor(
-                    name: name, dtype: array.dtype?.rawValue ?? array.descriptor, shape: array.shape,
-                    elements: array.elementCount, bytes: array.dataRange.count, storage: nil, storageOffset: nil, strides: nil))
+                tensors.append(
+                    Tensor(
+                        name: name, dtype: array.dtype?.rawValue ?? array.descriptor, shape: array.shape,
+                        elements: array.elementCount, bytes: array.dataRange.count, storage: nil, storageOffset: nil,
+                        strides: nil))
             }
         }
         self.init(
@@ -211,34 +232,69 @@ public struct ModelInspection: Sendable {
             ("format", .string(format.rawValue)),
             ("formatVersion", formatVersion.map { .string($0) } ?? .null),
         ]
-        members.append(("tensors", .array(tensors.map { tensor in
-            var fields: [(String, JSONValue)] = [
-                ("name", .string(tensor.name)), ("dtype", .string(tensor.dtype)),
-                ("shape", .array(tensor.shape.map { .int($0) })), ("elements", .int(tensor.elements)),
-                ("bytes", .int(tensor.bytes)),
-            ]
-            if let storage = tensor.storage { fields.append(("storage", .string(storage))) }
-            if let offset = tensor.storageOffset { fields.append(("storageOffset", .int(offset))) }
-            if let strides = tensor.strides { fields.append(("strides", .array(strides.map { .int($0) }))) }
-            return .object(fields)
-        })))
-        members.append(("totals", .object([
-            ("tensors", .int(tensors.count)), ("elements", .int(totalElements)), ("bytes", .int(totalBytes)),
-        ])))
-        members.append(("globals", .array(globals.map {
-            .object([("module", .string($0.module)), ("name", .string($0.name)), ("status", .string($0.status.rawValue))])
-        })))
-        members.append(("metadata", .array(metadata.map {
-            .object([("path", .string($0.path)), ("kind", .string($0.kind.rawValue)), ("summary", .string($0.summary))])
-        })))
+        members.append(
+            (
+                "tensors",
+                .array(
+                    tensors.map { tensor in
+                        var fields: [(String, JSONValue)] = [
+                            ("name", .string(tensor.name)), ("dtype", .string(tensor.dtype)),
+                            ("shape", .array(tensor.shape.map { .int($0) })), ("elements", .int(tensor.elements)),
+                            ("bytes", .int(tensor.bytes)),
+                        ]
+                        if let storage = tensor.storage { fields.append(("storage", .string(storage))) }
+                        if let offset = tensor.storageOffset { fields.append(("storageOffset", .int(offset))) }
+                        if let strides = tensor.strides { fields.append(("strides", .array(strides.map { .int($0) }))) }
+                        if let quantization = tensor.quantization {
+                            fields.append(("quantization", .string(quantization)))
+                        }
+                        return .object(fields)
+                    })
+            ))
+        members.append(
+            (
+                "totals",
+                .object([
+                    ("tensors", .int(tensors.count)), ("elements", .int(totalElements)), ("bytes", .int(totalBytes)),
+                ])
+            ))
+        members.append(
+            (
+                "globals",
+                .array(
+                    globals.map {
+                        .object([
+                            ("module", .string($0.module)), ("name", .string($0.name)),
+                            ("status", .string($0.status.rawValue)),
+                        ])
+                    })
+            ))
+        members.append(
+            (
+                "metadata",
+                .array(
+                    metadata.map {
+                        .object([
+                            ("path", .string($0.path)), ("kind", .string($0.kind.rawValue)),
+                            ("summary", .string($0.summary)),
+                        ])
+                    })
+            ))
         members.append(("sharedStorages", .array(sharedStorages.map { .array($0.map { .string($0) }) })))
-        members.append(("diagnostics", .array(diagnostics.map { diagnostic in
-            .object([
-                ("kind", .string(diagnostic.kind.rawValue)), ("severity", .string(diagnostic.severity.rawValue)),
-                ("offset", .int(diagnostic.offset)), ("member", diagnostic.member.map { .string($0) } ?? .null),
-                ("message", .string(diagnostic.message)),
-            ])
-        })))
+        members.append(
+            (
+                "diagnostics",
+                .array(
+                    diagnostics.map { diagnostic in
+                        .object([
+                            ("kind", .string(diagnostic.kind.rawValue)),
+                            ("severity", .string(diagnostic.severity.rawValue)),
+                            ("offset", .int(diagnostic.offset)),
+                            ("member", diagnostic.member.map { .string($0) } ?? .null),
+                            ("message", .string(diagnostic.message)),
+                        ])
+                    })
+            ))
         members.append(("pureTensorData", .bool(isPureTensorData)))
         return .object(members)
     }

@@ -46,7 +46,12 @@ struct ModelSeal: ParsableCommand {
             \(StatusCode.table)
             """,
         version: version,
-        subcommands: [Seal.self, Open.self, Run.self, Keygen.self, Inspect.self, Convert.self, Rekey.self, Sign.self, Verify.self, Demo.self]
+        subcommands: [
+            Seal.self, Open.self, Run.self, Keygen.self, Inspect.self, Convert.self, Rekey.self, Sign.self, Verify.self,
+            Migrate.self, License.self, Machine.self,
+            Env.self, Pack.self, Unpack.self,
+            Demo.self,
+        ]
     )
 }
 

@@ -32,11 +32,11 @@ public struct ExtensionType: RawRepresentable, Hashable, Comparable, Sendable, C
     public static let signatureRequired = ExtensionType(rawValue: 0x8003)
     /// Reserved: license reference and policy.
     public static let license = ExtensionType(rawValue: 0x8004)
-    /// Reserved: environment contract.
+    /// Environment contract: the environment the model was tested in and the policy (ModelSealEnvironment).
     public static let environmentContract = ExtensionType(rawValue: 0x8005)
 
     /// Types this implementation understands.
-    public static let implemented: Set<ExtensionType> = [.sealedMetadata, .signatureRequired]
+    public static let implemented: Set<ExtensionType> = [.sealedMetadata, .signatureRequired, .environmentContract]
 
     public static func < (lhs: Self, rhs: Self) -> Bool { lhs.rawValue < rhs.rawValue }
 

@@ -27,6 +27,8 @@ public struct StanzaType: RawRepresentable, Hashable, Sendable, CustomStringConv
     public static let scrypt = StanzaType(rawValue: 0x02)
     /// An X25519 public key through HPKE.
     public static let x25519HPKE = StanzaType(rawValue: 0x03)
+    /// A license key-encryption key through HKDF with a random salt (FORMAT.md §3, §12).
+    public static let license = StanzaType(rawValue: 0x04)
 
     /// Exact body length of known types; `nil` for unknown ones.
     public var expectedBodyLength: Int? {
@@ -34,6 +36,7 @@ public struct StanzaType: RawRepresentable, Hashable, Sendable, CustomStringConv
         case .rawKey: 80
         case .scrypt: 83
         case .x25519HPKE: 80
+        case .license: 80
         default: nil
         }
     }
@@ -44,6 +47,7 @@ public struct StanzaType: RawRepresentable, Hashable, Sendable, CustomStringConv
         case .rawKey: "raw-key"
         case .scrypt: "scrypt"
         case .x25519HPKE: "x25519-hpke"
+        case .license: "license"
         default: "unknown-0x" + String(rawValue, radix: 16)
         }
     }

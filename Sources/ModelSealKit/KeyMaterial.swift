@@ -13,7 +13,7 @@ public enum KeyMaterial {
     /// Recipients for sealing from the values of the key options; `passphrasePrompt` asks on the terminal.
     public static func recipients(
         keyEnvironment: [String], keyFiles: [String], passphrasePrompt: Bool, passphraseEnvironment: String?,
-        recipients: [String], recipientFiles: [String], scryptLog2N: Int
+        recipients: [String], recipientFiles: [String], scryptLog2N: Int, licenseKeyFiles: [String] = []
     ) throws -> [Recipient] {
         var result: [Recipient] = []
         for name in keyEnvironment { result.append(try KeyFiles.rawKey(environment: name)) }
@@ -24,6 +24,7 @@ public enum KeyMaterial {
         }
         for text in recipients { result.append(try KeyText.recipient(text)) }
         for path in recipientFiles { result += try KeyFiles.recipients(file: path) as [Recipient] }
+        for path in licenseKeyFiles { result.append(try LicenseKey(bytes: try KeyFiles.rawKey(file: path).bytes)) }
         return result
     }
 

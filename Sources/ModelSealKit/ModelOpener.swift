@@ -1,5 +1,6 @@
 import ModelSealCrypto
 import ModelSealFormat
+import ModelSealLicensing
 import ModelSealSigning
 
 /// What every surface does to open a sealed file: unlock, check signatures, decrypt, in the order
@@ -11,6 +12,9 @@ public struct ModelOpener {
     public var trustedKeys: [VerifyingKey] = []
     /// A detached signature (trailer bytes) for a file without its own trailer.
     public var detachedSignature: [UInt8]? = nil
+    /// A license: when set, its guards and checks run before any key is unwrapped, and it is the
+    /// only key tried (`identities` are ignored).
+    public var license: LicenseGate? = nil
     /// Called with plaintext bytes processed so far.
     public var progress: (@Sendable (Int) -> Void)? = nil
 
@@ -27,34 +31,115 @@ public struct ModelOpener {
         public let signers: [VerifiedSigner]
         /// The sealed metadata.
         public let metadata: [String: String]
+        /// Runtime-guard findings the license policy says to report (empty without a license).
+        public var licenseWarnings: [GuardFinding] = []
     }
 
-    /// Opens `source` into `sink`.
+    /// A file that passed every check that needs no chunk: ready to decrypt.
     ///
-    /// - Parameter sinkReleasesImmediately: true for a pipe, terminal or caller-visible buffer: every
-    ///   chunk (and every signature) is then verified in a first pass and nothing is written before
-    ///   all of it passed. False for a sink whose bytes become visible only on commit (an unnamed
-    ///   temporary file): one pass, and the caller discards the sink when this throws.
-    public func open(
-        _ source: RandomAccessByteSource, to sink: ByteSink, sinkReleasesImmediately: Bool
-    ) throws -> Result {
-        let file = try SealedFile(source)
-        let unlocked = try file.unlock(with: identities)
+    /// Holding one means the header authenticated, the license (if any) allowed this open and
+    /// counted it, and every signature over the trailer's chunk list verified. Decrypting then
+    /// compares each chunk's hash with that list; plaintext of a file that fails is never released.
+    public struct Prepared: @unchecked Sendable {
+        /// The file as parsed.
+        public let file: SealedFile
+        let unlocked: UnlockedFile
+        let trailer: SignatureTrailer?
+        /// Signatures that verified (empty for an unsigned file opened without trust keys).
+        public let signers: [VerifiedSigner]
+        /// The sealed metadata.
+        public let metadata: [String: String]
+        /// Runtime-guard findings the license policy says to report (empty without a license).
+        public let licenseWarnings: [GuardFinding]
+        /// Plaintext bytes.
+        public var plaintextLength: Int { unlocked.plaintextLength }
+
+        /// Decrypts into `sink`.
+        ///
+        /// - Parameter sinkReleasesImmediately: true for a pipe, terminal or caller-visible buffer: every
+        ///   chunk (and its signed hash) is then verified in a first pass and nothing is written before
+        ///   all of it passed. False for a sink whose bytes become visible only on commit (an unnamed
+        ///   temporary file): one pass, and the caller discards the sink when this throws.
+        public func decrypt(
+            to sink: ByteSink, sinkReleasesImmediately: Bool, progress: (@Sendable (Int) -> Void)? = nil
+        ) throws {
+            let hashing = trailer != nil
+            if sinkReleasesImmediately {
+                try check(try unlocked.verify(hashing: hashing), against: trailer)
+                try unlocked.decrypt(to: sink, progress: progress)
+            } else {
+                try check(try unlocked.decrypt(to: sink, hashing: hashing, progress: progress), against: trailer)
+            }
+        }
+
+        /// Decrypts into `buffer` (at least `plaintextLength` bytes) in one pass on all cores; on any
+        /// failure, including a chunk that differs from what was signed, the buffer is zeroed.
+        public func decrypt(into buffer: UnsafeMutableRawBufferPointer, progress: (@Sendable (Int) -> Void)? = nil) throws {
+            let leaves = try unlocked.decrypt(into: buffer, hashing: trailer != nil, progress: progress)
+            do {
+                try check(leaves, against: trailer)
+            } catch {
+                if let base = buffer.baseAddress { base.initializeMemory(as: UInt8.self, repeating: 0, count: plaintextLength) }
+                throw error
+            }
+        }
+
+        /// Authenticates every chunk (and its signed hash) without releasing anything.
+        public func verify(progress: (@Sendable (Int) -> Void)? = nil) throws {
+            try check(try unlocked.verify(hashing: trailer != nil, progress: progress), against: trailer)
+        }
+
+        private func check(_ leaves: [[UInt8]], against trailer: SignatureTrailer?) throws {
+            guard let trailer else { return }
+            if let index = leaves.indices.first(where: { leaves[$0] != trailer.leafHashes[$0] }) {
+                throw SigningError.invalidSignature("chunk \(index) differs from what was signed: the file was altered after signing")
+            }
+        }
+    }
+
+    /// Every check that needs no chunk, in order: license and runtime guards (before any key is
+    /// unwrapped), header MAC, signatures over the trailer, required signers, trust; then the load
+    /// is counted. Fails fast: a wrong key, an untrusted signer or an expired license reads no chunk.
+    public func prepare(_ source: RandomAccessByteSource) throws -> Prepared {
+        try prepare(try SealedFile(source))
+    }
+
+    /// `prepare` for a file already parsed.
+    public func prepare(_ file: SealedFile) throws -> Prepared {
+        let authorization = try license?.authorize(file)
+        let unlocked = try unlock(file, authorization: authorization)
         let metadata = try unlocked.metadata().entries
         let trailer = try signatureTrailer(of: file)
         let required = try file.requiredSignerKeyIDs()
-        // Signatures over the trailer's leaf list are checked before any chunk is read: a wrong or
-        // untrusted signer fails at once; the chunks are compared with the list as they are decrypted.
         let signers = try FileSignatures.verify(
             file, trailer: trailer, leafHashes: nil, trustedKeys: trustedKeys, requiredKeyIDs: required)
-        let hashing = trailer != nil
-        if sinkReleasesImmediately {
-            try check(try unlocked.verify(hashing: hashing), against: trailer)
-            try unlocked.decrypt(to: sink, progress: progress)
-        } else {
-            try check(try unlocked.decrypt(to: sink, hashing: hashing, progress: progress), against: trailer)
+        // A load is counted once the header authenticated and the signatures held, before any plaintext.
+        try authorization?.recordLoad()
+        return Prepared(
+            file: file, unlocked: unlocked, trailer: trailer, signers: signers, metadata: metadata,
+            licenseWarnings: authorization?.warnings ?? [])
+    }
+
+    /// Opens `source` into `sink`: `prepare`, then `Prepared.decrypt(to:sinkReleasesImmediately:)`.
+    public func open(
+        _ source: RandomAccessByteSource, to sink: ByteSink, sinkReleasesImmediately: Bool
+    ) throws -> Result {
+        let prepared = try prepare(source)
+        try prepared.decrypt(to: sink, sinkReleasesImmediately: sinkReleasesImmediately, progress: progress)
+        var result = Result(
+            file: prepared.file, plaintextLength: prepared.plaintextLength, signers: prepared.signers,
+            metadata: prepared.metadata)
+        result.licenseWarnings = prepared.licenseWarnings
+        return result
+    }
+
+    private func unlock(_ file: SealedFile, authorization: LicenseAuthorization?) throws -> UnlockedFile {
+        guard let authorization else { return try file.unlock(with: identities) }
+        do {
+            return try file.unlock(with: [authorization.identity])
+        } catch SealError.noMatchingIdentity {
+            throw authorization.wrongModel
         }
-        return Result(file: file, plaintextLength: unlocked.plaintextLength, signers: signers, metadata: metadata)
     }
 
     /// The file's own trailer, or the detached signature parsed for this file's layout.
@@ -70,10 +155,4 @@ public struct ModelOpener {
         }
     }
 
-    private func check(_ leaves: [[UInt8]], against trailer: SignatureTrailer?) throws {
-        guard let trailer else { return }
-        if let index = leaves.indices.first(where: { leaves[$0] != trailer.leafHashes[$0] }) {
-            throw SigningError.invalidSignature("chunk \(index) differs from what was signed: the file was altered after signing")
-        }
-    }
 }

@@ -2,7 +2,10 @@ import ModelFormats
 import ModelSealCrypto
 import ModelSealFormat
 import ModelSealKeys
+import ModelSealLicensing
 import ModelSealSigning
+import ModelSealEnvironment
+import ModelSealBundle
 
 /// The one table of outcomes shared by every surface: CLI exit codes, C ABI status codes and
 /// Python exception classes all come from here (docs/CLI.md lists it).
@@ -25,6 +28,24 @@ public enum StatusCode: Int32, CaseIterable, Sendable {
     case invalidSignature = 22
     case signingKeyError = 23
     case malformedSignature = 24
+    case manifestMismatch = 25
+    case invalidLicense = 30
+    case licenseExpired = 31
+    case licenseNotYetValid = 32
+    case wrongMachine = 33
+    case wrongModel = 34
+    case loadsExhausted = 35
+    case clockRollback = 36
+    case licenseStateTampered = 37
+    case guardDenied = 38
+    case featureNotLicensed = 39
+    case environmentMismatch = 40
+    case platformMismatch = 41
+    case malformedContract = 42
+    case environmentUnreadable = 43
+    case malformedBundle = 44
+    case bundleAltered = 45
+    case unsafeBundleMember = 46
     case modelMalformed = 50
     case modelUnsupported = 51
     case conversionRefused = 52
@@ -48,6 +69,24 @@ public enum StatusCode: Int32, CaseIterable, Sendable {
         case .invalidSignature: "invalid signature: the file was altered after signing, or the signature is for another file"
         case .signingKeyError: "signing key error: unreadable or unsuitable key, wrong or missing key passphrase"
         case .malformedSignature: "malformed signature trailer or signature file"
+        case .manifestMismatch: "model does not match its signature manifest: files missing, extra or changed (--oms)"
+        case .invalidLicense: "invalid license: malformed, edited after signing, signed by another vendor, or needs a newer modelseal"
+        case .licenseExpired: "license expired"
+        case .licenseNotYetValid: "license not yet valid"
+        case .wrongMachine: "wrong machine: no machine key here, another machine's license, or too few fingerprint components match"
+        case .wrongModel: "wrong model: the license does not cover this file"
+        case .loadsExhausted: "license load limit reached"
+        case .clockRollback: "clock rollback: the clock is behind the license's issue time or the last recorded load"
+        case .licenseStateTampered: "license state file edited or rolled back"
+        case .guardDenied: "runtime guard denied by the license policy (tracer, preload, VM or container)"
+        case .featureNotLicensed: "not licensed: the license does not grant this use (e.g. writing the model to a file)"
+        case .environmentMismatch: "environment mismatch: the environment does not satisfy the model's contract (policy)"
+        case .platformMismatch: "platform mismatch: the contract is for another operating system or CPU"
+        case .malformedContract: "malformed environment lock, contract, environment.yml, explicit spec or conda record"
+        case .environmentUnreadable: "cannot read the Python environment (no interpreter, site-packages or metadata)"
+        case .malformedBundle: "not a bundle, or a malformed/oversized bundle header, manifest or signature block"
+        case .bundleAltered: "bundle altered: a member is missing, extra or differs from the signed manifest"
+        case .unsafeBundleMember: "unsafe bundle member: path traversal, absolute path, link, device or colliding name"
         case .modelMalformed: "not a recognised model file, or malformed, truncated or hostile model content"
         case .modelUnsupported: "a valid model file using a feature ModelSeal does not model (e.g. big-endian storages)"
         case .conversionRefused: "conversion refused by policy: shared storages, non-tensor data, unrepresentable dtype"
@@ -69,8 +108,16 @@ public enum StatusCode: Int32, CaseIterable, Sendable {
         case .inputError: "InputError"
         case .outputError: "OutputError"
         case .usage: "UsageError"
-        case .unsigned, .untrustedSigner, .invalidSignature, .signingKeyError, .malformedSignature: "SignatureError"
+        case .unsigned, .untrustedSigner, .invalidSignature, .signingKeyError, .malformedSignature, .manifestMismatch:
+            "SignatureError"
         case .modelMalformed, .modelUnsupported, .conversionRefused: "ModelFormatError"
+        case .invalidLicense, .licenseExpired, .licenseNotYetValid, .wrongMachine, .wrongModel, .loadsExhausted,
+            .clockRollback, .licenseStateTampered, .guardDenied, .featureNotLicensed:
+            "LicenseError"
+        case .environmentMismatch, .platformMismatch, .malformedContract, .environmentUnreadable, .malformedBundle,
+            .bundleAltered, .unsafeBundleMember:
+            // The Python package maps the whole 40–49 range to this class (python/modelseal/_errors.py).
+            "EnvironmentMismatchError"
         }
     }
 
@@ -98,6 +145,7 @@ public enum StatusCode: Int32, CaseIterable, Sendable {
             case .outputFailed: self = .outputError
             }
         case let error as FormatError: self = StatusCode(format: error)
+        case let error as FernetError: self = StatusCode(fernet: error)
         case is KeyError: self = .keyError
         case let error as ModelFormatsError:
             switch error {
@@ -109,13 +157,58 @@ public enum StatusCode: Int32, CaseIterable, Sendable {
         case let error as SigningError:
             switch error {
             case .unsigned: self = .unsigned
-            case .untrustedSigner: self = .untrustedSigner
+            case .untrustedSigner, .unknownSigner: self = .untrustedSigner
             case .invalidSignature: self = .invalidSignature
             case .unreadableKey, .unsuitableKey, .passphraseRequired: self = .signingKeyError
             case .malformedSignature: self = .malformedSignature
+            case .manifestMismatch: self = .manifestMismatch
             }
+        case let error as EnvironmentError:
+            switch error {
+            case .mismatch: self = .environmentMismatch
+            case .platformMismatch: self = .platformMismatch
+            case .probeFailed, .malformedDistribution: self = .environmentUnreadable
+            case .malformedLock, .malformedYAML, .malformedExplicitSpec, .malformedCondaRecord, .malformedContract:
+                self = .malformedContract
+            }
+        case let error as BundleError:
+            switch error {
+            case .notBundle, .unsupportedVersion, .malformed, .malformedManifest: self = .malformedBundle
+            case .sizeMismatch, .memberAltered: self = .bundleAltered
+            case .unsafeMemberName, .unsupportedInput: self = .unsafeBundleMember
+            case .inputFailed: self = .inputError
+            case .outputFailed: self = .outputError
+            }
+        case let error as LicenseError: self = StatusCode(license: error)
         case let error as StatusError: self = error.status
         default: self = .internalError
+        }
+    }
+
+    /// Fernet has one MAC and no key check, so a wrong key and an altered token are both 11 (docs/ARTICLE.md).
+    init(fernet error: FernetError) {
+        switch error {
+        case .malformedText, .unsupportedVersion, .tooLarge, .invalidPadding: self = .malformed
+        case .truncated: self = .truncated
+        case .invalidKey: self = .keyError
+        case .hmacMismatch: self = .authenticationFailed
+        case .inputFailed: self = .inputError
+        }
+    }
+
+    init(license error: LicenseError) {
+        switch error {
+        case .malformed, .tamperedLicense, .untrustedVendor, .unsupported: self = .invalidLicense
+        case .expired: self = .licenseExpired
+        case .notYetValid: self = .licenseNotYetValid
+        case .noMachineKey, .wrongMachine, .tooFewComponents, .noFingerprint: self = .wrongMachine
+        case .wrongModel: self = .wrongModel
+        case .loadsExhausted: self = .loadsExhausted
+        case .clockRollback: self = .clockRollback
+        case .stateTampered, .stateRolledBack: self = .licenseStateTampered
+        case .guardDenied: self = .guardDenied
+        case .featureNotLicensed: self = .featureNotLicensed
+        case .io: self = .inputError
         }
     }
 

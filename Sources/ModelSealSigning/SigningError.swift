@@ -14,6 +14,10 @@ public enum SigningError: Error, Equatable, Sendable, CustomStringConvertible {
     case invalidSignature(String)
     /// A signature trailer or signature file that breaks the format.
     case malformedSignature(String)
+    /// The signature names a key hint that no trusted key has: signed by someone else (or not for these keys).
+    case unknownSigner(String)
+    /// The signature is valid, but the files on disk are not the ones it lists: missing, extra or changed.
+    case manifestMismatch(String)
 
     public var description: String {
         switch self {
@@ -26,6 +30,8 @@ public enum SigningError: Error, Equatable, Sendable, CustomStringConvertible {
                 + "matches; compare the fingerprint with the vendor out of band and add its public key with --trust"
         case .invalidSignature(let reason): "invalid signature: \(reason)"
         case .malformedSignature(let reason): "malformed signature: \(reason)"
+        case .unknownSigner(let reason): "untrusted signer: \(reason)"
+        case .manifestMismatch(let reason): "model does not match its signature: \(reason)"
         }
     }
 }

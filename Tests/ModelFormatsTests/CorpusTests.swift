@@ -1,9 +1,10 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import Testing
 
 @testable import ModelFormats
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// The scanner corpus (../shared/corpus): real malicious pickles, read at opcode level only.
 @Suite("Scanner corpus")
@@ -36,7 +37,9 @@ struct CorpusTests {
             if let format = try? ModelFileFormat.detect(source), format == .pytorchZip || format == .npz {
                 if let archive = try? ZipArchive(source: source, strict: false) {
                     for entry in archive.entries where entry.name.hasSuffix(".pkl") {
-                        if let data = try? archive.read(entry, limit: 64 << 20), let result = try? PickleMachine().run(data) {
+                        if let data = try? archive.read(entry, limit: 64 << 20),
+                            let result = try? PickleMachine().run(data)
+                        {
                             globals += result.globals
                         }
                     }

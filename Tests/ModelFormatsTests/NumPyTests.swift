@@ -47,9 +47,12 @@ struct NumPyTests {
     func hostile() throws {
         let bytes = try Vectors.bytes("numpy/f4.npy")
         for length in 0..<bytes.count {
-            #expect(throws: ModelFormatsError.self) { try NpyArray.read(from: MemoryByteSource(Array(bytes[0..<length]))) }
+            #expect(throws: ModelFormatsError.self) {
+                try NpyArray.read(from: MemoryByteSource(Array(bytes[0..<length])))
+            }
         }
-        let header = Array("{'descr': '<f4', 'fortran_order': False, 'shape': (9223372036854775807, 9223372036854775807), }\n".utf8)
+        let header = Array(
+            "{'descr': '<f4', 'fortran_order': False, 'shape': (9223372036854775807, 9223372036854775807), }\n".utf8)
         let huge = NpyArray.magic + [1, 0, UInt8(header.count), 0] + header
         #expect(throws: ModelFormatsError.self) { try NpyArray.read(from: MemoryByteSource(huge)) }
     }

@@ -21,13 +21,20 @@ struct PickleMachineTests {
         case let .bytes(bytes): return "b" + Vectors.hex(bytes)
         case .object:
             switch heap.object(value) {
-            case let .list(items)?: return "[" + items.map { render($0, heap, depth: depth + 1) }.joined(separator: ",") + "]"
-            case let .tuple(items)?: return "(" + items.map { render($0, heap, depth: depth + 1) }.joined(separator: ",") + ")"
-            case let .set(items)?: return "{" + items.map { render($0, heap, depth: depth + 1) }.sorted().joined(separator: ",") + "}"
+            case let .list(items)?:
+                return "[" + items.map { render($0, heap, depth: depth + 1) }.joined(separator: ",") + "]"
+            case let .tuple(items)?:
+                return "(" + items.map { render($0, heap, depth: depth + 1) }.joined(separator: ",") + ")"
+            case let .set(items)?:
+                return "{" + items.map { render($0, heap, depth: depth + 1) }.sorted().joined(separator: ",") + "}"
             case let .dict(dict)?:
-                return "{" + dict.entries.map { render($0.key, heap, depth: depth + 1) + ":" + render($0.value, heap, depth: depth + 1) }.joined(separator: ",") + "}"
+                return "{"
+                    + dict.entries.map {
+                        render($0.key, heap, depth: depth + 1) + ":" + render($0.value, heap, depth: depth + 1)
+                    }.joined(separator: ",") + "}"
             case let .instance(instance)?:
-                return "call(" + (heap.global(instance.callee)?.fullName ?? "?") + ";" + render(instance.args, heap, depth: depth + 1) + ";"
+                return "call(" + (heap.global(instance.callee)?.fullName ?? "?") + ";"
+                    + render(instance.args, heap, depth: depth + 1) + ";"
                     + instance.items.map { render($0, heap, depth: depth + 1) }.joined(separator: ",") + ")"
             case let .global(reference)?: return reference.fullName
             default: return "?"
@@ -67,7 +74,9 @@ struct PickleMachineTests {
     @Test("INST and OBJ are reported with their globals")
     func instAndObj() throws {
         let result = try run(try Vectors.bytes("pickle/inst_obj.pkl"))
-        let kinds = result.events.map { "\($0.opcode.name) \($0.global?.fullName ?? "-") \($0.global?.status.rawValue ?? "-")" }
+        let kinds = result.events.map {
+            "\($0.opcode.name) \($0.global?.fullName ?? "-") \($0.global?.status.rawValue ?? "-")"
+        }
         #expect(kinds == ["INST os.system blocked", "GLOBAL builtins.exec unknown", "OBJ builtins.exec unknown"])
         #expect(result.events.map(\.offset) == [7, 19, 39])
     }
@@ -87,7 +96,8 @@ struct PickleMachineTests {
         arguments: [
             ("frame_overrun.pkl", "past the end of its frame"), ("no_stop.pkl", "no STOP"),
             ("huge_binunicode.pkl", "truncated"), ("huge_binbytes8.pkl", "truncated"), ("deep_marks.pkl", "MARK depth"),
-            ("memo_missing.pkl", "never stored"), ("underflow.pkl", "underflow"), ("unknown_opcode.pkl", "unknown opcode"),
+            ("memo_missing.pkl", "never stored"), ("underflow.pkl", "underflow"),
+            ("unknown_opcode.pkl", "unknown opcode"),
         ])
     func hostile(name: String, message: String) throws {
         let bytes = try Vectors.bytes("pickle/" + name)
@@ -109,7 +119,8 @@ struct PickleMachineTests {
         limits.maxContainerElements = 10
         let small = PickleMachine(limits: limits)
         // EMPTY_LIST MARK 11×(BININT1 1) APPENDS STOP
-        let bytes: [UInt8] = [0x80, 2, 0x5D, 0x28] + Array(repeating: [0x4B, 1], count: 11).flatMap { $0 } + [0x65, 0x2E]
+        let bytes: [UInt8] =
+            [0x80, 2, 0x5D, 0x28] + Array(repeating: [0x4B, 1], count: 11).flatMap { $0 } + [0x65, 0x2E]
         #expect(throws: ModelFormatsError.self) { try small.run(bytes) }
         limits = .default
         limits.maxAllocationBytes = 1000

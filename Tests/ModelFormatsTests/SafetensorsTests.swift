@@ -25,7 +25,8 @@ struct SafetensorsTests {
     func roundTrip() throws {
         let tensors = [
             SafetensorsFile.TensorToWrite(name: "b", dtype: .bfloat16, shape: [2], data: .bytes([1, 2, 3, 4])),
-            SafetensorsFile.TensorToWrite(name: "a", dtype: .float64, shape: [1], data: .bytes([UInt8](repeating: 9, count: 8))),
+            SafetensorsFile.TensorToWrite(
+                name: "a", dtype: .float64, shape: [1], data: .bytes([UInt8](repeating: 9, count: 8))),
         ]
         let first = MemoryByteSink()
         try SafetensorsFile.write(tensors, metadata: [("k", "v")], to: first)
@@ -62,7 +63,9 @@ struct SafetensorsTests {
             #"[]"#,
         ])
     func malformed(header: String) {
-        #expect(throws: ModelFormatsError.self) { try SafetensorsFile.read(from: file(header: header, data: [UInt8](repeating: 0, count: 8))) }
+        #expect(throws: ModelFormatsError.self) {
+            try SafetensorsFile.read(from: file(header: header, data: [UInt8](repeating: 0, count: 8)))
+        }
     }
 
     @Test("a huge declared header length is refused before allocating")

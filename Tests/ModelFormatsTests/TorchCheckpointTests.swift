@@ -22,7 +22,9 @@ struct TorchCheckpointTests {
             #expect(.array(tensor.shape.map { .int($0) }) == want["shape"])
             #expect(.array(tensor.strides.map { .int($0) }) == want["strides"])
             #expect(tensor.storageOffset == want["storageOffset"]?.intValue)
-            #expect(Vectors.hex(try contiguousBytes(tensor, in: checkpoint, source: source)) == want["hex"]?.stringValue, "\(tensor.name)")
+            #expect(
+                Vectors.hex(try contiguousBytes(tensor, in: checkpoint, source: source)) == want["hex"]?.stringValue,
+                "\(tensor.name)")
         }
         #expect(checkpoint.isPureTensorData == (expected["pure"] == .bool(true)))
         if case let .array(groups)? = expected["shared"] {
@@ -36,7 +38,9 @@ struct TorchCheckpointTests {
         let source = try Vectors.source("torch/\(name).pt")
         let checkpoint = try TorchCheckpoint.read(from: source)
         let storages = checkpoint.storages.map {
-            TorchCheckpoint.StorageToWrite(key: $0.key, byteCount: $0.byteCount, data: .slice(source, $0.dataOffset..<($0.dataOffset + $0.byteCount)))
+            TorchCheckpoint.StorageToWrite(
+                key: $0.key, byteCount: $0.byteCount,
+                data: .slice(source, $0.dataOffset..<($0.dataOffset + $0.byteCount)))
         }
         let sink = MemoryByteSink()
         try TorchCheckpoint.write(tensors: checkpoint.tensors, storages: storages, to: sink)
@@ -45,7 +49,8 @@ struct TorchCheckpointTests {
         #expect(reread.tensors == checkpoint.tensors)
         #expect(reread.pickle.globals.allSatisfy { $0.status == .allowed })
         for (a, b) in zip(checkpoint.tensors, reread.tensors) {
-            #expect(try contiguousBytes(a, in: checkpoint, source: source) == contiguousBytes(b, in: reread, source: copy))
+            #expect(
+                try contiguousBytes(a, in: checkpoint, source: source) == contiguousBytes(b, in: reread, source: copy))
         }
     }
 
@@ -107,11 +112,15 @@ struct TorchCheckpointTests {
     func truncations() throws {
         let bytes = try Vectors.bytes("torch/parameters.pt")
         for length in stride(from: 0, to: bytes.count, by: 7) {
-            #expect(throws: ModelFormatsError.self) { try TorchCheckpoint.read(from: MemoryByteSource(Array(bytes[0..<length]))) }
+            #expect(throws: ModelFormatsError.self) {
+                try TorchCheckpoint.read(from: MemoryByteSource(Array(bytes[0..<length])))
+            }
         }
         let legacy = try Vectors.bytes("torch/legacy.pt")
         for length in stride(from: 0, to: legacy.count, by: 5) {
-            #expect(throws: ModelFormatsError.self) { try TorchCheckpoint.read(from: MemoryByteSource(Array(legacy[0..<length]))) }
+            #expect(throws: ModelFormatsError.self) {
+                try TorchCheckpoint.read(from: MemoryByteSource(Array(legacy[0..<length])))
+            }
         }
     }
 }

@@ -72,7 +72,8 @@ struct ZipArchiveTests {
         try zip.addEntry(name: "y", bytes: [2])
         try zip.finish()
         var twin = sink.bytes
-        for position in twin.indices where twin[position] == UInt8(ascii: "y") && position > 0 && twin[position - 1] != 0x5A {
+        for position in twin.indices
+        where twin[position] == UInt8(ascii: "y") && position > 0 && twin[position - 1] != 0x5A {
             twin[position] = UInt8(ascii: "x")
         }
         let error = #expect(throws: ModelFormatsError.self) { try ZipArchive(source: MemoryByteSource(twin)) }
@@ -104,7 +105,9 @@ struct ZipArchiveTests {
     func truncations() throws {
         let bytes = try sample()
         for length in 0..<bytes.count {
-            #expect(throws: ModelFormatsError.self) { try ZipArchive(source: MemoryByteSource(Array(bytes[0..<length]))) }
+            #expect(throws: ModelFormatsError.self) {
+                try ZipArchive(source: MemoryByteSource(Array(bytes[0..<length])))
+            }
         }
     }
 

@@ -39,6 +39,10 @@ FUNCTIONS: dict[str, tuple[object, tuple[object, ...]]] = {
     "modelseal_keyring_add_identity": (_status, (_handle, _c.c_char_p, _size)),
     "modelseal_keyring_add_recipient": (_status, (_handle, _c.c_char_p, _size)),
     "modelseal_keyring_add_recipients_file": (_status, (_handle, _c.c_char_p)),
+    "modelseal_keyring_add_trust_key": (_status, (_handle, _c.c_char_p, _size)),
+    "modelseal_keyring_add_trust_file": (_status, (_handle, _c.c_char_p)),
+    "modelseal_keyring_set_signing_key_file": (_status, (_handle, _c.c_char_p, _c.c_char_p)),
+    "modelseal_keyring_set_license_file": (_status, (_handle, _c.c_char_p)),
     "modelseal_seal_buffer": (_status, (_c.c_void_p, _size, _handle, _c.c_char_p, _c.c_uint32, _c.c_uint32)),
     "modelseal_file_open": (_status, (_c.c_char_p, _c.POINTER(_handle))),
     "modelseal_file_open_memory": (_status, (_c.c_void_p, _size, _c.POINTER(_handle))),
@@ -49,6 +53,7 @@ FUNCTIONS: dict[str, tuple[object, tuple[object, ...]]] = {
     "modelseal_file_decrypt_into": (_status, (_handle, _c.c_void_p, _size)),
     "modelseal_file_decrypt": (_status, (_handle, _c.POINTER(_c.c_void_p), _c.POINTER(_size))),
     "modelseal_buffer_free": (None, (_c.c_void_p,)),
+    "modelseal_file_check_environment": (_status, (_handle, _c.c_char_p, _c.POINTER(_c.c_void_p))),
     "modelseal_file_decrypt_to_memfd": (_status, (_handle, _c.c_char_p, _c.c_uint32, _c.POINTER(_c.c_int32))),
 }
 
@@ -151,6 +156,20 @@ class Keyring:
     def add_recipients_file(self, path: str) -> None:
         check(lib().modelseal_keyring_add_recipients_file(self.handle, os.fsencode(path)))
 
+    def add_trust_key(self, text: str) -> None:
+        data = text.encode("utf-8")
+        check(lib().modelseal_keyring_add_trust_key(self.handle, data, len(data)))
+
+    def add_trust_file(self, path: str) -> None:
+        check(lib().modelseal_keyring_add_trust_file(self.handle, os.fsencode(path)))
+
+    def set_signing_key_file(self, path: str, passphrase: "str | None" = None) -> None:
+        secret = passphrase.encode("utf-8") if passphrase is not None else None
+        check(lib().modelseal_keyring_set_signing_key_file(self.handle, os.fsencode(path), secret))
+
+    def set_license_file(self, path: str) -> None:
+        check(lib().modelseal_keyring_set_license_file(self.handle, os.fsencode(path)))
+
 
 class SealedFile:
     """A `modelseal_file` handle over a path or over bytes, closed on close."""
@@ -187,6 +206,19 @@ class SealedFile:
 
     def verify(self) -> None:
         check(lib().modelseal_file_verify(self.handle))
+
+    def check_environment(self, python: str) -> str:
+        """Checks the unlocked file's environment contract against `python` (an interpreter or prefix).
+
+        Raises `EnvironmentMismatchError` when the contract's policy forbids a difference; returns the
+        tolerated differences as text ("" when none or when the file has no contract)."""
+        report = ctypes.c_void_p()
+        check(lib().modelseal_file_check_environment(self.handle, os.fsencode(python), ctypes.byref(report)))
+        try:
+            return ctypes.string_at(report.value).decode("utf-8", "replace") if report.value else ""
+        finally:
+            if report.value:
+                lib().modelseal_buffer_free(report)
 
     def decrypt_into(self, buffer: bytearray | memoryview) -> None:
         view = memoryview(buffer).cast("B")

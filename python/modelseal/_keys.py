@@ -27,10 +27,25 @@ def _raw_key(ring: _ffi.Keyring, key) -> None:
     ring.add_raw_key(key.encode("ascii", "replace") if isinstance(key, str) else bytes(key))
 
 
-def opening_keyring(key=None, identity=None, passphrase: str | None = None) -> _ffi.Keyring:
-    """Identities to open with: `key` (text), `identity` (file path or text), `passphrase`; else `$MODEL_KEY`."""
+def opening_keyring(key=None, identity=None, passphrase: str | None = None, trust=None, license=None) -> _ffi.Keyring:
+    """Identities to open with: `key` (text), `identity` (file path or text), `passphrase`; else `$MODEL_KEY`.
+
+    `trust`: public keys (PEM/OpenSSH text or key files) one of which must have signed the file.
+    `license`: a machine-bound license file, used instead of keys.
+    """
     ring = _ffi.Keyring()
     try:
+        for item in _many(trust):
+            text = os.fspath(item)
+            if isinstance(text, str) and ("-----BEGIN" in text or text.lstrip().startswith(("ssh-", "ecdsa-sha2-"))):
+                ring.add_trust_key(text)
+            else:
+                ring.add_trust_file(os.fsdecode(text))
+        if license is not None:
+            if key is not None or identity is not None or passphrase is not None:
+                raise _errors.UsageError("license= is the key: drop key=, identity= and passphrase=")
+            ring.set_license_file(os.fsdecode(os.fspath(license)))
+            return ring
         for item in _many(key):
             _raw_key(ring, item)
         for item in _many(identity):

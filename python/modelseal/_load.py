@@ -37,18 +37,6 @@ log = logging.getLogger("modelseal")
 #: First bytes of every sealed file (FORMAT.md §2).
 MAGIC = b"\x89MSEAL\r\n"
 PLAIN_VARIABLE = "MODELSEAL_PLAIN"
-SIGNATURES_PENDING = "signatures arrive with issue 5: trust= and sign_key= are accepted but not implemented yet"
-LICENSES_PENDING = "licenses arrive with a later issue: license= is accepted but not implemented yet"
-
-
-def refuse_pending(trust: Any = None, license: Any = None, sign_key: Any = None) -> None:
-    """Raises `NotSupportedError` for the parameters of parts not built yet, rather than ignoring them."""
-    if trust is not None or sign_key is not None:
-        raise _errors.NotSupportedError(SIGNATURES_PENDING)
-    if license is not None:
-        raise _errors.NotSupportedError(LICENSES_PENDING)
-
-
 def plain_allowed(force_plain: bool, trust: Any = None, license: Any = None) -> bool:
     """Whether the development switch applies: asked for, and no trust key or license configured.
 
@@ -135,15 +123,20 @@ def load(
         )
         source = io.BytesIO(path) if isinstance(path, (bytes, bytearray, memoryview)) else path
         return torch.load(source, map_location=map_location, weights_only=True)
-    refuse_pending(trust=trust, license=license)
-
     name = "<bytes>" if isinstance(path, (bytes, bytearray, memoryview)) else os.fspath(path)
     method = choose_method(method)
     started = time.perf_counter()
     with _ffi.SealedFile(path) as sealed:
         opened = time.perf_counter()
-        with _keys.opening_keyring(key=key, identity=identity, passphrase=passphrase) as ring:
+        # Unlocking runs every check that needs no chunk: license and runtime guards, header MAC,
+        # signatures (always, when present) and trust; chunks are checked against the signed list
+        # while they are decrypted, and torch sees nothing of a file that fails.
+        with _keys.opening_keyring(key=key, identity=identity, passphrase=passphrase, trust=trust, license=license) as ring:
             sealed.unlock(ring)
+        # The contract is authentic now (header MAC, signatures): check it against this interpreter.
+        tolerated = sealed.check_environment(sys.executable)
+        if tolerated:
+            log.warning("modelseal: the environment differs from the model's contract (policy allows it):\n%s", tolerated)
         unlocked = time.perf_counter()
         size = sealed.plaintext_length()
         if method == "memfd":

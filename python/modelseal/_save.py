@@ -12,7 +12,6 @@ if TYPE_CHECKING:
     from typing import Any
 
 from . import _ffi, _keys
-from ._load import refuse_pending
 
 log = logging.getLogger("modelseal")
 
@@ -25,6 +24,7 @@ def save(
     key=None,
     passphrase: str | None = None,
     sign_key=None,
+    sign_key_passphrase: str | None = None,
     overwrite: bool = False,
     chunk_log2: int = 0,
     scrypt_log2n: int = 0,
@@ -32,7 +32,6 @@ def save(
     """Seals `torch.save(obj)` to `path` for every recipient, key and passphrase given (else `$MODEL_KEY`)."""
     import torch
 
-    refuse_pending(sign_key=sign_key)
     if isinstance(obj, torch.nn.Module):
         warnings.warn(
             "modelseal.save was given a whole nn.Module: that pickles its class and code, and "
@@ -45,6 +44,9 @@ def save(
     torch.save(obj, buffer)
     serialized = time.perf_counter()
     with _keys.sealing_keyring(recipients=recipients, key=key, passphrase=passphrase, scrypt_log2n=scrypt_log2n) as ring:
+        if sign_key is not None:
+            # Signed as by `modelseal seal --sign-key`: the file then refuses to open without the signature.
+            ring.set_signing_key_file(os.fsdecode(os.fspath(sign_key)), sign_key_passphrase)
         with buffer.getbuffer() as view:
             _ffi.seal_buffer(view, ring, os.fspath(path), replace=overwrite, chunk_log2=chunk_log2)
     log.info(

@@ -1,4 +1,6 @@
 """safetensors and NumPy: the reference packages read ours and we read theirs."""
+import sys
+from pathlib import Path
 import numpy as np
 import pytest
 import torch
@@ -96,3 +98,26 @@ def test_large_tensors_stream_with_correct_crcs(tmp_path, modelseal):
     loaded = torch.load(pt, weights_only=True, mmap=True)
     for name, tensor in state.items():
         assert_same_tensor(tensor, loaded[name], name)
+
+
+def test_convert_memory_is_bounded(tmp_path):
+    """Peak RSS of convert stays far below the size of the tensors it streams (here 192 MiB)."""
+    import os
+    import resource
+    import subprocess
+
+    binary = os.environ.get("MODELSEAL_BIN", str(Path(__file__).resolve().parents[2] / ".build" / "debug" / "modelseal"))
+    state = {f"w{i}": torch.randn(4096, 1024) for i in range(12)}
+    st, pt, back = tmp_path / "m.safetensors", tmp_path / "m.pt", tmp_path / "back.safetensors"
+    save_file(state, st)
+    del state
+    script = (
+        "import resource, subprocess, sys\n"
+        "for args in sys.argv[2:]:\n"
+        "    subprocess.run([sys.argv[1], 'convert', *args.split('|')], check=True, capture_output=True)\n"
+        "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", script, binary, f"{st}|{pt}", f"{pt}|{back}"],
+                         check=True, capture_output=True, text=True)
+    peak_mib = int(out.stdout.strip()) / 1024
+    assert peak_mib < 64, f"convert peaked at {peak_mib:.0f} MiB"

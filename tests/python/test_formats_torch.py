@@ -183,3 +183,23 @@ def test_pt_rewrite_keeps_every_dtype_views_and_sharing(tmp_path, modelseal, leg
         assert loaded[name].stride() == tensor.stride() and loaded[name].storage_offset() == tensor.storage_offset()
     ptrs = {loaded[n].untyped_storage().data_ptr() for n in views()}
     assert len(ptrs) == 1
+
+
+@pytest.mark.parametrize("legacy", [False, True])
+def test_quantized_tensors_are_listed_with_their_scheme(tmp_path, modelseal, inspect_json, legacy):
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        q = torch.quantize_per_tensor(torch.randn(4), 0.5, 3, torch.qint8)
+        qc = torch.quantize_per_channel(torch.randn(2, 3), torch.tensor([0.1, 0.2]), torch.tensor([1, 2]), 0, torch.quint8)
+    src = tmp_path / "q.pt"
+    torch.save({"q": q, "qc": qc}, src, _use_new_zipfile_serialization=not legacy)
+    doc = inspect_json(src)
+    by_name = {t["name"]: t for t in doc["tensors"]}
+    assert by_name["q"]["dtype"] == "qint8" and by_name["q"]["shape"] == [4]
+    assert by_name["q"]["quantization"] == "per_tensor_affine scale=0.5 zero_point=3"
+    assert by_name["qc"]["dtype"] == "quint8"
+    assert by_name["qc"]["quantization"].startswith("per_channel_affine scales=float64[2] zero_points=int64[2]")
+    result = modelseal("convert", src, tmp_path / "q.safetensors", check=False)
+    assert result.returncode == 52
+    assert modelseal("convert", src, tmp_path / "q2.pt", check=False).returncode == 51

@@ -1,8 +1,9 @@
 """modelseal.save / load / load_model with real PyTorch: bit-exact round trips, the error table,
-the development switch, the pending parameters, and timings in the log."""
+the development switch, signatures and licenses, and timings in the log."""
 import logging
 import os
 import pathlib
+import subprocess
 
 import pytest
 import torch
@@ -216,19 +217,102 @@ def test_development_switch_loads_plain_files_loudly_with_weights_only(tmp_path,
 def test_development_switch_is_ignored_with_a_trust_key_or_license(tmp_path, modelseal_pkg, monkeypatch, caplog):
     torch.save({"w": torch.randn(3)}, tmp_path / "plain.pt")
     monkeypatch.setenv("MODELSEAL_PLAIN", "1")
-    for options in ({"trust": "vendor.pub"}, {"license": "customer.lic"}):
+    for options in ({"trust": str(tmp_path / "vendor.pub")}, {"license": str(tmp_path / "customer.lic")}):
         with caplog.at_level(logging.WARNING, logger="modelseal"):
-            with pytest.raises(modelseal_pkg.NotSupportedError):
+            # The plaintext switch is ignored, so the unsealed file is refused instead of loaded.
+            with pytest.raises(modelseal_pkg.Error):
                 modelseal_pkg.load(tmp_path / "plain.pt", force_plain=True, **options)
         assert "IGNORED" in caplog.text
 
 
-def test_signatures_and_licenses_are_refused_until_built(sealed, tmp_path, modelseal_pkg, fernet_key):
-    with pytest.raises(modelseal_pkg.NotSupportedError, match="issue 5"):
-        modelseal_pkg.load(sealed, key=fernet_key, trust="vendor.pub")
-    with pytest.raises(NotImplementedError):
-        modelseal_pkg.save({"w": torch.ones(1)}, tmp_path / "s.mseal", key=fernet_key, sign_key="vendor.key")
-    assert not (tmp_path / "s.mseal").exists()
+@pytest.fixture
+def signing_keys(tmp_path, modelseal_bin):
+    """A vendor signing key pair and a stranger's public key, made by the CLI."""
+    for name in ("vendor", "stranger"):
+        subprocess.run([modelseal_bin, "keygen", "--sign", "-o", str(tmp_path / f"{name}.key")], check=True,
+                       capture_output=True)
+    return tmp_path / "vendor.key", tmp_path / "vendor.key.pub", tmp_path / "stranger.key.pub"
+
+
+@pytest.mark.parametrize("method", ["mapped", "memfd", "stream"])
+def test_signed_save_and_trusted_load(tmp_path, modelseal_pkg, fernet_key, signing_keys, method):
+    vendor_key, vendor_pub, stranger_pub = signing_keys
+    state = transformer_state()
+    modelseal_pkg.save(state, tmp_path / "s.mseal", key=fernet_key, sign_key=vendor_key)
+    assert_identical(modelseal_pkg.load(tmp_path / "s.mseal", key=fernet_key, trust=vendor_pub, method=method), state)
+    # trust given as PEM text works too
+    assert_identical(modelseal_pkg.load(tmp_path / "s.mseal", key=fernet_key, trust=vendor_pub.read_text()), state)
+    with pytest.raises(modelseal_pkg.SignatureError, match="untrusted signer"):
+        modelseal_pkg.load(tmp_path / "s.mseal", key=fernet_key, trust=stranger_pub, method=method)
+
+
+def test_stripped_or_altered_signature_releases_nothing(tmp_path, modelseal_pkg, fernet_key, signing_keys):
+    vendor_key, vendor_pub, _ = signing_keys
+    modelseal_pkg.save({"w": torch.randn(64, 64)}, tmp_path / "s.mseal", key=fernet_key, sign_key=vendor_key)
+    data = (tmp_path / "s.mseal").read_bytes()
+    body = int.from_bytes(data[-12:-8], "big")
+    stripped = data[: len(data) - body - 12]
+    # The header demands the vendor's signature: stripping it fails even without trust=.
+    with pytest.raises(modelseal_pkg.SignatureError, match="requires a signature"):
+        modelseal_pkg.load(stripped, key=fernet_key)
+    unsigned = tmp_path / "u.mseal"
+    modelseal_pkg.save({"w": torch.randn(4)}, unsigned, key=fernet_key)
+    with pytest.raises(modelseal_pkg.SignatureError, match="no signature"):
+        modelseal_pkg.load(unsigned, key=fernet_key, trust=vendor_pub)
+
+
+def test_license_load_in_python(tmp_path, modelseal_pkg, modelseal_bin, monkeypatch):
+    """The offline license flow of docs/LICENSING.md, ending in modelseal.load(license=...)."""
+    monkeypatch.setenv("MODELSEAL_LICENSE_DIR", str(tmp_path / "licensing"))
+    state = {"w": torch.randn(8, 8)}
+    torch.save(state, tmp_path / "model.pt")
+
+    def cli(*args, env=None):
+        subprocess.run([modelseal_bin, *map(str, args)], cwd=tmp_path, check=True, capture_output=True,
+                       env=dict(os.environ, **(env or {})))
+
+    key = subprocess.run([modelseal_bin, "keygen", "--symmetric"], capture_output=True, check=True).stdout.decode().strip()
+    cli("keygen", "--sign", "-o", "vendor.key")
+    cli("seal", "--key-env", "MODEL_KEY", "-o", "m.mseal", "model.pt", env={"MODEL_KEY": key})
+    cli("license", "request", "--vendor", "vendor.key.pub", "-o", "req.json")
+    cli("license", "issue", "--request", "req.json", "--customer", "ACME", "--sign-key", "vendor.key", "--model",
+        "m.mseal", "--key-env", "MODEL_KEY", "--expires", "2099-12-31", "--max-loads", "2", "-o", "acme.lic",
+        env={"MODEL_KEY": key})
+    monkeypatch.delenv("MODEL_KEY", raising=False)
+    assert_identical(modelseal_pkg.load(tmp_path / "m.mseal", license=tmp_path / "acme.lic"), state)
+    assert_identical(modelseal_pkg.load(tmp_path / "m.mseal", license=tmp_path / "acme.lic", method="stream"), state)
+    with pytest.raises(modelseal_pkg.LicenseError, match="(?i)load limit"):
+        modelseal_pkg.load(tmp_path / "m.mseal", license=tmp_path / "acme.lic")
+
+
+@pytest.mark.parametrize("policy,numpy_version,expect_error", [
+    ("exact", None, False), ("exact", "1.0.0", True), ("warn", "1.0.0", False)])
+def test_load_checks_the_environment_contract(tmp_path, modelseal_pkg, modelseal_bin, fernet_key, caplog, policy,
+                                              numpy_version, expect_error):
+    """load() checks the sealed contract against the interpreter running it (docs/ENVIRONMENT.md)."""
+    import json
+    import sys
+
+    subprocess.run([modelseal_bin, "env", "capture", "--python", sys.executable, "-o", str(tmp_path / "lock.json")],
+                   check=True, capture_output=True)
+    if numpy_version:
+        lock = json.loads((tmp_path / "lock.json").read_text())
+        for distribution in lock["distributions"]:
+            if distribution["name"] == "numpy":
+                distribution["version"] = numpy_version
+        (tmp_path / "lock.json").write_text(json.dumps(lock))
+    state = {"w": torch.randn(5)}
+    torch.save(state, tmp_path / "model.pt")
+    subprocess.run([modelseal_bin, "seal", "--key-env", "K", "--env", str(tmp_path / "lock.json"), "--env-policy",
+                    policy, "-o", str(tmp_path / "m.mseal"), str(tmp_path / "model.pt")],
+                   check=True, capture_output=True, env=dict(os.environ, K=fernet_key.decode()))
+    if expect_error:
+        with pytest.raises(modelseal_pkg.EnvironmentMismatchError, match="numpy"):
+            modelseal_pkg.load(tmp_path / "m.mseal", key=fernet_key)
+    else:
+        with caplog.at_level(logging.WARNING, logger="modelseal"):
+            assert_identical(modelseal_pkg.load(tmp_path / "m.mseal", key=fernet_key), state)
+        assert ("numpy" in caplog.text) == (policy == "warn")
 
 
 def test_saving_a_whole_module_warns(tmp_path, modelseal_pkg, fernet_key):

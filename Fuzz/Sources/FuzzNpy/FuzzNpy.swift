@@ -11,14 +11,14 @@ public func fuzzNpy(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
 
 /// SwiftPM links executables with `main` aliased to `FuzzNpy_main`; hand control to libFuzzer's driver.
 @_cdecl("FuzzNpy_main")
-public func FuzzNpyMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> CInt {
+public func fuzzNpyMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> CInt {
     var count = argc
     var arguments = argv
-    return LLVMFuzzerRunDriver(&count, &arguments, fuzzNpy)
+    return runFuzzerDriver(&count, &arguments, fuzzNpy)
 }
 
 @_silgen_name("LLVMFuzzerRunDriver")
-func LLVMFuzzerRunDriver(
+func runFuzzerDriver(
     _ argc: UnsafeMutablePointer<CInt>,
     _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>,
     _ callback: @convention(c) (UnsafePointer<UInt8>, Int) -> CInt

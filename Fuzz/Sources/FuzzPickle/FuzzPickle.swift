@@ -10,14 +10,14 @@ public func fuzzPickle(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
 
 /// SwiftPM links executables with `main` aliased to `FuzzPickle_main`; hand control to libFuzzer's driver.
 @_cdecl("FuzzPickle_main")
-public func FuzzPickleMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> CInt {
+public func fuzzPickleMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> CInt {
     var count = argc
     var arguments = argv
-    return LLVMFuzzerRunDriver(&count, &arguments, fuzzPickle)
+    return runFuzzerDriver(&count, &arguments, fuzzPickle)
 }
 
 @_silgen_name("LLVMFuzzerRunDriver")
-func LLVMFuzzerRunDriver(
+func runFuzzerDriver(
     _ argc: UnsafeMutablePointer<CInt>,
     _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>,
     _ callback: @convention(c) (UnsafePointer<UInt8>, Int) -> CInt

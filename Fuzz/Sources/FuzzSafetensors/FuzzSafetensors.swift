@@ -5,21 +5,22 @@ import ModelFormats
 public func fuzzSafetensors(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     let source = MemoryByteSource(Array(UnsafeBufferPointer(start: data, count: size)))
     if (try? SafetensorsFile.read(from: source)) != nil {
-        _ = try? ModelConversion.safetensorsToTorch(source, to: MemoryByteSink(), options: .init(dropNonTensorData: true))
+        _ = try? ModelConversion.safetensorsToTorch(
+            source, to: MemoryByteSink(), options: .init(dropNonTensorData: true))
     }
     return 0
 }
 
 /// SwiftPM links executables with `main` aliased to `FuzzSafetensors_main`; hand control to libFuzzer's driver.
 @_cdecl("FuzzSafetensors_main")
-public func FuzzSafetensorsMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> CInt {
+public func fuzzSafetensorsMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> CInt {
     var count = argc
     var arguments = argv
-    return LLVMFuzzerRunDriver(&count, &arguments, fuzzSafetensors)
+    return runFuzzerDriver(&count, &arguments, fuzzSafetensors)
 }
 
 @_silgen_name("LLVMFuzzerRunDriver")
-func LLVMFuzzerRunDriver(
+func runFuzzerDriver(
     _ argc: UnsafeMutablePointer<CInt>,
     _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>,
     _ callback: @convention(c) (UnsafePointer<UInt8>, Int) -> CInt

@@ -15,14 +15,14 @@ public func fuzzTorch(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
 
 /// SwiftPM links executables with `main` aliased to `FuzzTorch_main`; hand control to libFuzzer's driver.
 @_cdecl("FuzzTorch_main")
-public func FuzzTorchMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> CInt {
+public func fuzzTorchMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> CInt {
     var count = argc
     var arguments = argv
-    return LLVMFuzzerRunDriver(&count, &arguments, fuzzTorch)
+    return runFuzzerDriver(&count, &arguments, fuzzTorch)
 }
 
 @_silgen_name("LLVMFuzzerRunDriver")
-func LLVMFuzzerRunDriver(
+func runFuzzerDriver(
     _ argc: UnsafeMutablePointer<CInt>,
     _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>,
     _ callback: @convention(c) (UnsafePointer<UInt8>, Int) -> CInt

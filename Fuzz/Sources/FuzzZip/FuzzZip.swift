@@ -15,14 +15,14 @@ public func fuzzZip(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
 
 /// SwiftPM links executables with `main` aliased to `FuzzZip_main`; hand control to libFuzzer's driver.
 @_cdecl("FuzzZip_main")
-public func FuzzZipMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> CInt {
+public func fuzzZipMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> CInt {
     var count = argc
     var arguments = argv
-    return LLVMFuzzerRunDriver(&count, &arguments, fuzzZip)
+    return runFuzzerDriver(&count, &arguments, fuzzZip)
 }
 
 @_silgen_name("LLVMFuzzerRunDriver")
-func LLVMFuzzerRunDriver(
+func runFuzzerDriver(
     _ argc: UnsafeMutablePointer<CInt>,
     _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>,
     _ callback: @convention(c) (UnsafePointer<UInt8>, Int) -> CInt

@@ -97,6 +97,14 @@ int32_t modelseal_keyring_add_identity(modelseal_keyring *ring, const char *text
 int32_t modelseal_keyring_add_recipient(modelseal_keyring *ring, const char *text, size_t length);
 /* Every recipient in a recipients file (like -R): seals. */
 int32_t modelseal_keyring_add_recipients_file(modelseal_keyring *ring, const char *path);
+/* Signatures and licenses (FORMAT.md §8, docs/LICENSING.md). Trust keys: opening then releases
+ * nothing unless a trusted key signed the file (a present signature is always checked). */
+int32_t modelseal_keyring_add_trust_key(modelseal_keyring *ring, const char *text, size_t length);
+int32_t modelseal_keyring_add_trust_file(modelseal_keyring *ring, const char *path);
+/* The key modelseal_seal_buffer signs with (PEM; passphrase may be NULL). */
+int32_t modelseal_keyring_set_signing_key_file(modelseal_keyring *ring, const char *path, const char *passphrase);
+/* Open with this machine-bound license instead of keys: a memory-only load, counted. */
+int32_t modelseal_keyring_set_license_file(modelseal_keyring *ring, const char *path);
 
 /* ---- sealing ---- */
 
@@ -126,6 +134,10 @@ int32_t modelseal_file_decrypt(modelseal_file *file, uint8_t **out, size_t *out_
 void modelseal_buffer_free(uint8_t *buffer);
 /* Decrypts into a new memfd sealed against writes, growth and shrinking (Linux); the caller owns
    and closes the descriptor. Readable as /proc/self/fd/N. Nothing is left on failure. */
+/* Checks an unlocked file's environment contract against the Python environment `python`
+ * (sys.executable or sys.prefix): status 40/41 with the diff as last error when the policy forbids
+ * it; *out_report (may be NULL) gets tolerated differences ("" if none), free with modelseal_buffer_free. */
+int32_t modelseal_file_check_environment(modelseal_file *file, const char *python, uint8_t **out_report);
 int32_t modelseal_file_decrypt_to_memfd(modelseal_file *file, const char *name, uint32_t flags, int32_t *out_fd);
 
 #ifdef __cplusplus

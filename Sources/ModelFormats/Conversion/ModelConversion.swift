@@ -44,13 +44,18 @@ public enum ModelConversion {
         let unknownGlobals = checkpoint.pickle.globals.filter { $0.status != .allowed }
         if !impure.isEmpty || !unknownGlobals.isEmpty {
             guard options.dropNonTensorData else {
-                let examples = (impure.prefix(3).map { "\($0.path) = \($0.summary)" } + unknownGlobals.prefix(3).map { "global \($0.fullName)" })
+                let examples =
+                    (impure.prefix(3).map { "\($0.path) = \($0.summary)" }
+                        + unknownGlobals.prefix(3).map { "global \($0.fullName)" })
                 throw ModelFormatsError.conversionRefused(
-                    "the checkpoint holds more than tensors (\(examples.joined(separator: "; "))); pass --drop-non-tensor-data to keep only the tensors")
+                    "the checkpoint holds more than tensors (\(examples.joined(separator: "; "))); pass --drop-non-tensor-data to keep only the tensors"
+                )
             }
             report.dropped = impure.map(\.path) + unknownGlobals.map { "global \($0.fullName)" }
         }
-        guard !checkpoint.tensors.isEmpty else { throw ModelFormatsError.conversionRefused("the checkpoint holds no tensors") }
+        guard !checkpoint.tensors.isEmpty else {
+            throw ModelFormatsError.conversionRefused("the checkpoint holds no tensors")
+        }
 
         // Group by storage; decide canonical tensors and aliases.
         var groups: [String: [TorchTensor]] = [:]
@@ -59,18 +64,28 @@ public enum ModelConversion {
         for (key, members) in groups where members.count > 1 {
             guard options.aliasSharedStorages else {
                 throw ModelFormatsError.conversionRefused(
-                    "tensors \(members.map(\.name).joined(separator: ", ")) share storage \(key), which safetensors cannot express; pass --alias-shared to store one copy and record the aliases in __metadata__")
+                    "tensors \(members.map(\.name).joined(separator: ", ")) share storage \(key), which safetensors cannot express; pass --alias-shared to store one copy and record the aliases in __metadata__"
+                )
             }
             // The canonical tensor must be contiguous and span every other view of the storage.
             let spans = members.map { tensor in
-                (tensor, tensor.storageOffset, ShapeMath.requiredElements(shape: tensor.shape, strides: tensor.strides, offset: tensor.storageOffset) ?? 0)
+                (
+                    tensor, tensor.storageOffset,
+                    ShapeMath.requiredElements(
+                        shape: tensor.shape, strides: tensor.strides, offset: tensor.storageOffset) ?? 0
+                )
             }
-            guard let canonical = spans.first(where: { candidate in
-                candidate.0.isContiguous
-                    && spans.allSatisfy { $0.0.dtype == candidate.0.dtype && $0.1 >= candidate.1 && $0.2 <= candidate.2 }
-            })?.0 else {
+            guard
+                let canonical = spans.first(where: { candidate in
+                    candidate.0.isContiguous
+                        && spans.allSatisfy {
+                            $0.0.dtype == candidate.0.dtype && $0.1 >= candidate.1 && $0.2 <= candidate.2
+                        }
+                })?.0
+            else {
                 throw ModelFormatsError.conversionRefused(
-                    "tensors \(members.map(\.name).joined(separator: ", ")) share storage \(key) but no one of them is a contiguous view covering the others")
+                    "tensors \(members.map(\.name).joined(separator: ", ")) share storage \(key) but no one of them is a contiguous view covering the others"
+                )
             }
             for member in members where member.name != canonical.name {
                 aliasOf[member.name] = (canonical, member)
@@ -83,20 +98,26 @@ public enum ModelConversion {
                 throw ModelFormatsError.storageOutOfBounds(tensor: tensor.name, reason: "storage missing")
             }
             guard tensor.dtype.safetensorsName != nil else {
-                throw ModelFormatsError.conversionRefused("dtype \(tensor.dtype.rawValue) of \"\(tensor.name)\" has no safetensors equivalent")
+                throw ModelFormatsError.conversionRefused(
+                    "dtype \(tensor.dtype.rawValue) of \"\(tensor.name)\" has no safetensors equivalent")
             }
-            writes.append(SafetensorsFile.TensorToWrite(
-                name: tensor.name, dtype: tensor.dtype, shape: tensor.shape,
-                data: try contiguousData(tensor, storage: storage, source: source)))
+            writes.append(
+                SafetensorsFile.TensorToWrite(
+                    name: tensor.name, dtype: tensor.dtype, shape: tensor.shape,
+                    data: try contiguousData(tensor, storage: storage, source: source)))
         }
         var metadata: [(key: String, value: String)] = [("format", "pt")]
         if !aliasOf.isEmpty {
             let entries: [(String, JSONValue)] = checkpoint.tensors.compactMap { tensor in
                 guard let (target, alias) = aliasOf[tensor.name] else { return nil }
-                return (alias.name, .object([
-                    ("of", .string(target.name)), ("offset", .int(alias.storageOffset - target.storageOffset)),
-                    ("shape", .array(alias.shape.map { .int($0) })), ("strides", .array(alias.strides.map { .int($0) })),
-                ]))
+                return (
+                    alias.name,
+                    .object([
+                        ("of", .string(target.name)), ("offset", .int(alias.storageOffset - target.storageOffset)),
+                        ("shape", .array(alias.shape.map { .int($0) })),
+                        ("strides", .array(alias.strides.map { .int($0) })),
+                    ])
+                )
             }
             metadata.append((aliasMetadataKey, JSONWriter.serialize(.object(entries))))
             report.aliases = entries.map(\.0)
@@ -118,7 +139,10 @@ public enum ModelConversion {
         }
         guard let needed = ShapeMath.requiredElements(shape: tensor.shape, strides: tensor.strides, offset: 0),
             needed * size <= maxMaterializedBytes, tensor.byteCount <= maxMaterializedBytes
-        else { throw ModelFormatsError.limitExceeded(what: "non-contiguous view \(tensor.name)", limit: maxMaterializedBytes, offset: start) }
+        else {
+            throw ModelFormatsError.limitExceeded(
+                what: "non-contiguous view \(tensor.name)", limit: maxMaterializedBytes, offset: start)
+        }
         let span = try source.read(at: start, count: needed * size)
         var output = [UInt8](repeating: 0, count: tensor.byteCount)
         var index = [Int](repeating: 0, count: tensor.shape.count)
@@ -163,9 +187,14 @@ public enum ModelConversion {
             }
             report.dropped = impure.map(\.path) + unknownGlobals.map { "global \($0.fullName)" }
         }
+        if let quantized = checkpoint.tensors.first(where: { $0.quantization != nil }) {
+            throw ModelFormatsError.unsupported(
+                "rewriting quantized tensors (\(quantized.name): \(quantized.quantization ?? ""))")
+        }
         let storages = checkpoint.storages.map {
             TorchCheckpoint.StorageToWrite(
-                key: $0.key, byteCount: $0.byteCount, data: .slice(source, $0.dataOffset..<($0.dataOffset + $0.byteCount)))
+                key: $0.key, byteCount: $0.byteCount,
+                data: .slice(source, $0.dataOffset..<($0.dataOffset + $0.byteCount)))
         }
         try TorchCheckpoint.write(tensors: checkpoint.tensors, storages: storages, to: sink)
         report.tensorsWritten = checkpoint.tensors.count
@@ -185,19 +214,25 @@ public enum ModelConversion {
             if key == "format" { continue }
             if key == aliasMetadataKey {
                 guard case let .object(entries) = try JSONParser.parse(Array(value.utf8)) else {
-                    throw ModelFormatsError.malformed(what: "__metadata__ \(aliasMetadataKey)", offset: 8, reason: "not a JSON object")
+                    throw ModelFormatsError.malformed(
+                        what: "__metadata__ \(aliasMetadataKey)", offset: 8, reason: "not a JSON object")
                 }
                 for (name, description) in entries {
                     guard let of = description["of"]?.stringValue, let offset = description["offset"]?.intValue,
-                        case let .array(shape)? = description["shape"], case let .array(strides)? = description["strides"]
-                    else { throw ModelFormatsError.malformed(what: "alias \(name)", offset: 8, reason: "needs of, offset, shape, strides") }
+                        case let .array(shape)? = description["shape"],
+                        case let .array(strides)? = description["strides"]
+                    else {
+                        throw ModelFormatsError.malformed(
+                            what: "alias \(name)", offset: 8, reason: "needs of, offset, shape, strides")
+                    }
                     aliases.append((name, of, offset, shape.compactMap(\.intValue), strides.compactMap(\.intValue)))
                 }
                 continue
             }
             guard options.dropNonTensorData else {
                 throw ModelFormatsError.conversionRefused(
-                    "__metadata__ entry \"\(key)\" has no place in a state_dict; pass --drop-non-tensor-data to drop it")
+                    "__metadata__ entry \"\(key)\" has no place in a state_dict; pass --drop-non-tensor-data to drop it"
+                )
             }
             report.dropped.append("__metadata__." + key)
         }
@@ -206,7 +241,8 @@ public enum ModelConversion {
         var byName: [String: TorchTensor] = [:]
         for (index, entry) in file.tensors.enumerated() {
             guard let dtype = entry.dtype else {
-                throw ModelFormatsError.conversionRefused("safetensors dtype \(entry.dtypeName) of \"\(entry.name)\" has no torch equivalent here")
+                throw ModelFormatsError.conversionRefused(
+                    "safetensors dtype \(entry.dtypeName) of \"\(entry.name)\" has no torch equivalent here")
             }
             let key = String(index)
             let tensor = TorchTensor(
@@ -214,12 +250,17 @@ public enum ModelConversion {
                 storageOffset: 0, storageKey: key, requiresGrad: false, isParameter: false)
             tensors.append(tensor)
             byName[entry.name] = tensor
-            storages.append(TorchCheckpoint.StorageToWrite(key: key, byteCount: entry.dataRange.count, data: .slice(source, entry.dataRange)))
+            storages.append(
+                TorchCheckpoint.StorageToWrite(
+                    key: key, byteCount: entry.dataRange.count, data: .slice(source, entry.dataRange)))
         }
         for alias in aliases {
             guard let target = byName[alias.of], byName[alias.name] == nil, alias.offset >= 0,
                 alias.shape.count == alias.strides.count
-            else { throw ModelFormatsError.malformed(what: "alias \(alias.name)", offset: 8, reason: "refers to a missing tensor or clashes with one") }
+            else {
+                throw ModelFormatsError.malformed(
+                    what: "alias \(alias.name)", offset: 8, reason: "refers to a missing tensor or clashes with one")
+            }
             let tensor = TorchTensor(
                 name: alias.name, dtype: target.dtype, shape: alias.shape, strides: alias.strides,
                 storageOffset: alias.offset, storageKey: target.storageKey, requiresGrad: false, isParameter: false)

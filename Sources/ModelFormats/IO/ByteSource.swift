@@ -1,9 +1,9 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Musl)
-import Musl
+    import Musl
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// Random access to the bytes of a model file, so that readers fetch only the parts they need
@@ -43,7 +43,7 @@ public struct MemoryByteSource: ByteSource {
 public final class FileByteSource: ByteSource {
     public let path: String
     public let size: Int
-    private let descriptor: Int32
+    let descriptor: Int32
 
     /// Opens `path` for reading and records its size.
     public init(path: String) throws {
@@ -126,6 +126,28 @@ public final class FileByteSink {
             done += put
         }
         offset += buffer.count
+    }
+
+    /// Appends `range` of `source` with sendfile(2): the kernel copies, no user-space buffer.
+    public func transfer(from source: FileByteSource, range: Range<Int>) throws {
+        guard range.lowerBound >= 0, range.upperBound <= source.size else {
+            throw ModelFormatsError.truncated(
+                what: "file", offset: range.lowerBound, needed: max(0, range.upperBound - source.size))
+        }
+        var position = off_t(range.lowerBound)
+        var left = range.count
+        while left > 0 {
+            let sent = sendfile(descriptor, source.descriptor, &position, min(left, 1 << 30))
+            if sent < 0 {
+                if errno == EINTR { continue }
+                throw ModelFormatsError.io(path: path, operation: "sendfile", errno: errno)
+            }
+            if sent == 0 {
+                throw ModelFormatsError.truncated(what: "file", offset: Int(position), needed: left)
+            }
+            left -= sent
+        }
+        offset += range.count
     }
 
     /// Flushes to disk and closes; call once at the end so a crash never leaves a half file named as done.

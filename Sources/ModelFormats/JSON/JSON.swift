@@ -70,7 +70,8 @@ public struct JSONParser {
 
     mutating func expect(_ literal: String) throws {
         let expected = Array(literal.utf8)
-        guard position + expected.count <= bytes.count, Array(bytes[position..<(position + expected.count)]) == expected else {
+        guard position + expected.count <= bytes.count, Array(bytes[position..<(position + expected.count)]) == expected
+        else {
             throw fail("expected \(literal)")
         }
         position += expected.count
@@ -91,7 +92,9 @@ public struct JSONParser {
             }
             while true {
                 skipSpace()
-                guard position < bytes.count, bytes[position] == UInt8(ascii: "\"") else { throw fail("expected a string key") }
+                guard position < bytes.count, bytes[position] == UInt8(ascii: "\"") else {
+                    throw fail("expected a string key")
+                }
                 let key = try string()
                 guard keys.insert(key).inserted else { throw fail("duplicate key \"\(key)\"") }
                 skipSpace()
@@ -162,7 +165,9 @@ public struct JSONParser {
         }
         if position < bytes.count, bytes[position] == UInt8(ascii: "e") || bytes[position] == UInt8(ascii: "E") {
             position += 1
-            if position < bytes.count, bytes[position] == UInt8(ascii: "+") || bytes[position] == UInt8(ascii: "-") { position += 1 }
+            if position < bytes.count, bytes[position] == UInt8(ascii: "+") || bytes[position] == UInt8(ascii: "-") {
+                position += 1
+            }
             guard digits() > 0 else { throw fail("invalid exponent") }
         }
         return .number(String(decoding: bytes[start..<position], as: UTF8.self))
@@ -185,7 +190,9 @@ public struct JSONParser {
             position += 1
             switch byte {
             case UInt8(ascii: "\""):
-                guard let text = String(validating: output, as: UTF8.self) else { throw fail("string is not valid UTF-8") }
+                guard let text = String(validating: output, as: UTF8.self) else {
+                    throw fail("string is not valid UTF-8")
+                }
                 return text
             case UInt8(ascii: "\\"):
                 guard position < bytes.count else { throw fail("unterminated escape") }
@@ -238,7 +245,9 @@ public enum JSONWriter {
         case let .array(items):
             if items.isEmpty { output += "[]"; return }
             // Short arrays of scalars (shapes) stay on one line.
-            let inline = pretty && items.count <= 16 && items.allSatisfy { if case .number = $0 { return true } else { return false } }
+            let inline =
+                pretty && items.count <= 16
+                && items.allSatisfy { if case .number = $0 { return true } else { return false } }
             output += "["
             for (index, item) in items.enumerated() {
                 if index > 0 { output += inline ? ", " : "," }

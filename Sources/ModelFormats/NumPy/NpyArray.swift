@@ -42,8 +42,12 @@ public struct NpyArray: Sendable {
     }
 
     /// Reads the array in `source` (the whole source is the `.npy` file).
-    public static func read(from source: any ByteSource, allowlist: PickleAllowlist = .torchWeightsOnly) throws -> NpyArray {
-        guard source.size >= 10 else { throw ModelFormatsError.truncated(what: ".npy header", offset: 0, needed: 10 - source.size) }
+    public static func read(from source: any ByteSource, allowlist: PickleAllowlist = .torchWeightsOnly) throws
+        -> NpyArray
+    {
+        guard source.size >= 10 else {
+            throw ModelFormatsError.truncated(what: ".npy header", offset: 0, needed: 10 - source.size)
+        }
         let start = try source.read(at: 0, count: min(source.size, 12))
         guard Array(start[0..<6]) == magic else {
             throw ModelFormatsError.malformed(what: ".npy file", offset: 0, reason: "missing \\x93NUMPY magic")
@@ -58,7 +62,9 @@ public struct NpyArray: Sendable {
             headerLength = Int(readU16(start, 8))
             headerStart = 10
         } else {
-            guard start.count >= 12 else { throw ModelFormatsError.truncated(what: ".npy header length", offset: 8, needed: 4) }
+            guard start.count >= 12 else {
+                throw ModelFormatsError.truncated(what: ".npy header length", offset: 8, needed: 4)
+            }
             headerLength = Int(readU32(start, 8))
             headerStart = 12
         }
@@ -69,9 +75,12 @@ public struct NpyArray: Sendable {
         var literal = PythonLiteralParser(bytes: header, baseOffset: headerStart)
         let fields = try literal.parseHeaderDict()
         guard let descriptor = fields.descr, let fortran = fields.fortranOrder, let shape = fields.shape else {
-            throw ModelFormatsError.malformed(what: ".npy header", offset: headerStart, reason: "needs descr, fortran_order and shape")
+            throw ModelFormatsError.malformed(
+                what: ".npy header", offset: headerStart, reason: "needs descr, fortran_order and shape")
         }
-        guard shape.count <= maxRank else { throw ModelFormatsError.limitExceeded(what: ".npy rank", limit: maxRank, offset: headerStart) }
+        guard shape.count <= maxRank else {
+            throw ModelFormatsError.limitExceeded(what: ".npy rank", limit: maxRank, offset: headerStart)
+        }
         guard let count = ShapeMath.elementCount(shape) else {
             throw ModelFormatsError.overflow(what: ".npy element count", offset: headerStart)
         }
@@ -79,7 +88,8 @@ public struct NpyArray: Sendable {
         if descriptor == "|O" || descriptor == "<O" || descriptor == ">O" || descriptor == "O" {
             let bytes = try source.read(dataStart..<source.size, what: ".npy object data")
             guard bytes.count <= TorchCheckpoint.Limits.maxPickleBytes else {
-                throw ModelFormatsError.limitExceeded(what: ".npy object pickle", limit: TorchCheckpoint.Limits.maxPickleBytes, offset: dataStart)
+                throw ModelFormatsError.limitExceeded(
+                    what: ".npy object pickle", limit: TorchCheckpoint.Limits.maxPickleBytes, offset: dataStart)
             }
             let result = try PickleMachine(allowlist: allowlist).run(bytes, baseOffset: dataStart)
             return NpyArray(
@@ -92,13 +102,17 @@ public struct NpyArray: Sendable {
         let (byteCount, overflow) = count.multipliedReportingOverflow(by: itemSize)
         guard !overflow else { throw ModelFormatsError.overflow(what: ".npy data size", offset: headerStart) }
         guard byteCount <= source.size - dataStart else {
-            throw ModelFormatsError.truncated(what: ".npy data", offset: dataStart, needed: byteCount - (source.size - dataStart))
+            throw ModelFormatsError.truncated(
+                what: ".npy data", offset: dataStart, needed: byteCount - (source.size - dataStart))
         }
         guard byteCount == source.size - dataStart else {
-            throw ModelFormatsError.malformed(what: ".npy file", offset: dataStart + byteCount, reason: "\(source.size - dataStart - byteCount) byte(s) after the data")
+            throw ModelFormatsError.malformed(
+                what: ".npy file", offset: dataStart + byteCount,
+                reason: "\(source.size - dataStart - byteCount) byte(s) after the data")
         }
         let littleOrNone = order == "<" || order == "|" || (order == "=" && itemSize == 1)
-        let dtype = littleOrNone ? DType.allCases.first { $0.numpyDescriptor?.dropFirst() == descriptor.dropFirst() } : nil
+        let dtype =
+            littleOrNone ? DType.allCases.first { $0.numpyDescriptor?.dropFirst() == descriptor.dropFirst() } : nil
         return NpyArray(
             descriptor: descriptor, dtype: dtype, fortranOrder: fortran, shape: shape,
             dataRange: dataStart..<(dataStart + byteCount), pickle: nil, formatVersion: major)
@@ -110,7 +124,8 @@ public struct NpyArray: Sendable {
             throw ModelFormatsError.conversionRefused("dtype \(dtype.rawValue) has no NumPy equivalent")
         }
         guard let count = ShapeMath.elementCount(shape), count * dtype.elementSize == data.count else {
-            throw ModelFormatsError.storageOutOfBounds(tensor: "array", reason: "data length differs from shape × item size")
+            throw ModelFormatsError.storageOutOfBounds(
+                tensor: "array", reason: "data length differs from shape × item size")
         }
         let shapeText = shape.count == 1 ? "(\(shape[0]),)" : "(" + shape.map(String.init).joined(separator: ", ") + ")"
         var header = Array("{'descr': '\(descriptor)', 'fortran_order': False, 'shape': \(shapeText), }".utf8)
@@ -169,7 +184,8 @@ struct PythonLiteralParser {
     mutating func word() -> String {
         space()
         let start = position
-        while position < bytes.count, (0x41...0x5A).contains(bytes[position]) || (0x61...0x7A).contains(bytes[position]) {
+        while position < bytes.count, (0x41...0x5A).contains(bytes[position]) || (0x61...0x7A).contains(bytes[position])
+        {
             position += 1
         }
         return String(decoding: bytes[start..<position], as: UTF8.self)

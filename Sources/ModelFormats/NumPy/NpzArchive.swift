@@ -17,19 +17,29 @@ public struct NpzArchive: Sendable {
     public var zipDiagnostics: [ZipDiagnostic]
 
     /// Reads every `.npy` member's header (and object arrays' pickles).
-    public static func read(from source: any ByteSource, allowlist: PickleAllowlist = .torchWeightsOnly) throws -> NpzArchive {
+    public static func read(from source: any ByteSource, allowlist: PickleAllowlist = .torchWeightsOnly) throws
+        -> NpzArchive
+    {
         let archive = try ZipArchive(source: source)
         var members: [Member] = []
         for entry in archive.entries {
             guard entry.name.hasSuffix(".npy") else {
-                throw ModelFormatsError.malformed(what: ".npz archive", offset: entry.localHeaderOffset, reason: "member \"\(entry.name)\" is not a .npy file")
+                throw ModelFormatsError.malformed(
+                    what: ".npz archive", offset: entry.localHeaderOffset,
+                    reason: "member \"\(entry.name)\" is not a .npy file")
             }
             let name = String(entry.name.dropLast(4))
             if entry.method == 0, let window = SliceByteSource(source, range: entry.dataRange) {
-                members.append(Member(name: name, array: try NpyArray.read(from: window, allowlist: allowlist), archiveOffset: entry.dataOffset))
+                members.append(
+                    Member(
+                        name: name, array: try NpyArray.read(from: window, allowlist: allowlist),
+                        archiveOffset: entry.dataOffset))
             } else {
                 let bytes = try archive.read(entry, limit: maxInflatedMemberBytes)
-                members.append(Member(name: name, array: try NpyArray.read(from: MemoryByteSource(bytes), allowlist: allowlist), archiveOffset: nil))
+                members.append(
+                    Member(
+                        name: name, array: try NpyArray.read(from: MemoryByteSource(bytes), allowlist: allowlist),
+                        archiveOffset: nil))
             }
         }
         return NpzArchive(members: members, zipDiagnostics: archive.diagnostics)

@@ -55,7 +55,8 @@ public struct PickleMachine: Sendable {
     public func trace(_ bytes: [UInt8], range: Range<Int>? = nil, baseOffset: Int = 0) -> PickleTrace {
         let window = range ?? 0..<bytes.count
         guard let reader = ByteReader(bytes, range: window) else {
-            return PickleTrace(events: [], globals: [], result: nil, error: .truncated(what: "pickle", offset: baseOffset, needed: 1))
+            return PickleTrace(
+                events: [], globals: [], result: nil, error: .truncated(what: "pickle", offset: baseOffset, needed: 1))
         }
         var run = PickleRun(machine: self, reader: reader, baseOffset: baseOffset - window.lowerBound)
         do {
@@ -168,7 +169,8 @@ struct PickleRun {
         // Stack and marks.
         case .mark:
             guard marks.count < limits.maxMarkDepth else {
-                throw ModelFormatsError.limitExceeded(what: "pickle MARK depth", limit: limits.maxMarkDepth, offset: offset)
+                throw ModelFormatsError.limitExceeded(
+                    what: "pickle MARK depth", limit: limits.maxMarkDepth, offset: offset)
             }
             marks.append(stack.count)
         case .pop:
@@ -326,34 +328,49 @@ struct PickleRun {
             let args = try popMark()
             let callee = try allocate(.global(reference))
             let tuple = try allocate(.tuple(args))
-            try push(try allocate(.instance(PickleInstance(
-                callee: callee, args: tuple, kwargs: nil, construction: .inst, offset: offset))))
+            try push(
+                try allocate(
+                    .instance(
+                        PickleInstance(
+                            callee: callee, args: tuple, kwargs: nil, construction: .inst, offset: offset))))
         case .obj:
             let items = try popMark()
             guard let callee = items.first else { throw fail("OBJ needs a class after MARK") }
             record(callee: callee)
             let tuple = try allocate(.tuple(Array(items.dropFirst())))
-            try push(try allocate(.instance(PickleInstance(
-                callee: callee, args: tuple, kwargs: nil, construction: .obj, offset: offset))))
+            try push(
+                try allocate(
+                    .instance(
+                        PickleInstance(
+                            callee: callee, args: tuple, kwargs: nil, construction: .obj, offset: offset))))
         case .reduce:
             let args = try pop()
             let callee = try pop()
             record(callee: callee)
-            try push(try allocate(.instance(PickleInstance(
-                callee: callee, args: args, kwargs: nil, construction: .reduce, offset: offset))))
+            try push(
+                try allocate(
+                    .instance(
+                        PickleInstance(
+                            callee: callee, args: args, kwargs: nil, construction: .reduce, offset: offset))))
         case .newObj:
             let args = try pop()
             let callee = try pop()
             record(callee: callee)
-            try push(try allocate(.instance(PickleInstance(
-                callee: callee, args: args, kwargs: nil, construction: .newObj, offset: offset))))
+            try push(
+                try allocate(
+                    .instance(
+                        PickleInstance(
+                            callee: callee, args: args, kwargs: nil, construction: .newObj, offset: offset))))
         case .newObjEx:
             let kwargs = try pop()
             let args = try pop()
             let callee = try pop()
             record(callee: callee)
-            try push(try allocate(.instance(PickleInstance(
-                callee: callee, args: args, kwargs: kwargs, construction: .newObjEx, offset: offset))))
+            try push(
+                try allocate(
+                    .instance(
+                        PickleInstance(
+                            callee: callee, args: args, kwargs: kwargs, construction: .newObjEx, offset: offset))))
         case .build:
             let state = try pop()
             let target = try top()
@@ -558,7 +575,8 @@ struct PickleRun {
         let value = try top()
         if memo[key] == nil {
             guard memo.count < limits.maxMemoEntries else {
-                throw ModelFormatsError.limitExceeded(what: "pickle memo entries", limit: limits.maxMemoEntries, offset: offset)
+                throw ModelFormatsError.limitExceeded(
+                    what: "pickle memo entries", limit: limits.maxMemoEntries, offset: offset)
             }
             try charge(PickleLimits.valueCost)
         }
@@ -676,17 +694,26 @@ struct PickleRun {
         }
         var radix = 10
         let lower = digits.lowercased()
-        if lower.hasPrefix("0x") { radix = 16 } else if lower.hasPrefix("0o") { radix = 8 } else if lower.hasPrefix("0b") { radix = 2 }
+        if lower.hasPrefix("0x") {
+            radix = 16
+        } else if lower.hasPrefix("0o") {
+            radix = 8
+        } else if lower.hasPrefix("0b") {
+            radix = 2
+        }
         if radix != 10 { digits = digits.dropFirst(2) }
         guard !digits.isEmpty, digits.allSatisfy({ $0.isHexDigit && Int(String($0), radix: radix) != nil }) else {
             throw fail("not an integer literal")
         }
         guard digits.count <= limits.maxIntegerDigits else {
-            throw ModelFormatsError.limitExceeded(what: "integer digits", limit: limits.maxIntegerDigits, offset: offset)
+            throw ModelFormatsError.limitExceeded(
+                what: "integer digits", limit: limits.maxIntegerDigits, offset: offset)
         }
         if let magnitude = UInt64(digits, radix: radix) {
             if !negative, magnitude <= UInt64(Int64.max) { return .int(Int64(magnitude)) }
-            if negative, magnitude <= UInt64(Int64.max) + 1 { return .int(magnitude == UInt64(Int64.max) + 1 ? Int64.min : -Int64(magnitude)) }
+            if negative, magnitude <= UInt64(Int64.max) + 1 {
+                return .int(magnitude == UInt64(Int64.max) + 1 ? Int64.min : -Int64(magnitude))
+            }
         }
         // Arbitrary precision: little-endian base-256 magnitude, then two's complement.
         var magnitude: [UInt8] = [0]
@@ -807,7 +834,8 @@ struct PickleRun {
             if byte == 0x5C, index + 1 < line.count, line[index + 1] == 0x75 || line[index + 1] == 0x55 {
                 let width = line[index + 1] == 0x75 ? 4 : 8
                 guard index + 2 + width <= line.count,
-                    let code = UInt32(String(decoding: line[(index + 2)..<(index + 2 + width)], as: UTF8.self), radix: 16),
+                    let code = UInt32(
+                        String(decoding: line[(index + 2)..<(index + 2 + width)], as: UTF8.self), radix: 16),
                     let scalar = Unicode.Scalar(code)
                 else { throw fail("invalid \\u escape in UNICODE") }
                 scalars.append(scalar)

@@ -44,7 +44,9 @@ public struct SafetensorsFile: Sendable {
 
     /// Parses the header of `source` and checks it against the file, reading nothing else.
     public static func read(from source: any ByteSource) throws -> SafetensorsFile {
-        guard source.size >= 8 else { throw ModelFormatsError.truncated(what: "safetensors header length", offset: 0, needed: 8 - source.size) }
+        guard source.size >= 8 else {
+            throw ModelFormatsError.truncated(what: "safetensors header length", offset: 0, needed: 8 - source.size)
+        }
         let lengthBytes = try source.read(at: 0, count: 8)
         let declared = readU64(lengthBytes, 0)
         guard declared <= UInt64(maxHeaderBytes) else {
@@ -52,7 +54,8 @@ public struct SafetensorsFile: Sendable {
         }
         let headerLength = Int(declared)
         guard headerLength <= source.size - 8 else {
-            throw ModelFormatsError.truncated(what: "safetensors header", offset: 8, needed: headerLength - (source.size - 8))
+            throw ModelFormatsError.truncated(
+                what: "safetensors header", offset: 8, needed: headerLength - (source.size - 8))
         }
         let header = try source.read(at: 8, count: headerLength)
         guard header.first == UInt8(ascii: "{") else {
@@ -68,11 +71,13 @@ public struct SafetensorsFile: Sendable {
         for (name, value) in members {
             if name == "__metadata__" {
                 guard case let .object(entries) = value else {
-                    throw ModelFormatsError.malformed(what: "safetensors __metadata__", offset: 8, reason: "not an object")
+                    throw ModelFormatsError.malformed(
+                        what: "safetensors __metadata__", offset: 8, reason: "not an object")
                 }
                 for (key, item) in entries {
                     guard let text = item.stringValue else {
-                        throw ModelFormatsError.malformed(what: "safetensors __metadata__", offset: 8, reason: "value of \"\(key)\" is not a string")
+                        throw ModelFormatsError.malformed(
+                            what: "safetensors __metadata__", offset: 8, reason: "value of \"\(key)\" is not a string")
                     }
                     metadata.append((key, text))
                 }
@@ -82,11 +87,14 @@ public struct SafetensorsFile: Sendable {
         }
         // The tensors must tile the buffer exactly: no gap, no overlap, nothing left over.
         var cursor = dataOffset
-        for tensor in tensors.sorted(by: { ($0.dataRange.lowerBound, $0.dataRange.upperBound) < ($1.dataRange.lowerBound, $1.dataRange.upperBound) }) {
+        for tensor in tensors.sorted(by: {
+            ($0.dataRange.lowerBound, $0.dataRange.upperBound) < ($1.dataRange.lowerBound, $1.dataRange.upperBound)
+        }) {
             guard tensor.dataRange.lowerBound == cursor else {
                 throw ModelFormatsError.malformed(
                     what: "safetensors tensor \"\(tensor.name)\"", offset: tensor.dataRange.lowerBound,
-                    reason: tensor.dataRange.lowerBound < cursor ? "data overlaps another tensor" : "gap before the tensor's data")
+                    reason: tensor.dataRange.lowerBound < cursor
+                        ? "data overlaps another tensor" : "gap before the tensor's data")
             }
             cursor = tensor.dataRange.upperBound
         }
@@ -100,7 +108,9 @@ public struct SafetensorsFile: Sendable {
 
     static func tensor(name: String, _ value: JSONValue, dataOffset: Int, bufferLength: Int) throws -> Tensor {
         let what = "safetensors tensor \"\(name)\""
-        guard case let .object(fields) = value else { throw ModelFormatsError.malformed(what: what, offset: 8, reason: "not an object") }
+        guard case let .object(fields) = value else {
+            throw ModelFormatsError.malformed(what: what, offset: 8, reason: "not an object")
+        }
         for (key, _) in fields where !["dtype", "shape", "data_offsets"].contains(key) {
             throw ModelFormatsError.malformed(what: what, offset: 8, reason: "unknown field \"\(key)\"")
         }
@@ -112,22 +122,30 @@ public struct SafetensorsFile: Sendable {
         }
         let shape = try shapeValues.map { item -> Int in
             guard let dimension = item.intValue, dimension >= 0 else {
-                throw ModelFormatsError.malformed(what: what, offset: 8, reason: "shape holds a non-integer or negative value")
+                throw ModelFormatsError.malformed(
+                    what: what, offset: 8, reason: "shape holds a non-integer or negative value")
             }
             return dimension
         }
         guard case let .array(offsets)? = value["data_offsets"], offsets.count == 2,
             let begin = offsets[0].intValue, let end = offsets[1].intValue, begin >= 0, begin <= end
-        else { throw ModelFormatsError.malformed(what: what, offset: 8, reason: "data_offsets must be [begin, end] with begin ≤ end") }
-        guard end <= bufferLength else {
-            throw ModelFormatsError.storageOutOfBounds(tensor: name, reason: "data_offsets end \(end) is past the buffer of \(bufferLength) bytes")
+        else {
+            throw ModelFormatsError.malformed(
+                what: what, offset: 8, reason: "data_offsets must be [begin, end] with begin ≤ end")
         }
-        guard let count = ShapeMath.elementCount(shape) else { throw ModelFormatsError.overflow(what: "\(what) element count", offset: 8) }
+        guard end <= bufferLength else {
+            throw ModelFormatsError.storageOutOfBounds(
+                tensor: name, reason: "data_offsets end \(end) is past the buffer of \(bufferLength) bytes")
+        }
+        guard let count = ShapeMath.elementCount(shape) else {
+            throw ModelFormatsError.overflow(what: "\(what) element count", offset: 8)
+        }
         let (totalBits, overflow) = count.multipliedReportingOverflow(by: bits)
         guard !overflow else { throw ModelFormatsError.overflow(what: "\(what) byte count", offset: 8) }
         guard totalBits % 8 == 0, totalBits / 8 == end - begin else {
             throw ModelFormatsError.malformed(
-                what: what, offset: 8, reason: "shape \(shape) of \(dtypeName) needs \(totalBits / 8) bytes, data_offsets span \(end - begin)")
+                what: what, offset: 8,
+                reason: "shape \(shape) of \(dtypeName) needs \(totalBits / 8) bytes, data_offsets span \(end - begin)")
         }
         return Tensor(
             name: name, dtypeName: dtypeName, dtype: DType.fromSafetensors(dtypeName), shape: shape,
@@ -170,17 +188,22 @@ extension SafetensorsFile {
                 throw ModelFormatsError.conversionRefused("tensor name \"\(tensor.name)\" is duplicated or reserved")
             }
             guard let dtypeName = tensor.dtype.safetensorsName else {
-                throw ModelFormatsError.conversionRefused("dtype \(tensor.dtype.rawValue) of \"\(tensor.name)\" has no safetensors equivalent")
+                throw ModelFormatsError.conversionRefused(
+                    "dtype \(tensor.dtype.rawValue) of \"\(tensor.name)\" has no safetensors equivalent")
             }
             guard let count = ShapeMath.elementCount(tensor.shape) else {
                 throw ModelFormatsError.overflow(what: "tensor \(tensor.name) element count", offset: 0)
             }
             let bytes = count * tensor.dtype.elementSize
-            members.append((tensor.name, .object([
-                ("dtype", .string(dtypeName)),
-                ("shape", .array(tensor.shape.map { .int($0) })),
-                ("data_offsets", .array([.int(offset), .int(offset + bytes)])),
-            ])))
+            members.append(
+                (
+                    tensor.name,
+                    .object([
+                        ("dtype", .string(dtypeName)),
+                        ("shape", .array(tensor.shape.map { .int($0) })),
+                        ("data_offsets", .array([.int(offset), .int(offset + bytes)])),
+                    ])
+                ))
             offset += bytes
         }
         var header = Array(JSONWriter.serialize(.object(members)).utf8)
@@ -198,14 +221,20 @@ extension SafetensorsFile {
             switch tensor.data {
             case let .bytes(data):
                 guard data.count == bytes else {
-                    throw ModelFormatsError.storageOutOfBounds(tensor: tensor.name, reason: "data length differs from shape × dtype size")
+                    throw ModelFormatsError.storageOutOfBounds(
+                        tensor: tensor.name, reason: "data length differs from shape × dtype size")
                 }
                 try sink.write(data)
             case let .slice(source, range):
                 guard range.count == bytes else {
-                    throw ModelFormatsError.storageOutOfBounds(tensor: tensor.name, reason: "data length differs from shape × dtype size")
+                    throw ModelFormatsError.storageOutOfBounds(
+                        tensor: tensor.name, reason: "data length differs from shape × dtype size")
                 }
-                try TorchCheckpoint.streamCopy(from: source, range: range, buffer: &buffer) { try sink.write($0) }
+                if let file = source as? FileByteSource, let output = sink as? FileByteSink {
+                    try output.transfer(from: file, range: range)
+                } else {
+                    try TorchCheckpoint.streamCopy(from: source, range: range, buffer: &buffer) { try sink.write($0) }
+                }
             }
         }
     }

@@ -1,12 +1,18 @@
 /// Every tensor element type `torch.save` writes, with its spellings in each format we handle.
+///
+/// Raw values are torch's names (`torch.<rawValue>`).
 public enum DType: String, Sendable, CaseIterable, Hashable {
     case float64, float32, float16, bfloat16
     case complex32, complex64, complex128
     case int8, int16, int32, int64
     case uint8, uint16, uint32, uint64
     case bool
-    case float8_e4m3fn, float8_e4m3fnuz, float8_e5m2, float8_e5m2fnuz, float8_e8m0fnu
-    case float4_e2m1fn_x2
+    case float8E4M3FN = "float8_e4m3fn"
+    case float8E4M3FNUZ = "float8_e4m3fnuz"
+    case float8E5M2 = "float8_e5m2"
+    case float8E5M2FNUZ = "float8_e5m2fnuz"
+    case float8E8M0FNU = "float8_e8m0fnu"
+    case float4E2M1FNx2 = "float4_e2m1fn_x2"
     case qint8, quint8, qint32, quint4x2, quint2x4
     case bits1x8, bits2x4, bits4x2, bits8, bits16
 
@@ -77,10 +83,10 @@ public enum DType: String, Sendable, CaseIterable, Hashable {
         case .uint32: "U32"
         case .uint64: "U64"
         case .bool: "BOOL"
-        case .float8_e4m3fn: "F8_E4M3"
-        case .float8_e4m3fnuz: "F8_E4M3FNUZ"
-        case .float8_e5m2: "F8_E5M2"
-        case .float8_e5m2fnuz: "F8_E5M2FNUZ"
+        case .float8E4M3FN: "F8_E4M3"
+        case .float8E4M3FNUZ: "F8_E4M3FNUZ"
+        case .float8E5M2: "F8_E5M2"
+        case .float8E5M2FNUZ: "F8_E5M2FNUZ"
         case .complex64: "C64"
         default: nil
         }

@@ -38,14 +38,19 @@ extension TorchCheckpoint {
         guard pickles.count == 1, let pickleEntry = pickles.first else {
             throw ModelFormatsError.zip(
                 offset: 0, member: nil,
-                reason: pickles.isEmpty ? "no data.pkl record: not a PyTorch checkpoint" : "more than one data.pkl record")
+                reason: pickles.isEmpty
+                    ? "no data.pkl record: not a PyTorch checkpoint" : "more than one data.pkl record")
         }
         let prefix = String(pickleEntry.name.dropLast("data.pkl".count))
         guard !prefix.dropLast().contains("/") else {
-            throw ModelFormatsError.zip(offset: pickleEntry.localHeaderOffset, member: pickleEntry.name, reason: "data.pkl is nested more than one folder deep")
+            throw ModelFormatsError.zip(
+                offset: pickleEntry.localHeaderOffset, member: pickleEntry.name,
+                reason: "data.pkl is nested more than one folder deep")
         }
         for entry in archive.entries where !entry.name.hasPrefix(prefix) {
-            throw ModelFormatsError.zip(offset: entry.localHeaderOffset, member: entry.name, reason: "record outside the archive folder \(prefix)")
+            throw ModelFormatsError.zip(
+                offset: entry.localHeaderOffset, member: entry.name,
+                reason: "record outside the archive folder \(prefix)")
         }
         func record(_ name: String) throws -> String? {
             guard let entry = archive.entry(named: prefix + name) else { return nil }
@@ -54,7 +59,8 @@ extension TorchCheckpoint {
         }
         let byteOrder = try record("byteorder") ?? "little"
         guard byteOrder == "little" || byteOrder == "big" else {
-            throw ModelFormatsError.malformed(what: "byteorder record", offset: 0, reason: "unknown endianness \"\(byteOrder)\"")
+            throw ModelFormatsError.malformed(
+                what: "byteorder record", offset: 0, reason: "unknown endianness \"\(byteOrder)\"")
         }
         let version = try record("version") ?? record(".data/version")
         let pickleBytes = try archive.read(pickleEntry, limit: Limits.maxPickleBytes)
@@ -69,13 +75,17 @@ extension TorchCheckpoint {
                 throw ModelFormatsError.unsupported("storage record data/\(key) is compressed")
             }
             let (bytes, overflow) = elementCount.multipliedReportingOverflow(by: dtype.elementSize)
-            guard !overflow, elementCount >= 0 else { throw ModelFormatsError.overflow(what: "storage \(key) size", offset: entry.dataOffset) }
+            guard !overflow, elementCount >= 0 else {
+                throw ModelFormatsError.overflow(what: "storage \(key) size", offset: entry.dataOffset)
+            }
             guard bytes == entry.uncompressedSize else {
                 throw ModelFormatsError.storageOutOfBounds(
                     tensor: key,
-                    reason: "storage declares \(bytes) bytes but its record data/\(key) holds \(entry.uncompressedSize)")
+                    reason: "storage declares \(bytes) bytes but its record data/\(key) holds \(entry.uncompressedSize)"
+                )
             }
-            return TorchStorage(key: key, dtype: dtype, byteCount: bytes, location: location, dataOffset: entry.dataOffset)
+            return TorchStorage(
+                key: key, dtype: dtype, byteCount: bytes, location: location, dataOffset: entry.dataOffset)
         }
         try interpreter.walk(result.root)
         return TorchCheckpoint(
@@ -105,17 +115,21 @@ extension TorchCheckpoint {
         }
     }
 
-    static func readLegacy(prefix: [UInt8], source: any ByteSource, allowlist: PickleAllowlist) throws -> TorchCheckpoint {
+    static func readLegacy(prefix: [UInt8], source: any ByteSource, allowlist: PickleAllowlist) throws
+        -> TorchCheckpoint
+    {
         let machine = PickleMachine(allowlist: allowlist)
         let magic = try machine.run(prefix)
         guard magic.root == .bigInt(legacyMagic) else {
             throw ModelFormatsError.malformed(what: "legacy checkpoint", offset: 0, reason: "invalid magic number")
         }
-        let protocolVersion = try machine.run(prefix, range: magic.endOffset..<prefix.count, baseOffset: magic.endOffset)
+        let protocolVersion = try machine.run(
+            prefix, range: magic.endOffset..<prefix.count, baseOffset: magic.endOffset)
         guard protocolVersion.root == .int(1001) else {
             throw ModelFormatsError.unsupported("legacy checkpoint protocol version \(protocolVersion.root)")
         }
-        let systemInfo = try machine.run(prefix, range: protocolVersion.endOffset..<prefix.count, baseOffset: protocolVersion.endOffset)
+        let systemInfo = try machine.run(
+            prefix, range: protocolVersion.endOffset..<prefix.count, baseOffset: protocolVersion.endOffset)
         if case let .object(id) = systemInfo.root, case let .dict(info) = systemInfo.heap[id],
             info[.string("little_endian")] == .bool(false)
         {
@@ -124,11 +138,13 @@ extension TorchCheckpoint {
         let main = try machine.run(prefix, range: systemInfo.endOffset..<prefix.count, baseOffset: systemInfo.endOffset)
         let keysPickle = try machine.run(prefix, range: main.endOffset..<prefix.count, baseOffset: main.endOffset)
         guard let keyValues = keysPickle.heap.sequence(keysPickle.root) else {
-            throw ModelFormatsError.malformed(what: "legacy storage key list", offset: main.endOffset, reason: "not a list")
+            throw ModelFormatsError.malformed(
+                what: "legacy storage key list", offset: main.endOffset, reason: "not a list")
         }
         let keys = try keyValues.map { value -> String in
             guard let key = legacyKey(value) else {
-                throw ModelFormatsError.malformed(what: "legacy storage key list", offset: main.endOffset, reason: "a key is not a string")
+                throw ModelFormatsError.malformed(
+                    what: "legacy storage key list", offset: main.endOffset, reason: "a key is not a string")
             }
             return key
         }
@@ -138,11 +154,13 @@ extension TorchCheckpoint {
         var interpreter = TorchInterpreter(heap: main.heap)
         interpreter.resolveStorage = { key, dtype, count, location in
             if let existing = declared[key], existing.dtype.elementSize * existing.count != dtype.elementSize * count {
-                throw ModelFormatsError.malformed(what: "legacy storage \(key)", offset: 0, reason: "declared with two sizes")
+                throw ModelFormatsError.malformed(
+                    what: "legacy storage \(key)", offset: 0, reason: "declared with two sizes")
             }
             if declared[key] == nil { declared[key] = (dtype, count, location) }
             // Data offsets are filled in below once the layout is known.
-            return TorchStorage(key: key, dtype: dtype, byteCount: dtype.elementSize * count, location: location, dataOffset: -1)
+            return TorchStorage(
+                key: key, dtype: dtype, byteCount: dtype.elementSize * count, location: location, dataOffset: -1)
         }
         try interpreter.walk(main.root)
 
@@ -150,15 +168,19 @@ extension TorchCheckpoint {
         var cursor = keysPickle.endOffset
         for key in keys {
             guard let declaration = declared[key] else {
-                throw ModelFormatsError.malformed(what: "legacy storage list", offset: cursor, reason: "storage \(key) is not used by the object")
+                throw ModelFormatsError.malformed(
+                    what: "legacy storage list", offset: cursor, reason: "storage \(key) is not used by the object")
             }
             guard offsets[key] == nil else {
-                throw ModelFormatsError.malformed(what: "legacy storage list", offset: cursor, reason: "storage \(key) listed twice")
+                throw ModelFormatsError.malformed(
+                    what: "legacy storage list", offset: cursor, reason: "storage \(key) listed twice")
             }
             let header = try source.read(cursor..<(cursor + 8), what: "legacy storage header")
             let count = readU64(header, 0)
             let (bytes, overflow) = Int(clamping: count).multipliedReportingOverflow(by: declaration.dtype.elementSize)
-            guard count <= UInt64(Int.max), !overflow else { throw ModelFormatsError.overflow(what: "legacy storage \(key) size", offset: cursor) }
+            guard count <= UInt64(Int.max), !overflow else {
+                throw ModelFormatsError.overflow(what: "legacy storage \(key) size", offset: cursor)
+            }
             guard Int(count) == declaration.count else {
                 throw ModelFormatsError.malformed(
                     what: "legacy storage \(key)", offset: cursor,
@@ -167,16 +189,20 @@ extension TorchCheckpoint {
             let dataStart = cursor + 8
             let (dataEnd, overflow2) = dataStart.addingReportingOverflow(bytes)
             guard !overflow2, dataEnd <= source.size else {
-                throw ModelFormatsError.truncated(what: "legacy storage \(key)", offset: dataStart, needed: max(1, dataEnd &- source.size))
+                throw ModelFormatsError.truncated(
+                    what: "legacy storage \(key)", offset: dataStart, needed: max(1, dataEnd &- source.size))
             }
             offsets[key] = dataStart
             cursor = dataEnd
         }
         if let missing = declared.keys.first(where: { offsets[$0] == nil }) {
-            throw ModelFormatsError.malformed(what: "legacy checkpoint", offset: cursor, reason: "storage \(missing) has no data")
+            throw ModelFormatsError.malformed(
+                what: "legacy checkpoint", offset: cursor, reason: "storage \(missing) has no data")
         }
         if cursor != source.size {
-            throw ModelFormatsError.malformed(what: "legacy checkpoint", offset: cursor, reason: "\(source.size - cursor) unexpected byte(s) after the last storage")
+            throw ModelFormatsError.malformed(
+                what: "legacy checkpoint", offset: cursor,
+                reason: "\(source.size - cursor) unexpected byte(s) after the last storage")
         }
         let storages = interpreter.storages.map { storage -> TorchStorage in
             var placed = storage
@@ -254,10 +280,12 @@ struct TorchInterpreter {
     mutating func visit(_ value: PickleValue, path: String, depth: Int) throws {
         visited += 1
         guard visited <= TorchCheckpoint.Limits.maxVisitedNodes else {
-            throw ModelFormatsError.limitExceeded(what: "objects visited in the pickle", limit: TorchCheckpoint.Limits.maxVisitedNodes, offset: 0)
+            throw ModelFormatsError.limitExceeded(
+                what: "objects visited in the pickle", limit: TorchCheckpoint.Limits.maxVisitedNodes, offset: 0)
         }
         guard depth <= PickleLimits.default.maxNestingDepth else {
-            throw ModelFormatsError.limitExceeded(what: "pickle nesting depth", limit: PickleLimits.default.maxNestingDepth, offset: 0)
+            throw ModelFormatsError.limitExceeded(
+                what: "pickle nesting depth", limit: PickleLimits.default.maxNestingDepth, offset: 0)
         }
         guard case let .object(id) = value else {
             metadata.append(TorchMetadataEntry(path: path, kind: .value, summary: summary(value)))
@@ -275,10 +303,13 @@ struct TorchInterpreter {
                 // A state_dict's `_metadata` and similar attributes set by BUILD on an OrderedDict.
                 if let (attributes, _) = mapping(state) {
                     for (key, _) in attributes {
-                        metadata.append(TorchMetadataEntry(path: join(path, keyText(key)), kind: .attribute, summary: "state_dict attribute"))
+                        metadata.append(
+                            TorchMetadataEntry(
+                                path: join(path, keyText(key)), kind: .attribute, summary: "state_dict attribute"))
                     }
                 } else {
-                    metadata.append(TorchMetadataEntry(path: join(path, "__state__"), kind: .object, summary: summary(state)))
+                    metadata.append(
+                        TorchMetadataEntry(path: join(path, "__state__"), kind: .object, summary: summary(state)))
                 }
             }
             if entries.isEmpty && state == nil && !path.isEmpty {
@@ -289,7 +320,9 @@ struct TorchInterpreter {
         switch heap[id] {
         case let .list(items), let .tuple(items):
             if items.isEmpty { metadata.append(TorchMetadataEntry(path: path, kind: .value, summary: summary(value))) }
-            for (index, item) in items.enumerated() { try visit(item, path: join(path, String(index)), depth: depth + 1) }
+            for (index, item) in items.enumerated() {
+                try visit(item, path: join(path, String(index)), depth: depth + 1)
+            }
         case let .instance(instance):
             if let tensor = try tensor(from: instance, path: path) {
                 tensors.append(tensor)
@@ -321,6 +354,33 @@ struct TorchInterpreter {
             tensor.isParameter = true
             tensor.requiresGrad = args[1] == .bool(true)
             return tensor
+        case "torch._utils._rebuild_qtensor":
+            // (storage, offset, size, stride, quantizer_params, requires_grad, hooks)
+            guard args.count >= 5, let params = heap.sequence(args[4]), let scheme = params.first.flatMap(heap.global)
+            else { return nil }
+            guard var tensor = try rebuildTensor("torch._utils._rebuild_tensor", Array(args.prefix(4)), path: path)
+            else {
+                return nil
+            }
+            tensor.requiresGrad = args.count > 5 && args[5] == .bool(true)
+            var parts = [scheme.name]
+            switch scheme.name {
+            case "per_tensor_affine", "per_tensor_symmetric":
+                if params.count >= 3 { parts += ["scale=\(summary(params[1]))", "zero_point=\(summary(params[2]))"] }
+            default:
+                // Per-channel: scales and zero points are tensors with storages of their own.
+                let labels = ["scales", "zero_points"]
+                for (index, label) in labels.enumerated() where params.count > index + 1 {
+                    if case let .instance(inner)? = heap.object(params[index + 1]),
+                        let values = try self.tensor(from: inner, path: path + "." + label)
+                    {
+                        parts.append("\(label)=\(values.dtype.rawValue)\(values.shape)")
+                    }
+                }
+                if params.count > 3 { parts.append("axis=\(summary(params[3]))") }
+            }
+            tensor.quantization = parts.joined(separator: " ")
+            return tensor
         case "torch._tensor._rebuild_from_type_v2":
             // (func, new_type, args, state): a tensor subclass; accept only plain Tensor/Parameter types.
             guard args.count == 4, let function = heap.global(args[0]), Self.rebuildTensor.contains(function.fullName),
@@ -339,11 +399,13 @@ struct TorchInterpreter {
             throw ModelFormatsError.malformed(what: "tensor \(path)", offset: 0, reason: "\(what) is not a tuple")
         }
         guard items.count <= TorchCheckpoint.Limits.maxRank else {
-            throw ModelFormatsError.limitExceeded(what: "tensor \(path) rank", limit: TorchCheckpoint.Limits.maxRank, offset: 0)
+            throw ModelFormatsError.limitExceeded(
+                what: "tensor \(path) rank", limit: TorchCheckpoint.Limits.maxRank, offset: 0)
         }
         return try items.map { item in
             guard let number = item.intValue, let int = Int(exactly: number) else {
-                throw ModelFormatsError.malformed(what: "tensor \(path)", offset: 0, reason: "\(what) holds a non-integer")
+                throw ModelFormatsError.malformed(
+                    what: "tensor \(path)", offset: 0, reason: "\(what) holds a non-integer")
             }
             return int
         }
@@ -355,12 +417,14 @@ struct TorchInterpreter {
         // _rebuild_tensor_v3(storage, offset, size, stride, requires_grad, hooks, dtype[, metadata])
         guard args.count >= 4, case let .persistent(id, _)? = heap.object(args[0]) else { return nil }
         guard let storageOffset = args[1].intValue.flatMap({ Int(exactly: $0) }) else {
-            throw ModelFormatsError.malformed(what: "tensor \(path)", offset: 0, reason: "storage offset is not an integer")
+            throw ModelFormatsError.malformed(
+                what: "tensor \(path)", offset: 0, reason: "storage offset is not an integer")
         }
         let shape = try integers(args[2], what: "size", path: path)
         let strides = try integers(args[3], what: "stride", path: path)
         guard shape.count == strides.count else {
-            throw ModelFormatsError.malformed(what: "tensor \(path)", offset: 0, reason: "size and stride have different ranks")
+            throw ModelFormatsError.malformed(
+                what: "tensor \(path)", offset: 0, reason: "size and stride have different ranks")
         }
         let storage = try persistentStorage(id, path: path)
         var dtype = storage.dtype
@@ -374,12 +438,16 @@ struct TorchInterpreter {
             throw ModelFormatsError.overflow(what: "tensor \(path) element count", offset: 0)
         }
         guard let needed = ShapeMath.requiredElements(shape: shape, strides: strides, offset: storageOffset) else {
-            throw ModelFormatsError.storageOutOfBounds(tensor: path, reason: "negative stride or offset, or overflowing extent")
+            throw ModelFormatsError.storageOutOfBounds(
+                tensor: path, reason: "negative stride or offset, or overflowing extent")
         }
         let (neededBytes, overflow) = needed.multipliedReportingOverflow(by: dtype.elementSize)
         guard !overflow, neededBytes <= storage.byteCount else {
             throw ModelFormatsError.storageOutOfBounds(
-                tensor: path, reason: "the view needs \(overflow ? "more than Int.max" : String(neededBytes)) bytes, its storage \(storage.key) has \(storage.byteCount)")
+                tensor: path,
+                reason:
+                    "the view needs \(overflow ? "more than Int.max" : String(neededBytes)) bytes, its storage \(storage.key) has \(storage.byteCount)"
+            )
         }
         let requiresGrad = args.count > 4 && args[4] == .bool(true)
         return TorchTensor(
@@ -391,19 +459,26 @@ struct TorchInterpreter {
     mutating func persistentStorage(_ id: PickleValue, path: String) throws -> TorchStorage {
         guard let fields = heap.sequence(id), fields.count >= 5,
             fields[0] == .string("storage") || fields[0] == .bytes(Array("storage".utf8))
-        else { throw ModelFormatsError.malformed(what: "tensor \(path)", offset: 0, reason: "persistent id is not a storage reference") }
-        guard let type = heap.global(fields[1]), let dtype = DType.fromStorageClass(module: type.module, name: type.name) else {
+        else {
+            throw ModelFormatsError.malformed(
+                what: "tensor \(path)", offset: 0, reason: "persistent id is not a storage reference")
+        }
+        guard let type = heap.global(fields[1]),
+            let dtype = DType.fromStorageClass(module: type.module, name: type.name)
+        else {
             throw ModelFormatsError.unsupported("tensor \(path) uses an unknown storage type")
         }
         guard let key = TorchCheckpoint.legacyKey(fields[2]) else {
             throw ModelFormatsError.malformed(what: "tensor \(path)", offset: 0, reason: "storage key is not a string")
         }
         guard key.utf8.count <= 256, !key.contains("/"), !key.contains("..") else {
-            throw ModelFormatsError.malformed(what: "tensor \(path)", offset: 0, reason: "storage key \"\(key)\" is not a plain name")
+            throw ModelFormatsError.malformed(
+                what: "tensor \(path)", offset: 0, reason: "storage key \"\(key)\" is not a plain name")
         }
         let location = fields[3].stringValue ?? "cpu"
         guard let count = fields[4].intValue.flatMap({ Int(exactly: $0) }), count >= 0 else {
-            throw ModelFormatsError.malformed(what: "tensor \(path)", offset: 0, reason: "storage size is not a non-negative integer")
+            throw ModelFormatsError.malformed(
+                what: "tensor \(path)", offset: 0, reason: "storage size is not a non-negative integer")
         }
         if fields.count > 5, fields[5] != .none {
             throw ModelFormatsError.unsupported("legacy storage views (tensor \(path))")
@@ -412,7 +487,8 @@ struct TorchInterpreter {
             let existing = storages[index]
             let (bytes, overflow) = count.multipliedReportingOverflow(by: dtype.elementSize)
             guard !overflow, bytes == existing.byteCount else {
-                throw ModelFormatsError.storageOutOfBounds(tensor: path, reason: "storage \(key) is declared with two different sizes")
+                throw ModelFormatsError.storageOutOfBounds(
+                    tensor: path, reason: "storage \(key) is declared with two different sizes")
             }
             return existing
         }
@@ -434,8 +510,16 @@ struct TorchInterpreter {
         case let .bytes(bytes): return "bytes(\(bytes.count))"
         case .object:
             switch heap.object(value) {
-            case let .list(items)?: return depth > 1 ? "[…]" : "[" + items.prefix(8).map { summary($0, depth: depth + 1) }.joined(separator: ", ") + (items.count > 8 ? ", …]" : "]")
-            case let .tuple(items)?: return depth > 1 ? "(…)" : "(" + items.prefix(8).map { summary($0, depth: depth + 1) }.joined(separator: ", ") + (items.count > 8 ? ", …)" : ")")
+            case let .list(items)?:
+                return depth > 1
+                    ? "[…]"
+                    : "[" + items.prefix(8).map { summary($0, depth: depth + 1) }.joined(separator: ", ")
+                        + (items.count > 8 ? ", …]" : "]")
+            case let .tuple(items)?:
+                return depth > 1
+                    ? "(…)"
+                    : "(" + items.prefix(8).map { summary($0, depth: depth + 1) }.joined(separator: ", ")
+                        + (items.count > 8 ? ", …)" : ")")
             case let .dict(dict)?: return "dict(\(dict.count) entries)"
             case let .set(items)?, let .frozenSet(items)?: return "set(\(items.count) items)"
             case let .byteArray(bytes)?: return "bytearray(\(bytes.count))"

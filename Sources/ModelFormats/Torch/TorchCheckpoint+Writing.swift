@@ -45,11 +45,16 @@ extension TorchCheckpoint {
                 throw ModelFormatsError.unsupported("tensor name \(tensor.name) given twice")
             }
             guard let storageBytes = sizes[tensor.storageKey] else {
-                throw ModelFormatsError.storageOutOfBounds(tensor: tensor.name, reason: "storage \(tensor.storageKey) is not written")
+                throw ModelFormatsError.storageOutOfBounds(
+                    tensor: tensor.name, reason: "storage \(tensor.storageKey) is not written")
             }
-            guard let needed = ShapeMath.requiredElements(shape: tensor.shape, strides: tensor.strides, offset: tensor.storageOffset),
+            guard
+                let needed = ShapeMath.requiredElements(
+                    shape: tensor.shape, strides: tensor.strides, offset: tensor.storageOffset),
                 needed <= storageBytes / tensor.dtype.elementSize
-            else { throw ModelFormatsError.storageOutOfBounds(tensor: tensor.name, reason: "the view exceeds its storage") }
+            else {
+                throw ModelFormatsError.storageOutOfBounds(tensor: tensor.name, reason: "the view exceeds its storage")
+            }
             if batch == 0 { pickle.op(.mark) }
             pickle.string(tensor.name)
             emitTensor(tensor, storageBytes: storageBytes, into: &pickle)
@@ -69,27 +74,32 @@ extension TorchCheckpoint {
         try zip.addEntry(name: prefix + ".storage_alignment", bytes: Array("64".utf8))
         try zip.addEntry(name: prefix + "byteorder", bytes: Array("little".utf8))
         var buffer: [UInt8] = []
+        let copier = ChecksummedCopier()
         for storage in storages {
             try zip.beginEntry(name: prefix + "data/" + storage.key, expectedSize: storage.byteCount)
-            try copy(storage, into: zip, buffer: &buffer)
+            try copy(storage, into: zip, buffer: &buffer, copier: copier)
         }
         try zip.addEntry(name: prefix + "version", bytes: Array("3\n".utf8))
         try zip.finish()
     }
 
-    static func copy(_ storage: StorageToWrite, into zip: ZipWriter, buffer: inout [UInt8]) throws {
+    static func copy(
+        _ storage: StorageToWrite, into zip: ZipWriter, buffer: inout [UInt8], copier: ChecksummedCopier
+    ) throws {
         switch storage.data {
         case let .bytes(bytes):
             guard bytes.count == storage.byteCount else {
-                throw ModelFormatsError.storageOutOfBounds(tensor: storage.key, reason: "data length differs from the declared size")
+                throw ModelFormatsError.storageOutOfBounds(
+                    tensor: storage.key, reason: "data length differs from the declared size")
             }
             try zip.write(bytes)
         case let .slice(source, range):
             guard range.count == storage.byteCount else {
-                throw ModelFormatsError.storageOutOfBounds(tensor: storage.key, reason: "data length differs from the declared size")
+                throw ModelFormatsError.storageOutOfBounds(
+                    tensor: storage.key, reason: "data length differs from the declared size")
             }
             if let file = source as? FileByteSource, range.count > copyChunkSize {
-                try zip.endEntryAfterCopy(crc: try ChecksummedCopy.copy(from: file, range: range, into: zip))
+                try zip.endEntryAfterCopy(crc: try copier.copy(from: file, range: range, into: zip))
                 return
             }
             try streamCopy(from: source, range: range, buffer: &buffer) { try zip.write($0) }

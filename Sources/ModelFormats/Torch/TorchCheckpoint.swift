@@ -60,6 +60,9 @@ public struct TorchTensor: Sendable, Equatable {
     public var requiresGrad: Bool
     /// Built by `torch._utils._rebuild_parameter` (an `nn.Parameter`).
     public var isParameter: Bool
+    /// For quantized tensors (`_rebuild_qtensor`): the scheme and its parameters, e.g.
+    /// `per_tensor_affine scale=0.1 zero_point=3`.
+    public var quantization: String? = nil
 
     /// Number of elements.
     public var elementCount: Int { ShapeMath.elementCount(shape) ?? 0 }

@@ -61,7 +61,9 @@ struct InflateState {
 
     mutating func bits(_ count: Int) throws -> Int {
         while bitCount < count {
-            guard position < input.count else { throw ModelFormatsError.truncated(what: "deflate stream", offset: offset + position, needed: 1) }
+            guard position < input.count else {
+                throw ModelFormatsError.truncated(what: "deflate stream", offset: offset + position, needed: 1)
+            }
             bitBuffer |= Int(input[position]) << bitCount
             position += 1
             bitCount += 8
@@ -93,10 +95,18 @@ struct InflateState {
         output.append(byte)
     }
 
-    static let lengthBase = [3, 4, 5, 6, 7, 8, 9, 10, 11, 13, 15, 17, 19, 23, 27, 31, 35, 43, 51, 59, 67, 83, 99, 115, 131, 163, 195, 227, 258]
+    static let lengthBase = [
+        3, 4, 5, 6, 7, 8, 9, 10, 11, 13, 15, 17, 19, 23, 27, 31, 35, 43, 51, 59, 67, 83, 99, 115, 131, 163, 195, 227,
+        258,
+    ]
     static let lengthExtra = [0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3, 4, 4, 4, 4, 5, 5, 5, 5, 0]
-    static let distanceBase = [1, 2, 3, 4, 5, 7, 9, 13, 17, 25, 33, 49, 65, 97, 129, 193, 257, 385, 513, 769, 1025, 1537, 2049, 3073, 4097, 6145, 8193, 12289, 16385, 24577]
-    static let distanceExtra = [0, 0, 0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7, 8, 8, 9, 9, 10, 10, 11, 11, 12, 12, 13, 13]
+    static let distanceBase = [
+        1, 2, 3, 4, 5, 7, 9, 13, 17, 25, 33, 49, 65, 97, 129, 193, 257, 385, 513, 769, 1025, 1537, 2049, 3073, 4097,
+        6145, 8193, 12289, 16385, 24577,
+    ]
+    static let distanceExtra = [
+        0, 0, 0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7, 8, 8, 9, 9, 10, 10, 11, 11, 12, 12, 13, 13,
+    ]
 
     static let fixedLiteral: Huffman? = {
         var lengths = [Int](repeating: 8, count: 288)
@@ -114,17 +124,25 @@ struct InflateState {
             case 0:
                 bitBuffer = 0
                 bitCount = 0
-                guard position + 4 <= input.count else { throw ModelFormatsError.truncated(what: "deflate stored block", offset: offset + position, needed: 4) }
+                guard position + 4 <= input.count else {
+                    throw ModelFormatsError.truncated(
+                        what: "deflate stored block", offset: offset + position, needed: 4)
+                }
                 let length = Int(input[position]) | Int(input[position + 1]) << 8
                 let complement = Int(input[position + 2]) | Int(input[position + 3]) << 8
                 position += 4
                 guard length == (~complement & 0xFFFF) else { throw fail("stored block length check failed") }
-                guard position + length <= input.count else { throw ModelFormatsError.truncated(what: "deflate stored block", offset: offset + position, needed: length) }
+                guard position + length <= input.count else {
+                    throw ModelFormatsError.truncated(
+                        what: "deflate stored block", offset: offset + position, needed: length)
+                }
                 guard output.count + length <= limit else { throw fail("output exceeds the declared size") }
                 output.append(contentsOf: input[position..<(position + length)])
                 position += length
             case 1:
-                guard let literal = Self.fixedLiteral, let distance = Self.fixedDistance else { throw fail("internal table error") }
+                guard let literal = Self.fixedLiteral, let distance = Self.fixedDistance else {
+                    throw fail("internal table error")
+                }
                 try codes(literal, distance)
             case 2:
                 let (literal, distance) = try dynamicTables()

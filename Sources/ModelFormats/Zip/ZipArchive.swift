@@ -120,12 +120,14 @@ public struct ZipArchive: Sendable {
                         what: "zip member \"\(entry.name)\" size", limit: limit, offset: entry.dataOffset)
                 }
                 let compressed = try source.read(entry.dataRange, what: "zip member \"\(entry.name)\"")
-                return try Inflate.decompress(compressed, expectedSize: entry.uncompressedSize, offset: entry.dataOffset)
+                return try Inflate.decompress(
+                    compressed, expectedSize: entry.uncompressedSize, offset: entry.dataOffset)
             }
             throw ModelFormatsError.unsupported("zip member \"\(entry.name)\" uses compression method \(entry.method)")
         }
         guard entry.compressedSize <= limit else {
-            throw ModelFormatsError.limitExceeded(what: "zip member \"\(entry.name)\" size", limit: limit, offset: entry.dataOffset)
+            throw ModelFormatsError.limitExceeded(
+                what: "zip member \"\(entry.name)\" size", limit: limit, offset: entry.dataOffset)
         }
         return try source.read(entry.dataRange, what: "zip member \"\(entry.name)\"")
     }
@@ -168,7 +170,8 @@ struct ZipWalker {
         _ kind: ZipDiagnostic.Kind, _ severity: ZipDiagnostic.Severity, at offset: Int, member: String? = nil,
         _ message: String
     ) {
-        diagnostics.append(ZipDiagnostic(kind: kind, severity: severity, offset: offset, member: member, message: message))
+        diagnostics.append(
+            ZipDiagnostic(kind: kind, severity: severity, offset: offset, member: member, message: message))
     }
 
     func truncated(_ what: String, _ offset: Int, _ needed: Int) -> ModelFormatsError {
@@ -208,7 +211,9 @@ struct ZipWalker {
             note(.dataAfterArchive, .error, at: declaredEnd, "\(size - declaredEnd) byte(s) follow the end record")
             endOffset = found
         }
-        guard let end = endOffset else { throw bad(max(0, size - 22), "no end-of-central-directory record: not a zip archive or truncated") }
+        guard let end = endOffset else {
+            throw bad(max(0, size - 22), "no end-of-central-directory record: not a zip archive or truncated")
+        }
         let record = Array(tail[(end - tailStart)..<(end - tailStart + 22)])
         let disk = readU16(record, 4)
         let centralDisk = readU16(record, 6)
@@ -225,7 +230,9 @@ struct ZipWalker {
         if end >= 20, readU32(try source.read(at: end - 20, count: 4), 0) == ZipArchive.zip64LocatorSignature {
             let locator = try source.read(at: end - 20, count: 20)
             let recordOffset64 = readU64(locator, 8)
-            guard readU32(locator, 4) == 0, readU32(locator, 16) <= 1 else { throw bad(end - 20, "multi-disk ZIP64 archives are not supported") }
+            guard readU32(locator, 4) == 0, readU32(locator, 16) <= 1 else {
+                throw bad(end - 20, "multi-disk ZIP64 archives are not supported")
+            }
             guard end >= 20 + 56 else { throw bad(end - 20, "ZIP64 locator without room for its end record") }
             var recordOffset = Int(clamping: recordOffset64)
             var zip64 = recordOffset64 <= UInt64(end - 20 - 56) ? try source.read(at: recordOffset, count: 56) : []
@@ -237,7 +244,9 @@ struct ZipWalker {
                 guard readU32(zip64, 0) == ZipArchive.zip64EndSignature, adjacent > recordOffset else {
                     throw bad(end - 20, "ZIP64 end record signature missing where the locator points")
                 }
-                note(.dataBeforeArchive, .error, at: 0, "\(adjacent - recordOffset) byte(s) precede the archive (ZIP64 offsets are shifted)")
+                note(
+                    .dataBeforeArchive, .error, at: 0,
+                    "\(adjacent - recordOffset) byte(s) precede the archive (ZIP64 offsets are shifted)")
                 recordOffset = adjacent
             }
             let recordSize = readU64(zip64, 4)
@@ -247,15 +256,20 @@ struct ZipWalker {
             if recordOffset + 12 + Int(recordSize) != end - 20 {
                 note(.gapBetweenMembers, .error, at: recordOffset, "bytes between the ZIP64 end record and its locator")
             }
-            guard readU32(zip64, 16) == 0, readU32(zip64, 20) == 0 else { throw bad(recordOffset, "multi-disk ZIP64 archives are not supported") }
+            guard readU32(zip64, 16) == 0, readU32(zip64, 20) == 0 else {
+                throw bad(recordOffset, "multi-disk ZIP64 archives are not supported")
+            }
             let entries64 = readU64(zip64, 24)
             let total64 = readU64(zip64, 32)
             let size64 = readU64(zip64, 40)
             let offset64 = readU64(zip64, 48)
             guard total64 <= UInt64(ZipArchive.Limits.maxEntries), entries64 == total64 else {
-                throw ModelFormatsError.limitExceeded(what: "zip entry count", limit: ZipArchive.Limits.maxEntries, offset: recordOffset)
+                throw ModelFormatsError.limitExceeded(
+                    what: "zip entry count", limit: ZipArchive.Limits.maxEntries, offset: recordOffset)
             }
-            guard size64 <= UInt64(size), offset64 <= UInt64(size) else { throw bad(recordOffset, "central directory lies outside the file") }
+            guard size64 <= UInt64(size), offset64 <= UInt64(size) else {
+                throw bad(recordOffset, "central directory lies outside the file")
+            }
             // The 32-bit fields must either agree or be the ZIP64 escape value.
             func agrees(_ small: Int, _ big: UInt64, _ escape: Int) -> Bool { small == escape || UInt64(small) == big }
             if !agrees(totalEntries, total64, 0xFFFF) || !agrees(directorySize, size64, 0xFFFF_FFFF)
@@ -271,7 +285,8 @@ struct ZipWalker {
         }
         guard entriesOnDisk == totalEntries else { throw bad(end, "entry counts disagree") }
         guard totalEntries <= ZipArchive.Limits.maxEntries else {
-            throw ModelFormatsError.limitExceeded(what: "zip entry count", limit: ZipArchive.Limits.maxEntries, offset: end)
+            throw ModelFormatsError.limitExceeded(
+                what: "zip entry count", limit: ZipArchive.Limits.maxEntries, offset: end)
         }
         guard directorySize <= ZipArchive.Limits.maxCentralDirectoryBytes else {
             throw ModelFormatsError.limitExceeded(
@@ -286,14 +301,17 @@ struct ZipWalker {
             if actualStart > directoryOffset {
                 shift = actualStart - directoryOffset
                 if !diagnostics.contains(where: { $0.kind == .dataBeforeArchive }) {
-                    note(.dataBeforeArchive, .error, at: 0, "\(shift) byte(s) precede the archive (offsets are shifted)")
+                    note(
+                        .dataBeforeArchive, .error, at: 0, "\(shift) byte(s) precede the archive (offsets are shifted)")
                 }
                 directoryOffset = actualStart
             } else {
                 throw bad(end, "central directory offset and size do not meet the end record")
             }
         }
-        guard directoryOffset + directorySize <= directoryEnd else { throw bad(end, "central directory overlaps the end record") }
+        guard directoryOffset + directorySize <= directoryEnd else {
+            throw bad(end, "central directory overlaps the end record")
+        }
         centralDirectoryOffset = directoryOffset
         centralDirectorySize = directorySize
 
@@ -308,7 +326,9 @@ struct ZipWalker {
             guard let signature = reader.readLittleEndian(UInt32.self), reader.remaining >= 42 else {
                 throw truncated("zip central directory entry", entryOffset, 46)
             }
-            guard signature == ZipArchive.centralSignature else { throw bad(entryOffset, "central directory entry signature missing") }
+            guard signature == ZipArchive.centralSignature else {
+                throw bad(entryOffset, "central directory entry signature missing")
+            }
             _ = reader.readLittleEndian(UInt16.self)  // version made by
             _ = reader.readLittleEndian(UInt16.self)  // version needed
             let flags = reader.readLittleEndian(UInt16.self) ?? 0
@@ -326,7 +346,9 @@ struct ZipWalker {
             var localOffset = UInt64(reader.readLittleEndian(UInt32.self) ?? 0)
             guard let nameBytes = reader.readBytes(nameLength), let extra = reader.readBytes(extraLength),
                 reader.skip(commentLength)
-            else { throw truncated("zip central directory entry", entryOffset, nameLength + extraLength + commentLength) }
+            else {
+                throw truncated("zip central directory entry", entryOffset, nameLength + extraLength + commentLength)
+            }
             guard let name = String(validating: nameBytes, as: UTF8.self) else {
                 throw bad(entryOffset, "member name is not valid UTF-8")
             }
@@ -337,19 +359,27 @@ struct ZipWalker {
                 }
                 var fields = ByteReader(zip64)
                 if uncompressed == 0xFFFF_FFFF {
-                    guard let value = fields.readLittleEndian(UInt64.self) else { throw bad(entryOffset, "short ZIP64 extra field", member: name) }
+                    guard let value = fields.readLittleEndian(UInt64.self) else {
+                        throw bad(entryOffset, "short ZIP64 extra field", member: name)
+                    }
                     uncompressed = value
                 }
                 if compressed == 0xFFFF_FFFF {
-                    guard let value = fields.readLittleEndian(UInt64.self) else { throw bad(entryOffset, "short ZIP64 extra field", member: name) }
+                    guard let value = fields.readLittleEndian(UInt64.self) else {
+                        throw bad(entryOffset, "short ZIP64 extra field", member: name)
+                    }
                     compressed = value
                 }
                 if localOffset == 0xFFFF_FFFF {
-                    guard let value = fields.readLittleEndian(UInt64.self) else { throw bad(entryOffset, "short ZIP64 extra field", member: name) }
+                    guard let value = fields.readLittleEndian(UInt64.self) else {
+                        throw bad(entryOffset, "short ZIP64 extra field", member: name)
+                    }
                     localOffset = value
                 }
             }
-            guard diskStart == 0 || diskStart == 0xFFFF else { throw bad(entryOffset, "member on another disk", member: name) }
+            guard diskStart == 0 || diskStart == 0xFFFF else {
+                throw bad(entryOffset, "member on another disk", member: name)
+            }
             guard compressed <= UInt64(size), uncompressed <= UInt64(Int.max), localOffset <= UInt64(size) else {
                 throw bad(entryOffset, "member declares sizes or offsets beyond the file", member: name)
             }
@@ -357,13 +387,19 @@ struct ZipWalker {
                 note(.encryptedMember, .error, at: entryOffset, member: name, "encrypted members are not supported")
             }
             if method != 0 && method != 8 {
-                note(.unsupportedCompression, .error, at: entryOffset, member: name, "compression method \(method) is not supported")
+                note(
+                    .unsupportedCompression, .error, at: entryOffset, member: name,
+                    "compression method \(method) is not supported")
             }
             if method == 0 && compressed != uncompressed {
-                note(.localCentralMismatch, .error, at: entryOffset, member: name, "stored member with different compressed and uncompressed sizes")
+                note(
+                    .localCentralMismatch, .error, at: entryOffset, member: name,
+                    "stored member with different compressed and uncompressed sizes")
             }
             if !names.insert(name).inserted {
-                note(.duplicateName, .error, at: entryOffset, member: name, "the name appears twice; readers disagree on which copy wins")
+                note(
+                    .duplicateName, .error, at: entryOffset, member: name,
+                    "the name appears twice; readers disagree on which copy wins")
             }
             if name.hasPrefix("/") || name.split(separator: "/").contains("..") || name.contains("\u{0}") {
                 note(.invalidName, .warning, at: entryOffset, member: name, "absolute or parent-relative member name")
@@ -377,26 +413,36 @@ struct ZipWalker {
             parsed.append(entry)
         }
         guard reader.isAtEnd else {
-            throw bad(directoryOffset + reader.position, "\(reader.remaining) unexpected byte(s) at the end of the central directory")
+            throw bad(
+                directoryOffset + reader.position,
+                "\(reader.remaining) unexpected byte(s) at the end of the central directory")
         }
 
         // 4. Layout: members end to end from 0 to the central directory.
         var cursor = 0
         for entry in parsed.sorted(by: { $0.localHeaderOffset < $1.localHeaderOffset }) {
             if entry.localHeaderOffset < cursor {
-                note(.overlappingMembers, .error, at: entry.localHeaderOffset, member: entry.name, "member overlaps the previous one")
+                note(
+                    .overlappingMembers, .error, at: entry.localHeaderOffset, member: entry.name,
+                    "member overlaps the previous one")
             } else if entry.localHeaderOffset > cursor {
                 if cursor == 0 {
-                    note(.dataBeforeArchive, .error, at: 0, "\(entry.localHeaderOffset) byte(s) precede the first member")
+                    note(
+                        .dataBeforeArchive, .error, at: 0, "\(entry.localHeaderOffset) byte(s) precede the first member"
+                    )
                 } else {
-                    note(.gapBetweenMembers, .error, at: cursor, member: entry.name, "\(entry.localHeaderOffset - cursor) unaccounted byte(s) before this member")
+                    note(
+                        .gapBetweenMembers, .error, at: cursor, member: entry.name,
+                        "\(entry.localHeaderOffset - cursor) unaccounted byte(s) before this member")
                 }
             }
             cursor = max(cursor, entry.endOffset)
         }
         if cursor < directoryOffset {
             let kind: ZipDiagnostic.Kind = parsed.isEmpty ? .dataBeforeArchive : .gapBetweenMembers
-            note(kind, .error, at: cursor, "\(directoryOffset - cursor) unaccounted byte(s) before the central directory")
+            note(
+                kind, .error, at: cursor, "\(directoryOffset - cursor) unaccounted byte(s) before the central directory"
+            )
         } else if cursor > directoryOffset {
             note(.overlappingMembers, .error, at: directoryOffset, "the last member runs into the central directory")
         }
@@ -421,7 +467,8 @@ struct ZipWalker {
         var localUncompressed = UInt64(readU32(header, 22))
         let nameLength = Int(readU16(header, 26))
         let extraLength = Int(readU16(header, 28))
-        let variable = try source.read(localOffset + 30..<(localOffset + 30 + nameLength + extraLength), what: "zip local header")
+        let variable = try source.read(
+            localOffset + 30..<(localOffset + 30 + nameLength + extraLength), what: "zip local header")
         let localName = Array(variable[0..<nameLength])
         let extra = Array(variable[nameLength...])
         let dataOffset = localOffset + 30 + nameLength + extraLength
@@ -429,18 +476,24 @@ struct ZipWalker {
             note(.localCentralMismatch, .error, at: localOffset, member: name, "local header names a different file")
         }
         if localFlags != flags || localMethod != method {
-            note(.localCentralMismatch, .error, at: localOffset, member: name, "local header flags or method differ from the central directory")
+            note(
+                .localCentralMismatch, .error, at: localOffset, member: name,
+                "local header flags or method differ from the central directory")
         }
-        if localCompressed == 0xFFFF_FFFF || localUncompressed == 0xFFFF_FFFF, let zip64 = findExtra(extra, id: 0x0001) {
+        if localCompressed == 0xFFFF_FFFF || localUncompressed == 0xFFFF_FFFF, let zip64 = findExtra(extra, id: 0x0001)
+        {
             var fields = ByteReader(zip64)
             if localUncompressed == 0xFFFF_FFFF { localUncompressed = fields.readLittleEndian(UInt64.self) ?? 0 }
             if localCompressed == 0xFFFF_FFFF { localCompressed = fields.readLittleEndian(UInt64.self) ?? 0 }
         }
         let usesDescriptor = flags & 0x0008 != 0
-        let localAgrees = localCRC == crc && localCompressed == UInt64(compressed) && localUncompressed == UInt64(uncompressed)
+        let localAgrees =
+            localCRC == crc && localCompressed == UInt64(compressed) && localUncompressed == UInt64(uncompressed)
         let localDeferred = localCRC == 0 && localCompressed == 0 && localUncompressed == 0
         if !(localAgrees || (usesDescriptor && localDeferred)) {
-            note(.localCentralMismatch, .error, at: localOffset, member: name, "local header sizes or CRC differ from the central directory")
+            note(
+                .localCentralMismatch, .error, at: localOffset, member: name,
+                "local header sizes or CRC differ from the central directory")
         }
         let (dataEnd, overflow) = dataOffset.addingReportingOverflow(compressed)
         guard !overflow, dataEnd <= directoryOffset else {
@@ -461,8 +514,12 @@ struct ZipWalker {
             let descriptorCRC = readU32(bytes, skip)
             let descriptorCompressed = wide ? readU64(bytes, skip + 4) : UInt64(readU32(bytes, skip + 4))
             let descriptorUncompressed = wide ? readU64(bytes, skip + 12) : UInt64(readU32(bytes, skip + 8))
-            if descriptorCRC != crc || descriptorCompressed != UInt64(compressed) || descriptorUncompressed != UInt64(uncompressed) {
-                note(.descriptorMismatch, .error, at: dataEnd, member: name, "data descriptor differs from the central directory")
+            if descriptorCRC != crc || descriptorCompressed != UInt64(compressed)
+                || descriptorUncompressed != UInt64(uncompressed)
+            {
+                note(
+                    .descriptorMismatch, .error, at: dataEnd, member: name,
+                    "data descriptor differs from the central directory")
             }
             end = dataEnd + length
         }

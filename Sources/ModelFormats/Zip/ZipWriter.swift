@@ -11,14 +11,14 @@ public final class ZipWriter {
     static let paddingExtraID: UInt16 = 0x4246
     static let zip64ExtraID: UInt16 = 0x0001
 
-    private let sink: any ByteSink
+    let sink: any ByteSink
     private let alignment: Int
     private var central = ByteWriter()
     private var count = 0
     private var names: Set<String> = []
     private var current: (name: [UInt8], headerOffset: Int, dataOffset: Int, wide: Bool)?
     private var crc = CRC32()
-    private var written = 0
+    var written = 0
 
     /// Starts an archive on `sink` (which should be empty) aligning member data to `alignment` bytes.
     public init(sink: any ByteSink, alignment: Int = 64) {
@@ -28,8 +28,12 @@ public final class ZipWriter {
 
     /// Writes the local header of a new member; `expectedSize` picks 64-bit sizes when needed.
     public func beginEntry(name: String, expectedSize: Int) throws {
-        guard current == nil else { throw ModelFormatsError.unsupported("zip member begun before the previous one ended") }
-        guard names.insert(name).inserted else { throw ModelFormatsError.unsupported("duplicate zip member name \(name)") }
+        guard current == nil else {
+            throw ModelFormatsError.unsupported("zip member begun before the previous one ended")
+        }
+        guard names.insert(name).inserted else {
+            throw ModelFormatsError.unsupported("duplicate zip member name \(name)")
+        }
         let nameBytes = Array(name.utf8)
         guard nameBytes.count <= 0xFFFF else { throw ModelFormatsError.unsupported("zip member name too long") }
         let wide = expectedSize >= 0xFFFF_FFFF
@@ -172,6 +176,18 @@ public final class ZipWriter {
 }
 
 extension ZipWriter {
+    /// Whether member data can be copied by the kernel (`transfer`): the archive goes to a file.
+    var canTransfer: Bool { sink is FileByteSink }
+
+    /// Appends `range` of `source` to the current member with sendfile(2); the caller supplies the CRC.
+    func transfer(from source: FileByteSource, range: Range<Int>) throws {
+        guard let file = sink as? FileByteSink else {
+            throw ModelFormatsError.unsupported("kernel copy into a non-file sink")
+        }
+        try file.transfer(from: source, range: range)
+        written += range.count
+    }
+
     /// Ends a member whose data went through `write(_:updatingCRC: false)`.
     func endEntryAfterCopy(crc: UInt32) throws {
         try endEntry(crc: crc)

@@ -20,11 +20,17 @@ extension ModelSeal {
                   modelseal open --key-env MODEL_KEY -o model.pt model.mseal
                   modelseal open -i customer.key -o - model.mseal | python serve.py
                   modelseal open -i customer.key --check model.mseal
+                  modelseal open --key-env MODEL_KEY -o model.pt model.enc   # the article's Fernet file, by content
                 """)
 
         @OptionGroup(title: "Keys (all are tried)") var identities: IdentityOptions
 
         @OptionGroup(title: "Signatures (checked before any plaintext is released)") var trust: TrustOptions
+
+        @Option(help: ArgumentHelp(
+            "Open with a machine-bound license (from `license issue`) instead of a key (docs/LICENSING.md).",
+            valueName: "FILE"))
+        var license: String?
 
         @Option(name: .shortAndLong, help: ArgumentHelp(
             "Write the plaintext to FILE (linked into place when verified), or - for standard output.",
@@ -48,9 +54,10 @@ extension ModelSeal {
         var quiet = false
 
         func validate() throws {
-            if identities.isEmpty {
-                throw ValidationError("no key: give --key-env, --key-file, -i, --passphrase or --passphrase-env")
+            if identities.isEmpty && license == nil {
+                throw ValidationError("no key: give --key-env, --key-file, -i, --passphrase, --passphrase-env or --license")
             }
+            if !identities.isEmpty && license != nil { throw ValidationError("--license is the key: drop the other key options") }
             if check == (output != nil) {
                 throw ValidationError(check ? "--check writes nothing: drop -o" : "give -o FILE, -o - or --check")
             }
@@ -62,10 +69,12 @@ extension ModelSeal {
         }
 
         private func execute() throws {
-            var opener = ModelOpener(identities: try identities.resolve())
+            let source = input == "-" ? try FileInput.spooling(try FileInput.standardInput()) : try FileInput(path: input)
+            if try FernetToken.looksLikeToken(source) { return try openFernet(source) }
+            var opener = ModelOpener(identities: license == nil ? try identities.resolve() : [])
+            opener.license = try license.map { try LicenseGate(path: $0, use: check ? .verify : .file) }
             opener.trustedKeys = try SigningKeys.trustKeys(paths: trust.trustFiles)
             opener.detachedSignature = try trust.signature.map { Array(try KeyFiles.read($0)) }
-            let source = input == "-" ? try FileInput.spooling(try FileInput.standardInput()) : try FileInput(path: input)
             let bar = ProgressBar.make(label: check ? "verifying" : "opening", total: source.size, quiet: quiet || json)
             opener.progress = bar?.callback
             let clock = Stopwatch()
@@ -80,6 +89,7 @@ extension ModelSeal {
             } else {
                 result = try opener.open(source, to: DiscardingSink(), sinkReleasesImmediately: false)
             }
+            for warning in result.licenseWarnings { Terminal.writeError("modelseal: warning: runtime guard: \(warning)") }
             let total = result.plaintextLength
             let file = result.file
             bar?.finish()

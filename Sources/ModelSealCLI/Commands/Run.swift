@@ -1,5 +1,6 @@
 import ArgumentParser
 import ModelSealCrypto
+import ModelSealKeys
 import ModelSealKit
 
 #if canImport(Glibc)
@@ -30,6 +31,13 @@ extension ModelSeal {
 
         @OptionGroup(title: "Keys (all are tried)") var identities: IdentityOptions
 
+        @OptionGroup(title: "Signatures (checked before any plaintext is released)") var trust: TrustOptions
+
+        @Option(name: .customLong("license"), help: ArgumentHelp(
+            "Open with a machine-bound license instead of a key (a memory-only load, docs/LICENSING.md).",
+            valueName: "FILE"))
+        var license: String?
+
         @Option(help: ArgumentHelp("The sealed model to decrypt.", valueName: "FILE"))
         var model: String
 
@@ -50,9 +58,10 @@ extension ModelSeal {
         static let keyVariables = ["MODEL_KEY"]
 
         func validate() throws {
-            if identities.isEmpty {
-                throw ValidationError("no key: give --key-env, --key-file, -i, --passphrase or --passphrase-env")
+            if identities.isEmpty && license == nil {
+                throw ValidationError("no key: give --key-env, --key-file, -i, --passphrase, --passphrase-env or --license")
             }
+            if !identities.isEmpty && license != nil { throw ValidationError("--license is the key: drop the other key options") }
             if command.isEmpty { throw ValidationError("no program: give it after --, e.g. -- python serve.py") }
             let valid =
                 !variable.isEmpty && variable.utf8.allSatisfy { $0 == UInt8(ascii: "_") || isalnum(Int32($0)) != 0 }
@@ -65,11 +74,16 @@ extension ModelSeal {
         }
 
         private func execute() throws {
-            let keys = try identities.resolve()
-            let unlocked = try SealedFile(try FileInput(path: model)).unlock(with: keys)
+            // Same checks as `open`: license and guards, header, signatures, trust; then every chunk.
+            var opener = ModelOpener(identities: license == nil ? try identities.resolve() : [])
+            opener.trustedKeys = try SigningKeys.trustKeys(paths: trust.trustFiles)
+            opener.detachedSignature = try trust.signature.map { Array(try KeyFiles.read($0)) }
+            opener.license = try license.map { try LicenseGate(path: $0, use: .memory) }
+            let prepared = try opener.prepare(try FileInput(path: model))
+            for warning in prepared.licenseWarnings { Terminal.writeError("modelseal: warning: runtime guard: \(warning)") }
             let descriptor = try MemoryFile.create(
-                name: "modelseal:" + baseName(of: model), size: unlocked.plaintextLength, inheritable: true
-            ) { (buffer) throws(SealError) in try unlocked.decrypt(into: buffer) }
+                name: "modelseal:" + baseName(of: model), size: prepared.plaintextLength, inheritable: true
+            ) { buffer in try prepared.decrypt(into: buffer) }
             var removed = Self.keyVariables + identities.keyEnvironment
             if let name = identities.passphraseEnvironment { removed.append(name) }
             for name in removed { unsetenv(name) }

@@ -27,6 +27,8 @@ extension ModelSeal {
 
         @OptionGroup(title: "Signing (FORMAT.md §8)") var signing: SigningKeyOptions
 
+        @OptionGroup(title: "Environment contract (FORMAT.md §13)") var environment: EnvironmentContractOptions
+
         @Option(name: .customLong("require-signer"), help: ArgumentHelp(
             "Make the file unopenable unless also signed by the public key(s) in FILE (e.g. a release manager "
                 + "who signs later with `modelseal sign`). Repeatable.", valueName: "FILE"))
@@ -105,6 +107,7 @@ extension ModelSeal {
                 // Stripping the signature then makes the file unopenable (FORMAT.md §8.4).
                 options.extensions.append(RequiredSigners.extension(keyIDs: required))
             }
+            if let contract = try environment.contract() { options.extensions.append(contract.headerExtension) }
             let progress = ProgressBar.make(label: "sealing", total: total, quiet: quiet || json)
             options.progress = progress?.callback
             let sink = try OutputFile(

@@ -18,7 +18,15 @@ extension ModelSeal {
                 Examples:
                   modelseal sign --sign-key vendor.key model.mseal
                   modelseal sign --sign-key release.key --signature model.mseal.sig model.mseal
+
+                With --oms, signs a plain model file or directory in the OpenSSF model signing format instead \
+                (sigstore/model-transparency, key mode; ECDSA P-256/384/521 keys), which `model_signing verify key` \
+                checks:
+                  modelseal sign --oms --sign-key ec.key --signature model.sig MODEL_DIR
                 """)
+
+        @Flag(name: .customLong("oms"), help: "Sign a plain model file or directory as an OpenSSF model signature.")
+        var oms = false
 
         @OptionGroup(title: "Signing key") var signing: SigningKeyOptions
 
@@ -30,12 +38,13 @@ extension ModelSeal {
             valueName: "FILE"))
         var output: String?
 
-        @Argument(help: ArgumentHelp("The sealed file.", valueName: "INPUT"))
+        @Argument(help: ArgumentHelp("The sealed file (with --oms: the model file or directory).", valueName: "INPUT"))
         var input: String
 
         func validate() throws {
             if signing.signKey == nil { throw ValidationError("give the signing key: --sign-key FILE") }
             if signature != nil && output != nil { throw ValidationError("--signature writes a detached file: drop -o") }
+            if oms { try validateOMS() }
         }
 
         func run() throws {
@@ -43,6 +52,7 @@ extension ModelSeal {
         }
 
         private func execute() throws {
+            if oms { return try executeOMS() }
             guard let (key, algorithm) = try signing.resolve() else { return }
             let source = try FileInput(path: input)
             let file = try SealedFile(source)

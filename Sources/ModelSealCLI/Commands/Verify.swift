@@ -18,21 +18,48 @@ extension ModelSeal {
                 Examples:
                   modelseal verify --trust vendor.key.pub model.mseal
                   modelseal verify --trust vendor.key.pub --signature model.mseal.sig model.mseal
+                  modelseal verify --rsa-pkcs1v15 --trust vendor_pub.pem --signature model.enc.sig model.enc
+
+                With --oms, verifies a plain model file or directory against an OpenSSF model signature \
+                (sigstore/model-transparency, key mode), such as `model_signing sign key` writes; exit code 25 \
+                means files are missing, extra or changed:
+                  modelseal verify --oms --trust ec.pub --signature model.sig MODEL_DIR
                 """)
+
+        @Flag(
+            name: .customLong("oms"), help: "Verify a plain model file or directory against an OpenSSF model signature.")
+        var oms = false
 
         @OptionGroup(title: "Signatures") var trust: TrustOptions
 
-        @Argument(help: ArgumentHelp("The sealed file.", valueName: "FILE"))
+        @Argument(help: ArgumentHelp(
+            "The sealed file, a bundle (.mspkg), or with --oms/--rsa-pkcs1v15 the model file or directory.",
+            valueName: "FILE"))
         var file: String
 
         @Flag(help: "Print a JSON report on standard output.")
         var json = false
+
+        @Flag(name: .customLong("rsa-pkcs1v15"), help: ArgumentHelp(
+            "Check a detached RSA PKCS#1 v1.5 SHA-256 signature over FILE's bytes (the article's sign_file); "
+                + "needs --trust and --signature."))
+        var rsaPKCS1v15 = false
+
+        func validate() throws {
+            if oms && rsaPKCS1v15 { throw ValidationError("--oms and --rsa-pkcs1v15 are different formats: pick one") }
+            if oms { try validateOMS() }
+        }
 
         func run() throws {
             try reportingErrors { try execute() }
         }
 
         private func execute() throws {
+            if rsaPKCS1v15 { return try verifyDetachedRSA() }
+            if oms { return try executeOMS() }
+            if BundleVerification.recognizes(file) {
+                return try BundleVerification.verify(file, trustFiles: trust.trustFiles, json: json)
+            }
             let trusted = try SigningKeys.trustKeys(paths: trust.trustFiles)
             let sealed = try SealedFile(try FileInput(path: file))
             var opener = ModelOpener(identities: [])

@@ -28,13 +28,18 @@ struct RecipientOptions: ParsableArguments {
         "Seal to every recipient listed in FILE (one per line, # comments). Repeatable.", valueName: "FILE"))
     var recipientFiles: [String] = []
 
+    @Option(name: .customLong("license-key"), help: ArgumentHelp(
+        "Seal to a license key (from `license issue --license-key-out`): opens with every license carrying it.",
+        valueName: "FILE"))
+    var licenseKeyFiles: [String] = []
+
     @Option(name: .customLong("scrypt-log2n"), help: ArgumentHelp(
         "scrypt cost for --passphrase: log2 N, 10...20 (18 = 256 MiB, ~0.6 s).", valueName: "N"))
     var scryptLog2N = ScryptParameters.default.log2N
 
     var isEmpty: Bool {
         keyEnvironment.isEmpty && keyFiles.isEmpty && !passphrasePrompt && passphraseEnvironment == nil
-            && recipients.isEmpty && recipientFiles.isEmpty
+            && recipients.isEmpty && recipientFiles.isEmpty && licenseKeyFiles.isEmpty
     }
 
     func validate() throws {
@@ -47,6 +52,6 @@ struct RecipientOptions: ParsableArguments {
         try KeyMaterial.recipients(
             keyEnvironment: keyEnvironment, keyFiles: keyFiles, passphrasePrompt: passphrasePrompt,
             passphraseEnvironment: passphraseEnvironment, recipients: recipients, recipientFiles: recipientFiles,
-            scryptLog2N: scryptLog2N)
+            scryptLog2N: scryptLog2N, licenseKeyFiles: licenseKeyFiles)
     }
 }

@@ -10,8 +10,10 @@ enum InspectionTable {
         lines.append("")
         let header = ["NAME", "DTYPE", "SHAPE", "ELEMENTS", "BYTES"]
         let rows = inspection.tensors.map { tensor in
-            [tensor.name, tensor.dtype, "[" + tensor.shape.map(String.init).joined(separator: ", ") + "]",
-             String(tensor.elements), String(tensor.bytes)]
+            [
+                tensor.name, tensor.dtype, "[" + tensor.shape.map(String.init).joined(separator: ", ") + "]",
+                String(tensor.elements), String(tensor.bytes),
+            ]
         }
         var widths = header.map(\.count)
         for row in rows {
@@ -26,7 +28,9 @@ enum InspectionTable {
         lines.append(format(header))
         for row in rows { lines.append(format(row)) }
         lines.append("")
-        lines.append("total:  \(inspection.tensors.count) tensor(s), \(inspection.totalElements) elements, \(inspection.totalBytes) bytes (\(humanBytes(inspection.totalBytes)))")
+        lines.append(
+            "total:  \(inspection.tensors.count) tensor(s), \(inspection.totalElements) elements, \(inspection.totalBytes) bytes (\(humanBytes(inspection.totalBytes)))"
+        )
         if !inspection.globals.isEmpty {
             lines.append("globals:")
             for global in inspection.globals { lines.append("  \(global.fullName)  [\(global.status.rawValue)]") }
@@ -38,7 +42,10 @@ enum InspectionTable {
         let others = inspection.metadata.filter { $0.kind != .attribute }
         if !others.isEmpty {
             lines.append("non-tensor entries:")
-            for entry in others.prefix(50) { lines.append("  \(entry.path.isEmpty ? "<root>" : entry.path) = \(entry.summary)  [\(entry.kind.rawValue)]") }
+            for entry in others.prefix(50) {
+                lines.append(
+                    "  \(entry.path.isEmpty ? "<root>" : entry.path) = \(entry.summary)  [\(entry.kind.rawValue)]")
+            }
             if others.count > 50 { lines.append("  … \(others.count - 50) more") }
         }
         if !inspection.diagnostics.isEmpty {

@@ -8,9 +8,10 @@ extension UnlockedFile {
     /// least `plaintextLength` bytes (bytes after that are left alone). If any chunk fails, the whole
     /// plaintext range of `buffer` is zeroed before the error is thrown, so a caller that ignores the
     /// error still finds no plaintext of a bad file.
+    @discardableResult
     public func decrypt(
-        into buffer: UnsafeMutableRawBufferPointer, progress: (@Sendable (Int) -> Void)? = nil
-    ) throws(SealError) {
+        into buffer: UnsafeMutableRawBufferPointer, hashing: Bool = false, progress: (@Sendable (Int) -> Void)? = nil
+    ) throws(SealError) -> [[UInt8]] {
         let layout = file.layout
         let total = layout.plaintextLength
         guard buffer.count >= total else {
@@ -21,7 +22,7 @@ extension UnlockedFile {
         }
         let destination = SharedBuffer(wrapping: buffer)
         do throws(SealError) {
-            try decryptChunks(into: destination, progress: progress)
+            return try decryptChunks(into: destination, hashing: hashing, progress: progress)
         } catch {
             if let base = buffer.baseAddress, total > 0 {
                 base.initializeMemory(as: UInt8.self, repeating: 0, count: total)
@@ -30,7 +31,9 @@ extension UnlockedFile {
         }
     }
 
-    private func decryptChunks(into destination: SharedBuffer, progress: (@Sendable (Int) -> Void)?) throws(SealError) {
+    private func decryptChunks(
+        into destination: SharedBuffer, hashing: Bool, progress: (@Sendable (Int) -> Void)?
+    ) throws(SealError) -> [[UInt8]] {
         let layout = file.layout
         let batch = Parallel.batchChunks(chunkSize: layout.chunkSize)
         let slotSize = ChunkCipher.slotPrefix + layout.sealedChunkSize
@@ -40,25 +43,29 @@ extension UnlockedFile {
         let payloadStart = file.headerBytes.count
         let cipher = cipher
         var first = 0
+        var leaves: [[UInt8]] = []
         while first < layout.chunkCount {
             let count = min(batch, layout.chunkCount - first)
             let base = first
-            _ = try Parallel.map(count) { (offset) throws(SealError) -> Void in
+            leaves += try Parallel.map(count) { (offset) throws(SealError) -> [UInt8] in
                 let index = base + offset
                 let length = layout.length(ofChunk: index)
                 let slot = slots.slice((offset * slotSize)..<(offset * slotSize + ChunkCipher.slotPrefix + length))
                 try source.source.read(
                     into: UnsafeMutableRawBufferPointer(rebasing: slot[ChunkCipher.slotPrefix...]),
                     at: payloadStart + layout.offset(ofChunk: index))
+                let leaf = hashing ? Merkle.leafHash(UnsafeRawBufferPointer(rebasing: slot[ChunkCipher.slotPrefix...])) : []
                 let plain = try cipher.open(slot: slot, index: index, isLast: index == layout.chunkCount - 1)
                 let start = index * layout.chunkSize
                 plain.withUnsafeBytes { bytes in
                     destination.slice(start..<(start + bytes.count)).copyMemory(from: bytes)
                 }
+                return leaf
             }
             first += count
             progress?(min(first * layout.chunkSize, layout.plaintextLength))
         }
+        return hashing ? leaves : []
     }
 }
 

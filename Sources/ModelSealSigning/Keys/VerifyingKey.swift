@@ -81,10 +81,30 @@ public enum VerifyingKey: Sendable {
         case .p521(let key):
             guard let parsed = try? P521.Signing.ECDSASignature(derRepresentation: signature) else { return false }
             return key.isValidSignature(parsed, for: message)
+        case .rsa:
+            return isValidSignature(signature, forDigest: SHA256.hash(data: message), algorithm: algorithm)
+        }
+    }
+
+    /// Verifies `signature` over a SHA-256 `digest` computed by the caller (a streamed file).
+    ///
+    /// Only the SHA-256 algorithms that sign a digest can: RSA PKCS#1 v1.5, RSA-PSS, ECDSA P-256.
+    /// False for any other key or algorithm, a mismatch, or a malformed signature.
+    public func isValidSignature(_ signature: [UInt8], forDigest digest: SHA256Digest, algorithm: SignatureAlgorithm)
+        -> Bool
+    {
+        guard supports(algorithm) else { return false }
+        switch self {
         case .rsa(let key):
-            let digest = SHA256.hash(data: message)
+            guard signature.count * 8 == key.keySizeInBits else { return false }
             let parsed = _RSA.Signing.RSASignature(rawRepresentation: signature)
-            return key.isValidSignature(parsed, for: digest, padding: algorithm == .rsaPKCS1v15SHA256 ? .insecurePKCS1v1_5 : .PSS)
+            return key.isValidSignature(
+                parsed, for: digest, padding: algorithm == .rsaPKCS1v15SHA256 ? .insecurePKCS1v1_5 : .PSS)
+        case .p256(let key):
+            guard let parsed = try? P256.Signing.ECDSASignature(derRepresentation: signature) else { return false }
+            return key.isValidSignature(parsed, for: digest)
+        case .ed25519, .p384, .p521:
+            return false
         }
     }
 

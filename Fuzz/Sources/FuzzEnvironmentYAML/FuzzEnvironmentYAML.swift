@@ -1,0 +1,25 @@
+import ModelSealEnvironment
+
+// environment.yml (the subset conda writes) and `conda list --explicit` specs.
+@_cdecl("LLVMFuzzerTestOneInput")
+public func fuzzInput(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
+    let bytes = Array(UnsafeBufferPointer(start: data, count: size))
+    _ = try? EnvironmentYAML.parse(bytes)
+    _ = try? ExplicitSpec.parse(bytes)
+    return 0
+}
+
+/// SwiftPM links executables with `main` aliased to `FuzzEnvironmentYAML_main`; hand control to libFuzzer's driver.
+@_cdecl("FuzzEnvironmentYAML_main")
+public func FuzzEnvironmentYAMLMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> CInt {
+    var count = argc
+    var arguments = argv
+    return LLVMFuzzerRunDriver(&count, &arguments, fuzzInput)
+}
+
+@_silgen_name("LLVMFuzzerRunDriver")
+func LLVMFuzzerRunDriver(
+    _ argc: UnsafeMutablePointer<CInt>,
+    _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>,
+    _ callback: @convention(c) (UnsafePointer<UInt8>, Int) -> CInt
+) -> CInt

@@ -1,0 +1,31 @@
+import ModelSealLicensing
+
+// License files and license requests: canonical JSON from customers and vendors.
+@_cdecl("LLVMFuzzerTestOneInput")
+public func fuzzInput(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
+    let bytes = Array(UnsafeBufferPointer(start: data, count: size))
+    if let value = try? JSONValue.parseCanonical(bytes, what: "fuzz") {
+        // Only canonical input is accepted, so it re-encodes to itself.
+        guard value.canonicalBytes == bytes else { fatalError("canonical JSON round trip") }
+    }
+    if let request = try? LicenseRequest(encoded: bytes) {
+        guard (try? LicenseRequest(encoded: request.encoded)) == request else { fatalError("request round trip") }
+    }
+    _ = try? SignedLicense(encoded: bytes)
+    return 0
+}
+
+/// SwiftPM links executables with `main` aliased to `FuzzLicense_main`; hand control to libFuzzer's driver.
+@_cdecl("FuzzLicense_main")
+public func FuzzLicenseMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> CInt {
+    var count = argc
+    var arguments = argv
+    return LLVMFuzzerRunDriver(&count, &arguments, fuzzInput)
+}
+
+@_silgen_name("LLVMFuzzerRunDriver")
+func LLVMFuzzerRunDriver(
+    _ argc: UnsafeMutablePointer<CInt>,
+    _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>,
+    _ callback: @convention(c) (UnsafePointer<UInt8>, Int) -> CInt
+) -> CInt

@@ -1,0 +1,119 @@
+import Crypto
+import ModelSealFormat
+import ModelSealSigning
+
+/// The signature block after the manifest (BUNDLE.md §4).
+///
+/// ```
+/// signatures = count(1, 0..16) || per signature: algorithm(1) || key_length(2, 1..2048) || key (SPKI DER)
+///                                                || signature_length(2, 1..1024) || signature
+/// message    = "modelseal/v1 bundle-manifest" || 0x00 || algorithm(1) || SHA-256(manifest)
+/// ```
+public struct BundleSignature: Sendable, Equatable {
+    public let algorithm: UInt8
+    public let publicKey: [UInt8]
+    public let signature: [UInt8]
+
+    public static let maximumKeyLength = 2048
+    public static let maximumSignatureLength = 1024
+
+    /// The message an `algorithm` signature covers for `manifest`.
+    public static func message(algorithm: UInt8, manifest: [UInt8]) -> [UInt8] {
+        BundleFormat.signatureLabel + [algorithm] + Array(SHA256.hash(data: manifest))
+    }
+
+    /// A signature by `key` over `manifest`.
+    public static func sign(manifest: [UInt8], key: SigningKey, algorithm: SignatureAlgorithm) throws(SigningError)
+        -> BundleSignature
+    {
+        BundleSignature(
+            algorithm: algorithm.rawValue, publicKey: key.verifyingKey.spkiDER,
+            signature: try key.signature(
+                for: message(algorithm: algorithm.rawValue, manifest: manifest), algorithm: algorithm))
+    }
+
+    /// The encoded block.
+    public static func encode(_ signatures: [BundleSignature]) -> [UInt8] {
+        var writer = ByteWriter()
+        writer.writeUInt8(UInt8(signatures.count))
+        for entry in signatures {
+            writer.writeUInt8(entry.algorithm)
+            writer.writeBigEndian(UInt16(entry.publicKey.count))
+            writer.writeBytes(entry.publicKey)
+            writer.writeBigEndian(UInt16(entry.signature.count))
+            writer.writeBytes(entry.signature)
+        }
+        return writer.bytes
+    }
+
+    /// Parses a block that must be consumed exactly; `base` is its file offset (for errors).
+    public static func parse(_ bytes: [UInt8], base: Int) throws(BundleError) -> [BundleSignature] {
+        var reader = ByteReader(bytes)
+        func fail(_ reason: String) -> BundleError { .malformed(offset: base + reader.offset, reason: reason) }
+        guard let count = reader.readUInt8() else { throw fail("empty signature block") }
+        guard Int(count) <= BundleFormat.maximumSignatures else {
+            throw fail("more than \(BundleFormat.maximumSignatures) signatures")
+        }
+        var result: [BundleSignature] = []
+        for _ in 0..<count {
+            guard let algorithm = reader.readUInt8() else { throw fail("signature block truncated") }
+            guard let keyLength = reader.readBigEndian(UInt16.self), keyLength >= 1, Int(keyLength) <= maximumKeyLength,
+                let key = reader.readBytes(Int(keyLength))
+            else { throw fail("signature key length out of range or past the block") }
+            guard let signatureLength = reader.readBigEndian(UInt16.self), signatureLength >= 1,
+                Int(signatureLength) <= maximumSignatureLength, let signature = reader.readBytes(Int(signatureLength))
+            else { throw fail("signature length out of range or past the block") }
+            result.append(BundleSignature(algorithm: algorithm, publicKey: Array(key), signature: Array(signature)))
+        }
+        guard reader.isAtEnd else { throw fail("\(reader.remaining) bytes after the last signature") }
+        return result
+    }
+
+    /// Checks every signature over `manifest` (all must verify), and, when `trustedKeys` is not
+    /// empty, that one is by a trusted key: the rules of FORMAT.md §8.3 steps 2 and 4.
+    public static func verify(
+        _ signatures: [BundleSignature], manifest: [UInt8], trustedKeys: [VerifyingKey]
+    ) throws(SigningError) -> [BundleSigner] {
+        if signatures.isEmpty {
+            guard trustedKeys.isEmpty else {
+                throw .unsigned("the bundle carries no signature, and --trust requires one")
+            }
+            return []
+        }
+        let trustedIDs = Set(trustedKeys.map(\.keyID))
+        var signers: [BundleSigner] = []
+        for (index, entry) in signatures.enumerated() {
+            guard let algorithm = SignatureAlgorithm(rawValue: entry.algorithm) else {
+                throw .malformedSignature("bundle signature \(index): unknown algorithm \(entry.algorithm)")
+            }
+            let key: VerifyingKey
+            do {
+                key = try VerifyingKey(spkiDER: entry.publicKey)
+            } catch {
+                throw .malformedSignature("bundle signature \(index): unreadable key (\(error))")
+            }
+            guard key.supports(algorithm),
+                key.isValidSignature(
+                    entry.signature, for: message(algorithm: entry.algorithm, manifest: manifest), algorithm: algorithm)
+            else {
+                throw .invalidSignature(
+                    "the bundle manifest was altered after signing (signature by \(key.fingerprint) does not verify)")
+            }
+            signers.append(BundleSigner(key: key, algorithm: algorithm, trusted: trustedIDs.contains(key.keyID)))
+        }
+        if !trustedKeys.isEmpty, !signers.contains(where: \.trusted) {
+            throw .untrustedSigner(fingerprints: signers.map(\.key.fingerprint))
+        }
+        return signers
+    }
+}
+
+/// A bundle signature that verified.
+public struct BundleSigner: Sendable {
+    /// The signer's key.
+    public let key: VerifyingKey
+    /// The algorithm it signed with.
+    public let algorithm: SignatureAlgorithm
+    /// True when the key is one of the caller's trust keys.
+    public let trusted: Bool
+}

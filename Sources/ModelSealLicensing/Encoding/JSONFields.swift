@@ -1,0 +1,132 @@
+import FoundationEssentials
+
+/// Reads the members of one JSON object strictly: every member must be read, typed as expected,
+/// and `finish()` refuses members nobody asked for (an unknown field in a signed document is an
+/// error, never silently ignored).
+struct JSONFields {
+    private let members: [String: JSONValue]
+    private var read: Set<String> = []
+    let what: String
+
+    init(_ value: JSONValue, what: String) throws(LicenseError) {
+        guard case .object(let members) = value else { throw .malformed(what, "expected an object") }
+        self.members = members
+        self.what = what
+    }
+
+    mutating func optional(_ key: String) -> JSONValue? {
+        read.insert(key)
+        guard let value = members[key], value != .null else { return nil }
+        return value
+    }
+
+    mutating func required(_ key: String) throws(LicenseError) -> JSONValue {
+        guard let value = optional(key) else { throw .malformed(what, "missing field '\(key)'") }
+        return value
+    }
+
+    mutating func string(_ key: String, maxLength: Int = 4096) throws(LicenseError) -> String {
+        guard case .string(let text) = try required(key), text.utf8.count <= maxLength else {
+            throw .malformed(what, "field '\(key)' must be a string of at most \(maxLength) bytes")
+        }
+        return text
+    }
+
+    mutating func integer(_ key: String, in range: ClosedRange<Int64> = 0...JSONValue.maximumInteger)
+        throws(LicenseError) -> Int64
+    {
+        guard case .integer(let value) = try required(key), range.contains(value) else {
+            throw .malformed(what, "field '\(key)' must be an integer in \(range.lowerBound)...\(range.upperBound)")
+        }
+        return value
+    }
+
+    mutating func optionalInteger(_ key: String, in range: ClosedRange<Int64> = 0...JSONValue.maximumInteger)
+        throws(LicenseError) -> Int64?
+    {
+        guard optional(key) != nil else { return nil }
+        return try integer(key, in: range)
+    }
+
+    mutating func bool(_ key: String) throws(LicenseError) -> Bool {
+        guard case .bool(let value) = try required(key) else {
+            throw .malformed(what, "field '\(key)' must be true or false")
+        }
+        return value
+    }
+
+    mutating func array(_ key: String, count range: ClosedRange<Int>) throws(LicenseError) -> [JSONValue] {
+        guard case .array(let values) = try required(key), range.contains(values.count) else {
+            throw .malformed(
+                what, "field '\(key)' must be an array of \(range.lowerBound)...\(range.upperBound) elements")
+        }
+        return values
+    }
+
+    mutating func object(_ key: String) throws(LicenseError) -> JSONFields {
+        try JSONFields(try required(key), what: "\(what).\(key)")
+    }
+
+    /// Bytes stored as standard base64 with padding (canonical: re-encoding must give the same text).
+    mutating func base64(_ key: String, length: Int? = nil) throws(LicenseError) -> [UInt8] {
+        let text = try string(key, maxLength: 1 << 16)
+        return try Codec.base64(text, length: length, what: "\(what).\(key)")
+    }
+
+    /// Bytes stored as lowercase hex.
+    mutating func hex(_ key: String, length: Int) throws(LicenseError) -> [UInt8] {
+        let text = try string(key, maxLength: 2 * length)
+        guard let bytes = Codec.hex(text), bytes.count == length else {
+            throw .malformed(what, "field '\(key)' must be \(2 * length) lowercase hex digits")
+        }
+        return bytes
+    }
+
+    func finish() throws(LicenseError) {
+        let unknown = Set(members.keys).subtracting(read)
+        guard unknown.isEmpty else {
+            throw .malformed(
+                what, "unknown field(s) \(unknown.sorted().joined(separator: ", ")): written by a newer modelseal?")
+        }
+    }
+}
+
+/// Byte ↔ text codecs used in licenses.
+enum Codec {
+    static func hex(_ bytes: some Sequence<UInt8>) -> String {
+        let digits = Array("0123456789abcdef".utf8)
+        var out: [UInt8] = []
+        for byte in bytes { out += [digits[Int(byte >> 4)], digits[Int(byte & 0x0F)]] }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    static func hex(_ text: String) -> [UInt8]? {
+        let digits = Array(text.utf8)
+        guard digits.count % 2 == 0 else { return nil }
+        func value(_ digit: UInt8) -> UInt8? {
+            switch digit {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): digit - UInt8(ascii: "0")
+            case UInt8(ascii: "a")...UInt8(ascii: "f"): digit - UInt8(ascii: "a") + 10
+            default: nil
+            }
+        }
+        var bytes: [UInt8] = []
+        var index = 0
+        while index < digits.count {
+            guard let high = value(digits[index]), let low = value(digits[index + 1]) else { return nil }
+            bytes.append(high << 4 | low)
+            index += 2
+        }
+        return bytes
+    }
+
+    static func base64(_ bytes: [UInt8]) -> String { Data(bytes).base64EncodedString() }
+
+    static func base64(_ text: String, length: Int?, what: String) throws(LicenseError) -> [UInt8] {
+        guard let data = Data(base64Encoded: text), data.base64EncodedString() == text else {
+            throw .malformed(what, "not canonical base64")
+        }
+        if let length, data.count != length { throw .malformed(what, "expected \(length) bytes, got \(data.count)") }
+        return Array(data)
+    }
+}

@@ -1,0 +1,131 @@
+import Crypto
+
+/// What a customer machine sends the vendor to get a license (`license request`, FORMAT.md §12.5).
+///
+/// It holds the machine's public key and, per fingerprint component, the salted hash and the
+/// component's public key. No raw identifier and no private key is in it.
+public struct LicenseRequest: Sendable, Equatable {
+    /// One component as the vendor sees it.
+    public struct Component: Sendable, Equatable {
+        /// Its name.
+        public let name: String
+        /// Salted hash (32 bytes).
+        public let hash: [UInt8]
+        /// X25519 public key derived from the component (32 bytes).
+        public let publicKey: [UInt8]
+    }
+
+    /// Key id of the vendor signing key the request is for.
+    public let vendorKeyID: [UInt8]
+    /// The machine's X25519 public key (32 bytes).
+    public let machineKey: [UInt8]
+    /// Components present when the request was made, in name order.
+    public let components: [Component]
+    /// How many components the machine key file needs to open (the license's `match` cannot usefully be lower).
+    public let threshold: Int
+    /// When the request was made (Unix seconds, UTC).
+    public let createdAt: Int64
+    /// A label the customer chose (host name, site); free text, not verified.
+    public let label: String
+
+    /// Makes a machine identity for the vendor on this machine (replacing any earlier one) and the request for it.
+    ///
+    /// - Parameter tolerance: how many components may change before the machine key no longer opens.
+    public static func create(
+        vendorKeyID: [UInt8], tolerance: Int, label: String, directory: LicensingDirectory
+    ) throws(LicenseError) -> LicenseRequest {
+        try create(
+            vendorKeyID: vendorKeyID, tolerance: tolerance, label: label, directory: directory,
+            probe: FilesystemProbe.system, now: LicenseClock.now())
+    }
+
+    static func create(
+        vendorKeyID: [UInt8], tolerance: Int, label: String, directory: LicensingDirectory, probe: MachineProbe,
+        now: Int64
+    ) throws(LicenseError) -> LicenseRequest {
+        let fingerprint = Fingerprint(probe: probe, vendorKeyID: vendorKeyID)
+        guard !fingerprint.components.isEmpty else { throw .noFingerprint }
+        let count = fingerprint.components.count
+        let threshold = max(1, count - max(0, tolerance))
+        let (identity, _) = try MachineIdentity.create(
+            fingerprint: fingerprint, vendorKeyID: vendorKeyID, threshold: threshold)
+        try directory.save(identity)
+        return LicenseRequest(
+            vendorKeyID: vendorKeyID, machineKey: Array(identity.publicKey.rawRepresentation),
+            components: fingerprint.components.map {
+                Component(
+                    name: $0.name, hash: fingerprint.hash(of: $0),
+                    publicKey: Array(fingerprint.privateKey(of: $0).publicKey.rawRepresentation))
+            }, threshold: threshold, createdAt: now, label: label)
+    }
+
+    init(
+        vendorKeyID: [UInt8], machineKey: [UInt8], components: [Component], threshold: Int, createdAt: Int64,
+        label: String
+    ) {
+        self.vendorKeyID = vendorKeyID
+        self.machineKey = machineKey
+        self.components = components
+        self.threshold = threshold
+        self.createdAt = createdAt
+        self.label = label
+    }
+
+    /// The request file: canonical JSON and one line feed.
+    public var encoded: [UInt8] { json.canonicalBytes + [0x0A] }
+
+    var json: JSONValue {
+        .object([
+            "type": .string("modelseal-license-request"),
+            "version": .integer(1),
+            "vendor_key_id": .string(Codec.hex(vendorKeyID)),
+            "machine_key": .string(Codec.base64(machineKey)),
+            "components": .array(
+                components.map {
+                    .object([
+                        "name": .string($0.name), "hash": .string(Codec.hex($0.hash)),
+                        "key": .string(Codec.base64($0.publicKey)),
+                    ])
+                }),
+            "threshold": .integer(Int64(threshold)),
+            "created_at": .integer(createdAt),
+            "label": .string(label),
+        ])
+    }
+
+    /// Parses a request file (canonical JSON only).
+    public init(encoded bytes: [UInt8]) throws(LicenseError) {
+        let what = "license request"
+        let document = bytes.last == 0x0A ? Array(bytes.dropLast()) : bytes
+        var fields = try JSONFields(try JSONValue.parseCanonical(document, what: what), what: what)
+        guard try fields.string("type") == "modelseal-license-request", try fields.integer("version") == 1 else {
+            throw .malformed(what, "not a version 1 license request")
+        }
+        vendorKeyID = try fields.hex("vendor_key_id", length: 32)
+        machineKey = try fields.base64("machine_key", length: 32)
+        components = try Self.components(
+            try fields.array("components", count: 1...ComponentLock.maximumComponents), what: what)
+        threshold = Int(try fields.integer("threshold", in: 1...Int64(components.count)))
+        createdAt = try fields.integer("created_at")
+        label = try fields.string("label", maxLength: 256)
+        try fields.finish()
+    }
+
+    static func components(_ values: [JSONValue], what: String, withKeys: Bool = true) throws(LicenseError)
+        -> [Component]
+    {
+        var result: [Component] = []
+        for value in values {
+            var fields = try JSONFields(value, what: "\(what) component")
+            let name = try fields.string("name", maxLength: 64)
+            guard result.last.map({ $0.name < name }) ?? true else {
+                throw .malformed(what, "components must be in strictly increasing name order")
+            }
+            let hash = try fields.hex("hash", length: 32)
+            let publicKey = withKeys ? try fields.base64("key", length: 32) : []
+            result.append(Component(name: name, hash: hash, publicKey: publicKey))
+            try fields.finish()
+        }
+        return result
+    }
+}

@@ -1,0 +1,179 @@
+import Crypto
+import ModelSealCrypto
+import ModelSealFormat
+
+/// How a licensed open releases the model; the license's features decide which are allowed.
+public enum LicenseUse: Sendable {
+    /// Verify only (`open --check`): every check runs, no load is counted.
+    case verify
+    /// Plaintext stays in the process (Python `load`): a load.
+    case memory
+    /// Plaintext is written out (`open -o FILE` or `-o -`): a load, needs the `file_output` feature.
+    case file
+}
+
+/// Checks a license on this machine for one sealed file and, when every check passes, yields the
+/// identity that opens it (docs/LICENSING.md "What is checked, in order").
+public struct LicenseValidator: Sendable {
+    let directory: LicensingDirectory
+    let probe: MachineProbe
+    let clock: @Sendable () -> Int64
+
+    /// A validator for the real machine, keeping its files in `directory`.
+    public init(directory: LicensingDirectory = .fromEnvironment()) {
+        self.init(directory: directory, probe: FilesystemProbe.system, clock: { LicenseClock.now() })
+    }
+
+    init(directory: LicensingDirectory, probe: MachineProbe, clock: @escaping @Sendable () -> Int64) {
+        self.directory = directory
+        self.probe = probe
+        self.clock = clock
+    }
+
+    /// Runs every check that needs no key (guards, dates, features, model, machine, fingerprint),
+    /// then unlocks the machine key, checks the load-count state and the clock against it, and
+    /// unwraps the license key. Nothing of the model's is unwrapped here; the returned identity
+    /// does that, and `recordLoad()` counts the load once the file's header has authenticated.
+    public func authorize(
+        _ signed: SignedLicense, for file: SealedFile, use: LicenseUse
+    ) throws(LicenseError) -> LicenseAuthorization {
+        let license = signed.license
+        // 1. Runtime guards, under the license's policy.
+        let warnings = try RuntimeGuards.apply(license.guards, to: RuntimeGuards.evaluate(probe: probe))
+        // 2. Use.
+        if use == .file && !license.features.fileOutput {
+            throw .featureNotLicensed(
+                "this license allows in-memory loads only (Python modelseal.load), not writing the model to a file or pipe"
+            )
+        }
+        // 3. Time.
+        let now = clock()
+        try ClockGuard.check(now: now, issuedAt: license.issuedAt)
+        if now < license.notBefore { throw .notYetValid(notBefore: license.notBefore, now: now) }
+        if let expiresAt = license.expiresAt, now >= expiresAt { throw .expired(expiresAt: expiresAt, now: now) }
+        // 4. Model: listed by file id, or sealed to the license key (checked again when unwrapping).
+        let entry = license.models.first { $0.fileID == file.fileID }
+        if entry == nil && !file.header.stanzas.contains(where: { $0.type == .license }) {
+            throw .wrongModel(fileID: file.fileID, licensed: license.models.map { "\($0.name) (\($0.fileID))" })
+        }
+        // 5. Machine: the vendor this machine asked, its machine key, the fingerprint.
+        let vendor = license.machine.vendorKeyID
+        guard signed.signer.keyID == vendor else {
+            throw .untrustedVendor(
+                signer: signed.signer.fingerprint, expected: "key id " + Codec.hex(vendor.prefix(8)) + "…")
+        }
+        guard let identity = try directory.machineIdentity(vendorKeyID: vendor) else {
+            throw .noMachineKey(vendor: signed.signer.fingerprint, directory: directory.vendorPath(vendor))
+        }
+        guard Array(identity.publicKey.rawRepresentation) == license.machine.machineKey else {
+            throw .wrongMachine(
+                "the license was issued to machine key \(Codec.hex(license.machine.machineKey.prefix(8)))…, "
+                    + "this machine's is \(Codec.hex(identity.publicKey.rawRepresentation.prefix(8)))… (made by a later `license request`?)"
+            )
+        }
+        let fingerprint = Fingerprint(probe: probe, vendorKeyID: vendor)
+        let matches = fingerprint.matches(license.machine.components)
+        let matching = matches.filter { $0 }.count
+        let differing = zip(license.machine.components, matches).filter { !$0.1 }.map(\.0.name)
+        guard matching >= license.machine.match else {
+            throw .tooFewComponents(required: license.machine.match, matching: matching, differing: differing)
+        }
+        // 6. Keys: machine key (k-of-n store), then state and clock, then the license key.
+        let machineKey = try identity.unlock(with: fingerprint)
+        var machineSecret = Array(machineKey.rawRepresentation)
+        defer { SecretMemory.wipe(&machineSecret) }
+        let state = LicenseStateStore(
+            files: LicenseState.Files(base: directory.statePath(vendor, licenseID: license.id)), licenseID: license.id,
+            key: LicenseState.key(machinePrivateKey: machineSecret, licenseID: license.id), maxLoads: license.maxLoads,
+            clock: clock)
+        try state.check()
+        let idBytes = Codec.hex(license.id) ?? []
+        guard var a = license.keyWrapping.openMachineShare(with: machineKey, licenseID: idBytes) else {
+            throw .wrongMachine("the license's machine share does not open with this machine's key")
+        }
+        defer { SecretMemory.wipe(&a) }
+        let (opened, openedShares) = license.keyWrapping.componentLock.open(
+            with: fingerprint.privateKeys(for: license.machine.components.map(\.name)),
+            context: License.KeyWrapping.context(licenseID: idBytes))
+        guard var b = opened else {
+            throw .tooFewComponents(
+                required: license.machine.match, matching: openedShares.filter { $0 }.count,
+                differing: zip(license.machine.components, openedShares).filter { !$0.1 }.map(\.0.name))
+        }
+        defer { SecretMemory.wipe(&b) }
+        guard var keyBytes = license.keyWrapping.openKey(a: a, b: b, licenseID: idBytes),
+            let licenseKey = try? LicenseKey(bytes: keyBytes)
+        else { throw .tamperedLicense("the license key does not unwrap") }
+        SecretMemory.wipe(&keyBytes)
+        return LicenseAuthorization(
+            license: license, identity: LicensedIdentity(key: licenseKey, entry: entry), fileID: file.fileID,
+            warnings: warnings, state: use == .verify ? nil : state)
+    }
+}
+
+/// The outcome of a passed license check: an identity for the file and the pending load count.
+public struct LicenseAuthorization: Sendable {
+    /// The license.
+    public let license: License
+    /// Opens the file's key (from the license's entry for it, or a `license` stanza in the file).
+    public let identity: Identity
+    let fileID: String
+    /// Guard findings the policy says to report.
+    public let warnings: [GuardFinding]
+    let state: LicenseStateStore?
+
+    /// Counts one load (under the state lock, re-checking the limit and the clock). Call it after
+    /// the header authenticated and before any plaintext is released; a no-op for `.verify`.
+    public func recordLoad() throws(LicenseError) {
+        try state?.recordLoad()
+    }
+
+    /// The error for a file the license key does not open although the file has a license stanza.
+    public var wrongModel: LicenseError {
+        .wrongModel(fileID: fileID, licensed: license.models.map { "\($0.name) (\($0.fileID))" })
+    }
+}
+
+/// The identity a license yields: its key, tried on the license's own entry for the file and on
+/// the file's `license` stanzas.
+struct LicensedIdentity: Identity {
+    let key: LicenseKey
+    let entry: License.Model?
+
+    func unwrap(_ stanzas: [Stanza]) throws(SealError) -> SymmetricKey? {
+        let own = entry.map { [Stanza(type: .license, body: $0.wrappedFileKey)] } ?? []
+        return try key.unwrap(own + stanzas)
+    }
+}
+
+/// The state files of one license and the rules applied to them.
+struct LicenseStateStore: Sendable {
+    let files: LicenseState.Files
+    let licenseID: String
+    let key: SymmetricKey
+    let maxLoads: Int64?
+    let clock: @Sendable () -> Int64
+
+    /// Fails fast without the lock: tampered or rolled-back state, clock behind, loads used up.
+    func check() throws(LicenseError) {
+        let state = try LicenseState.read(files, licenseID: licenseID, key: key)
+        try ClockGuard.check(now: clock(), lastSeen: state.lastSeen)
+        if let maxLoads, state.loads >= maxLoads { throw .loadsExhausted(maximum: maxLoads, stateFile: files.state) }
+    }
+
+    func recordLoad() throws(LicenseError) {
+        let directory = files.base.split(separator: "/", omittingEmptySubsequences: false).dropLast().joined(
+            separator: "/")
+        try AtomicFiles.makeDirectory(directory)
+        let lock = try FileLock(path: files.lock)
+        var state = try LicenseState.read(files, licenseID: licenseID, key: key)
+        let now = clock()
+        try ClockGuard.check(now: now, lastSeen: state.lastSeen)
+        if let maxLoads, state.loads >= maxLoads { throw .loadsExhausted(maximum: maxLoads, stateFile: files.state) }
+        state.loads += 1
+        state.lastSeen = max(state.lastSeen, now)
+        state.generation += 1
+        try state.write(files, licenseID: licenseID, key: key)
+        withExtendedLifetime(lock) {}
+    }
+}

@@ -1,0 +1,142 @@
+import Crypto
+import FoundationEssentials
+
+/// This machine's license key pair for one vendor, stored on the machine (FORMAT.md §12.5).
+///
+/// `license request` makes an X25519 key pair; the private half is written only to
+/// `<licensing dir>/<vendor>/machine.json`, encrypted under a key that a `ComponentLock`
+/// releases only with `threshold` of the fingerprint components present at request time. A copy
+/// of the file on another machine therefore does not open, and neither does a license issued to it.
+public struct MachineIdentity: Sendable {
+    static let fileName = "machine.json"
+    static let label = "modelseal/v1 machine-key"
+
+    /// Key id of the vendor this identity was made for.
+    public let vendorKeyID: [UInt8]
+    /// The public key licenses are wrapped to.
+    public let publicKey: Curve25519.KeyAgreement.PublicKey
+    /// Components covered, in order.
+    public let componentNames: [String]
+    let lock: ComponentLock
+    let sealedPrivateKey: [UInt8]
+
+    /// Makes a new identity for `fingerprint`, needing `threshold` of its components to open again.
+    static func create(
+        fingerprint: Fingerprint, vendorKeyID: [UInt8], threshold: Int
+    ) throws(LicenseError) -> (MachineIdentity, Curve25519.KeyAgreement.PrivateKey) {
+        let privateKey = Curve25519.KeyAgreement.PrivateKey()
+        var secret = randomBytes(32)
+        defer { SecretMemory.wipe(&secret) }
+        let names = fingerprint.components.map(\.name)
+        let publicKeys = fingerprint.components.map { fingerprint.privateKey(of: $0).publicKey }
+        let lock = try ComponentLock.seal(
+            secret, to: publicKeys, threshold: threshold, context: context(vendorKeyID: vendorKeyID))
+        let sealed = try seal(privateKey, secret: secret, vendorKeyID: vendorKeyID)
+        return (
+            MachineIdentity(
+                vendorKeyID: vendorKeyID, publicKey: privateKey.publicKey, componentNames: names, lock: lock,
+                sealedPrivateKey: sealed), privateKey
+        )
+    }
+
+    /// The private key, when enough of this machine's components still match.
+    func unlock(with fingerprint: Fingerprint) throws(LicenseError) -> Curve25519.KeyAgreement.PrivateKey {
+        let (secret, opened) = lock.open(
+            with: fingerprint.privateKeys(for: componentNames), context: Self.context(vendorKeyID: vendorKeyID))
+        guard var secret else {
+            throw .tooFewComponents(
+                required: lock.threshold, matching: opened.filter { $0 }.count,
+                differing: zip(componentNames, opened).filter { !$0.1 }.map(\.0))
+        }
+        defer { SecretMemory.wipe(&secret) }
+        let key = wrapKey(secret: secret, vendorKeyID: vendorKeyID)
+        guard
+            let box = try? AES.GCM.SealedBox(
+                nonce: AES.GCM.Nonce(data: [UInt8](repeating: 0, count: 12)), ciphertext: sealedPrivateKey.prefix(32),
+                tag: sealedPrivateKey.suffix(16)),
+            let raw = try? AES.GCM.open(box, using: key, authenticating: additionalData),
+            let privateKey = try? Curve25519.KeyAgreement.PrivateKey(rawRepresentation: raw),
+            privateKey.publicKey.rawRepresentation == publicKey.rawRepresentation
+        else { throw .malformed("machine key file", "the sealed private key does not open: the file was edited") }
+        return privateKey
+    }
+
+    private var additionalData: [UInt8] { Array(Self.label.utf8) + vendorKeyID + Array(publicKey.rawRepresentation) }
+
+    private static func seal(
+        _ privateKey: Curve25519.KeyAgreement.PrivateKey, secret: [UInt8], vendorKeyID: [UInt8]
+    ) throws(LicenseError) -> [UInt8] {
+        let additional = Array(label.utf8) + vendorKeyID + Array(privateKey.publicKey.rawRepresentation)
+        do {
+            let box = try AES.GCM.seal(
+                privateKey.rawRepresentation, using: wrapKey(secret: secret, vendorKeyID: vendorKeyID),
+                nonce: AES.GCM.Nonce(data: [UInt8](repeating: 0, count: 12)), authenticating: additional)
+            return Array(box.ciphertext) + Array(box.tag)
+        } catch {
+            throw .io("cannot seal the machine key: \(error)")
+        }
+    }
+
+    private static func wrapKey(secret: [UInt8], vendorKeyID: [UInt8]) -> SymmetricKey {
+        HKDF<SHA256>.deriveKey(
+            inputKeyMaterial: SymmetricKey(data: secret), salt: vendorKeyID, info: Array(label.utf8),
+            outputByteCount: 32)
+    }
+
+    private func wrapKey(secret: [UInt8], vendorKeyID: [UInt8]) -> SymmetricKey {
+        Self.wrapKey(secret: secret, vendorKeyID: vendorKeyID)
+    }
+
+    static func context(vendorKeyID: [UInt8]) -> [UInt8] { Array(label.utf8) + vendorKeyID }
+}
+
+extension MachineIdentity {
+    /// The canonical JSON of the key file.
+    var json: JSONValue {
+        .object([
+            "type": .string("modelseal-machine-key"),
+            "version": .integer(1),
+            "vendor_key_id": .string(Codec.hex(vendorKeyID)),
+            "machine_key": .string(Codec.base64(Array(publicKey.rawRepresentation))),
+            "components": .array(componentNames.map { .string($0) }),
+            "threshold": .integer(Int64(lock.threshold)),
+            "shares": .array(lock.shares.map { .string(Codec.base64($0)) }),
+            "sealed_private_key": .string(Codec.base64(sealedPrivateKey)),
+        ])
+    }
+
+    init(json value: JSONValue) throws(LicenseError) {
+        var fields = try JSONFields(value, what: "machine key file")
+        guard try fields.string("type") == "modelseal-machine-key", try fields.integer("version") == 1 else {
+            throw .malformed("machine key file", "not a version 1 machine key file")
+        }
+        vendorKeyID = try fields.hex("vendor_key_id", length: 32)
+        let publicBytes = try fields.base64("machine_key", length: 32)
+        guard let key = try? Curve25519.KeyAgreement.PublicKey(rawRepresentation: publicBytes) else {
+            throw .malformed("machine key file", "bad machine key")
+        }
+        publicKey = key
+        componentNames = try fields.array("components", count: 1...ComponentLock.maximumComponents).map {
+            (value) throws(LicenseError) -> String in
+            guard case .string(let name) = value else {
+                throw .malformed("machine key file", "component names are strings")
+            }
+            return name
+        }
+        let threshold = Int(try fields.integer("threshold", in: 1...Int64(componentNames.count)))
+        let shares = try fields.array("shares", count: componentNames.count...componentNames.count).map {
+            (value) throws(LicenseError) -> [UInt8] in
+            guard case .string(let text) = value else { throw .malformed("machine key file", "shares are strings") }
+            return try Codec.base64(text, length: ComponentLock.shareLength, what: "machine key file share")
+        }
+        lock = ComponentLock(threshold: threshold, shares: shares)
+        sealedPrivateKey = try fields.base64("sealed_private_key", length: 48)
+        try fields.finish()
+    }
+}
+
+/// `count` bytes from the system CSPRNG.
+func randomBytes(_ count: Int) -> [UInt8] {
+    var generator = SystemRandomNumberGenerator()
+    return (0..<count).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
+}

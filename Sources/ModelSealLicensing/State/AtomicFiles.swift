@@ -1,0 +1,94 @@
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// Small licensing files: read whole, replaced atomically (temporary file, fsync, rename), and
+/// directories made private (0700).
+enum AtomicFiles {
+    /// Licensing files are small; anything larger is refused unread.
+    static let maximumSize = 1 << 20
+
+    /// The file's bytes, `nil` when it does not exist.
+    static func read(_ path: String) throws(LicenseError) -> [UInt8]? {
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        if descriptor < 0 {
+            if errno == ENOENT { return nil }
+            throw .io("cannot read \(path): \(String(cString: strerror(errno)))")
+        }
+        defer { close(descriptor) }
+        var bytes: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let count = buffer.withUnsafeMutableBytes { Glibc.read(descriptor, $0.baseAddress, $0.count) }
+            if count < 0 {
+                if errno == EINTR { continue }
+                throw .io("cannot read \(path): \(String(cString: strerror(errno)))")
+            }
+            if count == 0 { return bytes }
+            bytes += buffer[0..<count]
+            guard bytes.count <= maximumSize else { throw .io("\(path) is larger than \(maximumSize) bytes") }
+        }
+    }
+
+    /// Replaces `path` with `bytes` atomically: readers see the old or the new file, never a mix.
+    static func write(_ bytes: [UInt8], to path: String, mode: mode_t = 0o600) throws(LicenseError) {
+        let temporary = path + ".tmp-" + String(UInt64.random(in: 0...UInt64.max), radix: 36)
+        let descriptor = open(temporary, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, mode)
+        guard descriptor >= 0 else { throw .io("cannot write \(path): \(String(cString: strerror(errno)))") }
+        var done = 0
+        while done < bytes.count {
+            let count = bytes.withUnsafeBytes {
+                Glibc.write(descriptor, $0.baseAddress.map { $0 + done }, bytes.count - done)
+            }
+            if count < 0 && errno == EINTR { continue }
+            guard count > 0 else {
+                let reason = String(cString: strerror(errno))
+                close(descriptor)
+                unlink(temporary)
+                throw .io("cannot write \(path): \(reason)")
+            }
+            done += count
+        }
+        let synced = fsync(descriptor) == 0
+        close(descriptor)
+        guard synced, rename(temporary, path) == 0 else {
+            let reason = String(cString: strerror(errno))
+            unlink(temporary)
+            throw .io("cannot write \(path): \(reason)")
+        }
+    }
+
+    /// Creates `path` and its parents with mode 0700 where missing.
+    static func makeDirectory(_ path: String) throws(LicenseError) {
+        var current = path.hasPrefix("/") ? "" : "."
+        for part in path.split(separator: "/") {
+            current += "/" + part
+            if mkdir(current, 0o700) != 0 && errno != EEXIST {
+                throw .io("cannot create directory \(current): \(String(cString: strerror(errno)))")
+            }
+        }
+    }
+}
+
+/// An exclusive advisory lock (`flock`) on a lock file, held until `unlock()` or deinit: several
+/// workers loading at once update the load count one after another.
+final class FileLock {
+    private let descriptor: Int32
+
+    init(path: String) throws(LicenseError) {
+        descriptor = open(path, O_CREAT | O_RDWR | O_CLOEXEC, 0o600)
+        guard descriptor >= 0 else { throw .io("cannot open lock file \(path): \(String(cString: strerror(errno)))") }
+        while flock(descriptor, LOCK_EX) != 0 {
+            guard errno == EINTR else {
+                let reason = String(cString: strerror(errno))
+                close(descriptor)
+                throw .io("cannot lock \(path): \(reason)")
+            }
+        }
+    }
+
+    deinit {
+        flock(descriptor, LOCK_UN)
+        close(descriptor)
+    }
+}

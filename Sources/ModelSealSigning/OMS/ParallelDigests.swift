@@ -1,0 +1,223 @@
+import Crypto
+import ModelSealCrypto
+import Synchronization
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// SHA-256 of byte ranges of files, spread over all cores.
+///
+/// Each call starts its threads and joins them before returning (no pool outlives a call, as in
+/// ModelSealCrypto's chunk workers), so a process that forks between calls inherits no worker state.
+enum ParallelDigests {
+    /// One range to hash: `length == nil` means "to the end of the file, however long it is now".
+    struct Job: Sendable {
+        let path: String
+        let offset: Int
+        let length: Int?
+    }
+
+    /// Read size per `pread`: large enough that system calls cost nothing next to hashing.
+    static let readSize = 4 << 20
+    /// Ranges at least this long are read by a second thread while the first hashes: SHA-256 of one file cannot be
+    /// split across cores, but the copying out of the page cache can run beside it.
+    static let pipelineThreshold = 64 << 20
+    /// Buffers in flight between the reading and the hashing thread.
+    static let pipelineDepth = 4
+    /// Online CPUs.
+    static let workerCount = max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
+
+    /// The SHA-256 of every job, in job order, or the first error.
+    static func sha256(_ jobs: [Job]) throws(SealError) -> [[UInt8]] {
+        let slots = Slots(count: jobs.count)
+        // Biggest first, so one large file does not start last and run alone.
+        let order = jobs.indices.sorted { (jobs[$0].length ?? Int.max) > (jobs[$1].length ?? Int.max) }
+        let next = Atomic<Int>(0)
+        let work = {
+            let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: readSize, alignment: 64)
+            defer { buffer.deallocate() }
+            while true {
+                let position = next.wrappingAdd(1, ordering: .relaxed).oldValue
+                guard position < order.count else { return }
+                let index = order[position]
+                do throws(SealError) {
+                    slots.store(.success(try digest(jobs[index], buffer: buffer)), at: index)
+                } catch {
+                    slots.store(.failure(error), at: index)
+                }
+            }
+        }
+        try withoutActuallyEscaping(work) { work throws(SealError) in
+            let helpers = (0..<max(0, min(workerCount, jobs.count) - 1)).compactMap { _ in startThread(work) }
+            work()
+            for thread in helpers { pthread_join(thread, nil) }
+        }
+        return try slots.collect()
+    }
+
+    private static func digest(_ job: Job, buffer: UnsafeMutableRawBufferPointer) throws(SealError) -> [UInt8] {
+        let descriptor = open(job.path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { throw .inputFailed("\(job.path): \(String(cString: strerror(errno)))") }
+        defer { close(descriptor) }
+        posix_fadvise(descriptor, off_t(job.offset), off_t(job.length ?? 0), POSIX_FADV_SEQUENTIAL)
+        var status = stat()
+        if workerCount > 1, fstat(descriptor, &status) == 0,
+            (job.length ?? (Int(status.st_size) - job.offset)) >= pipelineThreshold
+        {
+            return try PipelinedRead(descriptor: descriptor, job: job).sha256()
+        }
+        var hasher = SHA256()
+        var offset = job.offset
+        let end = job.length.map { job.offset + $0 }
+        while end.map({ offset < $0 }) ?? true {
+            let wanted = min(buffer.count, end.map { $0 - offset } ?? buffer.count)
+            let count = pread(descriptor, buffer.baseAddress, wanted, off_t(offset))
+            if count < 0 {
+                if errno == EINTR { continue }
+                throw .inputFailed("\(job.path): \(String(cString: strerror(errno)))")
+            }
+            if count == 0 {
+                guard end == nil else { throw .inputFailed("\(job.path) became shorter while it was hashed") }
+                break
+            }
+            hasher.update(bufferPointer: UnsafeRawBufferPointer(rebasing: buffer[0..<count]))
+            offset += count
+        }
+        return Array(hasher.finalize())
+    }
+}
+
+/// One range hashed by the calling thread while a helper thread reads ahead into a ring of buffers.
+///
+/// Two POSIX semaphores hand buffers back and forth (`free` counts empty ones, `filled` full ones); each buffer's
+/// byte count is written before `filled` is posted and read after it is waited on, so the semaphores order every
+/// access. The reader stops at the end of the range, at end of file, or at an error, and always posts a final
+/// buffer (count 0 or the error) so the hasher never waits forever.
+private final class PipelinedRead: @unchecked Sendable {
+    let descriptor: Int32
+    let job: ParallelDigests.Job
+    let buffers: UnsafeMutableRawBufferPointer
+    /// Bytes in each buffer; raw memory, not an Array, so neither thread can trigger a copy-on-write of it.
+    let counts = UnsafeMutablePointer<Int>.allocate(capacity: ParallelDigests.pipelineDepth)
+    var failure: SealError?
+    // Semaphores live at fixed addresses: `&property` on a class gives no stable pointer.
+    let free = UnsafeMutablePointer<sem_t>.allocate(capacity: 1)
+    let filled = UnsafeMutablePointer<sem_t>.allocate(capacity: 1)
+
+    init(descriptor: Int32, job: ParallelDigests.Job) {
+        self.descriptor = descriptor
+        self.job = job
+        buffers = .allocate(byteCount: ParallelDigests.readSize * ParallelDigests.pipelineDepth, alignment: 64)
+        counts.initialize(repeating: 0, count: ParallelDigests.pipelineDepth)
+        sem_init(free, 0, UInt32(ParallelDigests.pipelineDepth))
+        sem_init(filled, 0, 0)
+    }
+
+    deinit {
+        sem_destroy(free)
+        sem_destroy(filled)
+        free.deallocate()
+        filled.deallocate()
+        counts.deallocate()
+        buffers.deallocate()
+    }
+
+    private func buffer(_ slot: Int) -> UnsafeMutableRawBufferPointer {
+        let size = ParallelDigests.readSize
+        return UnsafeMutableRawBufferPointer(rebasing: buffers[(slot * size)..<((slot + 1) * size)])
+    }
+
+    /// Reader side: fills buffers until the range ends; count 0 marks the end, -1 an error (in `failure`).
+    private func readAhead() {
+        var offset = job.offset
+        let end = job.length.map { job.offset + $0 }
+        var slot = 0
+        while true {
+            while sem_wait(free) != 0 {}  // only EINTR
+            var count = 0
+            let wanted = min(ParallelDigests.readSize, end.map { $0 - offset } ?? ParallelDigests.readSize)
+            if wanted > 0 {
+                repeat {
+                    count = pread(descriptor, buffer(slot).baseAddress, wanted, off_t(offset))
+                } while count < 0 && errno == EINTR
+            }
+            if count < 0 {
+                failure = .inputFailed("\(job.path): \(String(cString: strerror(errno)))")
+            } else if count == 0, let end, offset < end {
+                failure = .inputFailed("\(job.path) became shorter while it was hashed")
+                count = -1
+            }
+            counts[slot] = count
+            sem_post(filled)
+            if count <= 0 { return }
+            offset += count
+            slot = (slot + 1) % ParallelDigests.pipelineDepth
+        }
+    }
+
+    /// Hasher side (the calling thread).
+    func sha256() throws(SealError) -> [UInt8] {
+        guard let reader = startThread({ self.readAhead() }) else {
+            throw .inputFailed("cannot start a reading thread: \(String(cString: strerror(errno)))")
+        }
+        var hasher = SHA256()
+        var slot = 0
+        while true {
+            while sem_wait(filled) != 0 {}  // only EINTR
+            let count = counts[slot]
+            if count <= 0 { break }
+            hasher.update(bufferPointer: UnsafeRawBufferPointer(rebasing: buffer(slot)[0..<count]))
+            sem_post(free)
+            slot = (slot + 1) % ParallelDigests.pipelineDepth
+        }
+        pthread_join(reader, nil)
+        if let failure { throw failure }
+        return Array(hasher.finalize())
+    }
+}
+
+/// Per-job results, each slot written by exactly one worker, read after all have been joined.
+private final class Slots: @unchecked Sendable {
+    private var slots: [Result<[UInt8], SealError>?]
+    private let lock = Mutex(())
+
+    init(count: Int) { slots = Array(repeating: nil, count: count) }
+
+    func store(_ result: Result<[UInt8], SealError>, at index: Int) {
+        lock.withLock { _ in slots[index] = result }
+    }
+
+    func collect() throws(SealError) -> [[UInt8]] {
+        try slots.map { slot throws(SealError) in
+            switch slot {
+            case .success(let digest): return digest
+            case .failure(let error): throw error
+            case nil: throw .inputFailed("internal error: a file was not hashed")
+            }
+        }
+    }
+}
+
+private final class ThreadJob {
+    let run: () -> Void
+    init(_ run: @escaping () -> Void) { self.run = run }
+}
+
+/// Starts a joinable thread running `job`; `nil` if the system refuses (the caller then does all the work).
+private func startThread(_ job: @escaping () -> Void) -> pthread_t? {
+    let context = Unmanaged.passRetained(ThreadJob(job)).toOpaque()
+    var thread = pthread_t()
+    let status = pthread_create(
+        &thread, nil,
+        { raw in
+            guard let raw else { return nil }
+            Unmanaged<ThreadJob>.fromOpaque(raw).takeRetainedValue().run()
+            return nil
+        }, context)
+    guard status == 0 else {
+        Unmanaged<ThreadJob>.fromOpaque(context).release()
+        return nil
+    }
+    return thread
+}

@@ -1,0 +1,66 @@
+import Testing
+
+@testable import ModelSealLicensing
+
+@Suite("Fingerprint components on fake machines")
+struct FingerprintTests {
+    @Test("every component is read from its source; virtual NICs and zero MACs are skipped")
+    func components() throws {
+        let machine = try FakeMachine()
+        let fingerprint = machine.fingerprint(vendor: nil)
+        #expect(fingerprint.components.map(\.name) == ["cpu", "dmi", "machine-id", "network", "root-fs"])
+        #expect(fingerprint.missing == ["host-token"])
+        let value = { (name: String) in String(decoding: fingerprint.component(named: name)?.value ?? [], as: UTF8.self)
+        }
+        #expect(value("network") == "52:54:00:12:34:56")
+        #expect(value("root-fs") == "1b2c3d4e-0000-4000-8000-00000000abcd")
+        #expect(value("machine-id") == "0123456789abcdef0123456789abcdef")
+        #expect(value("cpu") == "model name\nIntel(R) Xeon(R) Gold 6338 CPU @ 2.00GHz")
+    }
+
+    @Test("a container-like machine: no NIC device links, overlay root, no DMI")
+    func container() throws {
+        let machine = try FakeMachine()
+        machine.remove("/sys/class/net/eth0/device")
+        try machine.write("/proc/self/mountinfo", "1 0 0:50 / / rw - overlay overlay rw\n")
+        try run("rm -rf '\(machine.root)/sys/class/dmi'")
+        #expect(machine.fingerprint(vendor: nil).components.map(\.name) == ["cpu", "machine-id"])
+    }
+
+    @Test("a host token file is a component, from the default path or $MODELSEAL_HOST_TOKEN_FILE")
+    func hostToken() throws {
+        let machine = try FakeMachine()
+        try machine.write("/etc/modelseal/host-token", "secret-token-1\n")
+        #expect(machine.fingerprint(vendor: nil).component(named: "host-token") != nil)
+        try machine.write("/run/secrets/token", "secret-token-2\n")
+        machine.environment["MODELSEAL_HOST_TOKEN_FILE"] = "/run/secrets/token"
+        let fingerprint = machine.fingerprint(vendor: nil)
+        #expect(fingerprint.component(named: "host-token")?.value == Array("secret-token-2".utf8))
+    }
+
+    @Test("hashes are salted per vendor, and no raw value appears in a request")
+    func salting() throws {
+        let machine = try FakeMachine()
+        let one = try Vendor()
+        let two = try Vendor()
+        let a = machine.fingerprint(vendor: one.keyID)
+        let b = machine.fingerprint(vendor: two.keyID)
+        for (x, y) in zip(a.components, b.components) {
+            #expect(a.hash(of: x) != b.hash(of: y))
+        }
+        let request = String(decoding: try machine.request(vendor: one).encoded, as: UTF8.self)
+        for raw in ["0123456789abcdef", "52:54:00", "Xeon", "1b2c3d4e", "PowerEdge"] {
+            #expect(!request.contains(raw))
+        }
+    }
+
+    @Test("the request round-trips through its canonical encoding and rejects edits")
+    func requestEncoding() throws {
+        let machine = try FakeMachine()
+        let request = try machine.request(vendor: try Vendor())
+        #expect(try LicenseRequest(encoded: request.encoded) == request)
+        var spaced = request.encoded
+        spaced.insert(0x20, at: 1)
+        #expect(throws: LicenseError.self) { try LicenseRequest(encoded: spaced) }
+    }
+}
