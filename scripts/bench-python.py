@@ -3,13 +3,16 @@
 
   torch        torch.load(plain.pt, weights_only=True)                        the reference
   torch-mmap   torch.load(plain.pt, weights_only=True, mmap=True)             for comparison
-  memfd        modelseal.load(sealed, key=...)          (decrypt into a sealed memfd, torch mmaps it)
-  buffer       modelseal.load(sealed, key=..., mmap=False) (decrypt into a bytearray, readinto stream)
+  mapped       modelseal.load(sealed, key=...)  the default: decrypt into anonymous memory, tensors are views
+  memfd        modelseal.load(sealed, key=..., method="memfd")   decrypt into a sealed memfd, torch mmaps it
+  stream       modelseal.load(sealed, key=..., method="stream")  decrypt into a bytearray, readinto stream
   article      the article's loader: read, Fernet(key).decrypt, torch.load(io.BytesIO(...))
 
 Times: warm page cache, each method in its own fresh processes (ROUNDS processes x ITERATIONS loads
-after one warm-up load), methods interleaved round by round; medians. Peak RSS: a fresh process
-per method, ru_maxrss after one load minus ru_maxrss before it (torch imported). Import cost: fresh
+after one warm-up load), methods interleaved round by round; medians of wall time and of process
+CPU time (all threads: what a loaded machine cannot hide). Peak RSS: a fresh process per method,
+torch imported and the library loaded, peak reset (/proc/self/clear_refs), then VmHWM after one
+load minus VmRSS before it. Import cost: fresh
 interpreters, medians. Usage (from the repository, after scripts/build-python.sh):
 
     .venv/bin/python scripts/bench-python.py [--rounds 3] [--iterations 5] [--json bench-out/python.json]
@@ -27,7 +30,7 @@ import tempfile
 import time
 
 REPO = pathlib.Path(__file__).resolve().parents[1]
-METHODS = ["torch", "torch-mmap", "memfd", "buffer", "article"]
+METHODS = ["torch", "torch-mmap", "mapped", "memfd", "stream", "article"]
 
 LOADER = r"""
 import io, json, os, resource, sys, time
@@ -44,10 +47,10 @@ def load():
         return torch.load(plain, weights_only=True)
     if method == "torch-mmap":
         return torch.load(plain, weights_only=True, mmap=True)
-    if method == "memfd":
+    if method == "mapped":
         return modelseal.load(sealed, key=key)
-    if method == "buffer":
-        return modelseal.load(sealed, key=key, mmap=False)
+    if method in ("memfd", "stream"):
+        return modelseal.load(sealed, key=key, method=method)
     if method == "article":  # the article's code, less the model construction
         with open(article, "rb") as f:
             encrypted_data = f.read()
@@ -56,18 +59,28 @@ def load():
         return torch.load(buffer, map_location="cpu")
     raise SystemExit(f"unknown method {method}")
 
+def status(field):
+    for line in open("/proc/self/status"):
+        if line.startswith(field + ":"):
+            return int(line.split()[1])
+
 if mode == "rss":
-    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    modelseal._ffi.lib()
+    before = status("VmRSS")
+    with open("/proc/self/clear_refs", "w") as f:
+        f.write("5")  # resets VmHWM (peak RSS) to the current RSS
     state = load()
-    after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    print(json.dumps({"before_kib": before, "after_kib": after}))
+    print(json.dumps({"before_kib": before, "after_kib": status("VmHWM")}))
 else:
     modelseal._ffi.lib()
     state = load(); del state
-    times = []
+    times, cpu = [], []
     for _ in range(iterations):
-        started = time.perf_counter(); state = load(); times.append(time.perf_counter() - started); del state
-    print(json.dumps({"times": times}))
+        started, started_cpu = time.perf_counter(), time.process_time()
+        state = load()
+        times.append(time.perf_counter() - started); cpu.append(time.process_time() - started_cpu)
+        del state
+    print(json.dumps({"times": times, "cpu": cpu}))
 """
 
 
@@ -77,7 +90,27 @@ def run_loader(method, directory, iterations, mode, env):
     return json.loads(output.stdout.strip().splitlines()[-1])
 
 
+INCREMENTAL = r"""
+import json, sys, time
+sys.path.insert(0, sys.argv[1])
+import torch
+started = time.perf_counter()
+import modelseal
+imported = time.perf_counter()
+modelseal._ffi.lib()
+loaded = time.perf_counter()
+print(json.dumps([imported - started, loaded - imported]))
+"""
+
+
 def import_costs(env, repeats):
+    incremental = [json.loads(subprocess.run([sys.executable, "-c", INCREMENTAL, env["BENCH_PYTHONPATH"]], env=env,
+                                             capture_output=True, text=True, check=True).stdout)
+                   for _ in range(repeats)]
+    results = {
+        "after torch: import modelseal": [sample[0] for sample in incremental],
+        "after torch: load libmodelseal_c.so (dlopen + ABI check)": [sample[1] for sample in incremental],
+    }
     programs = {
         "python": "pass",
         "import torch": "import torch",
@@ -85,7 +118,6 @@ def import_costs(env, repeats):
         "import modelseal + load library": "import modelseal; modelseal._ffi.lib()",
         "import torch, modelseal + library": "import torch, modelseal; modelseal._ffi.lib()",
     }
-    results = {}
     for _ in range(repeats):
         for name, code in programs.items():
             started = time.perf_counter()
@@ -130,9 +162,12 @@ def main():
             (directory / name).read_bytes()  # warm the page cache
 
         times = {method: [] for method in METHODS}
+        cpu = {method: [] for method in METHODS}
         for _ in range(arguments.rounds):
             for method in METHODS:
-                times[method] += run_loader(method, directory, arguments.iterations, "time", env)["times"]
+                sample = run_loader(method, directory, arguments.iterations, "time", env)
+                times[method] += sample["times"]
+                cpu[method] += sample["cpu"]
         rss = {}
         for method in METHODS:
             samples = [run_loader(method, directory, 0, "rss", env) for _ in range(2)]
@@ -140,6 +175,7 @@ def main():
         imports = import_costs(env, 5)
 
     median = {method: statistics.median(values) * 1e3 for method, values in times.items()}
+    median_cpu = {method: statistics.median(values) * 1e3 for method, values in cpu.items()}
     reference = median["torch"]
     result = {
         "model": "torchvision resnet50 (random init)",
@@ -147,6 +183,7 @@ def main():
         "load_average": os.getloadavg(),
         "median_ms": median,
         "ratio_to_torch_load": {m: median[m] / reference for m in METHODS},
+        "median_cpu_ms": median_cpu,
         "peak_rss_increase_mib": rss,
         "rss_budget_mib": rss["torch"] + 1.1 * size / (1 << 20),
         "sha256_of_plaintext_ms": sha256_ms,
@@ -161,10 +198,11 @@ def main():
     print(f"ResNet-50 state_dict, {size / 1e6:.1f} MB, torch {torch.__version__}, {os.cpu_count()} cores, "
           f"load average {os.getloadavg()[0]:.1f}; medians of {len(times['torch'])} warm loads in "
           f"{arguments.rounds} fresh processes each\n")
-    print("| loader | median ms | × torch.load | peak RSS increase MiB |")
-    print("|---|---:|---:|---:|")
+    print("| loader | median wall ms | × torch.load | median CPU ms (all threads) | peak RSS increase MiB |")
+    print("|---|---:|---:|---:|---:|")
     for method in METHODS:
-        print(f"| {method} | {median[method]:.1f} | {median[method] / reference:.2f} | {rss[method]:.0f} |")
+        print(f"| {method} | {median[method]:.1f} | {median[method] / reference:.2f} | {median_cpu[method]:.1f} | "
+              f"{rss[method]:.0f} |")
     print(f"\nRSS budget (torch.load + 1.1 × file): {result['rss_budget_mib']:.0f} MiB")
     print(f"SHA-256 of the plaintext (what trust= will add, issue 5): {sha256_ms:.1f} ms")
     print("\n| fresh interpreter | median ms |\n|---|---:|")

@@ -2,7 +2,7 @@ import ModelSealCrypto
 import ModelSealKit
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Where Swift meets C: every exported function runs its body through `boundary`, which turns any
@@ -46,7 +46,9 @@ enum Argument {
     static func bytes(_ pointer: UnsafeRawPointer?, _ length: UInt, _ name: String, limit: Int) throws
         -> UnsafeRawBufferPointer
     {
-        guard let count = Int(exactly: length), count <= limit else { throw usage("\(name) is longer than \(limit) bytes") }
+        guard let count = Int(exactly: length), count <= limit else {
+            throw usage("\(name) is longer than \(limit) bytes")
+        }
         if count == 0 { return UnsafeRawBufferPointer(start: nil, count: 0) }
         guard let pointer else { throw usage("\(name) is NULL but its length is \(count)") }
         return UnsafeRawBufferPointer(start: pointer, count: count)

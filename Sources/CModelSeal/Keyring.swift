@@ -91,7 +91,9 @@ func keyring(_ handle: OpaquePointer?) throws -> Keyring { try Handles.lookup(ha
 
 /// Key text as a Swift string; text that is not UTF-8 is refused rather than repaired.
 private func text(_ bytes: UnsafeRawBufferPointer, _ name: String) throws -> String {
-    guard let text = String(validating: bytes, as: UTF8.self) else { throw StatusError(.keyError, "\(name) is not UTF-8") }
+    guard let text = String(validating: bytes, as: UTF8.self) else {
+        throw StatusError(.keyError, "\(name) is not UTF-8")
+    }
     return text
 }
 
@@ -156,7 +158,9 @@ public func keyringAddPassphrase(
 public func keyringAddIdentityFile(_ ring: OpaquePointer?, _ path: UnsafePointer<CChar>?) -> Int32 {
     boundary {
         let ring = try keyring(ring)
-        for identity in try KeyFiles.identities(file: try Argument.string(path, "path")) { ring.add(identity: identity) }
+        for identity in try KeyFiles.identities(file: try Argument.string(path, "path")) {
+            ring.add(identity: identity)
+        }
     }
 }
 

@@ -2,7 +2,7 @@ import ModelSealKit
 import Synchronization
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Buffers the library allocates for callers (`fileDecrypt`) and frees on request

@@ -1,7 +1,7 @@
 import ModelSealKit
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// C strings that live as long as the process: the version and the status table.

@@ -3,7 +3,7 @@ import ModelSealFormat
 import Testing
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 @Suite("Decrypting into caller memory and sealed memfds")
@@ -55,44 +55,44 @@ struct InMemoryDecryptTests {
     }
 
     #if canImport(Glibc)
-    @Test(arguments: [0, 5 * smallChunk + 3])
-    func memfdHoldsThePlaintextAndIsSealed(size: Int) throws {
-        let key = RawKey.generate()
-        let plaintext = patternBytes(size, seed: 9)
-        let unlocked = try SealedFile(MemorySource(try sealInMemory(plaintext, to: [key]))).unlock(with: [key])
-        let descriptor = try MemoryFile.create(name: "test", size: unlocked.plaintextLength, inheritable: false) {
-            (buffer) throws(SealError) in try unlocked.decrypt(into: buffer)
-        }
-        defer { close(descriptor) }
-        var read = [UInt8](repeating: 0, count: size + 1)
-        let count = read.withUnsafeMutableBytes { pread(descriptor, $0.baseAddress, $0.count, 0) }
-        #expect(count == size)
-        #expect(Array(read[..<size]) == plaintext)
-        // Sealed: no writes, no growth, no shrinking, not even by its creator.
-        #expect(pwrite(descriptor, "x", 1, 0) == -1 && errno == EPERM)
-        #expect(ftruncate(descriptor, off_t(size + 1)) == -1)
-        if size > 0 { #expect(ftruncate(descriptor, 0) == -1) }
-        #expect(fcntl(descriptor, F_GETFD) & FD_CLOEXEC != 0)
-        let seals = fcntl(descriptor, 1034 /* F_GET_SEALS */)
-        #expect(seals == 0x0F)
-    }
-
-    @Test func memfdIsClosedWhenFillingFails() throws {
-        let before = try openDescriptorCount()
-        #expect(throws: SealError.self) {
-            _ = try MemoryFile.create(name: "test", size: 4096, inheritable: true) { (_) throws(SealError) in
-                throw .chunkAuthenticationFailed(index: 0)
+        @Test(arguments: [0, 5 * smallChunk + 3])
+        func memfdHoldsThePlaintextAndIsSealed(size: Int) throws {
+            let key = RawKey.generate()
+            let plaintext = patternBytes(size, seed: 9)
+            let unlocked = try SealedFile(MemorySource(try sealInMemory(plaintext, to: [key]))).unlock(with: [key])
+            let descriptor = try MemoryFile.create(name: "test", size: unlocked.plaintextLength, inheritable: false) {
+                (buffer) throws(SealError) in try unlocked.decrypt(into: buffer)
             }
+            defer { close(descriptor) }
+            var read = [UInt8](repeating: 0, count: size + 1)
+            let count = read.withUnsafeMutableBytes { pread(descriptor, $0.baseAddress, $0.count, 0) }
+            #expect(count == size)
+            #expect(Array(read[..<size]) == plaintext)
+            // Sealed: no writes, no growth, no shrinking, not even by its creator.
+            #expect(pwrite(descriptor, "x", 1, 0) == -1 && errno == EPERM)
+            #expect(ftruncate(descriptor, off_t(size + 1)) == -1)
+            if size > 0 { #expect(ftruncate(descriptor, 0) == -1) }
+            #expect(fcntl(descriptor, F_GETFD) & FD_CLOEXEC != 0)
+            let seals = fcntl(descriptor, 1034 /* F_GET_SEALS */)
+            #expect(seals == 0x0F)
         }
-        #expect(try openDescriptorCount() == before)
-    }
 
-    private func openDescriptorCount() throws -> Int {
-        guard let directory = opendir("/proc/self/fd") else { throw SealError.inputFailed("no /proc") }
-        defer { closedir(directory) }
-        var count = 0
-        while readdir(directory) != nil { count += 1 }
-        return count
-    }
+        @Test func memfdIsClosedWhenFillingFails() throws {
+            let before = try openDescriptorCount()
+            #expect(throws: SealError.self) {
+                _ = try MemoryFile.create(name: "test", size: 4096, inheritable: true) { (_) throws(SealError) in
+                    throw .chunkAuthenticationFailed(index: 0)
+                }
+            }
+            #expect(try openDescriptorCount() == before)
+        }
+
+        private func openDescriptorCount() throws -> Int {
+            guard let directory = opendir("/proc/self/fd") else { throw SealError.inputFailed("no /proc") }
+            defer { closedir(directory) }
+            var count = 0
+            while readdir(directory) != nil { count += 1 }
+            return count
+        }
     #endif
 }

@@ -244,15 +244,13 @@ class SealedFile:
 
 
 def seal_buffer(data, keyring: Keyring, path: str, replace: bool = False, chunk_log2: int = 0) -> None:
-    """Seals the bytes of a buffer (read in place) to the ring's recipients into `path`."""
+    """Seals the bytes of a buffer (read in place, not copied) to the ring's recipients into `path`."""
     view = memoryview(data).cast("B")
     if view.readonly:
-        # bytes: borrow its storage without a copy (the library only reads it during the call).
-        pointer = ctypes.cast(ctypes.c_char_p(bytes(view) if not isinstance(data, bytes) else data), ctypes.c_void_p)
-        keep = data
+        # bytes: ctypes passes a pointer to its storage; the library only reads it during the call.
+        source = ctypes.c_char_p(data if isinstance(data, bytes) else bytes(view))
     else:
-        keep = (ctypes.c_char * len(view)).from_buffer(view)
-        pointer = ctypes.cast(keep, ctypes.c_void_p)
+        source = (ctypes.c_char * len(view)).from_buffer(view)
+    pointer = ctypes.cast(source, ctypes.c_void_p)
     flags = SEAL_REPLACE if replace else 0
     check(lib().modelseal_seal_buffer(pointer, len(view), keyring.handle, os.fsencode(path), chunk_log2, flags))
-    del keep

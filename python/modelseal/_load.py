@@ -1,23 +1,34 @@
 """`load` and `load_model`: decrypt in Swift straight into memory that `torch.load` reads.
 
-Two ways into torch, both verified chunk by chunk before torch sees a byte (the library returns
-only once every chunk authenticated, and leaves nothing on failure):
+Three ways into torch, all verified chunk by chunk before torch sees a byte (the library returns
+only once every chunk authenticated, and zeroes or discards what it wrote on failure):
 
-- memfd (Linux, the default): the library decrypts into an anonymous in-memory file sealed
-  against writes; `torch.load("/proc/self/fd/N", mmap=True)` maps it, so tensors point at the
-  decrypted pages themselves: no copy after decryption, peak memory about one file size.
-- buffer (`mmap=False`, or where memfds do not exist): the library decrypts into a `bytearray`,
-  which `torch.load` reads through a `readinto`-only stream: one copy into the tensors, then the
-  buffer is freed.
+- mapped (the default where torch allows it): the library decrypts into private anonymous memory
+  (transparent huge pages where the kernel offers them), and torch's own zip loader builds every
+  tensor as a view of that memory, exactly as `torch.load(path, mmap=True)` does with a mapped
+  file: no copy after decryption, peak memory about one file size. It calls torch's internal
+  `torch.serialization._load` with the `weights_only` unpickler, so it is used only when that
+  function has the expected signature (checked once); otherwise `load` falls back to memfd.
+- memfd (Linux): the library decrypts into an anonymous in-memory file sealed against writes;
+  `torch.load("/proc/self/fd/N", mmap=True, weights_only=True)` maps it: also no copy, but shmem
+  pages cost the kernel more to allocate than anonymous huge pages.
+- stream: the library decrypts into a `bytearray`, which `torch.load` reads through a
+  `readinto`-only stream: one copy into the tensors, then the buffer is freed. Works everywhere.
 """
 from __future__ import annotations
 
+import functools
+import inspect
 import io
 import logging
+import mmap as _mmap
 import os
 import sys
 import time
-from typing import Any
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from typing import Any
 
 from . import _errors, _ffi, _keys
 
@@ -50,8 +61,39 @@ def is_sealed(source) -> bool:
         raise _errors.InputError(f"cannot read {os.fspath(source)}: {error.strerror}") from error
 
 
-def use_memfd(mmap: bool | None) -> bool:
-    return sys.platform.startswith("linux") if mmap is None else mmap
+METHODS = ("mapped", "memfd", "stream")
+
+
+@functools.lru_cache(maxsize=1)
+def mapped_supported() -> bool:
+    """Whether torch's internal loader takes a whole-file storage (`overall_storage`) and a
+    `weights_only` flag, as it does for `torch.load(mmap=True)` in torch 2.1 and later."""
+    try:
+        import torch.serialization as serialization
+
+        parameters = inspect.signature(serialization._load).parameters
+        return (
+            "overall_storage" in parameters
+            and "weights_only" in parameters
+            and hasattr(serialization, "_weights_only_unpickler")
+            and hasattr(serialization, "_open_zipfile_reader")
+        )
+    except (ImportError, AttributeError, TypeError, ValueError):
+        return False
+
+
+def choose_method(method: str | None) -> str:
+    if method is None:
+        if mapped_supported():
+            return "mapped"
+        return "memfd" if sys.platform.startswith("linux") else "stream"
+    if method not in METHODS:
+        raise _errors.UsageError(f"method={method!r}: use one of {', '.join(METHODS)}")
+    if method == "mapped" and not mapped_supported():
+        raise _errors.NotSupportedError("method='mapped' needs torch >= 2.1's internal loader; use 'memfd' or 'stream'")
+    if method == "memfd" and not sys.platform.startswith("linux"):
+        raise _errors.NotSupportedError("method='memfd' exists on Linux only; use 'stream'")
+    return method
 
 
 def load(
@@ -64,9 +106,13 @@ def load(
     license=None,
     map_location=None,
     force_plain: bool = False,
-    mmap: bool | None = None,
+    method: str | None = None,
 ) -> Any:
-    """What `torch.load(plaintext, weights_only=True)` returns, decrypted in memory."""
+    """What `torch.load(plaintext, weights_only=True)` returns, decrypted in memory.
+
+    `method` picks how the plaintext reaches torch: "mapped", "memfd" or "stream" (see the module
+    documentation); by default the fastest this torch and platform allow.
+    """
     import torch
 
     if plain_allowed(force_plain, trust, license) and not is_sealed(path):
@@ -78,6 +124,7 @@ def load(
         source = io.BytesIO(path) if isinstance(path, (bytes, bytearray, memoryview)) else path
         return torch.load(source, map_location=map_location, weights_only=True)
     name = "<bytes>" if isinstance(path, (bytes, bytearray, memoryview)) else os.fspath(path)
+    method = choose_method(method)
     started = time.perf_counter()
     with _ffi.SealedFile(path) as sealed:
         opened = time.perf_counter()
@@ -92,35 +139,80 @@ def load(
             log.warning("modelseal: the environment differs from the model's contract (policy allows it):\n%s", tolerated)
         unlocked = time.perf_counter()
         size = sealed.plaintext_length()
-        if use_memfd(mmap):
+        if method == "memfd":
             descriptor = sealed.decrypt_to_memfd("modelseal:" + os.path.basename(name))
-            sealed.close()
-            decrypted = time.perf_counter()
-            try:
-                result = _load_memfd(torch, descriptor, map_location)
-            finally:
-                os.close(descriptor)
         else:
-            buffer = bytearray(size)
+            buffer = _anonymous_buffer(size) if method == "mapped" else bytearray(size)
             sealed.decrypt_into(buffer)
-            sealed.close()
-            decrypted = time.perf_counter()
-            try:
-                result = torch.load(ReadintoStream(buffer), map_location=map_location, weights_only=True)
-            finally:
-                del buffer
+    decrypted = time.perf_counter()
+    if method == "memfd":
+        try:
+            result = _load_memfd(torch, descriptor, map_location)
+        finally:
+            os.close(descriptor)
+    elif method == "mapped":
+        result = _load_mapped(torch, buffer, map_location)
+    else:
+        try:
+            result = torch.load(ReadintoStream(buffer), map_location=map_location, weights_only=True)
+        finally:
+            del buffer
     done = time.perf_counter()
     log.info(
         "modelseal: loaded %s (%d bytes) via %s: read %.1f ms, verify %.1f ms, decrypt %.1f ms, deserialize %.1f ms",
         name,
         size,
-        "memfd" if use_memfd(mmap) else "buffer",
+        method,
         (opened - started) * 1e3,
         (unlocked - opened) * 1e3,
         (decrypted - unlocked) * 1e3,
         (done - decrypted) * 1e3,
     )
     return result
+
+
+def _anonymous_buffer(size: int):
+    """Private anonymous memory for the plaintext, with huge pages where the kernel allows them
+    (one fault per 2 MiB instead of per 4 KiB)."""
+    if size == 0:
+        return bytearray()
+    buffer = _mmap.mmap(-1, size, flags=_mmap.MAP_PRIVATE | _mmap.MAP_ANONYMOUS)
+    if hasattr(_mmap, "MADV_HUGEPAGE"):
+        try:
+            buffer.madvise(_mmap.MADV_HUGEPAGE)
+        except OSError:
+            pass
+    return buffer
+
+
+def _load_mapped(torch, buffer, map_location) -> Any:
+    """torch.load(weights_only=True) over a buffer, tensors as views of it (what mmap=True does
+    with a file), through torch's internal zip loader."""
+    import pickle
+
+    import torch.serialization as serialization
+
+    stream = ReadintoStream(buffer)
+    if len(buffer) == 0 or not serialization._is_zipfile(stream):
+        # Legacy (pre-1.6) checkpoints are not zip files and cannot be viewed in place.
+        stream.seek(0)
+        return torch.load(stream, map_location=map_location, weights_only=True)
+    storage = torch.frombuffer(buffer, dtype=torch.uint8).untyped_storage()
+    with serialization._open_zipfile_reader(stream) as archive:
+        if serialization._is_torchscript_zip(archive):
+            raise pickle.UnpicklingError("a TorchScript archive cannot be loaded with weights_only=True")
+        try:
+            return serialization._load(
+                archive,
+                map_location,
+                serialization._weights_only_unpickler,
+                overall_storage=storage,
+                weights_only=True,
+                encoding="utf-8",
+            )
+        except pickle.UnpicklingError as error:
+            explain = getattr(serialization, "_get_wo_message", None)
+            raise pickle.UnpicklingError(explain(str(error)) if explain else str(error)) from None
 
 
 def _load_memfd(torch, descriptor: int, map_location) -> Any:

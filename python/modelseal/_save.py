@@ -6,7 +6,10 @@ import logging
 import os
 import time
 import warnings
-from typing import Any
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from typing import Any
 
 from . import _ffi, _keys
 

@@ -138,7 +138,7 @@ state = modelseal.load({str(tmp_path / 'm.mseal')!r}, key={fernet_key!r})
 assert threads() == before, (before, threads())
 pid = os.fork()
 if pid == 0:
-    again = modelseal.load({str(tmp_path / 'm.mseal')!r}, key={fernet_key!r}, mmap=False)
+    again = modelseal.load({str(tmp_path / 'm.mseal')!r}, key={fernet_key!r}, method='stream')
     os._exit(0 if torch.equal(again['w'], state['w']) else 3)
 _, status = os.waitpid(pid, 0)
 assert os.waitstatus_to_exitcode(status) == 0, status

@@ -59,17 +59,17 @@ def resnet(tmp_path_factory, modelseal_pkg, fernet_key):
     return state, path
 
 
-@pytest.mark.parametrize("mmap", [True, False], ids=["memfd", "buffer"])
-def test_resnet50_round_trip_is_bit_exact(resnet, modelseal_pkg, fernet_key, mmap):
+@pytest.mark.parametrize("method", ["mapped", "memfd", "stream"])
+def test_resnet50_round_trip_is_bit_exact(resnet, modelseal_pkg, fernet_key, method):
     state, path = resnet
-    assert_identical(modelseal_pkg.load(path, key=fernet_key, mmap=mmap), state)
+    assert_identical(modelseal_pkg.load(path, key=fernet_key, method=method), state)
 
 
-@pytest.mark.parametrize("mmap", [True, False], ids=["memfd", "buffer"])
-def test_transformer_round_trip_is_bit_exact(tmp_path, modelseal_pkg, fernet_key, mmap):
+@pytest.mark.parametrize("method", ["mapped", "memfd", "stream"])
+def test_transformer_round_trip_is_bit_exact(tmp_path, modelseal_pkg, fernet_key, method):
     state = transformer_state()
     modelseal_pkg.save(state, tmp_path / "t.mseal", key=fernet_key, chunk_log2=16)
-    assert_identical(modelseal_pkg.load(tmp_path / "t.mseal", key=fernet_key, mmap=mmap), state)
+    assert_identical(modelseal_pkg.load(tmp_path / "t.mseal", key=fernet_key, method=method), state)
 
 
 def test_load_model_returns_a_ready_module(tmp_path, modelseal_pkg, fernet_key):
@@ -140,26 +140,26 @@ def sealed(tmp_path, modelseal_pkg, fernet_key):
     return path
 
 
-@pytest.mark.parametrize("mmap", [True, False], ids=["memfd", "buffer"])
-def test_wrong_key_raises_and_returns_nothing(sealed, modelseal_pkg, mmap):
+@pytest.mark.parametrize("method", ["mapped", "memfd", "stream"])
+def test_wrong_key_raises_and_returns_nothing(sealed, modelseal_pkg, method):
     from cryptography.fernet import Fernet
 
     result = None
     with pytest.raises(modelseal_pkg.WrongKeyError) as info:
-        result = modelseal_pkg.load(sealed, key=Fernet.generate_key(), mmap=mmap)
+        result = modelseal_pkg.load(sealed, key=Fernet.generate_key(), method=method)
     assert result is None and info.value.status == 10
 
 
-@pytest.mark.parametrize("mmap", [True, False], ids=["memfd", "buffer"])
+@pytest.mark.parametrize("method", ["mapped", "memfd", "stream"])
 @pytest.mark.parametrize("where", ["header", "first-chunk", "last-chunk"])
-def test_tampered_byte_raises_and_returns_nothing(sealed, modelseal_pkg, fernet_key, mmap, where):
+def test_tampered_byte_raises_and_returns_nothing(sealed, modelseal_pkg, fernet_key, method, where):
     data = bytearray(sealed.read_bytes())
     offset = {"header": 20, "first-chunk": 2000, "last-chunk": len(data) - 5}[where]
     data[offset] ^= 0x01
     sealed.write_bytes(data)
     result = None
     with pytest.raises(modelseal_pkg.TamperedFileError) as info:
-        result = modelseal_pkg.load(sealed, key=fernet_key, mmap=mmap)
+        result = modelseal_pkg.load(sealed, key=fernet_key, method=method)
     assert result is None and info.value.status == 11
 
 
@@ -234,16 +234,16 @@ def signing_keys(tmp_path, modelseal_bin):
     return tmp_path / "vendor.key", tmp_path / "vendor.key.pub", tmp_path / "stranger.key.pub"
 
 
-@pytest.mark.parametrize("mmap", [True, False])
-def test_signed_save_and_trusted_load(tmp_path, modelseal_pkg, fernet_key, signing_keys, mmap):
+@pytest.mark.parametrize("method", ["mapped", "memfd", "stream"])
+def test_signed_save_and_trusted_load(tmp_path, modelseal_pkg, fernet_key, signing_keys, method):
     vendor_key, vendor_pub, stranger_pub = signing_keys
     state = transformer_state()
     modelseal_pkg.save(state, tmp_path / "s.mseal", key=fernet_key, sign_key=vendor_key)
-    assert_identical(modelseal_pkg.load(tmp_path / "s.mseal", key=fernet_key, trust=vendor_pub, mmap=mmap), state)
+    assert_identical(modelseal_pkg.load(tmp_path / "s.mseal", key=fernet_key, trust=vendor_pub, method=method), state)
     # trust given as PEM text works too
     assert_identical(modelseal_pkg.load(tmp_path / "s.mseal", key=fernet_key, trust=vendor_pub.read_text()), state)
     with pytest.raises(modelseal_pkg.SignatureError, match="untrusted signer"):
-        modelseal_pkg.load(tmp_path / "s.mseal", key=fernet_key, trust=stranger_pub, mmap=mmap)
+        modelseal_pkg.load(tmp_path / "s.mseal", key=fernet_key, trust=stranger_pub, method=method)
 
 
 def test_stripped_or_altered_signature_releases_nothing(tmp_path, modelseal_pkg, fernet_key, signing_keys):
@@ -280,7 +280,7 @@ def test_license_load_in_python(tmp_path, modelseal_pkg, modelseal_bin, monkeypa
         env={"MODEL_KEY": key})
     monkeypatch.delenv("MODEL_KEY", raising=False)
     assert_identical(modelseal_pkg.load(tmp_path / "m.mseal", license=tmp_path / "acme.lic"), state)
-    assert_identical(modelseal_pkg.load(tmp_path / "m.mseal", license=tmp_path / "acme.lic", mmap=False), state)
+    assert_identical(modelseal_pkg.load(tmp_path / "m.mseal", license=tmp_path / "acme.lic", method="stream"), state)
     with pytest.raises(modelseal_pkg.LicenseError, match="(?i)load limit"):
         modelseal_pkg.load(tmp_path / "m.mseal", license=tmp_path / "acme.lic")
 
@@ -336,6 +336,46 @@ def test_stage_timings_are_logged(sealed, modelseal_pkg, fernet_key, caplog):
         assert f"{stage} " in message and " ms" in message
 
 
-def test_map_location_is_passed_to_torch(sealed, modelseal_pkg, fernet_key):
-    loaded = modelseal_pkg.load(sealed, key=fernet_key, map_location=torch.device("meta"))
+@pytest.mark.parametrize("method", ["mapped", "memfd", "stream"])
+def test_map_location_is_passed_to_torch(sealed, modelseal_pkg, fernet_key, method):
+    loaded = modelseal_pkg.load(sealed, key=fernet_key, map_location=torch.device("meta"), method=method)
     assert all(tensor.device.type == "meta" for tensor in loaded.values())
+
+
+def test_default_method_is_the_zero_copy_one(sealed, modelseal_pkg, fernet_key, caplog):
+    with caplog.at_level(logging.INFO, logger="modelseal"):
+        loaded = modelseal_pkg.load(sealed, key=fernet_key)
+    assert "via mapped" in caplog.records[-1].getMessage()
+    # The storages are views of one decrypted buffer, not copies: their addresses differ exactly as
+    # their records' offsets in the plaintext checkpoint do.
+    import io
+    import zipfile
+
+    from modelseal import _ffi, _keys
+
+    with _ffi.SealedFile(sealed) as file, _keys.opening_keyring(key=fernet_key) as ring:
+        file.unlock(ring)
+        plaintext = file.decrypt()
+    archive = zipfile.ZipFile(io.BytesIO(plaintext))
+    offsets = {}
+    for info in archive.infolist():
+        if "/data/" in info.filename:
+            extra = int.from_bytes(plaintext[info.header_offset + 28 : info.header_offset + 30], "little")
+            offsets[info.filename.rsplit("/", 1)[1]] = info.header_offset + 30 + len(info.filename.encode()) + extra
+    addresses = {t.untyped_storage().data_ptr() for t in loaded.values() if t.numel()}
+    assert len(addresses) == len([o for o in offsets.values()]) > 1
+    assert sorted(a - min(addresses) for a in addresses) == sorted(o - min(offsets.values()) for o in offsets.values())
+
+
+@pytest.mark.parametrize("method", ["mapped", "memfd", "stream"])
+def test_disallowed_globals_are_refused_whatever_the_method(tmp_path, modelseal_pkg, fernet_key, method):
+    import pickle
+
+    modelseal_pkg.save({"module": SmallTransformer()}, tmp_path / "m.mseal", key=fernet_key)
+    with pytest.raises(pickle.UnpicklingError, match="(?i)weights_only|unsupported global"):
+        modelseal_pkg.load(tmp_path / "m.mseal", key=fernet_key, method=method)
+
+
+def test_unknown_method_is_a_usage_error(sealed, modelseal_pkg, fernet_key):
+    with pytest.raises(modelseal_pkg.UsageError):
+        modelseal_pkg.load(sealed, key=fernet_key, method="telepathy")

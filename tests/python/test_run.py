@@ -141,8 +141,8 @@ def test_python_load_writes_no_plaintext_file(model, strace, tmp_path, fernet_ke
 import sys
 sys.path[:0] = {sys.path!r}
 import modelseal
-for mmap in (True, False):
-    state = modelseal.load({str(path)!r}, mmap=mmap)
+for method in ("mapped", "memfd", "stream"):
+    state = modelseal.load({str(path)!r}, method=method)
 print(len(state))
 """
     log = tmp_path / "strace.log"

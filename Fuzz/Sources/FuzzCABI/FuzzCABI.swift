@@ -1,7 +1,7 @@
 import CModelSeal
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 // Drives the C entry points the way a careless or hostile caller could. The first byte picks a
@@ -107,8 +107,9 @@ private func handles(_ input: UnsafeBufferPointer<UInt8>) {
 private func statuses(_ input: UnsafeBufferPointer<UInt8>) {
     var index = 0
     while index + 4 <= input.count {
-        let code = Int32(bitPattern: UInt32(input[index]) | UInt32(input[index + 1]) << 8
-            | UInt32(input[index + 2]) << 16 | UInt32(input[index + 3]) << 24)
+        let code = Int32(
+            bitPattern: UInt32(input[index]) | UInt32(input[index + 1]) << 8
+                | UInt32(input[index + 2]) << 16 | UInt32(input[index + 3]) << 24)
         guard strlen(statusName(code)) < 64, strlen(statusMeaning(code)) < 200 else {
             fatalError("status strings")
         }

@@ -4,7 +4,7 @@ import ModelSealKeys
 import ModelSealKit
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 extension ModelSeal {
@@ -41,12 +41,17 @@ extension ModelSeal {
         @Option(help: ArgumentHelp("The sealed model to decrypt.", valueName: "FILE"))
         var model: String
 
-        @Option(name: .customLong("env"), help: ArgumentHelp(
-            "The variable that carries the model's path to the program.", valueName: "NAME"))
+        @Option(
+            name: .customLong("env"),
+            help: ArgumentHelp(
+                "The variable that carries the model's path to the program.", valueName: "NAME"))
         var variable = "MODELSEAL_MODEL"
 
-        @Argument(parsing: .postTerminator, help: ArgumentHelp("The program and its arguments, after --.",
-            valueName: "COMMAND"))
+        @Argument(
+            parsing: .postTerminator,
+            help: ArgumentHelp(
+                "The program and its arguments, after --.",
+                valueName: "COMMAND"))
         var command: [String] = []
 
         /// Variables removed from the program's environment besides the key options' own.
@@ -58,7 +63,8 @@ extension ModelSeal {
             }
             if !identities.isEmpty && license != nil { throw ValidationError("--license is the key: drop the other key options") }
             if command.isEmpty { throw ValidationError("no program: give it after --, e.g. -- python serve.py") }
-            let valid = !variable.isEmpty && variable.utf8.allSatisfy { $0 == UInt8(ascii: "_") || isalnum(Int32($0)) != 0 }
+            let valid =
+                !variable.isEmpty && variable.utf8.allSatisfy { $0 == UInt8(ascii: "_") || isalnum(Int32($0)) != 0 }
                 && !(variable.utf8.first.map { isdigit(Int32($0)) != 0 } ?? true)
             if !valid { throw ValidationError("--env \(variable): not a variable name") }
         }

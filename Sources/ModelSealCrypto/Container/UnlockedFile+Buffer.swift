@@ -17,12 +17,16 @@ extension UnlockedFile {
         guard buffer.count >= total else {
             throw .outputFailed("the buffer holds \(buffer.count) bytes but the plaintext is \(total) bytes")
         }
-        guard total > 0 || layout.chunkCount == 1 else { throw .outputFailed("internal error: empty multi-chunk payload") }
+        guard total > 0 || layout.chunkCount == 1 else {
+            throw .outputFailed("internal error: empty multi-chunk payload")
+        }
         let destination = SharedBuffer(wrapping: buffer)
         do throws(SealError) {
             return try decryptChunks(into: destination, hashing: hashing, progress: progress)
         } catch {
-            if let base = buffer.baseAddress, total > 0 { base.initializeMemory(as: UInt8.self, repeating: 0, count: total) }
+            if let base = buffer.baseAddress, total > 0 {
+                base.initializeMemory(as: UInt8.self, repeating: 0, count: total)
+            }
             throw error
         }
     }

@@ -20,6 +20,8 @@ public final class BorrowedBytesSource: ByteSource, RandomAccessByteSource {
         guard offset >= 0, offset <= bytes.count, buffer.count <= bytes.count - offset else {
             throw .inputFailed("read past the end of the input")
         }
-        if buffer.count > 0 { buffer.copyMemory(from: UnsafeRawBufferPointer(rebasing: bytes[offset..<(offset + buffer.count)])) }
+        if buffer.count > 0 {
+            buffer.copyMemory(from: UnsafeRawBufferPointer(rebasing: bytes[offset..<(offset + buffer.count)]))
+        }
     }
 }
