@@ -8,6 +8,7 @@ import PackageDescription
 //   ModelSealKeys    — text encodings of keys, identity and recipient files, key sources
 //   ModelSealSigning — signature keys (PEM, OpenSSH), signed trailers, Merkle roots over chunks
 //   ModelSealLicensing — machine fingerprint, machine key, signed licenses, load-count state, runtime guards
+//   ModelSealScan    — model-file safety scanner: verdicts, danger list, reports (on ModelFormats)
 //   ModelSealKit     — what every surface shares: the status-code table, key options → keys
 //   ModelSealCLI     — the `modelseal` command (a surface: it only calls the libraries)
 //   CModelSeal       — the C ABI (libmodelseal_c.so, include/modelseal.h) the Python package loads (a surface)
@@ -23,6 +24,7 @@ let package = Package(
         .library(name: "ModelFormats", targets: ["ModelFormats"]),
         .library(name: "ModelSealLicensing", targets: ["ModelSealLicensing"]),
         .library(name: "ModelSealKit", targets: ["ModelSealKit"]),
+        .library(name: "ModelSealScan", targets: ["ModelSealScan"]),
         .library(name: "CModelSeal", targets: ["CModelSeal"]),  // for the Fuzz package
         // Built with the Swift standard library linked in statically (scripts/build-python.sh) so that
         // the Python wheel runs where no Swift toolchain is installed.
@@ -44,6 +46,7 @@ let package = Package(
             ]
         ),
         .target(name: "ModelFormats", dependencies: ["ModelSealFormat"]),
+        .target(name: "ModelSealScan", dependencies: ["ModelFormats"]),
         .target(
             name: "ModelSealKeys",
             dependencies: [
@@ -77,7 +80,7 @@ let package = Package(
             name: "ModelSealCLI",
             dependencies: [
                 "ModelSealFormat", "ModelSealCrypto", "ModelSealKeys", "ModelFormats", "ModelSealKit", "ModelSealSigning",
-                "ModelSealLicensing",
+                "ModelSealLicensing", "ModelSealScan",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
@@ -98,6 +101,7 @@ let package = Package(
         .testTarget(name: "ModelSealKeysTests", dependencies: ["ModelSealKeys"]),
         .testTarget(name: "ModelSealSigningTests", dependencies: ["ModelSealSigning", "ModelSealCrypto", "ModelSealFormat"]),
         .testTarget(name: "ModelFormatsTests", dependencies: ["ModelFormats"]),
+        .testTarget(name: "ModelSealScanTests", dependencies: ["ModelSealScan", "ModelFormats"]),
         .testTarget(name: "ModelSealCLITests", dependencies: ["ModelSealCLI"]),
         .testTarget(
             name: "ModelSealLicensingTests",
