@@ -137,6 +137,7 @@ public enum DangerList {
         DangerEntry("torch.utils.data.datapipes", "decoders that unpickle", "GHSA-h3qp-7fh3-f8h4", loadsPickles: true),
         DangerEntry("torch.utils.bottleneck", "profiles code strings", "GHSA-4r9r-ch6f-vxmx; GHSA-4whj-rm5r-c2v8"),
         DangerEntry("torch.testing._internal", "runs code strings", "GHSA-vr7h-p6mm-wpmh"),
+        DangerEntry("torch.jit.unsupported_tensor_ops", "execs code strings (execWrapper)", "GHSA-vr7h-p6mm-wpmh"),
         DangerEntry("torch.hub", "downloads and runs code", modelscan),
     ]
 
