@@ -128,7 +128,11 @@ extension ScanContext {
             return
         }
         var trace = machine.trace(bytes)
-        if trace.result == nil, bytes.count < source.size, case .truncated? = trace.error {
+        // Read the rest only when the prefix looks like a pickle: raw tensor bytes often decode as a
+        // length field that runs past the probe, and a 1 GiB storage must not be read for that.
+        let looksLikePickle =
+            declaredPickle || startsWithProto || !trace.events.isEmpty || source.size <= Scanner.Limits.wholeReadBytes
+        if trace.result == nil, bytes.count < source.size, looksLikePickle, case .truncated? = trace.error {
             guard let whole = try? source.read(at: 0, count: source.size) else {
                 add("zip-unreadable-member", .cannotScan, "member cannot be read", member: label)
                 return

@@ -6,13 +6,12 @@ extension ScanContext {
     /// The first pickle must parse; a later one that does not is trailing data (a legacy file's raw
     /// storages) and only its dangerous events count, since Python would have run them before failing.
     mutating func scanPickleStream(_ source: any ByteSource, member: String?, maxPickles: Int, legacy: Bool) {
-        guard source.size <= Scanner.Limits.maxPickleBytes else {
-            add("too-large", .cannotScan, "pickle stream larger than \(Scanner.Limits.maxPickleBytes) bytes", member: member)
-            return
-        }
-        let bytes: [UInt8]
+        // Read a window and widen it only when a pickle runs past it: a legacy checkpoint's pickles
+        // are small and its raw storages (possibly gigabytes) are never read.
+        var window = min(source.size, Scanner.Limits.initialWindowBytes)
+        var bytes: [UInt8]
         do {
-            bytes = try source.read(at: 0, count: source.size)
+            bytes = try source.read(at: 0, count: window)
         } catch {
             add("unreadable", .cannotScan, "\(error)", member: member)
             return
@@ -22,6 +21,19 @@ extension ScanContext {
         while offset < bytes.count, index < maxPickles {
             let label = index == 0 && member != nil ? member : join(member, "pickle[\(index)]")
             let trace = PickleMachine(allowlist: allowlist).trace(bytes, range: offset..<bytes.count, baseOffset: offset)
+            if trace.result == nil, window < source.size, case .truncated? = trace.error {
+                guard window < Scanner.Limits.maxPickleBytes else {
+                    add("too-large", .cannotScan, "pickle larger than \(Scanner.Limits.maxPickleBytes) bytes", member: label)
+                    return
+                }
+                window = min(source.size, Scanner.Limits.maxPickleBytes, window &* 8)
+                guard let wider = try? source.read(at: 0, count: window) else {
+                    add("unreadable", .cannotScan, "stream cannot be read", member: label)
+                    return
+                }
+                bytes = wider
+                continue
+            }
             let parsed = trace.result != nil
             record(trace, bytes: bytes, member: label, onlyDangerous: !parsed && index > 0, nestedDepth: 0)
             guard let result = trace.result else {
@@ -73,6 +85,17 @@ extension ScanContext {
             }
             guard let global = event.global else { continue }
             let isImport = event.opcode == .global || event.opcode == .stackGlobal || event.opcode == .inst
+            // torch's own defaults hold no danger-list name; user additions are still checked.
+            if global.status == .allowed {
+                if Scanner.refusedOpcodes.contains(event.opcode), !onlyDangerous {
+                    add(
+                        "refused-opcode", .notWeightsOnly,
+                        "\(opcode) is refused by torch's weights-only unpickler even for allowed names", member: member,
+                        offset: event.offset, opcode: opcode, global: global.fullName)
+                }
+                continue
+            }
+            guard isImport else { continue }
             if let entry = DangerList.match(module: global.module, name: global.name) {
                 if isImport {
                     add(

@@ -13,6 +13,10 @@ public struct Scanner: Sendable {
         public static let maxPickleBytes = 1 << 30
         /// Bytes of a member probed before it is read whole.
         static let probeBytes = 64 << 10
+        /// Members up to this size are always read whole when their probe runs out mid-opcode.
+        static let wholeReadBytes = 16 << 20
+        /// First window of a pickle stream read into memory (widened ×8 while a pickle runs past it).
+        static let initialWindowBytes = 1 << 20
         /// Pickles read back to back from one stream.
         static let maxPicklesPerStream = 1024
     }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Dispatch
 import ModelFormats
 import ModelSealKit
 import ModelSealScan
@@ -47,18 +48,7 @@ extension ModelSeal {
 
         func run() throws {
             let scanner = Scanner(allowedGlobals: allowedGlobals)
-            var reports: [FileReport] = []
-            for item in TreeWalker.files(under: paths) {
-                switch item {
-                case let .file(path):
-                    reports.append(scanner.scan(path: path))
-                case let .problem(path, reason):
-                    reports.append(
-                        FileReport(
-                            path: path, format: "unknown", size: 0,
-                            findings: [Finding(file: path, rule: "unreadable", verdict: .cannotScan, message: reason)]))
-                }
-            }
+            let reports = Self.scanAll(TreeWalker.files(under: paths), with: scanner)
             if json {
                 Terminal.writeOutput(JSONWriter.serialize(ScanReports.json(reports), pretty: true) + "\n")
             } else if sarif {
@@ -70,6 +60,25 @@ extension ModelSeal {
             let worst = reports.map(\.verdict).max() ?? .clean
             let status = Self.status(of: worst)
             if status != .success { throw ExitCode(status.rawValue) }
+        }
+
+        /// Scans files on every core (files are independent); reports come back in walk order.
+        static func scanAll(_ items: [TreeWalker.Item], with scanner: Scanner) -> [FileReport] {
+            let slots = ReportSlots(count: items.count)
+            defer { slots.deallocate() }
+            DispatchQueue.concurrentPerform(iterations: items.count) { index in
+                switch items[index] {
+                case let .file(path):
+                    slots.set(index, scanner.scan(path: path))
+                case let .problem(path, reason):
+                    slots.set(
+                        index,
+                        FileReport(
+                            path: path, format: "unknown", size: 0,
+                            findings: [Finding(file: path, rule: "unreadable", verdict: .cannotScan, message: reason)]))
+                }
+            }
+            return slots.reports()
         }
 
         /// The exit status of a verdict.
@@ -93,5 +102,24 @@ extension ModelSeal {
             let summary = Verdict.allCases.map { "\(counts[$0, default: 0]) \($0.rawValue)" }.joined(separator: ", ")
             return text + "\(reports.count) file(s): \(summary)\n"
         }
+    }
+}
+
+/// One slot per file, each written by exactly one worker of `concurrentPerform`.
+private struct ReportSlots: @unchecked Sendable {
+    private let buffer: UnsafeMutableBufferPointer<FileReport?>
+
+    init(count: Int) {
+        buffer = .allocate(capacity: count)
+        buffer.initialize(repeating: nil)
+    }
+
+    func set(_ index: Int, _ report: FileReport) { buffer[index] = report }
+
+    func reports() -> [FileReport] { buffer.compactMap { $0 } }
+
+    func deallocate() {
+        _ = buffer.deinitialize()
+        buffer.deallocate()
     }
 }
