@@ -143,7 +143,10 @@ extension ScanContext {
         let isPickle = trace.result != nil || declaredPickle || startsWithProto
         if isPickle {
             let memberSource = MemoryByteSource(bytes)
-            if trace.result != nil || declaredPickle {
+            if let result = trace.result, result.endOffset == bytes.count, bytes.count == source.size {
+                // One pickle filling the member (data.pkl): the probe's trace is the whole story.
+                record(trace, bytes: bytes, member: label, onlyDangerous: false, nestedDepth: 0)
+            } else if trace.result != nil || declaredPickle {
                 scanPickleStream(memberSource, member: label, maxPickles: Scanner.Limits.maxPicklesPerStream, legacy: false)
             } else {
                 // Starts like a pickle but does not parse: raw tensor bytes by chance, or a broken payload.
