@@ -31,8 +31,7 @@ extension ScanContext {
             }
         }
         let names = archive.entries.map(\.name)
-        let isTorchScript = names.contains { $0 == "constants.pkl" || $0.hasSuffix("/constants.pkl") }
-            || names.contains { $0.hasPrefix("code/") || $0.contains("/code/") }
+        let isTorchScript = names.contains(where: Self.isTorchScriptMember)
         if isTorchScript {
             add(
                 "torchscript-code", .notWeightsOnly,
@@ -91,6 +90,13 @@ extension ScanContext {
         if names.contains(where: { $0 == "data.pkl" || $0.hasSuffix("/data.pkl") }) { return "pytorch-zip" }
         if !names.isEmpty, names.allSatisfy({ $0.hasSuffix(".npy") }) { return "npz" }
         return "zip"
+    }
+
+    /// `constants.pkl` or anything under `code/`, at the top or below the archive's one prefix folder.
+    static func isTorchScriptMember(_ name: String) -> Bool {
+        var rest = Substring(name)
+        if let slash = rest.firstIndex(of: "/"), !rest.hasPrefix("code/") { rest = rest[rest.index(after: slash)...] }
+        return rest == "constants.pkl" || rest.hasPrefix("code/")
     }
 
     /// One archive member: nested archives and NumPy files by content; pickles wherever they parse.

@@ -139,7 +139,7 @@ extension ScanContext {
     mutating func scanNestedPickles(_ result: PickleResult, member: String?, nestedDepth: Int) {
         for object in result.heap.objects {
             guard case let .instance(instance) = object, let callee = result.heap.global(instance.callee),
-                let entry = DangerList.match(module: callee.module, name: callee.name), entry.loadsPickles
+                callee.status != .allowed, let entry = DangerList.match(module: callee.module, name: callee.name), entry.loadsPickles
             else { continue }
             for argument in result.heap.sequence(instance.args) ?? [] {
                 let payload: [UInt8]
