@@ -11,6 +11,8 @@ public struct Scanner: Sendable {
         public static let maxNestedPickleDepth = 4
         /// Largest pickle or archive member read into memory.
         public static let maxPickleBytes = 1 << 30
+        /// Files up to this size are read into memory in one go.
+        static let inMemoryBytes = 8 << 20
         /// Bytes of a member probed before it is read whole.
         static let probeBytes = 64 << 10
         /// Members up to this size are always read whole when their probe runs out mid-opcode.
@@ -40,6 +42,10 @@ public struct Scanner: Sendable {
             return FileReport(
                 path: path, format: "unknown", size: 0,
                 findings: [Finding(file: path, rule: "unreadable", verdict: .cannotScan, message: "\(error)")])
+        }
+        // Small files are read with one system call; the zip walk and member probes then cost no I/O.
+        if source.size <= Limits.inMemoryBytes, let bytes = try? source.read(at: 0, count: source.size) {
+            return scan(MemoryByteSource(bytes), path: path)
         }
         return scan(source, path: path)
     }
