@@ -45,7 +45,8 @@ public enum DangerList {
         DangerEntry("builtins.input", "reads the terminal", modelscan),
         DangerEntry("builtins.memoryview", "raw memory access", modelscan),
         DangerEntry("types.CodeType", "builds code objects", "picklescan tests/data2/types_CodeType.pkl"),
-        DangerEntry("types.FunctionType", "builds functions from code objects", "picklescan tests/data2/types_CodeType.pkl"),
+        DangerEntry(
+            "types.FunctionType", "builds functions from code objects", "picklescan tests/data2/types_CodeType.pkl"),
         DangerEntry("code", "interactive interpreter (runs code)", "GHSA-cj3c-v495-4xqh"),
         DangerEntry("codeop", "compiles code", modelscan),
         DangerEntry("runpy", "runs modules and code", "picklescan tests/data/malicious14.pkl"),
@@ -72,7 +73,8 @@ public enum DangerList {
         DangerEntry("test", "CPython test-suite helpers that run commands", "GHSA-g38g-8gr9-h9xp"),
         DangerEntry("numpy.testing", "runs code strings (runstring)", "picklescan tests/data2/malicious22.pkl"),
         DangerEntry("numpy.f2py", "evaluates expressions (getlincoef)", "GHSA-r8g5-cgf2-4m4m"),
-        DangerEntry("cloudpickle", "rebuilds functions from code", "picklescan tests/data2/cloudpickle_codeinjection.pkl"),
+        DangerEntry(
+            "cloudpickle", "rebuilds functions from code", "picklescan tests/data2/cloudpickle_codeinjection.pkl"),
         DangerEntry("dill", "rebuilds functions from code, unpickles", modelscan, loadsPickles: true),
         // Processes and the operating system.
         DangerEntry("os", "processes, files, environment", sourPickles),
@@ -91,7 +93,8 @@ public enum DangerList {
         DangerEntry("webbrowser", "runs a browser", modelscan),
         DangerEntry("pip", "installs packages", "picklescan tests/data/malicious16.pkl"),
         DangerEntry("ensurepip", "runs pip", "GHSA-xp4f-hrf8-rxw7"),
-        DangerEntry("venv", "creates environments, runs a shell via the prompt", "picklescan tests/data/malicious20.pkl"),
+        DangerEntry(
+            "venv", "creates environments, runs a shell via the prompt", "picklescan tests/data/malicious20.pkl"),
         DangerEntry("distutils", "writes files, spawns compilers", "GHSA-m273-6v24-x4m4"),
         DangerEntry("setuptools", "writes files, spawns compilers", modelscan),
         DangerEntry("ctypes", "loads native libraries", "GHSA-4675-36f9-wf6r"),
@@ -104,7 +107,8 @@ public enum DangerList {
         DangerEntry("tempfile", "creates files", modelscan),
         DangerEntry("glob", "lists files", modelscan),
         DangerEntry("logging.FileHandler", "creates files", "picklescan tests/data2/logging_FileHandler.pkl"),
-        DangerEntry("logging.handlers", "creates files and connections", "picklescan tests/data2/logging_FileHandler.pkl"),
+        DangerEntry(
+            "logging.handlers", "creates files and connections", "picklescan tests/data2/logging_FileHandler.pkl"),
         // Network.
         DangerEntry("socket", "opens connections", "picklescan tests/data/malicious7.pkl"),
         DangerEntry("ssl", "opens connections (DNS exfiltration)", "picklescan tests/data2/dns_exfiltration.npy"),
@@ -125,7 +129,8 @@ public enum DangerList {
         DangerEntry("shelve", "unpickles files", modelscan, loadsPickles: true),
         DangerEntry("joblib", "unpickles files", modelscan, loadsPickles: true),
         DangerEntry("numpy.load", "unpickles files with allow_pickle", modelscan, loadsPickles: true),
-        DangerEntry("torch.load", "loads further checkpoints (weights_only=False)", "picklescan tests/data/malicious19.pkl"),
+        DangerEntry(
+            "torch.load", "loads further checkpoints (weights_only=False)", "picklescan tests/data/malicious19.pkl"),
         DangerEntry("torch.serialization.load", "loads further checkpoints", "picklescan tests/data/malicious19.pkl"),
         DangerEntry("torch.jit.load", "loads TorchScript code", modelscan),
         // torch internals that run code strings or commands.
@@ -133,7 +138,8 @@ public enum DangerList {
         DangerEntry("torch._dynamo", "compiles and runs code", "GHSA-86cj-95qr-2p4f"),
         DangerEntry("torch.fx.experimental.symbolic_shapes", "evaluates guard expressions", "GHSA-f4x7-rfwp-v3xw"),
         DangerEntry("torch.utils.collect_env", "runs commands", "GHSA-f745-w6jp-hpxx; GHSA-jhph-76pp-mggw"),
-        DangerEntry("torch.utils._config_module", "loads pickled configuration", "GHSA-vv6j-3g6g-2pvj", loadsPickles: true),
+        DangerEntry(
+            "torch.utils._config_module", "loads pickled configuration", "GHSA-vv6j-3g6g-2pvj", loadsPickles: true),
         DangerEntry("torch.utils.data.datapipes", "decoders that unpickle", "GHSA-h3qp-7fh3-f8h4", loadsPickles: true),
         DangerEntry("torch.utils.bottleneck", "profiles code strings", "GHSA-4r9r-ch6f-vxmx; GHSA-4whj-rm5r-c2v8"),
         DangerEntry("torch.testing._internal", "runs code strings", "GHSA-vr7h-p6mm-wpmh"),
@@ -142,7 +148,8 @@ public enum DangerList {
     ]
 
     /// Lookup table from pattern to entry.
-    static let index: [String: DangerEntry] = Dictionary(entries.map { ($0.pattern, $0) }, uniquingKeysWith: { a, _ in a })
+    static let index: [String: DangerEntry] = Dictionary(
+        entries.map { ($0.pattern, $0) }, uniquingKeysWith: { a, _ in a })
 
     /// The entry matching `module.name`: the longest dotted prefix of the full name (module path
     /// plus the qualified name, so `builtins` `eval.__call__` matches `builtins.eval`).

@@ -66,7 +66,9 @@ public enum ScanReports {
                 if let opcode = finding.opcode { properties.append(("opcode", .string(opcode))) }
                 if let global = finding.global { properties.append(("global", .string(global))) }
                 if let advisory = finding.advisory { properties.append(("advisory", .string(advisory))) }
-                var physical: [(String, JSONValue)] = [("artifactLocation", .object([("uri", .string(uri(finding.file)))]))]
+                var physical: [(String, JSONValue)] = [
+                    ("artifactLocation", .object([("uri", .string(uri(finding.file)))]))
+                ]
                 if let offset = finding.offset, finding.member == nil {
                     physical.append(("region", .object([("byteOffset", .int(offset)), ("byteLength", .int(1))])))
                 }
@@ -126,7 +128,8 @@ public enum ScanReports {
         for byte in path.utf8 {
             let keep =
                 (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A)
-                || [UInt8(ascii: "/"), UInt8(ascii: "."), UInt8(ascii: "-"), UInt8(ascii: "_"), UInt8(ascii: "~")].contains(byte)
+                || [UInt8(ascii: "/"), UInt8(ascii: "."), UInt8(ascii: "-"), UInt8(ascii: "_"), UInt8(ascii: "~")]
+                    .contains(byte)
             if keep {
                 text.append(Character(Unicode.Scalar(byte)))
             } else {

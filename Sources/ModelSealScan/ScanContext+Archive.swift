@@ -110,7 +110,9 @@ extension ScanContext {
             || head.starts(with: ModelFileFormat.sealedMagic)
         {
             guard depth < Scanner.Limits.maxArchiveDepth else {
-                add("too-deep", .cannotScan, "archives nested deeper than \(Scanner.Limits.maxArchiveDepth)", member: label)
+                add(
+                    "too-deep", .cannotScan, "archives nested deeper than \(Scanner.Limits.maxArchiveDepth)",
+                    member: label)
                 return
             }
             _ = scanContent(source, member: label, depth: depth + 1)
@@ -120,7 +122,9 @@ extension ScanContext {
         let startsWithProto = head.count >= 2 && head[0] == PickleOpcode.proto.rawValue && head[1] <= 5
         guard let first = head.first, PickleOpcode(rawValue: first) != nil else {
             if declaredPickle {
-                add("unparseable-pickle", .cannotScan, "member named as a pickle does not start with an opcode", member: label)
+                add(
+                    "unparseable-pickle", .cannotScan, "member named as a pickle does not start with an opcode",
+                    member: label)
             }
             return
         }
@@ -153,7 +157,8 @@ extension ScanContext {
                 // One pickle filling the member (data.pkl): the probe's trace is the whole story.
                 record(trace, bytes: bytes, member: label, onlyDangerous: false, nestedDepth: 0)
             } else if trace.result != nil || declaredPickle {
-                scanPickleStream(memberSource, member: label, maxPickles: Scanner.Limits.maxPicklesPerStream, legacy: false)
+                scanPickleStream(
+                    memberSource, member: label, maxPickles: Scanner.Limits.maxPicklesPerStream, legacy: false)
             } else {
                 // Starts like a pickle but does not parse: raw tensor bytes by chance, or a broken payload.
                 record(trace, bytes: bytes, member: label, onlyDangerous: true, nestedDepth: 0)

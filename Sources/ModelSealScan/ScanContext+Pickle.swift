@@ -20,10 +20,13 @@ extension ScanContext {
         var index = 0
         while offset < bytes.count, index < maxPickles {
             let label = index == 0 && member != nil ? member : join(member, "pickle[\(index)]")
-            let trace = PickleMachine(allowlist: allowlist).trace(bytes, range: offset..<bytes.count, baseOffset: offset)
+            let trace = PickleMachine(allowlist: allowlist).trace(
+                bytes, range: offset..<bytes.count, baseOffset: offset)
             if trace.result == nil, window < source.size, case .truncated? = trace.error {
                 guard window < Scanner.Limits.maxPickleBytes else {
-                    add("too-large", .cannotScan, "pickle larger than \(Scanner.Limits.maxPickleBytes) bytes", member: label)
+                    add(
+                        "too-large", .cannotScan, "pickle larger than \(Scanner.Limits.maxPickleBytes) bytes",
+                        member: label)
                     return
                 }
                 window = min(source.size, Scanner.Limits.maxPickleBytes, window &* 8)
@@ -39,7 +42,8 @@ extension ScanContext {
             guard let result = trace.result else {
                 if index == 0 {
                     add(
-                        "unparseable-pickle", .cannotScan, "pickle does not parse: \(trace.error.map { "\($0)" } ?? "?")",
+                        "unparseable-pickle", .cannotScan,
+                        "pickle does not parse: \(trace.error.map { "\($0)" } ?? "?")",
                         member: label, offset: offset)
                 }
                 return
@@ -139,7 +143,8 @@ extension ScanContext {
     mutating func scanNestedPickles(_ result: PickleResult, member: String?, nestedDepth: Int) {
         for object in result.heap.objects {
             guard case let .instance(instance) = object, let callee = result.heap.global(instance.callee),
-                callee.status != .allowed, let entry = DangerList.match(module: callee.module, name: callee.name), entry.loadsPickles
+                callee.status != .allowed, let entry = DangerList.match(module: callee.module, name: callee.name),
+                entry.loadsPickles
             else { continue }
             for argument in result.heap.sequence(instance.args) ?? [] {
                 let payload: [UInt8]

@@ -48,7 +48,8 @@ struct CorpusTests {
 
     @Test("dangerous samples name the global, member and offset")
     func locations() throws {
-        let report = Self.scanner.scan(path: ScanFixtures.corpusRoot + "/picklescan/tests/data/malicious1_wrong_ext.zip")
+        let report = Self.scanner.scan(
+            path: ScanFixtures.corpusRoot + "/picklescan/tests/data/malicious1_wrong_ext.zip")
         let finding = try #require(report.findings.first { $0.rule == "dangerous-global" })
         #expect(finding.global == "builtins.eval")
         #expect(finding.member == "data.txt")

@@ -37,8 +37,11 @@ extension ModelSeal {
         @Flag(help: "Print a SARIF 2.1.0 log.")
         var sarif = false
 
-        @Option(name: .customLong("allow-global"), help: ArgumentHelp(
-            "Treat MODULE.NAME as allowed (repeatable); danger-list names stay dangerous.", valueName: "MODULE.NAME"))
+        @Option(
+            name: .customLong("allow-global"),
+            help: ArgumentHelp(
+                "Treat MODULE.NAME as allowed (repeatable); danger-list names stay dangerous.", valueName: "MODULE.NAME"
+            ))
         var allowedGlobals: [String] = []
 
         func validate() throws {
@@ -53,7 +56,8 @@ extension ModelSeal {
                 Terminal.writeOutput(JSONWriter.serialize(ScanReports.json(reports), pretty: true) + "\n")
             } else if sarif {
                 Terminal.writeOutput(
-                    JSONWriter.serialize(ScanReports.sarif(reports, toolVersion: ModelSeal.version), pretty: true) + "\n")
+                    JSONWriter.serialize(ScanReports.sarif(reports, toolVersion: ModelSeal.version), pretty: true)
+                        + "\n")
             } else {
                 Terminal.writeOutput(render(reports))
             }
