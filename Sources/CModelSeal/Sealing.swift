@@ -26,6 +26,7 @@ public func sealBuffer(
             }
             options.chunkLog2 = log2
         }
+        options.hashingLeaves = signer != nil
         if let signer {
             // As `modelseal seal --sign-key`: stripping the signature makes the file unopenable.
             options.extensions = [RequiredSigners.extension(keyIDs: [signer.verifyingKey.keyID])]

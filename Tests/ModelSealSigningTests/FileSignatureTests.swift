@@ -11,6 +11,7 @@ private func sealedFile(signedBy signers: [(SigningKey, SignatureAlgorithm)] = [
     var options = SealOptions()
     options.chunkLog2 = 16
     if !required.isEmpty { options.extensions = [RequiredSigners.extension(keyIDs: required)] }
+    options.hashingLeaves = !signers.isEmpty
     let sink = MemorySink()
     let plaintext = (0..<(3 * 65536 + 100)).map { UInt8(truncatingIfNeeded: $0 &* 31) }
     let summary = try Sealer.seal(MemorySource(plaintext), to: sink, recipients: [key], options: options)

@@ -71,6 +71,7 @@ extension ModelSeal {
             var options = SealOptions()
             options.metadata = ["name": "model.pt", "content-type": "pytorch-zip"]
             options.extensions = [RequiredSigners.extension(keyIDs: [signer.verifyingKey.keyID])]
+            options.hashingLeaves = true
             let summary = try Sealer.seal(
                 try FileInput(path: modelPath), to: output, recipients: [customer.recipient, vendorKey],
                 options: options)

@@ -134,6 +134,7 @@ extension ModelSeal {
             if input != "-" { options.metadata["name"] = baseName(input) }
             if let signer {
                 options.extensions.append(RequiredSigners.extension(keyIDs: [signer.key.verifyingKey.keyID]))
+                options.hashingLeaves = true
             }
             let sink = try OutputFile(output == "-" ? .standardOutput : .path(output), mode: 0o644, replace: force)
             let summary = try Sealer.seal(

@@ -100,6 +100,7 @@ extension ModelSeal {
                 ]
                 if input != "-" { options.metadata["name"] = baseName(input) }
             }
+            options.hashingLeaves = signer != nil
             if !required.isEmpty {
                 guard required.count <= RequiredSigners.maximumCount else {
                     throw CLIError(.usage, "at most \(RequiredSigners.maximumCount) required signers")

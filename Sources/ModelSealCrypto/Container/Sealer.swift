@@ -10,6 +10,9 @@ public struct SealOptions: Sendable {
     public var chunkLog2: UInt8 = SealedFormat.defaultChunkLog2
     /// Entries of the sealed-metadata extension; none by default.
     public var metadata: [String: String] = [:]
+    /// Also compute each chunk's Merkle leaf hash (`SealSummary.leafHashes`), for signing in the
+    /// same pass. Off by default: SHA-256 of every chunk costs more CPU than the encryption.
+    public var hashingLeaves = false
     /// Further header extensions (for example signature-required), in any order.
     public var extensions: [HeaderExtension] = []
     /// Called after each batch with the plaintext bytes sealed so far.
@@ -31,7 +34,8 @@ public struct SealSummary: Sendable {
     public let payloadLength: Int
     /// The header bytes written.
     public let headerBytes: [UInt8]
-    /// Merkle leaf hash of every chunk written (FORMAT.md §8.1), for signing without a second pass.
+    /// Merkle leaf hash of every chunk written (FORMAT.md §8.1), for signing without a second pass;
+    /// empty arrays unless `SealOptions.hashingLeaves`.
     public let leafHashes: [[UInt8]]
 }
 
@@ -104,14 +108,14 @@ public enum Sealer {
                 let slice = UnsafeRawBufferPointer(buffer.slice(start..<min(start + chunkSize, used)))
                 do {
                     let chunk = try cipher.seal(slice, index: first + offset, isLast: isFinal && offset == count - 1)
-                    return (chunk, chunk.withUnsafeBytes { Merkle.leafHash($0) })
+                    return (chunk, options.hashingLeaves ? chunk.withUnsafeBytes { Merkle.leafHash($0) } : [])
                 } catch {
                     throw .outputFailed("encryption failed: \(error)")
                 }
             }
             for (chunk, leaf) in sealed {
                 try output.write(contentsOf: chunk)
-                leaves.append(leaf)
+                leaves.append(leaf)  // empty unless hashingLeaves: only the count is used then
             }
             if isFinal, let final = sealed.last { last = Array(final.0.suffix(SealedFormat.tagLength)) }
             index += count
