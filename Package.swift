@@ -10,6 +10,7 @@ import PackageDescription
 //   ModelSealEnvironment — environment locks and contracts: probe, conda formats, policies (no crypto)
 //   ModelSealBundle  — the delivery bundle (.mspkg): signed manifest, strict streaming pack/unpack
 //   ModelSealLicensing — machine fingerprint, machine key, signed licenses, load-count state, runtime guards
+//   ModelSealScan    — model-file safety scanner: verdicts, danger list, reports (on ModelFormats)
 //   ModelSealKit     — what every surface shares: the status-code table, key options → keys
 //   ModelSealCLI     — the `modelseal` command (a surface: it only calls the libraries)
 //   CModelSeal       — the C ABI (libmodelseal_c.so, include/modelseal.h) the Python package loads (a surface)
@@ -27,6 +28,7 @@ let package = Package(
         .library(name: "ModelSealBundle", targets: ["ModelSealBundle"]),
         .library(name: "ModelSealLicensing", targets: ["ModelSealLicensing"]),
         .library(name: "ModelSealKit", targets: ["ModelSealKit"]),
+        .library(name: "ModelSealScan", targets: ["ModelSealScan"]),
         .library(name: "CModelSeal", targets: ["CModelSeal"]),  // for the Fuzz package
         // Built with the Swift standard library linked in statically (scripts/build-python.sh) so that
         // the Python wheel runs where no Swift toolchain is installed.
@@ -48,6 +50,7 @@ let package = Package(
             ]
         ),
         .target(name: "ModelFormats", dependencies: ["ModelSealFormat"]),
+        .target(name: "ModelSealScan", dependencies: ["ModelFormats"]),
         .target(
             name: "ModelSealKeys",
             dependencies: [
@@ -89,7 +92,7 @@ let package = Package(
             name: "ModelSealCLI",
             dependencies: [
                 "ModelSealFormat", "ModelSealCrypto", "ModelSealKeys", "ModelFormats", "ModelSealKit", "ModelSealSigning",
-                "ModelSealLicensing", "ModelSealEnvironment", "ModelSealBundle",
+                "ModelSealLicensing", "ModelSealEnvironment", "ModelSealBundle", "ModelSealScan",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
@@ -113,6 +116,7 @@ let package = Package(
         .testTarget(name: "ModelSealKeysTests", dependencies: ["ModelSealKeys"]),
         .testTarget(name: "ModelSealSigningTests", dependencies: ["ModelSealSigning", "ModelSealCrypto", "ModelSealFormat"]),
         .testTarget(name: "ModelFormatsTests", dependencies: ["ModelFormats"]),
+        .testTarget(name: "ModelSealScanTests", dependencies: ["ModelSealScan", "ModelFormats"]),
         .testTarget(name: "ModelSealCLITests", dependencies: ["ModelSealCLI"]),
         .testTarget(name: "ModelSealEnvironmentTests", dependencies: ["ModelSealEnvironment", "ModelSealFormat"]),
         .testTarget(

@@ -1,5 +1,8 @@
 #!/usr/bin/env bash
-# OpenSSF model signing: `modelseal verify --oms` against the real `model_signing verify key`, same files, same run.
+# Signature verification against the real `model_signing verify key`, same data, same run:
+#   - `modelseal verify --oms` (OpenSSF format) over the same plaintext model files;
+#   - `modelseal verify` of the same model sealed and signed in ModelSeal's own format (FORMAT.md §8), whose
+#     chunk hashes run on all cores; and `open --trust` against a plain `open` of that file (issue 5's targets).
 #
 #   bash scripts/bench-oms.sh            1 GiB as one file, and as 8 files of 128 MiB (a sharded checkpoint)
 #   RUNS=9 bash scripts/bench-oms.sh     more rounds (default 5)
@@ -41,6 +44,10 @@ done
 ms="$python -m model_signing"
 $ms sign key --private_key "$work/ec.key" --signature "$work/one.sig" "$work/model.bin" >/dev/null
 $ms sign key --private_key "$work/ec.key" --signature "$work/eight.sig" "$work/sharded" >/dev/null
+MODEL_KEY=$("$bin" keygen --symmetric)
+export MODEL_KEY
+"$bin" keygen --sign -o "$work/vendor.key" >/dev/null 2>&1
+"$bin" seal -q --key-env MODEL_KEY --sign-key "$work/vendor.key" -o "$work/model.mseal" "$work/model.bin"
 
 # name|command, one per line
 commands=(
@@ -48,6 +55,11 @@ commands=(
     "one file: model_signing|$ms verify key --public_key $work/ec.pub --signature $work/one.sig $work/model.bin"
     "8 files: modelseal|$bin verify --oms --trust $work/ec.pub --signature $work/eight.sig $work/sharded"
     "8 files: model_signing|$ms verify key --public_key $work/ec.pub --signature $work/eight.sig $work/sharded"
+    "sealed: modelseal verify|$bin verify --trust $work/vendor.key.pub $work/model.mseal"
+    "sealed: open --check|$bin open -q --key-env MODEL_KEY --check $work/model.mseal"
+    "sealed: open --check --trust|$bin open -q --key-env MODEL_KEY --trust $work/vendor.key.pub --check $work/model.mseal"
+    "sealed: open -o null|$bin open -q --key-env MODEL_KEY -o /dev/null $work/model.mseal"
+    "sealed: open -o null --trust|$bin open -q --key-env MODEL_KEY --trust $work/vendor.key.pub -o /dev/null $work/model.mseal"
 )
 for entry in "${commands[@]}"; do ${entry#*|} >/dev/null 2>&1 || { echo "failed: ${entry#*|}" >&2; exit 1; }; done
 
@@ -67,10 +79,10 @@ median() { tr ' ' '\n' | grep -v '^$' | sort -n | awk '{a[NR]=$1} END {print a[i
 range() { tr ' ' '\n' | grep -v '^$' | sort -n | awk 'NR==1{lo=$1} {hi=$1} END {print lo ".." hi}'; }
 echo "1 GiB, $runs rounds, $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg); modelseal $bin;" \
     "model_signing $("$python" -c 'import model_signing; print(model_signing.__version__)')"
-printf '%-26s %9s %14s %9s\n' command "wall (s)" "min..max" "CPU (s)"
+printf '%-32s %9s %14s %9s\n' command "wall (s)" "min..max" "CPU (s)"
 for entry in "${commands[@]}"; do
     name=${entry%%|*}
-    printf '%-26s %9s %14s %9s\n' "$name" "$(echo "${wall[$name]}" | median)" "$(echo "${wall[$name]}" | range)" \
+    printf '%-32s %9s %14s %9s\n' "$name" "$(echo "${wall[$name]}" | median)" "$(echo "${wall[$name]}" | range)" \
         "$(echo "${cpu[$name]}" | median)"
 done
 for shape in "one file" "8 files"; do
@@ -78,3 +90,8 @@ for shape in "one file" "8 files"; do
     theirs=$(echo "${wall[$shape: model_signing]}" | median)
     printf '%s: modelseal is %.2fx as fast as model_signing (median wall)\n' "$shape" "$(echo "$theirs / $ours" | bc -l)"
 done
+ratio() { echo "$(echo "${wall[$1]}" | median) / $(echo "${wall[$2]}" | median)" | bc -l; }
+printf 'sealed 1 GiB: modelseal verify is %.2fx as fast as model_signing on the plaintext file (target >= 2)\n' \
+    "$(ratio "one file: model_signing" "sealed: modelseal verify")"
+printf 'open --check --trust costs %.2fx a plain open --check; open -o /dev/null --trust %.2fx a plain one (target <= 2.5)\n' \
+    "$(ratio "sealed: open --check --trust" "sealed: open --check")" "$(ratio "sealed: open -o null --trust" "sealed: open -o null")"

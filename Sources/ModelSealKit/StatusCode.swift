@@ -49,6 +49,9 @@ public enum StatusCode: Int32, CaseIterable, Sendable {
     case modelMalformed = 50
     case modelUnsupported = 51
     case conversionRefused = 52
+    case scanNotWeightsOnly = 53
+    case scanDangerous = 54
+    case scanCannotScan = 55
     case usage = 64
 
     /// One line for help texts and docs.
@@ -90,6 +93,9 @@ public enum StatusCode: Int32, CaseIterable, Sendable {
         case .modelMalformed: "not a recognised model file, or malformed, truncated or hostile model content"
         case .modelUnsupported: "a valid model file using a feature ModelSeal does not model (e.g. big-endian storages)"
         case .conversionRefused: "conversion refused by policy: shared storages, non-tensor data, unrepresentable dtype"
+        case .scanNotWeightsOnly: "scan: not weights-only: globals outside the allowlist, the file needs code to load"
+        case .scanDangerous: "scan: dangerous: references primitives that run code, processes, files, network or pickles"
+        case .scanCannotScan: "scan: cannot scan: unrecognised format, encrypted archive or unparseable content"
         case .usage: "usage error: bad or missing options"
         }
     }
@@ -110,7 +116,9 @@ public enum StatusCode: Int32, CaseIterable, Sendable {
         case .usage: "UsageError"
         case .unsigned, .untrustedSigner, .invalidSignature, .signingKeyError, .malformedSignature, .manifestMismatch:
             "SignatureError"
-        case .modelMalformed, .modelUnsupported, .conversionRefused: "ModelFormatError"
+        case .modelMalformed, .modelUnsupported, .conversionRefused, .scanNotWeightsOnly, .scanDangerous,
+            .scanCannotScan:
+            "ModelFormatError"
         case .invalidLicense, .licenseExpired, .licenseNotYetValid, .wrongMachine, .wrongModel, .loadsExhausted,
             .clockRollback, .licenseStateTampered, .guardDenied, .featureNotLicensed:
             "LicenseError"

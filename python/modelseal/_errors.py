@@ -90,7 +90,8 @@ class LicenseError(Error):
 
 
 class ModelFormatError(FormatError):
-    """A model file (PyTorch, safetensors, NumPy) malformed, unsupported, or refused for conversion (codes 50-59)."""
+    """A model file (PyTorch, safetensors, NumPy) malformed, unsupported, refused for conversion, or flagged by
+    `modelseal scan` (53 not weights-only, 54 dangerous, 55 cannot scan) (codes 50-59)."""
 
     status = 50
 

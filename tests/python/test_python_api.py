@@ -234,6 +234,7 @@ def signing_keys(tmp_path, modelseal_bin):
     return tmp_path / "vendor.key", tmp_path / "vendor.key.pub", tmp_path / "stranger.key.pub"
 
 
+@pytest.mark.needs_cli
 @pytest.mark.parametrize("method", ["mapped", "memfd", "stream"])
 def test_signed_save_and_trusted_load(tmp_path, modelseal_pkg, fernet_key, signing_keys, method):
     vendor_key, vendor_pub, stranger_pub = signing_keys
@@ -246,6 +247,7 @@ def test_signed_save_and_trusted_load(tmp_path, modelseal_pkg, fernet_key, signi
         modelseal_pkg.load(tmp_path / "s.mseal", key=fernet_key, trust=stranger_pub, method=method)
 
 
+@pytest.mark.needs_cli
 def test_stripped_or_altered_signature_releases_nothing(tmp_path, modelseal_pkg, fernet_key, signing_keys):
     vendor_key, vendor_pub, _ = signing_keys
     modelseal_pkg.save({"w": torch.randn(64, 64)}, tmp_path / "s.mseal", key=fernet_key, sign_key=vendor_key)
@@ -261,6 +263,7 @@ def test_stripped_or_altered_signature_releases_nothing(tmp_path, modelseal_pkg,
         modelseal_pkg.load(unsigned, key=fernet_key, trust=vendor_pub)
 
 
+@pytest.mark.needs_cli
 def test_license_load_in_python(tmp_path, modelseal_pkg, modelseal_bin, monkeypatch):
     """The offline license flow of docs/LICENSING.md, ending in modelseal.load(license=...)."""
     monkeypatch.setenv("MODELSEAL_LICENSE_DIR", str(tmp_path / "licensing"))
@@ -285,6 +288,7 @@ def test_license_load_in_python(tmp_path, modelseal_pkg, modelseal_bin, monkeypa
         modelseal_pkg.load(tmp_path / "m.mseal", license=tmp_path / "acme.lic")
 
 
+@pytest.mark.needs_cli
 @pytest.mark.parametrize("policy,numpy_version,expect_error", [
     ("exact", None, False), ("exact", "1.0.0", True), ("warn", "1.0.0", False)])
 def test_load_checks_the_environment_contract(tmp_path, modelseal_pkg, modelseal_bin, fernet_key, caplog, policy,

@@ -9,7 +9,7 @@ let key = try? FernetKey(bytes: [
 ])
 
 @_cdecl("LLVMFuzzerTestOneInput")
-public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
+public func fuzzInput(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     let bytes = Array(UnsafeBufferPointer(start: data, count: size))
     _ = FernetToken.looksLikeToken(bytes)
     guard let key, let file = try? FernetFile(MemorySource(bytes), chunkLength: 64),
@@ -20,3 +20,18 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
     else { fatalError("an authenticated token did not decrypt to its length") }
     return 0
 }
+
+/// SwiftPM links executables with `main` aliased to `FuzzFernet_main`; hand control to libFuzzer's driver.
+@_cdecl("FuzzFernet_main")
+public func FuzzFernetMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> CInt {
+    var count = argc
+    var arguments = argv
+    return LLVMFuzzerRunDriver(&count, &arguments, fuzzInput)
+}
+
+@_silgen_name("LLVMFuzzerRunDriver")
+func LLVMFuzzerRunDriver(
+    _ argc: UnsafeMutablePointer<CInt>,
+    _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>,
+    _ callback: @convention(c) (UnsafePointer<UInt8>, Int) -> CInt
+) -> CInt

@@ -84,6 +84,8 @@ public final class FernetFile {
             throw .hmacMismatch(keysTried: keys.count)
         }
         let key = keys[match]
+        // Checked in `init` already; again on the authenticated bytes, in case the file changed since.
+        guard head[0] == FernetToken.version else { throw .unsupportedVersion(head[0]) }
         // Authenticated: now decrypting the last block (with the one before as IV) is safe.
         let last: [UInt8]
         do {

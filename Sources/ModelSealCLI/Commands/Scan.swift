@@ -1,0 +1,129 @@
+import ArgumentParser
+import Dispatch
+import ModelFormats
+import ModelSealKit
+import ModelSealScan
+
+extension ModelSeal {
+    /// `modelseal scan PATH...`: allowlist-based safety verdicts for model files, executing nothing.
+    struct Scan: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Scan model files for code that loading them would run (allowlist, not guesses).",
+            discussion: """
+                Walks directories recursively and looks inside zip archives (every member, nested archives), \
+                legacy and zip PyTorch checkpoints, bare pickles, NumPy .npy/.npz and safetensors, deciding by \
+                content, not by extension. Nothing in a file is executed.
+
+                Verdicts (exit code = the most severe one; docs/SCAN.md):
+                  clean             0   only tensor data / plain data and allowlisted globals
+                  not-weights-only  53  globals outside the allowlist that are not known to run code
+                  dangerous         54  primitives that run code, spawn processes, import modules, open
+                                        files or connections, or load further pickles
+                  cannot-scan       55  unrecognised format, encrypted archive, unparseable content
+
+                Examples:
+                  modelseal scan model.pt
+                  modelseal scan --json models/
+                  modelseal scan --sarif --allow-global mypkg.MyConfig checkpoints/ > scan.sarif
+                """
+        )
+
+        @Argument(help: ArgumentHelp("Files or directories to scan.", valueName: "PATH"))
+        var paths: [String]
+
+        @Flag(help: "Print JSON (schema modelseal.scan/1, see docs/SCAN.md).")
+        var json = false
+
+        @Flag(help: "Print a SARIF 2.1.0 log.")
+        var sarif = false
+
+        @Option(
+            name: .customLong("allow-global"),
+            help: ArgumentHelp(
+                "Treat MODULE.NAME as allowed (repeatable); danger-list names stay dangerous.", valueName: "MODULE.NAME"
+            ))
+        var allowedGlobals: [String] = []
+
+        func validate() throws {
+            if json && sarif { throw ValidationError("--json and --sarif cannot be combined") }
+            if paths.isEmpty { throw ValidationError("give at least one PATH") }
+        }
+
+        func run() throws {
+            let scanner = Scanner(allowedGlobals: allowedGlobals)
+            let reports = Self.scanAll(TreeWalker.files(under: paths), with: scanner)
+            if json {
+                Terminal.writeOutput(JSONWriter.serialize(ScanReports.json(reports), pretty: true) + "\n")
+            } else if sarif {
+                Terminal.writeOutput(
+                    JSONWriter.serialize(ScanReports.sarif(reports, toolVersion: ModelSeal.version), pretty: true)
+                        + "\n")
+            } else {
+                Terminal.writeOutput(render(reports))
+            }
+            let worst = reports.map(\.verdict).max() ?? .clean
+            let status = Self.status(of: worst)
+            if status != .success { throw ExitCode(status.rawValue) }
+        }
+
+        /// Scans files on every core (files are independent); reports come back in walk order.
+        static func scanAll(_ items: [TreeWalker.Item], with scanner: Scanner) -> [FileReport] {
+            let slots = ReportSlots(count: items.count)
+            defer { slots.deallocate() }
+            DispatchQueue.concurrentPerform(iterations: items.count) { index in
+                switch items[index] {
+                case let .file(path):
+                    slots.set(index, scanner.scan(path: path))
+                case let .problem(path, reason):
+                    slots.set(
+                        index,
+                        FileReport(
+                            path: path, format: "unknown", size: 0,
+                            findings: [Finding(file: path, rule: "unreadable", verdict: .cannotScan, message: reason)]))
+                }
+            }
+            return slots.reports()
+        }
+
+        /// The exit status of a verdict.
+        static func status(of verdict: Verdict) -> StatusCode {
+            switch verdict {
+            case .clean: .success
+            case .notWeightsOnly: .scanNotWeightsOnly
+            case .dangerous: .scanDangerous
+            case .cannotScan: .scanCannotScan
+            }
+        }
+
+        private func render(_ reports: [FileReport]) -> String {
+            var text = ""
+            var counts: [Verdict: Int] = [:]
+            for report in reports {
+                counts[report.verdict, default: 0] += 1
+                text += "\(report.verdict.rawValue)  \(report.path)  (\(report.format))\n"
+                for finding in report.findings { text += "    \(ScanReports.describe(finding))\n" }
+            }
+            let summary = Verdict.allCases.map { "\(counts[$0, default: 0]) \($0.rawValue)" }.joined(separator: ", ")
+            return text + "\(reports.count) file(s): \(summary)\n"
+        }
+    }
+}
+
+/// One slot per file, each written by exactly one worker of `concurrentPerform`.
+private struct ReportSlots: @unchecked Sendable {
+    private let buffer: UnsafeMutableBufferPointer<FileReport?>
+
+    init(count: Int) {
+        buffer = .allocate(capacity: count)
+        buffer.initialize(repeating: nil)
+    }
+
+    func set(_ index: Int, _ report: FileReport) { buffer[index] = report }
+
+    func reports() -> [FileReport] { buffer.compactMap { $0 } }
+
+    func deallocate() {
+        _ = buffer.deinitialize()
+        buffer.deallocate()
+    }
+}

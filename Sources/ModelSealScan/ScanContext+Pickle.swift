@@ -1,0 +1,169 @@
+import ModelFormats
+
+extension ScanContext {
+    /// Scans pickles back to back (bare streams, legacy torch files, concatenated payloads).
+    ///
+    /// The first pickle must parse; a later one that does not is trailing data (a legacy file's raw
+    /// storages) and only its dangerous events count, since Python would have run them before failing.
+    mutating func scanPickleStream(_ source: any ByteSource, member: String?, maxPickles: Int, legacy: Bool) {
+        // Read a window and widen it only when a pickle runs past it: a legacy checkpoint's pickles
+        // are small and its raw storages (possibly gigabytes) are never read.
+        var window = min(source.size, Scanner.Limits.initialWindowBytes)
+        var bytes: [UInt8]
+        do {
+            bytes = try source.read(at: 0, count: window)
+        } catch {
+            add("unreadable", .cannotScan, "\(error)", member: member)
+            return
+        }
+        var offset = 0
+        var index = 0
+        while offset < bytes.count, index < maxPickles {
+            let label = index == 0 && member != nil ? member : join(member, "pickle[\(index)]")
+            let trace = PickleMachine(allowlist: allowlist).trace(
+                bytes, range: offset..<bytes.count, baseOffset: offset)
+            if trace.result == nil, window < source.size, case .truncated? = trace.error {
+                guard window < Scanner.Limits.maxPickleBytes else {
+                    add(
+                        "too-large", .cannotScan, "pickle larger than \(Scanner.Limits.maxPickleBytes) bytes",
+                        member: label)
+                    return
+                }
+                window = min(source.size, Scanner.Limits.maxPickleBytes, window &* 8)
+                guard let wider = try? source.read(at: 0, count: window) else {
+                    add("unreadable", .cannotScan, "stream cannot be read", member: label)
+                    return
+                }
+                bytes = wider
+                continue
+            }
+            let parsed = trace.result != nil
+            record(trace, bytes: bytes, member: label, onlyDangerous: !parsed && index > 0, nestedDepth: 0)
+            guard let result = trace.result else {
+                if index == 0 {
+                    add(
+                        "unparseable-pickle", .cannotScan,
+                        "pickle does not parse: \(trace.error.map { "\($0)" } ?? "?")",
+                        member: label, offset: offset)
+                }
+                return
+            }
+            offset = result.endOffset
+            index += 1
+        }
+        if legacy, index < 5 {
+            add(
+                "legacy-layout", .cannotScan, "legacy torch file with \(index) pickle(s) instead of 5", member: member)
+        }
+    }
+
+    /// Turns one trace into findings; follows bytes handed to pickle-loading callables.
+    mutating func record(
+        _ trace: PickleTrace, bytes: [UInt8], member: String?, onlyDangerous: Bool, nestedDepth: Int
+    ) {
+        var called: Set<GlobalReference> = []
+        for event in trace.events {
+            let opcode = event.opcode.name
+            if event.opcode == .build {
+                // BUILD on a global itself (no call made it) sets attributes on a module or class:
+                // the `sys.modules` / `torch._utils.__dict__` override.
+                if let global = event.global, !called.contains(global) {
+                    add(
+                        "build-on-global", .dangerous,
+                        "BUILD sets attributes on the global \(global.fullName) itself, overriding what later lookups resolve",
+                        member: member, offset: event.offset, opcode: opcode, global: global.fullName,
+                        advisory: "picklescan tests/data/sys_module_override_sploit.pkl")
+                }
+                continue
+            }
+            if [.reduce, .newObj, .newObjEx, .obj, .inst].contains(event.opcode), let global = event.global {
+                called.insert(global)
+            }
+            if event.opcode == .ext1 || event.opcode == .ext2 || event.opcode == .ext4 {
+                if !onlyDangerous {
+                    add(
+                        "extension-code", .notWeightsOnly, "EXT opcode: resolved through copyreg's extension registry",
+                        member: member, offset: event.offset, opcode: opcode)
+                }
+                continue
+            }
+            guard let global = event.global else { continue }
+            let isImport = event.opcode == .global || event.opcode == .stackGlobal || event.opcode == .inst
+            // torch's own defaults hold no danger-list name; user additions are still checked.
+            if global.status == .allowed {
+                if Scanner.refusedOpcodes.contains(event.opcode), !onlyDangerous {
+                    add(
+                        "refused-opcode", .notWeightsOnly,
+                        "\(opcode) is refused by torch's weights-only unpickler even for allowed names", member: member,
+                        offset: event.offset, opcode: opcode, global: global.fullName)
+                }
+                continue
+            }
+            guard isImport else { continue }
+            if let entry = DangerList.match(module: global.module, name: global.name) {
+                if isImport {
+                    add(
+                        "dangerous-global", .dangerous, "\(global.fullName): \(entry.capability)", member: member,
+                        offset: event.offset, opcode: opcode, global: global.fullName, advisory: entry.source)
+                }
+                continue
+            }
+            if DangerList.pivotsThroughDunder(name: global.name) {
+                if isImport {
+                    add(
+                        "attribute-pivot", .dangerous,
+                        "\(global.fullName) walks through a dunder attribute to reach other objects", member: member,
+                        offset: event.offset, opcode: opcode, global: global.fullName,
+                        advisory: "modelscan tests malicious13_gen")
+                }
+                continue
+            }
+            if onlyDangerous { continue }
+            if global.status == .blocked || global.status == .unknown {
+                if isImport {
+                    add(
+                        "unknown-global", .notWeightsOnly, "\(global.fullName) is not on the weights-only allowlist",
+                        member: member, offset: event.offset, opcode: opcode, global: global.fullName)
+                }
+                continue
+            }
+            if Scanner.refusedOpcodes.contains(event.opcode) {
+                add(
+                    "refused-opcode", .notWeightsOnly,
+                    "\(opcode) is refused by torch's weights-only unpickler even for allowed names", member: member,
+                    offset: event.offset, opcode: opcode, global: global.fullName)
+            }
+        }
+        if let result = trace.result, nestedDepth < Scanner.Limits.maxNestedPickleDepth {
+            scanNestedPickles(result, member: member, nestedDepth: nestedDepth)
+        }
+    }
+
+    /// Follows `bytes` arguments of calls to pickle-loading callables (`pickle.loads(b"...")`).
+    mutating func scanNestedPickles(_ result: PickleResult, member: String?, nestedDepth: Int) {
+        for object in result.heap.objects {
+            guard case let .instance(instance) = object, let callee = result.heap.global(instance.callee),
+                callee.status != .allowed, let entry = DangerList.match(module: callee.module, name: callee.name),
+                entry.loadsPickles
+            else { continue }
+            for argument in result.heap.sequence(instance.args) ?? [] {
+                let payload: [UInt8]
+                switch argument {
+                case let .bytes(data): payload = data
+                case let .string(text): payload = Array(text.utf8)
+                default:
+                    if case let .byteArray(data)? = result.heap.object(argument) { payload = data } else { continue }
+                }
+                guard !payload.isEmpty else { continue }
+                let label = join(member, "nested@\(instance.offset)")
+                let trace = PickleMachine(allowlist: allowlist).trace(payload)
+                record(trace, bytes: payload, member: label, onlyDangerous: false, nestedDepth: nestedDepth + 1)
+            }
+        }
+    }
+
+    func join(_ outer: String?, _ inner: String) -> String {
+        guard let outer else { return inner }
+        return outer + "!" + inner
+    }
+}
