@@ -34,7 +34,7 @@ run_tests() {
     env -u LD_LIBRARY_PATH -u MODELSEAL_LIBRARY PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
         MODELSEAL_INSTALLED=1 MODELSEAL_TEST_KEYS="$keys" MODELSEAL_BIN="$keys/modelseal" \
         "$repo/.venv-wheel/bin/python" -m pytest -q -p no:cacheprovider --rootdir "$repo/tests/python" \
-        -m "not needs_cli" "$repo/tests/python/test_python_api.py" "$repo/tests/python/test_python_abi.py"
+        "$repo/tests/python/test_python_api.py" "$repo/tests/python/test_python_abi.py"
 }
 
 if unshare --mount --propagation private true 2>/dev/null; then
