@@ -16,18 +16,25 @@ own=$(.venv-wheel/bin/python -c 'import sysconfig; print(sysconfig.get_paths()["
     > "$own/zz-test-dependencies.pth"
 .venv-wheel/bin/python -m pip install -q --disable-pip-version-check --no-deps --force-reinstall "$wheel"
 
-# The identity test needs a key pair from the CLI, which needs the toolchain: make it first.
+# Some tests use the CLI (the vendor's tool: keygen, sign keys, env capture, licenses), which is
+# linked against the toolchain's shared libraries. It gets a private copy of exactly those, through
+# a wrapper that sets LD_LIBRARY_PATH for the CLI process alone: the Python process under test
+# never sees them, and /opt/swift stays empty.
 keys=$(mktemp -d)
 trap 'rm -rf "$keys"' EXIT
-MODELSEAL_BIN="${MODELSEAL_BIN:-$repo/.build/debug/modelseal}"
-"$MODELSEAL_BIN" keygen -o "$keys/customer.key" > "$keys/customer.pub"
+cli="${MODELSEAL_BIN:-$repo/.build/debug/modelseal}"
+mkdir "$keys/cli-runtime"
+ldd "$cli" | awk '$3 ~ /^\/opt\/swift\// {print $3}' | xargs -r cp -L -t "$keys/cli-runtime"
+printf '#!/bin/sh\nLD_LIBRARY_PATH="%s" exec "%s" "$@"\n' "$keys/cli-runtime" "$cli" > "$keys/modelseal"
+chmod +x "$keys/modelseal"
+"$cli" keygen -o "$keys/customer.key" > "$keys/customer.pub"
 
 run_tests() {
     cd "$keys"
     env -u LD_LIBRARY_PATH -u MODELSEAL_LIBRARY PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
-        MODELSEAL_INSTALLED=1 MODELSEAL_TEST_KEYS="$keys" \
+        MODELSEAL_INSTALLED=1 MODELSEAL_TEST_KEYS="$keys" MODELSEAL_BIN="$keys/modelseal" \
         "$repo/.venv-wheel/bin/python" -m pytest -q -p no:cacheprovider --rootdir "$repo/tests/python" \
-        -m "not needs_cli" "$repo/tests/python/test_python_api.py" "$repo/tests/python/test_python_abi.py"
+        "$repo/tests/python/test_python_api.py" "$repo/tests/python/test_python_abi.py"
 }
 
 if unshare --mount --propagation private true 2>/dev/null; then

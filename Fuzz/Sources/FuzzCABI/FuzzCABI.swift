@@ -6,7 +6,7 @@ import CModelSeal
 
 // Drives the C entry points the way a careless or hostile caller could. The first byte picks a
 // scenario; the rest is its input:
-//   0  key texts: arbitrary bytes as raw key, identity, recipient and passphrase text
+//   0  key texts: arbitrary bytes as raw key, identity, recipient, trust key and passphrase text
 //   1  sealed files: [n][n bytes of key text][file] opened from memory, unlocked, decrypted into a
 //      caller buffer of fuzzed capacity, into a library buffer and into a memfd, verified
 //   2  handles: arbitrary 8-byte values passed as keyring and file handles (must be refused by the
@@ -34,6 +34,7 @@ private func keyTexts(_ input: UnsafeBufferPointer<UInt8>) {
         _ = keyringAddRawKey(ring, text.baseAddress, UInt(text.count))
         _ = keyringAddIdentity(ring, text.baseAddress, UInt(text.count))
         _ = keyringAddRecipient(ring, text.baseAddress, UInt(text.count))
+        _ = keyringAddTrustKey(ring, text.baseAddress, UInt(text.count))
         _ = keyringAddPassphrase(ring, text.baseAddress, UInt(text.count), Int32(text.count % 40) - 5)
     }
     // Variable and path arguments: NUL-terminated copies of the input.
@@ -97,6 +98,8 @@ private func handles(_ input: UnsafeBufferPointer<UInt8>) {
         _ = filePlaintextLength(value, &length)
         _ = fileDecryptInto(value, &byte, 1)
         _ = fileVerify(value)
+        _ = fileCheckEnvironment(value, nil, nil)
+        _ = keyringAddTrustKey(value, "x", 1)
         _ = keyringAddRawKey(value, "x", 1)
         fileClose(value)
         keyringFree(value)
