@@ -26,7 +26,7 @@ enum Parallel {
         let results = ResultSlots<T>(count: count)
         withoutActuallyEscaping(body) { body in
             let queue = WorkQueue(count: count, body: body, results: results)
-            let helpers = (0..<max(0, min(workerCount, count) - 1)).compactMap { _ in startThread(queue.drain) }
+            let helpers = (0..<max(0, min(workerCount, count) - 1)).compactMap { _ in WorkerThread.start(queue.drain) }
             queue.drain()
             for thread in helpers { pthread_join(thread, nil) }
         }
@@ -58,29 +58,6 @@ private final class WorkQueue<T>: @unchecked Sendable {
             }
         }
     }
-}
-
-private final class ThreadJob {
-    let run: () -> Void
-    init(_ run: @escaping () -> Void) { self.run = run }
-}
-
-/// Starts a joinable thread running `job`; `nil` if the system refuses (the caller then does the work).
-private func startThread(_ job: @escaping () -> Void) -> pthread_t? {
-    let context = Unmanaged.passRetained(ThreadJob(job)).toOpaque()
-    var thread = pthread_t()
-    let status = pthread_create(
-        &thread, nil,
-        { raw in
-            guard let raw else { return nil }
-            Unmanaged<ThreadJob>.fromOpaque(raw).takeRetainedValue().run()
-            return nil
-        }, context)
-    guard status == 0 else {
-        Unmanaged<ThreadJob>.fromOpaque(context).release()
-        return nil
-    }
-    return thread
 }
 
 /// Per-index result storage written by exactly one worker each, read after all have finished.

@@ -49,7 +49,7 @@ enum ParallelDigests {
             }
         }
         try withoutActuallyEscaping(work) { work throws(SealError) in
-            let helpers = (0..<max(0, min(workerCount, jobs.count) - 1)).compactMap { _ in startThread(work) }
+            let helpers = (0..<max(0, min(workerCount, jobs.count) - 1)).compactMap { _ in WorkerThread.start(work) }
             work()
             for thread in helpers { pthread_join(thread, nil) }
         }
@@ -158,7 +158,7 @@ private final class PipelinedRead: @unchecked Sendable {
 
     /// Hasher side (the calling thread).
     func sha256() throws(SealError) -> [UInt8] {
-        guard let reader = startThread({ self.readAhead() }) else {
+        guard let reader = WorkerThread.start({ self.readAhead() }) else {
             throw .inputFailed("cannot start a reading thread: \(String(cString: strerror(errno)))")
         }
         var hasher = SHA256()
@@ -197,27 +197,4 @@ private final class Slots: @unchecked Sendable {
             }
         }
     }
-}
-
-private final class ThreadJob {
-    let run: () -> Void
-    init(_ run: @escaping () -> Void) { self.run = run }
-}
-
-/// Starts a joinable thread running `job`; `nil` if the system refuses (the caller then does all the work).
-private func startThread(_ job: @escaping () -> Void) -> pthread_t? {
-    let context = Unmanaged.passRetained(ThreadJob(job)).toOpaque()
-    var thread = pthread_t()
-    let status = pthread_create(
-        &thread, nil,
-        { raw in
-            guard let raw else { return nil }
-            Unmanaged<ThreadJob>.fromOpaque(raw).takeRetainedValue().run()
-            return nil
-        }, context)
-    guard status == 0 else {
-        Unmanaged<ThreadJob>.fromOpaque(context).release()
-        return nil
-    }
-    return thread
 }
