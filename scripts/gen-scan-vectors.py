@@ -81,7 +81,7 @@ def _():
             + b"h\x02" + b"h\x03" + STACK_GLOBAL + short_unicode("echo pwned") + TUPLE1 + REDUCE + STOP)
 
 
-@vector("stack_global_computed.pkl", "flagged", "unparseable-pickle",
+@vector("stack_global_computed.pkl", "dangerous", "computed-global",
         "STACK_GLOBAL module operand computed by a call (string concatenation through operator.add)")
 def _():
     concat = glob("operator", "add") + MARK + binunicode("o") + binunicode("s") + TUPLE + REDUCE
@@ -163,11 +163,21 @@ def _():
     return zip_bytes([("inner.zip", zip_bytes([("payload.bin", os_system())]))])
 
 
-@vector("frame_length_mismatch.pkl", "flagged", "unparseable-pickle",
+@vector("frame_length_mismatch.pkl", "dangerous", "frame-boundary",
         "protocol-4 FRAME whose length ends mid-opcode, so a frame-trusting disassembler misparses what follows")
 def _():
     body = glob("os", "system") + binunicode("echo pwned") + TUPLE1 + REDUCE + STOP
     return proto(4) + frame(3) + body
+
+
+@vector("frame_straddle_hidden_call.pkl", "dangerous", "frame-boundary",
+        "BINBYTES straddling a 2-byte FRAME: CPython < 3.13.15 runs the builtins.print hidden in the bytes "
+        "(python/cpython#154848), every linear disassembler sees only data")
+def _():
+    hidden = glob("builtins", "print") + b"V" + b"Hello, world!\n" + TUPLE1 + REDUCE
+    filler = b"a" * (8192 * 16 - 22)  # fills CPython's 128 KiB read-ahead so the frame read refills it
+    return (proto(5) + NONE + b"X" + struct.pack("<I", len(filler)) + filler + b"0" + MARK + frame(2)
+            + b"B" + b"\x07\x01\x00\x00" + b"\x00\x00" + (hidden + MARK).ljust(256 + 5, NONE) + b"1" + STOP)
 
 
 @vector("frame_hides_global.pkl", "dangerous", "dangerous-global",

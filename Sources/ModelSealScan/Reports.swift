@@ -45,6 +45,8 @@ public enum ScanReports {
         ("dangerous-global", .dangerous, "A global on the danger list (runs code, processes, files, network, pickles)"),
         ("attribute-pivot", .dangerous, "A qualified name that walks through a dunder attribute"),
         ("build-on-global", .dangerous, "BUILD sets attributes on a module or class itself"),
+        ("computed-global", .dangerous, "STACK_GLOBAL operands built by a call at load time"),
+        ("frame-boundary", .dangerous, "An opcode straddles its FRAME: CPython may run opcodes no disassembly shows"),
         ("unknown-global", .notWeightsOnly, "A global outside the weights-only allowlist"),
         ("refused-opcode", .notWeightsOnly, "An opcode torch's weights-only unpickler refuses"),
         ("extension-code", .notWeightsOnly, "An EXT opcode resolved through the extension registry"),

@@ -70,7 +70,7 @@ extension ScanContext {
             if encrypted {
                 // The encryption flag may be set on plain data (a trick against Python's zipfile): if the
                 // bytes are a pickle, scan them; otherwise they are really encrypted.
-                let trace = PickleMachine(allowlist: allowlist).trace(bytes)
+                let trace = machine.trace(bytes)
                 if trace.result != nil || !trace.events.isEmpty {
                     add(
                         "zip-encryption-flag-on-plain-data", .notWeightsOnly,
@@ -95,7 +95,9 @@ extension ScanContext {
     /// `constants.pkl` or anything under `code/`, at the top or below the archive's one prefix folder.
     static func isTorchScriptMember(_ name: String) -> Bool {
         var rest = Substring(name)
-        if let slash = rest.firstIndex(of: "/"), !rest.hasPrefix("code/") { rest = rest[rest.index(after: slash)...] }
+        if !name.hasPrefix("code/"), let slash = name.utf8.firstIndex(of: UInt8(ascii: "/")) {
+            rest = name[name.utf8.index(after: slash)...]
+        }
         return rest == "constants.pkl" || rest.hasPrefix("code/")
     }
 
@@ -129,7 +131,6 @@ extension ScanContext {
             return
         }
         // Probe a prefix first: raw tensor bytes fail within a few opcodes, so big storages cost one small read.
-        let machine = PickleMachine(allowlist: allowlist)
         var bytes: [UInt8]
         do {
             bytes = try source.read(at: 0, count: min(source.size, Scanner.Limits.probeBytes))

@@ -20,7 +20,7 @@ extension ScanContext {
         var index = 0
         while offset < bytes.count, index < maxPickles {
             let label = index == 0 && member != nil ? member : join(member, "pickle[\(index)]")
-            let trace = PickleMachine(allowlist: allowlist).trace(
+            let trace = machine.trace(
                 bytes, range: offset..<bytes.count, baseOffset: offset)
             if trace.result == nil, window < source.size, case .truncated? = trace.error {
                 guard window < Scanner.Limits.maxPickleBytes else {
@@ -64,6 +64,25 @@ extension ScanContext {
         var called: Set<GlobalReference> = []
         for event in trace.events {
             let opcode = event.opcode.name
+            switch event.anomaly {
+            case .frameBoundary?:
+                // CPython's C unpickler (before 3.13.15 / 3.14.7) reads across the boundary through its
+                // own buffer, so what runs need not be what any linear reading, ours included, shows.
+                add(
+                    "frame-boundary", .dangerous,
+                    "an opcode straddles its FRAME or a FRAME opens inside another: CPython may run opcodes that no disassembly shows",
+                    member: member, offset: event.offset, opcode: opcode,
+                    advisory: "python/cpython#154848: the C unpickler ignored FRAME bounds before 3.13.15 / 3.14.7")
+                continue
+            case .computedGlobal?:
+                add(
+                    "computed-global", .dangerous,
+                    "STACK_GLOBAL operands are built by a call at load time: what gets imported cannot be known without running the pickle",
+                    member: member, offset: event.offset, opcode: opcode, global: event.global?.fullName,
+                    advisory: "scanner bypass: STACK_GLOBAL operands built by string concatenation (no literal to check)")
+                continue
+            case nil: break
+            }
             if event.opcode == .build {
                 // BUILD on a global itself (no call made it) sets attributes on a module or class:
                 // the `sys.modules` / `torch._utils.__dict__` override.
@@ -76,8 +95,9 @@ extension ScanContext {
                 }
                 continue
             }
-            if [.reduce, .newObj, .newObjEx, .obj, .inst].contains(event.opcode), let global = event.global {
-                called.insert(global)
+            switch event.opcode {
+            case .reduce, .newObj, .newObjEx, .obj, .inst: if let global = event.global { called.insert(global) }
+            default: break
             }
             if event.opcode == .ext1 || event.opcode == .ext2 || event.opcode == .ext4 {
                 if !onlyDangerous {
@@ -156,7 +176,7 @@ extension ScanContext {
                 }
                 guard !payload.isEmpty else { continue }
                 let label = join(member, "nested@\(instance.offset)")
-                let trace = PickleMachine(allowlist: allowlist).trace(payload)
+                let trace = machine.trace(payload)
                 record(trace, bytes: payload, member: label, onlyDangerous: false, nestedDepth: nestedDepth + 1)
             }
         }

@@ -11,6 +11,10 @@ struct ScanContext {
         self.allowlist = allowlist
     }
 
+    /// The pickle machine for untrusted files: lenient, so it goes on past what CPython accepts
+    /// (a FRAME that lies about its length, STACK_GLOBAL names built at load time) and reports it.
+    var machine: PickleMachine { PickleMachine(allowlist: allowlist, leniency: .likeCPython) }
+
     mutating func add(
         _ rule: String, _ verdict: Verdict, _ message: String, member: String?, offset: Int? = nil,
         opcode: String? = nil, global: String? = nil, advisory: String? = nil
@@ -68,7 +72,7 @@ struct ScanContext {
         guard source.size <= Scanner.Limits.maxPickleBytes,
             let bytes = try? source.read(at: 0, count: min(source.size, ModelFileFormat.maxSniffedPickleBytes))
         else { return false }
-        let trace = PickleMachine(allowlist: allowlist).trace(bytes)
+        let trace = machine.trace(bytes)
         if trace.result != nil { return true }
         return trace.events.contains { event in
             event.global.map { DangerList.match(module: $0.module, name: $0.name) != nil } ?? false

@@ -105,6 +105,51 @@ struct PickleMachineTests {
         #expect(error?.description.contains(message) == true, "\(String(describing: error))")
     }
 
+    @Test("lenient machine reads past a lying FRAME like CPython and reports it once")
+    func lenientFrame() throws {
+        let bytes = try Vectors.bytes("pickle/frame_overrun.pkl")
+        let lenient = PickleMachine(leniency: .likeCPython)
+        let result = try lenient.run(bytes)
+        #expect(result.root == .string("hello"))
+        let anomalies = result.events.filter { $0.anomaly == .frameBoundary }
+        #expect(anomalies.count == 1)
+        #expect(anomalies.first?.offset == 2)  // the FRAME opcode
+        // A frame whose bytes are not there fails in both modes, as in CPython.
+        #expect(throws: ModelFormatsError.self) { try lenient.run([0x80, 4, 0x95, 0xFF, 0, 0, 0, 0, 0, 0, 0, 0x2E]) }
+    }
+
+    @Test("lenient machine goes on past STACK_GLOBAL operands built by a call")
+    func computedGlobal() throws {
+        // PROTO 4; GLOBAL operator add; MARK "o" "s" TUPLE REDUCE; "system" STACK_GLOBAL; "x" TUPLE1 REDUCE STOP
+        let call: [UInt8] = Array("coperator\nadd\n(X\u{1}\0\0\0oX\u{1}\0\0\0stR".utf8)
+        let bytes: [UInt8] =
+            [0x80, 4] + call + [0x8C, 6] + Array("system".utf8) + [0x93, 0x8C, 1, 0x78, 0x85, 0x52, 0x2E]
+        #expect(throws: ModelFormatsError.self) { try self.run(bytes) }
+        let result = try PickleMachine(leniency: .likeCPython).run(bytes)
+        let computed = try #require(result.events.first { $0.anomaly == .computedGlobal })
+        #expect(computed.global?.fullName == "<computed>.system")
+        #expect(computed.global?.status == .unknown)
+        #expect(result.events.last?.opcode == .reduce)  // the call after it is still seen
+    }
+
+    @Test("memo: dense and sparse keys behave as one dictionary")
+    func memo() {
+        var memo = PickleMemo()
+        memo.set(0, .int(0))
+        memo.set(1, .int(1))
+        memo.set(1_000_000, .int(2))
+        memo.set(2, .int(3))
+        memo.set(1, .int(4))  // overwrite: count unchanged
+        #expect(memo.count == 4)
+        #expect(memo[0] == .int(0) && memo[1] == .int(4) && memo[2] == .int(3) && memo[1_000_000] == .int(2))
+        #expect(memo[3] == nil && memo[999_999] == nil)
+        var sparseFirst = PickleMemo()
+        sparseFirst.set(1, .int(1))  // not next in order: sparse
+        sparseFirst.set(0, .int(0))  // dense
+        sparseFirst.set(1, .int(5))  // still found where it was stored
+        #expect(sparseFirst.count == 2 && sparseFirst[1] == .int(5) && sparseFirst[0] == .int(0))
+    }
+
     @Test("every truncation of a real pickle errors cleanly")
     func truncations() throws {
         let bytes = try Vectors.bytes("pickle/plain_p4.pkl")

@@ -133,6 +133,16 @@ struct ZipArchiveTests {
         #expect(CRC32.checksum(bytes) == entry.crc32)
     }
 
+    @Test("unsafe member names: absolute, parent-relative, NUL")
+    func unsafeNames() {
+        for name in ["/etc/passwd", "..", "../x", "a/../b", "a/..", "a\u{0}b"] {
+            #expect(isUnsafeMemberName(ArraySlice(name.utf8)), "\(name)")
+        }
+        for name in ["archive/data.pkl", "a/.../b", "a/.b", "..a/b", "a/b..", "./x", ""] {
+            #expect(!isUnsafeMemberName(ArraySlice(name.utf8)), "\(name)")
+        }
+    }
+
     @Test("CRC-32 matches the standard check value")
     func crcCheckValue() {
         #expect(CRC32.checksum(Array("123456789".utf8)) == 0xCBF4_3926)

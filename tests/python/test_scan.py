@@ -84,3 +84,25 @@ def test_allow_global(run):
     path = VECTORS / "unknown_global.pkl"
     assert run("scan", path, check=False).returncode == 53
     assert run("scan", "--allow-global", "mypackage.config.TrainingConfig", path, check=False).returncode == 0
+
+
+def test_frame_straddle_sample_is_real(run):
+    """The FRAME sample runs a call CPython hides from disassemblers (python/cpython#154848).
+
+    Unpickled here by the real interpreter in a child process: it must either print what the hidden
+    builtins.print call prints (interpreters before the fix) or refuse the frame (after it). The
+    scanner must call it dangerous either way, whatever a linear disassembly shows.
+    """
+    import subprocess
+    import sys
+
+    path = VECTORS / "frame_straddle_hidden_call.pkl"
+    child = subprocess.run(
+        [sys.executable, "-c", "import pickle, sys; pickle.loads(open(sys.argv[1], 'rb').read())", str(path)],
+        capture_output=True, text=True, timeout=60)
+    ran_hidden_call = child.returncode == 0 and "Hello, world!" in child.stdout
+    refused = child.returncode != 0 and "frame" in child.stderr.lower()
+    assert ran_hidden_call or refused, (child.returncode, child.stdout[-200:], child.stderr[-500:])
+    code, report = scan_json(run, path)
+    assert code == 54 and report["files"][0]["verdict"] == "dangerous"
+    assert "frame-boundary" in {finding["rule"] for finding in report["files"][0]["findings"]}

@@ -7,6 +7,19 @@ public struct PickleEvent: Sendable {
     public let opcode: PickleOpcode
     /// The global imported, or the global being called or built (when the callee is one).
     public let global: GlobalReference?
+    /// Set when the opcode is a construct only a lenient machine accepts (`PickleMachine.Leniency`).
+    public var anomaly: PickleAnomaly? = nil
+}
+
+/// A construct CPython's unpickler accepts that a strict reader refuses; a lenient machine goes on
+/// past it and reports it, so a scanner still sees what the rest of the pickle does.
+public enum PickleAnomaly: String, Sendable {
+    /// An opcode crossed the end of its FRAME, or a FRAME began inside another. CPython's C unpickler
+    /// only checks that a frame's bytes exist; a disassembler that trusts frame lengths misreads what follows.
+    case frameBoundary = "frame-boundary"
+    /// STACK_GLOBAL operands that are not string literals (built by a call at load time): what is
+    /// imported cannot be known without running the pickle. The reference names `<computed>` parts.
+    case computedGlobal = "computed-global"
 }
 
 /// What one pickle run built, with every import and call it asked for.
@@ -28,15 +41,28 @@ public struct PickleResult: Sendable {
 /// A pickle virtual machine that models every opcode of protocols 0–5 and executes nothing.
 ///
 /// Stack, MARK metastack and memo behave as in CPython's `_pickle.c` (the stack fence at the
-/// last MARK included); FRAME bounds are enforced; globals are looked up in a `PickleAllowlist`
-/// and kept as opaque references; REDUCE and friends record the call instead of making it.
+/// last MARK included); FRAME bounds are enforced unless the machine is lenient; globals are looked
+/// up in a `PickleAllowlist` and kept as opaque references; REDUCE and friends record the call
+/// instead of making it.
 public struct PickleMachine: Sendable {
+    /// What the machine does with constructs CPython accepts but a strict reader refuses.
+    public enum Leniency: Sendable {
+        /// Refuse them (readers whose result is loaded).
+        case strict
+        /// Go on as CPython would and report each one as an event with an `anomaly` (scanners).
+        case likeCPython
+    }
+
     public var allowlist: PickleAllowlist
     public var limits: PickleLimits
+    public var leniency: Leniency
 
-    public init(allowlist: PickleAllowlist = .torchWeightsOnly, limits: PickleLimits = .default) {
+    public init(
+        allowlist: PickleAllowlist = .torchWeightsOnly, limits: PickleLimits = .default, leniency: Leniency = .strict
+    ) {
         self.allowlist = allowlist
         self.limits = limits
+        self.leniency = leniency
     }
 
     /// Runs the pickle that starts at `range.lowerBound` (default: the start) of `bytes` up to
@@ -82,13 +108,14 @@ public struct PickleTrace: Sendable {
 struct PickleRun {
     let allowlist: PickleAllowlist
     let limits: PickleLimits
+    let lenient: Bool
     var reader: ByteReader
     /// Added to reader positions to report offsets.
     let baseOffset: Int
 
     var stack: [PickleValue] = []
     var marks: [Int] = []
-    var memo: [UInt64: PickleValue] = [:]
+    var memo = PickleMemo()
     var heap = PickleHeap()
     var events: [PickleEvent] = []
     var globals: [GlobalReference] = []
@@ -97,12 +124,15 @@ struct PickleRun {
     var declaredProtocol = 0
     var highestOpcodeProtocol = 0
     var frameEnd: Int?
+    /// Offset of the FRAME opcode that set `frameEnd`.
+    var frameStart = 0
     var opcodeStart = 0
     var opcode: PickleOpcode = .stop
 
     init(machine: PickleMachine, reader: ByteReader, baseOffset: Int) {
         self.allowlist = machine.allowlist
         self.limits = machine.limits
+        self.lenient = machine.leniency == .likeCPython
         self.reader = reader
         self.baseOffset = baseOffset
     }
@@ -142,12 +172,22 @@ struct PickleRun {
     }
 
     /// An opcode that started inside a frame must end inside it.
-    func checkFrame() throws {
+    mutating func checkFrame() throws {
         if let end = frameEnd, reader.position > end {
-            throw fail("opcode runs past the end of its frame (frame ends at \(end + baseOffset))")
+            try frameViolation("opcode runs past the end of its frame (frame ends at \(end + baseOffset))")
         }
     }
 
+    /// Strict: fails. Lenient: reports the frame once and stops checking it, as CPython never does.
+    mutating func frameViolation(_ reason: String) throws {
+        guard lenient else { throw fail(reason) }
+        events.append(
+            PickleEvent(offset: frameStart + baseOffset, opcode: .frame, global: nil, anomaly: .frameBoundary))
+        frameEnd = nil
+    }
+
+    // Operands are read into locals before a non-mutating helper runs: `helper(try read())` would
+    // copy the whole run (stack, memo, heap) to keep `self` stable while `read` mutates it.
     mutating func step(_ code: PickleOpcode) throws {
         switch code {
         case .stop: break
@@ -158,13 +198,15 @@ struct PickleRun {
         case .frame:
             let length = try readUInt64()
             if let end = frameEnd, opcodeStart < end {
-                throw fail("a new frame begins before the current frame ends")
+                try frameViolation("a new frame begins before the current frame ends")
             }
+            // CPython too refuses a frame whose bytes are not there.
             guard length <= UInt64(reader.remaining) else {
                 throw ModelFormatsError.truncated(
                     what: "pickle frame", offset: offset, needed: Int(clamping: length) - reader.remaining)
             }
             frameEnd = reader.position + Int(length)
+            frameStart = opcodeStart
 
         // Stack and marks.
         case .mark:
@@ -207,15 +249,16 @@ struct PickleRun {
             if line.last == UInt8(ascii: "L") { line.removeLast() }
             try push(try parseInteger(line))
         case .long1:
-            let count = Int(try readByte())
-            try push(decodeLong(try readPayload(count)))
+            let payload = try readPayload(Int(try readByte()))
+            try push(decodeLong(payload))
         case .long4:
             let raw = Int32(bitPattern: try readUInt32())
             guard raw >= 0 else { throw fail("negative byte count") }
             guard Int(raw) <= limits.maxLongBytes else {
                 throw ModelFormatsError.limitExceeded(what: "LONG4 length", limit: limits.maxLongBytes, offset: offset)
             }
-            try push(decodeLong(try readPayload(Int(raw))))
+            let payload = try readPayload(Int(raw))
+            try push(decodeLong(payload))
         case .float:
             let line = try readLine()
             guard let text = String(validating: line, as: UTF8.self),
@@ -232,17 +275,23 @@ struct PickleRun {
         case .binString:
             let raw = Int32(bitPattern: try readUInt32())
             guard raw >= 0 else { throw fail("negative byte count") }
-            try push(byteString(try readPayload(Int(raw))))
+            let payload = try readPayload(Int(raw))
+            try push(byteString(payload))
         case .shortBinString:
-            try push(byteString(try readPayload(Int(try readByte()))))
+            let payload = try readPayload(Int(try readByte()))
+            try push(byteString(payload))
         case .unicode:
-            try push(.string(try decodeRawUnicodeEscape(try readLine())))
+            let line = try readLine()
+            try push(.string(try decodeRawUnicodeEscape(line)))
         case .shortBinUnicode:
-            try push(.string(try utf8(try readPayload(Int(try readByte())))))
+            let payload = try readPayload(Int(try readByte()))
+            try push(.string(try utf8(payload)))
         case .binUnicode:
-            try push(.string(try utf8(try readPayload(Int(try readUInt32())))))
+            let payload = try readPayload(Int(try readUInt32()))
+            try push(.string(try utf8(payload)))
         case .binUnicode8:
-            try push(.string(try utf8(try readPayload(try readLength64()))))
+            let payload = try readPayload(try readLength64())
+            try push(.string(try utf8(payload)))
         case .shortBinBytes:
             try push(.bytes(try readPayload(Int(try readByte()))))
         case .binBytes:
@@ -296,18 +345,28 @@ struct PickleRun {
 
         // Memo.
         case .get:
-            try push(try memoValue(try parseMemoKey(try readLine())))
-        case .binGet: try push(try memoValue(UInt64(try readByte())))
-        case .longBinGet: try push(try memoValue(UInt64(try readUInt32())))
-        case .put: try memoize(try parseMemoKey(try readLine()))
+            let line = try readLine()
+            let key = try parseMemoKey(line)
+            try push(try memoValue(key))
+        case .binGet:
+            let key = UInt64(try readByte())
+            try push(try memoValue(key))
+        case .longBinGet:
+            let key = UInt64(try readUInt32())
+            try push(try memoValue(key))
+        case .put:
+            let line = try readLine()
+            try memoize(try parseMemoKey(line))
         case .binPut: try memoize(UInt64(try readByte()))
         case .longBinPut: try memoize(UInt64(try readUInt32()))
         case .memoize: try memoize(UInt64(memo.count))
 
         // Imports and calls: recorded, never performed.
         case .global:
-            let module = try utf8(try readLine())
-            let name = try utf8(try readLine())
+            let moduleLine = try readLine()
+            let module = try utf8(moduleLine)
+            let nameLine = try readLine()
+            let name = try utf8(nameLine)
             let reference = resolve(module: module, name: name)
             record(reference)
             try push(try allocate(.global(reference)))
@@ -315,14 +374,24 @@ struct PickleRun {
             let nameValue = try pop()
             let moduleValue = try pop()
             guard case let .string(name) = nameValue, case let .string(module) = moduleValue else {
-                throw fail("STACK_GLOBAL requires two str operands")
+                guard lenient else { throw fail("STACK_GLOBAL requires two str operands") }
+                let reference = GlobalReference(
+                    module: moduleValue.stringValue ?? "<computed>", name: nameValue.stringValue ?? "<computed>",
+                    status: .unknown)
+                events.append(
+                    PickleEvent(offset: offset, opcode: opcode, global: reference, anomaly: .computedGlobal))
+                if seenGlobals.insert(reference).inserted { globals.append(reference) }
+                try push(try allocate(.global(reference)))
+                return
             }
             let reference = resolve(module: module, name: name)
             record(reference)
             try push(try allocate(.global(reference)))
         case .inst:
-            let module = try utf8(try readLine())
-            let name = try utf8(try readLine())
+            let moduleLine = try readLine()
+            let module = try utf8(moduleLine)
+            let nameLine = try readLine()
+            let name = try utf8(nameLine)
             let reference = resolve(module: module, name: name)
             record(reference)
             let args = try popMark()
@@ -580,7 +649,7 @@ struct PickleRun {
             }
             try charge(PickleLimits.valueCost)
         }
-        memo[key] = value
+        memo.set(key, value)
     }
 
     func parseMemoKey(_ line: [UInt8]) throws -> UInt64 {

@@ -401,7 +401,7 @@ struct ZipWalker {
                     .duplicateName, .error, at: entryOffset, member: name,
                     "the name appears twice; readers disagree on which copy wins")
             }
-            if name.hasPrefix("/") || name.split(separator: "/").contains("..") || name.contains("\u{0}") {
+            if isUnsafeMemberName(nameBytes) {
                 note(.invalidName, .warning, at: entryOffset, member: name, "absolute or parent-relative member name")
             }
             let (shiftedOffset, shiftOverflow) = Int(localOffset).addingReportingOverflow(shift)
@@ -527,6 +527,28 @@ struct ZipWalker {
             name: name, localHeaderOffset: localOffset, dataOffset: dataOffset, compressedSize: compressed,
             uncompressedSize: uncompressed, crc32: crc, method: method, flags: flags, endOffset: end)
     }
+}
+
+/// Absolute (`/x`), parent-relative (a `..` component) or NUL-carrying names, checked on the raw
+/// bytes (per-Character String operations cost more than the rest of the central-directory walk).
+func isUnsafeMemberName(_ name: ArraySlice<UInt8>) -> Bool {
+    let slash = UInt8(ascii: "/")
+    let dot = UInt8(ascii: ".")
+    if name.first == slash { return true }
+    var componentLength = 0
+    var dots = 0
+    for byte in name {
+        if byte == 0 { return true }
+        if byte == slash {
+            if componentLength == 2 && dots == 2 { return true }
+            componentLength = 0
+            dots = 0
+        } else {
+            componentLength += 1
+            if byte == dot { dots += 1 }
+        }
+    }
+    return componentLength == 2 && dots == 2
 }
 
 /// The payload of extra field `id`, if present and well-formed.

@@ -6,6 +6,7 @@ extension ModelSeal {
     /// `modelseal convert IN OUT`: PyTorch checkpoint ⇄ safetensors, streaming.
     struct Convert: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "convert",
             abstract: "Convert between PyTorch checkpoints (.pt/.pth/.bin) and .safetensors.",
             discussion: """
                 The direction comes from the output name (.safetensors, or .pt/.pth/.bin) or --to. \

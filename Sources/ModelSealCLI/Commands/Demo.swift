@@ -16,6 +16,7 @@ extension ModelSeal {
     /// `modelseal demo`: the vendor → customer flow on a generated sample model, with timings.
     struct Demo: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "demo",
             abstract: "Run the whole flow on a generated sample model and print timings.",
             discussion: """
                 In a temporary directory (removed afterwards): write a sample PyTorch checkpoint (a state_dict \

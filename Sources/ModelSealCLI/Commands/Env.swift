@@ -9,6 +9,7 @@ extension ModelSeal {
     /// `modelseal env`: capture an environment lock, check an environment against a contract.
     struct Env: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "env",
             abstract: "Capture a Python environment as a lock, or check one against a model's contract.",
             discussion: """
                 The environment is the contract: the vendor captures the environment a model was tested in, embeds \
@@ -28,6 +29,7 @@ extension ModelSeal.Env {
     /// `modelseal env capture`.
     struct Capture: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "capture",
             abstract: "Record a Python environment (interpreter, platform, distributions, torch build, conda records).",
             discussion: """
                 Output is canonical JSON (RFC 8785 ordering and escaping, UTF-8, one final newline), so equal \
@@ -87,6 +89,7 @@ extension ModelSeal.Env {
     /// `modelseal env check`.
     struct Check: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "check",
             abstract: "Check a Python environment against a contract: a sealed file's, or a lock file's.",
             discussion: """
                 Prints a readable diff (- missing, + extra, ~ different version, ! platform). Exits 40 when the \

@@ -6,6 +6,7 @@ extension ModelSeal {
     /// `modelseal inspect FILE`: what a file holds, without decrypting or executing anything.
     struct Inspect: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "inspect",
             abstract: "Show what a file holds: tensors, format and pickle globals, or a sealed file's header.",
             discussion: """
                 Reads .pt/.pth/.bin (PyTorch zip or legacy), .safetensors, .npy and .npz files, bare pickles \

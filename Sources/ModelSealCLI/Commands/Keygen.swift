@@ -8,6 +8,7 @@ extension ModelSeal {
     /// `modelseal keygen`: make identities (X25519) and raw keys.
     struct Keygen: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "keygen",
             abstract: "Generate a customer identity (X25519) or a raw symmetric key.",
             discussion: """
                 Without options, writes a new identity (secret key) and prints its recipient (public key) on

@@ -9,6 +9,7 @@ extension ModelSeal {
     /// `modelseal license`: offline activation by request and license files.
     struct License: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "license",
             abstract: "Machine-bound licenses: request (customer), issue (vendor), show.",
             discussion: """
                 Offline activation (docs/LICENSING.md):
@@ -25,6 +26,7 @@ extension ModelSeal.License {
     /// `modelseal license request`: make this machine's key for a vendor and the request file.
     struct Request: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "request",
             abstract: "Make this machine's license key for a vendor and write the request to send them.",
             discussion: """
                 Generates an X25519 key pair for the vendor whose public signing key is --vendor. The private half
@@ -95,6 +97,7 @@ extension ModelSeal.License {
     /// `modelseal license issue`: the vendor signs a license for a request.
     struct Issue: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "issue",
             abstract: "Issue a signed license for a customer's request (vendor side).",
             discussion: """
                 Opens each --model with the key options (to wrap its file key under the license key; nothing is
@@ -265,6 +268,7 @@ extension ModelSeal.License {
     /// `modelseal license show`: explain a license.
     struct Show: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "show",
             abstract: "Explain a license: terms, signer, and how it stands on this machine.",
             discussion: """
                 Verifies the vendor signature (the license's own key; `open` also requires it to be the vendor this

@@ -7,6 +7,7 @@ extension ModelSeal {
     /// `modelseal machine`: facts about this machine that licensing uses.
     struct Machine: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "machine",
             abstract: "Show this machine's fingerprint (what licenses bind to).",
             subcommands: [Fingerprint.self])
     }
@@ -16,6 +17,7 @@ extension ModelSeal.Machine {
     /// `modelseal machine fingerprint`: the components, salted hashes and stability notes.
     struct Fingerprint: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "fingerprint",
             abstract: "List the fingerprint components of this machine, salted for a vendor.",
             discussion: """
                 Components are read without root: machine-id, cpu, network (MACs of physical NICs), root-fs (UUID

@@ -9,6 +9,7 @@ extension ModelSeal {
     /// `modelseal migrate`: re-seal the article's Fernet file as a ModelSeal file, streaming.
     struct Migrate: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "migrate",
             abstract: "Convert a Fernet-encrypted model (the article's .enc file) into a sealed ModelSeal file.",
             discussion: """
                 Authenticates the whole Fernet token first (HMAC), then decrypts it a second time straight into the \

@@ -8,6 +8,7 @@ extension ModelSeal {
     /// `modelseal open`: decrypt a sealed file after authenticating all of it.
     struct Open: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "open",
             abstract: "Decrypt a sealed file; nothing is released unless every chunk authenticates.",
             discussion: """
                 With -o FILE the plaintext goes to an unnamed temporary file in FILE's directory that is linked

@@ -9,6 +9,7 @@ extension ModelSeal {
     /// `modelseal pack`: one delivery file for a customer.
     struct Pack: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "pack",
             abstract: "Bundle sealed models, signatures, the environment contract and a customer README into one file.",
             discussion: """
                 The bundle (.mspkg, BUNDLE.md) starts with a manifest of every member's name, size and SHA-256, \

@@ -6,6 +6,7 @@ extension ModelSeal {
     /// `modelseal rekey`: change recipients by rewriting the header only.
     struct Rekey: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "rekey",
             abstract: "Add or remove recipients of a sealed file without re-encrypting its payload.",
             discussion: """
                 Unlocks the file with any key it already opens with, then writes a new header: the existing stanzas

@@ -11,6 +11,7 @@ extension ModelSeal {
     /// `modelseal run`: decrypt a model into a sealed in-memory file and run a program that opens it.
     struct Run: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "run",
             abstract: "Run a program with the decrypted model in a sealed in-memory file; nothing is written to disk.",
             discussion: """
                 The model is decrypted (every chunk authenticated) into a memfd sealed against writes, growth

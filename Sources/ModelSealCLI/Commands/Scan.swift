@@ -8,6 +8,7 @@ extension ModelSeal {
     /// `modelseal scan PATH...`: allowlist-based safety verdicts for model files, executing nothing.
     struct Scan: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "scan",
             abstract: "Scan model files for code that loading them would run (allowlist, not guesses).",
             discussion: """
                 Walks directories recursively and looks inside zip archives (every member, nested archives), \

@@ -8,6 +8,7 @@ extension ModelSeal {
     /// `modelseal seal`: encrypt a file for one or more recipients.
     struct Seal: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "seal",
             abstract: "Encrypt a model file for one or more recipients.",
             discussion: """
                 Every recipient option adds a recipient; one sealed file serves them all. Any input size works in

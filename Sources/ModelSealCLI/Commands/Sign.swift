@@ -9,6 +9,7 @@ extension ModelSeal {
     /// `modelseal sign`: add a signature to a sealed file, embedded or detached.
     struct Sign: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "sign",
             abstract: "Sign a sealed file (no file key needed): embedded trailer or detached signature.",
             discussion: """
                 The signature covers the header and every ciphertext chunk (a Merkle root, FORMAT.md §8), so it also \

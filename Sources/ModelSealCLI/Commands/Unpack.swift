@@ -6,6 +6,7 @@ extension ModelSeal {
     /// `modelseal unpack`: verify a bundle and write its members into a new folder, all or nothing.
     struct Unpack: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "unpack",
             abstract:
                 "Verify a bundle and unpack it into a new folder (nothing is written unless every member verifies).",
             discussion: """

@@ -9,6 +9,7 @@ extension ModelSeal {
     /// `modelseal verify`: check signatures without any decryption key.
     struct Verify: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "verify",
             abstract: "Check a sealed file's signatures against trusted public keys (no decryption key needed).",
             discussion: """
                 Hashes every ciphertext chunk on all cores, checks every signature in the file (or in a detached \
