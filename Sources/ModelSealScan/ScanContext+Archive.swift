@@ -94,11 +94,13 @@ extension ScanContext {
 
     /// `constants.pkl` or anything under `code/`, at the top or below the archive's one prefix folder.
     static func isTorchScriptMember(_ name: String) -> Bool {
-        var rest = Substring(name)
-        if !name.hasPrefix("code/"), let slash = name.utf8.firstIndex(of: UInt8(ascii: "/")) {
-            rest = name[name.utf8.index(after: slash)...]
+        // On UTF-8 bytes: Character-wise comparisons cost more than the rest of the member's scan.
+        let code = "code/".utf8
+        var rest = name.utf8[...]
+        if !rest.starts(with: code), let slash = rest.firstIndex(of: UInt8(ascii: "/")) {
+            rest = rest[rest.index(after: slash)...]
         }
-        return rest == "constants.pkl" || rest.hasPrefix("code/")
+        return rest.elementsEqual("constants.pkl".utf8) || rest.starts(with: code)
     }
 
     /// One archive member: nested archives and NumPy files by content; pickles wherever they parse.

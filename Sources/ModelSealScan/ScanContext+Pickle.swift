@@ -61,8 +61,7 @@ extension ScanContext {
     mutating func record(
         _ trace: PickleTrace, bytes: [UInt8], member: String?, onlyDangerous: Bool, nestedDepth: Int
     ) {
-        var called: Set<GlobalReference> = []
-        for event in trace.events {
+        for (position, event) in trace.events.enumerated() {
             let opcode = event.opcode.name
             switch event.anomaly {
             case .frameBoundary?:
@@ -86,7 +85,7 @@ extension ScanContext {
             if event.opcode == .build {
                 // BUILD on a global itself (no call made it) sets attributes on a module or class:
                 // the `sys.modules` / `torch._utils.__dict__` override.
-                if let global = event.global, !called.contains(global) {
+                if let global = event.global, !Self.isCalled(global, before: position, in: trace.events) {
                     add(
                         "build-on-global", .dangerous,
                         "BUILD sets attributes on the global \(global.fullName) itself, overriding what later lookups resolve",
@@ -94,10 +93,6 @@ extension ScanContext {
                         advisory: "picklescan tests/data/sys_module_override_sploit.pkl")
                 }
                 continue
-            }
-            switch event.opcode {
-            case .reduce, .newObj, .newObjEx, .obj, .inst: if let global = event.global { called.insert(global) }
-            default: break
             }
             if event.opcode == .ext1 || event.opcode == .ext2 || event.opcode == .ext4 {
                 if !onlyDangerous {
@@ -111,7 +106,7 @@ extension ScanContext {
             let isImport = event.opcode == .global || event.opcode == .stackGlobal || event.opcode == .inst
             // torch's own defaults hold no danger-list name; user additions are still checked.
             if global.status == .allowed {
-                if Scanner.refusedOpcodes.contains(event.opcode), !onlyDangerous {
+                if Scanner.isRefused(event.opcode), !onlyDangerous {
                     add(
                         "refused-opcode", .notWeightsOnly,
                         "\(opcode) is refused by torch's weights-only unpickler even for allowed names", member: member,
@@ -147,7 +142,7 @@ extension ScanContext {
                 }
                 continue
             }
-            if Scanner.refusedOpcodes.contains(event.opcode) {
+            if Scanner.isRefused(event.opcode) {
                 add(
                     "refused-opcode", .notWeightsOnly,
                     "\(opcode) is refused by torch's weights-only unpickler even for allowed names", member: member,
@@ -159,8 +154,26 @@ extension ScanContext {
         }
     }
 
+    /// Whether an event before `position` called or instantiated `global` (BUILD then applies to
+    /// that object's state, not to the global itself). Only BUILD-on-global events ask, so a
+    /// backward search costs nothing on ordinary checkpoints.
+    static func isCalled(_ global: GlobalReference, before position: Int, in events: [PickleEvent]) -> Bool {
+        events[..<position].contains { event in
+            switch event.opcode {
+            case .reduce, .newObj, .newObjEx, .obj, .inst: event.global == global
+            default: false
+            }
+        }
+    }
+
     /// Follows `bytes` arguments of calls to pickle-loading callables (`pickle.loads(b"...")`).
     mutating func scanNestedPickles(_ result: PickleResult, member: String?, nestedDepth: Int) {
+        // Only a call to a pickle-loading callable can carry a nested pickle; most pickles make none.
+        let loadsPickles = result.events.contains { event in
+            guard let global = event.global, global.status != .allowed else { return false }
+            return DangerList.match(module: global.module, name: global.name)?.loadsPickles ?? false
+        }
+        guard loadsPickles else { return }
         for object in result.heap.objects {
             guard case let .instance(instance) = object, let callee = result.heap.global(instance.callee),
                 callee.status != .allowed, let entry = DangerList.match(module: callee.module, name: callee.name),

@@ -31,7 +31,12 @@ public struct Scanner: Sendable {
     }
 
     /// Opcodes that torch's weights-only unpickler refuses whatever global they name.
-    static let refusedOpcodes: Set<PickleOpcode> = [.stackGlobal, .inst, .obj, .newObjEx, .ext1, .ext2, .ext4]
+    static func isRefused(_ opcode: PickleOpcode) -> Bool {
+        switch opcode {
+        case .stackGlobal, .inst, .obj, .newObjEx, .ext1, .ext2, .ext4: true
+        default: false
+        }
+    }
 
     /// Scans the file at `path`.
     public func scan(path: String) -> FileReport {

@@ -35,6 +35,7 @@ public struct MemoryByteSource: ByteSource {
         guard offset >= 0, count >= 0, offset <= bytes.count, count <= bytes.count - offset else {
             throw ModelFormatsError.truncated(what: "data", offset: offset, needed: count)
         }
+        if offset == 0 && count == bytes.count { return bytes }  // shared, copied only on write
         return Array(bytes[offset..<(offset + count)])
     }
 }
@@ -71,11 +72,11 @@ public final class FileByteSource: ByteSource {
             throw ModelFormatsError.truncated(what: "data", offset: offset, needed: count)
         }
         if count == 0 { return [] }
-        var result = [UInt8](repeating: 0, count: count)
-        try result.withUnsafeMutableBytes { buffer in
-            try readFully(into: buffer, at: offset)
+        // Uninitialised: zero-filling first cost as much as the scan of a small checkpoint.
+        return try [UInt8](unsafeUninitializedCapacity: count) { buffer, initialized in
+            try readFully(into: UnsafeMutableRawBufferPointer(buffer), at: offset)
+            initialized = count
         }
-        return result
     }
 
     /// Fills `buffer` from `offset`; used by streaming copies to avoid an allocation per chunk.

@@ -28,7 +28,7 @@ public struct PickleAllowlist: Sendable {
 
     /// Classifies `module.name` (already passed through `mapLegacyName`).
     public func status(module: String, name: String) -> GlobalStatus {
-        let full = "\(module).\(name)"
+        let full = module + "." + name
         if Self.blockedModules.contains(module) { return .blocked }
         if defaults.contains(full) { return .allowed }
         if user.contains(full) { return .userAllowed }

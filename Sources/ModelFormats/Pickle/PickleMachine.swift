@@ -261,7 +261,7 @@ struct PickleRun {
             try push(decodeLong(payload))
         case .float:
             let line = try readLine()
-            guard let text = String(validating: line, as: UTF8.self),
+            guard let text = String(strictUTF8: line),
                 let value = Double(text.trimmingSpaces())
             else { throw fail("not a float literal") }
             try push(.float(value))
@@ -283,15 +283,9 @@ struct PickleRun {
         case .unicode:
             let line = try readLine()
             try push(.string(try decodeRawUnicodeEscape(line)))
-        case .shortBinUnicode:
-            let payload = try readPayload(Int(try readByte()))
-            try push(.string(try utf8(payload)))
-        case .binUnicode:
-            let payload = try readPayload(Int(try readUInt32()))
-            try push(.string(try utf8(payload)))
-        case .binUnicode8:
-            let payload = try readPayload(try readLength64())
-            try push(.string(try utf8(payload)))
+        case .shortBinUnicode: try push(.string(try readText(Int(try readByte()))))
+        case .binUnicode: try push(.string(try readText(Int(try readUInt32()))))
+        case .binUnicode8: try push(.string(try readText(try readLength64())))
         case .shortBinBytes:
             try push(.bytes(try readPayload(Int(try readByte()))))
         case .binBytes:
@@ -467,7 +461,7 @@ struct PickleRun {
             try push(try allocate(.extensionCode(extensionCode)))
         case .persID:
             let line = try readLine()
-            let id: PickleValue = String(validating: line, as: UTF8.self).map { .string($0) } ?? .bytes(line)
+            let id: PickleValue = String(strictUTF8: line).map { .string($0) } ?? .bytes(line)
             try push(try allocate(.persistent(id: id, offset: offset)))
         case .binPersID:
             let id = try pop()
@@ -499,7 +493,7 @@ struct PickleRun {
     mutating func popMark() throws -> [PickleValue] {
         guard let mark = marks.popLast() else { throw fail("could not find MARK") }
         let items = Array(stack[mark...])
-        stack.removeSubrange(mark...)
+        stack.removeLast(stack.count - mark)
         return items
     }
 
@@ -513,21 +507,25 @@ struct PickleRun {
         }
     }
 
-    mutating func allocate(_ object: PickleObject) throws -> PickleValue {
+    mutating func allocate(_ object: consuming PickleObject) throws -> PickleValue {
         guard heap.objects.count < limits.maxObjects else {
             throw ModelFormatsError.limitExceeded(what: "pickle objects", limit: limits.maxObjects, offset: offset)
         }
-        var elements = 0
-        switch object {
-        case let .list(items), let .tuple(items), let .set(items), let .frozenSet(items): elements = items.count
-        case let .dict(dict): elements = dict.count * 2
-        case let .byteArray(bytes): elements = bytes.count / PickleLimits.valueCost
-        default: break
-        }
+        let elements = Self.elementCount(object)
         try checkContainer(elements)
         try charge(PickleLimits.valueCost * (1 + elements))
         heap.objects.append(object)
         return .object(PickleObjectID(index: heap.objects.count - 1))
+    }
+
+    /// What an object holds, for the allocation caps (read in place, not copied out).
+    static func elementCount(_ object: borrowing PickleObject) -> Int {
+        switch object {
+        case .list(let items), .tuple(let items), .set(let items), .frozenSet(let items): items.count
+        case .dict(let dict): dict.count * 2
+        case .byteArray(let bytes): bytes.count / PickleLimits.valueCost
+        default: 0
+        }
     }
 
     func checkContainer(_ elements: Int) throws {
@@ -565,9 +563,8 @@ struct PickleRun {
         guard case let .object(id) = target else { throw fail("cannot append to a \(describe(target))") }
         try charge(PickleLimits.valueCost * items.count)
         let cap = limits.maxContainerElements
-        let what = describe(target)
-        let failure = fail("cannot append to a \(what)")
         let tooMany = ModelFormatsError.limitExceeded(what: "pickle container elements", limit: cap, offset: offset)
+        var wrongKind = false  // the message is built only when needed: it costs more than the update
         try mutate(id) { object in
             switch object {
             case var .list(existing):
@@ -580,16 +577,17 @@ struct PickleRun {
                 object = .tuple([])
                 instance.items.append(contentsOf: items)
                 object = .instance(instance)
-            default: throw failure
+            default: wrongKind = true
             }
         }
+        if wrongKind { throw fail("cannot append to a \(describe(target))") }
     }
 
     mutating func addToSet(_ target: PickleValue, _ items: [PickleValue]) throws {
         guard case let .object(id) = target else { throw fail("cannot add items to a \(describe(target))") }
         try charge(PickleLimits.valueCost * items.count)
         let cap = limits.maxContainerElements
-        let failure = fail("cannot add items to a \(describe(target))")
+        var wrongKind = false  // the message is built only when needed: it costs more than the update
         let tooMany = ModelFormatsError.limitExceeded(what: "pickle container elements", limit: cap, offset: offset)
         try mutate(id) { object in
             switch object {
@@ -603,22 +601,24 @@ struct PickleRun {
                 object = .tuple([])
                 instance.items.append(contentsOf: items)
                 object = .instance(instance)
-            default: throw failure
+            default: wrongKind = true
             }
         }
+        if wrongKind { throw fail("cannot add items to a \(describe(target))") }
     }
 
     mutating func setItems(_ target: PickleValue, _ items: [PickleValue]) throws {
         guard case let .object(id) = target else { throw fail("cannot set items on a \(describe(target))") }
         try charge(PickleLimits.valueCost * items.count)
         let cap = limits.maxContainerElements
-        let failure = fail("cannot set items on a \(describe(target))")
+        var wrongKind = false  // the message is built only when needed: it costs more than the update
         let tooMany = ModelFormatsError.limitExceeded(what: "pickle container elements", limit: cap, offset: offset)
         try mutate(id) { object in
             switch object {
             case var .dict(dict):
                 guard dict.count + items.count / 2 <= cap else { throw tooMany }
                 object = .tuple([])
+                dict.reserveCapacity(dict.count + items.count / 2)
                 for index in stride(from: 0, to: items.count, by: 2) { dict.set(items[index], items[index + 1]) }
                 object = .dict(dict)
             case var .instance(instance):
@@ -628,9 +628,10 @@ struct PickleRun {
                     instance.entries.append((items[index], items[index + 1]))
                 }
                 object = .instance(instance)
-            default: throw failure
+            default: wrongKind = true
             }
         }
+        if wrongKind { throw fail("cannot set items on a \(describe(target))") }
     }
 
     // MARK: - Memo
@@ -654,7 +655,7 @@ struct PickleRun {
 
     func parseMemoKey(_ line: [UInt8]) throws -> UInt64 {
         guard !line.isEmpty, line.count <= 20, line.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }),
-            let text = String(validating: line, as: UTF8.self), let key = UInt64(text)
+            let text = String(strictUTF8: line), let key = UInt64(text)
         else { throw fail("memo key is not a non-negative decimal integer") }
         return key
     }
@@ -720,6 +721,15 @@ struct PickleRun {
         return Array(slice)
     }
 
+    /// A UTF-8 payload as a string, decoded straight from the input (no intermediate array).
+    mutating func readText(_ count: Int) throws -> String {
+        guard count <= reader.remaining else { throw truncated(count - reader.remaining) }
+        try charge(count)
+        guard let slice = reader.readBytes(count) else { throw truncated(count) }
+        guard let text = String(strictUTF8: slice) else { throw fail("string is not valid UTF-8") }
+        return text
+    }
+
     /// A text line without its newline; CPython requires the newline.
     mutating func readLine() throws -> [UInt8] {
         let start = reader.position
@@ -743,18 +753,18 @@ struct PickleRun {
     // MARK: - Decoding
 
     func utf8(_ bytes: [UInt8]) throws -> String {
-        guard let text = String(validating: bytes, as: UTF8.self) else { throw fail("string is not valid UTF-8") }
+        guard let text = String(strictUTF8: bytes) else { throw fail("string is not valid UTF-8") }
         return text
     }
 
     /// Python 2 `str` payloads: text when they are UTF-8 (torch loads with encoding="utf-8"), bytes otherwise.
     func byteString(_ bytes: [UInt8]) -> PickleValue {
-        String(validating: bytes, as: UTF8.self).map { .string($0) } ?? .bytes(bytes)
+        String(strictUTF8: bytes).map { .string($0) } ?? .bytes(bytes)
     }
 
     /// `int(text, 0)` for the forms pickle writers produce: decimal, or 0x/0o/0b prefixed.
     func parseInteger(_ line: [UInt8]) throws -> PickleValue {
-        guard let text = String(validating: line, as: UTF8.self) else { throw fail("not an integer literal") }
+        guard let text = String(strictUTF8: line) else { throw fail("not an integer literal") }
         var digits = Substring(text.trimmingSpaces())
         var negative = false
         if digits.first == "-" || digits.first == "+" {

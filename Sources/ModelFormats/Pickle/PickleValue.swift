@@ -83,6 +83,12 @@ public struct PickleDict: Sendable {
     }
 
     public var count: Int { entries.count }
+
+    /// Room for `total` entries without rehashing on the way (SETITEMS knows its size).
+    public mutating func reserveCapacity(_ total: Int) {
+        entries.reserveCapacity(total)
+        index.reserveCapacity(total)
+    }
 }
 
 /// A reference to a Python global named by GLOBAL, STACK_GLOBAL or INST, after torch's name mapping.

@@ -99,11 +99,7 @@ public struct ZipArchive: Sendable {
         self.diagnostics = walker.diagnostics
         self.centralDirectoryOffset = walker.centralDirectoryOffset
         self.centralDirectorySize = walker.centralDirectorySize
-        var index: [String: Int] = [:]
-        for (position, entry) in walker.entries.enumerated() where index[entry.name] == nil {
-            index[entry.name] = position
-        }
-        self.index = index
+        self.index = walker.index
     }
 
     /// The member called `name`.
@@ -160,6 +156,8 @@ func hex(_ value: UInt32) -> String {
 struct ZipWalker {
     let source: any ByteSource
     var entries: [ZipEntry] = []
+    /// Position in `entries` of the first member with each name.
+    var index: [String: Int] = [:]
     var diagnostics: [ZipDiagnostic] = []
     var centralDirectoryOffset = 0
     var centralDirectorySize = 0
@@ -318,9 +316,9 @@ struct ZipWalker {
         // 3. The central directory, consumed exactly.
         let directory = try source.read(at: directoryOffset, count: directorySize)
         var reader = ByteReader(directory)
-        var names: Set<String> = []
         var parsed: [ZipEntry] = []
         parsed.reserveCapacity(totalEntries)
+        index.reserveCapacity(min(totalEntries, directorySize / 46))
         for _ in 0..<totalEntries {
             let entryOffset = directoryOffset + reader.position
             guard let signature = reader.readLittleEndian(UInt32.self), reader.remaining >= 42 else {
@@ -349,7 +347,7 @@ struct ZipWalker {
             else {
                 throw truncated("zip central directory entry", entryOffset, nameLength + extraLength + commentLength)
             }
-            guard let name = String(validating: nameBytes, as: UTF8.self) else {
+            guard let name = String(strictUTF8: nameBytes) else {
                 throw bad(entryOffset, "member name is not valid UTF-8")
             }
             // ZIP64 extended information: only the fields escaped in the fixed header, in order.
@@ -396,7 +394,8 @@ struct ZipWalker {
                     .localCentralMismatch, .error, at: entryOffset, member: name,
                     "stored member with different compressed and uncompressed sizes")
             }
-            if !names.insert(name).inserted {
+            if let first = index.updateValue(parsed.count, forKey: name) {
+                index[name] = first  // the first copy keeps the name
                 note(
                     .duplicateName, .error, at: entryOffset, member: name,
                     "the name appears twice; readers disagree on which copy wins")
@@ -407,7 +406,7 @@ struct ZipWalker {
             let (shiftedOffset, shiftOverflow) = Int(localOffset).addingReportingOverflow(shift)
             guard !shiftOverflow else { throw bad(entryOffset, "member offset overflows", member: name) }
             let entry = try checkLocalHeader(
-                name: name, nameBytes: Array(nameBytes), centralOffset: entryOffset, localOffset: shiftedOffset,
+                name: name, nameBytes: nameBytes, centralOffset: entryOffset, localOffset: shiftedOffset,
                 flags: flags, method: method, crc: crc, compressed: Int(compressed), uncompressed: Int(uncompressed),
                 directoryOffset: directoryOffset)
             parsed.append(entry)
@@ -450,7 +449,7 @@ struct ZipWalker {
     }
 
     mutating func checkLocalHeader(
-        name: String, nameBytes: [UInt8], centralOffset: Int, localOffset: Int, flags: UInt16, method: UInt16,
+        name: String, nameBytes: ArraySlice<UInt8>, centralOffset: Int, localOffset: Int, flags: UInt16, method: UInt16,
         crc: UInt32, compressed: Int, uncompressed: Int, directoryOffset: Int
     ) throws -> ZipEntry {
         guard directoryOffset >= 30, localOffset <= directoryOffset - 30 else {
@@ -469,10 +468,10 @@ struct ZipWalker {
         let extraLength = Int(readU16(header, 28))
         let variable = try source.read(
             localOffset + 30..<(localOffset + 30 + nameLength + extraLength), what: "zip local header")
-        let localName = Array(variable[0..<nameLength])
-        let extra = Array(variable[nameLength...])
+        let localName = variable[0..<nameLength]
+        let extra = variable[nameLength...]
         let dataOffset = localOffset + 30 + nameLength + extraLength
-        if localName != nameBytes {
+        if !localName.elementsEqual(nameBytes) {
             note(.localCentralMismatch, .error, at: localOffset, member: name, "local header names a different file")
         }
         if localFlags != flags || localMethod != method {
@@ -480,7 +479,7 @@ struct ZipWalker {
                 .localCentralMismatch, .error, at: localOffset, member: name,
                 "local header flags or method differ from the central directory")
         }
-        if localCompressed == 0xFFFF_FFFF || localUncompressed == 0xFFFF_FFFF, let zip64 = findExtra(extra, id: 0x0001)
+        if localCompressed == 0xFFFF_FFFF || localUncompressed == 0xFFFF_FFFF, let zip64 = findExtra(Array(extra), id: 0x0001)
         {
             var fields = ByteReader(zip64)
             if localUncompressed == 0xFFFF_FFFF { localUncompressed = fields.readLittleEndian(UInt64.self) ?? 0 }
@@ -506,7 +505,7 @@ struct ZipWalker {
             let bytes = try source.read(at: dataEnd, count: available)
             var skip = 0
             if bytes.count >= 4, readU32(bytes, 0) == ZipArchive.descriptorSignature { skip = 4 }
-            let wide = compressed >= 0xFFFF_FFFF || uncompressed >= 0xFFFF_FFFF || findExtra(extra, id: 0x0001) != nil
+            let wide = compressed >= 0xFFFF_FFFF || uncompressed >= 0xFFFF_FFFF || findExtra(Array(extra), id: 0x0001) != nil
             let length = skip + (wide ? 20 : 12)
             guard bytes.count >= length else {
                 throw truncated("zip data descriptor", dataEnd, length - bytes.count)
