@@ -94,13 +94,16 @@ extension ScanContext {
 
     /// `constants.pkl` or anything under `code/`, at the top or below the archive's one prefix folder.
     static func isTorchScriptMember(_ name: String) -> Bool {
-        // On UTF-8 bytes: Character-wise comparisons cost more than the rest of the member's scan.
-        let code = "code/".utf8
-        var rest = name.utf8[...]
-        if !rest.starts(with: code), let slash = rest.firstIndex(of: UInt8(ascii: "/")) {
-            rest = rest[rest.index(after: slash)...]
+        // On the UTF-8 bytes: String and Character comparisons cost more than the member's whole scan.
+        var name = name
+        return name.withUTF8 { bytes in
+            let code = Array("code/".utf8)
+            var rest = bytes[...]
+            if !rest.starts(with: code), let slash = rest.firstIndex(of: UInt8(ascii: "/")) {
+                rest = rest[(slash + 1)...]
+            }
+            return rest.elementsEqual("constants.pkl".utf8) || rest.starts(with: code)
         }
-        return rest.elementsEqual("constants.pkl".utf8) || rest.starts(with: code)
     }
 
     /// One archive member: nested archives and NumPy files by content; pickles wherever they parse.

@@ -471,7 +471,7 @@ struct ZipWalker {
         let localName = variable[0..<nameLength]
         let extra = variable[nameLength...]
         let dataOffset = localOffset + 30 + nameLength + extraLength
-        if !localName.elementsEqual(nameBytes) {
+        if localName != nameBytes {
             note(.localCentralMismatch, .error, at: localOffset, member: name, "local header names a different file")
         }
         if localFlags != flags || localMethod != method {
@@ -534,9 +534,10 @@ func isUnsafeMemberName(_ name: ArraySlice<UInt8>) -> Bool {
     let slash = UInt8(ascii: "/")
     let dot = UInt8(ascii: ".")
     if name.first == slash { return true }
+    return name.withUnsafeBufferPointer { bytes in
     var componentLength = 0
     var dots = 0
-    for byte in name {
+    for byte in bytes {
         if byte == 0 { return true }
         if byte == slash {
             if componentLength == 2 && dots == 2 { return true }
@@ -548,6 +549,7 @@ func isUnsafeMemberName(_ name: ArraySlice<UInt8>) -> Bool {
         }
     }
     return componentLength == 2 && dots == 2
+    }
 }
 
 /// The payload of extra field `id`, if present and well-formed.
