@@ -171,12 +171,21 @@ def _():
 
 
 @vector("frame_straddle_hidden_call.pkl", "dangerous", "frame-boundary",
-        "BINBYTES straddling a 2-byte FRAME: CPython < 3.13.15 runs the builtins.print hidden in the bytes "
-        "(python/cpython#154848), every linear disassembler sees only data")
+        "BINBYTES straddling a 2-byte FRAME: CPython < 3.13.15 unpickling it from io.BytesIO (torch.load of a "
+        "buffer) runs the builtins.print hidden in the bytes (python/cpython#154848); a linear reading sees only data")
 def _():
     hidden = glob("builtins", "print") + b"V" + b"Hello, world!\n" + TUPLE1 + REDUCE
     filler = b"a" * (8192 * 16 - 22)  # fills CPython's 128 KiB read-ahead so the frame read refills it
     return (proto(5) + NONE + b"X" + struct.pack("<I", len(filler)) + filler + b"0" + MARK + frame(2)
+            + b"B" + b"\x07\x01\x00\x00" + b"\x00\x00" + (hidden + MARK).ljust(256 + 5, NONE) + b"1" + STOP)
+
+
+@vector("frame_straddle_hidden_call_file.pkl", "dangerous", "frame-boundary",
+        "the same trick as python/cpython#154848 reports it, for pickle.load from a file: a 128 KiB UNICODE "
+        "line fills the read-ahead buffer first")
+def _():
+    hidden = glob("builtins", "print") + b"V" + b"Hello, world!\n" + TUPLE1 + REDUCE
+    return (proto(5) + NONE + b"V" + b"a" * (8192 * 16 - 17) + b"\n" + b"0" + MARK + frame(2)
             + b"B" + b"\x07\x01\x00\x00" + b"\x00\x00" + (hidden + MARK).ljust(256 + 5, NONE) + b"1" + STOP)
 
 

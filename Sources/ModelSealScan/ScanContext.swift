@@ -13,7 +13,11 @@ struct ScanContext {
 
     /// The pickle machine for untrusted files: lenient, so it goes on past what CPython accepts
     /// (a FRAME that lies about its length, STACK_GLOBAL names built at load time) and reports it.
-    var machine: PickleMachine { PickleMachine(allowlist: allowlist, leniency: .likeCPython) }
+    var machine: PickleMachine {
+        var limits = PickleLimits.default
+        limits.maxLineLength = Scanner.Limits.maxLineBytes
+        return PickleMachine(allowlist: allowlist, limits: limits, leniency: .likeCPython)
+    }
 
     mutating func add(
         _ rule: String, _ verdict: Verdict, _ message: String, member: String?, offset: Int? = nil,

@@ -19,6 +19,9 @@ public struct Scanner: Sendable {
         static let wholeReadBytes = 16 << 20
         /// First window of a pickle stream read into memory (widened ×8 while a pickle runs past it).
         static let initialWindowBytes = 1 << 20
+        /// Longest text-opcode line (GLOBAL, UNICODE, INT, …). CPython has no limit, and a long line
+        /// is how a FRAME trick fills the C unpickler's read-ahead buffer; readers keep 64 KiB.
+        static let maxLineBytes = 16 << 20
         /// Pickles read back to back from one stream.
         static let maxPicklesPerStream = 1024
     }

@@ -86,19 +86,24 @@ def test_allow_global(run):
     assert run("scan", "--allow-global", "mypackage.config.TrainingConfig", path, check=False).returncode == 0
 
 
-def test_frame_straddle_sample_is_real(run):
-    """The FRAME sample runs a call CPython hides from disassemblers (python/cpython#154848).
+@pytest.mark.parametrize("name,reader", [
+    ("frame_straddle_hidden_call.pkl", "pickle.Unpickler(io.BytesIO(open(sys.argv[1], 'rb').read())).load()"),
+    ("frame_straddle_hidden_call_file.pkl", "pickle.load(open(sys.argv[1], 'rb'))"),
+])
+def test_frame_straddle_samples_are_real(run, name, reader):
+    """The FRAME samples run a call CPython hides from disassemblers (python/cpython#154848).
 
-    Unpickled here by the real interpreter in a child process: it must either print what the hidden
-    builtins.print call prints (interpreters before the fix) or refuse the frame (after it). The
-    scanner must call it dangerous either way, whatever a linear disassembly shows.
+    Unpickled here by the real interpreter in a child process, the way torch.load reads (a buffer,
+    a file): it must either print what the hidden builtins.print call prints (interpreters before
+    the fix) or refuse the frame (after it). The scanner must call it dangerous either way, whatever
+    a linear reading shows.
     """
     import subprocess
     import sys
 
-    path = VECTORS / "frame_straddle_hidden_call.pkl"
+    path = VECTORS / name
     child = subprocess.run(
-        [sys.executable, "-c", "import pickle, sys; pickle.loads(open(sys.argv[1], 'rb').read())", str(path)],
+        [sys.executable, "-c", "import io, pickle, sys; " + reader, str(path)],
         capture_output=True, text=True, timeout=60)
     ran_hidden_call = child.returncode == 0 and "Hello, world!" in child.stdout
     refused = child.returncode != 0 and "frame" in child.stderr.lower()
