@@ -1,7 +1,8 @@
 // swift-tools-version:6.1
 // libFuzzer targets, one per parser of untrusted bytes. Build and run with scripts/fuzz.sh:
 //   swift build -c release --scratch-path ../.build-fuzz -Xswiftc -sanitize=fuzzer,address -Xswiftc -parse-as-library
-// Each target's file is named after the target (not main.swift), as -parse-as-library requires.
+// Each target's file is named after the target (not main.swift), as -parse-as-library requires;
+// each defines <Target>_main and calls FuzzSupport.runFuzzer (docs/FUZZING.md).
 import PackageDescription
 
 let modelFormatTargets = ["FuzzPickle", "FuzzZip", "FuzzTorch", "FuzzSafetensors", "FuzzNpy"]
@@ -17,6 +18,12 @@ let package = Package(
             dependencies: [
                 .product(name: "ModelSealFormat", package: "ModelSeal"),
                 .product(name: "ModelSealCrypto", package: "ModelSeal"),
+            ]),
+        .executableTarget(
+            name: "FuzzScan",
+            dependencies: [
+                .product(name: "ModelFormats", package: "ModelSeal"),
+                .product(name: "ModelSealScan", package: "ModelSeal"),
             ]),
         .executableTarget(
             name: "FuzzCABI",
@@ -47,3 +54,9 @@ let package = Package(
             dependencies: [.product(name: "ModelSealEnvironment", package: "ModelSeal")]),
     ]
 )
+
+// Every target hands control to libFuzzer through the one driver shim in FuzzSupport.
+package.targets.append(.target(name: "FuzzSupport"))
+for target in package.targets where target.type == .executable {
+    target.dependencies.append("FuzzSupport")
+}

@@ -13,7 +13,7 @@ cd "$(dirname "$0")/.."
 seconds="${1:-240}"
 shift || true
 targets=("$@")
-[ ${#targets[@]} -eq 0 ] && targets=(FuzzPickle FuzzZip FuzzTorch FuzzSafetensors FuzzNpy FuzzSealedFile FuzzKeyText FuzzLicense FuzzCABI FuzzFernet)
+[ ${#targets[@]} -eq 0 ] && targets=(FuzzPickle FuzzZip FuzzTorch FuzzSafetensors FuzzNpy FuzzScan FuzzSealedFile FuzzKeyText FuzzLicense FuzzCABI FuzzFernet)
 jobs="${JOBS:-1}"
 export SWIFT_BACKTRACE=enable=no
 
@@ -49,6 +49,10 @@ PY
     FuzzZip | FuzzTorch)
         cp Tests/Vectors/torch/*.pt Tests/Vectors/numpy/*.npz "$dir/" 2>/dev/null || true
         [ -d "$shared" ] && find "$shared" -type f -size -1M \( -name '*.pt' -o -name '*.pth' -o -name '*.bin' -o -name '*.zip' -o -name '*.ckpt' \) -exec cp {} "$dir/" \; 2>/dev/null || true ;;
+    FuzzScan)
+        cp Tests/Vectors/scan/* "$dir/" && rm -f "$dir/EXPECTED.tsv"
+        cp Tests/Vectors/torch/*.pt Tests/Vectors/pickle/*.pkl "$dir/" 2>/dev/null || true
+        [ -d "$shared" ] && find "$shared" -type f -size -1M ! -name '*.tsv' ! -name '*.md' -exec cp {} "$dir/" \; 2>/dev/null || true ;;
     FuzzSafetensors) cp Tests/Vectors/safetensors/*.safetensors "$dir/" ;;
     FuzzNpy) cp Tests/Vectors/numpy/*.np? "$dir/" ;;
     FuzzSealedFile)

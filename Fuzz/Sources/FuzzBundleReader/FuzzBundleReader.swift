@@ -1,5 +1,6 @@
 import ModelSealBundle
 import ModelSealCrypto
+import FuzzSupport
 
 // Bundle files (.mspkg) from anyone: header, manifest, signature block, then every member hashed.
 @_cdecl("LLVMFuzzerTestOneInput")
@@ -16,14 +17,5 @@ public func fuzzInput(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
 /// SwiftPM links executables with `main` aliased to `FuzzBundleReader_main`; hand control to libFuzzer's driver.
 @_cdecl("FuzzBundleReader_main")
 public func FuzzBundleReaderMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> CInt {
-    var count = argc
-    var arguments = argv
-    return LLVMFuzzerRunDriver(&count, &arguments, fuzzInput)
+    runFuzzer(argc, argv, fuzzInput)
 }
-
-@_silgen_name("LLVMFuzzerRunDriver")
-func LLVMFuzzerRunDriver(
-    _ argc: UnsafeMutablePointer<CInt>,
-    _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>,
-    _ callback: @convention(c) (UnsafePointer<UInt8>, Int) -> CInt
-) -> CInt

@@ -1,4 +1,5 @@
 import CModelSeal
+import FuzzSupport
 
 #if canImport(Glibc)
     import Glibc
@@ -125,14 +126,5 @@ private func statuses(_ input: UnsafeBufferPointer<UInt8>) {
 /// SwiftPM links executables with `main` aliased to `FuzzCABI_main`; hand control to libFuzzer's driver.
 @_cdecl("FuzzCABI_main")
 public func FuzzCABIMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> CInt {
-    var count = argc
-    var arguments = argv
-    return LLVMFuzzerRunDriver(&count, &arguments, fuzz)
+    runFuzzer(argc, argv, fuzz)
 }
-
-@_silgen_name("LLVMFuzzerRunDriver")
-func LLVMFuzzerRunDriver(
-    _ argc: UnsafeMutablePointer<CInt>,
-    _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>,
-    _ callback: @convention(c) (UnsafePointer<UInt8>, Int) -> CInt
-) -> CInt

@@ -1,4 +1,5 @@
 import ModelSealEnvironment
+import FuzzSupport
 
 // Environment locks (JSON files and header extension bodies) and conda-meta records.
 @_cdecl("LLVMFuzzerTestOneInput")
@@ -20,14 +21,5 @@ public func fuzzInput(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
 /// SwiftPM links executables with `main` aliased to `FuzzEnvironmentLock_main`; hand control to libFuzzer's driver.
 @_cdecl("FuzzEnvironmentLock_main")
 public func FuzzEnvironmentLockMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> CInt {
-    var count = argc
-    var arguments = argv
-    return LLVMFuzzerRunDriver(&count, &arguments, fuzzInput)
+    runFuzzer(argc, argv, fuzzInput)
 }
-
-@_silgen_name("LLVMFuzzerRunDriver")
-func LLVMFuzzerRunDriver(
-    _ argc: UnsafeMutablePointer<CInt>,
-    _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>,
-    _ callback: @convention(c) (UnsafePointer<UInt8>, Int) -> CInt
-) -> CInt

@@ -1,4 +1,5 @@
 import ModelSealEnvironment
+import FuzzSupport
 
 // environment.yml (the subset conda writes) and `conda list --explicit` specs.
 @_cdecl("LLVMFuzzerTestOneInput")
@@ -12,14 +13,5 @@ public func fuzzInput(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
 /// SwiftPM links executables with `main` aliased to `FuzzEnvironmentYAML_main`; hand control to libFuzzer's driver.
 @_cdecl("FuzzEnvironmentYAML_main")
 public func FuzzEnvironmentYAMLMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> CInt {
-    var count = argc
-    var arguments = argv
-    return LLVMFuzzerRunDriver(&count, &arguments, fuzzInput)
+    runFuzzer(argc, argv, fuzzInput)
 }
-
-@_silgen_name("LLVMFuzzerRunDriver")
-func LLVMFuzzerRunDriver(
-    _ argc: UnsafeMutablePointer<CInt>,
-    _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>,
-    _ callback: @convention(c) (UnsafePointer<UInt8>, Int) -> CInt
-) -> CInt

@@ -1,4 +1,5 @@
 import ModelSealCrypto
+import FuzzSupport
 
 // Reads arbitrary bytes as a Fernet token (the article's files) with the key of the seeds in
 // Tests/Vectors/fernet (SHA-256 of "key/0", see scripts/gen-fernet-vectors.py), through both
@@ -24,14 +25,5 @@ public func fuzzInput(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
 /// SwiftPM links executables with `main` aliased to `FuzzFernet_main`; hand control to libFuzzer's driver.
 @_cdecl("FuzzFernet_main")
 public func FuzzFernetMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> CInt {
-    var count = argc
-    var arguments = argv
-    return LLVMFuzzerRunDriver(&count, &arguments, fuzzInput)
+    runFuzzer(argc, argv, fuzzInput)
 }
-
-@_silgen_name("LLVMFuzzerRunDriver")
-func LLVMFuzzerRunDriver(
-    _ argc: UnsafeMutablePointer<CInt>,
-    _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>,
-    _ callback: @convention(c) (UnsafePointer<UInt8>, Int) -> CInt
-) -> CInt

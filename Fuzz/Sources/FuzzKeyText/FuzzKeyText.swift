@@ -1,4 +1,5 @@
 import ModelSealKeys
+import FuzzSupport
 
 // Raw key text, recipients and identities: strings users paste or files they point at.
 @_cdecl("LLVMFuzzerTestOneInput")
@@ -22,14 +23,5 @@ public func fuzzInput(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
 /// SwiftPM links executables with `main` aliased to `FuzzKeyText_main`; hand control to libFuzzer's driver.
 @_cdecl("FuzzKeyText_main")
 public func FuzzKeyTextMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> CInt {
-    var count = argc
-    var arguments = argv
-    return LLVMFuzzerRunDriver(&count, &arguments, fuzzInput)
+    runFuzzer(argc, argv, fuzzInput)
 }
-
-@_silgen_name("LLVMFuzzerRunDriver")
-func LLVMFuzzerRunDriver(
-    _ argc: UnsafeMutablePointer<CInt>,
-    _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>,
-    _ callback: @convention(c) (UnsafePointer<UInt8>, Int) -> CInt
-) -> CInt

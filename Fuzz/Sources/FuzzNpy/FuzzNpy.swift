@@ -1,4 +1,5 @@
 import ModelFormats
+import FuzzSupport
 
 /// Any bytes as .npy (header literal, object-array pickles) and as .npz (zip + inflate).
 @_cdecl("LLVMFuzzerTestOneInput")
@@ -12,14 +13,5 @@ public func fuzzNpy(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
 /// SwiftPM links executables with `main` aliased to `FuzzNpy_main`; hand control to libFuzzer's driver.
 @_cdecl("FuzzNpy_main")
 public func fuzzNpyMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> CInt {
-    var count = argc
-    var arguments = argv
-    return runFuzzerDriver(&count, &arguments, fuzzNpy)
+    runFuzzer(argc, argv, fuzzNpy)
 }
-
-@_silgen_name("LLVMFuzzerRunDriver")
-func runFuzzerDriver(
-    _ argc: UnsafeMutablePointer<CInt>,
-    _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>,
-    _ callback: @convention(c) (UnsafePointer<UInt8>, Int) -> CInt
-) -> CInt

@@ -1,4 +1,5 @@
 import ModelSealSigning
+import FuzzSupport
 
 // OpenSSF model signature files (Sigstore bundle JSON around a base64 in-toto statement): foreign, untrusted bytes
 // parsed before any signature check. Whatever parses must survive re-signing the same manifest unchanged.
@@ -15,4 +16,10 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
         again.ignorePaths == manifest.ignorePaths, again.modelName == manifest.modelName
     else { fatalError("statement round trip changed the manifest") }
     return 0
+}
+
+/// SwiftPM links executables with `main` aliased to `FuzzOMSBundle_main`; hand control to libFuzzer's driver.
+@_cdecl("FuzzOMSBundle_main")
+public func fuzzOMSBundleMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> CInt {
+    runFuzzer(argc, argv, fuzz)
 }

@@ -1,24 +1,23 @@
 import ModelFormats
+import FuzzSupport
 
-/// Any bytes through the restricted pickle machine: errors are fine, crashes and hangs are not.
+/// Any bytes through the restricted pickle machine, strict and lenient: errors are fine, crashes and
+/// hangs are not, and whatever the strict machine accepts the lenient one accepts the same way.
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzPickle(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     let bytes = Array(UnsafeBufferPointer(start: data, count: size))
-    _ = try? PickleMachine().run(bytes)
+    let strict = try? PickleMachine().run(bytes)
+    let lenient = PickleMachine(leniency: .likeCPython).trace(bytes)
+    if let strict {
+        guard let result = lenient.result, result.endOffset == strict.endOffset,
+            result.events.count == strict.events.count, !result.events.contains(where: { $0.anomaly != nil })
+        else { fatalError("lenient machine disagrees with the strict one on an input both accept") }
+    }
     return 0
 }
 
 /// SwiftPM links executables with `main` aliased to `FuzzPickle_main`; hand control to libFuzzer's driver.
 @_cdecl("FuzzPickle_main")
 public func fuzzPickleMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> CInt {
-    var count = argc
-    var arguments = argv
-    return runFuzzerDriver(&count, &arguments, fuzzPickle)
+    runFuzzer(argc, argv, fuzzPickle)
 }
-
-@_silgen_name("LLVMFuzzerRunDriver")
-func runFuzzerDriver(
-    _ argc: UnsafeMutablePointer<CInt>,
-    _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>,
-    _ callback: @convention(c) (UnsafePointer<UInt8>, Int) -> CInt
-) -> CInt

@@ -1,4 +1,5 @@
 import ModelFormats
+import FuzzSupport
 
 /// Any bytes as safetensors: header length, strict JSON, offsets tiling the buffer.
 @_cdecl("LLVMFuzzerTestOneInput")
@@ -14,14 +15,5 @@ public func fuzzSafetensors(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
 /// SwiftPM links executables with `main` aliased to `FuzzSafetensors_main`; hand control to libFuzzer's driver.
 @_cdecl("FuzzSafetensors_main")
 public func fuzzSafetensorsMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> CInt {
-    var count = argc
-    var arguments = argv
-    return runFuzzerDriver(&count, &arguments, fuzzSafetensors)
+    runFuzzer(argc, argv, fuzzSafetensors)
 }
-
-@_silgen_name("LLVMFuzzerRunDriver")
-func runFuzzerDriver(
-    _ argc: UnsafeMutablePointer<CInt>,
-    _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>,
-    _ callback: @convention(c) (UnsafePointer<UInt8>, Int) -> CInt
-) -> CInt

@@ -1,5 +1,6 @@
 import ModelSealCrypto
 import ModelSealFormat
+import FuzzSupport
 
 // Opens arbitrary bytes as a sealed file with a fixed raw key (the one the seeds in
 // Tests/Vectors/container were made with, so mutations get past the header MAC sometimes), and
@@ -24,14 +25,5 @@ public func fuzzInput(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
 /// SwiftPM links executables with `main` aliased to `FuzzSealedFile_main`; hand control to libFuzzer's driver.
 @_cdecl("FuzzSealedFile_main")
 public func FuzzSealedFileMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> CInt {
-    var count = argc
-    var arguments = argv
-    return LLVMFuzzerRunDriver(&count, &arguments, fuzzInput)
+    runFuzzer(argc, argv, fuzzInput)
 }
-
-@_silgen_name("LLVMFuzzerRunDriver")
-func LLVMFuzzerRunDriver(
-    _ argc: UnsafeMutablePointer<CInt>,
-    _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>,
-    _ callback: @convention(c) (UnsafePointer<UInt8>, Int) -> CInt
-) -> CInt

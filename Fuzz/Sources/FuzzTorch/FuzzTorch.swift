@@ -1,4 +1,5 @@
 import ModelFormats
+import FuzzSupport
 
 /// Any bytes as a PyTorch checkpoint (zip or legacy): walker, pickle machine and tensor interpretation.
 @_cdecl("LLVMFuzzerTestOneInput")
@@ -16,14 +17,5 @@ public func fuzzTorch(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
 /// SwiftPM links executables with `main` aliased to `FuzzTorch_main`; hand control to libFuzzer's driver.
 @_cdecl("FuzzTorch_main")
 public func fuzzTorchMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> CInt {
-    var count = argc
-    var arguments = argv
-    return runFuzzerDriver(&count, &arguments, fuzzTorch)
+    runFuzzer(argc, argv, fuzzTorch)
 }
-
-@_silgen_name("LLVMFuzzerRunDriver")
-func runFuzzerDriver(
-    _ argc: UnsafeMutablePointer<CInt>,
-    _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>,
-    _ callback: @convention(c) (UnsafePointer<UInt8>, Int) -> CInt
-) -> CInt

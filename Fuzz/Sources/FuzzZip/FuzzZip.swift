@@ -1,4 +1,5 @@
 import ModelFormats
+import FuzzSupport
 
 /// Any bytes through the strict zip walker (lenient mode, so diagnostics paths run too) and member reads.
 @_cdecl("LLVMFuzzerTestOneInput")
@@ -16,14 +17,5 @@ public func fuzzZip(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
 /// SwiftPM links executables with `main` aliased to `FuzzZip_main`; hand control to libFuzzer's driver.
 @_cdecl("FuzzZip_main")
 public func fuzzZipMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> CInt {
-    var count = argc
-    var arguments = argv
-    return runFuzzerDriver(&count, &arguments, fuzzZip)
+    runFuzzer(argc, argv, fuzzZip)
 }
-
-@_silgen_name("LLVMFuzzerRunDriver")
-func runFuzzerDriver(
-    _ argc: UnsafeMutablePointer<CInt>,
-    _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>,
-    _ callback: @convention(c) (UnsafePointer<UInt8>, Int) -> CInt
-) -> CInt

@@ -390,50 +390,23 @@ struct PickleRun {
             record(reference)
             let args = try popMark()
             let callee = try allocate(.global(reference))
-            let tuple = try allocate(.tuple(args))
-            try push(
-                try allocate(
-                    .instance(
-                        PickleInstance(
-                            callee: callee, args: tuple, kwargs: nil, construction: .inst, offset: offset))))
+            try pushInstance(callee, args: try allocate(.tuple(args)), construction: .inst)
         case .obj:
             let items = try popMark()
             guard let callee = items.first else { throw fail("OBJ needs a class after MARK") }
             record(callee: callee)
-            let tuple = try allocate(.tuple(Array(items.dropFirst())))
-            try push(
-                try allocate(
-                    .instance(
-                        PickleInstance(
-                            callee: callee, args: tuple, kwargs: nil, construction: .obj, offset: offset))))
-        case .reduce:
+            try pushInstance(callee, args: try allocate(.tuple(Array(items.dropFirst()))), construction: .obj)
+        case .reduce, .newObj:
             let args = try pop()
             let callee = try pop()
             record(callee: callee)
-            try push(
-                try allocate(
-                    .instance(
-                        PickleInstance(
-                            callee: callee, args: args, kwargs: nil, construction: .reduce, offset: offset))))
-        case .newObj:
-            let args = try pop()
-            let callee = try pop()
-            record(callee: callee)
-            try push(
-                try allocate(
-                    .instance(
-                        PickleInstance(
-                            callee: callee, args: args, kwargs: nil, construction: .newObj, offset: offset))))
+            try pushInstance(callee, args: args, construction: code == .reduce ? .reduce : .newObj)
         case .newObjEx:
             let kwargs = try pop()
             let args = try pop()
             let callee = try pop()
             record(callee: callee)
-            try push(
-                try allocate(
-                    .instance(
-                        PickleInstance(
-                            callee: callee, args: args, kwargs: kwargs, construction: .newObjEx, offset: offset))))
+            try pushInstance(callee, args: args, kwargs: kwargs, construction: .newObjEx)
         case .build:
             let state = try pop()
             let target = try top()
@@ -467,6 +440,15 @@ struct PickleRun {
             let id = try pop()
             try push(try allocate(.persistent(id: id, offset: offset)))
         }
+    }
+
+    /// The object a call would have made (INST, OBJ, REDUCE, NEWOBJ, NEWOBJ_EX), recorded, never made.
+    mutating func pushInstance(
+        _ callee: PickleValue, args: PickleValue, kwargs: PickleValue? = nil, construction: PickleConstruction
+    ) throws {
+        let instance = PickleInstance(
+            callee: callee, args: args, kwargs: kwargs, construction: construction, offset: offset)
+        try push(try allocate(.instance(instance)))
     }
 
     // MARK: - Stack

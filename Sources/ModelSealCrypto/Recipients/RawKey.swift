@@ -6,8 +6,7 @@ import ModelSealFormat
 /// It never encrypts data itself: it keys HKDF with a fresh random salt and the label
 /// `modelseal/v1 raw-key` to make a one-time wrap key (FORMAT.md §3, stanza `0x01`).
 public struct RawKey: Recipient, Identity {
-    static let label = "modelseal/v1 raw-key"
-    static let saltLength = 32
+    static let scheme = SaltedKeyWrap(type: .rawKey, label: "modelseal/v1 raw-key")
     let key: SymmetricKey
 
     /// A key from exactly 32 bytes.
@@ -25,27 +24,15 @@ public struct RawKey: Recipient, Identity {
     public var bytes: [UInt8] { key.withUnsafeBytes { Array($0) } }
 
     public func wrap(_ fileKey: SymmetricKey) throws(SealError) -> Stanza {
-        let salt = randomBytes(Self.saltLength)
         do {
-            let wrapped = try KeyWrap.wrap(fileKey, with: wrapKey(salt: salt[...]), label: Self.label)
-            return Stanza(type: .rawKey, body: salt + wrapped)
+            return try Self.scheme.wrap(fileKey, with: key)
         } catch {
             throw .invalidKey("cannot wrap the file key: \(error)")
         }
     }
 
     public func unwrap(_ stanzas: [Stanza]) throws(SealError) -> SymmetricKey? {
-        for stanza in stanzas where stanza.type == .rawKey && stanza.body.count == 80 {
-            let salt = stanza.body.prefix(Self.saltLength)
-            if let fileKey = KeyWrap.unwrap(stanza.body.dropFirst(Self.saltLength), with: wrapKey(salt: salt), label: Self.label) {
-                return fileKey
-            }
-        }
-        return nil
-    }
-
-    private func wrapKey(salt: ArraySlice<UInt8>) -> SymmetricKey {
-        HKDF<SHA256>.deriveKey(inputKeyMaterial: key, salt: Array(salt), info: Array(Self.label.utf8), outputByteCount: 32)
+        Self.scheme.unwrap(stanzas, with: key)
     }
 }
 

@@ -1,0 +1,20 @@
+import ModelFormats
+import ModelSealScan
+import FuzzSupport
+
+/// Any bytes through the scanner (content detection, lenient zip walk, every member probed, the
+/// lenient pickle machine, nested pickles): any verdict is fine, crashes and hangs are not.
+@_cdecl("LLVMFuzzerTestOneInput")
+public func fuzzScan(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
+    let bytes = Array(UnsafeBufferPointer(start: data, count: size))
+    let report = Scanner().scan(MemoryByteSource(bytes), path: "input")
+    // An input must never be called clean while it carries a finding of another verdict.
+    if report.verdict == .clean && report.findings.contains(where: { $0.verdict != .clean }) { fatalError("verdict") }
+    return 0
+}
+
+/// SwiftPM links executables with `main` aliased to `FuzzScan_main`; hand control to libFuzzer's driver.
+@_cdecl("FuzzScan_main")
+public func fuzzScanMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> CInt {
+    runFuzzer(argc, argv, fuzzScan)
+}
