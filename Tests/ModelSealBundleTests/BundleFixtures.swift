@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import ModelSealCrypto
+import ModelSealFormat
 import ModelSealSigning
 
 @testable import ModelSealBundle

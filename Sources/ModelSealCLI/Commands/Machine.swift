@@ -1,4 +1,5 @@
 import ArgumentParser
+import ModelSealFormat
 import ModelSealKit
 import ModelSealLicensing
 import ModelSealSigning
@@ -49,7 +50,7 @@ extension ModelSeal.Machine {
             if json {
                 let components = fingerprint.components.map { component in
                     FingerprintReport.Component(
-                        name: component.name, hash: hex(fingerprint.hash(of: component)), stability: component.stability
+                        name: component.name, hash: Hex.encode(fingerprint.hash(of: component)), stability: component.stability
                     )
                 }
                 let findingTexts: [String] = findings.map { $0.description }
@@ -62,7 +63,7 @@ extension ModelSeal.Machine {
             Terminal.writeOutput(
                 "vendor: \(vendorPublicKey?.fingerprint ?? "none (unsalted view; pass --vendor FILE)")\n")
             for component in fingerprint.components {
-                Terminal.writeOutput("  \(component.name.padding(12)) \(hex(fingerprint.hash(of: component)))\n")
+                Terminal.writeOutput("  \(component.name.padding(12)) \(Hex.encode(fingerprint.hash(of: component)))\n")
             }
             if !fingerprint.missing.isEmpty {
                 Terminal.writeOutput("missing: \(fingerprint.missing.joined(separator: ", "))\n")
@@ -98,10 +99,6 @@ func vendorKey(path: String) throws -> VerifyingKey {
         throw CLIError(.signingKeyError, "\(path) must hold exactly one public key (the vendor's), found \(keys.count)")
     }
     return key
-}
-
-func hex(_ bytes: [UInt8]) -> String {
-    bytes.map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined()
 }
 
 extension String {

@@ -1,4 +1,5 @@
 import FoundationEssentials
+import ModelSealFormat
 
 /// Reads the members of one JSON object strictly: every member must be read, typed as expected,
 /// and `finish()` refuses members nobody asked for (an unknown field in a signed document is an
@@ -76,7 +77,7 @@ struct JSONFields {
     /// Bytes stored as lowercase hex.
     mutating func hex(_ key: String, length: Int) throws(LicenseError) -> [UInt8] {
         let text = try string(key, maxLength: 2 * length)
-        guard let bytes = Codec.hex(text), bytes.count == length else {
+        guard let bytes = Hex.decode(text), bytes.count == length else {
             throw .malformed(what, "field '\(key)' must be \(2 * length) lowercase hex digits")
         }
         return bytes
@@ -93,33 +94,6 @@ struct JSONFields {
 
 /// Byte ↔ text codecs used in licenses.
 enum Codec {
-    static func hex(_ bytes: some Sequence<UInt8>) -> String {
-        let digits = Array("0123456789abcdef".utf8)
-        var out: [UInt8] = []
-        for byte in bytes { out += [digits[Int(byte >> 4)], digits[Int(byte & 0x0F)]] }
-        return String(decoding: out, as: UTF8.self)
-    }
-
-    static func hex(_ text: String) -> [UInt8]? {
-        let digits = Array(text.utf8)
-        guard digits.count % 2 == 0 else { return nil }
-        func value(_ digit: UInt8) -> UInt8? {
-            switch digit {
-            case UInt8(ascii: "0")...UInt8(ascii: "9"): digit - UInt8(ascii: "0")
-            case UInt8(ascii: "a")...UInt8(ascii: "f"): digit - UInt8(ascii: "a") + 10
-            default: nil
-            }
-        }
-        var bytes: [UInt8] = []
-        var index = 0
-        while index < digits.count {
-            guard let high = value(digits[index]), let low = value(digits[index + 1]) else { return nil }
-            bytes.append(high << 4 | low)
-            index += 2
-        }
-        return bytes
-    }
-
     static func base64(_ bytes: [UInt8]) -> String { Data(bytes).base64EncodedString() }
 
     static func base64(_ text: String, length: Int?, what: String) throws(LicenseError) -> [UInt8] {

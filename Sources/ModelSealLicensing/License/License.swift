@@ -1,3 +1,5 @@
+import ModelSealFormat
+
 /// A license document (FORMAT.md §12.3): who may open which sealed files, on which machine,
 /// when, how often, and how. It is only trusted inside a `SignedLicense` whose signature verified.
 public struct License: Sendable, Equatable {
@@ -95,10 +97,10 @@ extension License {
                     ])
                 }),
             "machine": .object([
-                "vendor_key_id": .string(Codec.hex(machine.vendorKeyID)),
+                "vendor_key_id": .string(Hex.encode(machine.vendorKeyID)),
                 "machine_key": .string(Codec.base64(machine.machineKey)),
                 "components": .array(
-                    machine.components.map { .object(["name": .string($0.name), "hash": .string(Codec.hex($0.hash))]) }),
+                    machine.components.map { .object(["name": .string($0.name), "hash": .string(Hex.encode($0.hash))]) }),
                 "match": .integer(Int64(machine.match)),
             ]),
             "key": .object([
@@ -124,7 +126,7 @@ extension License {
             throw .unsupported("online check-in (field 'online' is reserved for the license server)")
         }
         let idBytes = try fields.hex("id", length: 16)
-        id = Codec.hex(idBytes)
+        id = Hex.encode(idBytes)
         customer = try fields.string("customer", maxLength: Limits.maximumCustomerLength)
         issuedAt = try fields.integer("issued_at")
         notBefore = try fields.integer("not_before")
@@ -133,7 +135,7 @@ extension License {
         var models: [Model] = []
         for entry in try fields.array("models", count: 0...Limits.maximumModels) {
             var model = try JSONFields(entry, what: "license model")
-            let fileID = Codec.hex(try model.hex("file_id", length: 16))
+            let fileID = Hex.encode(try model.hex("file_id", length: 16))
             guard !models.contains(where: { $0.fileID == fileID }) else {
                 throw .malformed(what, "model \(fileID) listed twice")
             }

@@ -1,5 +1,6 @@
 import Crypto
 import ModelSealCrypto
+import ModelSealFormat
 import ModelSealSigning
 
 /// What the vendor decides when issuing a license (`license issue` options).
@@ -34,7 +35,7 @@ public enum LicenseIssuer {
         guard request.vendorKeyID == signingKey.verifyingKey.keyID else {
             throw LicenseError.malformed(
                 "license request",
-                "it was made for another vendor key (key id \(Codec.hex(request.vendorKeyID.prefix(8)))…); "
+                "it was made for another vendor key (key id \(Hex.encode(request.vendorKeyID.prefix(8)))…); "
                     + "the customer must run `modelseal license request --vendor` with this key's public half")
         }
         let match = terms.match ?? request.threshold
@@ -75,7 +76,7 @@ public enum LicenseIssuer {
                 License.Model(fileID: fileID, name: name, wrappedFileKey: try file.wrapFileKey(to: licenseKey).body))
         }
         let license = License(
-            id: Codec.hex(idBytes), customer: terms.customer, issuedAt: now, notBefore: notBefore,
+            id: Hex.encode(idBytes), customer: terms.customer, issuedAt: now, notBefore: notBefore,
             expiresAt: terms.expiresAt, models: entries,
             machine: License.Machine(
                 vendorKeyID: request.vendorKeyID, machineKey: request.machineKey,

@@ -1,4 +1,5 @@
 import Crypto
+import ModelSealFormat
 
 /// What a customer machine sends the vendor to get a license (`license request`, FORMAT.md §12.5).
 ///
@@ -78,12 +79,12 @@ public struct LicenseRequest: Sendable, Equatable {
         .object([
             "type": .string("modelseal-license-request"),
             "version": .integer(1),
-            "vendor_key_id": .string(Codec.hex(vendorKeyID)),
+            "vendor_key_id": .string(Hex.encode(vendorKeyID)),
             "machine_key": .string(Codec.base64(machineKey)),
             "components": .array(
                 components.map {
                     .object([
-                        "name": .string($0.name), "hash": .string(Codec.hex($0.hash)),
+                        "name": .string($0.name), "hash": .string(Hex.encode($0.hash)),
                         "key": .string(Codec.base64($0.publicKey)),
                     ])
                 }),

@@ -60,15 +60,15 @@ public struct LicenseValidator: Sendable {
         let vendor = license.machine.vendorKeyID
         guard signed.signer.keyID == vendor else {
             throw .untrustedVendor(
-                signer: signed.signer.fingerprint, expected: "key id " + Codec.hex(vendor.prefix(8)) + "…")
+                signer: signed.signer.fingerprint, expected: "key id " + Hex.encode(vendor.prefix(8)) + "…")
         }
         guard let identity = try directory.machineIdentity(vendorKeyID: vendor) else {
             throw .noMachineKey(vendor: signed.signer.fingerprint, directory: directory.vendorPath(vendor))
         }
         guard Array(identity.publicKey.rawRepresentation) == license.machine.machineKey else {
             throw .wrongMachine(
-                "the license was issued to machine key \(Codec.hex(license.machine.machineKey.prefix(8)))…, "
-                    + "this machine's is \(Codec.hex(identity.publicKey.rawRepresentation.prefix(8)))… (made by a later `license request`?)"
+                "the license was issued to machine key \(Hex.encode(license.machine.machineKey.prefix(8)))…, "
+                    + "this machine's is \(Hex.encode(identity.publicKey.rawRepresentation.prefix(8)))… (made by a later `license request`?)"
             )
         }
         let fingerprint = Fingerprint(probe: probe, vendorKeyID: vendor)
@@ -87,7 +87,7 @@ public struct LicenseValidator: Sendable {
             key: LicenseState.key(machinePrivateKey: machineSecret, licenseID: license.id), maxLoads: license.maxLoads,
             clock: clock)
         try state.check()
-        let idBytes = Codec.hex(license.id) ?? []
+        let idBytes = Hex.decode(license.id) ?? []
         guard var a = license.keyWrapping.openMachineShare(with: machineKey, licenseID: idBytes) else {
             throw .wrongMachine("the license's machine share does not open with this machine's key")
         }

@@ -1,3 +1,5 @@
+import ModelSealFormat
+
 #if canImport(Glibc)
     import Glibc
 #endif
@@ -31,7 +33,7 @@ public struct LicensingDirectory: Sendable {
     }
 
     /// The folder for one vendor: the first 16 bytes of its key id in hex.
-    public func vendorPath(_ vendorKeyID: [UInt8]) -> String { path + "/" + Codec.hex(vendorKeyID.prefix(16)) }
+    public func vendorPath(_ vendorKeyID: [UInt8]) -> String { path + "/" + Hex.encode(vendorKeyID.prefix(16)) }
 
     /// True when a machine key for this vendor exists here.
     public func hasMachineIdentity(vendorKeyID: [UInt8]) -> Bool {

@@ -1,5 +1,6 @@
 import Crypto
 import FoundationEssentials
+import ModelSealFormat
 
 /// This machine's license key pair for one vendor, stored on the machine (FORMAT.md §12.5).
 ///
@@ -96,7 +97,7 @@ extension MachineIdentity {
         .object([
             "type": .string("modelseal-machine-key"),
             "version": .integer(1),
-            "vendor_key_id": .string(Codec.hex(vendorKeyID)),
+            "vendor_key_id": .string(Hex.encode(vendorKeyID)),
             "machine_key": .string(Codec.base64(Array(publicKey.rawRepresentation))),
             "components": .array(componentNames.map { .string($0) }),
             "threshold": .integer(Int64(lock.threshold)),

@@ -1,4 +1,5 @@
 import Crypto
+import ModelSealFormat
 
 /// The load count and last-seen time of one license on this machine (docs/LICENSING.md).
 ///
@@ -61,7 +62,7 @@ struct LicenseState: Equatable {
     func encode(licenseID: String, key: SymmetricKey) -> [UInt8] {
         var members = unsigned(licenseID: licenseID)
         let mac = HMAC<SHA256>.authenticationCode(for: JSONValue.object(members).canonicalBytes, using: key)
-        members["mac"] = .string(Codec.hex(mac))
+        members["mac"] = .string(Hex.encode(mac))
         return JSONValue.object(members).canonicalBytes
     }
 
@@ -71,7 +72,7 @@ struct LicenseState: Equatable {
         // Any structural or MAC failure is "edited": the file is ours, written canonically.
         guard let value = try? JSONValue.parseCanonical(bytes, what: "license state"),
             case .object(var members) = value, case .string(let macText)? = members.removeValue(forKey: "mac"),
-            let mac = Codec.hex(macText),
+            let mac = Hex.decode(macText),
             HMAC<SHA256>.isValidAuthenticationCode(
                 mac, authenticating: JSONValue.object(members).canonicalBytes, using: key),
             var fields = try? JSONFields(.object(members), what: "license state"),

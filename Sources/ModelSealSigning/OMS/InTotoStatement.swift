@@ -1,3 +1,5 @@
+import ModelSealFormat
+
 /// The in-toto v1 statement `model_signing` signs: the model name and root digest as subject, the manifest as
 /// predicate (see `OMSFormat` for the layout).
 enum InTotoStatement {
@@ -58,7 +60,7 @@ enum InTotoStatement {
         guard statement.subject.count == 1, let subject = statement.subject.first else {
             throw .malformedSignature("the statement has \(statement.subject.count) subjects, expected exactly 1")
         }
-        guard let rootHex = subject.digest["sha256"], let root = Hex.decode(rootHex), root.count == 32 else {
+        guard let rootHex = subject.digest["sha256"], let root = Hex.decode(rootHex, acceptingUppercase: true), root.count == 32 else {
             throw .malformedSignature("the subject has no 32-byte hex 'sha256' digest")
         }
         let serialization = try serialization(statement.predicate.serialization)
@@ -78,7 +80,7 @@ enum InTotoStatement {
                     "resource '\(entry.name)' uses '\(entry.algorithm)', expected '\(serialization.resourceAlgorithm)' "
                         + "(ModelSeal verifies SHA-256 signatures only)")
             }
-            guard let digest = Hex.decode(entry.digest), digest.count == 32 else {
+            guard let digest = Hex.decode(entry.digest, acceptingUppercase: true), digest.count == 32 else {
                 throw .malformedSignature("resource '\(entry.name)' has no 32-byte hex digest")
             }
             guard seen.insert(entry.name).inserted else {

@@ -1,4 +1,5 @@
 import Crypto
+import ModelSealFormat
 
 extension VerifyingKey {
     /// The key hint `model_signing` writes and checks: hex SHA-256 of the key's SubjectPublicKeyInfo PEM text as

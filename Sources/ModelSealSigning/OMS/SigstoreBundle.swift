@@ -1,3 +1,5 @@
+import ModelSealFormat
+
 /// A Sigstore bundle (v0.3, JSON) carrying one DSSE envelope, in the key-based form `model_signing` writes:
 /// a public-key hint instead of a certificate, no transparency-log entries.
 struct SigstoreBundle: Equatable {
@@ -85,7 +87,7 @@ struct SigstoreBundle: Equatable {
             throw .malformedSignature("the envelope signature is not base64")
         }
         if let hint = publicKey.hint, !hint.isEmpty {
-            guard hint.utf8.count == 64, Hex.decode(hint) != nil else {
+            guard hint.utf8.count == 64, Hex.decode(hint, acceptingUppercase: true) != nil else {
                 throw .malformedSignature("the public key hint is not 64 hex digits")
             }
             keyHint = hint.lowercased()
