@@ -16,7 +16,7 @@ python="$root/.venv/bin/python"
 runs="${BENCH_RUNS:-3}"
 [ -x "$bin" ] || { echo "no modelseal binary at $bin (swift build -c release, or set MODELSEAL_BIN)" >&2; exit 1; }
 "$python" -c 'import picklescan' 2>/dev/null || "$root/.venv/bin/pip" install -q picklescan
-picklescan="$root/.venv/bin/picklescan"
+picklescan=("$python" -m picklescan)  # the module, not the console script: a venv moved or shared keeps a stale shebang
 
 work="$(mktemp -d /tmp/bench-scan.XXXXXX)"
 trap 'rm -rf "$work"' EXIT
@@ -50,9 +50,9 @@ ours=(); theirs=()
 for round in $(seq "$runs"); do
     if [ $((round % 2)) -eq 1 ]; then
         ours+=("$(timeit "$bin" scan "$work/tree")")
-        theirs+=("$(timeit "$picklescan" -p "$work/tree")")
+        theirs+=("$(timeit "${picklescan[@]}" -p "$work/tree")")
     else
-        theirs+=("$(timeit "$picklescan" -p "$work/tree")")
+        theirs+=("$(timeit "${picklescan[@]}" -p "$work/tree")")
         ours+=("$(timeit "$bin" scan "$work/tree")")
     fi
 done

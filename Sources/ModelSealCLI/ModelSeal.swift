@@ -8,7 +8,7 @@ import Glibc
 /// The `modelseal` command.
 @main
 struct ModelSeal: ParsableCommand {
-    static let version = "0.1.0"
+    static let version = ProductVersion.current  // one release number for every surface
 
     static func main() {
         tuneAllocator()
