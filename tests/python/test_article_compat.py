@@ -302,3 +302,21 @@ def test_migrate_takes_only_fernet_keys(run, article):
     result = run("migrate", "-i", "customer.key", "-o", "out.mseal", "model.enc", check=False)
     assert result.returncode == 64
     assert not (article["dir"] / "out.mseal").exists()
+
+
+def test_inspect_shows_a_fernet_file_without_its_key(run, article, tmp_path):
+    """`inspect` recognises the article's file by content: layout and the token's own timestamp."""
+    import json
+
+    token = (tmp_path / "model.enc").read_bytes()
+    decoded = base64.urlsafe_b64decode(token)
+    written = Fernet(article["key"].encode()).extract_timestamp(token)  # the real library's reading (checks the HMAC)
+    plaintext = Fernet(article["key"].encode()).decrypt(token)
+    report = json.loads(run("inspect", "--json", "model.enc").stdout)
+    assert report["format"] == "fernet"
+    assert report["timestamp"] == written
+    assert report["ciphertext_bytes"] == len(decoded) - 25 - 32
+    assert report["plaintext_bytes_min"] <= len(plaintext) <= report["plaintext_bytes_max"]
+    assert report["verified"] is False
+    text = run("inspect", "model.enc").stdout.decode()
+    assert "Fernet token" in text and "UNVERIFIED" in text and "modelseal open" in text

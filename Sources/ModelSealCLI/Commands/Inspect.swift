@@ -1,5 +1,6 @@
 import ArgumentParser
 import ModelFormats
+import ModelSealCrypto
 import ModelSealKit
 
 extension ModelSeal {
@@ -10,8 +11,9 @@ extension ModelSeal {
             abstract: "Show what a file holds: tensors, format and pickle globals, or a sealed file's header.",
             discussion: """
                 Reads .pt/.pth/.bin (PyTorch zip or legacy), .safetensors, .npy and .npz files, bare pickles \
-                (globals and values only), and sealed ModelSeal files. The format is detected by content. Only \
-                headers, zip directories and pickles are read; nothing in the file is executed.
+                (globals and values only), sealed ModelSeal files and the article's Fernet files (layout and \
+                unverified timestamp). The format is detected by content. Only headers, zip directories and \
+                pickles are read; nothing in the file is executed.
 
                 For a sealed file, the header facts are UNVERIFIED without a key; with a key option the header MAC \
                 is checked and the sealed metadata is shown.
@@ -53,6 +55,11 @@ extension ModelSeal {
                 } else {
                     Terminal.writeOutput(try SealedFileInspection.render(path: file, json: false, identities: identities))
                 }
+                return
+            }
+            if FernetToken.looksLikeToken(try source.read(at: 0, count: min(source.size, FernetToken.sniffLength))) {
+                let report = try FernetFileInspection.report(path: file, source: try FileInput(path: file))
+                if json { try JSONOutput.print(report) } else { Terminal.writeOutput(FernetFileInspection.render(report)) }
                 return
             }
             let allowlist = PickleAllowlist.torchWeightsOnly.adding(allowedGlobals)

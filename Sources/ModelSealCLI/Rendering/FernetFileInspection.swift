@@ -1,0 +1,40 @@
+import ModelSealCrypto
+
+/// The view of the article's Fernet file (`save_encrypted_model`) for `modelseal inspect`: its
+/// layout and unauthenticated timestamp, and how to open or migrate it. No key is used.
+enum FernetFileInspection {
+    static func report(path: String, source: RandomAccessByteSource) throws -> FernetInspectionReport {
+        let summary = try FernetToken.summary(of: source)
+        return FernetInspectionReport(
+            path: path, format: "fernet", textBytes: summary.textLength, ciphertextBytes: summary.ciphertextLength,
+            plaintextBytesMin: summary.plaintextLengths.lowerBound,
+            plaintextBytesMax: summary.plaintextLengths.upperBound, timestamp: summary.timestamp, verified: false)
+    }
+
+    static func render(_ report: FernetInspectionReport) -> String {
+        let created = utcTimestamp(seconds: report.timestamp)
+        return """
+            \(report.path): Fernet token (the article's format: AES-128-CBC + HMAC-SHA256, version 0x80)
+              text:       \(report.textBytes) base64url characters
+              ciphertext: \(report.ciphertextBytes) bytes (plaintext \(report.plaintextBytesMin)–\(report.plaintextBytesMax) bytes)
+              written:    \(created) (UNVERIFIED: the HMAC that covers it needs the key)
+              open it:    modelseal open --key-env MODEL_KEY -o model.pt \(report.path)
+              migrate:    modelseal migrate --key-env MODEL_KEY -R customers.txt -o model.mseal \(report.path)
+
+            """
+    }
+}
+
+/// `inspect --json` for Fernet files.
+struct FernetInspectionReport: Encodable {
+    let path: String
+    let format: String
+    let textBytes: Int
+    let ciphertextBytes: Int
+    let plaintextBytesMin: Int
+    let plaintextBytesMax: Int
+    /// Seconds since 1970, as written (unauthenticated).
+    let timestamp: UInt64
+    /// Always false: nothing in a Fernet token is checked without its key.
+    let verified: Bool
+}
