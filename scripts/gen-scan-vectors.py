@@ -231,6 +231,18 @@ def _():
     return bytes(data)
 
 
+@vector("zip_crc_mismatch.zip", "dangerous", "dangerous-global",
+        "an os.system data.pkl whose CRC-32 is wrong in both headers: Python's zipfile raises on reading it, "
+        "so a scanner built on zipfile skips it; a reader that does not check CRCs loads it")
+def _():
+    data = bytearray(zip_bytes([("data.pkl", os_system())]))
+    # CRC-32 at offset 14 of the local header and 16 of the central entry.
+    data[14] ^= 0xFF
+    central = data.index(b"PK\x01\x02")
+    data[central + 16] ^= 0xFF
+    return bytes(data)
+
+
 @vector("torchscript_archive.pt", "not-weights-only", "torchscript-code",
         "a TorchScript archive (code/ and constants.pkl): code, never weights")
 def _():

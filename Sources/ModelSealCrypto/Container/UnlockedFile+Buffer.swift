@@ -35,37 +35,20 @@ extension UnlockedFile {
         into destination: SharedBuffer, hashing: Bool, progress: (@Sendable (Int) -> Void)?
     ) throws(SealError) -> [[UInt8]] {
         let layout = file.layout
-        let batch = Parallel.batchChunks(chunkSize: layout.chunkSize)
-        let slotSize = ChunkCipher.slotPrefix + layout.sealedChunkSize
-        let slots = SharedBuffer(count: batch * slotSize)
-        defer { slots.deallocate() }
-        let source = file.source
-        let payloadStart = file.headerBytes.count
-        let cipher = cipher
-        var first = 0
         var leaves: [[UInt8]] = []
-        while first < layout.chunkCount {
-            let count = min(batch, layout.chunkCount - first)
-            let base = first
-            leaves += try Parallel.map(count) { (offset) throws(SealError) -> [UInt8] in
-                let index = base + offset
-                let length = layout.length(ofChunk: index)
-                let slot = slots.slice((offset * slotSize)..<(offset * slotSize + ChunkCipher.slotPrefix + length))
-                try source.source.read(
-                    into: UnsafeMutableRawBufferPointer(rebasing: slot[ChunkCipher.slotPrefix...]),
-                    at: payloadStart + layout.offset(ofChunk: index))
-                let leaf = hashing ? Merkle.leafHash(UnsafeRawBufferPointer(rebasing: slot[ChunkCipher.slotPrefix...])) : []
-                let plain = try cipher.open(slot: slot, index: index, isLast: index == layout.chunkCount - 1)
+        try openChunks(
+            0..<layout.chunkCount, hashing: hashing,
+            take: { (index, plaintext) throws(SealError) in
                 let start = index * layout.chunkSize
-                plain.withUnsafeBytes { bytes in
+                plaintext.withUnsafeBytes { bytes in
                     destination.slice(start..<(start + bytes.count)).copyMemory(from: bytes)
                 }
-                return leaf
-            }
-            first += count
-            progress?(min(first * layout.chunkSize, layout.plaintextLength))
-        }
-        return hashing ? leaves : []
+            },
+            batchDone: { (batch, end) throws(SealError) in
+                if hashing { leaves += batch.map(\.1) }
+                progress?(min(end * layout.chunkSize, layout.plaintextLength))
+            })
+        return leaves
     }
 }
 

@@ -42,36 +42,16 @@ public struct UnlockedFile: Sendable {
         guard range.lowerBound >= 0, range.upperBound <= layout.chunkCount else {
             throw .inputFailed("chunk range \(range) outside 0..<\(layout.chunkCount)")
         }
-        let batch = Parallel.batchChunks(chunkSize: layout.chunkSize)
-        let slotSize = ChunkCipher.slotPrefix + layout.sealedChunkSize
-        let slots = SharedBuffer(count: batch * slotSize)
-        defer { slots.deallocate() }
-        let source = file.source
-        let payloadStart = file.headerBytes.count
-        let cipher = cipher
         var done = 0
         var leaves: [[UInt8]] = []
-        var first = range.lowerBound
-        while first < range.upperBound {
-            let count = min(batch, range.upperBound - first)
-            let base = first
-            let plain = try Parallel.map(count) { (offset) throws(SealError) -> (Data, [UInt8]) in
-                let index = base + offset
-                let length = layout.length(ofChunk: index)
-                let slot = slots.slice((offset * slotSize)..<(offset * slotSize + ChunkCipher.slotPrefix + length))
-                try source.source.read(
-                    into: UnsafeMutableRawBufferPointer(rebasing: slot[ChunkCipher.slotPrefix...]),
-                    at: payloadStart + layout.offset(ofChunk: index))
-                let leaf = hashing ? Merkle.leafHash(UnsafeRawBufferPointer(rebasing: slot[ChunkCipher.slotPrefix...])) : []
-                return (try cipher.open(slot: slot, index: index, isLast: index == layout.chunkCount - 1), leaf)
-            }
-            for (chunk, leaf) in plain {
+        try openChunks(range, hashing: hashing, take: { (_, plaintext) throws(SealError) in plaintext }) {
+            (batch, _) throws(SealError) in
+            for (chunk, leaf) in batch {
                 try sink.write(contentsOf: chunk)
                 done += chunk.count
                 if hashing { leaves.append(leaf) }
             }
             progress?(done)
-            first += count
         }
         return leaves
     }
