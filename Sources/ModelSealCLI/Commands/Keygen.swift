@@ -18,7 +18,7 @@ extension ModelSeal {
                   modelseal keygen -o customer.key > customer.pub   # identity to a file (mode 0600), recipient to stdout
                   modelseal keygen --symmetric                       # a raw key, Fernet-compatible base64url
                   export MODEL_KEY=$(modelseal keygen --symmetric)
-                  modelseal keygen -y customer.key                   # the recipient of an existing identity
+                  modelseal keygen -y customer.key   # the recipient of an existing identity
                   modelseal keygen --sign -o vendor.key              # vendor.key + vendor.key.pub, prints the fingerprint
                   modelseal keygen --sign --alg ecdsa-p256 --passphrase -o vendor.key
                 """)

@@ -40,7 +40,8 @@ extension ModelSeal.License {
 
                 Examples:
                   modelseal license request --vendor vendor.key.pub -o req.json
-                  modelseal license request --vendor vendor.key.pub --label gpu-node-3 --new -o req.json
+                  modelseal license request --vendor vendor.key.pub --label gpu-node-3 \\
+                      --new -o req.json
                 """)
 
         @Option(
@@ -113,10 +114,13 @@ extension ModelSeal.License {
                 for a new request (hardware change, transfer) with --license-key lk.key to keep that chain.
 
                 Examples:
-                  modelseal license issue --request req.json --model m.mseal --key-env MODEL_KEY --customer ACME \\
+                  modelseal license issue --request req.json --model m.mseal --key-env MODEL_KEY \\
+                      --customer ACME \\
                       --expires 2027-12-31 --sign-key vendor.key -o acme.lic
-                  modelseal license issue --request req.json --model m.mseal -i vendor.id --customer ACME \\
-                      --max-loads 1000 --memory-only --guard tracer=deny --license-key-out acme.lk \\
+                  modelseal license issue --request req.json --model m.mseal -i vendor.id \\
+                      --customer ACME \\
+                      --max-loads 1000 --memory-only --guard tracer=deny \\
+                      --license-key-out acme.lk \\
                       --sign-key vendor.key -o acme.lic
                 """)
 

@@ -24,8 +24,10 @@ extension ModelSeal {
                 Examples:
                   modelseal migrate --key-env MODEL_KEY -o model.mseal model.enc
                   export NEW_KEY=$(modelseal keygen --symmetric)
-                  modelseal migrate --key-env MODEL_KEY --replace --add-key-env NEW_KEY -o model.mseal model.enc
-                  modelseal migrate --key-env MODEL_KEY --replace -R customers.txt --sign-key vendor.key -o model.mseal model.enc
+                  modelseal migrate --key-env MODEL_KEY --replace --add-key-env NEW_KEY \\
+                      -o model.mseal model.enc
+                  modelseal migrate --key-env MODEL_KEY --replace -R customers.txt \\
+                      --sign-key vendor.key -o model.mseal model.enc
                 """)
 
         @OptionGroup(title: "The key that opens the Fernet file") var keys: FernetKeyOptions

@@ -15,9 +15,12 @@ extension ModelSeal {
                 and --force to rewrite in place (atomically).
 
                 Examples:
-                  modelseal rekey -i vendor.key -r modelseal1newcustomer... -o model2.mseal model.mseal
-                  modelseal rekey --key-env MODEL_KEY --remove 2 -o model.mseal --force model.mseal
-                  modelseal rekey --key-env MODEL_KEY --replace --add-key-env NEW_KEY -o new.mseal model.mseal
+                  modelseal rekey -i vendor.key -r modelseal1newcustomer... \\
+                      -o model2.mseal model.mseal
+                  modelseal rekey --key-env MODEL_KEY --remove 2 \\
+                      -o model.mseal --force model.mseal
+                  modelseal rekey --key-env MODEL_KEY --replace --add-key-env NEW_KEY \\
+                      -o new.mseal model.mseal
                 """)
 
         @OptionGroup(title: "Keys that open the file now") var identities: IdentityOptions

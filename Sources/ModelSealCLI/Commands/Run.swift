@@ -27,7 +27,8 @@ extension ModelSeal {
 
                 Examples:
                   modelseal run --model model.mseal --key-env MODEL_KEY -- python serve.py
-                  modelseal run --model model.mseal -i customer.key --env WEIGHTS -- python serve.py --port 8000
+                  modelseal run --model model.mseal -i customer.key --env WEIGHTS \\
+                      -- python serve.py --port 8000
                 """)
 
         @OptionGroup(title: "Keys (all are tried)") var identities: IdentityOptions

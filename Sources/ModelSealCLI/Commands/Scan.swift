@@ -16,11 +16,13 @@ extension ModelSeal {
                 content, not by extension. Nothing in a file is executed.
 
                 Verdicts (exit code = the most severe one; docs/SCAN.md):
-                  clean             0   only tensor data / plain data and allowlisted globals
-                  not-weights-only  53  globals outside the allowlist that are not known to run code
-                  dangerous         54  primitives that run code, spawn processes, import modules, open
-                                        files or connections, or load further pickles
-                  cannot-scan       55  unrecognised format, encrypted archive, unparseable content
+                  clean             0   tensor data, plain data, allowlisted globals only
+                  not-weights-only  53  globals outside the allowlist not known to run
+                                        code; TorchScript; ambiguous zip structure
+                  dangerous         54  calls that run code, spawn processes, import
+                                        modules, open files or sockets, load pickles;
+                                        FRAME tricks, computed STACK_GLOBAL names
+                  cannot-scan       55  unknown format, encrypted or unparseable content
 
                 Examples:
                   modelseal scan model.pt
