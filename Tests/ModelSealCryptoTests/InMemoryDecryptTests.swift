@@ -16,7 +16,8 @@ struct InMemoryDecryptTests {
         let plaintext = patternBytes(size, seed: UInt64(size) + 11)
         let unlocked = try SealedFile(MemorySource(try sealInMemory(plaintext, to: [key]))).unlock(with: [key])
         var buffer = [UInt8](repeating: 0xEE, count: size + 3)
-        try buffer.withUnsafeMutableBytes { try unlocked.decrypt(into: $0) }
+        let leaves = try buffer.withUnsafeMutableBytes { try unlocked.decrypt(into: $0) }
+        #expect(leaves.isEmpty, "no leaf hashes unless asked for")
         #expect(Array(buffer[..<size]) == plaintext)
         #expect(buffer[size...].allSatisfy { $0 == 0xEE }, "bytes past the plaintext are left alone")
     }

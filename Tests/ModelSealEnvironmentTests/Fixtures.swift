@@ -14,7 +14,7 @@ enum Fixtures {
     static func write(_ text: String, to path: String) {
         try? FileManager.default.createDirectory(
             atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-        FileManager.default.createFile(atPath: path, contents: Data(text.utf8))
+        precondition(FileManager.default.createFile(atPath: path, contents: Data(text.utf8)), "cannot write \(path)")
     }
 
     /// The first bytes of an ELF executable for `machine` (0x3E x86_64, 0xB7 aarch64).
@@ -39,7 +39,7 @@ enum Fixtures {
             "home = /usr/bin\ninclude-system-site-packages = false\nversion = \(version)\nexecutable = /usr/bin/python3.11\n",
             to: prefix + "/pyvenv.cfg")
         try? FileManager.default.createDirectory(atPath: prefix + "/bin", withIntermediateDirectories: true)
-        FileManager.default.createFile(atPath: prefix + "/bin/python", contents: elfHeader(machine: machine))
+        precondition(FileManager.default.createFile(atPath: prefix + "/bin/python", contents: elfHeader(machine: machine)))
         let site = prefix + "/lib/python3.11/site-packages"
         for (name, version) in distributions { distInfo(in: site, name: name, version: version) }
         if let torch {

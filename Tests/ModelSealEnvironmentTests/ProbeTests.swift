@@ -68,7 +68,7 @@ struct ProbeTests {
         defer { try? FileManager.default.removeItem(atPath: root) }
         let prefix = root + "/envs/prod"
         try FileManager.default.createDirectory(atPath: prefix + "/bin", withIntermediateDirectories: true)
-        FileManager.default.createFile(atPath: prefix + "/bin/python3.10", contents: Fixtures.elfHeader(machine: 0x3E))
+        #expect(FileManager.default.createFile(atPath: prefix + "/bin/python3.10", contents: Fixtures.elfHeader(machine: 0x3E)))
         try FileManager.default.createSymbolicLink(atPath: prefix + "/bin/python", withDestinationPath: "python3.10")
         let main = "https://repo.anaconda.com/pkgs/main/linux-64"
         for (name, version, build, channel) in [
@@ -119,7 +119,7 @@ struct ProbeTests {
         }
         // Not an executable.
         let other = Fixtures.venv(at: root + "/venv2", distributions: [])
-        FileManager.default.createFile(atPath: other, contents: Data("#!/bin/sh\n".utf8))
+        #expect(FileManager.default.createFile(atPath: other, contents: Data("#!/bin/sh\n".utf8)))
         #expect(throws: EnvironmentError.self) {
             try PythonEnvironmentProbe.capture(PythonEnvironmentProbe.locate(other, environment: [:]))
         }
