@@ -4,11 +4,13 @@ import ModelSealCrypto
 /// layout and unauthenticated timestamp, and how to open or migrate it. No key is used.
 enum FernetFileInspection {
     static func report(path: String, source: RandomAccessByteSource) throws -> FernetInspectionReport {
-        let summary = try FernetToken.summary(of: source)
+        // Length and header checks only: no key, no HMAC (that is `open`'s first pass).
+        let token = try FernetFile(source)
+        // The plaintext is 1 to 16 bytes shorter than its ciphertext (PKCS#7 padding).
         return FernetInspectionReport(
-            path: path, format: "fernet", textBytes: summary.textLength, ciphertextBytes: summary.ciphertextLength,
-            plaintextBytesMin: summary.plaintextLengths.lowerBound,
-            plaintextBytesMax: summary.plaintextLengths.upperBound, timestamp: summary.timestamp, verified: false)
+            path: path, format: "fernet", textBytes: token.textLength, ciphertextBytes: token.ciphertextLength,
+            plaintextBytesMin: token.ciphertextLength - 16, plaintextBytesMax: token.ciphertextLength - 1,
+            timestamp: token.timestamp, verified: false)
     }
 
     static func render(_ report: FernetInspectionReport) -> String {
