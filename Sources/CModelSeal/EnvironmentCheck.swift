@@ -16,7 +16,7 @@ public func fileCheckEnvironment(
     boundary {
         let file = try openedFile(file)
         let python = try Argument.string(python, "python")
-        let contract = try file.withUnlocked { try EnvironmentContracts.contract(of: $0.file) }
+        let contract = try file.withUnlocked { unlocked in try unlocked.sealedFile.flatMap { try EnvironmentContracts.contract(of: $0) } }
         var text = ""
         if let contract {
             let report = try EnvironmentContracts.check(contract, python: python)

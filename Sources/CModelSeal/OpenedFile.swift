@@ -2,21 +2,65 @@ import ModelSealCrypto
 import ModelSealKit
 import Synchronization
 
-/// A `file`: a sealed file whose header was parsed, unlocked once a key opens it.
+/// A `file`: a sealed file whose header was parsed, or the article's Fernet token (recognised by
+/// its content), unlocked once a key opens it.
 ///
 /// Calls on one handle are serialized by its lock, so two threads sharing a handle cannot race.
 final class OpenedFile: Sendable {
+    enum Content {
+        case sealed(SealedFile)
+        /// Opened through `ModelOpener.prepare(fernet:)`: raw keys only, no trust keys or license.
+        case fernet(FernetFile)
+    }
+
+    /// The file once a key opened it: every check that needs no chunk has passed (for a Fernet
+    /// token, pass 1 authenticated all of it).
+    enum Unlocked {
+        case sealed(ModelOpener.Prepared)
+        case fernet(ModelOpener.PreparedFernet)
+
+        var plaintextLength: Int {
+            switch self {
+            case .sealed(let prepared): prepared.plaintextLength
+            case .fernet(let prepared): prepared.plaintextLength
+            }
+        }
+
+        /// The sealed file (its environment contract); `nil` for a Fernet token, which has none.
+        var sealedFile: SealedFile? {
+            if case .sealed(let prepared) = self { return prepared.file }
+            return nil
+        }
+
+        func verify() throws {
+            // A Fernet token was authenticated whole when it was unlocked (pass 1).
+            if case .sealed(let prepared) = self { try prepared.verify() }
+        }
+
+        /// Into `buffer`; on failure the plaintext range is zeroed.
+        func decrypt(into buffer: UnsafeMutableRawBufferPointer) throws {
+            switch self {
+            case .sealed(let prepared): try prepared.decrypt(into: buffer)
+            case .fernet(let prepared): try prepared.decrypt(into: buffer)
+            }
+        }
+    }
+
     struct State: @unchecked Sendable {
-        let file: SealedFile
-        var unlocked: ModelOpener.Prepared?
+        let content: Content
+        var unlocked: Unlocked?
     }
 
     let state: Mutex<State>
 
-    init(_ file: SealedFile) { state = Mutex(State(file: file, unlocked: nil)) }
+    init(_ source: RandomAccessByteSource) throws {
+        let content: Content =
+            try FernetToken.looksLikeToken(source) ? .fernet(try FernetFile(source)) : .sealed(try SealedFile(source))
+        state = Mutex(State(content: content, unlocked: nil))
+    }
 
     /// Runs `body` with the unlocked file, or refuses when no key has unlocked it yet.
-    func withUnlocked<T>(_ body: (ModelOpener.Prepared) throws -> T) throws -> T {
+    func withUnlocked<T>(_ body: (Unlocked) throws -> T) throws -> T {
         try state.withLock { state in
             guard let unlocked = state.unlocked else {
                 throw StatusError(.usage, "the file is not unlocked: call fileUnlock first")
@@ -33,7 +77,7 @@ public func fileOpen(_ path: UnsafePointer<CChar>?, _ out: UnsafeMutablePointer<
     boundary {
         let path = try Argument.string(path, "path")
         let out = try Argument.output(out, "out")
-        out.pointee = Handles.register(OpenedFile(try SealedFile(try FileInput(path: path))))
+        out.pointee = Handles.register(try OpenedFile(try FileInput(path: path)))
     }
 }
 
@@ -44,7 +88,7 @@ public func fileOpenMemory(
     boundary {
         let bytes = try Argument.bytes(data, length, "data", limit: Int.max)
         let out = try Argument.output(out, "out")
-        out.pointee = Handles.register(OpenedFile(try SealedFile(MemorySource(Array(bytes)))))
+        out.pointee = Handles.register(try OpenedFile(MemorySource(Array(bytes))))
     }
 }
 
@@ -60,7 +104,10 @@ public func fileUnlock(_ file: OpaquePointer?, _ ring: OpaquePointer?) -> Int32 
         // The same checks as `modelseal open`: license and guards, header MAC, signatures, trust.
         let opener = try keyring(ring).opener()
         try file.state.withLock { state in
-            state.unlocked = try opener.prepare(state.file)
+            switch state.content {
+            case .sealed(let sealed): state.unlocked = .sealed(try opener.prepare(sealed))
+            case .fernet(let token): state.unlocked = .fernet(try opener.prepare(fernet: token))
+            }
         }
     }
 }

@@ -111,7 +111,8 @@ def load(
     """What `torch.load(plaintext, weights_only=True)` returns, decrypted in memory.
 
     `method` picks how the plaintext reaches torch: "mapped", "memfd" or "stream" (see the module
-    documentation); by default the fastest this torch and platform allow.
+    documentation); by default the fastest this torch and platform allow. `path` may also be the
+    article's Fernet file (`save_encrypted_model` output) with its key (docs/PYTHON.md).
     """
     import torch
 

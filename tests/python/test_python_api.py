@@ -383,3 +383,48 @@ def test_disallowed_globals_are_refused_whatever_the_method(tmp_path, modelseal_
 def test_unknown_method_is_a_usage_error(sealed, modelseal_pkg, fernet_key):
     with pytest.raises(modelseal_pkg.UsageError):
         modelseal_pkg.load(sealed, key=fernet_key, method="telepathy")
+
+
+@pytest.mark.parametrize("method", ["mapped", "memfd", "stream"])
+def test_load_reads_the_articles_fernet_file(tmp_path, modelseal_pkg, fernet_key, method):
+    """A drop-in for the article's `load_encrypted_model`: its own `.enc` file, its own key."""
+    import io
+
+    from cryptography.fernet import Fernet
+
+    state = transformer_state()
+    buffer = io.BytesIO()
+    torch.save(state, buffer)  # the article's save_encrypted_model, step by step
+    (tmp_path / "model.enc").write_bytes(Fernet(fernet_key).encrypt(buffer.getvalue()))
+    assert_identical(modelseal_pkg.load(tmp_path / "model.enc", key=fernet_key, method=method), state)
+
+
+def test_fernet_file_refusals(tmp_path, modelseal_pkg, fernet_key, customer_keys):
+    """The same rules as `modelseal open`: a wrong key or a changed byte (one MAC: alike, status 11)
+    and an identity (not a Fernet key) are refused, and nothing is returned."""
+    from cryptography.fernet import Fernet
+
+    token = Fernet(fernet_key).encrypt(b"x" * 100_000)
+    (tmp_path / "model.enc").write_bytes(token)
+    with pytest.raises(modelseal_pkg.TamperedFileError):
+        modelseal_pkg.load(tmp_path / "model.enc", key=Fernet.generate_key())
+    tampered = bytearray(token)
+    middle = len(tampered) // 2
+    tampered[middle] = ord("A") if tampered[middle] != ord("A") else ord("B")
+    (tmp_path / "tampered.enc").write_bytes(bytes(tampered))
+    with pytest.raises(modelseal_pkg.TamperedFileError):
+        modelseal_pkg.load(tmp_path / "tampered.enc", key=fernet_key)
+    identity, _ = customer_keys
+    with pytest.raises(modelseal_pkg.InvalidKeyError, match="Fernet key"):
+        modelseal_pkg.load(tmp_path / "model.enc", identity=identity)
+
+
+@pytest.mark.needs_cli
+def test_fernet_file_is_refused_under_trust_keys(tmp_path, modelseal_pkg, fernet_key, signing_keys):
+    """Trust keys demand a signature a Fernet file cannot carry: refused, never opened unchecked."""
+    from cryptography.fernet import Fernet
+
+    _, vendor_pub, _ = signing_keys
+    (tmp_path / "model.enc").write_bytes(Fernet(fernet_key).encrypt(b"weights"))
+    with pytest.raises(modelseal_pkg.UsageError, match="no ModelSeal signature"):
+        modelseal_pkg.load(tmp_path / "model.enc", key=fernet_key, trust=vendor_pub)

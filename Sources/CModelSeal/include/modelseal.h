@@ -118,7 +118,10 @@ int32_t modelseal_seal_buffer(const uint8_t *data, size_t length, const modelsea
 
 /* ---- opening ---- */
 
-/* Opens a sealed file and parses its header (unverified until unlocked). */
+/* Opens a sealed file and parses its header (unverified until unlocked). The article's Fernet file
+   (a Fernet token, recognised by content) is opened too: it unlocks only with raw keys, never under
+   trust keys or a license (no signature or license can be checked), and unlocking authenticates the
+   whole token, so modelseal_file_verify has nothing left to do for it. */
 int32_t modelseal_file_open(const char *path, modelseal_file **out);
 /* Same, over a copy of `length` bytes at `data`. */
 int32_t modelseal_file_open_memory(const uint8_t *data, size_t length, modelseal_file **out);
