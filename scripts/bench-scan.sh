@@ -4,6 +4,9 @@
 #   scripts/bench-scan.sh            1,000 small checkpoints + one 1 GiB checkpoint, 3 rounds
 #   BENCH_RUNS=5 scripts/bench-scan.sh
 #   MODELSEAL_BIN=.build-scan/release/modelseal scripts/bench-scan.sh
+#   BENCH_CALLGRIND=1 scripts/bench-scan.sh   also count the instructions `modelseal scan` executes
+#                                            on the 1,000 small checkpoints (valgrind; stable where
+#                                            wall time is not: how docs/SCAN.md's counts were taken)
 #
 # The tree is written by real torch (torch.save, zip format) under a temporary folder, read once
 # so the page cache is warm. Each round runs both tools once in alternating order; the table shows
@@ -44,6 +47,14 @@ timeit() {  # prints wall seconds of "$@"
     echo "$end - $start" | bc -l
 }
 median() { sort -g | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
+
+if [ "${BENCH_CALLGRIND:-0}" = 1 ]; then
+    command -v valgrind >/dev/null || { echo "BENCH_CALLGRIND=1 needs valgrind (apt-get install valgrind)" >&2; exit 1; }
+    strip -g -o "$work/modelseal" "$bin"  # valgrind cannot read the toolchain's DWARF 5 debug info
+    instructions=$(valgrind --tool=callgrind --callgrind-out-file="$work/callgrind.out" "$work/modelseal" scan \
+        "$work"/tree/model* 2>&1 >/dev/null | sed -n 's/.*Collected : \([0-9]*\).*/\1/p')
+    echo "callgrind: modelseal scan of the 1,000 small checkpoints executes $instructions instructions"
+fi
 
 ours=(); theirs=()
 "$bin" scan "$work/tree" >/dev/null 2>&1 || true  # untimed warm-up
