@@ -96,8 +96,8 @@ extension ScanContext {
     static func isTorchScriptMember(_ name: String) -> Bool {
         // On the UTF-8 bytes: String and Character comparisons cost more than the member's whole scan.
         var name = name
+        let code = "code/".utf8
         return name.withUTF8 { bytes in
-            let code = Array("code/".utf8)
             var rest = bytes[...]
             if !rest.starts(with: code), let slash = rest.firstIndex(of: UInt8(ascii: "/")) {
                 rest = rest[(slash + 1)...]

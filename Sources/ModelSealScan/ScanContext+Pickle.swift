@@ -61,8 +61,12 @@ extension ScanContext {
     mutating func record(
         _ trace: PickleTrace, bytes: [UInt8], member: String?, onlyDangerous: Bool, nestedDepth: Int
     ) {
+        // Globals called or instantiated so far; built at the first BUILD on a global (most pickles
+        // have none, and hashing every call cost more than the rest of a small checkpoint's scan).
+        var called: Set<GlobalReference>? = nil
         for (position, event) in trace.events.enumerated() {
             let opcode = event.opcode.name
+            if called != nil, Self.isCall(event.opcode), let global = event.global { called?.insert(global) }
             switch event.anomaly {
             case .frameBoundary?:
                 // CPython's C unpickler (before 3.13.15 / 3.14.7) reads across the boundary through its
@@ -85,7 +89,11 @@ extension ScanContext {
             if event.opcode == .build {
                 // BUILD on a global itself (no call made it) sets attributes on a module or class:
                 // the `sys.modules` / `torch._utils.__dict__` override.
-                if let global = event.global, !Self.isCalled(global, before: position, in: trace.events) {
+                if let global = event.global {
+                    if called == nil {
+                        called = Set(trace.events[..<position].compactMap { Self.isCall($0.opcode) ? $0.global : nil })
+                    }
+                    guard called?.contains(global) == false else { continue }
                     add(
                         "build-on-global", .dangerous,
                         "BUILD sets attributes on the global \(global.fullName) itself, overriding what later lookups resolve",
@@ -154,15 +162,12 @@ extension ScanContext {
         }
     }
 
-    /// Whether an event before `position` called or instantiated `global` (BUILD then applies to
-    /// that object's state, not to the global itself). Only BUILD-on-global events ask, so a
-    /// backward search costs nothing on ordinary checkpoints.
-    static func isCalled(_ global: GlobalReference, before position: Int, in events: [PickleEvent]) -> Bool {
-        events[..<position].contains { event in
-            switch event.opcode {
-            case .reduce, .newObj, .newObjEx, .obj, .inst: event.global == global
-            default: false
-            }
+    /// Opcodes that call or instantiate their global (a later BUILD then applies to that object's
+    /// state, not to the global itself).
+    static func isCall(_ opcode: PickleOpcode) -> Bool {
+        switch opcode {
+        case .reduce, .newObj, .newObjEx, .obj, .inst: true
+        default: false
         }
     }
 

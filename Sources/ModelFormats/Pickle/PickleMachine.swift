@@ -372,9 +372,7 @@ struct PickleRun {
                 let reference = GlobalReference(
                     module: moduleValue.stringValue ?? "<computed>", name: nameValue.stringValue ?? "<computed>",
                     status: .unknown)
-                events.append(
-                    PickleEvent(offset: offset, opcode: opcode, global: reference, anomaly: .computedGlobal))
-                if seenGlobals.insert(reference).inserted { globals.append(reference) }
+                record(reference, anomaly: .computedGlobal)
                 try push(try allocate(.global(reference)))
                 return
             }
@@ -651,8 +649,8 @@ struct PickleRun {
             status: allowlist.status(module: mapped.module, name: mapped.name))
     }
 
-    mutating func record(_ reference: GlobalReference) {
-        events.append(PickleEvent(offset: offset, opcode: opcode, global: reference))
+    mutating func record(_ reference: GlobalReference, anomaly: PickleAnomaly? = nil) {
+        events.append(PickleEvent(offset: offset, opcode: opcode, global: reference, anomaly: anomaly))
         if seenGlobals.insert(reference).inserted { globals.append(reference) }
     }
 
