@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Seeds for Fuzz/Sources/FuzzCABI: scenario byte, then its input (see the target's comment).
 
-Every container vector becomes a scenario-1 seed `\\x01 [len(key)] key-text file`, so mutations
+Every container and Fernet vector becomes a scenario-1 seed `\\x01 [len(key)] key-text file`, so mutations
 start from files their key opens; one seed each for the key-text, handle and status scenarios.
 """
 import pathlib
@@ -9,10 +9,12 @@ import sys
 
 corpus = pathlib.Path(sys.argv[1])
 corpus.mkdir(parents=True, exist_ok=True)
-for vector in sorted(pathlib.Path("Tests/Vectors/container").iterdir()):
+# The article's Fernet tokens open through the same entry points (recognised by content).
+vectors = sorted(pathlib.Path("Tests/Vectors/container").iterdir()) + sorted(pathlib.Path("Tests/Vectors/fernet").iterdir())
+for vector in vectors:
     preamble, _, body = vector.read_bytes().partition(b"\n\n")
     key = next((line.split(b": ", 1)[1] for line in preamble.splitlines() if line.startswith(b"key: ")), b"")
-    (corpus / f"file-{vector.name}").write_bytes(b"\x01" + bytes([len(key)]) + key + body)
+    (corpus / f"file-{vector.parent.name}-{vector.name}").write_bytes(b"\x01" + bytes([len(key)]) + key + body)
 (corpus / "keys").write_bytes(b"\x00" + b"zr4THqgxsBt0Zh5XfAqRGW6ThCEi_Xuzz6dtBFz-qCU=")
 (corpus / "handles").write_bytes(b"\x02" + bytes(range(64)))
 (corpus / "statuses").write_bytes(b"\x03" + bytes([10, 0, 0, 0, 30, 0, 0, 0, 255, 255, 255, 255]))
