@@ -189,6 +189,16 @@ def test_identity_file_cannot_open_a_fernet_token(run, article, tmp_path):
     assert b"--key-env" in result.stderr
 
 
+def test_open_refuses_trust_keys_it_cannot_satisfy(run, article, tmp_path):
+    """A Fernet token carries no ModelSeal signature: --trust is refused (64), never ignored, and
+    the refusal points at the article's own RSA signature check. Nothing is written."""
+    result = run("open", "--key-env", "MODEL_KEY", "--trust", "vendor_pub.pem", "-o", "out.pt", "model.enc",
+                 env=article["env"], check=False)
+    assert result.returncode == 64
+    assert b"--rsa-pkcs1v15" in result.stderr
+    assert not (tmp_path / "out.pt").exists()
+
+
 # --- verify --rsa-pkcs1v15 --------------------------------------------------------------------
 
 def test_verify_article_signature(run, article, tmp_path):
