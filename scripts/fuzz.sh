@@ -13,7 +13,8 @@ cd "$(dirname "$0")/.."
 seconds="${1:-240}"
 shift || true
 targets=("$@")
-[ ${#targets[@]} -eq 0 ] && targets=(FuzzPickle FuzzZip FuzzTorch FuzzSafetensors FuzzNpy FuzzScan FuzzSealedFile FuzzKeyText FuzzLicense FuzzCABI FuzzFernet)
+[ ${#targets[@]} -eq 0 ] && targets=(FuzzPickle FuzzZip FuzzTorch FuzzSafetensors FuzzNpy FuzzScan FuzzSealedFile FuzzKeyText
+    FuzzLicense FuzzCABI FuzzFernet FuzzOMSBundle FuzzBundleReader FuzzEnvironmentLock FuzzEnvironmentYAML)
 jobs="${JOBS:-1}"
 export SWIFT_BACKTRACE=enable=no
 
@@ -77,6 +78,24 @@ PY
         rm -f "$dir/recipient-line" ;;
     FuzzFernet) for f in Tests/Vectors/fernet/*; do python3 -c 'import sys; d=open(sys.argv[1],"rb").read(); open(sys.argv[2],"wb").write(d[d.index(b"\n\n")+2:])' "$f" "$dir/$(basename "$f")"; done ;;
     FuzzOMSBundle) cp Tests/Vectors/oms/*.sig "$dir/" ;;
+    FuzzEnvironmentLock)
+        # A real lock of this repository's venv, and the contract extension body a seal embeds.
+        "$modelseal" env capture --python .venv/bin/python -o "$dir/venv.lock.json" --force >/dev/null 2>&1 || true ;;
+    FuzzEnvironmentYAML)
+        printf 'name: model\nchannels:\n  - conda-forge\ndependencies:\n  - python=3.11\n  - numpy=1.26.4\n  - pip:\n    - torch==2.5.1\n' \
+            >"$dir/environment.yml"
+        printf '# platform: linux-64\n@EXPLICIT\nhttps://conda.anaconda.org/conda-forge/linux-64/numpy-1.26.4-py311h64a7726_0.conda#a502d7aad449a1206efb366d6a12c52d\n' \
+            >"$dir/explicit.txt" ;;
+    FuzzBundleReader)
+        # A small signed bundle made by the CLI (vendor key and model made here, then removed).
+        local scratch
+        scratch=$(mktemp -d)
+        "$modelseal" keygen --sign -o "$scratch/vendor.key" >/dev/null 2>&1
+        head -c 70000 /dev/urandom >"$scratch/model.pt"
+        MODEL_KEY=$("$modelseal" keygen --symmetric) "$modelseal" seal -q --key-env MODEL_KEY --chunk-size 64KiB \
+            -o "$scratch/model.mseal" "$scratch/model.pt"
+        "$modelseal" pack -o "$dir/small.mspkg" --sign-key "$scratch/vendor.key" "$scratch/model.mseal" >/dev/null 2>&1 || true
+        rm -rf "$scratch" ;;
     esac
 }
 
