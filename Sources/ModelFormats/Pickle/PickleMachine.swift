@@ -539,13 +539,24 @@ struct PickleRun {
         }
     }
 
-    mutating func extend(_ target: PickleValue, with items: [PickleValue]) throws {
-        guard case let .object(id) = target else { throw fail("cannot append to a \(describe(target))") }
+    /// Adds `items` to the object `target` refers to (APPEND(S), ADDITEMS, SETITEM(S)), after charging
+    /// them and checking the container cap: `update` changes the object in place and returns false
+    /// for an object of another kind, which is refused as "`verb` a `kind`".
+    mutating func updateContainer(
+        _ target: PickleValue, adding items: [PickleValue], verb: String,
+        _ update: (inout PickleObject, _ cap: Int, _ tooMany: ModelFormatsError) throws -> Bool
+    ) throws {
+        guard case let .object(id) = target else { throw fail("\(verb) a \(describe(target))") }
         try charge(PickleLimits.valueCost * items.count)
         let cap = limits.maxContainerElements
         let tooMany = ModelFormatsError.limitExceeded(what: "pickle container elements", limit: cap, offset: offset)
-        var wrongKind = false  // the message is built only when needed: it costs more than the update
-        try mutate(id) { object in
+        var matched = true  // the message is built only when needed: it costs more than the update
+        try mutate(id) { object in matched = try update(&object, cap, tooMany) }
+        if !matched { throw fail("\(verb) a \(describe(target))") }
+    }
+
+    mutating func extend(_ target: PickleValue, with items: [PickleValue]) throws {
+        try updateContainer(target, adding: items, verb: "cannot append to") { object, cap, tooMany in
             switch object {
             case var .list(existing):
                 guard existing.count + items.count <= cap else { throw tooMany }
@@ -557,19 +568,14 @@ struct PickleRun {
                 object = .tuple([])
                 instance.items.append(contentsOf: items)
                 object = .instance(instance)
-            default: wrongKind = true
+            default: return false
             }
+            return true
         }
-        if wrongKind { throw fail("cannot append to a \(describe(target))") }
     }
 
     mutating func addToSet(_ target: PickleValue, _ items: [PickleValue]) throws {
-        guard case let .object(id) = target else { throw fail("cannot add items to a \(describe(target))") }
-        try charge(PickleLimits.valueCost * items.count)
-        let cap = limits.maxContainerElements
-        var wrongKind = false  // the message is built only when needed: it costs more than the update
-        let tooMany = ModelFormatsError.limitExceeded(what: "pickle container elements", limit: cap, offset: offset)
-        try mutate(id) { object in
+        try updateContainer(target, adding: items, verb: "cannot add items to") { object, cap, tooMany in
             switch object {
             case var .set(existing):
                 guard existing.count + items.count <= cap else { throw tooMany }
@@ -581,19 +587,14 @@ struct PickleRun {
                 object = .tuple([])
                 instance.items.append(contentsOf: items)
                 object = .instance(instance)
-            default: wrongKind = true
+            default: return false
             }
+            return true
         }
-        if wrongKind { throw fail("cannot add items to a \(describe(target))") }
     }
 
     mutating func setItems(_ target: PickleValue, _ items: [PickleValue]) throws {
-        guard case let .object(id) = target else { throw fail("cannot set items on a \(describe(target))") }
-        try charge(PickleLimits.valueCost * items.count)
-        let cap = limits.maxContainerElements
-        var wrongKind = false  // the message is built only when needed: it costs more than the update
-        let tooMany = ModelFormatsError.limitExceeded(what: "pickle container elements", limit: cap, offset: offset)
-        try mutate(id) { object in
+        try updateContainer(target, adding: items, verb: "cannot set items on") { object, cap, tooMany in
             switch object {
             case var .dict(dict):
                 guard dict.count + items.count / 2 <= cap else { throw tooMany }
@@ -608,10 +609,10 @@ struct PickleRun {
                     instance.entries.append((items[index], items[index + 1]))
                 }
                 object = .instance(instance)
-            default: wrongKind = true
+            default: return false
             }
+            return true
         }
-        if wrongKind { throw fail("cannot set items on a \(describe(target))") }
     }
 
     // MARK: - Memo
