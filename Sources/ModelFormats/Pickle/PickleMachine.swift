@@ -563,11 +563,7 @@ struct PickleRun {
                 object = .tuple([])
                 existing.append(contentsOf: items)
                 object = .list(existing)
-            case var .instance(instance):
-                guard instance.items.count + items.count <= cap else { throw tooMany }
-                object = .tuple([])
-                instance.items.append(contentsOf: items)
-                object = .instance(instance)
+            case .instance: try Self.appendToInstance(&object, items, cap: cap, tooMany: tooMany)
             default: return false
             }
             return true
@@ -582,15 +578,22 @@ struct PickleRun {
                 object = .tuple([])
                 for item in items where !existing.contains(item) { existing.append(item) }
                 object = .set(existing)
-            case var .instance(instance):
-                guard instance.items.count + items.count <= cap else { throw tooMany }
-                object = .tuple([])
-                instance.items.append(contentsOf: items)
-                object = .instance(instance)
+            case .instance: try Self.appendToInstance(&object, items, cap: cap, tooMany: tooMany)
             default: return false
             }
             return true
         }
+    }
+
+    /// APPENDS or ADDITEMS on an object a call made: the items join its list-like state.
+    static func appendToInstance(
+        _ object: inout PickleObject, _ items: [PickleValue], cap: Int, tooMany: ModelFormatsError
+    ) throws {
+        guard case var .instance(instance) = object else { return }
+        guard instance.items.count + items.count <= cap else { throw tooMany }
+        object = .tuple([])
+        instance.items.append(contentsOf: items)
+        object = .instance(instance)
     }
 
     mutating func setItems(_ target: PickleValue, _ items: [PickleValue]) throws {
