@@ -40,58 +40,60 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-asn1.git", from: "1.7.4"),
     ],
     targets: [
-        .target(name: "ModelSealFormat"),
+        .target(name: "ModelSealCore"),
+        .target(name: "ModelSealFormat", dependencies: ["ModelSealCore"]),
         .target(
             name: "ModelSealCrypto",
             dependencies: [
-                "ModelSealFormat",
+                "ModelSealCore", "ModelSealFormat",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
             ]
         ),
-        .target(name: "ModelFormats", dependencies: ["ModelSealFormat"]),
-        .target(name: "ModelSealScan", dependencies: ["ModelFormats"]),
+        .target(name: "ModelFormats", dependencies: ["ModelSealCore"]),
+        .target(name: "ModelSealScan", dependencies: ["ModelSealCore", "ModelFormats"]),
         .target(
             name: "ModelSealKeys",
             dependencies: [
-                "ModelSealCrypto",
+                "ModelSealCore", "ModelSealCrypto",
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
         .target(
             name: "ModelSealSigning",
             dependencies: [
-                "ModelSealFormat", "ModelSealCrypto",
+                "ModelSealCore", "ModelSealFormat", "ModelSealCrypto",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
                 .product(name: "SwiftASN1", package: "swift-asn1"),
             ]
         ),
-        .target(name: "ModelSealEnvironment", dependencies: ["ModelSealFormat"]),
+        .target(name: "ModelSealEnvironment", dependencies: ["ModelSealCore", "ModelSealFormat"]),
         .target(
             name: "ModelSealBundle",
             dependencies: [
-                "ModelSealFormat", "ModelSealCrypto", "ModelSealSigning", "ModelSealEnvironment",
+                "ModelSealCore", "ModelSealFormat", "ModelSealCrypto", "ModelSealSigning",
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
         .target(
             name: "ModelSealLicensing",
             dependencies: [
-                "ModelSealFormat", "ModelSealCrypto", "ModelSealSigning",
+                "ModelSealCore", "ModelSealFormat", "ModelSealCrypto", "ModelSealSigning",
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
         .target(
             name: "ModelSealKit",
             dependencies: [
-                "ModelSealFormat", "ModelSealCrypto", "ModelSealKeys", "ModelSealSigning", "ModelSealLicensing",
-                "ModelFormats", "ModelSealEnvironment", "ModelSealBundle",
+                "ModelSealCore", "ModelSealFormat", "ModelSealCrypto", "ModelSealKeys", "ModelSealSigning",
+                "ModelSealLicensing", "ModelFormats", "ModelSealEnvironment", "ModelSealBundle",
             ]),
         .executableTarget(
             name: "ModelSealCLI",
             dependencies: [
-                "ModelSealFormat", "ModelSealCrypto", "ModelSealKeys", "ModelFormats", "ModelSealKit", "ModelSealSigning",
+                "ModelSealCore", "ModelSealFormat", "ModelSealCrypto", "ModelSealKeys", "ModelFormats", "ModelSealKit",
+                "ModelSealSigning",
                 "ModelSealLicensing", "ModelSealEnvironment", "ModelSealBundle", "ModelSealScan",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -100,32 +102,34 @@ let package = Package(
         .target(
             name: "CModelSeal",
             dependencies: [
-                "ModelSealFormat", "ModelSealCrypto", "ModelSealKeys", "ModelSealKit", "ModelSealSigning",
-                "ModelSealEnvironment",
+                "ModelSealCore", "ModelSealFormat", "ModelSealCrypto", "ModelSealKeys", "ModelSealKit",
+                "ModelSealSigning", "ModelSealEnvironment",
             ],
             exclude: ["include", "exports.map"]
         ),
-        .testTarget(name: "ModelSealFormatTests", dependencies: ["ModelSealFormat"]),
+        .testTarget(name: "ModelSealCoreTests", dependencies: ["ModelSealCore"]),
+        .testTarget(name: "ModelSealFormatTests", dependencies: ["ModelSealCore", "ModelSealFormat"]),
         .testTarget(
             name: "ModelSealCryptoTests",
             dependencies: [
-                "ModelSealCrypto", "ModelSealFormat", "ModelSealKeys",
+                "ModelSealCore", "ModelSealCrypto", "ModelSealFormat", "ModelSealKeys",
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
-        .testTarget(name: "ModelSealKeysTests", dependencies: ["ModelSealKeys"]),
-        .testTarget(name: "ModelSealSigningTests", dependencies: ["ModelSealSigning", "ModelSealCrypto", "ModelSealFormat"]),
-        .testTarget(name: "ModelFormatsTests", dependencies: ["ModelFormats"]),
-        .testTarget(name: "ModelSealScanTests", dependencies: ["ModelSealScan", "ModelFormats"]),
-        .testTarget(name: "ModelSealCLITests", dependencies: ["ModelSealCLI"]),
-        .testTarget(name: "ModelSealEnvironmentTests", dependencies: ["ModelSealEnvironment", "ModelSealFormat"]),
+        .testTarget(name: "ModelSealKeysTests", dependencies: ["ModelSealCore", "ModelSealKeys"]),
+        .testTarget(name: "ModelSealSigningTests", dependencies: ["ModelSealCore", "ModelSealSigning", "ModelSealCrypto", "ModelSealFormat"]),
+        .testTarget(name: "ModelFormatsTests", dependencies: ["ModelSealCore", "ModelFormats"]),
+        .testTarget(name: "ModelSealScanTests", dependencies: ["ModelSealCore", "ModelSealScan", "ModelFormats"]),
+        .testTarget(name: "ModelSealCLITests", dependencies: ["ModelSealCore", "ModelSealCLI"]),
+        .testTarget(name: "ModelSealEnvironmentTests", dependencies: ["ModelSealCore", "ModelSealEnvironment"]),
         .testTarget(
             name: "ModelSealBundleTests",
-            dependencies: ["ModelSealBundle", "ModelSealSigning", "ModelSealEnvironment", "ModelSealCrypto"]),
+            dependencies: ["ModelSealCore", "ModelSealBundle", "ModelSealSigning", "ModelSealEnvironment", "ModelSealCrypto"]),
         .testTarget(
             name: "ModelSealLicensingTests",
             dependencies: [
-                "ModelSealLicensing", "ModelSealCrypto", "ModelSealFormat", "ModelSealSigning", "ModelSealKit",
+                "ModelSealCore", "ModelSealLicensing", "ModelSealCrypto", "ModelSealFormat", "ModelSealSigning",
+                "ModelSealKit",
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),

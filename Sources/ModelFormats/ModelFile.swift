@@ -1,3 +1,5 @@
+import ModelSealCore
+
 /// The model file formats we recognise, by content.
 public enum ModelFileFormat: String, Sendable {
     case pytorchZip = "pytorch-zip"
@@ -226,7 +228,7 @@ public struct ModelInspection: Sendable {
 
     /// The `--json` document (schema `modelseal.inspect/1`).
     public func json(path: String) -> JSONValue {
-        var members: [(String, JSONValue)] = [
+        var members: JSONObject = [
             ("schema", .string("modelseal.inspect/\(Self.schemaVersion)")),
             ("file", .string(path)),
             ("format", .string(format.rawValue)),
@@ -237,14 +239,14 @@ public struct ModelInspection: Sendable {
                 "tensors",
                 .array(
                     tensors.map { tensor in
-                        var fields: [(String, JSONValue)] = [
+                        var fields: JSONObject = [
                             ("name", .string(tensor.name)), ("dtype", .string(tensor.dtype)),
-                            ("shape", .array(tensor.shape.map { .int($0) })), ("elements", .int(tensor.elements)),
-                            ("bytes", .int(tensor.bytes)),
+                            ("shape", .array(tensor.shape.map { .integer($0) })), ("elements", .integer(tensor.elements)),
+                            ("bytes", .integer(tensor.bytes)),
                         ]
                         if let storage = tensor.storage { fields.append(("storage", .string(storage))) }
-                        if let offset = tensor.storageOffset { fields.append(("storageOffset", .int(offset))) }
-                        if let strides = tensor.strides { fields.append(("strides", .array(strides.map { .int($0) }))) }
+                        if let offset = tensor.storageOffset { fields.append(("storageOffset", .integer(offset))) }
+                        if let strides = tensor.strides { fields.append(("strides", .array(strides.map { .integer($0) }))) }
                         if let quantization = tensor.quantization {
                             fields.append(("quantization", .string(quantization)))
                         }
@@ -255,7 +257,7 @@ public struct ModelInspection: Sendable {
             (
                 "totals",
                 .object([
-                    ("tensors", .int(tensors.count)), ("elements", .int(totalElements)), ("bytes", .int(totalBytes)),
+                    ("tensors", .integer(tensors.count)), ("elements", .integer(totalElements)), ("bytes", .integer(totalBytes)),
                 ])
             ))
         members.append(
@@ -289,7 +291,7 @@ public struct ModelInspection: Sendable {
                         .object([
                             ("kind", .string(diagnostic.kind.rawValue)),
                             ("severity", .string(diagnostic.severity.rawValue)),
-                            ("offset", .int(diagnostic.offset)),
+                            ("offset", .integer(diagnostic.offset)),
                             ("member", diagnostic.member.map { .string($0) } ?? .null),
                             ("message", .string(diagnostic.message)),
                         ])

@@ -1,3 +1,5 @@
+import ModelSealCore
+
 /// Everything that can go wrong while reading or writing a model file.
 ///
 /// Cases carry the byte offset (absolute, in the file or member being read) and enough
@@ -51,6 +53,17 @@ public enum ModelFormatsError: Error, Sendable, Equatable, CustomStringConvertib
             return "\(path): \(operation) failed (errno \(errno))"
         case let .conversionRefused(reason):
             return "refusing to convert: \(reason)"
+        }
+    }
+}
+
+extension ModelFormatsError {
+    /// Parses JSON found at file offset `base` (a safetensors header), naming the failure's file offset.
+    static func parseJSON(_ bytes: [UInt8], at base: Int) throws(ModelFormatsError) -> JSONValue {
+        do throws(JSONError) {
+            return try JSONParser.parse(bytes)
+        } catch {
+            throw .malformed(what: "JSON", offset: base + error.offset, reason: error.reason)
         }
     }
 }

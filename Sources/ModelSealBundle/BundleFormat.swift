@@ -1,4 +1,4 @@
-import ModelSealEnvironment
+import ModelSealCore
 
 /// Constants and the fixed header of the bundle container (BUNDLE.md §2).
 ///
@@ -23,7 +23,7 @@ public enum BundleFormat {
     /// Most members.
     public static let maximumMembers = 1024
     /// Largest member and largest total: 2^53 − 1, the largest canonical JSON integer.
-    public static let maximumSize = Int(CanonicalJSON.maximumInteger)
+    public static let maximumSize = Int(JSONWriter.maximumCanonicalInteger)
     /// Copy buffer: streaming pack and unpack hold one of these, whatever the member size.
     public static let bufferSize = 1 << 20
     /// Domain separation of the signed message.

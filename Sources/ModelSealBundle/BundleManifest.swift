@@ -1,4 +1,4 @@
-import ModelSealEnvironment
+import ModelSealCore
 import ModelSealFormat
 
 /// The signed list of members (BUNDLE.md §3): canonical JSON, first in the file.
@@ -80,7 +80,7 @@ public struct BundleManifest: Sendable, Equatable {
             ),
             ("schema", .string(Self.schema)),
         ])
-        return CanonicalJSON.encode(value) ?? []
+        return JSONWriter.canonical(value) ?? []
     }
 
     /// Parses canonical manifest bytes: anything `encoded()` would not produce exactly is refused.
@@ -115,7 +115,7 @@ public struct BundleManifest: Sendable, Equatable {
             guard let role = Role(rawValue: roleText) else {
                 throw .malformedManifest("member '\(name)': unknown role '\(roleText)'")
             }
-            guard CanonicalJSON.isCanonicalInteger(sizeText), let size = Int(sizeText) else {
+            guard JSONWriter.isCanonicalInteger(sizeText), let size = Int(sizeText) else {
                 throw .malformedManifest("member '\(name)': size \(sizeText) is not an integer up to 2^53 − 1")
             }
             guard let hash = Hex.decode(hashText), hash.count == 32 else {

@@ -1,3 +1,5 @@
+import ModelSealCore
+
 extension SealedHeader {
     /// Length of the encoded header, MAC included.
     public var encodedLength: Int {

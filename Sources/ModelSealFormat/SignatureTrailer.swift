@@ -1,3 +1,5 @@
+import ModelSealCore
+
 /// The signature trailer after the payload (FORMAT.md §8.3).
 ///
 /// Byte layout of the body: `version(1) chunk_count(8) leaf_hashes(32·n) signature_count(1)

@@ -1,3 +1,5 @@
+import ModelSealCore
+
 /// Locates the end of the payload when a signature trailer may follow it (FORMAT.md §8).
 public enum TrailerFraming {
     /// True when the file's last bytes are the trailer magic.

@@ -1,4 +1,5 @@
 import ModelFormats
+import ModelSealCore
 
 /// Machine-readable reports: JSON (schema `modelseal.scan/1`) and SARIF 2.1.0.
 public enum ScanReports {
@@ -19,19 +20,19 @@ public enum ScanReports {
         .object([
             ("path", .string(report.path)),
             ("format", .string(report.format)),
-            ("size", .int(report.size)),
+            ("size", .integer(report.size)),
             ("verdict", .string(report.verdict.rawValue)),
             ("findings", .array(report.findings.map(findingJSON))),
         ])
     }
 
     static func findingJSON(_ finding: Finding) -> JSONValue {
-        var fields: [(String, JSONValue)] = [
+        var fields: JSONObject = [
             ("rule", .string(finding.rule)),
             ("verdict", .string(finding.verdict.rawValue)),
             ("file", .string(finding.file)),
             ("member", finding.member.map { .string($0) } ?? .null),
-            ("offset", finding.offset.map { .int($0) } ?? .null),
+            ("offset", finding.offset.map { .integer($0) } ?? .null),
             ("opcode", finding.opcode.map { .string($0) } ?? .null),
             ("global", finding.global.map { .string($0) } ?? .null),
             ("message", .string(finding.message)),
@@ -63,16 +64,16 @@ public enum ScanReports {
     public static func sarif(_ reports: [FileReport], toolVersion: String) -> JSONValue {
         let results: [JSONValue] = reports.flatMap { report in
             report.findings.map { finding in
-                var properties: [(String, JSONValue)] = [("verdict", .string(finding.verdict.rawValue))]
+                var properties: JSONObject = [("verdict", .string(finding.verdict.rawValue))]
                 if let member = finding.member { properties.append(("member", .string(member))) }
                 if let opcode = finding.opcode { properties.append(("opcode", .string(opcode))) }
                 if let global = finding.global { properties.append(("global", .string(global))) }
                 if let advisory = finding.advisory { properties.append(("advisory", .string(advisory))) }
-                var physical: [(String, JSONValue)] = [
+                var physical: JSONObject = [
                     ("artifactLocation", .object([("uri", .string(uri(finding.file)))]))
                 ]
                 if let offset = finding.offset, finding.member == nil {
-                    physical.append(("region", .object([("byteOffset", .int(offset)), ("byteLength", .int(1))])))
+                    physical.append(("region", .object([("byteOffset", .integer(offset)), ("byteLength", .integer(1))])))
                 }
                 return .object([
                     ("ruleId", .string(sarifRule(finding.rule))),

@@ -1,4 +1,5 @@
 import ModelFormats
+import ModelSealCore
 
 extension ScanContext {
     /// Walks a zip archive leniently and scans every member by content, not by name.

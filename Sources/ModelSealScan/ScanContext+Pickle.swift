@@ -1,4 +1,5 @@
 import ModelFormats
+import ModelSealCore
 
 extension ScanContext {
     /// Scans pickles back to back (bare streams, legacy torch files, concatenated payloads).

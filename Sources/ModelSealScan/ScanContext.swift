@@ -1,4 +1,5 @@
 import ModelFormats
+import ModelSealCore
 
 /// The state of scanning one file: where we are and what was found so far.
 struct ScanContext {

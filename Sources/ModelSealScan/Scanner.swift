@@ -1,4 +1,5 @@
 import ModelFormats
+import ModelSealCore
 
 /// Scans one file by content: zip archives (every member, nested archives), legacy and bare pickle
 /// streams, NumPy object arrays, safetensors. Nothing in the file is executed.
@@ -56,6 +57,20 @@ public struct Scanner: Sendable {
             return scan(MemoryByteSource(bytes), path: path)
         }
         return scan(source, path: path)
+    }
+
+    /// Scans what a tree walk found on every core (files are independent); reports come back in walk order.
+    public func scan(_ items: [TreeWalker.Item]) -> [FileReport] {
+        Parallel.map(items.count) { index in
+            switch items[index] {
+            case .file(let path):
+                return scan(path: path)
+            case .problem(let path, let reason):
+                return FileReport(
+                    path: path, format: "unknown", size: 0,
+                    findings: [Finding(file: path, rule: "unreadable", verdict: .cannotScan, message: reason)])
+            }
+        }
     }
 
     /// Scans `source`, naming findings after `path`.

@@ -12,7 +12,7 @@ struct NumPyTests {
         let array = try NpyArray.read(from: source)
         let expected = try #require(try Vectors.json("numpy/arrays.expected.json")["arrays"]?[name])
         #expect(array.descriptor == expected["descr"]?.stringValue)
-        #expect(.array(array.shape.map { .int($0) }) == expected["shape"])
+        #expect(.array(array.shape.map { .integer($0) }) == expected["shape"])
         #expect(array.fortranOrder == (expected["fortran"] == .bool(true)))
         let bytes = try source.read(at: array.dataRange.lowerBound, count: array.dataRange.count)
         #expect(Vectors.hex(bytes) == expected["hex"]?.stringValue)

@@ -14,7 +14,7 @@ struct SafetensorsTests {
         for want in tensors {
             let tensor = try #require(byName[want["name"]?.stringValue ?? ""])
             #expect(tensor.dtype?.rawValue == want["dtype"]?.stringValue)
-            #expect(.array(tensor.shape.map { .int($0) }) == want["shape"])
+            #expect(.array(tensor.shape.map { .integer($0) }) == want["shape"])
             let bytes = try source.read(at: tensor.dataRange.lowerBound, count: tensor.dataRange.count)
             #expect(Vectors.hex(bytes) == want["hex"]?.stringValue)
         }

@@ -1,3 +1,4 @@
+import ModelSealCore
 import Testing
 
 @testable import ModelFormats
@@ -19,8 +20,8 @@ struct TorchCheckpointTests {
         for (tensor, want) in zip(checkpoint.tensors, tensors) {
             #expect(tensor.name == want["name"]?.stringValue)
             #expect(tensor.dtype.rawValue == want["dtype"]?.stringValue)
-            #expect(.array(tensor.shape.map { .int($0) }) == want["shape"])
-            #expect(.array(tensor.strides.map { .int($0) }) == want["strides"])
+            #expect(.array(tensor.shape.map { .integer($0) }) == want["shape"])
+            #expect(.array(tensor.strides.map { .integer($0) }) == want["strides"])
             #expect(tensor.storageOffset == want["storageOffset"]?.intValue)
             #expect(
                 Vectors.hex(try contiguousBytes(tensor, in: checkpoint, source: source)) == want["hex"]?.stringValue,

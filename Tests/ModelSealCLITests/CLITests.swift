@@ -55,7 +55,7 @@ struct CLITests {
         #expect(opened.stdout == model)
         let checked = try CLI.run(["open", "-i", "customer.key", "--check", "--json", "piped.mseal"], in: scratch.url)
         #expect(checked.status == 0)
-        #expect(checked.stdoutText.contains("\"verified\" : true"))
+        #expect(checked.stdoutText.contains("\"verified\": true"))
     }
 
     @Test func passphraseFromEnvironment() throws {

@@ -1,3 +1,4 @@
+import ModelSealCore
 import Testing
 
 @testable import ModelSealEnvironment
@@ -27,17 +28,17 @@ struct CanonicalJSONTests {
 
     @Test("strings escape as RFC 8785 says")
     func escaping() {
-        let bytes = CanonicalJSON.encode(.string("a\"b\\c\u{08}\u{0C}\n\r\t\u{01}\u{1F}é/"))
+        let bytes = JSONWriter.canonical(.string("a\"b\\c\u{08}\u{0C}\n\r\t\u{01}\u{1F}é/"))
         #expect(bytes.map { String(decoding: $0, as: UTF8.self) } == #""a\"b\\c\b\f\n\r\t\u0001\u001fé/""#)
     }
 
     @Test("members sort by name; numbers must be canonical integers")
     func ordering() {
         let value = JSONValue.object([("b", .number("1")), ("a", .number("0")), ("A", .null)])
-        #expect(CanonicalJSON.encode(value).map { String(decoding: $0, as: UTF8.self) } == #"{"A":null,"a":0,"b":1}"#)
-        #expect(CanonicalJSON.encode(.number("01")) == nil)
-        #expect(CanonicalJSON.encode(.number("1.0")) == nil)
-        #expect(CanonicalJSON.encode(.number("9007199254740992")) == nil)
+        #expect(JSONWriter.canonical(value).map { String(decoding: $0, as: UTF8.self) } == #"{"A":null,"a":0,"b":1}"#)
+        #expect(JSONWriter.canonical(.number("01")) == nil)
+        #expect(JSONWriter.canonical(.number("1.0")) == nil)
+        #expect(JSONWriter.canonical(.number("9007199254740992")) == nil)
     }
 
     @Test("a lock file with whitespace parses, but is not canonical for a header")

@@ -1,3 +1,4 @@
+import ModelSealCore
 import Testing
 
 @testable import ModelSealLicensing

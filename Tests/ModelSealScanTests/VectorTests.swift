@@ -1,4 +1,5 @@
 import ModelFormats
+import ModelSealCore
 import ModelSealScan
 import Testing
 

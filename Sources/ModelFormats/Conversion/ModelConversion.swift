@@ -1,3 +1,5 @@
+import ModelSealCore
+
 /// Conversion between PyTorch checkpoints and safetensors, streaming tensor bytes.
 ///
 /// Rules (docs/FORMATS.md, "convert"): only pure tensor data converts unless the caller drops
@@ -113,13 +115,13 @@ public enum ModelConversion {
                 return (
                     alias.name,
                     .object([
-                        ("of", .string(target.name)), ("offset", .int(alias.storageOffset - target.storageOffset)),
-                        ("shape", .array(alias.shape.map { .int($0) })),
-                        ("strides", .array(alias.strides.map { .int($0) })),
+                        ("of", .string(target.name)), ("offset", .integer(alias.storageOffset - target.storageOffset)),
+                        ("shape", .array(alias.shape.map { .integer($0) })),
+                        ("strides", .array(alias.strides.map { .integer($0) })),
                     ])
                 )
             }
-            metadata.append((aliasMetadataKey, JSONWriter.serialize(.object(entries))))
+            metadata.append((aliasMetadataKey, JSONWriter.serialize(.object(JSONObject(entries)))))
             report.aliases = entries.map(\.0)
         }
         try SafetensorsFile.write(writes, metadata: metadata, to: sink)

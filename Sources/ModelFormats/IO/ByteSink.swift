@@ -1,3 +1,5 @@
+import ModelSealCore
+
 /// Where writers put their bytes: a file (`FileByteSink`) or memory (`MemoryByteSink`).
 public protocol ByteSink: AnyObject {
     /// Bytes written so far.

@@ -1,84 +1,60 @@
-import Dispatch
+import ModelSealCore
 
 /// Streams file ranges into zip members while a second thread computes their CRC-32, so the
-/// checksum costs no wall time: two 4 MiB buffers (allocated once per writer), the CRC thread at
-/// most one chunk behind.
-final class ChecksummedCopier: @unchecked Sendable {
-    private var crc = CRC32()
+/// checksum costs (almost) no wall time. One `copyChunkSize` buffer, allocated once per writer.
+final class ChecksummedCopier {
     private let chunk: Int
-    private let buffers: [UnsafeMutableRawBufferPointer]
-    private let free = [DispatchSemaphore(value: 1), DispatchSemaphore(value: 1)]
-    private let queue = DispatchQueue(label: "modelseal.crc32")
-    /// A read error on the CRC thread; read on the queue only.
-    private var crcFailure: Error?
+    private let buffer: UnsafeMutableRawBufferPointer
 
     init(chunk: Int = TorchCheckpoint.copyChunkSize) {
         self.chunk = chunk
-        buffers = [
-            UnsafeMutableRawBufferPointer.allocate(byteCount: chunk, alignment: 64),
-            UnsafeMutableRawBufferPointer.allocate(byteCount: chunk, alignment: 64),
-        ]
+        buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: chunk, alignment: 64)
     }
 
-    deinit {
-        queue.sync {}
-        buffers.forEach { $0.deallocate() }
-    }
+    deinit { buffer.deallocate() }
 
     /// Copies `range` of `file` into the current member of `zip` and returns the data's CRC-32.
     func copy(from file: FileByteSource, range: Range<Int>, into zip: ZipWriter) throws -> UInt32 {
-        queue.sync { crc = CRC32() }
         if zip.canTransfer {
-            queue.sync { crcFailure = nil }
-            // The kernel copies on this thread while the CRC thread reads the same (cached) bytes.
-            queue.async { [self] in
+            // The kernel copies on one thread while the other reads the same (cached) bytes for the CRC.
+            let results = try Parallel.map(2) { (task) throws -> UInt32? in
+                guard task == 1 else {
+                    try zip.transfer(from: file, range: range)
+                    return nil
+                }
+                var crc = CRC32()
                 var position = range.lowerBound
                 while position < range.upperBound {
                     let count = min(chunk, range.upperBound - position)
-                    let buffer = UnsafeMutableRawBufferPointer(rebasing: buffers[0][0..<count])
-                    do {
-                        try file.readFully(into: buffer, at: position)
-                    } catch {
-                        crcFailure = error
-                        return
-                    }
-                    crc.update(UnsafeRawBufferPointer(buffer))
+                    let slice = UnsafeMutableRawBufferPointer(rebasing: buffer[0..<count])
+                    try file.readFully(into: slice, at: position)
+                    crc.update(UnsafeRawBufferPointer(slice))
                     position += count
                 }
-            }
-            let copied = Result { try zip.transfer(from: file, range: range) }
-            return try queue.sync {
-                try copied.get()
-                if let crcFailure { throw crcFailure }
                 return crc.value
             }
+            return results[1] ?? 0
         }
+        var crc = CRC32()
         var position = range.lowerBound
-        var index = 0
-        var failure: Error?
         while position < range.upperBound {
-            let slot = index % 2
-            free[slot].wait()
             let count = min(chunk, range.upperBound - position)
-            let buffer = UnsafeMutableRawBufferPointer(rebasing: buffers[slot][0..<count])
-            do {
-                try file.readFully(into: buffer, at: position)
-                try zip.write(UnsafeRawBufferPointer(buffer), updatingCRC: false)
-            } catch {
-                free[slot].signal()
-                failure = error
-                break
+            let slice = UnsafeRawBufferPointer(rebasing: buffer[0..<count])
+            try file.readFully(into: UnsafeMutableRawBufferPointer(mutating: slice), at: position)
+            // Writing and checksumming the same chunk run side by side.
+            let state = crc
+            let updated = try Parallel.map(2) { (task) throws -> CRC32? in
+                guard task == 1 else {
+                    try zip.write(slice, updatingCRC: false)
+                    return nil
+                }
+                var next = state
+                next.update(slice)
+                return next
             }
-            queue.async { [self] in
-                crc.update(UnsafeRawBufferPointer(rebasing: buffers[slot][0..<count]))
-                free[slot].signal()
-            }
+            crc = updated[1] ?? state
             position += count
-            index += 1
         }
-        return try queue.sync {
-            if let failure { throw failure }
-            return crc.value
-        }
+        return crc.value
     }
 }

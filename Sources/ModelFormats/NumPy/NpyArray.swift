@@ -1,3 +1,5 @@
+import ModelSealCore
+
 /// A NumPy `.npy` array: header read and checked, data located, object arrays pickled.
 ///
 /// ```

@@ -1,3 +1,5 @@
+import ModelSealCore
+
 /// A NumPy `.npz` file: a zip archive of `.npy` members (stored by `np.savez`, deflated by
 /// `np.savez_compressed`), read through the strict zip walker.
 public struct NpzArchive: Sendable {

@@ -1,4 +1,4 @@
-import ModelSealFormat
+import ModelSealCore
 
 /// One opcode that imports or calls something, as a scanner reports it.
 public struct PickleEvent: Sendable {

@@ -1,4 +1,4 @@
-import ModelSealFormat
+import ModelSealCore
 
 /// Emits protocol-2 pickle opcodes, memoizing globals the way CPython's pickler does.
 ///

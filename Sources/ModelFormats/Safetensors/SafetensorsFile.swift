@@ -1,3 +1,5 @@
+import ModelSealCore
+
 /// A safetensors file: an 8-byte little-endian header length, a JSON header, then a byte buffer.
 ///
 /// ```
@@ -61,7 +63,7 @@ public struct SafetensorsFile: Sendable {
         guard header.first == UInt8(ascii: "{") else {
             throw ModelFormatsError.malformed(what: "safetensors header", offset: 8, reason: "does not start with {")
         }
-        guard case let .object(members) = try JSONParser.parse(header, baseOffset: 8) else {
+        guard case let .object(members) = try ModelFormatsError.parseJSON(header, at: 8) else {
             throw ModelFormatsError.malformed(what: "safetensors header", offset: 8, reason: "not a JSON object")
         }
         let dataOffset = 8 + headerLength
@@ -179,7 +181,7 @@ extension SafetensorsFile {
         }
         var members: [(String, JSONValue)] = []
         if !metadata.isEmpty {
-            members.append(("__metadata__", .object(metadata.map { ($0.key, .string($0.value)) })))
+            members.append(("__metadata__", .object(JSONObject(metadata.map { ($0.key, JSONValue.string($0.value)) }))))
         }
         var names: Set<String> = ["__metadata__"]
         var offset = 0
@@ -200,13 +202,13 @@ extension SafetensorsFile {
                     tensor.name,
                     .object([
                         ("dtype", .string(dtypeName)),
-                        ("shape", .array(tensor.shape.map { .int($0) })),
-                        ("data_offsets", .array([.int(offset), .int(offset + bytes)])),
+                        ("shape", .array(tensor.shape.map { .integer($0) })),
+                        ("data_offsets", .array([.integer(offset), .integer(offset + bytes)])),
                     ])
                 ))
             offset += bytes
         }
-        var header = Array(JSONWriter.serialize(.object(members)).utf8)
+        var header = Array(JSONWriter.serialize(.object(JSONObject(members))).utf8)
         while header.count % 8 != 0 { header.append(0x20) }
         var prefix = [UInt8]()
         var length = UInt64(header.count)

@@ -1,3 +1,5 @@
+import ModelSealCore
+
 /// Reading checkpoints: the zip format (torch ≥ 1.6) and the legacy format, without executing anything.
 extension TorchCheckpoint {
     /// Caps on what a checkpoint may declare.

@@ -1,3 +1,5 @@
+import ModelSealCore
+
 /// Writing checkpoints in the zip format that `torch.load(weights_only=True)` reads.
 extension TorchCheckpoint {
     /// Where a storage's bytes come from when writing.

@@ -1,4 +1,4 @@
-import ModelSealFormat
+import ModelSealCore
 
 /// One member of a zip archive, as the central directory and its local header agree on it.
 public struct ZipEntry: Sendable {

@@ -1,4 +1,4 @@
-import ModelSealFormat
+import ModelSealCore
 
 /// Writes a stored (uncompressed) zip archive the way `torch.save` does.
 ///

@@ -1,5 +1,6 @@
 import ArgumentParser
 import ModelFormats
+import ModelSealCore
 import ModelSealCrypto
 import ModelSealKit
 

@@ -1,4 +1,5 @@
 import ArgumentParser
+import ModelSealCore
 import ModelSealFormat
 import ModelSealKit
 import ModelSealLicensing

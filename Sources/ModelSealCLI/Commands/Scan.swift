@@ -1,6 +1,6 @@
 import ArgumentParser
-import Dispatch
 import ModelFormats
+import ModelSealCore
 import ModelSealKit
 import ModelSealScan
 
@@ -54,38 +54,17 @@ extension ModelSeal {
 
         func run() throws {
             let scanner = Scanner(allowedGlobals: allowedGlobals)
-            let reports = Self.scanAll(TreeWalker.files(under: paths), with: scanner)
+            let reports = scanner.scan(TreeWalker.files(under: paths))
             if json {
-                Terminal.writeOutput(JSONWriter.serialize(ScanReports.json(reports), pretty: true) + "\n")
+                JSONOutput.print(ScanReports.json(reports))
             } else if sarif {
-                Terminal.writeOutput(
-                    JSONWriter.serialize(ScanReports.sarif(reports, toolVersion: ModelSeal.version), pretty: true)
-                        + "\n")
+                JSONOutput.print(ScanReports.sarif(reports, toolVersion: ModelSeal.version))
             } else {
                 Terminal.writeOutput(render(reports))
             }
             let worst = reports.map(\.verdict).max() ?? .clean
             let status = Self.status(of: worst)
             if status != .success { throw ExitCode(status.rawValue) }
-        }
-
-        /// Scans files on every core (files are independent); reports come back in walk order.
-        static func scanAll(_ items: [TreeWalker.Item], with scanner: Scanner) -> [FileReport] {
-            let slots = ReportSlots(count: items.count)
-            defer { slots.deallocate() }
-            DispatchQueue.concurrentPerform(iterations: items.count) { index in
-                switch items[index] {
-                case let .file(path):
-                    slots.set(index, scanner.scan(path: path))
-                case let .problem(path, reason):
-                    slots.set(
-                        index,
-                        FileReport(
-                            path: path, format: "unknown", size: 0,
-                            findings: [Finding(file: path, rule: "unreadable", verdict: .cannotScan, message: reason)]))
-                }
-            }
-            return slots.reports()
         }
 
         /// The exit status of a verdict.
@@ -109,24 +88,5 @@ extension ModelSeal {
             let summary = Verdict.allCases.map { "\(counts[$0, default: 0]) \($0.rawValue)" }.joined(separator: ", ")
             return text + "\(reports.count) file(s): \(summary)\n"
         }
-    }
-}
-
-/// One slot per file, each written by exactly one worker of `concurrentPerform`.
-private struct ReportSlots: @unchecked Sendable {
-    private let buffer: UnsafeMutableBufferPointer<FileReport?>
-
-    init(count: Int) {
-        buffer = .allocate(capacity: count)
-        buffer.initialize(repeating: nil)
-    }
-
-    func set(_ index: Int, _ report: FileReport) { buffer[index] = report }
-
-    func reports() -> [FileReport] { buffer.compactMap { $0 } }
-
-    func deallocate() {
-        _ = buffer.deinitialize()
-        buffer.deallocate()
     }
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import ModelSealCore
 import ModelSealKit
 import ModelSealCrypto
 import ModelSealFormat

@@ -1,12 +1,20 @@
 import FoundationEssentials
+import ModelSealCore
 
-/// Encodes a report as JSON with sorted keys on standard output (`--json`).
+/// Writes `--json` reports on standard output: every command's JSON goes through `JSONWriter`.
+///
+/// Reports that are `Encodable` structs are encoded with sorted snake-case keys, then parsed and
+/// written by `JSONWriter`, so Codable reports and the `JSONValue` reports of inspect and scan share
+/// one layout (two-space indent, `"key": value`, RFC 8785 string escapes).
 enum JSONOutput {
     static func print<T: Encodable>(_ value: T) throws {
         let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         encoder.keyEncodingStrategy = .convertToSnakeCase
-        let data = try encoder.encode(value)
-        Terminal.writeOutput(String(decoding: data, as: UTF8.self) + "\n")
+        print(try JSONParser.parse(Array(try encoder.encode(value))))
+    }
+
+    static func print(_ value: JSONValue) {
+        Terminal.writeOutput(JSONWriter.serialize(value, pretty: true) + "\n")
     }
 }

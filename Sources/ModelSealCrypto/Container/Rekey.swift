@@ -1,3 +1,4 @@
+import ModelSealCore
 import ModelSealFormat
 
 /// Rewrites a sealed file's recipients without touching its payload.

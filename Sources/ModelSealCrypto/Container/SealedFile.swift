@@ -1,4 +1,5 @@
 import Crypto
+import ModelSealCore
 import ModelSealFormat
 
 /// A sealed file whose header has been parsed but not yet authenticated.
@@ -80,7 +81,7 @@ public struct SealedFile: Sendable {
     /// `SHA-256(0x00 || chunk)` of every ciphertext chunk, hashed on all cores (no key needed).
     public func leafHashes(progress: (@Sendable (Int) -> Void)? = nil) throws(SealError) -> [[UInt8]] {
         let layout = layout
-        let batch = Parallel.batchChunks(chunkSize: layout.chunkSize)
+        let batch = Parallel.batchCount(itemSize: layout.chunkSize)
         let buffer = SharedBuffer(count: batch * layout.sealedChunkSize)
         defer { buffer.deallocate() }
         let source = source

@@ -1,5 +1,6 @@
 import Crypto
 import FoundationEssentials
+import ModelSealCore
 import ModelSealFormat
 
 /// The sealed-metadata extension: a small encrypted key/value map (FORMAT.md §6.1).

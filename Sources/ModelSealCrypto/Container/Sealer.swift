@@ -1,5 +1,6 @@
 import Crypto
 import FoundationEssentials
+import ModelSealCore
 import ModelSealFormat
 
 /// Options for sealing.
@@ -86,7 +87,7 @@ public enum Sealer {
     private static func sealPayload(
         _ input: ByteSource, to output: ByteSink, cipher: ChunkCipher, chunkSize: Int, options: SealOptions
     ) throws(SealError) -> (length: Int, leaves: [[UInt8]], last: [UInt8]) {
-        let batch = Parallel.batchChunks(chunkSize: chunkSize)
+        let batch = Parallel.batchCount(itemSize: chunkSize)
         let capacity = batch * chunkSize
         // One extra byte of look-ahead tells whether the batch in hand holds the last chunk.
         let buffer = SharedBuffer(count: capacity + 1)

@@ -1,4 +1,5 @@
 import FoundationEssentials
+import ModelSealCore
 import ModelSealFormat
 
 extension UnlockedFile {
@@ -15,7 +16,7 @@ extension UnlockedFile {
         batchDone: (_ results: [(Result, [UInt8])], _ end: Int) throws(SealError) -> Void
     ) throws(SealError) {
         let layout = file.layout
-        let batch = Parallel.batchChunks(chunkSize: layout.chunkSize)
+        let batch = Parallel.batchCount(itemSize: layout.chunkSize)
         let slotSize = ChunkCipher.slotPrefix + layout.sealedChunkSize
         let slots = SharedBuffer(count: batch * slotSize)
         defer { slots.deallocate() }

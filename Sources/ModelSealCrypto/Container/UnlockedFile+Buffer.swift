@@ -1,4 +1,5 @@
 import FoundationEssentials
+import ModelSealCore
 import ModelSealFormat
 
 extension UnlockedFile {
@@ -50,9 +51,4 @@ extension UnlockedFile {
             })
         return leaves
     }
-}
-
-extension SharedBuffer {
-    /// Shares memory owned by the caller (never deallocated through this value).
-    init(wrapping base: UnsafeMutableRawBufferPointer) { self.base = base }
 }

@@ -1,5 +1,6 @@
 import Crypto
 import FoundationEssentials
+import ModelSealCore
 import ModelSealFormat
 
 /// A sealed file whose header MAC has been verified with its file key.

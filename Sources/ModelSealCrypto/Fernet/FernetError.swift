@@ -1,3 +1,5 @@
+import ModelSealCore
+
 /// Why a Fernet token (the article's encrypted file) cannot be opened: a closed set.
 ///
 /// Fernet has one MAC over the whole token and no per-key check value, so a wrong key and an
@@ -40,6 +42,27 @@ public enum FernetError: Error, Equatable, Sendable, CustomStringConvertible {
             "the Fernet token authenticated but its padding is invalid: it was written by a broken encoder"
         case .inputFailed(let reason):
             "cannot read the Fernet token: \(reason)"
+        }
+    }
+}
+
+extension FernetError {
+    /// Decodes a short run of token text (whole 4-character groups) found at `offset` in the file.
+    static func decodingBase64(_ text: [UInt8], offset: Int) throws(FernetError) -> [UInt8] {
+        var output = [UInt8](repeating: 0, count: Base64.decodedCapacity(textCount: text.count))
+        let written = text.withUnsafeBytes { text in
+            output.withUnsafeMutableBytes { output in
+                Result { () throws(Base64.DecodingError) -> Int in
+                    try Base64.decodeGroups(text, into: output, isFinal: false, alphabet: .urlSafe)
+                }
+            }
+        }
+        switch written {
+        case .success(let count):
+            output.removeLast(output.count - count)
+            return output
+        case .failure(let error):
+            throw .malformedText(offset: offset + error.offset, reason: error.reason)
         }
     }
 }

@@ -1,4 +1,5 @@
 import Crypto
+import ModelSealCore
 
 /// A Fernet token in a file, read in two bounded-memory passes.
 ///
@@ -36,7 +37,7 @@ public final class FernetFile {
         layout = try FernetLayout(source)
         // 36 characters decode to 27 bytes, more than the 25-byte header; a token has at least 100.
         let text = try FernetLayout.read(source, at: 0, count: 36)
-        let header = try Base64URL.decode(text, isFinal: false, offset: 0)
+        let header = try FernetError.decodingBase64(text, offset: 0)
         guard header[0] == FernetToken.version else { throw .unsupportedVersion(header[0]) }
         timestamp = header[1..<9].reduce(0) { $0 << 8 | UInt64($1) }
     }
@@ -160,7 +161,7 @@ final class FernetChunkReader {
         self.layout = layout
         self.chunkLength = chunkLength
         text = .allocate(byteCount: chunkLength, alignment: 16)
-        decoded = .allocate(byteCount: Base64URL.decodedCapacity(textCount: chunkLength), alignment: 16)
+        decoded = .allocate(byteCount: Base64.decodedCapacity(textCount: chunkLength), alignment: 16)
     }
 
     func deallocate() {
@@ -179,8 +180,13 @@ final class FernetChunkReader {
             throw .inputFailed(error.description)
         }
         let isFinal = start + count == layout.textLength
-        let written = try Base64URL.decode(
-            UnsafeRawBufferPointer(slice), into: decoded, isFinal: isFinal, offset: start)
+        let written: Int
+        do throws(Base64.DecodingError) {
+            written = try Base64.decodeGroups(
+                UnsafeRawBufferPointer(slice), into: decoded, isFinal: isFinal, alphabet: .urlSafe)
+        } catch {
+            throw .malformedText(offset: start + error.offset, reason: error.reason)
+        }
         return (UnsafeRawBufferPointer(rebasing: decoded[0..<written]), start / 4 * 3)
     }
 }

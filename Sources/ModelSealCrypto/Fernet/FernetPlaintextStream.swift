@@ -1,5 +1,6 @@
 import Crypto
 import FoundationEssentials
+import ModelSealCore
 import _CryptoExtras
 
 /// Pass 2 of a verified Fernet token: its plaintext, decrypted chunk by chunk.

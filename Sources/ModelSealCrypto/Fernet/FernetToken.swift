@@ -1,3 +1,4 @@
+import ModelSealCore
 /// The layout of a Fernet token (https://github.com/fernet/spec), as the article's
 /// `save_encrypted_model` writes it with `cryptography`'s `Fernet.encrypt`.
 ///
@@ -41,7 +42,7 @@ public enum FernetToken {
         guard bytes.count == sniffLength, bytes[0] == UInt8(ascii: "g"),
             (UInt8(ascii: "A")...UInt8(ascii: "P")).contains(bytes[1])
         else { return false }
-        return Base64URL.value(of: bytes[2]) != nil && Base64URL.value(of: bytes[3]) != nil
+        return Base64.isCharacter(bytes[2], of: .urlSafe) && Base64.isCharacter(bytes[3], of: .urlSafe)
     }
 
     /// True when the source begins like a token (reads its first bytes).

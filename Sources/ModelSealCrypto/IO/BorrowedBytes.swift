@@ -1,3 +1,5 @@
+import ModelSealCore
+
 /// Bytes owned by the caller, read in place: sealing a buffer another runtime holds (a Python
 /// `bytes`) without copying it. The caller keeps the memory alive and unchanged while in use.
 public final class BorrowedBytesSource: ByteSource, RandomAccessByteSource {

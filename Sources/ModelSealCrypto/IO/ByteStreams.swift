@@ -1,4 +1,5 @@
 import FoundationEssentials
+import ModelSealCore
 
 /// A sequential source of bytes (a file, standard input, memory).
 public protocol ByteSource: AnyObject {

@@ -1,3 +1,5 @@
+import ModelSealCore
+
 /// Conda's package records: `PREFIX/conda-meta/<name>-<version>-<build>.json`, one per installed package.
 ///
 /// conda writes them (`PrefixRecord`); we read `name`, `version`, `build`, `channel` (a URL or a

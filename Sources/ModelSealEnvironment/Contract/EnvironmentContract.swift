@@ -1,3 +1,4 @@
+import ModelSealCore
 import ModelSealFormat
 
 /// An environment lock with the policy that says how it is enforced: the body of the

@@ -1,3 +1,5 @@
+import ModelSealCore
+
 /// The lock's JSON schema (docs/ENVIRONMENT.md §Lock) and its canonical encoding.
 ///
 /// ```
@@ -16,7 +18,7 @@ extension EnvironmentLock {
     /// The canonical JSON bytes (no trailing newline).
     public func canonicalBytes() -> [UInt8] {
         // Every number-free value encodes: the force-free fallback is unreachable.
-        CanonicalJSON.encode(jsonValue) ?? []
+        JSONWriter.canonical(jsonValue) ?? []
     }
 
     /// The lock as a JSON value.

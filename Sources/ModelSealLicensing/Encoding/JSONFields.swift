@@ -1,4 +1,4 @@
-import FoundationEssentials
+import ModelSealCore
 import ModelSealFormat
 
 /// Reads the members of one JSON object strictly: every member must be read, typed as expected,
@@ -11,7 +11,8 @@ struct JSONFields {
 
     init(_ value: JSONValue, what: String) throws(LicenseError) {
         guard case .object(let members) = value else { throw .malformed(what, "expected an object") }
-        self.members = members
+        // The parser refused duplicate names, so the first of each is the only one.
+        self.members = Dictionary(members.members, uniquingKeysWith: { first, _ in first })
         self.what = what
     }
 
@@ -36,7 +37,7 @@ struct JSONFields {
     mutating func integer(_ key: String, in range: ClosedRange<Int64> = 0...JSONValue.maximumInteger)
         throws(LicenseError) -> Int64
     {
-        guard case .integer(let value) = try required(key), range.contains(value) else {
+        guard let value = try required(key).int64Value, range.contains(value) else {
             throw .malformed(what, "field '\(key)' must be an integer in \(range.lowerBound)...\(range.upperBound)")
         }
         return value
@@ -94,13 +95,13 @@ struct JSONFields {
 
 /// Byte ↔ text codecs used in licenses.
 enum Codec {
-    static func base64(_ bytes: [UInt8]) -> String { Data(bytes).base64EncodedString() }
+    /// Standard base64 with padding.
+    static func base64(_ bytes: [UInt8]) -> String { Base64.encode(bytes) }
 
+    /// Strict standard base64 with padding (one text per byte string), of `length` bytes when given.
     static func base64(_ text: String, length: Int?, what: String) throws(LicenseError) -> [UInt8] {
-        guard let data = Data(base64Encoded: text), data.base64EncodedString() == text else {
-            throw .malformed(what, "not canonical base64")
-        }
-        if let length, data.count != length { throw .malformed(what, "expected \(length) bytes, got \(data.count)") }
-        return Array(data)
+        guard let bytes = Base64.decode(text) else { throw .malformed(what, "not canonical base64") }
+        if let length, bytes.count != length { throw .malformed(what, "expected \(length) bytes, got \(bytes.count)") }
+        return bytes
     }
 }

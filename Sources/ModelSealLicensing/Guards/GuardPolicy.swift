@@ -1,3 +1,5 @@
+import ModelSealCore
+
 /// What a license says to do when a runtime guard finds something.
 public enum GuardAction: String, Sendable, CaseIterable {
     /// Refuse the load.

@@ -1,3 +1,4 @@
+import ModelSealCore
 import ModelSealFormat
 
 /// A license document (FORMAT.md §12.3): who may open which sealed files, on which machine,
@@ -82,7 +83,7 @@ public struct License: Sendable, Equatable {
 
 extension License {
     var json: JSONValue {
-        var members: [String: JSONValue] = [
+        var members: JSONObject = [
             "type": .string("modelseal-license"),
             "version": .integer(1),
             "id": .string(id),

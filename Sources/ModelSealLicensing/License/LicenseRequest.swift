@@ -1,4 +1,5 @@
 import Crypto
+import ModelSealCore
 import ModelSealFormat
 
 /// What a customer machine sends the vendor to get a license (`license request`, FORMAT.md §12.5).

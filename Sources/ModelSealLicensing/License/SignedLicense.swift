@@ -1,3 +1,4 @@
+import ModelSealCore
 import ModelSealSigning
 
 /// A license file: the license document and the vendor's signature over its canonical bytes.

@@ -1,5 +1,6 @@
 import Crypto
 import FoundationEssentials
+import ModelSealCore
 import ModelSealFormat
 
 /// This machine's license key pair for one vendor, stored on the machine (FORMAT.md §12.5).

@@ -1,4 +1,5 @@
 import Crypto
+import ModelSealCore
 import ModelSealFormat
 
 /// The load count and last-seen time of one license on this machine (docs/LICENSING.md).
@@ -52,7 +53,7 @@ struct LicenseState: Equatable {
         try AtomicFiles.write(bytes, to: files.mirror)
     }
 
-    private func unsigned(licenseID: String) -> [String: JSONValue] {
+    private func unsigned(licenseID: String) -> JSONObject {
         [
             "type": .string("modelseal-license-state"), "version": .integer(1), "license_id": .string(licenseID),
             "loads": .integer(loads), "last_seen": .integer(lastSeen), "generation": .integer(generation),
@@ -71,8 +72,11 @@ struct LicenseState: Equatable {
     {
         // Any structural or MAC failure is "edited": the file is ours, written canonically.
         guard let value = try? JSONValue.parseCanonical(bytes, what: "license state"),
-            case .object(var members) = value, case .string(let macText)? = members.removeValue(forKey: "mac"),
-            let mac = Hex.decode(macText),
+            case .object(var members) = value, case .string(let macText)? = members["mac"],
+            let mac = Hex.decode(macText)
+        else { throw .stateTampered(path: path) }
+        members["mac"] = nil
+        guard
             HMAC<SHA256>.isValidAuthenticationCode(
                 mac, authenticating: JSONValue.object(members).canonicalBytes, using: key),
             var fields = try? JSONFields(.object(members), what: "license state"),

@@ -1,4 +1,5 @@
 import Crypto
+import ModelSealCore
 import ModelSealCrypto
 
 /// The article's `sign_file` signatures: RSASSA-PKCS1-v1_5 with SHA-256 over a whole file, detached.
@@ -36,7 +37,7 @@ public enum DetachedRSASignature {
         let standard = text.map {
             $0 == UInt8(ascii: "-") ? UInt8(ascii: "+") : $0 == UInt8(ascii: "_") ? UInt8(ascii: "/") : $0
         }
-        guard let decoded = Base64.decode(String(decoding: standard, as: UTF8.self)) else {
+        guard let decoded = Base64.decode(String(decoding: standard, as: UTF8.self), padding: .optional) else {
             throw .malformedSignature(
                 "\(file.count) bytes: neither a raw RSA signature of \(lengths.sorted().map(String.init).joined(separator: " or ")) bytes "
                     + "(the trusted key's size) nor base64 text of one")

@@ -1,5 +1,6 @@
 import Crypto
 import FoundationEssentials
+import ModelSealCore
 import ModelSealFormat
 import _CryptoExtras
 
@@ -7,7 +8,7 @@ import _CryptoExtras
 enum OpenSSHPublicKey {
     static func parse(_ line: String) throws(SigningError) -> VerifyingKey {
         let fields = line.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\n" || $0 == "\r" })
-        guard fields.count >= 2, let blob = Base64.decode(fields[1]) else {
+        guard fields.count >= 2, let blob = Base64.decode(fields[1], padding: .optional) else {
             throw .unreadableKey("an OpenSSH public key line is 'TYPE BASE64 [comment]'")
         }
         var reader = ByteReader(blob)

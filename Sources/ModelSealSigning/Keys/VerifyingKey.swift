@@ -1,5 +1,6 @@
 import Crypto
 import FoundationEssentials
+import ModelSealCore
 import _CryptoExtras
 
 /// A public key that verifies signatures: Ed25519, ECDSA P-256/P-384/P-521 or RSA 2048–4096.

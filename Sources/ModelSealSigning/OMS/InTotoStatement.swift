@@ -1,3 +1,4 @@
+import ModelSealCore
 import ModelSealFormat
 
 /// The in-toto v1 statement `model_signing` signs: the model name and root digest as subject, the manifest as
@@ -5,39 +6,33 @@ import ModelSealFormat
 enum InTotoStatement {
     /// The statement's JSON bytes for `manifest` (compact, members in a fixed order).
     static func encode(_ manifest: ModelManifest) -> [UInt8] {
-        var serialization: [(String, String)] = [
-            ("method", JSONText.string(manifest.serialization.method)),
-            ("hash_type", JSONText.string("sha256")),
-            ("allow_symlinks", "false"),
+        var serialization: JSONObject = [
+            ("method", .string(manifest.serialization.method)),
+            ("hash_type", .string("sha256")),
+            ("allow_symlinks", .bool(false)),
         ]
-        if case .shards(let size) = manifest.serialization { serialization.append(("shard_size", String(size))) }
+        if case .shards(let size) = manifest.serialization { serialization["shard_size"] = .integer(size) }
         if !manifest.ignorePaths.isEmpty {
-            serialization.append(("ignore_paths", JSONText.array(manifest.ignorePaths.map(JSONText.string))))
+            serialization["ignore_paths"] = .array(manifest.ignorePaths.map { .string($0) })
         }
-        let resources = manifest.resources.map {
-            JSONText.object([
-                ("name", JSONText.string($0.name)),
-                ("algorithm", JSONText.string(manifest.serialization.resourceAlgorithm)),
-                ("digest", JSONText.string(Hex.encode($0.digest))),
+        let resources: [JSONValue] = manifest.resources.map {
+            .object([
+                ("name", .string($0.name)),
+                ("algorithm", .string(manifest.serialization.resourceAlgorithm)),
+                ("digest", .string(Hex.encode($0.digest))),
             ])
         }
-        let subject = JSONText.object([
-            ("name", JSONText.string(manifest.modelName)),
-            ("digest", JSONText.object([("sha256", JSONText.string(Hex.encode(manifest.rootDigest)))])),
+        let subject: JSONValue = .object([
+            ("name", .string(manifest.modelName)),
+            ("digest", .object([("sha256", .string(Hex.encode(manifest.rootDigest)))])),
         ])
-        let statement = JSONText.object([
-            ("_type", JSONText.string(OMSFormat.statementType)),
-            ("subject", JSONText.array([subject])),
-            ("predicateType", JSONText.string(OMSFormat.predicateType)),
-            (
-                "predicate",
-                JSONText.object([
-                    ("serialization", JSONText.object(serialization)),
-                    ("resources", JSONText.array(resources)),
-                ])
-            ),
+        let statement: JSONValue = .object([
+            ("_type", .string(OMSFormat.statementType)),
+            ("subject", .array([subject])),
+            ("predicateType", .string(OMSFormat.predicateType)),
+            ("predicate", .object([("serialization", .object(serialization)), ("resources", .array(resources))])),
         ])
-        return Array(statement.utf8)
+        return Array(JSONWriter.serialize(statement).utf8)
     }
 
     /// The manifest a signed statement describes, after checking every field `model_signing` checks and more:

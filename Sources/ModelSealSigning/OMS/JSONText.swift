@@ -1,38 +1,21 @@
 import FoundationEssentials
+import ModelSealCore
 
-/// Writing JSON by hand (so the bytes are ours and deterministic) and reading it with `JSONDecoder` under
-/// ModelSeal's error messages.
+/// Reading other tools' JSON documents (Sigstore bundles, in-toto statements) into `Decodable` types under
+/// ModelSeal's error messages; written with `JSONWriter`.
 enum JSONText {
-    /// A JSON string literal: `"`, `\` and control characters escaped, everything else as UTF-8.
-    static func string(_ value: String) -> String {
-        var out = "\""
-        for scalar in value.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case _ where scalar.value < 0x20:
-                let hex = String(scalar.value, radix: 16)
-                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out + "\""
-    }
-
-    /// An object from already-encoded members, in the given order.
-    static func object(_ members: [(String, String)]) -> String {
-        "{" + members.map { string($0.0) + ":" + $0.1 }.joined(separator: ",") + "}"
-    }
-
-    /// An array of already-encoded values.
-    static func array(_ values: [String]) -> String { "[" + values.joined(separator: ",") + "]" }
-
     /// Decodes `bytes` as `T`, turning every decoding failure into `malformedSignature` naming `what` and the path.
     static func decode<T: Decodable>(_ type: T.Type, from bytes: [UInt8], what: String) throws(SigningError) -> T {
-        try JSONDuplicateKeys.check(bytes, what: what)
+        // JSONDecoder keeps the first of two equal keys, Python's json the last: two verifiers would read two
+        // different documents. The strict parser refuses duplicates (and deep nesting) first.
+        do throws(JSONError) {
+            _ = try JSONParser.parse(bytes)
+        } catch {
+            if error.reason.hasPrefix("duplicate member") {
+                throw .malformedSignature("\(what): an object names a key twice (\(error))")
+            }
+            throw .malformedSignature("\(what): not valid JSON (truncated or corrupted file?): \(error)")
+        }
         do {
             return try JSONDecoder().decode(T.self, from: Data(bytes))
         } catch let error as DecodingError {
@@ -71,15 +54,5 @@ enum JSONText {
         case is [Any].Type: "list"
         default: "\(type)".contains("Array") ? "list" : "object"
         }
-    }
-}
-
-
-extension Base64 {
-    /// Decodes standard padded base64 exactly as protobuf's JSON writers produce it; `nil` for anything else
-    /// (unpadded, URL alphabet, whitespace, non-zero trailing bits).
-    static func decodeCanonical(_ text: String) -> [UInt8]? {
-        guard text.utf8.count % 4 == 0, let bytes = decode(text), encode(bytes) == text else { return nil }
-        return bytes
     }
 }

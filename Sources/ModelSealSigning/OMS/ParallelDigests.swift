@@ -1,6 +1,6 @@
 import Crypto
+import ModelSealCore
 import ModelSealCrypto
-import Synchronization
 
 #if canImport(Glibc)
     import Glibc
@@ -25,35 +25,19 @@ enum ParallelDigests {
     static let pipelineThreshold = 64 << 20
     /// Buffers in flight between the reading and the hashing thread.
     static let pipelineDepth = 4
-    /// Online CPUs.
-    static let workerCount = max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
 
     /// The SHA-256 of every job, in job order, or the first error.
     static func sha256(_ jobs: [Job]) throws(SealError) -> [[UInt8]] {
-        let slots = Slots(count: jobs.count)
         // Biggest first, so one large file does not start last and run alone.
         let order = jobs.indices.sorted { (jobs[$0].length ?? Int.max) > (jobs[$1].length ?? Int.max) }
-        let next = Atomic<Int>(0)
-        let work = {
+        let digests = try Parallel.map(order.count) { (position) throws(SealError) -> [UInt8] in
             let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: readSize, alignment: 64)
             defer { buffer.deallocate() }
-            while true {
-                let position = next.wrappingAdd(1, ordering: .relaxed).oldValue
-                guard position < order.count else { return }
-                let index = order[position]
-                do throws(SealError) {
-                    slots.store(.success(try digest(jobs[index], buffer: buffer)), at: index)
-                } catch {
-                    slots.store(.failure(error), at: index)
-                }
-            }
+            return try digest(jobs[order[position]], buffer: buffer)
         }
-        try withoutActuallyEscaping(work) { work throws(SealError) in
-            let helpers = (0..<max(0, min(workerCount, jobs.count) - 1)).compactMap { _ in WorkerThread.start(work) }
-            work()
-            for thread in helpers { pthread_join(thread, nil) }
-        }
-        return try slots.collect()
+        var inJobOrder = [[UInt8]](repeating: [], count: jobs.count)
+        for (position, index) in order.enumerated() { inJobOrder[index] = digests[position] }
+        return inJobOrder
     }
 
     private static func digest(_ job: Job, buffer: UnsafeMutableRawBufferPointer) throws(SealError) -> [UInt8] {
@@ -62,7 +46,7 @@ enum ParallelDigests {
         defer { close(descriptor) }
         posix_fadvise(descriptor, off_t(job.offset), off_t(job.length ?? 0), POSIX_FADV_SEQUENTIAL)
         var status = stat()
-        if workerCount > 1, fstat(descriptor, &status) == 0,
+        if Parallel.workerCount > 1, fstat(descriptor, &status) == 0,
             (job.length ?? (Int(status.st_size) - job.offset)) >= pipelineThreshold
         {
             return try PipelinedRead(descriptor: descriptor, job: job).sha256()
@@ -174,27 +158,5 @@ private final class PipelinedRead: @unchecked Sendable {
         pthread_join(reader, nil)
         if let failure { throw failure }
         return Array(hasher.finalize())
-    }
-}
-
-/// Per-job results, each slot written by exactly one worker, read after all have been joined.
-private final class Slots: @unchecked Sendable {
-    private var slots: [Result<[UInt8], SealError>?]
-    private let lock = Mutex(())
-
-    init(count: Int) { slots = Array(repeating: nil, count: count) }
-
-    func store(_ result: Result<[UInt8], SealError>, at index: Int) {
-        lock.withLock { _ in slots[index] = result }
-    }
-
-    func collect() throws(SealError) -> [[UInt8]] {
-        try slots.map { slot throws(SealError) in
-            switch slot {
-            case .success(let digest): return digest
-            case .failure(let error): throw error
-            case nil: throw .inputFailed("internal error: a file was not hashed")
-            }
-        }
     }
 }

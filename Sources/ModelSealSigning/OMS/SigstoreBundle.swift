@@ -1,3 +1,4 @@
+import ModelSealCore
 import ModelSealFormat
 
 /// A Sigstore bundle (v0.3, JSON) carrying one DSSE envelope, in the key-based form `model_signing` writes:
@@ -14,32 +15,24 @@ struct SigstoreBundle: Equatable {
 
     /// The bundle's JSON text, members in the order `model_signing` writes them.
     func encoded() -> [UInt8] {
-        var key: [(String, String)] = []
-        if let keyHint { key.append(("hint", JSONText.string(keyHint))) }
-        let json = JSONText.object([
-            ("mediaType", JSONText.string(OMSFormat.bundleMediaType)),
-            (
-                "verificationMaterial",
-                JSONText.object([
-                    ("publicKey", JSONText.object(key)),
-                    ("tlogEntries", "[]"),
-                ])
-            ),
+        var key = JSONObject()
+        if let keyHint { key["hint"] = .string(keyHint) }
+        let json: JSONValue = .object([
+            ("mediaType", .string(OMSFormat.bundleMediaType)),
+            ("verificationMaterial", .object([("publicKey", .object(key)), ("tlogEntries", .array([]))])),
             (
                 "dsseEnvelope",
-                JSONText.object([
-                    ("payload", JSONText.string(Base64.encode(payload))),
-                    ("payloadType", JSONText.string(payloadType)),
+                .object([
+                    ("payload", .string(Base64.encode(payload))),
+                    ("payloadType", .string(payloadType)),
                     (
                         "signatures",
-                        JSONText.array([
-                            JSONText.object([("sig", JSONText.string(Base64.encode(signature))), ("keyid", "\"\"")])
-                        ])
+                        .array([.object([("sig", .string(Base64.encode(signature))), ("keyid", .string(""))])])
                     ),
                 ])
             ),
         ])
-        return Array(json.utf8)
+        return Array(JSONWriter.serialize(json).utf8)
     }
 
     init(keyHint: String?, payloadType: String, payload: [UInt8], signature: [UInt8]) {
@@ -80,10 +73,10 @@ struct SigstoreBundle: Equatable {
         guard envelope.signatures.count == 1, let entry = envelope.signatures.first else {
             throw .malformedSignature("the envelope has \(envelope.signatures.count) signatures, expected exactly 1")
         }
-        guard let payload = Base64.decodeCanonical(envelope.payload), !payload.isEmpty else {
+        guard let payload = Base64.decode(envelope.payload), !payload.isEmpty else {
             throw .malformedSignature("the envelope payload is not base64")
         }
-        guard let signature = Base64.decodeCanonical(entry.sig), !signature.isEmpty else {
+        guard let signature = Base64.decode(entry.sig), !signature.isEmpty else {
             throw .malformedSignature("the envelope signature is not base64")
         }
         if let hint = publicKey.hint, !hint.isEmpty {
