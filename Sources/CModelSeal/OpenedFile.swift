@@ -1,3 +1,4 @@
+import ModelSealCore
 import ModelSealCrypto
 import ModelSealKit
 import Synchronization
@@ -53,7 +54,7 @@ final class OpenedFile: Sendable {
 
     let state: Mutex<State>
 
-    init(_ source: RandomAccessByteSource) throws {
+    init(_ source: ByteSource) throws {
         let content: Content =
             try FernetToken.looksLikeToken(source) ? .fernet(try FernetFile(source)) : .sealed(try SealedFile(source))
         state = Mutex(State(content: content, unlocked: nil))
@@ -77,7 +78,7 @@ public func fileOpen(_ path: UnsafePointer<CChar>?, _ out: UnsafeMutablePointer<
     boundary {
         let path = try Argument.string(path, "path")
         let out = try Argument.output(out, "out")
-        out.pointee = Handles.register(try OpenedFile(try FileInput(path: path)))
+        out.pointee = Handles.register(try OpenedFile(try InputFile(path: path)))
     }
 }
 

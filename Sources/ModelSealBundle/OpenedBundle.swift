@@ -15,13 +15,13 @@ public final class OpenedBundle {
     public let signatures: [BundleSignature]
     /// File offset of the first member.
     public let membersOffset: Int
-    let input: RandomAccessByteSource
+    let input: ByteSource
 
     /// Opens the bundle at `path` (a regular file: sizes are checked before anything is read).
     public convenience init(path: String) throws(BundleError) {
-        let input: FileInput
+        let input: InputFile
         do {
-            input = try FileInput(path: path)
+            input = try InputFile(path: path)
         } catch {
             throw .inputFailed("\(error)")
         }
@@ -30,7 +30,7 @@ public final class OpenedBundle {
     }
 
     /// Opens a bundle from any random-access source (a file, or bytes in memory for tests and fuzzing).
-    public init(source input: RandomAccessByteSource, name path: String = "bundle") throws(BundleError) {
+    public init(source input: ByteSource, name path: String = "bundle") throws(BundleError) {
         self.input = input
         let fileLength = input.size
         func read(_ offset: Int, _ count: Int) throws(BundleError) -> [UInt8] {

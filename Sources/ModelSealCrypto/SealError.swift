@@ -1,3 +1,5 @@
+import FoundationEssentials
+import ModelSealCore
 import ModelSealFormat
 
 /// Everything that can go wrong sealing or opening a file: a closed set.
@@ -56,4 +58,30 @@ public enum SealError: Error, Equatable, Sendable, CustomStringConvertible {
             "cannot write output: \(reason)"
         }
     }
+}
+
+extension SealError {
+    /// Runs `body`, reporting an I/O failure as `.inputFailed`.
+    @inlinable
+    public static func reading<T>(_ body: () throws(IOError) -> T) throws(SealError) -> T {
+        do throws(IOError) {
+            return try body()
+        } catch {
+            throw .inputFailed(error.description)
+        }
+    }
+
+    /// Runs `body`, reporting an I/O failure as `.outputFailed`.
+    @inlinable
+    public static func writing<T>(_ body: () throws(IOError) -> T) throws(SealError) -> T {
+        do throws(IOError) {
+            return try body()
+        } catch {
+            throw .outputFailed(error.description)
+        }
+    }
+}
+
+extension Data: ContiguousBytesView {
+    public func withBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R { try withUnsafeBytes(body) }
 }

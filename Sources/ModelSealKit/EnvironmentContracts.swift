@@ -1,3 +1,4 @@
+import ModelSealCore
 import ModelSealCrypto
 import ModelSealEnvironment
 import ModelSealFormat
@@ -38,7 +39,7 @@ public enum EnvironmentContracts {
     ///
     /// Call it after the file was unlocked or its signature verified, so the contract is authentic.
     public static func checkSealedFile(path: String, python: String?) throws -> Outcome {
-        let file = try SealedFile(try FileInput(path: path))
+        let file = try SealedFile(try InputFile(path: path))
         guard let contract = try contract(of: file) else { return Outcome(contract: nil, report: nil) }
         return Outcome(contract: contract, report: try check(contract, python: python))
     }

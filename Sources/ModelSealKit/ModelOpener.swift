@@ -101,7 +101,7 @@ public struct ModelOpener {
     /// Every check that needs no chunk, in order: license and runtime guards (before any key is
     /// unwrapped), header MAC, signatures over the trailer, required signers, trust; then the load
     /// is counted. Fails fast: a wrong key, an untrusted signer or an expired license reads no chunk.
-    public func prepare(_ source: RandomAccessByteSource) throws -> Prepared {
+    public func prepare(_ source: ByteSource) throws -> Prepared {
         try prepare(try SealedFile(source))
     }
 
@@ -123,7 +123,7 @@ public struct ModelOpener {
 
     /// Opens `source` into `sink`: `prepare`, then `Prepared.decrypt(to:sinkReleasesImmediately:)`.
     public func open(
-        _ source: RandomAccessByteSource, to sink: ByteSink, sinkReleasesImmediately: Bool
+        _ source: ByteSource, to sink: ByteSink, sinkReleasesImmediately: Bool
     ) throws -> Result {
         let prepared = try prepare(source)
         try prepared.decrypt(to: sink, sinkReleasesImmediately: sinkReleasesImmediately, progress: progress)

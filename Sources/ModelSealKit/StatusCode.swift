@@ -1,4 +1,5 @@
 import ModelFormats
+import ModelSealCore
 import ModelSealCrypto
 import ModelSealFormat
 import ModelSealKeys
@@ -151,6 +152,13 @@ public enum StatusCode: Int32, CaseIterable, Sendable {
             case .invalidKey, .noRecipients: self = .keyError
             case .inputFailed: self = .inputError
             case .outputFailed: self = .outputError
+            }
+        case let error as IOError:
+            switch error {
+            case .system(_, let operation, _):
+                self = IOError.outputOperations.contains(where: operation.hasPrefix) ? .outputError : .inputError
+            case .refused(_, let reason) where reason.contains("--force"): self = .outputError
+            case .shortRead, .refused, .failed: self = .inputError
             }
         case let error as FormatError: self = StatusCode(format: error)
         case let error as FernetError: self = StatusCode(fernet: error)

@@ -54,7 +54,7 @@ extension ScanContext {
                 add("too-large", .cannotScan, "member larger than the scan limit", member: label)
                 continue
             }
-            if entry.method == 0, !encrypted, let slice = SliceByteSource(source, range: entry.dataRange) {
+            if entry.method == 0, !encrypted, let slice = SliceSource(source, range: entry.dataRange) {
                 scanMember(slice, entry: entry, label: label, depth: depth)
                 continue
             }
@@ -77,7 +77,7 @@ extension ScanContext {
                         "zip-encryption-flag-on-plain-data", .notWeightsOnly,
                         "member flagged as encrypted holds a plain pickle", member: label,
                         offset: entry.localHeaderOffset)
-                    scanMember(MemoryByteSource(bytes), entry: entry, label: label, depth: depth)
+                    scanMember(MemorySource(bytes), entry: entry, label: label, depth: depth)
                 } else {
                     add(
                         "zip-encrypted", .cannotScan, "encrypted member: contents cannot be inspected", member: label,
@@ -85,7 +85,7 @@ extension ScanContext {
                 }
                 continue
             }
-            scanMember(MemoryByteSource(bytes), entry: entry, label: label, depth: depth)
+            scanMember(MemorySource(bytes), entry: entry, label: label, depth: depth)
         }
         if isTorchScript { return "torchscript" }
         if names.contains(where: { $0 == "data.pkl" || $0.hasSuffix("/data.pkl") }) { return "pytorch-zip" }
@@ -159,7 +159,7 @@ extension ScanContext {
         }
         let isPickle = trace.result != nil || declaredPickle || startsWithProto
         if isPickle {
-            let memberSource = MemoryByteSource(bytes)
+            let memberSource = MemorySource(bytes)
             if let result = trace.result, result.endOffset == bytes.count, bytes.count == source.size {
                 // One pickle filling the member (data.pkl): the probe's trace is the whole story.
                 record(trace, bytes: bytes, member: label, onlyDangerous: false, nestedDepth: 0)
@@ -201,7 +201,7 @@ extension ScanContext {
         let text = String(decoding: header, as: UTF8.self)
         guard text.contains("'|O'") || text.contains("'O'") || text.contains("\"|O\"") else { return "npy" }
         let dataStart = headerStart + headerLength
-        guard let data = SliceByteSource(source, range: dataStart..<source.size) else { return "npy" }
+        guard let data = SliceSource(source, range: dataStart..<source.size) else { return "npy" }
         add(
             "numpy-object-array", .notWeightsOnly, "object-dtype array: loading it runs a pickle (allow_pickle=True)",
             member: member, offset: dataStart)

@@ -44,9 +44,9 @@ public struct Scanner: Sendable {
 
     /// Scans the file at `path`.
     public func scan(path: String) -> FileReport {
-        let source: FileByteSource
+        let source: InputFile
         do {
-            source = try FileByteSource(path: path)
+            source = try InputFile.regular(path: path)
         } catch {
             return FileReport(
                 path: path, format: "unknown", size: 0,
@@ -54,7 +54,7 @@ public struct Scanner: Sendable {
         }
         // Small files are read with one system call; the zip walk and member probes then cost no I/O.
         if source.size <= Limits.inMemoryBytes, let bytes = try? source.read(at: 0, count: source.size) {
-            return scan(MemoryByteSource(bytes), path: path)
+            return scan(MemorySource(bytes), path: path)
         }
         return scan(source, path: path)
     }

@@ -1,3 +1,4 @@
+import ModelSealCore
 import Testing
 
 @testable import ModelFormats
@@ -16,7 +17,7 @@ struct CorpusTests {
     }()
 
     static func files() -> [String] {
-        guard let manifest = try? FileByteSource(path: root + "/EXPECTED.tsv"),
+        guard let manifest = try? InputFile.regular(path: root + "/EXPECTED.tsv"),
             let bytes = try? manifest.read(at: 0, count: manifest.size)
         else { return [] }
         return String(decoding: bytes, as: UTF8.self).split(separator: "\n").dropFirst().compactMap { line in
@@ -31,7 +32,7 @@ struct CorpusTests {
         var flagged = 0
         var malicious = 0
         for file in files {
-            guard let source = try? FileByteSource(path: Self.root + "/" + file) else { continue }
+            guard let source = try? InputFile.regular(path: Self.root + "/" + file) else { continue }
             let bytes = (try? source.read(at: 0, count: min(source.size, 64 << 20))) ?? []
             var globals: [GlobalReference] = []
             if let format = try? ModelFileFormat.detect(source), format == .pytorchZip || format == .npz {
@@ -59,7 +60,7 @@ struct CorpusTests {
     @Test("a legacy layout whose magic number is computed by eval is shown as a pickle stream with every global")
     func magicBypass() throws {
         let path = Self.root + "/picklescan/tests/data/pytorch_magic_bypass.pt"
-        guard let source = try? FileByteSource(path: path) else { return }
+        guard let source = try? InputFile.regular(path: path) else { return }
         let inspection = try #require(try ModelInspection.inspect(source))
         #expect(inspection.format == .pickle)
         let names = Dictionary(uniqueKeysWithValues: inspection.globals.map { ($0.fullName, $0.status) })
@@ -71,7 +72,7 @@ struct CorpusTests {
     @Test("a PNG named .pt is not a model file")
     func notAModel() throws {
         let path = Self.root + "/picklescan/tests/data/bad_pytorch.pt"
-        guard let source = try? FileByteSource(path: path) else { return }
+        guard let source = try? InputFile.regular(path: path) else { return }
         #expect(try ModelInspection.inspect(source) == nil)
     }
 }

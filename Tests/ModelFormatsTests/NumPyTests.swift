@@ -1,3 +1,4 @@
+import ModelSealCore
 import Testing
 
 @testable import ModelFormats
@@ -35,9 +36,9 @@ struct NumPyTests {
 
     @Test("write then read round-trips")
     func roundTrip() throws {
-        let sink = MemoryByteSink()
+        let sink = MemorySink()
         try NpyArray.write(dtype: .int16, shape: [2, 2], data: [1, 0, 2, 0, 3, 0, 4, 0], to: sink)
-        let array = try NpyArray.read(from: MemoryByteSource(sink.bytes))
+        let array = try NpyArray.read(from: MemorySource(sink.bytes))
         #expect(array.dtype == .int16)
         #expect(array.shape == [2, 2])
         #expect(array.dataRange.lowerBound % 64 == 0)
@@ -48,12 +49,12 @@ struct NumPyTests {
         let bytes = try Vectors.bytes("numpy/f4.npy")
         for length in 0..<bytes.count {
             #expect(throws: ModelFormatsError.self) {
-                try NpyArray.read(from: MemoryByteSource(Array(bytes[0..<length])))
+                try NpyArray.read(from: MemorySource(Array(bytes[0..<length])))
             }
         }
         let header = Array(
             "{'descr': '<f4', 'fortran_order': False, 'shape': (9223372036854775807, 9223372036854775807), }\n".utf8)
         let huge = NpyArray.magic + [1, 0, UInt8(header.count), 0] + header
-        #expect(throws: ModelFormatsError.self) { try NpyArray.read(from: MemoryByteSource(huge)) }
+        #expect(throws: ModelFormatsError.self) { try NpyArray.read(from: MemorySource(huge)) }
     }
 }

@@ -1,3 +1,4 @@
+import ModelSealCore
 import Testing
 
 @testable import ModelFormats
@@ -28,18 +29,18 @@ struct SafetensorsTests {
             SafetensorsFile.TensorToWrite(
                 name: "a", dtype: .float64, shape: [1], data: .bytes([UInt8](repeating: 9, count: 8))),
         ]
-        let first = MemoryByteSink()
+        let first = MemorySink()
         try SafetensorsFile.write(tensors, metadata: [("k", "v")], to: first)
-        let second = MemoryByteSink()
+        let second = MemorySink()
         try SafetensorsFile.write(tensors.reversed(), metadata: [("k", "v")], to: second)
         #expect(first.bytes == second.bytes)
-        let file = try SafetensorsFile.read(from: MemoryByteSource(first.bytes))
+        let file = try SafetensorsFile.read(from: MemorySource(first.bytes))
         #expect(file.tensors.map(\.name) == ["a", "b"])
         #expect(file.dataOffset % 8 == 0)
         #expect(file.metadata.first?.value == "v")
     }
 
-    func file(header: String, data: [UInt8]) -> MemoryByteSource {
+    func file(header: String, data: [UInt8]) -> MemorySource {
         let json = Array(header.utf8)
         var bytes: [UInt8] = []
         var length = UInt64(json.count)
@@ -47,7 +48,7 @@ struct SafetensorsTests {
             bytes.append(UInt8(length & 0xFF))
             length >>= 8
         }
-        return MemoryByteSource(bytes + json + data)
+        return MemorySource(bytes + json + data)
     }
 
     @Test(
@@ -71,6 +72,6 @@ struct SafetensorsTests {
     @Test("a huge declared header length is refused before allocating")
     func hugeHeader() {
         let bytes: [UInt8] = [0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x7F, 0x7B]
-        #expect(throws: ModelFormatsError.self) { try SafetensorsFile.read(from: MemoryByteSource(bytes)) }
+        #expect(throws: ModelFormatsError.self) { try SafetensorsFile.read(from: MemorySource(bytes)) }
     }
 }

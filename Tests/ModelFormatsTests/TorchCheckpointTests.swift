@@ -43,9 +43,9 @@ struct TorchCheckpointTests {
                 key: $0.key, byteCount: $0.byteCount,
                 data: .slice(source, $0.dataOffset..<($0.dataOffset + $0.byteCount)))
         }
-        let sink = MemoryByteSink()
+        let sink = MemorySink()
         try TorchCheckpoint.write(tensors: checkpoint.tensors, storages: storages, to: sink)
-        let copy = MemoryByteSource(sink.bytes)
+        let copy = MemorySource(sink.bytes)
         let reread = try TorchCheckpoint.read(from: copy)
         #expect(reread.tensors == checkpoint.tensors)
         #expect(reread.pickle.globals.allSatisfy { $0.status == .allowed })
@@ -83,7 +83,7 @@ struct TorchCheckpointTests {
             TorchCheckpoint.emitTensor(tensor, storageBytes: storageBytes, into: &pickle)
             pickle.op(.setItems)
             pickle.stop()
-            let sink = MemoryByteSink()
+            let sink = MemorySink()
             let zip = ZipWriter(sink: sink)
             try zip.addEntry(name: "archive/data.pkl", bytes: pickle.output.bytes)
             try zip.addEntry(name: "archive/data/0", bytes: [UInt8](repeating: 0, count: storageBytes))
@@ -98,15 +98,15 @@ struct TorchCheckpointTests {
         ]
         for (shape, strides, offset, bytes) in cases {
             let file = try checkpoint(shape: shape, strides: strides, offset: offset, storageBytes: bytes)
-            #expect(throws: ModelFormatsError.self) { try TorchCheckpoint.read(from: MemoryByteSource(file)) }
+            #expect(throws: ModelFormatsError.self) { try TorchCheckpoint.read(from: MemorySource(file)) }
         }
         // Storage size in the pickle disagreeing with its record.
         var file = try checkpoint(shape: [4], strides: [1], offset: 0, storageBytes: 16)
-        let archive = try ZipArchive(source: MemoryByteSource(file))
+        let archive = try ZipArchive(source: MemorySource(file))
         let record = try #require(archive.entry(named: "archive/data/0"))
         _ = record
         file = try checkpoint(shape: [4], strides: [1], offset: 0, storageBytes: 16)
-        #expect(try TorchCheckpoint.read(from: MemoryByteSource(file)).tensors.count == 1)
+        #expect(try TorchCheckpoint.read(from: MemorySource(file)).tensors.count == 1)
     }
 
     @Test("every truncation of a checkpoint errors cleanly")
@@ -114,13 +114,13 @@ struct TorchCheckpointTests {
         let bytes = try Vectors.bytes("torch/parameters.pt")
         for length in stride(from: 0, to: bytes.count, by: 7) {
             #expect(throws: ModelFormatsError.self) {
-                try TorchCheckpoint.read(from: MemoryByteSource(Array(bytes[0..<length])))
+                try TorchCheckpoint.read(from: MemorySource(Array(bytes[0..<length])))
             }
         }
         let legacy = try Vectors.bytes("torch/legacy.pt")
         for length in stride(from: 0, to: legacy.count, by: 5) {
             #expect(throws: ModelFormatsError.self) {
-                try TorchCheckpoint.read(from: MemoryByteSource(Array(legacy[0..<length])))
+                try TorchCheckpoint.read(from: MemorySource(Array(legacy[0..<length])))
             }
         }
     }

@@ -11,8 +11,8 @@ enum Vectors {
 
     static func path(_ relative: String) -> String { root + "/" + relative }
 
-    static func source(_ relative: String) throws -> FileByteSource {
-        try FileByteSource(path: path(relative))
+    static func source(_ relative: String) throws -> InputFile {
+        try InputFile.regular(path: path(relative))
     }
 
     static func bytes(_ relative: String) throws -> [UInt8] {

@@ -1,3 +1,4 @@
+import ModelSealCore
 import Testing
 
 @testable import ModelFormats
@@ -6,7 +7,7 @@ import Testing
 struct ZipArchiveTests {
     /// A two-member archive from our writer.
     func sample() throws -> [UInt8] {
-        let sink = MemoryByteSink()
+        let sink = MemorySink()
         let zip = ZipWriter(sink: sink)
         try zip.addEntry(name: "a/data.pkl", bytes: Array("hello".utf8))
         try zip.addEntry(name: "a/data/0", bytes: [UInt8](repeating: 7, count: 100))
@@ -16,7 +17,7 @@ struct ZipArchiveTests {
 
     @Test("writer output reads back, data aligned to 64 bytes, CRCs right")
     func roundTrip() throws {
-        let archive = try ZipArchive(source: MemoryByteSource(try sample()))
+        let archive = try ZipArchive(source: MemorySource(try sample()))
         #expect(archive.entries.map(\.name) == ["a/data.pkl", "a/data/0"])
         #expect(archive.diagnostics.isEmpty)
         for entry in archive.entries {
@@ -37,15 +38,15 @@ struct ZipArchiveTests {
     @Test("data before the archive is rejected and reported")
     func prefixed() throws {
         let bytes = Array("MZ-not-a-zip".utf8) + (try sample())
-        #expect(throws: ModelFormatsError.self) { try ZipArchive(source: MemoryByteSource(bytes)) }
-        let lenient = try ZipArchive(source: MemoryByteSource(bytes), strict: false)
+        #expect(throws: ModelFormatsError.self) { try ZipArchive(source: MemorySource(bytes)) }
+        let lenient = try ZipArchive(source: MemorySource(bytes), strict: false)
         #expect(lenient.diagnostics.contains { $0.kind == .dataBeforeArchive })
     }
 
     @Test("data after the archive is rejected")
     func suffixed() throws {
         let bytes = (try sample()) + Array("trailer".utf8)
-        let error = #expect(throws: ModelFormatsError.self) { try ZipArchive(source: MemoryByteSource(bytes)) }
+        let error = #expect(throws: ModelFormatsError.self) { try ZipArchive(source: MemorySource(bytes)) }
         #expect(error?.description.contains("follow the end record") == true)
     }
 
@@ -63,10 +64,10 @@ struct ZipArchiveTests {
             index += 1
         }
         // Now make the first member's name match too ("a/data.pkl" -> "a/data.p" needs equal length): patch lengths instead.
-        let lenient = try ZipArchive(source: MemoryByteSource(bytes), strict: false)
+        let lenient = try ZipArchive(source: MemorySource(bytes), strict: false)
         #expect(lenient.entries.count == 2)
         // Build a real duplicate with the writer disabled check: two central entries pointing at one name.
-        let sink = MemoryByteSink()
+        let sink = MemorySink()
         let zip = ZipWriter(sink: sink)
         try zip.addEntry(name: "x", bytes: [1])
         try zip.addEntry(name: "y", bytes: [2])
@@ -76,7 +77,7 @@ struct ZipArchiveTests {
         where twin[position] == UInt8(ascii: "y") && position > 0 && twin[position - 1] != 0x5A {
             twin[position] = UInt8(ascii: "x")
         }
-        let error = #expect(throws: ModelFormatsError.self) { try ZipArchive(source: MemoryByteSource(twin)) }
+        let error = #expect(throws: ModelFormatsError.self) { try ZipArchive(source: MemorySource(twin)) }
         #expect(error?.description.contains("twice") == true)
     }
 
@@ -85,17 +86,17 @@ struct ZipArchiveTests {
         var bytes = try sample()
         // The first local header's name starts at offset 30: change one letter there only.
         bytes[30] = UInt8(ascii: "b")
-        let lenient = try ZipArchive(source: MemoryByteSource(bytes), strict: false)
+        let lenient = try ZipArchive(source: MemorySource(bytes), strict: false)
         #expect(lenient.diagnostics.contains { $0.kind == .localCentralMismatch })
-        #expect(throws: ModelFormatsError.self) { try ZipArchive(source: MemoryByteSource(bytes)) }
+        #expect(throws: ModelFormatsError.self) { try ZipArchive(source: MemorySource(bytes)) }
     }
 
     @Test("a wrong CRC is a warning, not an error")
     func crcMismatch() throws {
         var bytes = try sample()
-        let archive = try ZipArchive(source: MemoryByteSource(bytes))
+        let archive = try ZipArchive(source: MemorySource(bytes))
         bytes[archive.entries[1].dataOffset] ^= 0xFF
-        let corrupted = try ZipArchive(source: MemoryByteSource(bytes))
+        let corrupted = try ZipArchive(source: MemorySource(bytes))
         let warning = try corrupted.verifyCRC(corrupted.entries[1])
         #expect(warning?.severity == .warning)
         #expect(warning?.kind == .crcMismatch)
@@ -106,7 +107,7 @@ struct ZipArchiveTests {
         let bytes = try sample()
         for length in 0..<bytes.count {
             #expect(throws: ModelFormatsError.self) {
-                try ZipArchive(source: MemoryByteSource(Array(bytes[0..<length])))
+                try ZipArchive(source: MemorySource(Array(bytes[0..<length])))
             }
         }
     }
@@ -114,11 +115,11 @@ struct ZipArchiveTests {
     @Test("every single-byte corruption of the directories errors or reads consistently")
     func corruptions() throws {
         let bytes = try sample()
-        let archive = try ZipArchive(source: MemoryByteSource(bytes))
+        let archive = try ZipArchive(source: MemorySource(bytes))
         for position in archive.centralDirectoryOffset..<bytes.count {
             var corrupted = bytes
             corrupted[position] ^= 0x5A
-            if let walked = try? ZipArchive(source: MemoryByteSource(corrupted)) {
+            if let walked = try? ZipArchive(source: MemorySource(corrupted)) {
                 for entry in walked.entries { #expect(entry.dataRange.upperBound <= corrupted.count) }
             }
         }

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import ModelSealCore
 import ModelSealCrypto
 import ModelSealKeys
 import Testing
@@ -67,19 +68,19 @@ struct FernetTests {
         let stream = verified.plaintext()
         var released: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 100)
-        var failure: SealError?
+        var failure: IOError?
         while true {
             do {
                 let count = try buffer.withUnsafeMutableBytes { try stream.read(into: $0) }
                 if count == 0 { break }
                 released += buffer[0..<count]
-            } catch let error as SealError {
+            } catch let error as IOError {
                 failure = error
                 break
             }
         }
-        guard case .inputFailed(let reason) = failure else {
-            Issue.record("expected inputFailed, got \(String(describing: failure))")
+        guard case .failed(_, let reason) = failure else {
+            Issue.record("expected a failed stream, got \(String(describing: failure))")
             return
         }
         #expect(reason.contains("changed"))
@@ -171,12 +172,14 @@ struct FernetVector {
 }
 
 /// Random-access bytes that a test can change between the passes.
-final class MutableSource: RandomAccessByteSource {
+final class MutableSource: ByteSource, @unchecked Sendable {
     var bytes: [UInt8]
     init(_ bytes: [UInt8]) { self.bytes = bytes }
     var size: Int { bytes.count }
-    func read(into buffer: UnsafeMutableRawBufferPointer, at offset: Int) throws(SealError) {
-        guard offset >= 0, offset + buffer.count <= bytes.count else { throw .inputFailed("read past the end") }
+    func read(into buffer: UnsafeMutableRawBufferPointer, at offset: Int) throws(IOError) {
+        guard offset >= 0, offset + buffer.count <= bytes.count else {
+            throw .shortRead(path: "test", offset: offset, needed: buffer.count)
+        }
         bytes.withUnsafeBytes {
             buffer.copyMemory(from: UnsafeRawBufferPointer(rebasing: $0[offset..<(offset + buffer.count)]))
         }

@@ -96,10 +96,10 @@ struct RoundTripTests {
 
     @Test func sealsFromAStreamOfUnknownLength() throws {
         // A source that returns a few bytes at a time, like a pipe.
-        final class Trickle: ByteSource {
+        final class Trickle: ByteStream {
             var bytes: [UInt8]
             init(_ bytes: [UInt8]) { self.bytes = bytes }
-            func read(into buffer: UnsafeMutableRawBufferPointer) throws(SealError) -> Int {
+            func read(into buffer: UnsafeMutableRawBufferPointer) throws(IOError) -> Int {
                 let count = min(buffer.count, bytes.count, 4099)
                 for index in 0..<count { buffer[index] = bytes[index] }
                 bytes.removeFirst(count)

@@ -1,4 +1,5 @@
 import Dispatch
+import ModelSealCore
 import ModelSealCrypto
 import Testing
 

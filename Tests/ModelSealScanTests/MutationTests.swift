@@ -1,4 +1,5 @@
 import ModelFormats
+import ModelSealCore
 import ModelSealScan
 import Testing
 
@@ -19,7 +20,7 @@ struct MutationTests {
 
     @Test("mutated vectors are scanned without trapping", arguments: ScanFixtures.vectors)
     func mutations(_ vector: ScanFixtures.Vector) throws {
-        let source = try FileByteSource(path: ScanFixtures.vectorRoot + "/" + vector.file)
+        let source = try InputFile.regular(path: ScanFixtures.vectorRoot + "/" + vector.file)
         let original = try source.read(at: 0, count: source.size)
         var generator = SplitMix(state: UInt64(original.count))
         let scanner = Scanner()
@@ -30,7 +31,7 @@ struct MutationTests {
                 bytes[position] = UInt8(truncatingIfNeeded: generator.next())
             }
             if round % 10 == 9 { bytes.removeLast(Int(generator.next() % UInt64(bytes.count))) }
-            let report = scanner.scan(MemoryByteSource(bytes), path: vector.file)
+            let report = scanner.scan(MemorySource(bytes), path: vector.file)
             #expect(Verdict.allCases.contains(report.verdict))
         }
     }

@@ -1,4 +1,5 @@
 import ModelFormats
+import ModelSealCore
 import ModelSealScan
 
 /// Paths and manifest parsing shared by the scan tests.
@@ -17,7 +18,7 @@ enum ScanFixtures {
 
     /// Rows of a tab-separated manifest after its header line.
     static func rows(_ path: String) -> [[String]] {
-        guard let source = try? FileByteSource(path: path), let bytes = try? source.read(at: 0, count: source.size)
+        guard let source = try? InputFile.regular(path: path), let bytes = try? source.read(at: 0, count: source.size)
         else { return [] }
         return String(decoding: bytes, as: UTF8.self).split(separator: "\n").dropFirst().map {
             $0.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)

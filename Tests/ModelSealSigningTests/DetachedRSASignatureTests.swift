@@ -1,4 +1,5 @@
 import Crypto
+import ModelSealCore
 import ModelSealCrypto
 import ModelSealSigning
 import Testing

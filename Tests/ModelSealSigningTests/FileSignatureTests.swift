@@ -1,3 +1,4 @@
+import ModelSealCore
 import ModelSealCrypto
 import ModelSealFormat
 import ModelSealSigning

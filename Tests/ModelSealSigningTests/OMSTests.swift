@@ -1,3 +1,4 @@
+import ModelSealCore
 import Crypto
 import Foundation
 import ModelSealCrypto
@@ -214,7 +215,7 @@ import Testing
         let model = try Self.scratchModel()
         try FileManager.default.createSymbolicLink(
             atPath: model.appendingPathComponent("link").path, withDestinationPath: "B")
-        #expect(throws: SealError.self) { try ModelManifest.hashing(modelAt: model.path) }
+        #expect(throws: IOError.self) { try ModelManifest.hashing(modelAt: model.path) }
     }
 
     @Test func gitPathsAndIgnoredPathsAreSkipped() throws {

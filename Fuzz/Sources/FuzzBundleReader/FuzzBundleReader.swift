@@ -1,4 +1,5 @@
 import ModelSealBundle
+import ModelSealCore
 import ModelSealCrypto
 import FuzzSupport
 

@@ -1,3 +1,4 @@
+import ModelSealCore
 import ModelSealLicensing
 import FuzzSupport
 

@@ -1,10 +1,11 @@
 import ModelFormats
 import FuzzSupport
+import ModelSealCore
 
 /// Any bytes as .npy (header literal, object-array pickles) and as .npz (zip + inflate).
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzNpy(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
-    let source = MemoryByteSource(Array(UnsafeBufferPointer(start: data, count: size)))
+    let source = MemorySource(Array(UnsafeBufferPointer(start: data, count: size)))
     _ = try? NpyArray.read(from: source)
     _ = try? NpzArchive.read(from: source)
     return 0

@@ -1,13 +1,14 @@
 import ModelFormats
 import FuzzSupport
+import ModelSealCore
 
 /// Any bytes as safetensors: header length, strict JSON, offsets tiling the buffer.
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzSafetensors(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
-    let source = MemoryByteSource(Array(UnsafeBufferPointer(start: data, count: size)))
+    let source = MemorySource(Array(UnsafeBufferPointer(start: data, count: size)))
     if (try? SafetensorsFile.read(from: source)) != nil {
         _ = try? ModelConversion.safetensorsToTorch(
-            source, to: MemoryByteSink(), options: .init(dropNonTensorData: true))
+            source, to: MemorySink(), options: .init(dropNonTensorData: true))
     }
     return 0
 }

@@ -1,4 +1,5 @@
 import ModelFormats
+import ModelSealCore
 import ModelSealScan
 import FuzzSupport
 
@@ -8,9 +9,9 @@ import FuzzSupport
 public func fuzzScan(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     let bytes = Array(UnsafeBufferPointer(start: data, count: size))
     let scanner = Scanner()
-    let report = scanner.scan(MemoryByteSource(bytes), path: "input")
+    let report = scanner.scan(MemorySource(bytes), path: "input")
     // The same bytes give the same findings: no state leaks between scans or depends on timing.
-    guard scanner.scan(MemoryByteSource(bytes), path: "input").findings == report.findings else {
+    guard scanner.scan(MemorySource(bytes), path: "input").findings == report.findings else {
         fatalError("two scans of the same input disagree")
     }
     return 0

@@ -1,12 +1,13 @@
 import ModelFormats
 import FuzzSupport
+import ModelSealCore
 
 /// Any bytes as a PyTorch checkpoint (zip or legacy): walker, pickle machine and tensor interpretation.
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzTorch(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
-    let source = MemoryByteSource(Array(UnsafeBufferPointer(start: data, count: size)))
+    let source = MemorySource(Array(UnsafeBufferPointer(start: data, count: size)))
     if let checkpoint = try? TorchCheckpoint.read(from: source) {
-        let sink = MemoryByteSink()
+        let sink = MemorySink()
         _ = try? ModelConversion.torchToTorch(source, to: sink, options: .init(dropNonTensorData: true))
         _ = checkpoint.sharedStorageGroups
     }

@@ -1,10 +1,11 @@
 import ModelFormats
 import FuzzSupport
+import ModelSealCore
 
 /// Any bytes through the strict zip walker (lenient mode, so diagnostics paths run too) and member reads.
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzZip(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
-    let source = MemoryByteSource(Array(UnsafeBufferPointer(start: data, count: size)))
+    let source = MemorySource(Array(UnsafeBufferPointer(start: data, count: size)))
     if let archive = try? ZipArchive(source: source, strict: false) {
         for entry in archive.entries.prefix(16) {
             _ = try? archive.read(entry, limit: 1 << 20)

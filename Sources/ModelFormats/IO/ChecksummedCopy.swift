@@ -14,7 +14,7 @@ final class ChecksummedCopier {
     deinit { buffer.deallocate() }
 
     /// Copies `range` of `file` into the current member of `zip` and returns the data's CRC-32.
-    func copy(from file: FileByteSource, range: Range<Int>, into zip: ZipWriter) throws -> UInt32 {
+    func copy(from file: InputFile, range: Range<Int>, into zip: ZipWriter) throws -> UInt32 {
         if zip.canTransfer {
             // The kernel copies on one thread while the other reads the same (cached) bytes for the CRC.
             let results = try Parallel.map(2) { (task) throws -> UInt32? in

@@ -31,7 +31,7 @@ public struct NpzArchive: Sendable {
                     reason: "member \"\(entry.name)\" is not a .npy file")
             }
             let name = String(entry.name.dropLast(4))
-            if entry.method == 0, let window = SliceByteSource(source, range: entry.dataRange) {
+            if entry.method == 0, let window = SliceSource(source, range: entry.dataRange) {
                 members.append(
                     Member(
                         name: name, array: try NpyArray.read(from: window, allowlist: allowlist),
@@ -40,7 +40,7 @@ public struct NpzArchive: Sendable {
                 let bytes = try archive.read(entry, limit: maxInflatedMemberBytes)
                 members.append(
                     Member(
-                        name: name, array: try NpyArray.read(from: MemoryByteSource(bytes), allowlist: allowlist),
+                        name: name, array: try NpyArray.read(from: MemorySource(bytes), allowlist: allowlist),
                         archiveOffset: nil))
             }
         }

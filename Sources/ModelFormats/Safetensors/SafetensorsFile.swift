@@ -232,7 +232,7 @@ extension SafetensorsFile {
                     throw ModelFormatsError.storageOutOfBounds(
                         tensor: tensor.name, reason: "data length differs from shape × dtype size")
                 }
-                if let file = source as? FileByteSource, let output = sink as? FileByteSink {
+                if let file = source as? InputFile, let output = sink as? OutputFile, output.canTransfer {
                     try output.transfer(from: file, range: range)
                 } else {
                     try TorchCheckpoint.streamCopy(from: source, range: range, buffer: &buffer) { try sink.write($0) }

@@ -100,7 +100,7 @@ extension TorchCheckpoint {
                 throw ModelFormatsError.storageOutOfBounds(
                     tensor: storage.key, reason: "data length differs from the declared size")
             }
-            if let file = source as? FileByteSource, range.count > copyChunkSize {
+            if let file = source as? InputFile, range.count > copyChunkSize {
                 try zip.endEntryAfterCopy(crc: try copier.copy(from: file, range: range, into: zip))
                 return
             }
@@ -118,7 +118,7 @@ extension TorchCheckpoint {
         var position = range.lowerBound
         while position < range.upperBound {
             let count = min(copyChunkSize, range.upperBound - position)
-            if let file = source as? FileByteSource {
+            if let file = source as? InputFile {
                 try buffer.withUnsafeMutableBytes { raw in
                     try file.readFully(into: UnsafeMutableRawBufferPointer(rebasing: raw[0..<count]), at: position)
                 }

@@ -177,11 +177,11 @@ public final class ZipWriter {
 
 extension ZipWriter {
     /// Whether member data can be copied by the kernel (`transfer`): the archive goes to a file.
-    var canTransfer: Bool { sink is FileByteSink }
+    var canTransfer: Bool { (sink as? OutputFile)?.canTransfer ?? false }
 
     /// Appends `range` of `source` to the current member with sendfile(2); the caller supplies the CRC.
-    func transfer(from source: FileByteSource, range: Range<Int>) throws {
-        guard let file = sink as? FileByteSink else {
+    func transfer(from source: InputFile, range: Range<Int>) throws {
+        guard let file = sink as? OutputFile, file.canTransfer else {
             throw ModelFormatsError.unsupported("kernel copy into a non-file sink")
         }
         try file.transfer(from: source, range: range)

@@ -1,5 +1,6 @@
 import ArgumentParser
 import ModelFormats
+import ModelSealCore
 import ModelSealKit
 
 extension ModelSeal {
@@ -61,47 +62,38 @@ extension ModelSeal {
 
         private func execute() throws {
             guard let target = target() else { throw ExitCode(64) }
-            if systemExists(output) && !force {
-                throw StatusError(.outputError, "\(output) exists; pass --force to overwrite it")
-            }
-            let source = try FileByteSource(path: input)
+            let source = try InputFile.regular(path: input)
             let options = ModelConversion.Options(aliasSharedStorages: aliasShared, dropNonTensorData: dropNonTensorData)
-            let partial = output + ".partial"
-            do {
-                let format = try ModelFileFormat.detect(source)
-                let expected: [ModelFileFormat] = target == .safetensors
-                    ? [.pytorchZip, .pytorchLegacy] : [.safetensors, .pytorchZip, .pytorchLegacy]
-                guard let format, expected.contains(format) else {
-                    let what = format.map { "a \($0.rawValue) file" } ?? "not a recognised model file"
-                    let wanted = target == .safetensors ? "a PyTorch checkpoint" : "a safetensors file or a PyTorch checkpoint"
-                    throw StatusError(.modelMalformed, "\(input): is \(what); converting to \(target.rawValue) needs \(wanted)")
-                }
-                let sink = try FileByteSink(path: partial)
-                let report: ModelConversion.Report
-                switch (target, format) {
-                case (.safetensors, _): report = try ModelConversion.torchToSafetensors(source, to: sink, options: options)
-                case (.pt, .safetensors): report = try ModelConversion.safetensorsToTorch(source, to: sink, options: options)
-                default: report = try ModelConversion.torchToTorch(source, to: sink, options: options)
-                }
-                try sink.synchronize()
-                let status = systemRename(partial, output)
-                guard status == 0 else {
-                    throw ModelFormatsError.io(path: output, operation: "rename", errno: status)
-                }
-                var summary = "wrote \(output): \(report.tensorsWritten) tensor(s), \(report.bytesWritten) bytes"
-                if !report.aliases.isEmpty { summary += "; aliases recorded: \(report.aliases.joined(separator: ", "))" }
-                if !report.dropped.isEmpty { summary += "; dropped: \(report.dropped.prefix(10).joined(separator: ", "))" }
-                print(summary)
-            } catch let error as ModelFormatsError {
-                systemRemove(partial)
-                if case let .io(path, _, _) = error, path == partial || path == output {
-                    throw StatusError(.outputError, "cannot write \(output): \(error)")
-                }
-                throw error
-            } catch {
-                systemRemove(partial)
-                throw error
+            let format = try ModelFileFormat.detect(source)
+            let expected: [ModelFileFormat] =
+                target == .safetensors ? [.pytorchZip, .pytorchLegacy] : [.safetensors, .pytorchZip, .pytorchLegacy]
+            guard let format, expected.contains(format) else {
+                let what = format.map { "a \($0.rawValue) file" } ?? "not a recognised model file"
+                let wanted = target == .safetensors ? "a PyTorch checkpoint" : "a safetensors file or a PyTorch checkpoint"
+                throw StatusError(.modelMalformed, "\(input): is \(what); converting to \(target.rawValue) needs \(wanted)")
             }
+            // An unnamed file linked under `output` only when complete: a failure leaves nothing.
+            let sink: OutputFile
+            do throws(IOError) {
+                sink = try OutputFile(.path(output), mode: 0o644, replace: force)
+            } catch {
+                throw StatusError(.outputError, "cannot write \(output): \(error)")
+            }
+            let report: ModelConversion.Report
+            switch (target, format) {
+            case (.safetensors, _): report = try ModelConversion.torchToSafetensors(source, to: sink, options: options)
+            case (.pt, .safetensors): report = try ModelConversion.safetensorsToTorch(source, to: sink, options: options)
+            default: report = try ModelConversion.torchToTorch(source, to: sink, options: options)
+            }
+            do throws(IOError) {
+                try sink.commit()
+            } catch {
+                throw StatusError(.outputError, "cannot write \(output): \(error)")
+            }
+            var summary = "wrote \(output): \(report.tensorsWritten) tensor(s), \(report.bytesWritten) bytes"
+            if !report.aliases.isEmpty { summary += "; aliases recorded: \(report.aliases.joined(separator: ", "))" }
+            if !report.dropped.isEmpty { summary += "; dropped: \(report.dropped.prefix(10).joined(separator: ", "))" }
+            print(summary)
         }
     }
 }

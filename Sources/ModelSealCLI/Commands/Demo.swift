@@ -1,4 +1,5 @@
 import ArgumentParser
+import ModelSealCore
 import ModelSealKit
 import Crypto
 import ModelSealCrypto
@@ -52,7 +53,7 @@ extension ModelSeal {
             rows.append(("write sample PyTorch checkpoint (\(sizeMiB) MiB)", seconds(clock.elapsed)))
 
             clock = Stopwatch()
-            let inspection = try ModelInspection.inspect(FileByteSource(path: modelPath))
+            let inspection = try ModelInspection.inspect(InputFile.regular(path: modelPath))
             rows.append(("inspect it (no pickle executed)", seconds(clock.elapsed)))
             if let inspection {
                 print("vendor: \(inspection.tensors.count) tensors, pure tensor data: \(inspection.isPureTensorData ? "yes" : "no")")
@@ -74,7 +75,7 @@ extension ModelSeal {
             options.extensions = [RequiredSigners.extension(keyIDs: [signer.verifyingKey.keyID])]
             options.hashingLeaves = true
             let summary = try Sealer.seal(
-                try FileInput(path: modelPath), to: output, recipients: [customer.recipient, vendorKey],
+                try InputFile(path: modelPath), to: output, recipients: [customer.recipient, vendorKey],
                 options: options)
             let entry = try FileSignatures.entry(
                 key: signer, headerBytes: summary.headerBytes, payloadLength: summary.payloadLength,
@@ -90,23 +91,23 @@ extension ModelSeal {
             var opener = ModelOpener(identities: [customer])
             opener.trustedKeys = [signer.verifyingKey]
             let memory = MemorySink()
-            let result = try opener.open(try FileInput(path: sealedPath), to: memory, sinkReleasesImmediately: true)
+            let result = try opener.open(try InputFile(path: sealedPath), to: memory, sinkReleasesImmediately: true)
             let openTime = clock.elapsed
             let matches = SHA256.hash(data: memory.bytes) == digest
             rows.append(("verify signature + open in memory", "\(seconds(openTime))  \(throughput(bytes: model.count, seconds: openTime))"))
             rows.append(("signed by the trusted vendor key", result.signers.contains(where: \.trusted) ? "yes" : "NO"))
             rows.append(("plaintext identical (SHA-256)", matches ? "yes" : "NO"))
             guard matches else { throw CLIError(.internalError, "round trip mismatch") }
-            let reread = try ModelInspection.inspect(MemoryByteSource(memory.bytes))
+            let reread = try ModelInspection.inspect(MemorySource(memory.bytes))
             rows.append(("decrypted checkpoint re-read", reread.map { "\($0.tensors.count) tensors" } ?? "NOT A CHECKPOINT"))
 
-            var sealed = try FileInput(path: sealedPath).bytes(at: 0, count: FileInput(path: sealedPath).size)
+            var sealed = try InputFile(path: sealedPath).read(at: 0, count: InputFile(path: sealedPath).size)
             sealed[sealed.count / 2] ^= 0x01
             rows.append(("one flipped payload bit", refusal { _ = try opener.open(MemorySource(sealed), to: DiscardingSink(), sinkReleasesImmediately: true) }))
-            rows.append(("wrong key", refusal { _ = try ModelOpener(identities: [RawKey.generate()]).open(try FileInput(path: sealedPath), to: DiscardingSink(), sinkReleasesImmediately: true) }))
+            rows.append(("wrong key", refusal { _ = try ModelOpener(identities: [RawKey.generate()]).open(try InputFile(path: sealedPath), to: DiscardingSink(), sinkReleasesImmediately: true) }))
             var untrusting = opener
             untrusting.trustedKeys = [try SigningKey.generate(.ed25519).verifyingKey]
-            rows.append(("untrusted signer", refusal { _ = try untrusting.open(try FileInput(path: sealedPath), to: DiscardingSink(), sinkReleasesImmediately: true) }))
+            rows.append(("untrusted signer", refusal { _ = try untrusting.open(try InputFile(path: sealedPath), to: DiscardingSink(), sinkReleasesImmediately: true) }))
 
             let width = rows.map(\.0.count).max() ?? 0
             print("\nstep" + String(repeating: " ", count: width - 2) + "result")
@@ -155,7 +156,7 @@ enum SampleModel {
                 storages.append(.init(key: key, byteCount: bytes.count, data: .bytes(bytes)))
             }
         }
-        let sink = MemoryByteSink()
+        let sink = MemorySink()
         try TorchCheckpoint.write(tensors: tensors, storages: storages, to: sink)
         return sink.bytes
     }

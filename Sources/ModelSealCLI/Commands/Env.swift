@@ -1,4 +1,5 @@
 import ArgumentParser
+import ModelSealCore
 import ModelSealCrypto
 import ModelSealEnvironment
 import ModelSealFormat
@@ -156,7 +157,7 @@ extension ModelSeal.Env {
         /// The contract and where it came from ("sealed file, signed by …", "sealed file (unverified)", "lock file").
         func loadContract() throws -> (EnvironmentContract, String) {
             if SmallFiles.prefix(contract, count: 8) == SealedFormat.magic {
-                let file = try SealedFile(try FileInput(path: contract))
+                let file = try SealedFile(try InputFile(path: contract))
                 // The signature first: a forged header is "invalid signature", whatever it says.
                 var source = "sealed file (unverified)"
                 if !trustFiles.isEmpty {

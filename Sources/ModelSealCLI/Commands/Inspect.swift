@@ -47,7 +47,7 @@ extension ModelSeal {
         }
 
         private func execute() throws {
-            let source = try FileByteSource(path: file)
+            let source = try InputFile.regular(path: file)
             let magic = try source.read(at: 0, count: min(source.size, ModelFileFormat.sealedMagic.count))
             if magic == ModelFileFormat.sealedMagic {
                 let identities = identities.isEmpty ? [] : try identities.resolve()
@@ -59,7 +59,7 @@ extension ModelSeal {
                 return
             }
             if FernetToken.looksLikeToken(try source.read(at: 0, count: min(source.size, FernetToken.sniffLength))) {
-                let report = try FernetFileInspection.report(path: file, source: try FileInput(path: file))
+                let report = try FernetFileInspection.report(path: file, source: try InputFile(path: file))
                 if json { try JSONOutput.print(report) } else { Terminal.writeOutput(FernetFileInspection.render(report)) }
                 return
             }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import ModelSealCore
 import ModelSealCrypto
 import ModelSealKeys
 import ModelSealKit
@@ -248,7 +249,7 @@ extension ModelSeal.License {
             if !models.isEmpty {
                 let keys = try identities.resolve()
                 for path in models {
-                    unlocked.append((try SealedFile(try FileInput(path: path)).unlock(with: keys), baseName(path)))
+                    unlocked.append((try SealedFile(try InputFile(path: path)).unlock(with: keys), baseName(path)))
                 }
             }
             let keyOut = try licenseKeyOut.map { try OutputFile(.path($0), mode: 0o600, replace: force) }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import ModelSealCore
 import ModelSealCrypto
 import ModelSealFormat
 import ModelSealKeys
@@ -114,7 +115,7 @@ extension ModelSeal {
                 throw CLIError(.outputError, "refusing to write a sealed file to the terminal: use -o FILE or a pipe")
             }
             let source =
-                input == "-" ? try FileInput.spooling(try FileInput.standardInput()) : try FileInput(path: input)
+                input == "-" ? try InputFile.spooling(try InputFile.standardInput()) : try InputFile(path: input)
             guard try FernetToken.looksLikeToken(source) else {
                 throw FernetError.malformedText(
                     offset: 0,
@@ -141,7 +142,7 @@ extension ModelSeal {
             }
             let sink = try OutputFile(output == "-" ? .standardOutput : .path(output), mode: 0o644, replace: force)
             let summary = try Sealer.seal(
-                PrefixedSource(prefix: prefix, rest: plaintext), to: sink, recipients: added, options: options)
+                PrefixedStream(prefix: prefix, rest: plaintext), to: sink, recipients: added, options: options)
             if let signer {
                 let entry = try FileSignatures.entry(
                     key: signer.key, algorithm: signer.algorithm, headerBytes: summary.headerBytes,

@@ -1,3 +1,4 @@
+import ModelSealCore
 import ModelSealCrypto
 import ModelSealKit
 
@@ -6,7 +7,7 @@ extension ModelSeal.Open {
     ///
     /// Pass 1 authenticates the whole token; only then does pass 2 decrypt, releasing each chunk
     /// only if it is byte-identical to what pass 1 authenticated (docs/ARTICLE.md).
-    func openFernet(_ source: FileInput) throws {
+    func openFernet(_ source: InputFile) throws {
         if !trust.trustFiles.isEmpty || trust.signature != nil {
             throw CLIError(
                 .usage,

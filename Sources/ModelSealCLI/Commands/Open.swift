@@ -1,4 +1,5 @@
 import ArgumentParser
+import ModelSealCore
 import ModelSealKit
 import ModelSealCrypto
 import ModelSealKeys
@@ -70,7 +71,7 @@ extension ModelSeal {
         }
 
         private func execute() throws {
-            let source = input == "-" ? try FileInput.spooling(try FileInput.standardInput()) : try FileInput(path: input)
+            let source = input == "-" ? try InputFile.spooling(try InputFile.standardInput()) : try InputFile(path: input)
             if try FernetToken.looksLikeToken(source) { return try openFernet(source) }
             var opener = ModelOpener(identities: license == nil ? try identities.resolve() : [])
             opener.license = try license.map { try LicenseGate(path: $0, use: check ? .verify : .file) }

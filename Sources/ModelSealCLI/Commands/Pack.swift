@@ -1,5 +1,6 @@
 import ArgumentParser
 import ModelSealBundle
+import ModelSealCore
 import ModelSealCrypto
 import ModelSealEnvironment
 import ModelSealFormat
@@ -98,7 +99,7 @@ extension ModelSeal {
                 modelNames.append(name)
                 inputs.append(.init(name: name, role: .model, source: .file(model)))
                 if contractLock == nil, contract == nil,
-                    let found = try EnvironmentContracts.contract(of: try SealedFile(try FileInput(path: model)))
+                    let found = try EnvironmentContracts.contract(of: try SealedFile(try InputFile(path: model)))
                 {
                     contractLock = found.lock.canonicalBytes() + [0x0A]
                 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import ModelSealCore
 import ModelSealKit
 import ModelSealCrypto
 
@@ -69,7 +70,7 @@ extension ModelSeal {
         }
 
         private func execute() throws {
-            let unlocked = try SealedFile(try FileInput(path: input)).unlock(with: try identities.resolve())
+            let unlocked = try SealedFile(try InputFile(path: input)).unlock(with: try identities.resolve())
             let added = try KeyMaterial.recipients(
                 keyEnvironment: addKeyEnvironment, keyFiles: addKeyFiles, passphrasePrompt: false,
                 passphraseEnvironment: addPassphraseEnvironment, recipients: recipients,

@@ -1,4 +1,5 @@
 import ArgumentParser
+import ModelSealCore
 import ModelSealCrypto
 import ModelSealKeys
 import ModelSealKit
@@ -81,7 +82,7 @@ extension ModelSeal {
             opener.trustedKeys = try SigningKeys.trustKeys(paths: trust.trustFiles)
             opener.detachedSignature = try trust.signature.map { Array(try KeyFiles.read($0)) }
             opener.license = try license.map { try LicenseGate(path: $0, use: .memory) }
-            let prepared = try opener.prepare(try FileInput(path: model))
+            let prepared = try opener.prepare(try InputFile(path: model))
             for warning in prepared.licenseWarnings { Terminal.writeError("modelseal: warning: runtime guard: \(warning)") }
             let descriptor = try MemoryFile.create(
                 name: "modelseal:" + baseName(of: model), size: prepared.plaintextLength, inheritable: true

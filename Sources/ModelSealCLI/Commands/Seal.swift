@@ -88,8 +88,8 @@ extension ModelSeal {
             if output == "-" && Terminal.standardOutputIsTerminal {
                 throw CLIError(.outputError, "refusing to write a sealed file to the terminal: use -o FILE or a pipe")
             }
-            let source: ByteSource = input == "-" ? try FileInput.standardInput() : try FileInput(path: input)
-            let total = (source as? FileInput)?.size ?? 0
+            let source: ByteStream = input == "-" ? try InputFile.standardInput() : try InputFile(path: input)
+            let total = (source as? InputFile)?.size ?? 0
             var prefix = [UInt8](repeating: 0, count: ContentType.sniffLength)
             let sniffed = try prefix.withUnsafeMutableBytes { try source.readFully(into: $0) }
             prefix.removeLast(prefix.count - sniffed)
@@ -117,7 +117,7 @@ extension ModelSeal {
                 output == "-" ? .standardOutput : .path(output), mode: 0o644, replace: force)
             let clock = Stopwatch()
             let summary = try Sealer.seal(
-                PrefixedSource(prefix: prefix, rest: source), to: sink, recipients: recipients, options: options)
+                PrefixedStream(prefix: prefix, rest: source), to: sink, recipients: recipients, options: options)
             if let signer {
                 let entry = try FileSignatures.entry(
                     key: signer.key, algorithm: signer.algorithm, headerBytes: summary.headerBytes,

@@ -1,4 +1,5 @@
 import ArgumentParser
+import ModelSealCore
 import ModelSealCrypto
 import ModelSealKit
 import ModelSealSigning

@@ -56,7 +56,7 @@ extension ModelSeal {
         private func execute() throws {
             if oms { return try executeOMS() }
             guard let (key, algorithm) = try signing.resolve() else { return }
-            let source = try FileInput(path: input)
+            let source = try InputFile(path: input)
             let file = try SealedFile(source)
             let leaves = try file.leafHashes()
             if let signature {
@@ -111,7 +111,7 @@ extension ModelSeal {
             try sink.commit()
         }
 
-        private func copy(_ source: FileInput, range: Range<Int>, to sink: ByteSink) throws {
+        private func copy(_ source: InputFile, range: Range<Int>, to sink: ByteSink) throws {
             var offset = range.lowerBound
             var buffer = [UInt8](repeating: 0, count: 4 << 20)
             while offset < range.upperBound {

@@ -23,7 +23,7 @@ extension ModelSeal.Verify {
             )
         }
         let signature = try DetachedRSASignature.decode(signatureFile, for: keys)
-        let source: ByteSource = file == "-" ? try FileInput.standardInput() : try FileInput(path: file)
+        let source: ByteStream = file == "-" ? try InputFile.standardInput() : try InputFile(path: file)
         let signer = try DetachedRSASignature.verify(
             signature, digest: try DetachedRSASignature.digest(of: source), trustedKeys: keys)
         if json {

@@ -1,4 +1,5 @@
 import ArgumentParser
+import ModelSealCore
 import ModelSealCrypto
 import ModelSealFormat
 import ModelSealKeys
@@ -62,7 +63,7 @@ extension ModelSeal {
                 return try BundleVerification.verify(file, trustFiles: trust.trustFiles, json: json)
             }
             let trusted = try SigningKeys.trustKeys(paths: trust.trustFiles)
-            let sealed = try SealedFile(try FileInput(path: file))
+            let sealed = try SealedFile(try InputFile(path: file))
             var opener = ModelOpener(identities: [])
             opener.detachedSignature = try trust.signature.map { Array(try KeyFiles.read($0)) }
             guard let trailer = try opener.signatureTrailer(of: sealed) else {

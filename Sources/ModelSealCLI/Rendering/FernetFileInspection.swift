@@ -1,9 +1,10 @@
+import ModelSealCore
 import ModelSealCrypto
 
 /// The view of the article's Fernet file (`save_encrypted_model`) for `modelseal inspect`: its
 /// layout and unauthenticated timestamp, and how to open or migrate it. No key is used.
 enum FernetFileInspection {
-    static func report(path: String, source: RandomAccessByteSource) throws -> FernetInspectionReport {
+    static func report(path: String, source: ByteSource) throws -> FernetInspectionReport {
         // Length and header checks only: no key, no HMAC (that is `open`'s first pass).
         let token = try FernetFile(source)
         // The plaintext is 1 to 16 bytes shorter than its ciphertext (PKCS#7 padding).

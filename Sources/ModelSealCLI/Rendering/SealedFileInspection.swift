@@ -1,3 +1,4 @@
+import ModelSealCore
 import ModelSealCrypto
 import ModelSealFormat
 
@@ -7,7 +8,7 @@ import ModelSealFormat
 /// checked with a key, makes it trustworthy.
 enum SealedFileInspection {
     static func report(path: String, identities: [Identity]) throws -> SealedInspectionReport {
-        let file = try SealedFile(try FileInput(path: path))
+        let file = try SealedFile(try InputFile(path: path))
         var metadata: [String: String]? = nil
         var verified = false
         if !identities.isEmpty {

@@ -1,4 +1,5 @@
 import ArgumentParser
+import ModelSealCore
 import ModelSealKit
 
 /// Runs a command body, turning every error into a one-line message and its exit status.
@@ -11,7 +12,12 @@ func reportingErrors(_ body: () throws -> Void) throws {
         throw error
     } catch {
         let status = StatusCode(for: error)
-        Terminal.writeError("modelseal: error: \(error)")
+        if let error = error as? IOError {
+            let what = status == .outputError ? "cannot write output" : "cannot read input"
+            Terminal.writeError("modelseal: error: \(what): \(error)")
+        } else {
+            Terminal.writeError("modelseal: error: \(error)")
+        }
         throw ExitCode(status.rawValue)
     }
 }

@@ -33,7 +33,7 @@ public enum Rekey {
         _ file: UnlockedFile, removing: Set<Int>, adding recipients: [Recipient], to output: ByteSink
     ) throws(SealError) {
         let header = try header(of: file, removing: removing, adding: recipients)
-        try output.write(contentsOf: header)
+        try SealError.writing { () throws(IOError) in try output.write(contentsOf: header) }
         let source = file.file.source.source
         let bufferSize = 4 << 20
         let buffer = SharedBuffer(count: bufferSize)
@@ -42,8 +42,8 @@ public enum Rekey {
         while offset < file.file.fileLength {
             let count = min(bufferSize, file.file.fileLength - offset)
             let slice = buffer.slice(0..<count)
-            try source.read(into: slice, at: offset)
-            try output.write(UnsafeRawBufferPointer(slice))
+            try SealError.reading { () throws(IOError) in try source.read(into: slice, at: offset) }
+            try SealError.writing { () throws(IOError) in try output.write(UnsafeRawBufferPointer(slice)) }
             offset += count
         }
     }

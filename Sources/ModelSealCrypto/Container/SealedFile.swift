@@ -22,10 +22,10 @@ public struct SealedFile: Sendable {
     let source: SendableSource
 
     /// Reads and parses the header of `source` with one bounded read, and derives the payload layout.
-    public init(_ source: RandomAccessByteSource) throws(SealError) {
+    public init(_ source: ByteSource) throws(SealError) {
         let fileLength = source.size
         guard fileLength > 0 else { throw .malformed(.emptyFile) }
-        let prefix = try source.bytes(at: 0, count: min(16, fileLength))
+        let prefix = try SealError.reading { () throws(IOError) in try source.read(at: 0, count: min(16, fileLength)) }
         let declared: Int
         do throws(FormatError) {
             declared = try SealedHeader.declaredLength(prefix: prefix)
@@ -35,10 +35,12 @@ public struct SealedFile: Sendable {
         guard declared <= fileLength else {
             throw .malformed(.truncatedHeader(offset: fileLength, needed: declared - fileLength))
         }
-        let headerBytes = try source.bytes(at: 0, count: declared)
-        let footer = try source.bytes(
-            at: max(declared, fileLength - SealedFormat.trailerFooterLength),
-            count: min(SealedFormat.trailerFooterLength, fileLength - declared))
+        let headerBytes = try SealError.reading { () throws(IOError) in try source.read(at: 0, count: declared) }
+        let footer = try SealError.reading { () throws(IOError) in
+            try source.read(
+                at: max(declared, fileLength - SealedFormat.trailerFooterLength),
+                count: min(SealedFormat.trailerFooterLength, fileLength - declared))
+        }
         do throws(FormatError) {
             header = try SealedHeader.parse(headerBytes)
             trailerLength = try TrailerFraming.trailerLength(footer: footer, bytesAfterHeader: fileLength - declared)
@@ -50,7 +52,11 @@ public struct SealedFile: Sendable {
             throw .malformed(error)
         }
         if trailerLength > 0 {
-            let bytes = try source.bytes(at: fileLength - trailerLength, count: trailerLength)
+            let trailerStart = fileLength - trailerLength
+            let trailerCount = trailerLength
+            let bytes = try SealError.reading { () throws(IOError) in
+                try source.read(at: trailerStart, count: trailerCount)
+            }
             do throws(FormatError) {
                 trailer = try SignatureTrailer.parse(bytes, chunkCount: layout.chunkCount)
             } catch {
@@ -95,7 +101,9 @@ public struct SealedFile: Sendable {
             leaves += try Parallel.map(count) { (offset) throws(SealError) -> [UInt8] in
                 let index = base + offset
                 let slot = buffer.slice((offset * layout.sealedChunkSize)..<(offset * layout.sealedChunkSize + layout.length(ofChunk: index)))
-                try source.source.read(into: slot, at: start + layout.offset(ofChunk: index))
+                try SealError.reading { () throws(IOError) in
+                    try source.source.read(into: slot, at: start + layout.offset(ofChunk: index))
+                }
                 return Merkle.leafHash(UnsafeRawBufferPointer(slot))
             }
             first += count
@@ -133,6 +141,6 @@ public struct SealedFile: Sendable {
 
 /// A random-access source shared with worker threads, which only call `pread`-style reads.
 struct SendableSource: @unchecked Sendable {
-    let source: RandomAccessByteSource
-    init(_ source: RandomAccessByteSource) { self.source = source }
+    let source: ByteSource
+    init(_ source: ByteSource) { self.source = source }
 }

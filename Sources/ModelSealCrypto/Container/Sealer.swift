@@ -47,7 +47,7 @@ public enum Sealer {
     /// Memory is bounded by one batch (`Parallel.batchBudget`) whatever the input size; the
     /// input may be of unknown length (a pipe): one byte of look-ahead finds the last chunk.
     public static func seal(
-        _ input: ByteSource, to output: ByteSink, recipients: [Recipient], options: SealOptions = SealOptions()
+        _ input: ByteStream, to output: ByteSink, recipients: [Recipient], options: SealOptions = SealOptions()
     ) throws(SealError) -> SealSummary {
         guard !recipients.isEmpty else { throw .noRecipients }
         let schedule = KeySchedule.random()
@@ -70,7 +70,7 @@ public enum Sealer {
         } catch {
             throw .malformed(error)
         }
-        try output.write(contentsOf: headerBytes)
+        try SealError.writing { () throws(IOError) in try output.write(contentsOf: headerBytes) }
         let cipher = ChunkCipher(suite: options.suite, key: schedule.payloadKey(salt: salt))
         let (length, leaves, last) = try sealPayload(
             input, to: output, cipher: cipher, chunkSize: header.chunkSize, options: options)
@@ -85,7 +85,7 @@ public enum Sealer {
     }
 
     private static func sealPayload(
-        _ input: ByteSource, to output: ByteSink, cipher: ChunkCipher, chunkSize: Int, options: SealOptions
+        _ input: ByteStream, to output: ByteSink, cipher: ChunkCipher, chunkSize: Int, options: SealOptions
     ) throws(SealError) -> (length: Int, leaves: [[UInt8]], last: [UInt8]) {
         let batch = Parallel.batchCount(itemSize: chunkSize)
         let capacity = batch * chunkSize
@@ -98,7 +98,9 @@ public enum Sealer {
         var leaves: [[UInt8]] = []
         var last: [UInt8] = []
         while true {
-            let read = try input.readFully(into: buffer.slice(carried..<(capacity + 1)))
+            let read = try SealError.reading { () throws(IOError) in
+                try input.readFully(into: buffer.slice(carried..<(capacity + 1)))
+            }
             let filled = carried + read
             let isFinal = filled <= capacity
             let used = isFinal ? filled : capacity
@@ -115,7 +117,7 @@ public enum Sealer {
                 }
             }
             for (chunk, leaf) in sealed {
-                try output.write(contentsOf: chunk)
+                try SealError.writing { () throws(IOError) in try output.write(contentsOf: chunk) }
                 leaves.append(leaf)  // empty unless hashingLeaves: only the count is used then
             }
             if isFinal, let final = sealed.last { last = Array(final.0.suffix(SealedFormat.tagLength)) }

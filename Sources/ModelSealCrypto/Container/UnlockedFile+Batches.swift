@@ -32,7 +32,9 @@ extension UnlockedFile {
                 let length = layout.length(ofChunk: index)
                 let slot = slots.slice((offset * slotSize)..<(offset * slotSize + ChunkCipher.slotPrefix + length))
                 let sealed = UnsafeMutableRawBufferPointer(rebasing: slot[ChunkCipher.slotPrefix...])
-                try source.source.read(into: sealed, at: payloadStart + layout.offset(ofChunk: index))
+                try SealError.reading { () throws(IOError) in
+                    try source.source.read(into: sealed, at: payloadStart + layout.offset(ofChunk: index))
+                }
                 let leaf = hashing ? Merkle.leafHash(UnsafeRawBufferPointer(sealed)) : []
                 let plaintext = try cipher.open(slot: slot, index: index, isLast: index == layout.chunkCount - 1)
                 return (try take(index, plaintext), leaf)

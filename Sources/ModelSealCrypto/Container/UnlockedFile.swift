@@ -48,7 +48,7 @@ public struct UnlockedFile: Sendable {
         try openChunks(range, hashing: hashing, take: { (_, plaintext) throws(SealError) in plaintext }) {
             (batch, _) throws(SealError) in
             for (chunk, leaf) in batch {
-                try sink.write(contentsOf: chunk)
+                try SealError.writing { () throws(IOError) in try sink.write(contentsOf: chunk) }
                 done += chunk.count
                 if hashing { leaves.append(leaf) }
             }

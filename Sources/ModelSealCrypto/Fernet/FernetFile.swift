@@ -16,7 +16,7 @@ public final class FernetFile {
     /// Text read per step (a multiple of 4).
     let textChunkLength: Int
 
-    let source: RandomAccessByteSource
+    let source: ByteSource
     let layout: FernetLayout
     /// Seconds since 1970 when the token was made (unauthenticated until `verify`).
     public let timestamp: UInt64
@@ -30,7 +30,7 @@ public final class FernetFile {
     ///
     /// `chunkLength` (characters read per step, a positive multiple of 4) only trades memory for
     /// system calls; tests make it small to cross every boundary.
-    public init(_ source: RandomAccessByteSource, chunkLength: Int = defaultChunkLength) throws(FernetError) {
+    public init(_ source: ByteSource, chunkLength: Int = defaultChunkLength) throws(FernetError) {
         precondition(chunkLength > 0 && chunkLength % 4 == 0, "chunk length must be a positive multiple of 4")
         self.source = source
         textChunkLength = chunkLength
@@ -140,9 +140,11 @@ public struct VerifiedFernetFile {
         defer { buffer.deallocate() }
         var total = 0
         while true {
-            let count = try stream.read(into: buffer)
+            let count = try SealError.reading { () throws(IOError) in try stream.read(into: buffer) }
             if count == 0 { return total }
-            try sink.write(UnsafeRawBufferPointer(rebasing: buffer[0..<count]))
+            try SealError.writing { () throws(IOError) in
+                try sink.write(UnsafeRawBufferPointer(rebasing: buffer[0..<count]))
+            }
             total += count
         }
     }
@@ -150,13 +152,13 @@ public struct VerifiedFernetFile {
 
 /// Reads and decodes the text of a token one chunk at a time into reused buffers.
 final class FernetChunkReader {
-    let source: RandomAccessByteSource
+    let source: ByteSource
     let layout: FernetLayout
     let chunkLength: Int
     private let text: UnsafeMutableRawBufferPointer
     private let decoded: UnsafeMutableRawBufferPointer
 
-    init(source: RandomAccessByteSource, layout: FernetLayout, chunkLength: Int) {
+    init(source: ByteSource, layout: FernetLayout, chunkLength: Int) {
         self.source = source
         self.layout = layout
         self.chunkLength = chunkLength

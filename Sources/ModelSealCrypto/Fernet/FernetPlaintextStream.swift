@@ -9,7 +9,7 @@ import _CryptoExtras
 /// released, so a file rewritten between the passes fails with `inputFailed` and never yields
 /// bytes that were not authenticated. CBC runs over whole blocks with the IV carried forward;
 /// the PKCS#7 padding (checked in pass 1) is cut off at the end.
-public final class FernetPlaintextStream: ByteSource {
+public final class FernetPlaintextStream: ByteStream {
     private let verified: VerifiedFernetFile
     private let reader: FernetChunkReader
     private var nextChunk = 0
@@ -32,10 +32,15 @@ public final class FernetPlaintextStream: ByteSource {
     /// Plaintext bytes released so far.
     public var position: Int { released }
 
-    public func read(into buffer: UnsafeMutableRawBufferPointer) throws(SealError) -> Int {
+    public func read(into buffer: UnsafeMutableRawBufferPointer) throws(IOError) -> Int {
         while pendingOffset == pending.count {
             guard released < verified.plaintextLength else { return 0 }
-            try decryptNextChunk()
+            do throws(SealError) {
+                try decryptNextChunk()
+            } catch {
+                if case .inputFailed(let reason) = error { throw .failed(path: "Fernet token", reason: reason) }
+                throw .failed(path: "Fernet token", reason: error.description)
+            }
         }
         let count = min(buffer.count, pending.count - pendingOffset)
         pending.withUnsafeBytes {

@@ -46,9 +46,9 @@ public enum FernetToken {
     }
 
     /// True when the source begins like a token (reads its first bytes).
-    public static func looksLikeToken(_ source: RandomAccessByteSource) throws(SealError) -> Bool {
+    public static func looksLikeToken(_ source: ByteSource) throws(SealError) -> Bool {
         guard source.size >= sniffLength else { return false }
-        return looksLikeToken(try source.bytes(at: 0, count: sniffLength))
+        return looksLikeToken(try SealError.reading { () throws(IOError) in try source.read(at: 0, count: sniffLength) })
     }
 }
 
@@ -65,7 +65,7 @@ struct FernetLayout: Sendable, Equatable {
     var ciphertextLength: Int { authenticatedLength - FernetToken.headerLength }
 
     /// Reads the size and the last characters of `source`; checks lengths before anything is hashed.
-    init(_ source: RandomAccessByteSource) throws(FernetError) {
+    init(_ source: ByteSource) throws(FernetError) {
         var length = source.size
         guard length <= FernetToken.maximumTextLength else { throw .tooLarge(length) }
         let last = try Self.read(source, at: max(0, length - 1), count: min(1, length))
@@ -95,9 +95,9 @@ struct FernetLayout: Sendable, Equatable {
         decodedLength = decoded
     }
 
-    static func read(_ source: RandomAccessByteSource, at offset: Int, count: Int) throws(FernetError) -> [UInt8] {
+    static func read(_ source: ByteSource, at offset: Int, count: Int) throws(FernetError) -> [UInt8] {
         do {
-            return try source.bytes(at: offset, count: count)
+            return try source.read(at: offset, count: count)
         } catch {
             throw .inputFailed(error.description)
         }

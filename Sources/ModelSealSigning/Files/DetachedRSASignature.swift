@@ -52,7 +52,7 @@ public enum DetachedRSASignature {
     }
 
     /// SHA-256 of everything `source` yields, read 1 MiB at a time.
-    public static func digest(of source: ByteSource) throws(SealError) -> SHA256Digest {
+    public static func digest(of source: ByteStream) throws(IOError) -> SHA256Digest {
         var hash = SHA256()
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 16)
         defer { buffer.deallocate() }

@@ -1,3 +1,4 @@
+import ModelSealCore
 import ModelSealCrypto
 
 #if canImport(Glibc)
@@ -29,13 +30,13 @@ struct ModelFiles {
     let isSingleFile: Bool
 
     /// Lists the model at `root`, skipping every path whose components start with one of `ignored`.
-    init(root: String, ignoring ignored: [[String]]) throws(SealError) {
+    init(root: String, ignoring ignored: [[String]]) throws(IOError) {
         var status = stat()
-        guard lstat(root, &status) == 0 else { throw .inputFailed("\(root): \(String(cString: strerror(errno)))") }
+        guard lstat(root, &status) == 0 else { throw .current("read", path: root) }
         switch status.st_mode & S_IFMT {
         case S_IFLNK:
-            throw .inputFailed(
-                "\(root) is a symbolic link: give the model's real path (model_signing refuses links too)")
+            throw .refused(
+                path: root, reason: "is a symbolic link: give the model's real path (model_signing refuses links too)")
         case S_IFREG:
             files = [File(components: [], path: root, size: Int(status.st_size))]
             isSingleFile = true
@@ -46,18 +47,18 @@ struct ModelFiles {
             files = found
             isSingleFile = false
         default:
-            throw .inputFailed("\(root) is neither a file nor a directory")
+            throw .refused(path: root, reason: "is neither a file nor a directory")
         }
     }
 
     private static func walk(
         directory: String, components: [String], ignored: [[String]], into found: inout [File]
-    ) throws(SealError) {
+    ) throws(IOError) {
         guard components.count < OMSFormat.maximumDepth else {
-            throw .inputFailed("\(directory): directories nested deeper than \(OMSFormat.maximumDepth) levels")
+            throw .refused(path: directory, reason: "has directories nested deeper than \(OMSFormat.maximumDepth) levels")
         }
         guard let stream = opendir(directory) else {
-            throw .inputFailed("\(directory): \(String(cString: strerror(errno)))")
+            throw .current("read", path: directory)
         }
         defer { closedir(stream) }
         var names: [String] = []
@@ -67,8 +68,8 @@ struct ModelFiles {
                 return String(validatingCString: base.assumingMemoryBound(to: CChar.self))
             }
             guard let name else {
-                throw .inputFailed(
-                    "\(directory) holds a file name that is not UTF-8; model signatures name files in UTF-8")
+                throw .refused(
+                    path: directory, reason: "holds a file name that is not UTF-8; model signatures name files in UTF-8")
             }
             if name == "." || name == ".." { continue }
             names.append(name)
@@ -78,19 +79,19 @@ struct ModelFiles {
             let relative = components + [name]
             if ignored.contains(where: { relative.starts(with: $0) }) { continue }
             var status = stat()
-            guard lstat(path, &status) == 0 else { throw .inputFailed("\(path): \(String(cString: strerror(errno)))") }
+            guard lstat(path, &status) == 0 else { throw .current("read", path: path) }
             switch status.st_mode & S_IFMT {
             case S_IFREG:
                 guard found.count < OMSFormat.maximumResources else {
-                    throw .inputFailed("the model has more than \(OMSFormat.maximumResources) files")
+                    throw .refused(path: "the model", reason: "has more than \(OMSFormat.maximumResources) files")
                 }
                 found.append(File(components: relative, path: path, size: Int(status.st_size)))
             case S_IFDIR:
                 try walk(directory: path, components: relative, ignored: ignored, into: &found)
             case S_IFLNK:
-                throw .inputFailed("\(path) is a symbolic link: model signatures cover regular files only")
+                throw .refused(path: path, reason: "is a symbolic link: model signatures cover regular files only")
             default:
-                throw .inputFailed("\(path) is neither a file nor a directory")
+                throw .refused(path: path, reason: "is neither a file nor a directory")
             }
         }
     }

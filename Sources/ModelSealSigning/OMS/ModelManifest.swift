@@ -1,4 +1,5 @@
 import Crypto
+import ModelSealCore
 import ModelSealCrypto
 
 /// A model as `model_signing` describes it: every file (or file shard) paired with its SHA-256.
@@ -45,7 +46,7 @@ public struct ModelManifest: Equatable, Sendable {
     /// and recorded with the others.
     public static func hashing(
         modelAt path: String, serialization: OMSSerialization = .files, ignoring ignorePaths: [String] = []
-    ) throws(SealError) -> ModelManifest {
+    ) throws(IOError) -> ModelManifest {
         var recorded: [String] = []
         for entry in ignorePaths + OMSFormat.gitPaths where !recorded.contains(entry) { recorded.append(entry) }
         let model = try ModelFiles(root: path, ignoring: recorded.compactMap(ModelFiles.components(ofRelativePath:)))
@@ -61,7 +62,7 @@ public struct ModelManifest: Equatable, Sendable {
                 while start < file.size {
                     let end = min(start + size, file.size)
                     guard jobs.count < OMSFormat.maximumResources else {
-                        throw .inputFailed("the model has more than \(OMSFormat.maximumResources) shards")
+                        throw .refused(path: "the model", reason: "has more than \(OMSFormat.maximumResources) shards")
                     }
                     names.append("\(file.name):\(start):\(end)")
                     jobs.append(.init(path: file.path, offset: start, length: end - start))

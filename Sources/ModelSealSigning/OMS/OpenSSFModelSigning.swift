@@ -1,3 +1,4 @@
+import ModelSealCore
 import ModelSealCrypto
 
 #if canImport(Glibc)
@@ -62,8 +63,8 @@ public enum OpenSSFModelSigning {
             throw SigningError.unsigned(
                 "no signature file at \(path) (sign with `modelseal sign --oms` or model_signing)")
         }
-        let input = try FileInput(path: path)
-        guard input.isSeekable else { throw SealError.inputFailed("\(path) is not a regular file") }
+        let input = try InputFile(path: path)
+        guard input.isSeekable else { throw IOError.refused(path: path, reason: "is not a regular file") }
         guard input.size <= OMSFormat.maximumBundleLength else {
             throw SigningError.malformedSignature(
                 "\(path) is larger than \(OMSFormat.maximumBundleLength >> 20) MiB: not a model signature")

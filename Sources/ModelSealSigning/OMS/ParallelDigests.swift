@@ -27,10 +27,10 @@ enum ParallelDigests {
     static let pipelineDepth = 4
 
     /// The SHA-256 of every job, in job order, or the first error.
-    static func sha256(_ jobs: [Job]) throws(SealError) -> [[UInt8]] {
+    static func sha256(_ jobs: [Job]) throws(IOError) -> [[UInt8]] {
         // Biggest first, so one large file does not start last and run alone.
         let order = jobs.indices.sorted { (jobs[$0].length ?? Int.max) > (jobs[$1].length ?? Int.max) }
-        let digests = try Parallel.map(order.count) { (position) throws(SealError) -> [UInt8] in
+        let digests = try Parallel.map(order.count) { (position) throws(IOError) -> [UInt8] in
             let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: readSize, alignment: 64)
             defer { buffer.deallocate() }
             return try digest(jobs[order[position]], buffer: buffer)
@@ -40,9 +40,9 @@ enum ParallelDigests {
         return inJobOrder
     }
 
-    private static func digest(_ job: Job, buffer: UnsafeMutableRawBufferPointer) throws(SealError) -> [UInt8] {
+    private static func digest(_ job: Job, buffer: UnsafeMutableRawBufferPointer) throws(IOError) -> [UInt8] {
         let descriptor = open(job.path, O_RDONLY | O_CLOEXEC)
-        guard descriptor >= 0 else { throw .inputFailed("\(job.path): \(String(cString: strerror(errno)))") }
+        guard descriptor >= 0 else { throw .current("read", path: job.path) }
         defer { close(descriptor) }
         posix_fadvise(descriptor, off_t(job.offset), off_t(job.length ?? 0), POSIX_FADV_SEQUENTIAL)
         var status = stat()
@@ -59,10 +59,10 @@ enum ParallelDigests {
             let count = pread(descriptor, buffer.baseAddress, wanted, off_t(offset))
             if count < 0 {
                 if errno == EINTR { continue }
-                throw .inputFailed("\(job.path): \(String(cString: strerror(errno)))")
+                throw .current("read", path: job.path)
             }
             if count == 0 {
-                guard end == nil else { throw .inputFailed("\(job.path) became shorter while it was hashed") }
+                guard end == nil else { throw .refused(path: job.path, reason: "became shorter while it was hashed") }
                 break
             }
             hasher.update(bufferPointer: UnsafeRawBufferPointer(rebasing: buffer[0..<count]))
@@ -84,7 +84,7 @@ private final class PipelinedRead: @unchecked Sendable {
     let buffers: UnsafeMutableRawBufferPointer
     /// Bytes in each buffer; raw memory, not an Array, so neither thread can trigger a copy-on-write of it.
     let counts = UnsafeMutablePointer<Int>.allocate(capacity: ParallelDigests.pipelineDepth)
-    var failure: SealError?
+    var failure: IOError?
     // Semaphores live at fixed addresses: `&property` on a class gives no stable pointer.
     let free = UnsafeMutablePointer<sem_t>.allocate(capacity: 1)
     let filled = UnsafeMutablePointer<sem_t>.allocate(capacity: 1)
@@ -127,9 +127,9 @@ private final class PipelinedRead: @unchecked Sendable {
                 } while count < 0 && errno == EINTR
             }
             if count < 0 {
-                failure = .inputFailed("\(job.path): \(String(cString: strerror(errno)))")
+                failure = .current("read", path: job.path)
             } else if count == 0, let end, offset < end {
-                failure = .inputFailed("\(job.path) became shorter while it was hashed")
+                failure = .refused(path: job.path, reason: "became shorter while it was hashed")
                 count = -1
             }
             counts[slot] = count
@@ -141,9 +141,9 @@ private final class PipelinedRead: @unchecked Sendable {
     }
 
     /// Hasher side (the calling thread).
-    func sha256() throws(SealError) -> [UInt8] {
+    func sha256() throws(IOError) -> [UInt8] {
         guard let reader = WorkerThread.start({ self.readAhead() }) else {
-            throw .inputFailed("cannot start a reading thread: \(String(cString: strerror(errno)))")
+            throw .current("starting a reading thread for", path: job.path)
         }
         var hasher = SHA256()
         var slot = 0

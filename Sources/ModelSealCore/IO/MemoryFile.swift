@@ -21,23 +21,23 @@ public enum MemoryFile {
         name: String, size: Int, inheritable: Bool,
         fill: (UnsafeMutableRawBufferPointer) throws -> Void
     ) throws -> Int32 {
-        guard size >= 0, size <= maximumSize else { throw SealError.outputFailed("memfd size \(size) outside 0...\(maximumSize)") }
+        guard size >= 0, size <= maximumSize else { throw IOError.refused(path: "memfd", reason: "size \(size) is outside 0...\(maximumSize)") }
         let flags = UInt32(memfdAllowSealing) | (inheritable ? 0 : UInt32(memfdCloexec))
         let descriptor = memfd_create(name, flags)
-        guard descriptor >= 0 else { throw SealError.outputFailed("memfd_create: \(errnoText())") }
+        guard descriptor >= 0 else { throw IOError.current("memfd_create", path: "memfd") }
         do {
-            guard ftruncate(descriptor, off_t(size)) == 0 else { throw SealError.outputFailed("memfd of \(size) bytes: \(errnoText())") }
+            guard ftruncate(descriptor, off_t(size)) == 0 else { throw IOError.current("memfd of \(size) bytes", path: "memfd") }
             if size > 0 {
                 // MAP_POPULATE allocates every page in one pass in the kernel instead of one page fault
                 // per 4 KiB while the workers fill it.
                 let mapping = mmap(nil, size, PROT_READ | PROT_WRITE, MAP_SHARED | mapPopulate, descriptor, 0)
-                guard let mapping, mapping != MAP_FAILED else { throw SealError.outputFailed("mapping the memfd: \(errnoText())") }
+                guard let mapping, mapping != MAP_FAILED else { throw IOError.current("mapping the memfd", path: "memfd") }
                 defer { munmap(mapping, size) }
                 try fill(UnsafeMutableRawBufferPointer(start: mapping, count: size))
             }
             // F_SEAL_WRITE fails while a writable shared mapping exists: the mapping is gone by now.
             guard fcntl(descriptor, fileAddSeals, sealWrite | sealGrow | sealShrink | sealSeal) == 0 else {
-                throw SealError.outputFailed("sealing the memfd: \(errnoText())")
+                throw IOError.current("sealing the memfd", path: "memfd")
             }
         } catch {
             close(descriptor)
