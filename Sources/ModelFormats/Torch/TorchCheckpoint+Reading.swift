@@ -1,3 +1,5 @@
+import ModelSealFormat
+
 /// Reading checkpoints: the zip format (torch ≥ 1.6) and the legacy format, without executing anything.
 extension TorchCheckpoint {
     /// Caps on what a checkpoint may declare.
@@ -175,8 +177,10 @@ extension TorchCheckpoint {
                 throw ModelFormatsError.malformed(
                     what: "legacy storage list", offset: cursor, reason: "storage \(key) listed twice")
             }
-            let header = try source.read(cursor..<(cursor + 8), what: "legacy storage header")
-            let count = readU64(header, 0)
+            var header = ByteReader(try source.read(cursor..<(cursor + 8), what: "legacy storage header"))
+            guard let count = header.readLittleEndian(UInt64.self) else {
+                throw ModelFormatsError.truncated(what: "legacy storage header", offset: cursor, needed: 8)
+            }
             let (bytes, overflow) = Int(clamping: count).multipliedReportingOverflow(by: declaration.dtype.elementSize)
             guard count <= UInt64(Int.max), !overflow else {
                 throw ModelFormatsError.overflow(what: "legacy storage \(key) size", offset: cursor)
