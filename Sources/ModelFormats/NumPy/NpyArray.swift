@@ -43,10 +43,8 @@ public struct NpyArray: Sendable {
         }
     }
 
-    /// Reads the array in `source` (the whole source is the `.npy` file).
-    public static func read(from source: any ByteSource, allowlist: PickleAllowlist = .torchWeightsOnly) throws
-        -> NpyArray
-    {
+    /// Reads magic, version and header length: the format version, where the header starts and its length.
+    static func readPreamble(_ source: any ByteSource) throws -> (major: Int, headerStart: Int, headerLength: Int) {
         guard source.size >= 10 else {
             throw ModelFormatsError.truncated(what: ".npy header", offset: 0, needed: 10 - source.size)
         }
@@ -75,6 +73,14 @@ public struct NpyArray: Sendable {
             headerLength = Int(length)
         }
         let headerStart = preamble.position
+        return (major, headerStart, headerLength)
+    }
+
+    /// Reads the array in `source` (the whole source is the `.npy` file).
+    public static func read(from source: any ByteSource, allowlist: PickleAllowlist = .torchWeightsOnly) throws
+        -> NpyArray
+    {
+        let (major, headerStart, headerLength) = try readPreamble(source)
         guard headerLength <= maxHeaderBytes else {
             throw ModelFormatsError.limitExceeded(what: ".npy header length", limit: maxHeaderBytes, offset: 8)
         }

@@ -152,7 +152,7 @@ extension TorchCheckpoint {
         }
 
         // Storage data follows, in key order; collect declarations from the main pickle first.
-        var declared: [String: (dtype: DType, count: Int, location: String)] = [:]
+        var declared: [String: LegacyStorageDeclaration] = [:]
         var interpreter = TorchInterpreter(heap: main.heap)
         interpreter.resolveStorage = { key, dtype, count, location in
             if let existing = declared[key], existing.dtype.elementSize * existing.count != dtype.elementSize * count {
@@ -166,8 +166,31 @@ extension TorchCheckpoint {
         }
         try interpreter.walk(main.root)
 
+        let offsets = try placeLegacyStorages(keys, declared: declared, from: keysPickle.endOffset, in: source)
+        let storages = interpreter.storages.map { storage -> TorchStorage in
+            var placed = storage
+            placed.dataOffset = offsets[storage.key] ?? -1
+            return placed
+        }
+        return TorchCheckpoint(
+            format: .legacy, tensors: interpreter.tensors, storages: storages, metadata: interpreter.metadata,
+            pickle: main, zipDiagnostics: [], byteOrder: "little", formatVersion: "1001")
+    }
+
+    /// What the main pickle of a legacy checkpoint declares about one storage.
+    typealias LegacyStorageDeclaration = (dtype: DType, count: Int, location: String)
+
+    /// Each legacy storage's data is preceded by its element count, 8 bytes little-endian.
+    static let legacyStorageHeaderLength = 8
+
+    /// Lays out the storages that follow the pickles from `start`, in `keys` order, checking each
+    /// against its declaration, and returns where each one's data starts. The file must end
+    /// exactly after the last storage.
+    static func placeLegacyStorages(
+        _ keys: [String], declared: [String: LegacyStorageDeclaration], from start: Int, in source: any ByteSource
+    ) throws -> [String: Int] {
         var offsets: [String: Int] = [:]
-        var cursor = keysPickle.endOffset
+        var cursor = start
         for key in keys {
             guard let declaration = declared[key] else {
                 throw ModelFormatsError.malformed(
@@ -177,9 +200,11 @@ extension TorchCheckpoint {
                 throw ModelFormatsError.malformed(
                     what: "legacy storage list", offset: cursor, reason: "storage \(key) listed twice")
             }
-            var header = ByteReader(try source.read(cursor..<(cursor + 8), what: "legacy storage header"))
+            var header = ByteReader(
+                try source.read(cursor..<(cursor + legacyStorageHeaderLength), what: "legacy storage header"))
             guard let count = header.readLittleEndian(UInt64.self) else {
-                throw ModelFormatsError.truncated(what: "legacy storage header", offset: cursor, needed: 8)
+                throw ModelFormatsError.truncated(
+                    what: "legacy storage header", offset: cursor, needed: legacyStorageHeaderLength)
             }
             let (bytes, overflow) = Int(clamping: count).multipliedReportingOverflow(by: declaration.dtype.elementSize)
             guard count <= UInt64(Int.max), !overflow else {
@@ -190,7 +215,7 @@ extension TorchCheckpoint {
                     what: "legacy storage \(key)", offset: cursor,
                     reason: "file holds \(count) elements, the pickle declares \(declaration.count)")
             }
-            let dataStart = cursor + 8
+            let dataStart = cursor + legacyStorageHeaderLength
             let (dataEnd, overflow2) = dataStart.addingReportingOverflow(bytes)
             guard !overflow2, dataEnd <= source.size else {
                 throw ModelFormatsError.truncated(
@@ -208,14 +233,7 @@ extension TorchCheckpoint {
                 what: "legacy checkpoint", offset: cursor,
                 reason: "\(source.size - cursor) unexpected byte(s) after the last storage")
         }
-        let storages = interpreter.storages.map { storage -> TorchStorage in
-            var placed = storage
-            placed.dataOffset = offsets[storage.key] ?? -1
-            return placed
-        }
-        return TorchCheckpoint(
-            format: .legacy, tensors: interpreter.tensors, storages: storages, metadata: interpreter.metadata,
-            pickle: main, zipDiagnostics: [], byteOrder: "little", formatVersion: "1001")
+        return offsets
     }
 
     static func legacyKey(_ value: PickleValue) -> String? {
