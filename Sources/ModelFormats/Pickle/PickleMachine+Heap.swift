@@ -2,7 +2,7 @@
 extension PickleRun {
     // MARK: - Heap
 
-    mutating func charge(_ bytes: Int) throws {
+    mutating func charge(_ bytes: Int) throws(ModelFormatsError) {
         allocated += bytes
         guard allocated <= limits.maxAllocationBytes else {
             throw ModelFormatsError.limitExceeded(
@@ -10,7 +10,7 @@ extension PickleRun {
         }
     }
 
-    mutating func allocate(_ object: consuming PickleObject) throws -> PickleValue {
+    mutating func allocate(_ object: consuming PickleObject) throws(ModelFormatsError) -> PickleValue {
         guard heap.objects.count < limits.maxObjects else {
             throw ModelFormatsError.limitExceeded(what: "pickle objects", limit: limits.maxObjects, offset: offset)
         }
@@ -31,7 +31,7 @@ extension PickleRun {
         }
     }
 
-    func checkContainer(_ elements: Int) throws {
+    func checkContainer(_ elements: Int) throws(ModelFormatsError) {
         guard elements <= limits.maxContainerElements else {
             throw ModelFormatsError.limitExceeded(
                 what: "pickle container elements", limit: limits.maxContainerElements, offset: offset)
@@ -39,7 +39,9 @@ extension PickleRun {
     }
 
     /// Mutates a heap object in place (taking it out first so its storage is uniquely referenced).
-    mutating func mutate(_ id: PickleObjectID, _ body: (inout PickleObject) throws -> Void) rethrows {
+    mutating func mutate(_ id: PickleObjectID, _ body: (inout PickleObject) throws(ModelFormatsError) -> Void)
+        throws(ModelFormatsError)
+    {
         var object = heap.objects[id.index]
         heap.objects[id.index] = .extensionCode(0)
         defer { heap.objects[id.index] = object }
@@ -67,19 +69,20 @@ extension PickleRun {
     /// for an object of another kind, which is refused as "`verb` a `kind`".
     mutating func updateContainer(
         _ target: PickleValue, adding items: [PickleValue], verb: String,
-        _ update: (inout PickleObject, _ cap: Int, _ tooMany: ModelFormatsError) throws -> Bool
-    ) throws {
+        _ update: (inout PickleObject, _ cap: Int, _ tooMany: ModelFormatsError) throws(ModelFormatsError) -> Bool
+    ) throws(ModelFormatsError) {
         guard case let .object(id) = target else { throw fail("\(verb) a \(describe(target))") }
         try charge(PickleLimits.valueCost * items.count)
         let cap = limits.maxContainerElements
         let tooMany = ModelFormatsError.limitExceeded(what: "pickle container elements", limit: cap, offset: offset)
         var matched = true  // the message is built only when needed: it costs more than the update
-        try mutate(id) { object in matched = try update(&object, cap, tooMany) }
+        try mutate(id) { object throws(ModelFormatsError) in matched = try update(&object, cap, tooMany) }
         if !matched { throw fail("\(verb) a \(describe(target))") }
     }
 
-    mutating func extend(_ target: PickleValue, with items: [PickleValue]) throws {
-        try updateContainer(target, adding: items, verb: "cannot append to") { object, cap, tooMany in
+    mutating func extend(_ target: PickleValue, with items: [PickleValue]) throws(ModelFormatsError) {
+        try updateContainer(target, adding: items, verb: "cannot append to") {
+            object, cap, tooMany throws(ModelFormatsError) -> Bool in
             switch object {
             case var .list(existing):
                 guard existing.count + items.count <= cap else { throw tooMany }
@@ -93,8 +96,9 @@ extension PickleRun {
         }
     }
 
-    mutating func addToSet(_ target: PickleValue, _ items: [PickleValue]) throws {
-        try updateContainer(target, adding: items, verb: "cannot add items to") { object, cap, tooMany in
+    mutating func addToSet(_ target: PickleValue, _ items: [PickleValue]) throws(ModelFormatsError) {
+        try updateContainer(target, adding: items, verb: "cannot add items to") {
+            object, cap, tooMany throws(ModelFormatsError) -> Bool in
             switch object {
             case var .set(existing):
                 guard existing.count + items.count <= cap else { throw tooMany }
@@ -111,7 +115,7 @@ extension PickleRun {
     /// APPENDS or ADDITEMS on an object a call made: the items join its list-like state.
     static func appendToInstance(
         _ object: inout PickleObject, _ items: [PickleValue], cap: Int, tooMany: ModelFormatsError
-    ) throws {
+    ) throws(ModelFormatsError) {
         guard case var .instance(instance) = object else { return }
         guard instance.items.count + items.count <= cap else { throw tooMany }
         object = .tuple([])
@@ -119,8 +123,9 @@ extension PickleRun {
         object = .instance(instance)
     }
 
-    mutating func setItems(_ target: PickleValue, _ items: [PickleValue]) throws {
-        try updateContainer(target, adding: items, verb: "cannot set items on") { object, cap, tooMany in
+    mutating func setItems(_ target: PickleValue, _ items: [PickleValue]) throws(ModelFormatsError) {
+        try updateContainer(target, adding: items, verb: "cannot set items on") {
+            object, cap, tooMany throws(ModelFormatsError) -> Bool in
             switch object {
             case var .dict(dict):
                 guard dict.count + items.count / 2 <= cap else { throw tooMany }

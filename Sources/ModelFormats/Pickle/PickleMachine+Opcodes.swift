@@ -2,7 +2,7 @@
 extension PickleRun {
     // Operands are read into locals before a non-mutating helper runs: `helper(try read())` would
     // copy the whole run (stack, memo, heap) to keep `self` stable while `read` mutates it.
-    mutating func step(_ code: PickleOpcode) throws {
+    mutating func step(_ code: PickleOpcode) throws(ModelFormatsError) {
         switch code {
         case .stop: break
         case .proto, .frame: try executeFraming(code)
@@ -25,7 +25,7 @@ extension PickleRun {
     }
 
     /// PROTO and FRAME.
-    mutating func executeFraming(_ code: PickleOpcode) throws {
+    mutating func executeFraming(_ code: PickleOpcode) throws(ModelFormatsError) {
         if code == .proto {
             let version = try readByte()
             guard version <= 5 else { throw fail("unsupported pickle protocol \(version)") }
@@ -46,7 +46,7 @@ extension PickleRun {
     }
 
     /// MARK, POP, POP_MARK and DUP.
-    mutating func executeStack(_ code: PickleOpcode) throws {
+    mutating func executeStack(_ code: PickleOpcode) throws(ModelFormatsError) {
         switch code {
         case .mark:
             guard marks.count < limits.maxMarkDepth else {
@@ -68,7 +68,7 @@ extension PickleRun {
     }
 
     /// None, booleans, integers and floats.
-    mutating func executeScalar(_ code: PickleOpcode) throws {
+    mutating func executeScalar(_ code: PickleOpcode) throws(ModelFormatsError) {
         switch code {
         case .none: try push(.none)
         case .newTrue: try push(.bool(true))
@@ -114,7 +114,7 @@ extension PickleRun {
     }
 
     /// Strings, bytes, bytearrays and out-of-band buffers.
-    mutating func executeStringOrBytes(_ code: PickleOpcode) throws {
+    mutating func executeStringOrBytes(_ code: PickleOpcode) throws(ModelFormatsError) {
         switch code {
         case .string:
             let line = try readLine()
@@ -149,7 +149,7 @@ extension PickleRun {
     }
 
     /// Opcodes that make a list, tuple, dict, set or frozenset.
-    mutating func executeNewContainer(_ code: PickleOpcode) throws {
+    mutating func executeNewContainer(_ code: PickleOpcode) throws(ModelFormatsError) {
         switch code {
         case .emptyList: try push(try allocate(.list([])))
         case .emptyTuple: try push(try allocate(.tuple([])))
@@ -174,7 +174,7 @@ extension PickleRun {
     }
 
     /// APPEND(S), ADDITEMS and SETITEM(S): items added to the container on the stack.
-    mutating func executeFillContainer(_ code: PickleOpcode) throws {
+    mutating func executeFillContainer(_ code: PickleOpcode) throws(ModelFormatsError) {
         switch code {
         case .append:
             let item = try pop()
@@ -197,7 +197,7 @@ extension PickleRun {
     }
 
     /// GET, PUT and MEMOIZE in their text and binary forms.
-    mutating func executeMemo(_ code: PickleOpcode) throws {
+    mutating func executeMemo(_ code: PickleOpcode) throws(ModelFormatsError) {
         switch code {
         case .get:
             let line = try readLine()
@@ -219,7 +219,7 @@ extension PickleRun {
     }
 
     /// GLOBAL, STACK_GLOBAL and INST: imports, recorded and looked up, never performed.
-    mutating func executeImport(_ code: PickleOpcode) throws {
+    mutating func executeImport(_ code: PickleOpcode) throws(ModelFormatsError) {
         if code == .stackGlobal {
             try executeStackGlobal()
             return
@@ -240,7 +240,7 @@ extension PickleRun {
     }
 
     /// STACK_GLOBAL; operands that are not string literals are an anomaly a lenient machine reports.
-    mutating func executeStackGlobal() throws {
+    mutating func executeStackGlobal() throws(ModelFormatsError) {
         let nameValue = try pop()
         let moduleValue = try pop()
         guard case let .string(name) = nameValue, case let .string(module) = moduleValue else {
@@ -258,7 +258,7 @@ extension PickleRun {
     }
 
     /// OBJ, REDUCE, NEWOBJ and NEWOBJ_EX: calls, recorded, never made.
-    mutating func executeCall(_ code: PickleOpcode) throws {
+    mutating func executeCall(_ code: PickleOpcode) throws(ModelFormatsError) {
         switch code {
         case .obj:
             let items = try popMark()
@@ -280,7 +280,7 @@ extension PickleRun {
     }
 
     /// BUILD: the state is kept on the object a call made; on a global it is recorded.
-    mutating func executeBuild() throws {
+    mutating func executeBuild() throws(ModelFormatsError) {
         let state = try pop()
         let target = try top()
         if let reference = heap.global(target) {
@@ -298,7 +298,7 @@ extension PickleRun {
     }
 
     /// EXT1/2/4 (extension registry codes) and PERSID/BINPERSID (persistent references).
-    mutating func executeReference(_ code: PickleOpcode) throws {
+    mutating func executeReference(_ code: PickleOpcode) throws(ModelFormatsError) {
         switch code {
         case .ext1, .ext2, .ext4:
             let extensionCode: Int
@@ -323,7 +323,7 @@ extension PickleRun {
     /// The object a call would have made (INST, OBJ, REDUCE, NEWOBJ, NEWOBJ_EX), recorded, never made.
     mutating func pushInstance(
         _ callee: PickleValue, args: PickleValue, kwargs: PickleValue? = nil, construction: PickleConstruction
-    ) throws {
+    ) throws(ModelFormatsError) {
         let instance = PickleInstance(
             callee: callee, args: args, kwargs: kwargs, construction: construction, offset: offset)
         try push(try allocate(.instance(instance)))

@@ -2,33 +2,33 @@
 extension PickleRun {
     // MARK: - Reading operands
 
-    mutating func readByte() throws -> UInt8 {
+    mutating func readByte() throws(ModelFormatsError) -> UInt8 {
         guard let value = reader.readUInt8() else { throw truncated(1) }
         return value
     }
 
-    mutating func readUInt16() throws -> UInt16 {
+    mutating func readUInt16() throws(ModelFormatsError) -> UInt16 {
         guard let value = reader.readLittleEndian(UInt16.self) else { throw truncated(2) }
         return value
     }
 
-    mutating func readUInt32() throws -> UInt32 {
+    mutating func readUInt32() throws(ModelFormatsError) -> UInt32 {
         guard let value = reader.readLittleEndian(UInt32.self) else { throw truncated(4) }
         return value
     }
 
-    mutating func readUInt64() throws -> UInt64 {
+    mutating func readUInt64() throws(ModelFormatsError) -> UInt64 {
         guard let value = reader.readLittleEndian(UInt64.self) else { throw truncated(8) }
         return value
     }
 
-    mutating func readUInt64BigEndian() throws -> UInt64 {
+    mutating func readUInt64BigEndian() throws(ModelFormatsError) -> UInt64 {
         guard let value = reader.readBigEndian(UInt64.self) else { throw truncated(8) }
         return value
     }
 
     /// A 64-bit length, checked against the bytes left before anything is allocated.
-    mutating func readLength64() throws -> Int {
+    mutating func readLength64() throws(ModelFormatsError) -> Int {
         let length = try readUInt64()
         guard length <= UInt64(reader.remaining) else {
             throw truncated(Int(clamping: length) - reader.remaining)
@@ -36,7 +36,7 @@ extension PickleRun {
         return Int(length)
     }
 
-    mutating func readPayload(_ count: Int) throws -> [UInt8] {
+    mutating func readPayload(_ count: Int) throws(ModelFormatsError) -> [UInt8] {
         guard count <= reader.remaining else { throw truncated(count - reader.remaining) }
         try charge(count)
         guard let slice = reader.readBytes(count) else { throw truncated(count) }
@@ -44,7 +44,7 @@ extension PickleRun {
     }
 
     /// A UTF-8 payload as a string, decoded straight from the input (no intermediate array).
-    mutating func readText(_ count: Int) throws -> String {
+    mutating func readText(_ count: Int) throws(ModelFormatsError) -> String {
         guard count <= reader.remaining else { throw truncated(count - reader.remaining) }
         try charge(count)
         guard let slice = reader.readBytes(count) else { throw truncated(count) }
@@ -53,7 +53,7 @@ extension PickleRun {
     }
 
     /// A text line without its newline; CPython requires the newline.
-    mutating func readLine() throws -> [UInt8] {
+    mutating func readLine() throws(ModelFormatsError) -> [UInt8] {
         let start = reader.position
         let limit = min(reader.end, start + limits.maxLineLength + 1)
         var index = start

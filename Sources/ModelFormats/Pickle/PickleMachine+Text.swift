@@ -2,7 +2,7 @@
 extension PickleRun {
     // MARK: - Decoding
 
-    func utf8(_ bytes: [UInt8]) throws -> String {
+    func utf8(_ bytes: [UInt8]) throws(ModelFormatsError) -> String {
         guard let text = String(strictUTF8: bytes) else { throw fail("string is not valid UTF-8") }
         return text
     }
@@ -13,7 +13,7 @@ extension PickleRun {
     }
 
     /// `int(text, 0)` for the forms pickle writers produce: decimal, or 0x/0o/0b prefixed.
-    func parseInteger(_ line: [UInt8]) throws -> PickleValue {
+    func parseInteger(_ line: [UInt8]) throws(ModelFormatsError) -> PickleValue {
         guard let text = String(strictUTF8: line) else { throw fail("not an integer literal") }
         var digits = Substring(text.trimmingSpaces())
         var negative = false
@@ -71,7 +71,7 @@ extension PickleRun {
         return .bigInt(minimalTwosComplement(magnitude))
     }
 
-    func parseMemoKey(_ line: [UInt8]) throws -> UInt64 {
+    func parseMemoKey(_ line: [UInt8]) throws(ModelFormatsError) -> UInt64 {
         guard !line.isEmpty, line.count <= 20, line.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }),
             let text = String(strictUTF8: line), let key = UInt64(text)
         else { throw fail("memo key is not a non-negative decimal integer") }
@@ -79,7 +79,7 @@ extension PickleRun {
     }
 
     /// Decodes a protocol-0 STRING literal (`'...'` or `"..."` with Python escapes).
-    func unquoteStringLiteral(_ line: [UInt8]) throws -> [UInt8] {
+    func unquoteStringLiteral(_ line: [UInt8]) throws(ModelFormatsError) -> [UInt8] {
         guard line.count >= 2, let quote = line.first, quote == 0x27 || quote == 0x22, line.last == quote else {
             throw fail("the STRING opcode argument must be quoted")
         }
@@ -133,7 +133,7 @@ extension PickleRun {
     }
 
     /// Decodes `raw-unicode-escape`: bytes are Latin-1 except `\uXXXX` and `\UXXXXXXXX`.
-    func decodeRawUnicodeEscape(_ line: [UInt8]) throws -> String {
+    func decodeRawUnicodeEscape(_ line: [UInt8]) throws(ModelFormatsError) -> String {
         var scalars = String.UnicodeScalarView()
         var index = 0
         while index < line.count {

@@ -88,10 +88,8 @@ public struct PickleMachine: Sendable {
         do {
             let result = try run.execute()
             return PickleTrace(events: result.events, globals: result.globals, result: result, error: nil)
-        } catch let error as ModelFormatsError {
-            return PickleTrace(events: run.events, globals: run.globals, result: nil, error: error)
         } catch {
-            return PickleTrace(events: run.events, globals: run.globals, result: nil, error: .unsupported("\(error)"))
+            return PickleTrace(events: run.events, globals: run.globals, result: nil, error: error)
         }
     }
 }
@@ -146,7 +144,7 @@ struct PickleRun {
     // MARK: - Main loop (opcodes: PickleMachine+Opcodes.swift; stack and memo: +Stack; heap: +Heap;
     // operands: +Operands; protocol-0 text forms: +Text)
 
-    mutating func execute() throws -> PickleResult {
+    mutating func execute() throws(ModelFormatsError) -> PickleResult {
         while true {
             opcodeStart = reader.position
             if let end = frameEnd, opcodeStart >= end { frameEnd = nil }
@@ -173,14 +171,14 @@ struct PickleRun {
     }
 
     /// An opcode that started inside a frame must end inside it.
-    mutating func checkFrame() throws {
+    mutating func checkFrame() throws(ModelFormatsError) {
         if let end = frameEnd, reader.position > end {
             try frameViolation("opcode runs past the end of its frame (frame ends at \(end + baseOffset))")
         }
     }
 
     /// Strict: fails. Lenient: reports the frame once and stops checking it, as CPython never does.
-    mutating func frameViolation(_ reason: String) throws {
+    mutating func frameViolation(_ reason: String) throws(ModelFormatsError) {
         guard lenient else { throw fail(reason) }
         events.append(
             PickleEvent(offset: frameStart + baseOffset, opcode: .frame, global: nil, anomaly: .frameBoundary))
