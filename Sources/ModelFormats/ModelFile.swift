@@ -48,8 +48,8 @@ public enum ModelFileFormat: String, Sendable {
         {
             return .pytorchLegacy
         }
-        if head.count >= 9, head[8] == UInt8(ascii: "{") {
-            let length = readU64(head, 0)
+        var lengthField = ByteReader(head)
+        if head.count >= 9, head[8] == UInt8(ascii: "{"), let length = lengthField.readLittleEndian(UInt64.self) {
             if length <= UInt64(SafetensorsFile.maxHeaderBytes), length <= UInt64(source.size - 8) {
                 return .safetensors
             }

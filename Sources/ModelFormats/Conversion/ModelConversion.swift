@@ -59,40 +59,7 @@ public enum ModelConversion {
             throw ModelFormatsError.conversionRefused("the checkpoint holds no tensors")
         }
 
-        // Group by storage; decide canonical tensors and aliases.
-        var groups: [String: [TorchTensor]] = [:]
-        for tensor in checkpoint.tensors { groups[tensor.storageKey, default: []].append(tensor) }
-        var aliasOf: [String: (target: TorchTensor, tensor: TorchTensor)] = [:]
-        for (key, members) in groups where members.count > 1 {
-            guard options.aliasSharedStorages else {
-                throw ModelFormatsError.conversionRefused(
-                    "tensors \(members.map(\.name).joined(separator: ", ")) share storage \(key), which safetensors cannot express; pass --alias-shared to store one copy and record the aliases in __metadata__"
-                )
-            }
-            // The canonical tensor must be contiguous and span every other view of the storage.
-            let spans = members.map { tensor in
-                (
-                    tensor, tensor.storageOffset,
-                    ShapeMath.requiredElements(
-                        shape: tensor.shape, strides: tensor.strides, offset: tensor.storageOffset) ?? 0
-                )
-            }
-            guard
-                let canonical = spans.first(where: { candidate in
-                    candidate.0.isContiguous
-                        && spans.allSatisfy {
-                            $0.0.dtype == candidate.0.dtype && $0.1 >= candidate.1 && $0.2 <= candidate.2
-                        }
-                })?.0
-            else {
-                throw ModelFormatsError.conversionRefused(
-                    "tensors \(members.map(\.name).joined(separator: ", ")) share storage \(key) but no one of them is a contiguous view covering the others"
-                )
-            }
-            for member in members where member.name != canonical.name {
-                aliasOf[member.name] = (canonical, member)
-            }
-        }
+        let aliasOf = try sharedStorageAliases(in: checkpoint, options: options)
 
         var writes: [SafetensorsFile.TensorToWrite] = []
         for tensor in checkpoint.tensors where aliasOf[tensor.name] == nil {
@@ -128,6 +95,50 @@ public enum ModelConversion {
         report.tensorsWritten = writes.count
         report.bytesWritten = sink.offset
         return report
+    }
+
+    /// A tensor stored as a view of another (`target`) that shares its storage.
+    typealias TensorAlias = (target: TorchTensor, tensor: TorchTensor)
+
+    /// Tensors that share a storage, by name, each mapped to the canonical tensor stored in its
+    /// place: refused unless `options.aliasSharedStorages`.
+    static func sharedStorageAliases(
+        in checkpoint: TorchCheckpoint, options: Options
+    ) throws -> [String: TensorAlias] {
+        var groups: [String: [TorchTensor]] = [:]
+        for tensor in checkpoint.tensors { groups[tensor.storageKey, default: []].append(tensor) }
+        var aliasOf: [String: TensorAlias] = [:]
+        for (key, members) in groups where members.count > 1 {
+            guard options.aliasSharedStorages else {
+                throw ModelFormatsError.conversionRefused(
+                    "tensors \(members.map(\.name).joined(separator: ", ")) share storage \(key), which safetensors cannot express; pass --alias-shared to store one copy and record the aliases in __metadata__"
+                )
+            }
+            // The canonical tensor must be contiguous and span every other view of the storage.
+            let spans = members.map { tensor in
+                (
+                    tensor, tensor.storageOffset,
+                    ShapeMath.requiredElements(
+                        shape: tensor.shape, strides: tensor.strides, offset: tensor.storageOffset) ?? 0
+                )
+            }
+            guard
+                let canonical = spans.first(where: { candidate in
+                    candidate.0.isContiguous
+                        && spans.allSatisfy {
+                            $0.0.dtype == candidate.0.dtype && $0.1 >= candidate.1 && $0.2 <= candidate.2
+                        }
+                })?.0
+            else {
+                throw ModelFormatsError.conversionRefused(
+                    "tensors \(members.map(\.name).joined(separator: ", ")) share storage \(key) but no one of them is a contiguous view covering the others"
+                )
+            }
+            for member in members where member.name != canonical.name {
+                aliasOf[member.name] = (canonical, member)
+            }
+        }
+        return aliasOf
     }
 
     /// The tensor's elements, row-major: a file range when already contiguous, else gathered.

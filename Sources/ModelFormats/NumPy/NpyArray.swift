@@ -43,33 +43,44 @@ public struct NpyArray: Sendable {
         }
     }
 
+    /// Reads magic, version and header length: the format version, where the header starts and its length.
+    static func readPreamble(_ source: any ByteSource) throws -> (major: Int, headerStart: Int, headerLength: Int) {
+        guard source.size >= 10 else {
+            throw ModelFormatsError.truncated(what: ".npy header", offset: 0, needed: 10 - source.size)
+        }
+        var preamble = ByteReader(try source.read(at: 0, count: min(source.size, 12)))
+        guard let magicBytes = preamble.readBytes(magic.count), magicBytes.elementsEqual(magic) else {
+            throw ModelFormatsError.malformed(what: ".npy file", offset: 0, reason: "missing \\x93NUMPY magic")
+        }
+        guard let majorByte = preamble.readUInt8(), let minor = preamble.readUInt8() else {
+            throw ModelFormatsError.truncated(what: ".npy header", offset: preamble.position, needed: 2)
+        }
+        let major = Int(majorByte)
+        guard (1...3).contains(major), minor == 0 else {
+            throw ModelFormatsError.unsupported(".npy format version \(major).\(minor)")
+        }
+        // Version 1 has a 2-byte header length, later versions a 4-byte one.
+        let headerLength: Int
+        if major == 1 {
+            guard let length = preamble.readLittleEndian(UInt16.self) else {
+                throw ModelFormatsError.truncated(what: ".npy header length", offset: 8, needed: 2)
+            }
+            headerLength = Int(length)
+        } else {
+            guard let length = preamble.readLittleEndian(UInt32.self) else {
+                throw ModelFormatsError.truncated(what: ".npy header length", offset: 8, needed: 4)
+            }
+            headerLength = Int(length)
+        }
+        let headerStart = preamble.position
+        return (major, headerStart, headerLength)
+    }
+
     /// Reads the array in `source` (the whole source is the `.npy` file).
     public static func read(from source: any ByteSource, allowlist: PickleAllowlist = .torchWeightsOnly) throws
         -> NpyArray
     {
-        guard source.size >= 10 else {
-            throw ModelFormatsError.truncated(what: ".npy header", offset: 0, needed: 10 - source.size)
-        }
-        let start = try source.read(at: 0, count: min(source.size, 12))
-        guard Array(start[0..<6]) == magic else {
-            throw ModelFormatsError.malformed(what: ".npy file", offset: 0, reason: "missing \\x93NUMPY magic")
-        }
-        let major = Int(start[6])
-        guard (1...3).contains(major), start[7] == 0 else {
-            throw ModelFormatsError.unsupported(".npy format version \(major).\(start[7])")
-        }
-        let headerLength: Int
-        let headerStart: Int
-        if major == 1 {
-            headerLength = Int(readU16(start, 8))
-            headerStart = 10
-        } else {
-            guard start.count >= 12 else {
-                throw ModelFormatsError.truncated(what: ".npy header length", offset: 8, needed: 4)
-            }
-            headerLength = Int(readU32(start, 8))
-            headerStart = 12
-        }
+        let (major, headerStart, headerLength) = try readPreamble(source)
         guard headerLength <= maxHeaderBytes else {
             throw ModelFormatsError.limitExceeded(what: ".npy header length", limit: maxHeaderBytes, offset: 8)
         }

@@ -49,8 +49,11 @@ public struct SafetensorsFile: Sendable {
         guard source.size >= 8 else {
             throw ModelFormatsError.truncated(what: "safetensors header length", offset: 0, needed: 8 - source.size)
         }
-        let lengthBytes = try source.read(at: 0, count: 8)
-        let declared = readU64(lengthBytes, 0)
+        var lengthField = ByteReader(try source.read(at: 0, count: 8))
+        guard let declared = lengthField.readLittleEndian(UInt64.self) else {
+            throw ModelFormatsError.truncated(
+                what: "safetensors header length", offset: 0, needed: lengthField.remaining)
+        }
         guard declared <= UInt64(maxHeaderBytes) else {
             throw ModelFormatsError.limitExceeded(what: "safetensors header length", limit: maxHeaderBytes, offset: 0)
         }

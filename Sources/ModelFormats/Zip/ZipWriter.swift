@@ -39,7 +39,7 @@ public final class ZipWriter {
         let wide = expectedSize >= 0xFFFF_FFFF
         let headerOffset = sink.offset
         var header = ByteWriter()
-        header.writeLittleEndian(ZipArchive.localSignature)
+        header.writeLittleEndian(ZipLocalHeader.signature)
         header.writeLittleEndian(UInt16(wide ? 45 : 0))  // version needed
         header.writeLittleEndian(UInt16(0x0808))  // data descriptor + UTF-8 names
         header.writeLittleEndian(UInt16(0))  // stored
@@ -91,7 +91,7 @@ public final class ZipWriter {
         if let externalCRC { crc = CRC32(value: externalCRC) }
         let wide = entry.wide || written >= 0xFFFF_FFFF
         var descriptor = ByteWriter()
-        descriptor.writeLittleEndian(ZipArchive.descriptorSignature)
+        descriptor.writeLittleEndian(ZipDataDescriptor.signature)
         descriptor.writeLittleEndian(crc.value)
         if wide {
             descriptor.writeLittleEndian(UInt64(written))
@@ -114,7 +114,7 @@ public final class ZipWriter {
             }
             if bigOffset { extra.writeLittleEndian(UInt64(entry.headerOffset)) }
         }
-        central.writeLittleEndian(ZipArchive.centralSignature)
+        central.writeLittleEndian(ZipCentralEntry.signature)
         central.writeLittleEndian(UInt16(0))  // made by
         central.writeLittleEndian(UInt16(entry.wide || bigSize || bigOffset ? 45 : 0))
         central.writeLittleEndian(UInt16(0x0808))
@@ -149,7 +149,7 @@ public final class ZipWriter {
         try sink.write(central.bytes)
         let zip64Offset = sink.offset
         var end = ByteWriter()
-        end.writeLittleEndian(ZipArchive.zip64EndSignature)
+        end.writeLittleEndian(Zip64EndRecord.signature)
         end.writeLittleEndian(UInt64(44))
         end.writeLittleEndian(UInt16(45))
         end.writeLittleEndian(UInt16(45))
@@ -159,11 +159,11 @@ public final class ZipWriter {
         end.writeLittleEndian(UInt64(count))
         end.writeLittleEndian(UInt64(central.count))
         end.writeLittleEndian(UInt64(directoryOffset))
-        end.writeLittleEndian(ZipArchive.zip64LocatorSignature)
+        end.writeLittleEndian(Zip64Locator.signature)
         end.writeLittleEndian(UInt32(0))
         end.writeLittleEndian(UInt64(zip64Offset))
         end.writeLittleEndian(UInt32(1))
-        end.writeLittleEndian(ZipArchive.endSignature)
+        end.writeLittleEndian(ZipEndRecord.signature)
         end.writeLittleEndian(UInt16(0))
         end.writeLittleEndian(UInt16(0))
         end.writeLittleEndian(UInt16(min(count, 0xFFFF)))

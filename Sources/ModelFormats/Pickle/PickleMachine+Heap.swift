@@ -1,0 +1,148 @@
+/// Objects the pickle builds: allocation caps and in-place container updates.
+extension PickleRun {
+    // MARK: - Heap
+
+    mutating func charge(_ bytes: Int) throws(ModelFormatsError) {
+        allocated += bytes
+        guard allocated <= limits.maxAllocationBytes else {
+            throw ModelFormatsError.limitExceeded(
+                what: "pickle allocations (bytes)", limit: limits.maxAllocationBytes, offset: offset)
+        }
+    }
+
+    mutating func allocate(_ object: consuming PickleObject) throws(ModelFormatsError) -> PickleValue {
+        guard heap.objects.count < limits.maxObjects else {
+            throw ModelFormatsError.limitExceeded(what: "pickle objects", limit: limits.maxObjects, offset: offset)
+        }
+        let elements = Self.elementCount(object)
+        try checkContainer(elements)
+        try charge(PickleLimits.valueCost * (1 + elements))
+        heap.objects.append(object)
+        return .object(PickleObjectID(index: heap.objects.count - 1))
+    }
+
+    /// What an object holds, for the allocation caps (read in place, not copied out).
+    static func elementCount(_ object: borrowing PickleObject) -> Int {
+        switch object {
+        case .list(let items), .tuple(let items), .set(let items), .frozenSet(let items): items.count
+        case .dict(let dict): dict.count * 2
+        case .byteArray(let bytes): bytes.count / PickleLimits.valueCost
+        default: 0
+        }
+    }
+
+    func checkContainer(_ elements: Int) throws(ModelFormatsError) {
+        guard elements <= limits.maxContainerElements else {
+            throw ModelFormatsError.limitExceeded(
+                what: "pickle container elements", limit: limits.maxContainerElements, offset: offset)
+        }
+    }
+
+    /// Mutates a heap object in place (taking it out first so its storage is uniquely referenced).
+    mutating func mutate(_ id: PickleObjectID, _ body: (inout PickleObject) throws(ModelFormatsError) -> Void)
+        throws(ModelFormatsError)
+    {
+        var object = heap.objects[id.index]
+        heap.objects[id.index] = .extensionCode(0)
+        defer { heap.objects[id.index] = object }
+        try body(&object)
+    }
+
+    func describe(_ value: PickleValue) -> String {
+        switch heap.object(value) {
+        case .list?: "list"
+        case .tuple?: "tuple"
+        case .dict?: "dict"
+        case .set?: "set"
+        case .frozenSet?: "frozenset"
+        case .byteArray?: "bytearray"
+        case let .global(reference)?: "global \(reference.fullName)"
+        case .instance?: "object"
+        case .persistent?: "persistent reference"
+        case .extensionCode?: "extension"
+        case nil: "scalar"
+        }
+    }
+
+    /// Adds `items` to the object `target` refers to (APPEND(S), ADDITEMS, SETITEM(S)), after charging
+    /// them and checking the container cap: `update` changes the object in place and returns false
+    /// for an object of another kind, which is refused as "`verb` a `kind`".
+    mutating func updateContainer(
+        _ target: PickleValue, adding items: [PickleValue], verb: String,
+        _ update: (inout PickleObject, _ cap: Int, _ tooMany: ModelFormatsError) throws(ModelFormatsError) -> Bool
+    ) throws(ModelFormatsError) {
+        guard case let .object(id) = target else { throw fail("\(verb) a \(describe(target))") }
+        try charge(PickleLimits.valueCost * items.count)
+        let cap = limits.maxContainerElements
+        let tooMany = ModelFormatsError.limitExceeded(what: "pickle container elements", limit: cap, offset: offset)
+        var matched = true  // the message is built only when needed: it costs more than the update
+        try mutate(id) { object throws(ModelFormatsError) in matched = try update(&object, cap, tooMany) }
+        if !matched { throw fail("\(verb) a \(describe(target))") }
+    }
+
+    mutating func extend(_ target: PickleValue, with items: [PickleValue]) throws(ModelFormatsError) {
+        try updateContainer(target, adding: items, verb: "cannot append to") {
+            object, cap, tooMany throws(ModelFormatsError) -> Bool in
+            switch object {
+            case var .list(existing):
+                guard existing.count + items.count <= cap else { throw tooMany }
+                object = .tuple([])
+                existing.append(contentsOf: items)
+                object = .list(existing)
+            case .instance: try Self.appendToInstance(&object, items, cap: cap, tooMany: tooMany)
+            default: return false
+            }
+            return true
+        }
+    }
+
+    mutating func addToSet(_ target: PickleValue, _ items: [PickleValue]) throws(ModelFormatsError) {
+        try updateContainer(target, adding: items, verb: "cannot add items to") {
+            object, cap, tooMany throws(ModelFormatsError) -> Bool in
+            switch object {
+            case var .set(existing):
+                guard existing.count + items.count <= cap else { throw tooMany }
+                object = .tuple([])
+                for item in items where !existing.contains(item) { existing.append(item) }
+                object = .set(existing)
+            case .instance: try Self.appendToInstance(&object, items, cap: cap, tooMany: tooMany)
+            default: return false
+            }
+            return true
+        }
+    }
+
+    /// APPENDS or ADDITEMS on an object a call made: the items join its list-like state.
+    static func appendToInstance(
+        _ object: inout PickleObject, _ items: [PickleValue], cap: Int, tooMany: ModelFormatsError
+    ) throws(ModelFormatsError) {
+        guard case var .instance(instance) = object else { return }
+        guard instance.items.count + items.count <= cap else { throw tooMany }
+        object = .tuple([])
+        instance.items.append(contentsOf: items)
+        object = .instance(instance)
+    }
+
+    mutating func setItems(_ target: PickleValue, _ items: [PickleValue]) throws(ModelFormatsError) {
+        try updateContainer(target, adding: items, verb: "cannot set items on") {
+            object, cap, tooMany throws(ModelFormatsError) -> Bool in
+            switch object {
+            case var .dict(dict):
+                guard dict.count + items.count / 2 <= cap else { throw tooMany }
+                object = .tuple([])
+                dict.reserveCapacity(dict.count + items.count / 2)
+                for index in stride(from: 0, to: items.count, by: 2) { dict.set(items[index], items[index + 1]) }
+                object = .dict(dict)
+            case var .instance(instance):
+                guard instance.entries.count + items.count / 2 <= cap else { throw tooMany }
+                object = .tuple([])
+                for index in stride(from: 0, to: items.count, by: 2) {
+                    instance.entries.append((items[index], items[index + 1]))
+                }
+                object = .instance(instance)
+            default: return false
+            }
+            return true
+        }
+    }
+}

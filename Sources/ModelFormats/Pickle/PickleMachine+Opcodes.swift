@@ -1,0 +1,349 @@
+/// The opcodes, one small function per concern; `step` only dispatches.
+extension PickleRun {
+    // Operands are read into locals before a non-mutating helper runs: `helper(try read())` would
+    // copy the whole run (stack, memo, heap) to keep `self` stable while `read` mutates it.
+    mutating func step(_ code: PickleOpcode) throws(ModelFormatsError) {
+        switch code {
+        case .stop: break
+        case .proto, .frame: try executeFraming(code)
+        case .mark, .pop, .popMark, .dup: try executeStack(code)
+        case .none, .newTrue, .newFalse, .binInt, .binInt1, .binInt2, .int, .long, .long1, .long4, .float, .binFloat:
+            try executeScalar(code)
+        case .string, .binString, .shortBinString, .unicode, .shortBinUnicode, .binUnicode, .binUnicode8,
+            .shortBinBytes, .binBytes, .binBytes8, .byteArray8, .nextBuffer, .readonlyBuffer:
+            try executeStringOrBytes(code)
+        case .emptyList, .emptyTuple, .emptyDict, .emptySet, .list, .tuple, .tuple1, .tuple2, .tuple3, .frozenSet,
+            .dict:
+            try executeNewContainer(code)
+        case .append, .appends, .addItems, .setItem, .setItems: try executeFillContainer(code)
+        case .get, .binGet, .longBinGet, .put, .binPut, .longBinPut, .memoize: try executeMemo(code)
+        case .global, .stackGlobal, .inst: try executeImport(code)
+        case .obj, .reduce, .newObj, .newObjEx: try executeCall(code)
+        case .build: try executeBuild()
+        case .ext1, .ext2, .ext4, .persID, .binPersID: try executeReference(code)
+        }
+    }
+
+    /// PROTO and FRAME.
+    mutating func executeFraming(_ code: PickleOpcode) throws(ModelFormatsError) {
+        if code == .proto {
+            let version = try readByte()
+            guard version <= 5 else { throw fail("unsupported pickle protocol \(version)") }
+            declaredProtocol = Int(version)
+            return
+        }
+        let length = try readUInt64()
+        if let end = frameEnd, opcodeStart < end {
+            try frameViolation("a new frame begins before the current frame ends")
+        }
+        // CPython too refuses a frame whose bytes are not there.
+        guard length <= UInt64(reader.remaining) else {
+            throw ModelFormatsError.truncated(
+                what: "pickle frame", offset: offset, needed: Int(clamping: length) - reader.remaining)
+        }
+        frameEnd = reader.position + Int(length)
+        frameStart = opcodeStart
+    }
+
+    /// MARK, POP, POP_MARK and DUP.
+    mutating func executeStack(_ code: PickleOpcode) throws(ModelFormatsError) {
+        switch code {
+        case .mark:
+            guard marks.count < limits.maxMarkDepth else {
+                throw ModelFormatsError.limitExceeded(
+                    what: "pickle MARK depth", limit: limits.maxMarkDepth, offset: offset)
+            }
+            marks.append(stack.count)
+        case .pop:
+            if stack.count > fence {
+                stack.removeLast()
+            } else if !marks.isEmpty {
+                _ = try popMark()
+            } else {
+                throw fail("stack underflow")
+            }
+        case .popMark: _ = try popMark()
+        default: try push(try top())  // DUP
+        }
+    }
+
+    /// None, booleans, integers and floats.
+    mutating func executeScalar(_ code: PickleOpcode) throws(ModelFormatsError) {
+        switch code {
+        case .none: try push(.none)
+        case .newTrue: try push(.bool(true))
+        case .newFalse: try push(.bool(false))
+        case .binInt:
+            let raw = try readUInt32()
+            try push(.int(Int64(Int32(bitPattern: raw))))
+        case .binInt1: try push(.int(Int64(try readByte())))
+        case .binInt2: try push(.int(Int64(try readUInt16())))
+        case .int:
+            let line = try readLine()
+            if line == [0x30, 0x30] {
+                try push(.bool(false))
+            } else if line == [0x30, 0x31] {
+                try push(.bool(true))
+            } else {
+                try push(try parseInteger(line))
+            }
+        case .long:
+            var line = try readLine()
+            if line.last == UInt8(ascii: "L") { line.removeLast() }
+            try push(try parseInteger(line))
+        case .long1:
+            let payload = try readPayload(Int(try readByte()))
+            try push(decodeLong(payload))
+        case .long4:
+            let raw = Int32(bitPattern: try readUInt32())
+            guard raw >= 0 else { throw fail("negative byte count") }
+            guard Int(raw) <= limits.maxLongBytes else {
+                throw ModelFormatsError.limitExceeded(what: "LONG4 length", limit: limits.maxLongBytes, offset: offset)
+            }
+            let payload = try readPayload(Int(raw))
+            try push(decodeLong(payload))
+        case .float:
+            let line = try readLine()
+            guard let text = String(strictUTF8: line),
+                let value = Double(text.trimmingSpaces())
+            else { throw fail("not a float literal") }
+            try push(.float(value))
+        default:  // BINFLOAT
+            try push(.float(Double(bitPattern: try readUInt64BigEndian())))
+        }
+    }
+
+    /// Strings, bytes, bytearrays and out-of-band buffers.
+    mutating func executeStringOrBytes(_ code: PickleOpcode) throws(ModelFormatsError) {
+        switch code {
+        case .string:
+            let line = try readLine()
+            try push(byteString(try unquoteStringLiteral(line)))
+        case .binString:
+            let raw = Int32(bitPattern: try readUInt32())
+            guard raw >= 0 else { throw fail("negative byte count") }
+            let payload = try readPayload(Int(raw))
+            try push(byteString(payload))
+        case .shortBinString:
+            let payload = try readPayload(Int(try readByte()))
+            try push(byteString(payload))
+        case .unicode:
+            let line = try readLine()
+            try push(.string(try decodeRawUnicodeEscape(line)))
+        case .shortBinUnicode: try push(.string(try readText(Int(try readByte()))))
+        case .binUnicode: try push(.string(try readText(Int(try readUInt32()))))
+        case .binUnicode8: try push(.string(try readText(try readLength64())))
+        case .shortBinBytes:
+            try push(.bytes(try readPayload(Int(try readByte()))))
+        case .binBytes:
+            try push(.bytes(try readPayload(Int(try readUInt32()))))
+        case .binBytes8:
+            try push(.bytes(try readPayload(try readLength64())))
+        case .byteArray8:
+            try push(try allocate(.byteArray(try readPayload(try readLength64()))))
+        case .nextBuffer:
+            throw fail("out-of-band buffer requested but none were provided")
+        default:  // READONLY_BUFFER
+            _ = try top()
+        }
+    }
+
+    /// Opcodes that make a list, tuple, dict, set or frozenset.
+    mutating func executeNewContainer(_ code: PickleOpcode) throws(ModelFormatsError) {
+        switch code {
+        case .emptyList: try push(try allocate(.list([])))
+        case .emptyTuple: try push(try allocate(.tuple([])))
+        case .emptyDict: try push(try allocate(.dict(PickleDict())))
+        case .emptySet: try push(try allocate(.set([])))
+        case .list: try push(try allocate(.list(try popMark())))
+        case .tuple: try push(try allocate(.tuple(try popMark())))
+        case .tuple1, .tuple2, .tuple3:
+            let count = code == .tuple1 ? 1 : (code == .tuple2 ? 2 : 3)
+            guard stack.count - fence >= count else { throw fail("stack underflow") }
+            let items = Array(stack.suffix(count))
+            stack.removeLast(count)
+            try push(try allocate(.tuple(items)))
+        case .frozenSet: try push(try allocate(.frozenSet(try popMark())))
+        default:  // DICT
+            let items = try popMark()
+            guard items.count % 2 == 0 else { throw fail("odd number of items for a dict") }
+            var dict = PickleDict()
+            for index in stride(from: 0, to: items.count, by: 2) { dict.set(items[index], items[index + 1]) }
+            try push(try allocate(.dict(dict)))
+        }
+    }
+
+    /// APPEND(S), ADDITEMS and SETITEM(S): items added to the container on the stack.
+    mutating func executeFillContainer(_ code: PickleOpcode) throws(ModelFormatsError) {
+        switch code {
+        case .append:
+            let item = try pop()
+            try extend(try top(), with: [item])
+        case .appends:
+            let items = try popMark()
+            try extend(try top(), with: items)
+        case .addItems:
+            let items = try popMark()
+            try addToSet(try top(), items)
+        case .setItem:
+            let value = try pop()
+            let key = try pop()
+            try setItems(try top(), [key, value])
+        default:  // SETITEMS
+            let items = try popMark()
+            guard items.count % 2 == 0 else { throw fail("odd number of items for SETITEMS") }
+            try setItems(try top(), items)
+        }
+    }
+
+    /// GET, PUT and MEMOIZE in their text and binary forms.
+    mutating func executeMemo(_ code: PickleOpcode) throws(ModelFormatsError) {
+        switch code {
+        case .get:
+            let line = try readLine()
+            let key = try parseMemoKey(line)
+            try push(try memoValue(key))
+        case .binGet:
+            let key = UInt64(try readByte())
+            try push(try memoValue(key))
+        case .longBinGet:
+            let key = UInt64(try readUInt32())
+            try push(try memoValue(key))
+        case .put:
+            let line = try readLine()
+            try memoize(try parseMemoKey(line))
+        case .binPut: try memoize(UInt64(try readByte()))
+        case .longBinPut: try memoize(UInt64(try readUInt32()))
+        default: try memoize(UInt64(memo.count))  // MEMOIZE
+        }
+    }
+
+    /// GLOBAL, STACK_GLOBAL and INST: imports, recorded and looked up, never performed.
+    mutating func executeImport(_ code: PickleOpcode) throws(ModelFormatsError) {
+        if code == .stackGlobal {
+            try executeStackGlobal()
+            return
+        }
+        let moduleLine = try readLine()
+        let module = try utf8(moduleLine)
+        let nameLine = try readLine()
+        let name = try utf8(nameLine)
+        let reference = resolve(module: module, name: name)
+        record(reference)
+        if code == .global {
+            try push(try allocate(.global(reference)))
+            return
+        }
+        let args = try popMark()
+        let callee = try allocate(.global(reference))
+        try pushInstance(callee, args: try allocate(.tuple(args)), construction: .inst)
+    }
+
+    /// STACK_GLOBAL; operands that are not string literals are an anomaly a lenient machine reports.
+    mutating func executeStackGlobal() throws(ModelFormatsError) {
+        let nameValue = try pop()
+        let moduleValue = try pop()
+        guard case let .string(name) = nameValue, case let .string(module) = moduleValue else {
+            guard lenient else { throw fail("STACK_GLOBAL requires two str operands") }
+            let reference = GlobalReference(
+                module: moduleValue.stringValue ?? "<computed>", name: nameValue.stringValue ?? "<computed>",
+                status: .unknown)
+            record(reference, anomaly: .computedGlobal)
+            try push(try allocate(.global(reference)))
+            return
+        }
+        let reference = resolve(module: module, name: name)
+        record(reference)
+        try push(try allocate(.global(reference)))
+    }
+
+    /// OBJ, REDUCE, NEWOBJ and NEWOBJ_EX: calls, recorded, never made.
+    mutating func executeCall(_ code: PickleOpcode) throws(ModelFormatsError) {
+        switch code {
+        case .obj:
+            let items = try popMark()
+            guard let callee = items.first else { throw fail("OBJ needs a class after MARK") }
+            record(callee: callee)
+            try pushInstance(callee, args: try allocate(.tuple(Array(items.dropFirst()))), construction: .obj)
+        case .reduce, .newObj:
+            let args = try pop()
+            let callee = try pop()
+            record(callee: callee)
+            try pushInstance(callee, args: args, construction: code == .reduce ? .reduce : .newObj)
+        default:  // NEWOBJ_EX
+            let kwargs = try pop()
+            let args = try pop()
+            let callee = try pop()
+            record(callee: callee)
+            try pushInstance(callee, args: args, kwargs: kwargs, construction: .newObjEx)
+        }
+    }
+
+    /// BUILD: the state is kept on the object a call made; on a global it is recorded.
+    mutating func executeBuild() throws(ModelFormatsError) {
+        let state = try pop()
+        let target = try top()
+        if let reference = heap.global(target) {
+            // Python sets attributes on the class or module itself (`__dict__.update`): record it.
+            events.append(PickleEvent(offset: offset, opcode: .build, global: reference))
+            return
+        }
+        guard case let .object(id) = target, case var .instance(instance) = heap.objects[id.index] else {
+            events.append(PickleEvent(offset: offset, opcode: .build, global: nil))
+            throw fail("BUILD applies state to something that is not an object built by the pickle")
+        }
+        events.append(PickleEvent(offset: offset, opcode: .build, global: heap.global(instance.callee)))
+        instance.state = state
+        heap.objects[id.index] = .instance(instance)
+    }
+
+    /// EXT1/2/4 (extension registry codes) and PERSID/BINPERSID (persistent references).
+    mutating func executeReference(_ code: PickleOpcode) throws(ModelFormatsError) {
+        switch code {
+        case .ext1, .ext2, .ext4:
+            let extensionCode: Int
+            switch code {
+            case .ext1: extensionCode = Int(try readByte())
+            case .ext2: extensionCode = Int(try readUInt16())
+            default: extensionCode = Int(Int32(bitPattern: try readUInt32()))
+            }
+            guard extensionCode > 0 else { throw fail("extension code must be positive") }
+            events.append(PickleEvent(offset: offset, opcode: code, global: nil))
+            try push(try allocate(.extensionCode(extensionCode)))
+        case .persID:
+            let line = try readLine()
+            let id: PickleValue = String(strictUTF8: line).map { .string($0) } ?? .bytes(line)
+            try push(try allocate(.persistent(id: id, offset: offset)))
+        default:  // BINPERSID
+            let id = try pop()
+            try push(try allocate(.persistent(id: id, offset: offset)))
+        }
+    }
+
+    /// The object a call would have made (INST, OBJ, REDUCE, NEWOBJ, NEWOBJ_EX), recorded, never made.
+    mutating func pushInstance(
+        _ callee: PickleValue, args: PickleValue, kwargs: PickleValue? = nil, construction: PickleConstruction
+    ) throws(ModelFormatsError) {
+        let instance = PickleInstance(
+            callee: callee, args: args, kwargs: kwargs, construction: construction, offset: offset)
+        try push(try allocate(.instance(instance)))
+    }
+
+    // MARK: - Globals
+
+    func resolve(module: String, name: String) -> GlobalReference {
+        let mapped = PickleAllowlist.mapLegacyName(module: module, name: name)
+        return GlobalReference(
+            module: mapped.module, name: mapped.name,
+            status: allowlist.status(module: mapped.module, name: mapped.name))
+    }
+
+    mutating func record(_ reference: GlobalReference, anomaly: PickleAnomaly? = nil) {
+        events.append(PickleEvent(offset: offset, opcode: opcode, global: reference, anomaly: anomaly))
+        if seenGlobals.insert(reference).inserted { globals.append(reference) }
+    }
+
+    mutating func record(callee: PickleValue) {
+        events.append(PickleEvent(offset: offset, opcode: opcode, global: heap.global(callee)))
+    }
+}
