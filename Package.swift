@@ -129,5 +129,12 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
+        .testTarget(
+            name: "ModelSealKitTests",
+            dependencies: [
+                "ModelSealKit", "ModelSealCrypto", "ModelSealFormat", "ModelSealSigning", "ModelSealLicensing",
+                "ModelSealEnvironment", .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
     ]
 )
