@@ -134,6 +134,7 @@ let package = Package(
             dependencies: [
                 "ModelSealKit", "ModelSealCrypto", "ModelSealFormat", "ModelSealSigning", "ModelSealLicensing",
                 "ModelSealEnvironment", .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
             ]
         ),
     ]

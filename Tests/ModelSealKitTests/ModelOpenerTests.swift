@@ -1,4 +1,5 @@
 import Crypto
+import Foundation
 import ModelSealCrypto
 import ModelSealEnvironment
 import ModelSealFormat
@@ -6,6 +7,7 @@ import ModelSealKit
 import ModelSealLicensing
 import ModelSealSigning
 import Testing
+import _CryptoExtras
 
 /// `ModelOpener` is what `modelseal open`, the C ABI (`modelseal_file_unlock` + `decrypt_into`) and
 /// Python `load()` share. Its promise (FORMAT.md §5, §8.3, §12.6): license → header MAC → signatures →
@@ -23,7 +25,7 @@ struct ModelOpenerTests {
         opener.trustedKeys = [signer.verifyingKey]
         let outcome = opener.attempt(fixture.signed, via: path)
         #expect(outcome.error == nil)
-        #expect(outcome.released == fixture.plaintext)
+        expectReleased(outcome, fixture.plaintext)
         if let result = outcome.result {
             #expect(result.plaintextLength == fixture.plaintext.count)
             #expect(result.signers.map(\.key.fingerprint) == [signer.verifyingKey.fingerprint])
@@ -36,7 +38,7 @@ struct ModelOpenerTests {
         let fixture = try SealedFixture()
         let outcome = ModelOpener(identities: [fixture.key]).attempt(fixture.unsigned, via: path)
         #expect(outcome.error == nil)
-        #expect(outcome.released == fixture.plaintext)
+        expectReleased(outcome, fixture.plaintext)
         #expect(outcome.result.map(\.signers.isEmpty) ?? true)
     }
 
@@ -106,7 +108,7 @@ struct ModelOpenerTests {
         let signer = try SigningKey.generate(.ed25519)
         let fixture = try SealedFixture(signers: [signer], requireSigners: true)
         let opener = ModelOpener(identities: [fixture.key])
-        #expect(opener.attempt(fixture.signed, via: .immediate).released == fixture.plaintext)
+        expectReleased(opener.attempt(fixture.signed, via: .immediate), fixture.plaintext)
         for path in ReleasePath.allCases {
             let outcome = opener.attempt(fixture.unsigned, via: path)
             let error = try #require(outcome.error)
@@ -120,7 +122,8 @@ struct ModelOpenerTests {
         }
     }
 
-    @Test("a valid signature by a key not trusted: untrusted signer (21), no chunk read", arguments: ReleasePath.allCases)
+    @Test(
+        "a valid signature by a key not trusted: untrusted signer (21), no chunk read", arguments: ReleasePath.allCases)
     func untrustedSigner(path: ReleasePath) throws {
         let signer = try SigningKey.generate(.ed25519)
         let fixture = try SealedFixture(signers: [signer])
@@ -168,7 +171,9 @@ struct ModelOpenerTests {
         let forgedPayload = try fixture.forgingChunk(last, of: fixture.unsigned)
         // The forged chunk authenticates under the file key: only the signed chunk list can catch it.
         let forgedPlaintext = try SealedFile(MemorySource(forgedPayload)).unlock(with: [fixture.key]).plaintext()
-        try #require(forgedPlaintext.count == fixture.plaintext.count && forgedPlaintext != fixture.plaintext)
+        let authenticatesAndDiffers =
+            forgedPlaintext.count == fixture.plaintext.count && forgedPlaintext != fixture.plaintext
+        try #require(authenticatesAndDiffers)
 
         var opener = ModelOpener(identities: [fixture.key])
         opener.trustedKeys = [signer.verifyingKey]
@@ -249,12 +254,14 @@ struct ModelOpenerTests {
             bytes = signed.signed
             opener.detachedSignature = try signed.detachedSignature(by: signer)
         }
-        let plaintext = kind == .fileAlreadySigned ? try SealedFile(MemorySource(bytes)).unlock(with: [fixture.key]).plaintext() : fixture.plaintext
+        let plaintext =
+            kind == .fileAlreadySigned
+            ? try SealedFile(MemorySource(bytes)).unlock(with: [fixture.key]).plaintext() : fixture.plaintext
         for path in ReleasePath.allCases {
             let outcome = opener.attempt(bytes, via: path)
             #expect(outcome.status == kind.expected, "\(path): \(outcome.error.map { "\($0)" } ?? "opened")")
             if kind.expected == nil {
-                #expect(outcome.released == plaintext)
+                expectReleased(outcome, plaintext)
             } else {
                 #expect(outcome.releasedNothing)
                 #expect(outcome.sinkWrites == 0)
@@ -283,7 +290,7 @@ struct ModelOpenerTests {
 
         // Opens regardless of this machine (the opener does not check), and hands back the contract.
         let outcome = opener.attempt(fixture.signed, via: .immediate)
-        #expect(outcome.released == fixture.plaintext)
+        expectReleased(outcome, fixture.plaintext)
         let opened = try #require(outcome.result)
         #expect(try EnvironmentContracts.contract(of: opened.file) == contract)
 
@@ -298,7 +305,8 @@ struct ModelOpenerTests {
         // (over the header hash) does not; without trust keys the trailer is still verified.
         let authenticated = Array(edited[..<(fixture.headerBytes.count - SealedFormat.macLength)])
         edited.replaceSubrange(
-            authenticated.count..<fixture.headerBytes.count, with: KeySchedule(fileKey: fixture.fileKey).headerMAC(authenticated))
+            authenticated.count..<fixture.headerBytes.count,
+            with: KeySchedule(fileKey: fixture.fileKey).headerMAC(authenticated))
         try #require(try SealedFile(MemorySource(edited)).unlock(with: [fixture.key]).plaintextLength > 0)
         for trust in [[signer.verifyingKey], []] {
             opener.trustedKeys = trust
@@ -392,7 +400,9 @@ struct FlawedOpening {
             opener = ModelOpener(identities: [flaws.contains(.wrongKey) ? RawKey.generate() : fixture.key])
             licensing = nil
         }
-        opener.trustedKeys = [flaws.contains(.untrustedSigner) ? try SigningKey.generate(.ed25519).verifyingKey : signer.verifyingKey]
+        opener.trustedKeys = [
+            flaws.contains(.untrustedSigner) ? try SigningKey.generate(.ed25519).verifyingKey : signer.verifyingKey
+        ]
     }
 }
 
@@ -421,7 +431,7 @@ struct ModelOpenerOrderTests {
         for path in ReleasePath.allCases {
             let outcome = opening.opener.attempt(opening.bytes, via: path)
             #expect(outcome.error == nil)
-            #expect(outcome.released == opening.fixture.plaintext)
+            expectReleased(outcome, opening.fixture.plaintext)
         }
     }
 }
@@ -444,7 +454,7 @@ struct ModelOpenerLicenseTests {
         opener.identities = [spy]
         let first = opener.attempt(fixture.unsigned, via: .buffer)
         #expect(first.error == nil)
-        #expect(first.released == fixture.plaintext)
+        expectReleased(first, fixture.plaintext)
         #expect(spy.calls == 0)
         let second = opener.attempt(fixture.unsigned, via: .buffer)
         #expect(second.status == .loadsExhausted)
@@ -537,7 +547,7 @@ struct ModelOpenerLicenseTests {
 
         let good = opener.attempt(fixture.signed, via: .immediate)
         #expect(good.error == nil)
-        #expect(good.released == fixture.plaintext)
+        expectReleased(good, fixture.plaintext)
         #expect(opener.attempt(fixture.signed, via: .immediate).status == .loadsExhausted)
     }
 
@@ -559,7 +569,93 @@ struct ModelOpenerLicenseTests {
         #expect(refused.status == .invalidSignature)
         #expect(refused.releasedNothing)
         #expect(refused.sinkWrites == 0)
-        #expect(opener.attempt(fixture.signed, via: .immediate).released == fixture.plaintext)
+        expectReleased(opener.attempt(fixture.signed, via: .immediate), fixture.plaintext)
         #expect(opener.attempt(fixture.signed, via: .immediate).status == .loadsExhausted)
     }
+}
+
+// MARK: - The article's Fernet files
+
+/// `prepare(fernet:)`: a Fernet token carries no signature, license or contract, so an opener that
+/// requires one refuses it instead of opening it unchecked; pass 1 authenticates the whole token
+/// before pass 2 releases anything.
+@Suite("ModelOpener with the article's Fernet files")
+struct ModelOpenerFernetTests {
+    enum Refusal: String, CaseIterable, CustomTestStringConvertible {
+        case trustKeys, detachedSignature, license, noRawKey, wrongKey, flippedCiphertext, flippedMAC
+        var testDescription: String { rawValue }
+
+        var status: StatusCode {
+            switch self {
+            case .trustKeys, .detachedSignature, .license: .usage
+            case .noRawKey: .keyError
+            case .wrongKey, .flippedCiphertext, .flippedMAC: .authenticationFailed
+            }
+        }
+    }
+
+    @Test("the right raw key opens a Fernet token, through a sink and into a buffer")
+    func opens() throws {
+        let key = RawKey.generate()
+        let plaintext = OpenerFixtures.plaintext()
+        let token = try fernetToken(plaintext, key: key.bytes)
+        let prepared = try ModelOpener(identities: [RawKey.generate(), key]).prepare(
+            fernet: FernetFile(MemorySource(token)))
+        #expect(prepared.plaintextLength == plaintext.count)
+        let sink = RecordingSink()
+        #expect(try prepared.decrypt(to: sink) == plaintext.count)
+        #expect(sink.bytes == plaintext)
+        var buffer = [UInt8](repeating: 0, count: plaintext.count)
+        try buffer.withUnsafeMutableBytes { try prepared.decrypt(into: $0) }
+        #expect(buffer == plaintext)
+    }
+
+    @Test("a Fernet token is refused before pass 2 releases anything", arguments: Refusal.allCases)
+    func refused(refusal: Refusal) throws {
+        let key = RawKey.generate()
+        var token = try fernetToken(OpenerFixtures.plaintext(), key: key.bytes)
+        var opener = ModelOpener(identities: [key])
+        switch refusal {
+        case .trustKeys: opener.trustedKeys = [try SigningKey.generate(.ed25519).verifyingKey]
+        case .detachedSignature: opener.detachedSignature = [1, 2, 3]
+        case .license:
+            let licensing = try LicenseFixture()
+            let model = try SealedFixture()
+            opener.license = try licensing.gate(try licensing.issue(for: model.unsigned, key: model.key))
+        case .noRawKey: opener.identities = [SpyIdentity()]
+        case .wrongKey: opener.identities = [RawKey.generate()]
+        case .flippedCiphertext: token = try flippingFernet(at: 100, of: token)
+        case .flippedMAC: token = try flippingFernet(at: -1, of: token)
+        }
+        let file = try FernetFile(MemorySource(token))
+        #expect {
+            _ = try opener.prepare(fernet: file)
+        } throws: { error in
+            StatusCode(for: error) == refusal.status
+        }
+    }
+}
+
+/// The article's token (docs/ARTICLE.md): base64url of `0x80 || time || IV || AES-128-CBC || HMAC-SHA256`,
+/// with the 32-byte key split into a signing half and an encryption half.
+func fernetToken(_ plaintext: [UInt8], key: [UInt8], iv: [UInt8] = Array(repeating: 7, count: 16)) throws -> [UInt8] {
+    let ciphertext = try AES._CBC.encrypt(
+        plaintext, using: SymmetricKey(data: key[16..<32]), iv: AES._CBC.IV(ivBytes: iv))
+    var token: [UInt8] = [0x80] + withUnsafeBytes(of: UInt64(1_700_000_000).bigEndian, Array.init) + iv
+    token += ciphertext
+    token += Array(HMAC<SHA256>.authenticationCode(for: token, using: SymmetricKey(data: key[0..<16])))
+    let text = Data(token).base64EncodedString().replacingOccurrences(of: "+", with: "-")
+        .replacingOccurrences(of: "/", with: "_")
+    return Array(text.utf8)
+}
+
+/// The token with one bit of its decoded byte `index` flipped (negative: from the end), re-encoded.
+func flippingFernet(at index: Int, of token: [UInt8]) throws -> [UInt8] {
+    let text = String(decoding: token, as: UTF8.self).replacingOccurrences(of: "-", with: "+")
+        .replacingOccurrences(of: "_", with: "/")
+    var bytes = try #require(Data(base64Encoded: text).map(Array.init))
+    bytes[index < 0 ? bytes.count + index : index] ^= 0x01
+    return Array(
+        Data(bytes).base64EncodedString().replacingOccurrences(of: "+", with: "-")
+            .replacingOccurrences(of: "/", with: "_").utf8)
 }

@@ -49,9 +49,12 @@ struct SealedFixture {
         options.chunkLog2 = 16
         options.hashingLeaves = true
         options.extensions = extensions
-        if requireSigners { options.extensions.append(RequiredSigners.extension(keyIDs: signers.map(\.verifyingKey.keyID))) }
+        if requireSigners {
+            options.extensions.append(RequiredSigners.extension(keyIDs: signers.map(\.verifyingKey.keyID)))
+        }
         let sink = MemorySink()
-        let summary = try Sealer.seal(MemorySource(plaintext), to: sink, recipients: [key, escrow] + extra, options: options)
+        let summary = try Sealer.seal(
+            MemorySource(plaintext), to: sink, recipients: [key, escrow] + extra, options: options)
         self.plaintext = plaintext
         self.key = key
         fileKey = try #require(escrow.fileKey)
@@ -220,6 +223,22 @@ struct OpenOutcome {
     static let bufferFill: UInt8 = 0xA5
 }
 
+extension OpenOutcome: CustomTestStringConvertible {
+    /// Short, so that a failed expectation does not print the 128 KiB arrays.
+    var testDescription: String {
+        let ending = error.map { "refused (\($0))" } ?? "opened"
+        return "\(ending), released \(released.count) bytes (\(releasedNothing ? "no plaintext" : "plaintext")), "
+            + "\(sinkWrites) sink writes, \(source.reads.count) reads"
+    }
+}
+
+/// Expects `outcome` to have released exactly `plaintext`, without printing 128 KiB arrays on failure.
+func expectReleased(_ outcome: OpenOutcome, _ plaintext: [UInt8], sourceLocation: SourceLocation = #_sourceLocation) {
+    let same = outcome.released == plaintext
+    let detail = outcome.error.map { "refused: \($0)" } ?? "released \(outcome.released.count) bytes"
+    #expect(same, "expected the \(plaintext.count)-byte plaintext; \(detail)", sourceLocation: sourceLocation)
+}
+
 extension ModelOpener {
     /// Opens `bytes` along `path`, recording everything.
     func attempt(_ bytes: [UInt8], via path: ReleasePath) -> OpenOutcome {
@@ -249,7 +268,8 @@ extension ModelOpener {
                     error: nil, released: Array(buffer.prefix(prepared.plaintextLength)), sinkWrites: 0, staged: [],
                     source: source, result: nil)
             } catch {
-                return OpenOutcome(error: error, released: buffer, sinkWrites: 0, staged: [], source: source, result: nil)
+                return OpenOutcome(
+                    error: error, released: buffer, sinkWrites: 0, staged: [], source: source, result: nil)
             }
         }
     }
