@@ -133,5 +133,13 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
+        .testTarget(
+            name: "ModelSealKitTests",
+            dependencies: [
+                "ModelSealKit", "ModelSealCrypto", "ModelSealFormat", "ModelSealSigning", "ModelSealLicensing",
+                "ModelSealEnvironment", .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+            ]
+        ),
     ]
 )
