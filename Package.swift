@@ -136,7 +136,7 @@ let package = Package(
         .testTarget(
             name: "ModelSealKitTests",
             dependencies: [
-                "ModelSealKit", "ModelSealCrypto", "ModelSealFormat", "ModelSealSigning", "ModelSealLicensing",
+                "ModelSealCore", "ModelSealKit", "ModelSealCrypto", "ModelSealFormat", "ModelSealSigning", "ModelSealLicensing",
                 "ModelSealEnvironment", .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
             ]

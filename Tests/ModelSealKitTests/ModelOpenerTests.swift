@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import ModelSealCore
 import ModelSealCrypto
 import ModelSealEnvironment
 import ModelSealFormat

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import ModelSealCore
 import ModelSealCrypto
 import ModelSealFormat
 import ModelSealKit
@@ -143,7 +144,7 @@ final class SpyIdentity: Identity, @unchecked Sendable {
 }
 
 /// A file in memory that records every range read from it (chunks are read on worker threads).
-final class RecordingSource: RandomAccessByteSource, @unchecked Sendable {
+final class RecordingSource: ByteSource, @unchecked Sendable {
     private let lock = NSLock()
     private let bytes: [UInt8]
     private var ranges: [Range<Int>] = []
@@ -153,9 +154,9 @@ final class RecordingSource: RandomAccessByteSource, @unchecked Sendable {
     var size: Int { bytes.count }
     var reads: [Range<Int>] { lock.withLock { ranges } }
 
-    func read(into buffer: UnsafeMutableRawBufferPointer, at offset: Int) throws(SealError) {
+    func read(into buffer: UnsafeMutableRawBufferPointer, at offset: Int) throws(IOError) {
         guard offset >= 0, offset <= bytes.count, buffer.count <= bytes.count - offset else {
-            throw .inputFailed("read past the end of the input")
+            throw .shortRead(path: "test", offset: offset, needed: buffer.count)
         }
         lock.withLock { ranges.append(offset..<(offset + buffer.count)) }
         bytes.withUnsafeBytes {
@@ -176,8 +177,9 @@ final class RecordingSource: RandomAccessByteSource, @unchecked Sendable {
 final class RecordingSink: ByteSink {
     private(set) var bytes: [UInt8] = []
     private(set) var writes = 0
+    var offset: Int { bytes.count }
 
-    func write(_ buffer: UnsafeRawBufferPointer) throws(SealError) {
+    func write(_ buffer: UnsafeRawBufferPointer) throws(IOError) {
         writes += 1
         bytes.append(contentsOf: buffer)
     }
