@@ -2,8 +2,8 @@
 import PackageDescription
 
 // Layout: dependencies flow upwards only.
-//   ModelSealFormat  — wire format of sealed files, bounds-checked byte reader, no crypto
-//   ModelSealCrypto  — key schedule, STREAM payload, recipients, sealing and opening
+//   ContainerFormat  — wire format of sealed files, bounds-checked byte reader, no crypto
+//   ContainerEngine  — key schedule, STREAM payload, recipients, sealing and opening
 //   ModelFormats     — PyTorch / safetensors / NumPy readers and writers, restricted pickle machine
 //   ModelSealKeys    — text encodings of keys, identity and recipient files, key sources
 //   ModelSealSigning — signature keys (PEM, OpenSSH), signed trailers, Merkle roots over chunks
@@ -19,8 +19,10 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "modelseal", targets: ["ModelSealCLI"]),
-        .library(name: "ModelSealFormat", targets: ["ModelSealFormat"]),
-        .library(name: "ModelSealCrypto", targets: ["ModelSealCrypto"]),
+        .library(name: "ModelSealCore", targets: ["ModelSealCore"]),
+        .library(name: "ContainerFormat", targets: ["ContainerFormat"]),
+        .library(name: "ContainerEngine", targets: ["ContainerEngine"]),
+        .library(name: "ArticleCompat", targets: ["ArticleCompat"]),
         .library(name: "ModelSealKeys", targets: ["ModelSealKeys"]),
         .library(name: "ModelSealSigning", targets: ["ModelSealSigning"]),
         .library(name: "ModelFormats", targets: ["ModelFormats"]),
@@ -41,11 +43,19 @@ let package = Package(
     ],
     targets: [
         .target(name: "ModelSealCore"),
-        .target(name: "ModelSealFormat", dependencies: ["ModelSealCore"]),
+        .target(name: "ContainerFormat", dependencies: ["ModelSealCore"]),
         .target(
-            name: "ModelSealCrypto",
+            name: "ContainerEngine",
             dependencies: [
-                "ModelSealCore", "ModelSealFormat",
+                "ModelSealCore", "ContainerFormat",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+            ]
+        ),
+        .target(
+            name: "ArticleCompat",
+            dependencies: [
+                "ModelSealCore",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
             ]
@@ -55,44 +65,44 @@ let package = Package(
         .target(
             name: "ModelSealKeys",
             dependencies: [
-                "ModelSealCore", "ModelSealCrypto",
+                "ModelSealCore", "ContainerEngine",
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
         .target(
             name: "ModelSealSigning",
             dependencies: [
-                "ModelSealCore", "ModelSealFormat", "ModelSealCrypto",
+                "ModelSealCore", "ContainerFormat", "ContainerEngine",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
                 .product(name: "SwiftASN1", package: "swift-asn1"),
             ]
         ),
-        .target(name: "ModelSealEnvironment", dependencies: ["ModelSealCore", "ModelSealFormat"]),
+        .target(name: "ModelSealEnvironment", dependencies: ["ModelSealCore", "ContainerFormat"]),
         .target(
             name: "ModelSealBundle",
             dependencies: [
-                "ModelSealCore", "ModelSealFormat", "ModelSealCrypto", "ModelSealSigning",
+                "ModelSealCore", "ContainerFormat", "ContainerEngine", "ModelSealSigning",
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
         .target(
             name: "ModelSealLicensing",
             dependencies: [
-                "ModelSealCore", "ModelSealFormat", "ModelSealCrypto", "ModelSealSigning",
+                "ModelSealCore", "ContainerFormat", "ContainerEngine", "ModelSealSigning",
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
         .target(
             name: "ModelSealKit",
             dependencies: [
-                "ModelSealCore", "ModelSealFormat", "ModelSealCrypto", "ModelSealKeys", "ModelSealSigning",
+                "ModelSealCore", "ArticleCompat", "ContainerFormat", "ContainerEngine", "ModelSealKeys", "ModelSealSigning",
                 "ModelSealLicensing", "ModelFormats", "ModelSealEnvironment", "ModelSealBundle",
             ]),
         .executableTarget(
             name: "ModelSealCLI",
             dependencies: [
-                "ModelSealCore", "ModelSealFormat", "ModelSealCrypto", "ModelSealKeys", "ModelFormats", "ModelSealKit",
+                "ModelSealCore", "ArticleCompat", "ContainerFormat", "ContainerEngine", "ModelSealKeys", "ModelFormats", "ModelSealKit",
                 "ModelSealSigning",
                 "ModelSealLicensing", "ModelSealEnvironment", "ModelSealBundle", "ModelSealScan",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -102,33 +112,40 @@ let package = Package(
         .target(
             name: "CModelSeal",
             dependencies: [
-                "ModelSealCore", "ModelSealFormat", "ModelSealCrypto", "ModelSealKeys", "ModelSealKit",
+                "ModelSealCore", "ArticleCompat", "ContainerFormat", "ContainerEngine", "ModelSealKeys", "ModelSealKit",
                 "ModelSealSigning", "ModelSealEnvironment",
             ],
             exclude: ["include", "exports.map"]
         ),
         .testTarget(name: "ModelSealCoreTests", dependencies: ["ModelSealCore"]),
-        .testTarget(name: "ModelSealFormatTests", dependencies: ["ModelSealCore", "ModelSealFormat"]),
+        .testTarget(name: "ContainerFormatTests", dependencies: ["ModelSealCore", "ContainerFormat"]),
         .testTarget(
-            name: "ModelSealCryptoTests",
+            name: "ContainerEngineTests",
             dependencies: [
-                "ModelSealCore", "ModelSealCrypto", "ModelSealFormat", "ModelSealKeys",
+                "ModelSealCore", "ContainerEngine", "ContainerFormat", "ModelSealKeys",
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
-        .testTarget(name: "ModelSealKeysTests", dependencies: ["ModelSealCore", "ModelSealKeys"]),
-        .testTarget(name: "ModelSealSigningTests", dependencies: ["ModelSealCore", "ModelSealSigning", "ModelSealCrypto", "ModelSealFormat"]),
+        .testTarget(name: "ModelSealKeysTests", dependencies: ["ModelSealCore", "ArticleCompat", "ModelSealKeys"]),
+        .testTarget(
+            name: "ArticleCompatTests",
+            dependencies: [
+                "ModelSealCore", "ArticleCompat", "ContainerEngine", "ModelSealKeys",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+        .testTarget(name: "ModelSealSigningTests", dependencies: ["ModelSealCore", "ModelSealSigning", "ContainerEngine", "ContainerFormat"]),
         .testTarget(name: "ModelFormatsTests", dependencies: ["ModelSealCore", "ModelFormats"]),
         .testTarget(name: "ModelSealScanTests", dependencies: ["ModelSealCore", "ModelSealScan", "ModelFormats"]),
         .testTarget(name: "ModelSealCLITests", dependencies: ["ModelSealCore", "ModelSealCLI"]),
         .testTarget(name: "ModelSealEnvironmentTests", dependencies: ["ModelSealCore", "ModelSealEnvironment"]),
         .testTarget(
             name: "ModelSealBundleTests",
-            dependencies: ["ModelSealCore", "ModelSealBundle", "ModelSealSigning", "ModelSealEnvironment", "ModelSealCrypto"]),
+            dependencies: ["ModelSealCore", "ModelSealBundle", "ModelSealSigning", "ModelSealEnvironment", "ContainerEngine"]),
         .testTarget(
             name: "ModelSealLicensingTests",
             dependencies: [
-                "ModelSealCore", "ModelSealLicensing", "ModelSealCrypto", "ModelSealFormat", "ModelSealSigning",
+                "ModelSealCore", "ModelSealLicensing", "ContainerEngine", "ContainerFormat", "ModelSealSigning",
                 "ModelSealKit",
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
@@ -136,7 +153,7 @@ let package = Package(
         .testTarget(
             name: "ModelSealKitTests",
             dependencies: [
-                "ModelSealCore", "ModelSealKit", "ModelSealCrypto", "ModelSealFormat", "ModelSealSigning", "ModelSealLicensing",
+                "ModelSealCore", "ArticleCompat", "ModelSealKit", "ContainerEngine", "ContainerFormat", "ModelSealSigning", "ModelSealLicensing",
                 "ModelSealEnvironment", .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
             ]

@@ -11,17 +11,23 @@ let package = Package(
     name: "ModelSealFuzz",
     dependencies: [.package(name: "ModelSeal", path: "..")],
     targets: modelFormatTargets.map { name in
-        .executableTarget(name: name, dependencies: [.product(name: "ModelFormats", package: "ModelSeal")])
+        .executableTarget(
+            name: name,
+            dependencies: [
+                .product(name: "ModelSealCore", package: "ModelSeal"), .product(name: "ModelFormats", package: "ModelSeal"),
+            ])
     } + [
         .executableTarget(
             name: "FuzzSealedFile",
             dependencies: [
-                .product(name: "ModelSealFormat", package: "ModelSeal"),
-                .product(name: "ModelSealCrypto", package: "ModelSeal"),
+                .product(name: "ModelSealCore", package: "ModelSeal"),
+                .product(name: "ContainerFormat", package: "ModelSeal"),
+                .product(name: "ContainerEngine", package: "ModelSeal"),
             ]),
         .executableTarget(
             name: "FuzzScan",
             dependencies: [
+                .product(name: "ModelSealCore", package: "ModelSeal"),
                 .product(name: "ModelFormats", package: "ModelSeal"),
                 .product(name: "ModelSealScan", package: "ModelSeal"),
             ]),
@@ -30,21 +36,28 @@ let package = Package(
             dependencies: [.product(name: "CModelSeal", package: "ModelSeal")]),
         .executableTarget(
             name: "FuzzFernet",
-            dependencies: [.product(name: "ModelSealCrypto", package: "ModelSeal")]),
+            dependencies: [
+                .product(name: "ModelSealCore", package: "ModelSeal"),
+                .product(name: "ArticleCompat", package: "ModelSeal"),
+            ]),
         .executableTarget(
             name: "FuzzKeyText",
             dependencies: [.product(name: "ModelSealKeys", package: "ModelSeal")]),
         .executableTarget(
             name: "FuzzLicense",
-            dependencies: [.product(name: "ModelSealLicensing", package: "ModelSeal")]),
+            dependencies: [
+                .product(name: "ModelSealCore", package: "ModelSeal"),
+                .product(name: "ModelSealLicensing", package: "ModelSeal"),
+            ]),
         .executableTarget(
             name: "FuzzOMSBundle",
             dependencies: [.product(name: "ModelSealSigning", package: "ModelSeal")]),
         .executableTarget(
             name: "FuzzBundleReader",
             dependencies: [
+                .product(name: "ModelSealCore", package: "ModelSeal"),
                 .product(name: "ModelSealBundle", package: "ModelSeal"),
-                .product(name: "ModelSealCrypto", package: "ModelSeal"),
+                .product(name: "ContainerEngine", package: "ModelSeal"),
             ]),
         .executableTarget(
             name: "FuzzEnvironmentLock",

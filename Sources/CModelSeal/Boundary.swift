@@ -1,4 +1,4 @@
-import ModelSealCrypto
+import ContainerEngine
 import ModelSealKit
 
 #if canImport(Glibc)

@@ -1,5 +1,6 @@
+import ArticleCompat
 import ModelSealCore
-import ModelSealCrypto
+import ContainerEngine
 import ModelSealKit
 import Synchronization
 

@@ -1,5 +1,5 @@
 import ModelSealCore
-import ModelSealFormat
+import ContainerFormat
 
 /// The signed list of members (BUNDLE.md §3): canonical JSON, first in the file.
 ///

@@ -1,6 +1,6 @@
 import Crypto
 import ModelSealCore
-import ModelSealFormat
+import ContainerFormat
 import ModelSealSigning
 
 /// The signature block after the manifest (BUNDLE.md §4).

@@ -1,6 +1,6 @@
 import Crypto
 import ModelSealCore
-import ModelSealCrypto
+import ContainerEngine
 import ModelSealSigning
 
 #if canImport(Glibc)

@@ -1,7 +1,7 @@
 import Crypto
 import ModelSealCore
-import ModelSealCrypto
-import ModelSealFormat
+import ContainerEngine
+import ContainerFormat
 import ModelSealSigning
 
 /// A bundle whose header, manifest and signature block have been read and checked against the

@@ -1,4 +1,4 @@
-import ModelSealCrypto
+import ContainerEngine
 
 #if canImport(Glibc)
 import Glibc

@@ -1,4 +1,4 @@
-import ModelSealCrypto
+import ContainerEngine
 
 /// Text forms of X25519 recipients and identities (FORMAT.md §7).
 public enum KeyText {

@@ -1,4 +1,4 @@
-import ModelSealCrypto
+import ContainerEngine
 
 /// The text form of a raw 32-byte key: base64url, exactly what `Fernet.generate_key()` prints.
 ///

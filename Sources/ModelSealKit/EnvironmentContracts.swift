@@ -1,7 +1,7 @@
 import ModelSealCore
-import ModelSealCrypto
+import ContainerEngine
 import ModelSealEnvironment
-import ModelSealFormat
+import ContainerFormat
 
 /// Checking a sealed file's environment contract against a Python environment: what
 /// `modelseal env check` and the Python package's `load()` share (docs/ENVIRONMENT.md §Python).
@@ -27,7 +27,7 @@ public enum EnvironmentContracts {
     /// `EnvironmentMismatchError`) when the contract's policy forbids a difference; returns the
     /// report otherwise (under `warn` it may list differences for the caller to log).
     public static func check(
-        _ contract: EnvironmentContract, python: String?, environment: [String: String] = ProcessEnvironment.current()
+        _ contract: EnvironmentContract, python: String?, environment: [String: String] = ProcessEnvironment.values(of: ProcessEnvironment.probeVariables)
     ) throws(EnvironmentError) -> ContractReport {
         let location = try PythonEnvironmentProbe.locate(python, environment: environment)
         let here = try PythonEnvironmentProbe.capture(location)
@@ -45,14 +45,7 @@ public enum EnvironmentContracts {
     }
 }
 
-/// The process environment as a dictionary (for the probe's defaults: `VIRTUAL_ENV`, `CONDA_PREFIX`, `PATH`).
-public enum ProcessEnvironment {
-    /// The current process's variables that the probe reads.
-    public static func current() -> [String: String] {
-        var result: [String: String] = [:]
-        for name in ["VIRTUAL_ENV", "CONDA_PREFIX", "PATH"] {
-            if let value = Environment.value(name) { result[name] = value }
-        }
-        return result
-    }
+extension ProcessEnvironment {
+    /// The variables the environment probe reads (`VIRTUAL_ENV`, `CONDA_PREFIX`, `PATH`).
+    public static let probeVariables = ["VIRTUAL_ENV", "CONDA_PREFIX", "PATH"]
 }

@@ -1,4 +1,5 @@
-import ModelSealCrypto
+import ModelSealCore
+import ContainerEngine
 import ModelSealKeys
 
 #if canImport(Glibc)
@@ -45,20 +46,11 @@ public enum KeyMaterial {
 
     private static func passphrase(prompt: Bool, environment: String?, confirm: Bool) throws -> String? {
         if let environment {
-            guard let value = Environment.value(environment), !value.isEmpty else {
+            guard let value = ProcessEnvironment.value(environment), !value.isEmpty else {
                 throw KeyError.environmentVariableUnset(environment)
             }
             return value
         }
         return prompt ? try PassphrasePrompt.read(prompt: "Passphrase: ", confirm: confirm) : nil
-    }
-}
-
-/// Reads environment variables.
-public enum Environment {
-    /// The value of `name`, or `nil` when unset.
-    public static func value(_ name: String) -> String? {
-        guard let pointer = getenv(name) else { return nil }
-        return String(cString: pointer)
     }
 }

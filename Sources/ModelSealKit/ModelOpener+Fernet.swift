@@ -1,5 +1,6 @@
+import ArticleCompat
 import ModelSealCore
-import ModelSealCrypto
+import ContainerEngine
 
 extension ModelOpener {
     /// The article's Fernet file (docs/ARTICLE.md) after pass 1 authenticated the whole token.

@@ -1,6 +1,6 @@
 import ModelSealCore
-import ModelSealCrypto
-import ModelSealFormat
+import ContainerEngine
+import ContainerFormat
 import ModelSealLicensing
 import ModelSealSigning
 

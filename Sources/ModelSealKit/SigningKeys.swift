@@ -1,3 +1,4 @@
+import ModelSealCore
 import ModelSealKeys
 import ModelSealSigning
 
@@ -8,7 +9,7 @@ public enum SigningKeys {
         let text = String(decoding: try KeyFiles.read(path), as: UTF8.self)
         var passphrase: String? = nil
         if let passphraseEnvironment {
-            guard let value = Environment.value(passphraseEnvironment), !value.isEmpty else {
+            guard let value = ProcessEnvironment.value(passphraseEnvironment), !value.isEmpty else {
                 throw KeyError.environmentVariableUnset(passphraseEnvironment)
             }
             passphrase = value

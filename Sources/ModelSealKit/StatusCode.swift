@@ -1,7 +1,8 @@
+import ArticleCompat
 import ModelFormats
 import ModelSealCore
-import ModelSealCrypto
-import ModelSealFormat
+import ContainerEngine
+import ContainerFormat
 import ModelSealKeys
 import ModelSealLicensing
 import ModelSealSigning
@@ -209,6 +210,7 @@ public enum StatusCode: Int32, CaseIterable, Sendable {
         case .invalidKey: self = .keyError
         case .hmacMismatch: self = .authenticationFailed
         case .inputFailed: self = .inputError
+        case .outputFailed: self = .outputError
         }
     }
 

@@ -1,8 +1,8 @@
 import Crypto
 import Foundation
 import ModelSealCore
-import ModelSealCrypto
-import ModelSealFormat
+import ContainerEngine
+import ContainerFormat
 import ModelSealSigning
 
 @testable import ModelSealBundle

@@ -1,6 +1,6 @@
 import Crypto
 import Foundation
-import ModelSealCrypto
+import ContainerEngine
 import ModelSealSigning
 import Testing
 

@@ -1,4 +1,4 @@
-import ModelSealFormat
+import ContainerFormat
 import Testing
 
 @testable import ModelSealEnvironment

@@ -1,4 +1,5 @@
-import ModelSealCrypto
+import ArticleCompat
+import ContainerEngine
 import ModelSealKeys
 import Testing
 

@@ -1,9 +1,10 @@
+import ArticleCompat
 import Crypto
 import Foundation
 import ModelSealCore
-import ModelSealCrypto
+import ContainerEngine
 import ModelSealEnvironment
-import ModelSealFormat
+import ContainerFormat
 import ModelSealKit
 import ModelSealLicensing
 import ModelSealSigning

@@ -1,7 +1,7 @@
 import Crypto
 import ModelSealCore
-import ModelSealCrypto
-import ModelSealFormat
+import ContainerEngine
+import ContainerFormat
 import ModelSealSigning
 
 @testable import ModelSealLicensing

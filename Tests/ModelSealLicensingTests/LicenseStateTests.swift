@@ -1,6 +1,6 @@
 import Dispatch
 import ModelSealCore
-import ModelSealCrypto
+import ContainerEngine
 import Testing
 
 @testable import ModelSealLicensing

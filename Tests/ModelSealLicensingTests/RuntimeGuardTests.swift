@@ -1,5 +1,5 @@
 import ModelSealCore
-import ModelSealCrypto
+import ContainerEngine
 import Testing
 
 @testable import ModelSealLicensing

@@ -1,6 +1,6 @@
 import Crypto
 import ModelSealCore
-import ModelSealCrypto
+import ContainerEngine
 import ModelSealSigning
 import Testing
 import _CryptoExtras

@@ -1,7 +1,7 @@
 import ModelSealCore
 import Crypto
 import Foundation
-import ModelSealCrypto
+import ContainerEngine
 import Testing
 
 @testable import ModelSealSigning

@@ -1,6 +1,6 @@
 import ModelSealBundle
 import ModelSealCore
-import ModelSealCrypto
+import ContainerEngine
 import FuzzSupport
 
 // Bundle files (.mspkg) from anyone: header, manifest, signature block, then every member hashed.

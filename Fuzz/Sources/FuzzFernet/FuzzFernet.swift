@@ -1,5 +1,6 @@
+import ArticleCompat
 import ModelSealCore
-import ModelSealCrypto
+import ContainerEngine
 import FuzzSupport
 
 // Reads arbitrary bytes as a Fernet token (the article's files) with the key of the seeds in

@@ -1,6 +1,6 @@
 import ModelSealCore
-import ModelSealCrypto
-import ModelSealFormat
+import ContainerEngine
+import ContainerFormat
 import FuzzSupport
 
 // Opens arbitrary bytes as a sealed file with a fixed raw key (the one the seeds in

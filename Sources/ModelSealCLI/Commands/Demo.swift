@@ -2,9 +2,9 @@ import ArgumentParser
 import ModelSealCore
 import ModelSealKit
 import Crypto
-import ModelSealCrypto
+import ContainerEngine
 import ModelFormats
-import ModelSealFormat
+import ContainerFormat
 import ModelSealKeys
 import ModelSealKit
 import ModelSealSigning
@@ -167,7 +167,7 @@ struct TemporaryDirectory {
     let path: String
 
     init() throws {
-        var template = Array((Environment.value("TMPDIR") ?? "/tmp") + "/modelseal-demo-XXXXXX").map { CChar(bitPattern: $0.asciiValue ?? 0x58) }
+        var template = Array((ProcessEnvironment.value("TMPDIR") ?? "/tmp") + "/modelseal-demo-XXXXXX").map { CChar(bitPattern: $0.asciiValue ?? 0x58) }
         template.append(0)
         guard let created = mkdtemp(&template) else {
             throw CLIError(.outputError, "cannot create a temporary directory")

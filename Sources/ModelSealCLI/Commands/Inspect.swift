@@ -1,7 +1,8 @@
+import ArticleCompat
 import ArgumentParser
 import ModelFormats
 import ModelSealCore
-import ModelSealCrypto
+import ContainerEngine
 import ModelSealKit
 
 extension ModelSeal {

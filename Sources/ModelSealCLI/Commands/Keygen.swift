@@ -1,6 +1,6 @@
 import ArgumentParser
 import ModelSealCore
-import ModelSealCrypto
+import ContainerEngine
 import ModelSealKeys
 import ModelSealKit
 import ModelSealSigning
@@ -106,7 +106,7 @@ extension ModelSeal {
             let algorithm = SignatureAlgorithm(name: alg) ?? .ed25519
             var passphrase: String? = nil
             if let passphraseEnvironment {
-                guard let value = Environment.value(passphraseEnvironment), !value.isEmpty else {
+                guard let value = ProcessEnvironment.value(passphraseEnvironment), !value.isEmpty else {
                     throw KeyError.environmentVariableUnset(passphraseEnvironment)
                 }
                 passphrase = value

@@ -1,6 +1,6 @@
 import ArgumentParser
 import ModelSealCore
-import ModelSealFormat
+import ContainerFormat
 import ModelSealKit
 import ModelSealLicensing
 import ModelSealSigning

@@ -1,7 +1,8 @@
+import ArticleCompat
 import ArgumentParser
 import ModelSealCore
-import ModelSealCrypto
-import ModelSealFormat
+import ContainerEngine
+import ContainerFormat
 import ModelSealKeys
 import ModelSealKit
 import ModelSealSigning

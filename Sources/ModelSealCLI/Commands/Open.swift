@@ -1,7 +1,8 @@
+import ArticleCompat
 import ArgumentParser
 import ModelSealCore
 import ModelSealKit
-import ModelSealCrypto
+import ContainerEngine
 import ModelSealKeys
 import ModelSealSigning
 

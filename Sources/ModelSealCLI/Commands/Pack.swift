@@ -1,9 +1,9 @@
 import ArgumentParser
 import ModelSealBundle
 import ModelSealCore
-import ModelSealCrypto
+import ContainerEngine
 import ModelSealEnvironment
-import ModelSealFormat
+import ContainerFormat
 import ModelSealKit
 
 extension ModelSeal {

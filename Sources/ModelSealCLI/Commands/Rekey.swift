@@ -1,7 +1,7 @@
 import ArgumentParser
 import ModelSealCore
 import ModelSealKit
-import ModelSealCrypto
+import ContainerEngine
 
 extension ModelSeal {
     /// `modelseal rekey`: change recipients by rewriting the header only.
@@ -77,7 +77,7 @@ extension ModelSeal {
                 recipientFiles: recipientFiles, scryptLog2N: ScryptParameters.default.log2N)
             let removing = replace ? Set(unlocked.file.header.stanzas.indices) : Set(remove)
             let sink = try OutputFile(.path(output), mode: 0o644, replace: force)
-            try ModelSealCrypto.Rekey.rewrite(unlocked, removing: removing, adding: added, to: sink)
+            try ContainerEngine.Rekey.rewrite(unlocked, removing: removing, adding: added, to: sink)
             try sink.commit()
             Terminal.writeError(
                 "rekeyed: \(unlocked.file.header.stanzas.count - removing.count + added.count) recipient stanza(s): \(output)")

@@ -1,8 +1,8 @@
 import ArgumentParser
 import ModelSealCore
 import ModelSealKit
-import ModelSealCrypto
-import ModelSealFormat
+import ContainerEngine
+import ContainerFormat
 import ModelSealSigning
 
 extension ModelSeal {

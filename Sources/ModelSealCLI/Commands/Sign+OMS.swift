@@ -1,6 +1,6 @@
 import ArgumentParser
 import ModelSealCore
-import ModelSealCrypto
+import ContainerEngine
 import ModelSealKit
 import ModelSealSigning
 

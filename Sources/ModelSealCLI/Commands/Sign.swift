@@ -1,7 +1,7 @@
 import ArgumentParser
 import ModelSealCore
-import ModelSealCrypto
-import ModelSealFormat
+import ContainerEngine
+import ContainerFormat
 import ModelSealKeys
 import ModelSealKit
 import ModelSealSigning

@@ -1,5 +1,6 @@
+import ArticleCompat
 import ArgumentParser
-import ModelSealCrypto
+import ContainerEngine
 import ModelSealKeys
 import ModelSealKit
 

@@ -1,6 +1,6 @@
 import ArgumentParser
 import ModelSealKit
-import ModelSealCrypto
+import ContainerEngine
 
 /// The keys a file may be opened with; all are tried.
 struct IdentityOptions: ParsableArguments {

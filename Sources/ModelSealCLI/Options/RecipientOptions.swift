@@ -1,6 +1,6 @@
 import ArgumentParser
 import ModelSealKit
-import ModelSealCrypto
+import ContainerEngine
 
 /// Who a file is sealed to.
 struct RecipientOptions: ParsableArguments {

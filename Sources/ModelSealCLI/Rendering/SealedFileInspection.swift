@@ -1,6 +1,6 @@
 import ModelSealCore
-import ModelSealCrypto
-import ModelSealFormat
+import ContainerEngine
+import ContainerFormat
 
 /// The header view of a sealed file for `modelseal inspect`.
 ///

@@ -1,5 +1,5 @@
 import ModelSealCore
-import ModelSealFormat
+import ContainerFormat
 
 /// A license document (FORMAT.md §12.3): who may open which sealed files, on which machine,
 /// when, how often, and how. It is only trusted inside a `SignedLicense` whose signature verified.

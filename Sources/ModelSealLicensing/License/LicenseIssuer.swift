@@ -1,7 +1,7 @@
 import Crypto
 import ModelSealCore
-import ModelSealCrypto
-import ModelSealFormat
+import ContainerEngine
+import ContainerFormat
 import ModelSealSigning
 
 /// What the vendor decides when issuing a license (`license issue` options).

@@ -1,6 +1,6 @@
 import Crypto
 import ModelSealCore
-import ModelSealFormat
+import ContainerFormat
 
 /// What a customer machine sends the vendor to get a license (`license request`, FORMAT.md §12.5).
 ///

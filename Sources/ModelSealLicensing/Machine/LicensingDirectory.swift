@@ -1,5 +1,5 @@
 import ModelSealCore
-import ModelSealFormat
+import ContainerFormat
 
 #if canImport(Glibc)
     import Glibc
@@ -24,8 +24,7 @@ public struct LicensingDirectory: Sendable {
     /// The folder chosen by the environment.
     public static func fromEnvironment() -> LicensingDirectory {
         func value(_ name: String) -> String? {
-            guard let pointer = getenv(name) else { return nil }
-            let text = String(cString: pointer)
+            guard let text = ProcessEnvironment.value(name) else { return nil }
             return text.isEmpty ? nil : text
         }
         if let explicit = value(variable) { return LicensingDirectory(path: explicit) }

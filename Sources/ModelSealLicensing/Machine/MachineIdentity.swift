@@ -1,7 +1,7 @@
 import Crypto
 import FoundationEssentials
 import ModelSealCore
-import ModelSealFormat
+import ContainerFormat
 
 /// This machine's license key pair for one vendor, stored on the machine (FORMAT.md §12.5).
 ///

@@ -1,6 +1,6 @@
 import Crypto
 import ModelSealCore
-import ModelSealFormat
+import ContainerFormat
 
 /// The load count and last-seen time of one license on this machine (docs/LICENSING.md).
 ///

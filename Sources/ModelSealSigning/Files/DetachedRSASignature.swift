@@ -1,6 +1,6 @@
 import Crypto
 import ModelSealCore
-import ModelSealCrypto
+import ContainerEngine
 
 /// The article's `sign_file` signatures: RSASSA-PKCS1-v1_5 with SHA-256 over a whole file, detached.
 ///

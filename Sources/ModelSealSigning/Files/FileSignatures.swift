@@ -1,7 +1,7 @@
 import Crypto
 import ModelSealCore
-import ModelSealCrypto
-import ModelSealFormat
+import ContainerEngine
+import ContainerFormat
 
 /// A signature that verified.
 public struct VerifiedSigner: Sendable {

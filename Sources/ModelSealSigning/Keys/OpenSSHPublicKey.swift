@@ -1,7 +1,7 @@
 import Crypto
 import FoundationEssentials
 import ModelSealCore
-import ModelSealFormat
+import ContainerFormat
 import _CryptoExtras
 
 /// OpenSSH `authorized_keys`-style public key lines (RFC 4253 §6.6, RFC 5656 §3.1, RFC 8709).

@@ -1,5 +1,5 @@
 import ModelSealCore
-import ModelSealFormat
+import ContainerFormat
 
 /// The in-toto v1 statement `model_signing` signs: the model name and root digest as subject, the manifest as
 /// predicate (see `OMSFormat` for the layout).

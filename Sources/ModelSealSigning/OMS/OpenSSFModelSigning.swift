@@ -1,5 +1,5 @@
 import ModelSealCore
-import ModelSealCrypto
+import ContainerEngine
 
 #if canImport(Glibc)
     import Glibc

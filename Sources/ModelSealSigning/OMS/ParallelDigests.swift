@@ -1,6 +1,6 @@
 import Crypto
 import ModelSealCore
-import ModelSealCrypto
+import ContainerEngine
 
 #if canImport(Glibc)
     import Glibc
@@ -9,7 +9,7 @@ import ModelSealCrypto
 /// SHA-256 of byte ranges of files, spread over all cores.
 ///
 /// Each call starts its threads and joins them before returning (no pool outlives a call, as in
-/// ModelSealCrypto's chunk workers), so a process that forks between calls inherits no worker state.
+/// ContainerEngine's chunk workers), so a process that forks between calls inherits no worker state.
 enum ParallelDigests {
     /// One range to hash: `length == nil` means "to the end of the file, however long it is now".
     struct Job: Sendable {

@@ -1,0 +1,132 @@
+import Crypto
+import FoundationEssentials
+import ModelSealCore
+import ContainerFormat
+
+/// Options for sealing.
+public struct SealOptions: Sendable {
+    /// Payload AEAD; AES-256-GCM unless the machine lacks AES instructions.
+    public var suite: CipherSuite = .aes256GCM
+    /// log2 of the chunk size (16...24); 20 (1 MiB) by default.
+    public var chunkLog2: UInt8 = SealedFormat.defaultChunkLog2
+    /// Entries of the sealed-metadata extension; none by default.
+    public var metadata: [String: String] = [:]
+    /// Also compute each chunk's Merkle leaf hash (`SealSummary.leafHashes`), for signing in the
+    /// same pass. Off by default: SHA-256 of every chunk costs more CPU than the encryption.
+    public var hashingLeaves = false
+    /// Further header extensions (for example signature-required), in any order.
+    public var extensions: [HeaderExtension] = []
+    /// Called after each batch with the plaintext bytes sealed so far.
+    public var progress: (@Sendable (Int) -> Void)? = nil
+
+    /// Defaults: AES-256-GCM, 1 MiB chunks, no metadata.
+    public init() {}
+}
+
+/// What sealing produced.
+public struct SealSummary: Sendable {
+    /// Plaintext bytes read.
+    public let plaintextLength: Int
+    /// Header bytes written.
+    public let headerLength: Int
+    /// Chunks written.
+    public let chunkCount: Int
+    /// Ciphertext bytes of the payload.
+    public let payloadLength: Int
+    /// The header bytes written.
+    public let headerBytes: [UInt8]
+    /// Merkle leaf hash of every chunk written (FORMAT.md §8.1), for signing without a second pass;
+    /// empty arrays unless `SealOptions.hashingLeaves`.
+    public let leafHashes: [[UInt8]]
+}
+
+/// Seals a stream of any length to one or more recipients (FORMAT.md §1–§5).
+public enum Sealer {
+    /// Reads `input` to its end and writes a sealed file to `output`.
+    ///
+    /// Memory is bounded by one batch (`Parallel.batchBudget`) whatever the input size; the
+    /// input may be of unknown length (a pipe): one byte of look-ahead finds the last chunk.
+    public static func seal(
+        _ input: ByteStream, to output: ByteSink, recipients: [Recipient], options: SealOptions = SealOptions()
+    ) throws(SealError) -> SealSummary {
+        guard !recipients.isEmpty else { throw .noRecipients }
+        let schedule = KeySchedule.random()
+        let salt = randomBytes(SealedFormat.payloadSaltLength)
+        var stanzas: [Stanza] = []
+        for recipient in recipients { stanzas.append(try recipient.wrap(schedule.fileKey)) }
+        var extensions = options.extensions
+        if !options.metadata.isEmpty {
+            extensions.append(try SealedMetadata(options.metadata).sealed(with: schedule))
+        }
+        extensions.sort { $0.type < $1.type }
+        var header = SealedHeader(
+            suite: options.suite, chunkLog2: options.chunkLog2, payloadSalt: salt, stanzas: stanzas,
+            extensions: extensions)
+        let headerBytes: [UInt8]
+        do throws(FormatError) {
+            let authenticated = try header.authenticatedBytes()
+            header.mac = schedule.headerMAC(authenticated)
+            headerBytes = authenticated + header.mac
+        } catch {
+            throw .malformed(error)
+        }
+        try SealError.writing { () throws(IOError) in try output.write(contentsOf: headerBytes) }
+        let cipher = ChunkCipher(suite: options.suite, key: schedule.payloadKey(salt: salt))
+        let (length, leaves, last) = try sealPayload(
+            input, to: output, cipher: cipher, chunkSize: header.chunkSize, options: options)
+        // FORMAT.md §8.3: a payload ending in the trailer magic would be read as signed (p = 2^-64).
+        guard !last.suffix(SealedFormat.trailerMagic.count).elementsEqual(SealedFormat.trailerMagic) else {
+            throw .outputFailed("the payload happens to end in the trailer magic (probability 2^-64): seal again")
+        }
+        let payloadLength = length + leaves.count * SealedFormat.tagLength
+        return SealSummary(
+            plaintextLength: length, headerLength: headerBytes.count, chunkCount: leaves.count,
+            payloadLength: payloadLength, headerBytes: headerBytes, leafHashes: leaves)
+    }
+
+    private static func sealPayload(
+        _ input: ByteStream, to output: ByteSink, cipher: ChunkCipher, chunkSize: Int, options: SealOptions
+    ) throws(SealError) -> (length: Int, leaves: [[UInt8]], last: [UInt8]) {
+        let batch = Parallel.batchCount(itemSize: chunkSize)
+        let capacity = batch * chunkSize
+        // One extra byte of look-ahead tells whether the batch in hand holds the last chunk.
+        let buffer = SharedBuffer(count: capacity + 1)
+        defer { buffer.deallocate() }
+        var carried = 0
+        var index = 0
+        var total = 0
+        var leaves: [[UInt8]] = []
+        var last: [UInt8] = []
+        while true {
+            let read = try SealError.reading { () throws(IOError) in
+                try input.readFully(into: buffer.slice(carried..<(capacity + 1)))
+            }
+            let filled = carried + read
+            let isFinal = filled <= capacity
+            let used = isFinal ? filled : capacity
+            let count = isFinal ? max(1, (used + chunkSize - 1) / chunkSize) : batch
+            let first = index
+            let sealed = try Parallel.map(count) { (offset) throws(SealError) -> (Data, [UInt8]) in
+                let start = offset * chunkSize
+                let slice = UnsafeRawBufferPointer(buffer.slice(start..<min(start + chunkSize, used)))
+                do {
+                    let chunk = try cipher.seal(slice, index: first + offset, isLast: isFinal && offset == count - 1)
+                    return (chunk, options.hashingLeaves ? chunk.withUnsafeBytes { Merkle.leafHash($0) } : [])
+                } catch {
+                    throw .outputFailed("encryption failed: \(error)")
+                }
+            }
+            for (chunk, leaf) in sealed {
+                try SealError.writing { () throws(IOError) in try output.write(contentsOf: chunk) }
+                leaves.append(leaf)  // empty unless hashingLeaves: only the count is used then
+            }
+            if isFinal, let final = sealed.last { last = Array(final.0.suffix(SealedFormat.tagLength)) }
+            index += count
+            total += used
+            options.progress?(total)
+            if isFinal { return (total, leaves, last) }
+            buffer.base[0] = buffer.base[capacity]
+            carried = 1
+        }
+    }
+}

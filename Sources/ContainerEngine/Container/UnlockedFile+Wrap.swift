@@ -1,0 +1,23 @@
+import Crypto
+import ContainerFormat
+
+extension UnlockedFile {
+    /// A stanza wrapping this file's key for `recipient`, so another container (a license) can
+    /// carry access to this file; the file key itself never leaves the library.
+    public func wrapFileKey(to recipient: Recipient) throws(SealError) -> Stanza {
+        try recipient.wrap(schedule.fileKey)
+    }
+}
+
+extension SealedFile {
+    /// The file id (FORMAT.md §12.1): 16 bytes of SHA-256 over a label and the payload salt, as
+    /// 32 lowercase hex digits. It names a sealing: it survives `rekey` and `sign` (which keep the
+    /// payload) and differs for every sealing. Unverified until `unlock` has checked the header MAC.
+    public var fileID: String {
+        let digest = SHA256.hash(data: Array("modelseal/v1 file-id".utf8) + header.payloadSalt)
+        return digest.prefix(16).map { byte in
+            let digits = String(byte, radix: 16)
+            return byte < 16 ? "0" + digits : digits
+        }.joined()
+    }
+}
