@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Measures seal and verify throughput of a 512 MiB file for each chunk size (FORMAT.md §2 rationale).
+# Measures seal and verify throughput of a 512 MiB file for each chunk size (spec/CONTAINER.md §2 rationale).
 # Usage: bash scripts/bench-chunk-size.sh   (env RUNS, default 5; MODELSEAL_BIN to use a given binary)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)

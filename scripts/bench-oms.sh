@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Signature verification against the real `model_signing verify key`, same data, same run:
 #   - `modelseal verify --oms` (OpenSSF format) over the same plaintext model files;
-#   - `modelseal verify` of the same model sealed and signed in ModelSeal's own format (FORMAT.md §8), whose
+#   - `modelseal verify` of the same model sealed and signed in ModelSeal's own format (spec/SIGNATURES.md), whose
 #     chunk hashes run on all cores; and `open --trust` against a plain `open` of that file (issue 5's targets).
 #
 #   bash scripts/bench-oms.sh            1 GiB as one file, and as 8 files of 128 MiB (a sharded checkpoint)

@@ -1,11 +1,12 @@
 #!/usr/bin/env python3
-"""Container test vectors for ModelSeal, from an independent implementation of FORMAT.md.
+"""Container test vectors for ModelSeal, from an independent implementation of spec/CONTAINER.md.
 
-This file is a second implementation of FORMAT.md §1–§8 written from the document alone (not
-from the Swift sources): a sealer with hooks to break one rule at a time, and an opener that
-classifies every failure the way the vectors' `expect:` lines do. Each vector is checked
-against this opener before it is written, so a vector whose bytes do not break the rule its
-name claims (or break another one too) fails the generator instead of landing.
+This file is a second implementation of spec/CONTAINER.md §1–§7 and spec/SIGNATURES.md written
+from the documents alone (not from the Swift sources): a sealer with hooks to break one rule at a
+time, and an opener that classifies every failure the way the vectors' `expect:` lines do. Each
+vector is checked against this opener before it is written, so a vector whose bytes do not break
+the rule its name claims (or break another one too) fails the generator instead of landing. A
+bare § number, here and in the vectors' `comment:` lines, is a section of spec/CONTAINER.md.
 
 Output: one file per case in the target folder (age testkit style): `key: value` preamble
 lines, one empty line, then the sealed file's bytes to the end. Deterministic: every "random"
@@ -31,7 +32,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM, ChaCha20Poly1305
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF, HKDFExpand
 from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
 
-# --- FORMAT.md constants -------------------------------------------------------------------
+# --- spec/CONTAINER.md and spec/SIGNATURES.md constants -------------------------------------
 
 MAGIC = b"\x89MSEAL\r\n"  # §2
 VERSION = 1
@@ -49,7 +50,7 @@ CRITICAL_BIT = 0x8000
 TAG_LENGTH = 16
 
 STANZA_RAW_KEY, STANZA_SCRYPT, STANZA_X25519 = 0x01, 0x02, 0x03
-STANZA_LICENSE = 0x04  # §12: opened only through a license, so no vector opens one here
+STANZA_LICENSE = 0x04  # spec/LICENSING.md: opened only through a license, so no vector opens one here
 STANZA_BODY_LENGTH = {STANZA_RAW_KEY: 80, STANZA_SCRYPT: 83, STANZA_X25519: 80, STANZA_LICENSE: 80}
 LABEL_RAW_KEY = b"modelseal/v1 raw-key"
 LABEL_SCRYPT = b"modelseal/v1 scrypt"
@@ -57,13 +58,13 @@ INFO_X25519 = b"modelseal/v1 x25519-hpke"
 ZERO_NONCE = bytes(12)
 
 EXT_SEALED_METADATA = 0x0001
-SIGNATURE_REQUIRED = 0x8003  # §8.4
+SIGNATURE_REQUIRED = 0x8003  # spec/SIGNATURES.md §4
 IMPLEMENTED_EXTENSIONS = {EXT_SEALED_METADATA, SIGNATURE_REQUIRED}
 LABEL_METADATA = b"modelseal/v1 sealed-metadata"
 MAX_METADATA_ENTRIES, MAX_METADATA_KEY, MAX_METADATA_VALUE = 256, 64, 1 << 20
 METADATA_KEY_BYTES = set(b"abcdefghijklmnopqrstuvwxyz0123456789-")
 
-TRAILER_MAGIC = b"MSEALSIG"  # §8
+TRAILER_MAGIC = b"MSEALSIG"  # spec/SIGNATURES.md
 
 SCRYPT_CAPS = dict(log2_n=(10, 20), r=(1, 32), p=(1, 16), memory=1 << 30, work=1 << 26)
 
@@ -370,7 +371,7 @@ class Sealer:
         return self.header(**header_options) + b"".join(self.chunks(plaintext))
 
 
-# --- the opener: FORMAT.md as a reader, with the vectors' outcome classes -------------------
+# --- the opener: spec/CONTAINER.md as a reader, with the vectors' outcome classes ----------
 
 
 class Refused(Exception):
@@ -443,7 +444,7 @@ def parse_header(data):
              f"critical extension {ext_type:#06x}")
         if ext_type == SIGNATURE_REQUIRED:
             need(len(body) >= 1 and 1 <= body[0] <= 16 and len(body) == 1 + 32 * body[0], "malformed",
-                 "signature-required must hold 1..16 key ids of 32 bytes (§8.4)")
+                 "signature-required must hold 1..16 key ids of 32 bytes (spec/SIGNATURES.md §4)")
     fields = dict(suite=suite, chunk_log2=chunk_log2, payload_salt=header[16:48], stanzas=stanzas,
                   extensions=extensions, authenticated=header[:end], mac=header[end:])
     return fields, header_length
@@ -508,11 +509,11 @@ def open_file(data, identities):
     fields, header_length = parse_header(data)
     trailer_length = 0
     if len(data) - header_length >= 12 and data.endswith(TRAILER_MAGIC):
-        # §8.3 framing only: signature checks are not part of these vectors yet.
+        # spec/SIGNATURES.md §3 framing only: signature checks are not part of these vectors yet.
         (body_length,) = struct.unpack(">I", data[-12:-8])
         need(body_length + 12 <= len(data) - header_length - TAG_LENGTH, "truncated", "T leaves no room for a chunk")
         need(body_length >= 10 and data[len(data) - 12 - body_length] == 1, "malformed",
-             "trailer body too short or version not 1 (§8.3)")
+             "trailer body too short or version not 1 (spec/SIGNATURES.md §3)")
         trailer_length = body_length + 12
     payload = data[header_length:len(data) - trailer_length]
     chunk_size = 1 << fields["chunk_log2"]
@@ -588,13 +589,13 @@ def success(name, comment, sealer, plaintext, identities, metadata=None):
 def build_vectors():
     small = plaintext_of(1000)
 
-    # Payload sizes (§5, §11).
-    success("empty_plaintext", "an empty plaintext is one empty last chunk (§5, §11)",
+    # Payload sizes (§5, §10).
+    success("empty_plaintext", "an empty plaintext is one empty last chunk (§5, §10)",
             simple("empty_plaintext"), b"", [raw()])
     success("one_byte", "a 1-byte plaintext is one last chunk of 17 bytes (§5)", simple("one_byte"),
             b"\x2a", [raw()])
     for name, length in (("chunk_minus_one", C - 1), ("chunk_exact", C), ("chunk_plus_one", C + 1)):
-        success(name, f"plaintext of {length} bytes with C = 65536 (§5, §11)", simple(name), plaintext_of(length),
+        success(name, f"plaintext of {length} bytes with C = 65536 (§5, §10)", simple(name), plaintext_of(length),
                 [raw()])
     success("many_chunks", "3 full chunks and a short last chunk; nonces count 0..3 (§5)", simple("many_chunks"),
             plaintext_of(3 * C + 1000), [raw()])
@@ -613,12 +614,12 @@ def build_vectors():
     for suffix, identity in (("", x25519()), ("_raw_key", raw()), ("_passphrase", passphrase())):
         success("multiple_recipients_all_kinds" + suffix,
                 "raw-key, scrypt and x25519-hpke stanzas in one file; a scrypt stanza MAY sit beside others; "
-                f"opened with the {identity[0]} (§3, §11)", all_kinds, small, [identity])
+                f"opened with the {identity[0]} (§3, §10)", all_kinds, small, [identity])
     success("multiple_identities_one_matches", "the opener tries every identity in turn; the third one matches (§3)",
             Sealer("multiple_identities_one_matches").add_x25519(ALICE_X25519), small,
             [x25519(BOB_X25519), raw(BOB_RAW_KEY), x25519()])
     success("unknown_stanza_type_beside_known",
-            "unknown stanza type 0x44 is skipped; the raw-key one opens (§3, §11)",
+            "unknown stanza type 0x44 is skipped; the raw-key one opens (§3, §10)",
             Sealer("unknown_stanza_type_beside_known").add_stanza(0x44, det("unknown stanza", 40))
             .add_raw_key(ALICE_RAW_KEY), small, [raw()])
     success("unknown_stanza_type_zero_beside_known", "stanza type 0x00 is unknown, skipped (§3)",
@@ -634,7 +635,7 @@ def build_vectors():
             small, [raw()])
 
     # Extensions (§4, §6).
-    success("unknown_noncritical_extension", "unknown non-critical extension 0x0100 is ignored (§4, §11)",
+    success("unknown_noncritical_extension", "unknown non-critical extension 0x0100 is ignored (§4, §10)",
             simple("unknown_noncritical_extension").add_extension(0x0100, b"ignore me"), small, [raw()])
     success("reserved_noncritical_extension_ignored",
             "reserved non-critical 0x0002 (sealed-index) is not implemented in v1, so it is ignored (§4)",
@@ -711,7 +712,7 @@ def build_vectors():
 
     # Header failure (§4): a key unwrapped a stanza but the MAC, or a sealed extension, fails.
     for name, offset_of, comment in (
-            ("header_mac_flipped", lambda h: h - 1, "last byte of the header MAC flipped (§4, §11)"),
+            ("header_mac_flipped", lambda h: h - 1, "last byte of the header MAC flipped (§4, §10)"),
             ("payload_salt_flipped", lambda h: 20, "a payload_salt byte flipped: the MAC covers it (§4)"),
             ("unknown_stanza_body_flipped", lambda h: FIXED_LENGTH + 3,
              "a byte of an unknown stanza flipped: the MAC covers unknown stanzas (§4)"),
@@ -764,11 +765,11 @@ def build_vectors():
            bytes(data), [raw()])
     s = simple("chunk_swapped")
     c = s.chunks(three)
-    vector("chunk_swapped", "payload failure", "chunks 0 and 1 swapped (§5, §11)",
+    vector("chunk_swapped", "payload failure", "chunks 0 and 1 swapped (§5, §10)",
            s.header() + c[1] + c[0] + c[2], [raw()])
     s = simple("truncated_at_chunk_boundary")
     vector("truncated_at_chunk_boundary", "payload failure",
-           "the last chunk removed: chunk 1 is now last but was sealed with last_flag 0 (§5, §11)",
+           "the last chunk removed: chunk 1 is now last but was sealed with last_flag 0 (§5, §10)",
            s.header() + b"".join(s.chunks(three)[:2]), [raw()])
     s = simple("truncated_inside_chunk")
     data = s.seal(three)
@@ -779,7 +780,7 @@ def build_vectors():
     exact = plaintext_of(C)
     c = s.chunks(exact) + s.chunks(b"", pieces=[(b"", False), (b"appended", True)])[1:]
     vector("appended_chunk", "payload failure",
-           "a validly sealed last chunk 1 appended after the old last chunk 0 (§5, §11)",
+           "a validly sealed last chunk 1 appended after the old last chunk 0 (§5, §10)",
            s.header() + b"".join(c), [raw()])
     vector("appended_garbage", "payload failure", "100 bytes appended: the last chunk no longer authenticates (§5)",
            simple("appended_garbage").seal(small) + det("garbage", 100), [raw()])
@@ -822,28 +823,28 @@ def build_vectors():
            "bytes is allowed only when n = 1 (§5)",
            s.header() + b"".join(s.chunks(exact, pieces=[(exact, False), (b"", True)])), [raw()])
 
-    # Unsupported (§2, §4, §8, §10).
+    # Unsupported (§2, §4, §9, spec/SIGNATURES.md).
     for name, offset, value, comment in (
-            ("version_2", 8, 2, "version 2 (§2, §10)"),
-            ("version_0", 8, 0, "version 0 (§2, §10)"),
+            ("version_2", 8, 2, "version 2 (§2, §9)"),
+            ("version_0", 8, 0, "version 0 (§2, §9)"),
             ("unknown_suite", 9, 3, "suite 0x03 (§2)"),
     ):
         s = simple(name)
         setattr(s, "version" if offset == 8 else "suite", value)
         vector(name, "unsupported", comment + ", MAC recomputed",
                s.header() + b"".join(s.chunks(small, suite=SUITE_AES)), [raw()])
-    vector("unknown_critical_extension", "unsupported", "unknown critical extension 0x8100 (§4, §11)",
+    vector("unknown_critical_extension", "unsupported", "unknown critical extension 0x8100 (§4, §10)",
            simple("unknown_critical_extension").add_extension(0x8100, b"must understand").seal(small), [raw()])
     vector("signature_required_malformed", "malformed",
-           "critical 0x8003 (signature-required) whose body is not count || 32-byte key ids (§8.4)",
+           "critical 0x8003 (signature-required) whose body is not count || 32-byte key ids (spec/SIGNATURES.md §4)",
            simple("reserved_critical_extension").add_extension(0x8003, det("key id", 32)).seal(small), [raw()])
     vector("trailer_magic_present", "malformed",
-           "a signature trailer whose 3-byte body is not a trailer: refused, not ignored (§8.3)",
+           "a signature trailer whose 3-byte body is not a trailer: refused, not ignored (spec/SIGNATURES.md §3)",
            simple("trailer_magic_present").seal(small) + b"sig" + i2osp(3, 4) + TRAILER_MAGIC, [raw()])
     vector("trailer_length_past_payload", "truncated",
-           "the file ends in the trailer magic with T larger than the file (§8.3)", simple("trailer_length_past_payload").seal(small) + i2osp(0xFFFFFFFF, 4) + TRAILER_MAGIC, [raw()])
+           "the file ends in the trailer magic with T larger than the file (spec/SIGNATURES.md §3)", simple("trailer_length_past_payload").seal(small) + i2osp(0xFFFFFFFF, 4) + TRAILER_MAGIC, [raw()])
 
-    vector("trailer_empty_body", "malformed", "a signature trailer with T = 0 (§8.3)",
+    vector("trailer_empty_body", "malformed", "a signature trailer with T = 0 (spec/SIGNATURES.md §3)",
            simple("trailer_empty_body").seal(small) + i2osp(0, 4) + TRAILER_MAGIC, [raw()])
 
     # Malformed (§2–§4, §6.1).
@@ -856,20 +857,20 @@ def build_vectors():
            data[:6] + b"\n" + data[8:], [raw()])
     s = simple("reserved_byte_nonzero")
     s.reserved = 1
-    vector("reserved_byte_nonzero", "malformed", "reserved byte 0x01, MAC recomputed (§2, §11)", s.seal(small),
+    vector("reserved_byte_nonzero", "malformed", "reserved byte 0x01, MAC recomputed (§2, §10)", s.seal(small),
            [raw()])
     for name, log2 in (("chunk_log2_too_small", 15), ("chunk_log2_too_large", 25)):
         s = simple(name, chunk_log2=log2)
-        vector(name, "malformed", f"chunk_log2 = {log2}, outside 16..24, MAC recomputed (§2, §11)",
+        vector(name, "malformed", f"chunk_log2 = {log2}, outside 16..24, MAC recomputed (§2, §10)",
                s.seal(small), [raw()])
-    vector("header_length_too_short", "malformed", "header_length one less than the header (§2, §11)",
+    vector("header_length_too_short", "malformed", "header_length one less than the header (§2, §10)",
            simple("header_length_too_short").seal(small, header_length_delta=-1), [raw()])
     vector("header_length_too_long", "malformed",
-           "header_length one more than the header: the parse ends 1 byte before the claimed MAC (§2, §11)",
+           "header_length one more than the header: the parse ends 1 byte before the claimed MAC (§2, §10)",
            simple("header_length_too_long").seal(small, header_length_delta=1), [raw()])
     vector("bytes_between_extensions_and_mac", "malformed",
            "one byte after the last extension, header_length and MAC cover it: the parse must consume "
-           "exactly header_length bytes (§2, §4, §11)",
+           "exactly header_length bytes (§2, §4, §10)",
            simple("bytes_between_extensions_and_mac").seal(small, before_mac=b"\x00"), [raw()])
     vector("header_length_below_minimum", "malformed", "header_length 82 (§2)",
            simple("header_length_below_minimum").seal(small, header_length=82), [raw()])
@@ -891,7 +892,7 @@ def build_vectors():
              None, "x25519-hpke body of 79 bytes"),
             ("license_stanza_body_wrong_length",
              Sealer("license_stanza_body_wrong_length").add_stanza(STANZA_LICENSE, det("license stanza", 80)),
-             None, "license body of 79 bytes (§3, §12)"),
+             None, "license body of 79 bytes (§3, spec/LICENSING.md)"),
     ):
         stanza_type, body = sealer.stanzas[0]
         sealer.stanzas[0] = (stanza_type, body + extra if extra else body[:-1])
@@ -905,7 +906,7 @@ def build_vectors():
     vector("stanza_body_past_header", "malformed",
            "raw-key body_length 4000 (under the 4096 cap) runs past header_length (§3)",
            s.seal(small, stanza_lengths={0: 4000}), [raw()])
-    vector("two_scrypt_stanzas", "malformed", "two scrypt stanzas, both valid for the passphrase (§3, §11)",
+    vector("two_scrypt_stanzas", "malformed", "two scrypt stanzas, both valid for the passphrase (§3, §10)",
            Sealer("two_scrypt_stanzas").add_scrypt(PASSPHRASE).add_scrypt(PASSPHRASE).seal(small), [passphrase()])
     over = simple("extension_count_over_cap")
     for i in range(MAX_EXTENSIONS + 1):
@@ -954,7 +955,7 @@ def build_vectors():
             ("scrypt_memory_over_cap", (20, 9, 1), "memory 128 * 9 * 2^20 > 1 GiB (work 9 * 2^20 is fine)"),
             ("scrypt_work_over_cap", (20, 8, 9), "work 2^20 * 8 * 9 > 2^26 (memory exactly 1 GiB is fine)"),
     ):
-        vector(name, "unsafe parameters", f"scrypt {comment} (§3, §11)",
+        vector(name, "unsafe parameters", f"scrypt {comment} (§3, §10)",
                Sealer(name).add_scrypt(PASSPHRASE, written_as=params).seal(small), [passphrase()])
 
 

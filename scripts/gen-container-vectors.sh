@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Regenerates Tests/Vectors/container from scripts/gen-container-vectors.py (FORMAT.md §11).
+# Regenerates Tests/Vectors/container from scripts/gen-container-vectors.py (spec/CONTAINER.md §10).
 #
 #   scripts/gen-container-vectors.sh          rewrite the committed vectors
 #   scripts/gen-container-vectors.sh --check  regenerate into a temporary folder and diff against the committed

@@ -3,7 +3,7 @@ import Crypto
 /// A Fernet key: 32 bytes, the first 16 the HMAC-SHA256 signing key, the last 16 the AES-128 key.
 ///
 /// This is the article's `MODEL_KEY` used as Fernet defines it. ModelSeal's own format never uses
-/// a raw key this way (it only wraps file keys through HKDF, FORMAT.md §3); see docs/ARTICLE.md
+/// a raw key this way (it only wraps file keys through HKDF, spec/CONTAINER.md §3); see docs/ARTICLE.md
 /// for why using the same 32 bytes in both ways is sound.
 public struct FernetKey: Sendable {
     let signingKey: SymmetricKey

@@ -1,7 +1,7 @@
 import ModelSealEnvironment
 import ModelSealKit
 
-/// Checks an unlocked file's environment contract (FORMAT.md §13) against a Python environment.
+/// Checks an unlocked file's environment contract (spec/ENVIRONMENT.md) against a Python environment.
 ///
 /// The file must be unlocked first, so the contract is authenticated by the header MAC (and by
 /// any signature). `python` is an interpreter path or environment folder (`sys.executable` /

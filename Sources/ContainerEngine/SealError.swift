@@ -19,7 +19,7 @@ public enum SealError: Error, Equatable, Sendable, CustomStringConvertible {
     case extensionAuthenticationFailed(ExtensionType)
     /// A sealed extension decrypted but is not well formed.
     case malformedExtension(ExtensionType, reason: String)
-    /// scrypt parameters outside the caps of FORMAT.md §3; refused before any work.
+    /// scrypt parameters outside the caps of spec/CONTAINER.md §3; refused before any work.
     case unsafeScryptParameters(log2N: Int, r: Int, p: Int)
     /// A key or recipient is not usable (wrong length, bad encoding).
     case invalidKey(String)
@@ -46,7 +46,7 @@ public enum SealError: Error, Equatable, Sendable, CustomStringConvertible {
         case .malformedExtension(let type, let reason):
             "sealed extension \(type) is malformed: \(reason)"
         case .unsafeScryptParameters(let log2N, let r, let p):
-            "unsafe scrypt parameters (log2 N = \(log2N), r = \(r), p = \(p)): over the caps of FORMAT.md §3, refused "
+            "unsafe scrypt parameters (log2 N = \(log2N), r = \(r), p = \(p)): over the caps of spec/CONTAINER.md §3, refused "
                 + "before deriving anything"
         case .invalidKey(let reason):
             reason

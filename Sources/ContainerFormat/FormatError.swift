@@ -1,4 +1,4 @@
-/// Why bytes are not a well-formed sealed file (FORMAT.md §2–§8).
+/// Why bytes are not a well-formed sealed file (spec/CONTAINER.md §2–§7, spec/SIGNATURES.md).
 ///
 /// Every case names the rule that was broken and, where it helps, the offset; messages say what
 /// a user can do about it.
@@ -39,7 +39,7 @@ public enum FormatError: Error, Equatable, Sendable, CustomStringConvertible {
     case truncatedPayload(payloadLength: Int)
     /// A signature trailer whose length does not fit the file.
     case malformedTrailer
-    /// A signature trailer or signature-required extension that breaks FORMAT.md §8.
+    /// A signature trailer or signature-required extension that breaks spec/SIGNATURES.md.
     case malformedSignatureTrailer(String)
 
     public var description: String {

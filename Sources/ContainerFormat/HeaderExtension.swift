@@ -1,4 +1,4 @@
-/// One header extension (FORMAT.md §4).
+/// One header extension (spec/CONTAINER.md §4).
 ///
 /// Byte layout: `type(2, big-endian; bit 15 = critical) || body_length(4, big-endian) || body`.
 public struct HeaderExtension: Sendable, Equatable {

@@ -1,4 +1,4 @@
-/// Where each chunk of a payload lies, derived from the payload length alone (FORMAT.md §5).
+/// Where each chunk of a payload lies, derived from the payload length alone (spec/CONTAINER.md §5).
 ///
 /// There is no length field: `n = ceil(L / (C + 16))`, every chunk but the last is `C + 16`
 /// bytes and the last is `16 ... C + 16` bytes (exactly 16 only when it is the only chunk).

@@ -1,4 +1,4 @@
-/// Constants of the sealed file format, version 1 (FORMAT.md §2–§9).
+/// Constants of the sealed file format, version 1 (spec/CONTAINER.md §2–§8, spec/SIGNATURES.md).
 public enum SealedFormat {
     /// `\x89MSEAL\r\n`: high bit and CR LF make 7-bit or newline-mangling transports visible.
     public static let magic: [UInt8] = [0x89, 0x4D, 0x53, 0x45, 0x41, 0x4C, 0x0D, 0x0A]
@@ -28,7 +28,7 @@ public enum SealedFormat {
     public static let minimumChunkLog2: UInt8 = 16
     /// Largest chunk size exponent (16 MiB).
     public static let maximumChunkLog2: UInt8 = 24
-    /// Default chunk size exponent (1 MiB), chosen by measurement (FORMAT.md §2).
+    /// Default chunk size exponent (1 MiB), chosen by measurement (spec/CONTAINER.md §2).
     public static let defaultChunkLog2: UInt8 = 20
     /// Magic at the very end of a file that carries a signature trailer (`MSEALSIG`).
     public static let trailerMagic: [UInt8] = Array("MSEALSIG".utf8)

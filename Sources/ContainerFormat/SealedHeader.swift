@@ -1,4 +1,4 @@
-/// The parsed header of a sealed file (FORMAT.md §2–§4).
+/// The parsed header of a sealed file (spec/CONTAINER.md §2–§4).
 ///
 /// Byte layout:
 /// ```

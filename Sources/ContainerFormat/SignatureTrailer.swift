@@ -1,6 +1,6 @@
 import ModelSealCore
 
-/// The signature trailer after the payload (FORMAT.md §8.3).
+/// The signature trailer after the payload (spec/SIGNATURES.md §3).
 ///
 /// Byte layout of the body: `version(1) chunk_count(8) leaf_hashes(32·n) signature_count(1)
 /// (algorithm(1) key_length(2) key signature_length(2) signature)*`; then `uint32(len(body))`
@@ -8,7 +8,7 @@ import ModelSealCore
 public struct SignatureTrailer: Sendable, Equatable {
     /// One signature over the file's statement.
     public struct Entry: Sendable, Equatable {
-        /// Algorithm byte (FORMAT.md §8.2); unknown values are kept so the verifier can name them.
+        /// Algorithm byte (spec/SIGNATURES.md §2); unknown values are kept so the verifier can name them.
         public var algorithm: UInt8
         /// The signer's SubjectPublicKeyInfo DER.
         public var publicKey: [UInt8]
@@ -105,7 +105,7 @@ public struct SignatureTrailer: Sendable, Equatable {
     }
 }
 
-/// The message every signature signs (FORMAT.md §8.1).
+/// The message every signature signs (spec/SIGNATURES.md §1).
 public enum SignedStatement {
     static let prefix = Array("modelseal/v1 signed-file".utf8) + [0]
 
@@ -124,7 +124,7 @@ public enum SignedStatement {
     }
 }
 
-/// The signature-required extension body (FORMAT.md §8.4): `count(1) || key_id(32)*`.
+/// The signature-required extension body (spec/SIGNATURES.md §4): `count(1) || key_id(32)*`.
 public enum RequiredSigners {
     public static let maximumCount = 16
 

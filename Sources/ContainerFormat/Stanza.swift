@@ -1,4 +1,4 @@
-/// One recipient stanza: the file key wrapped for one recipient (FORMAT.md §3).
+/// One recipient stanza: the file key wrapped for one recipient (spec/CONTAINER.md §3).
 ///
 /// Byte layout: `type(1) || body_length(2, big-endian) || body`.
 public struct Stanza: Sendable, Equatable {
@@ -27,7 +27,7 @@ public struct StanzaType: RawRepresentable, Hashable, Sendable, CustomStringConv
     public static let scrypt = StanzaType(rawValue: 0x02)
     /// An X25519 public key through HPKE.
     public static let x25519HPKE = StanzaType(rawValue: 0x03)
-    /// A license key-encryption key through HKDF with a random salt (FORMAT.md §3, §12).
+    /// A license key-encryption key through HKDF with a random salt (spec/CONTAINER.md §3, spec/LICENSING.md).
     public static let license = StanzaType(rawValue: 0x04)
 
     /// Exact body length of known types; `nil` for unknown ones.

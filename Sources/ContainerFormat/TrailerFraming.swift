@@ -1,6 +1,6 @@
 import ModelSealCore
 
-/// Locates the end of the payload when a signature trailer may follow it (FORMAT.md §8).
+/// Locates the end of the payload when a signature trailer may follow it (spec/SIGNATURES.md).
 public enum TrailerFraming {
     /// True when the file's last bytes are the trailer magic.
     public static func hasTrailerMagic(footer: [UInt8]) -> Bool {

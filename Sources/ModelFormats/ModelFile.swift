@@ -66,7 +66,7 @@ public enum ModelFileFormat: String, Sendable {
 
 /// What `modelseal inspect` shows, independent of the file format.
 public struct ModelInspection: Sendable {
-    /// Version of the `--json` schema (docs/FORMATS.md).
+    /// Version of the `--json` schema (docs/FOREIGN-FORMATS.md).
     public static let schemaVersion = 1
 
     public struct Tensor: Sendable {

@@ -15,7 +15,7 @@ public enum ModelFormatsError: Error, Sendable, Equatable, CustomStringConvertib
     case overflow(what: String, offset: Int)
     /// The pickle machine stopped: `opcode` at `offset` could not be modelled.
     case pickle(offset: Int, opcode: String, reason: String)
-    /// A zip archive rule was broken (see docs/FORMATS.md, "zip walker").
+    /// A zip archive rule was broken (see docs/FOREIGN-FORMATS.md, "zip walker").
     case zip(offset: Int, member: String?, reason: String)
     /// A tensor or storage refers to bytes outside its storage or file.
     case storageOutOfBounds(tensor: String, reason: String)

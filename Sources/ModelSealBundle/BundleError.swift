@@ -1,4 +1,4 @@
-/// Why a bundle cannot be written, read, verified or unpacked (BUNDLE.md).
+/// Why a bundle cannot be written, read, verified or unpacked (spec/BUNDLE.md).
 ///
 /// Signature failures are `SigningError`s (the same as for sealed files), so "unsigned",
 /// "untrusted signer" and "invalid signature" mean one thing everywhere.

@@ -1,6 +1,6 @@
 import ModelSealCore
 
-/// Constants and the fixed header of the bundle container (BUNDLE.md §2).
+/// Constants and the fixed header of the bundle container (spec/BUNDLE.md §2).
 ///
 /// ```
 /// bundle = magic(8) || version(1) || reserved(3) || manifest_length(4) || manifest

@@ -1,7 +1,7 @@
 import ModelSealCore
 import ContainerFormat
 
-/// The signed list of members (BUNDLE.md §3): canonical JSON, first in the file.
+/// The signed list of members (spec/BUNDLE.md §3): canonical JSON, first in the file.
 ///
 /// ```
 /// {"created_by":S,"members":[{"name":S,"role":S,"sha256":HEX64,"size":INT}],"schema":"modelseal-bundle/1"}

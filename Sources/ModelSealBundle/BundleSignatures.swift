@@ -3,7 +3,7 @@ import ModelSealCore
 import ContainerFormat
 import ModelSealSigning
 
-/// The signature block after the manifest (BUNDLE.md §4).
+/// The signature block after the manifest (spec/BUNDLE.md §4).
 ///
 /// ```
 /// signatures = count(1, 0..16) || per signature: algorithm(1) || key_length(2, 1..2048) || key (SPKI DER)
@@ -71,7 +71,7 @@ public struct BundleSignature: Sendable, Equatable {
     }
 
     /// Checks every signature over `manifest` (all must verify), and, when `trustedKeys` is not
-    /// empty, that one is by a trusted key: the rules of FORMAT.md §8.3 steps 2 and 4.
+    /// empty, that one is by a trusted key: the rules of spec/SIGNATURES.md §3 steps 2 and 4.
     public static func verify(
         _ signatures: [BundleSignature], manifest: [UInt8], trustedKeys: [VerifyingKey]
     ) throws(SigningError) -> [BundleSigner] {

@@ -4,7 +4,7 @@
     import Darwin
 #endif
 
-/// Verifies a bundle and writes its members into a new folder, all or nothing (BUNDLE.md §5).
+/// Verifies a bundle and writes its members into a new folder, all or nothing (spec/BUNDLE.md §5).
 public enum BundleUnpacker {
     /// Writes every member of `bundle` under the new folder `target`.
     ///

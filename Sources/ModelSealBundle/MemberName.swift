@@ -1,4 +1,4 @@
-/// Rules for member names (BUNDLE.md §3): portable relative paths that cannot leave the target folder.
+/// Rules for member names (spec/BUNDLE.md §3): portable relative paths that cannot leave the target folder.
 ///
 /// A name is 1–255 bytes of segments joined by `/`; each segment is 1–100 characters of
 /// `[A-Za-z0-9._+-]`, does not start with `.` (which also rules out `.` and `..`), and there are

@@ -13,7 +13,7 @@ public enum EnvironmentError: Error, Equatable, Sendable, CustomStringConvertibl
     case malformedCondaRecord(path: String, reason: String)
     /// A distribution's METADATA / PKG-INFO without a name or version, or over the size cap.
     case malformedDistribution(path: String, reason: String)
-    /// A contract header extension (FORMAT.md §4, type 0x8005) that breaks its byte layout.
+    /// A contract header extension (spec/CONTAINER.md §4, type 0x8005) that breaks its byte layout.
     case malformedContract(String)
     /// The interpreter or environment could not be found or read.
     case probeFailed(String)

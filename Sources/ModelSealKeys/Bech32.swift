@@ -1,4 +1,4 @@
-/// Bech32 (BIP 173): the checksummed text form of recipients and identities (FORMAT.md §7).
+/// Bech32 (BIP 173): the checksummed text form of recipients and identities (spec/CONTAINER.md §7).
 ///
 /// Chosen over base64 because it is case-insensitive, has no ambiguous characters, and its
 /// checksum catches any typo of up to four characters.

@@ -6,7 +6,7 @@ import Glibc
 
 /// Identity files (`-i`), recipients files (`-R`) and raw key sources (`--key-env`, `--key-file`).
 ///
-/// Line rules (FORMAT.md §7): blank lines and lines starting with `#` are ignored; every other
+/// Line rules (spec/CONTAINER.md §7): blank lines and lines starting with `#` are ignored; every other
 /// line, trimmed of surrounding whitespace, is one entry. Files are capped at 1 MiB and 1000 entries.
 public enum KeyFiles {
     /// Largest key, identity or recipients file read.

@@ -1,6 +1,6 @@
 import ContainerEngine
 
-/// Text forms of X25519 recipients and identities (FORMAT.md §7).
+/// Text forms of X25519 recipients and identities (spec/CONTAINER.md §7).
 public enum KeyText {
     static let recipientPrefix = "modelseal"
     static let identityPrefix = "modelseal-secret-key-"

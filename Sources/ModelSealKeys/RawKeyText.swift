@@ -2,7 +2,7 @@ import ContainerEngine
 
 /// The text form of a raw 32-byte key: base64url, exactly what `Fernet.generate_key()` prints.
 ///
-/// Rules (FORMAT.md §7): 43 characters, or 44 ending in one `=`; surrounding ASCII whitespace is
+/// Rules (spec/CONTAINER.md §7): 43 characters, or 44 ending in one `=`; surrounding ASCII whitespace is
 /// ignored; nothing inside; the last character's unused bits must be zero so every key has one
 /// text form.
 public enum RawKeyText {

@@ -5,7 +5,7 @@ import ModelSealLicensing
 import ModelSealSigning
 
 /// What every surface does to open a sealed file: unlock, check signatures, decrypt, in the order
-/// that releases no plaintext of a file that fails any check (FORMAT.md §5, §8.3).
+/// that releases no plaintext of a file that fails any check (spec/CONTAINER.md §5, spec/SIGNATURES.md §3).
 public struct ModelOpener {
     /// Keys to try.
     public var identities: [Identity]

@@ -1,4 +1,4 @@
-/// The signature algorithms ModelSeal signs and verifies with (FORMAT.md §8).
+/// The signature algorithms ModelSeal signs and verifies with (spec/SIGNATURES.md).
 ///
 /// The byte values are the trailer's algorithm field; the hash is fixed per algorithm so a
 /// signature can never be checked under another hash.

@@ -6,13 +6,13 @@ import ContainerFormat
 import ModelSealKeys
 import Testing
 
-/// Runs every file of `Tests/Vectors/container/` (FORMAT.md §11) against the Swift implementation.
+/// Runs every file of `Tests/Vectors/container/` (spec/CONTAINER.md §10) against the Swift implementation.
 ///
-/// The vectors come from `scripts/gen-container-vectors.py`, a second implementation of FORMAT.md
+/// The vectors come from `scripts/gen-container-vectors.py`, a second implementation of spec/CONTAINER.md
 /// written from the document alone; `scripts/gen-container-vectors.sh --check` keeps them in sync.
 @Suite("Container vectors")
 struct ContainerVectorTests {
-    /// Vectors on which the Swift implementation and FORMAT.md disagree, with the reason.
+    /// Vectors on which the Swift implementation and spec/CONTAINER.md disagree, with the reason.
     /// Vectors the Swift implementation is known to disagree on (none: keep it that way).
     static let knownIssues: [String: String] = [:]
 

@@ -17,7 +17,7 @@ func patternBytes(_ count: Int, seed: UInt64 = 1) -> [UInt8] {
 let smallChunkLog2: UInt8 = 16
 let smallChunk = 1 << 16
 
-/// scrypt at the cheapest cost FORMAT.md allows, for tests.
+/// scrypt at the cheapest cost spec/CONTAINER.md allows, for tests.
 func cheapPassphrase(_ text: String = "correct horse battery staple") throws -> Passphrase {
     try Passphrase(text, parameters: ScryptParameters.validated(log2N: 10, r: 8, p: 1))
 }

@@ -12,7 +12,7 @@ import Testing
 import _CryptoExtras
 
 /// `ModelOpener` is what `modelseal open`, the C ABI (`modelseal_file_unlock` + `decrypt_into`) and
-/// Python `load()` share. Its promise (FORMAT.md §5, §8.3, §12.6): license → header MAC → signatures →
+/// Python `load()` share. Its promise (spec/CONTAINER.md §5, spec/SIGNATURES.md §3, §12.6): license → header MAC → signatures →
 /// trust → chunks, and no plaintext byte before all of it passed. Every refusal here is checked for
 /// its error, its status code, nothing released, and, for a check that needs no chunk, no chunk read.
 @Suite("ModelOpener: verify before any plaintext is released")
@@ -324,7 +324,7 @@ struct ModelOpenerTests {
 
 /// One flaw a file or its opening can have, in the documented order of the checks that catch them.
 enum Flaw: Int, CaseIterable, Comparable, CustomTestStringConvertible {
-    /// The license expired (FORMAT.md §12.6: before any key is unwrapped).
+    /// The license expired (spec/LICENSING.md §6: before any key is unwrapped).
     case expiredLicense
     /// No identity opens a stanza (§3).
     case wrongKey

@@ -105,7 +105,7 @@ func flipping(_ offset: Int, of bytes: [UInt8]) -> [UInt8] {
 
 /// Offsets of interest in a sealed file.
 extension SealedFixture {
-    /// A byte of the payload salt (FORMAT.md §2, offset 16): parses, fails the header MAC.
+    /// A byte of the payload salt (spec/CONTAINER.md §2, offset 16): parses, fails the header MAC.
     static let saltOffset = 16
     /// The last byte of the header MAC.
     var headerMACOffset: Int { headerBytes.count - 1 }
@@ -165,7 +165,7 @@ final class RecordingSource: ByteSource, @unchecked Sendable {
     }
 
     /// True when some read touched a chunk of `payload`. Parsing reads the file's last
-    /// `trailerFooterLength` bytes to look for a trailer (FORMAT.md §8.3), which are the last chunk's
+    /// `trailerFooterLength` bytes to look for a trailer (spec/SIGNATURES.md §3), which are the last chunk's
     /// tag when the file is unsigned: that probe is not reading a chunk.
     func readChunk(of payload: Range<Int>) -> Bool {
         let footer = (bytes.count - SealedFormat.trailerFooterLength)..<bytes.count

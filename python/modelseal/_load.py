@@ -34,7 +34,7 @@ from . import _errors, _ffi, _keys
 
 log = logging.getLogger("modelseal")
 
-#: First bytes of every sealed file (FORMAT.md §2).
+#: First bytes of every sealed file (spec/CONTAINER.md §2).
 MAGIC = b"\x89MSEAL\r\n"
 PLAIN_VARIABLE = "MODELSEAL_PLAIN"
 def plain_allowed(force_plain: bool, trust: Any = None, license: Any = None) -> bool:

@@ -230,7 +230,7 @@ def test_host_token_component(run, tmp_path):
 
 
 def test_license_signature_and_canonical_form_verify_independently(run, tmp_path, vendor):
-    """FORMAT.md §12.3 from Python alone: canonical JSON as RFC 8785 for this subset, the statement, Ed25519."""
+    """spec/LICENSING.md §3 from Python alone: canonical JSON as RFC 8785 for this subset, the statement, Ed25519."""
     import base64
 
     from cryptography.hazmat.primitives.serialization import load_der_public_key

@@ -1,4 +1,4 @@
-"""Signatures against the real `cryptography` package: keys both ways, and FORMAT.md §8 checked independently."""
+"""Signatures against the real `cryptography` package: keys both ways, and spec/SIGNATURES.md checked independently."""
 import hashlib
 import struct
 
@@ -67,7 +67,7 @@ def test_our_keys_load_in_python(run, tmp_path, alg):
 
 
 def merkle_root(leaves):
-    """RFC 6962 tree hash, as FORMAT.md §8.1 defines it."""
+    """RFC 6962 tree hash, as spec/SIGNATURES.md §1 defines it."""
     if len(leaves) == 1:
         return leaves[0]
     k = 1
@@ -77,7 +77,7 @@ def merkle_root(leaves):
 
 
 def check_signatures_independently(data):
-    """Parses a signed sealed file per FORMAT.md §2, §5 and §8 and verifies every signature with `cryptography`."""
+    """Parses a signed sealed file per spec/CONTAINER.md §2, §5 and spec/SIGNATURES.md and verifies every signature with `cryptography`."""
     header_length = struct.unpack(">I", data[12:16])[0]
     chunk_size = 1 << data[10]
     assert data.endswith(b"MSEALSIG")

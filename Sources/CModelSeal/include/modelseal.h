@@ -100,7 +100,7 @@ int32_t modelseal_keyring_add_identity(modelseal_keyring *ring, const char *text
 int32_t modelseal_keyring_add_recipient(modelseal_keyring *ring, const char *text, size_t length);
 /* Every recipient in a recipients file (like -R): seals. */
 int32_t modelseal_keyring_add_recipients_file(modelseal_keyring *ring, const char *path);
-/* Signatures and licenses (FORMAT.md §8, docs/LICENSING.md). Trust keys: opening then releases
+/* Signatures and licenses (spec/SIGNATURES.md, docs/LICENSING.md). Trust keys: opening then releases
  * nothing unless a trusted key signed the file (a present signature is always checked). */
 int32_t modelseal_keyring_add_trust_key(modelseal_keyring *ring, const char *text, size_t length);
 int32_t modelseal_keyring_add_trust_file(modelseal_keyring *ring, const char *path);

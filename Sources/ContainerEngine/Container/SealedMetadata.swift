@@ -3,7 +3,7 @@ import FoundationEssentials
 import ModelSealCore
 import ContainerFormat
 
-/// The sealed-metadata extension: a small encrypted key/value map (FORMAT.md §6.1).
+/// The sealed-metadata extension: a small encrypted key/value map (spec/CONTAINER.md §6.1).
 ///
 /// Plaintext layout: `entry_count(2) || (key_length(1) key value_length(4) value)*`, keys
 /// `[a-z0-9-]{1,64}` strictly increasing, values UTF-8 of at most 1 MiB.

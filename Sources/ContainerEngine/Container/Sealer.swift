@@ -35,12 +35,12 @@ public struct SealSummary: Sendable {
     public let payloadLength: Int
     /// The header bytes written.
     public let headerBytes: [UInt8]
-    /// Merkle leaf hash of every chunk written (FORMAT.md §8.1), for signing without a second pass;
+    /// Merkle leaf hash of every chunk written (spec/SIGNATURES.md §1), for signing without a second pass;
     /// empty arrays unless `SealOptions.hashingLeaves`.
     public let leafHashes: [[UInt8]]
 }
 
-/// Seals a stream of any length to one or more recipients (FORMAT.md §1–§5).
+/// Seals a stream of any length to one or more recipients (spec/CONTAINER.md §1–§5).
 public enum Sealer {
     /// Reads `input` to its end and writes a sealed file to `output`.
     ///
@@ -74,7 +74,7 @@ public enum Sealer {
         let cipher = ChunkCipher(suite: options.suite, key: schedule.payloadKey(salt: salt))
         let (length, leaves, last) = try sealPayload(
             input, to: output, cipher: cipher, chunkSize: header.chunkSize, options: options)
-        // FORMAT.md §8.3: a payload ending in the trailer magic would be read as signed (p = 2^-64).
+        // spec/SIGNATURES.md §3: a payload ending in the trailer magic would be read as signed (p = 2^-64).
         guard !last.suffix(SealedFormat.trailerMagic.count).elementsEqual(SealedFormat.trailerMagic) else {
             throw .outputFailed("the payload happens to end in the trailer magic (probability 2^-64): seal again")
         }

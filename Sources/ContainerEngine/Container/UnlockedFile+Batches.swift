@@ -4,7 +4,7 @@ import ContainerFormat
 
 extension UnlockedFile {
     /// Opens chunks `range` batch by batch on all cores, in order: each worker reads its sealed chunk
-    /// into a slot, hashes it when `hashing` (FORMAT.md §8.1), authenticates and decrypts it, and
+    /// into a slot, hashes it when `hashing` (spec/SIGNATURES.md §1), authenticates and decrypts it, and
     /// hands the plaintext to `take` (on that worker); `batchDone` then gets the batch's results in
     /// chunk order with their leaf hashes (empty unless hashing) and the index after the batch.
     ///

@@ -10,7 +10,7 @@ extension UnlockedFile {
 }
 
 extension SealedFile {
-    /// The file id (FORMAT.md §12.1): 16 bytes of SHA-256 over a label and the payload salt, as
+    /// The file id (spec/LICENSING.md §1): 16 bytes of SHA-256 over a label and the payload salt, as
     /// 32 lowercase hex digits. It names a sealing: it survives `rekey` and `sign` (which keep the
     /// payload) and differs for every sealing. Unverified until `unlock` has checked the header MAC.
     public var fileID: String {

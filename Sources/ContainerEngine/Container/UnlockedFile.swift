@@ -31,7 +31,7 @@ public struct UnlockedFile: Sendable {
     /// range may already have been written when a later one fails: callers that must not
     /// release any plaintext of a bad file use `verify()` first or a sink they discard on error.
     ///
-    /// With `hashing`, also returns each chunk's Merkle leaf hash (FORMAT.md §8.1), computed on the
+    /// With `hashing`, also returns each chunk's Merkle leaf hash (spec/SIGNATURES.md §1), computed on the
     /// same core right after the chunk is read, so signatures cost one extra hash pass in cache.
     @discardableResult
     public func decrypt(

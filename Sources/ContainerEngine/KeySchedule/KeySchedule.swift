@@ -1,7 +1,7 @@
 import Crypto
 import ContainerFormat
 
-/// Derives every key of a file from its file key (FORMAT.md §1).
+/// Derives every key of a file from its file key (spec/CONTAINER.md §1).
 ///
 /// The HKDF labels are the domain separation: each derived key serves exactly one purpose.
 public struct KeySchedule: Sendable {

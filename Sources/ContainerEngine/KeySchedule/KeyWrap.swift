@@ -2,7 +2,7 @@ import Crypto
 import FoundationEssentials
 import ContainerFormat
 
-/// The single-use AES-256-GCM wrap every symmetric stanza uses (FORMAT.md §3).
+/// The single-use AES-256-GCM wrap every symmetric stanza uses (spec/CONTAINER.md §3).
 ///
 /// The all-zero nonce is safe because every wrap key is derived from a fresh random salt and
 /// used once; the additional data binds the wrap to its stanza type.

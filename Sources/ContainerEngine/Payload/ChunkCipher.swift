@@ -2,7 +2,7 @@ import Crypto
 import FoundationEssentials
 import ContainerFormat
 
-/// Seals and opens single payload chunks: the STREAM construction of FORMAT.md §5.
+/// Seals and opens single payload chunks: the STREAM construction of spec/CONTAINER.md §5.
 ///
 /// `nonce_i = uint88_be(i) || last_flag`; no additional data. Stateless and `Sendable`, so any
 /// number of threads can process chunks of one file at once.

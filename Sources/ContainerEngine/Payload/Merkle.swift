@@ -1,6 +1,6 @@
 import Crypto
 
-/// The Merkle tree over ciphertext chunks that signatures cover (FORMAT.md §8.1, RFC 6962 §2.1).
+/// The Merkle tree over ciphertext chunks that signatures cover (spec/SIGNATURES.md §1, RFC 6962 §2.1).
 public enum Merkle {
     /// `SHA-256(0x00 || chunk)`.
     public static func leafHash(_ chunk: UnsafeRawBufferPointer) -> [UInt8] {

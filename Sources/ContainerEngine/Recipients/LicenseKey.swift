@@ -2,7 +2,7 @@ import Crypto
 import ContainerFormat
 
 /// A license key-encryption key (KEK): files sealed to it open for every holder of a license that
-/// carries it (stanza `0x04`, FORMAT.md §3 and §12).
+/// carries it (stanza `0x04`, spec/CONTAINER.md §3 and spec/LICENSING.md).
 ///
 /// Like a raw key it never encrypts data itself (`SaltedKeyWrap`, label `modelseal/v1 license`). The
 /// distinct type and label keep a license KEK and a raw key (`MODEL_KEY`) from ever opening each

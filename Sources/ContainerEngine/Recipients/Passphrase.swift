@@ -2,7 +2,7 @@ import Crypto
 import ContainerFormat
 import _CryptoExtras
 
-/// A passphrase through scrypt: both a recipient and an identity (stanza `0x02`, FORMAT.md §3).
+/// A passphrase through scrypt: both a recipient and an identity (stanza `0x02`, spec/CONTAINER.md §3).
 public struct Passphrase: Recipient, Identity {
     static let label = "modelseal/v1 scrypt"
     static let saltLength = 32

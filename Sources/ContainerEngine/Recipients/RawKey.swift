@@ -4,7 +4,7 @@ import ContainerFormat
 /// A long-lived 32-byte symmetric key (`MODEL_KEY`): both a recipient and an identity.
 ///
 /// It never encrypts data itself: it keys HKDF with a fresh random salt and the label
-/// `modelseal/v1 raw-key` to make a one-time wrap key (FORMAT.md §3, stanza `0x01`).
+/// `modelseal/v1 raw-key` to make a one-time wrap key (spec/CONTAINER.md §3, stanza `0x01`).
 public struct RawKey: Recipient, Identity {
     static let scheme = SaltedKeyWrap(type: .rawKey, label: "modelseal/v1 raw-key")
     let key: SymmetricKey

@@ -1,7 +1,7 @@
 import Crypto
 import ContainerFormat
 
-/// The stanza scheme a raw key and a license key share (FORMAT.md §3, §12): the long-lived key
+/// The stanza scheme a raw key and a license key share (spec/CONTAINER.md §3, spec/LICENSING.md): the long-lived key
 /// never encrypts data itself; HKDF-SHA256 of it, with a fresh random 32-byte salt and the
 /// scheme's label as info, gives a one-time wrap key for the file key. Body: salt ‖ wrapped key.
 ///

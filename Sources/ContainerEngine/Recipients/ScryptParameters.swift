@@ -1,4 +1,4 @@
-/// scrypt cost parameters, checked against the caps of FORMAT.md §3 before any derivation.
+/// scrypt cost parameters, checked against the caps of spec/CONTAINER.md §3 before any derivation.
 ///
 /// swift-crypto's scrypt ignores its `maxMemory` argument and traps when `128 * r * N * p`
 /// overflows, so every value read from a file goes through `validated` first.

@@ -2,7 +2,7 @@ import Crypto
 import FoundationEssentials
 import ContainerFormat
 
-/// An X25519 public key: files are sealed to it through HPKE (stanza `0x03`, FORMAT.md §3).
+/// An X25519 public key: files are sealed to it through HPKE (stanza `0x03`, spec/CONTAINER.md §3).
 public struct X25519Recipient: Recipient, Equatable {
     static let info = Data("modelseal/v1 x25519-hpke".utf8)
     static let suite = HPKE.Ciphersuite(kem: .Curve25519_HKDF_SHA256, kdf: .HKDF_SHA256, aead: .AES_GCM_256)

@@ -2,7 +2,7 @@ import ModelSealCore
 
 /// Conversion between PyTorch checkpoints and safetensors, streaming tensor bytes.
 ///
-/// Rules (docs/FORMATS.md, "convert"): only pure tensor data converts unless the caller drops
+/// Rules (docs/FOREIGN-FORMATS.md, "convert"): only pure tensor data converts unless the caller drops
 /// the rest; tensors sharing a storage cannot be expressed in safetensors, so they are refused
 /// unless the caller asks to store one copy and record the aliases in `__metadata__` under
 /// `aliasMetadataKey` (which the reverse conversion turns back into shared storages).

@@ -52,7 +52,7 @@ public struct ZipDiagnostic: Sendable, CustomStringConvertible {
 
 /// A strict, read-only view of a zip archive that reads only its directories.
 ///
-/// Rules (docs/FORMATS.md, "zip walker"): one disk; the end record found exactly at the end of
+/// Rules (docs/FOREIGN-FORMATS.md, "zip walker"): one disk; the end record found exactly at the end of
 /// the file; ZIP64 records where sizes need them; the central directory consumed exactly; every
 /// local header cross-checked against its central entry (name, flags, method, sizes, CRC, data
 /// descriptor); members laid end to end from offset 0 up to the central directory with no gap,

@@ -33,7 +33,7 @@ extension ModelSeal {
         @Argument(help: ArgumentHelp("The file to inspect.", valueName: "FILE"))
         var file: String
 
-        @Flag(help: "Print JSON (schema modelseal.inspect/1 for model files, see docs/FORMATS.md).")
+        @Flag(help: "Print JSON (schema modelseal.inspect/1 for model files, see docs/FOREIGN-FORMATS.md).")
         var json = false
 
         @Option(name: .customLong("allow-global"), help: ArgumentHelp(

@@ -65,7 +65,7 @@ extension ModelSeal {
             help: "Do not seal to the key that opened the Fernet file; only the added recipients can open the result.")
         var replace = false
 
-        @OptionGroup(title: "Signing (FORMAT.md §8)") var signing: SigningKeyOptions
+        @OptionGroup(title: "Signing (spec/SIGNATURES.md)") var signing: SigningKeyOptions
 
         @Option(
             name: .shortAndLong,

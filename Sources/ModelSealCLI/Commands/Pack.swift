@@ -13,7 +13,7 @@ extension ModelSeal {
             commandName: "pack",
             abstract: "Bundle sealed models, signatures, the environment contract and a customer README into one file.",
             discussion: """
-                The bundle (.mspkg, BUNDLE.md) starts with a manifest of every member's name, size and SHA-256, \
+                The bundle (.mspkg, spec/BUNDLE.md) starts with a manifest of every member's name, size and SHA-256, \
                 signed with --sign-key; `modelseal verify` checks it without unpacking and `modelseal unpack` writes \
                 nothing unless every member matches. The contract is taken from the first sealed model that carries \
                 one (or --contract). Machine-bound licenses are issued after the customer's request and travel \
@@ -32,7 +32,7 @@ extension ModelSeal {
             help: ArgumentHelp("The bundle to write (created only when complete).", valueName: "FILE"))
         var output: String
 
-        @OptionGroup(title: "Signing (BUNDLE.md §4)") var signing: SigningKeyOptions
+        @OptionGroup(title: "Signing (spec/BUNDLE.md §4)") var signing: SigningKeyOptions
 
         @Option(
             name: .customLong("signature"),

@@ -27,9 +27,9 @@ extension ModelSeal {
 
         @OptionGroup(title: "Recipients") var recipients: RecipientOptions
 
-        @OptionGroup(title: "Signing (FORMAT.md §8)") var signing: SigningKeyOptions
+        @OptionGroup(title: "Signing (spec/SIGNATURES.md)") var signing: SigningKeyOptions
 
-        @OptionGroup(title: "Environment contract (FORMAT.md §13)") var environment: EnvironmentContractOptions
+        @OptionGroup(title: "Environment contract (spec/ENVIRONMENT.md)") var environment: EnvironmentContractOptions
 
         @Option(name: .customLong("require-signer"), help: ArgumentHelp(
             "Make the file unopenable unless also signed by the public key(s) in FILE (e.g. a release manager "
@@ -107,7 +107,7 @@ extension ModelSeal {
                 guard required.count <= RequiredSigners.maximumCount else {
                     throw CLIError(.usage, "at most \(RequiredSigners.maximumCount) required signers")
                 }
-                // Stripping the signature then makes the file unopenable (FORMAT.md §8.4).
+                // Stripping the signature then makes the file unopenable (spec/SIGNATURES.md §4).
                 options.extensions.append(RequiredSigners.extension(keyIDs: required))
             }
             if let contract = try environment.contract() { options.extensions.append(contract.headerExtension) }

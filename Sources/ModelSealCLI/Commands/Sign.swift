@@ -13,7 +13,7 @@ extension ModelSeal {
             commandName: "sign",
             abstract: "Sign a sealed file (no file key needed): embedded trailer or detached signature.",
             discussion: """
-                The signature covers the header and every ciphertext chunk (a Merkle root, FORMAT.md §8), so it also \
+                The signature covers the header and every ciphertext chunk (a Merkle root, spec/SIGNATURES.md), so it also \
                 holds against customers who hold the file key. Existing signatures are verified and kept: several \
                 signers can sign one file. Embedded signatures rewrite the file atomically (-o to write elsewhere).
 

@@ -2,7 +2,7 @@ import ModelSealCore
 import ContainerFormat
 
 /// An environment lock with the policy that says how it is enforced: the body of the
-/// `environment-contract` header extension (FORMAT.md §4, type `0x8005`, critical).
+/// `environment-contract` header extension (spec/CONTAINER.md §4, type `0x8005`, critical).
 ///
 /// Byte layout:
 ///

@@ -1,6 +1,6 @@
 import ModelSealCore
 
-/// The lock's JSON schema (docs/ENVIRONMENT.md §Lock) and its canonical encoding.
+/// The lock's JSON schema (spec/ENVIRONMENT.md §1 (Lock)) and its canonical encoding.
 ///
 /// ```
 /// {"conda":null|{"packages":[{"build","channel","name","version"}],"spec":null|{...},"subdir":null|S},

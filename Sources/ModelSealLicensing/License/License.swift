@@ -1,12 +1,12 @@
 import ModelSealCore
 import ContainerFormat
 
-/// A license document (FORMAT.md §12.3): who may open which sealed files, on which machine,
+/// A license document (spec/LICENSING.md §3): who may open which sealed files, on which machine,
 /// when, how often, and how. It is only trusted inside a `SignedLicense` whose signature verified.
 public struct License: Sendable, Equatable {
     /// A sealed file the license covers, with its file key wrapped under the license key.
     public struct Model: Sendable, Equatable {
-        /// The file id (FORMAT.md §12.1).
+        /// The file id (spec/LICENSING.md §1).
         public let fileID: String
         /// A name for people (the sealed file's base name at issue time).
         public let name: String
@@ -32,7 +32,7 @@ public struct License: Sendable, Equatable {
         }
     }
 
-    /// The license key-encryption key, wrapped so that only the machine opens it (FORMAT.md §12.4).
+    /// The license key-encryption key, wrapped so that only the machine opens it (spec/LICENSING.md §4).
     struct KeyWrapping: Sendable, Equatable {
         /// HPKE of secret A to the machine key: `enc(32) || ct(48)`.
         let machineShare: [UInt8]
@@ -72,7 +72,7 @@ public struct License: Sendable, Equatable {
     /// Runtime-guard policy.
     public let guards: GuardPolicy
 
-    /// Caps (FORMAT.md §12.6).
+    /// Caps (spec/LICENSING.md §3).
     public enum Limits {
         /// Most models listed in one license.
         public static let maximumModels = 256

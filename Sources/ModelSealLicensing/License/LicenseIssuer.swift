@@ -25,7 +25,7 @@ public struct LicenseTerms: Sendable {
     public init(customer: String) { self.customer = customer }
 }
 
-/// Makes licenses: the vendor side of `license issue` (FORMAT.md §12).
+/// Makes licenses: the vendor side of `license issue` (spec/LICENSING.md).
 public enum LicenseIssuer {
     /// Issues a license for the machine of `request`, covering `models` (files the vendor has
     /// unlocked), wrapping `licenseKey` to that machine and signing with `signingKey`.

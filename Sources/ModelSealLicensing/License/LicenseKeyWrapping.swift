@@ -1,7 +1,7 @@
 import Crypto
 import FoundationEssentials
 
-/// How a license carries its key-encryption key to exactly one machine (FORMAT.md §12.4).
+/// How a license carries its key-encryption key to exactly one machine (spec/LICENSING.md §4).
 ///
 /// Two independent secrets: A is HPKE-sealed to the machine's key (possession: the private key
 /// never left the machine), B is locked k-of-n to the fingerprint components (tolerant binding).

@@ -2,7 +2,7 @@ import Crypto
 import ModelSealCore
 import ContainerFormat
 
-/// What a customer machine sends the vendor to get a license (`license request`, FORMAT.md §12.5).
+/// What a customer machine sends the vendor to get a license (`license request`, spec/LICENSING.md §5).
 ///
 /// It holds the machine's public key and, per fingerprint component, the salted hash and the
 /// component's public key. No raw identifier and no private key is in it.

@@ -1,4 +1,4 @@
-/// License times: integer seconds since the Unix epoch, always UTC (FORMAT.md §12.3).
+/// License times: integer seconds since the Unix epoch, always UTC (spec/LICENSING.md §3).
 ///
 /// A date on the command line (`--expires 2027-12-31`) names a whole UTC day: `not_before`
 /// is the start of that day, `expires_at` the start of the *next* day (exclusive), so a license

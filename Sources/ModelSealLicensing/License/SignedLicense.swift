@@ -3,7 +3,7 @@ import ModelSealSigning
 
 /// A license file: the license document and the vendor's signature over its canonical bytes.
 ///
-/// File layout (canonical JSON, FORMAT.md §12.3):
+/// File layout (canonical JSON, spec/LICENSING.md §3):
 /// `{"license":{...},"signature":{"algorithm":"ed25519","public_key":"<SPKI DER, base64>","value":"<base64>"}}`.
 /// The signed statement is `"modelseal/v1 license" || 0x00 || canonical bytes of the license object`.
 public struct SignedLicense: Sendable {

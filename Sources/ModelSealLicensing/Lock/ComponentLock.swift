@@ -1,7 +1,7 @@
 import Crypto
 import FoundationEssentials
 
-/// A secret that opens only with k of n fingerprint components (FORMAT.md §12.4).
+/// A secret that opens only with k of n fingerprint components (spec/LICENSING.md §4).
 ///
 /// The 32-byte secret is split with Shamir (threshold k) into n shares; share i is sealed with
 /// HPKE (base mode, X25519 / HKDF-SHA256 / AES-256-GCM) to component i's public key, with

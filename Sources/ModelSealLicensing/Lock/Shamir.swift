@@ -2,7 +2,7 @@
 ///
 /// A secret of any length is split into `n` shares at x = 1...n with threshold `k`: any `k` shares
 /// give the secret, fewer give no information about it. Used by `ComponentLock` for the k-of-n
-/// fingerprint binding (FORMAT.md §12.4).
+/// fingerprint binding (spec/LICENSING.md §4).
 enum Shamir {
     /// Splits `secret` into `count` shares (x = 1...count) with threshold `threshold`.
     static func split(_ secret: [UInt8], threshold: Int, count: Int) -> [[UInt8]] {

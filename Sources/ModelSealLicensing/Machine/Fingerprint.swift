@@ -3,11 +3,11 @@ import Crypto
 /// The fingerprint of this machine for one vendor: the components present, salted.
 ///
 /// **Salt.** `SHA-256("modelseal/v1 fingerprint-salt" || 0x00 || vendor_key_id)`, where
-/// `vendor_key_id` is the key id (FORMAT.md §8.2) of the vendor's license-signing key; without a
+/// `vendor_key_id` is the key id (spec/SIGNATURES.md §2) of the vendor's license-signing key; without a
 /// vendor, 32 zero bytes stand in for it. Each vendor therefore sees hashes no other vendor can link,
 /// and the customer needs nothing from the vendor but its public key.
 ///
-/// **Per component** (FORMAT.md §12.2): `hash = HMAC(salt, "modelseal/v1 fingerprint-hash" || 0x00 ||
+/// **Per component** (spec/LICENSING.md §2): `hash = HMAC(salt, "modelseal/v1 fingerprint-hash" || 0x00 ||
 /// name || 0x00 || value)` goes into requests and licenses; the component's X25519 private key is
 /// `HKDF(ikm = value, salt = salt, info = "modelseal/v1 fingerprint-key" || 0x00 || name)` and only its
 /// public half leaves the machine, in the request. Neither reveals the other or the raw value

@@ -3,7 +3,7 @@ import FoundationEssentials
 import ModelSealCore
 import ContainerFormat
 
-/// This machine's license key pair for one vendor, stored on the machine (FORMAT.md §12.5).
+/// This machine's license key pair for one vendor, stored on the machine (spec/LICENSING.md §5).
 ///
 /// `license request` makes an X25519 key pair; the private half is written only to
 /// `<licensing dir>/<vendor>/machine.json`, encrypted under a key that a `ComponentLock`

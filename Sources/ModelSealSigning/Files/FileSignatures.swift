@@ -13,7 +13,7 @@ public struct VerifiedSigner: Sendable {
     public let trusted: Bool
 }
 
-/// Signing and verifying sealed files (FORMAT.md §8).
+/// Signing and verifying sealed files (spec/SIGNATURES.md).
 public enum FileSignatures {
     /// The statement an `algorithm` signature covers for `file`, given its leaf hashes.
     static func statement(
@@ -61,7 +61,7 @@ public enum FileSignatures {
         return trailer
     }
 
-    /// Checks a file's signatures (FORMAT.md §8.3, steps 1–4) and returns the valid signers.
+    /// Checks a file's signatures (spec/SIGNATURES.md §3, steps 1–4) and returns the valid signers.
     ///
     /// - Parameters:
     ///   - trailer: the file's own trailer, or a detached one; `nil` when the file is unsigned.

@@ -1,4 +1,4 @@
-/// Reading signing keys from PEM files and writing them (FORMAT.md §8.4).
+/// Reading signing keys from PEM files and writing them (spec/SIGNATURES.md §5).
 ///
 /// Private keys: PKCS#8 `PRIVATE KEY`, passphrase-protected `ENCRYPTED PRIVATE KEY` (PBES2), and
 /// the legacy `RSA PRIVATE KEY` / `EC PRIVATE KEY` forms other tools write. Public keys:
