@@ -33,8 +33,8 @@ run_tests() {
     cd "$keys"
     env -u LD_LIBRARY_PATH -u MODELSEAL_LIBRARY PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
         MODELSEAL_INSTALLED=1 MODELSEAL_TEST_KEYS="$keys" MODELSEAL_BIN="$keys/modelseal" \
-        "$repo/.venv-wheel/bin/python" -m pytest -q -p no:cacheprovider --rootdir "$repo/tests/python" \
-        "$repo/tests/python/test_python_api.py" "$repo/tests/python/test_python_abi.py"
+        "$repo/.venv-wheel/bin/python" -m pytest -q -p no:cacheprovider --rootdir "$repo/python/tests" \
+        "$repo/python/tests/test_python_api.py" "$repo/python/tests/test_python_abi.py"
 }
 
 if unshare --mount --propagation private true 2>/dev/null; then

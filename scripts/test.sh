@@ -2,7 +2,7 @@
 # Runs every test of ModelSeal on a fresh machine (Debian, Swift 6.3 at /opt/swift or on PATH).
 #
 # Installs what the tests need first, idempotently: Debian packages (age, time, strace), a Python
-# venv in .venv with the packages of tests/python/requirements.txt (real torch, torchvision,
+# venv in .venv with the packages of python/tests/requirements.txt (real torch, torchvision,
 # cryptography, ...). Then builds, runs the Swift suites, the Python suites against the built binary
 # and C library, installs the built wheel into a separate venv and tests it with the Swift toolchain
 # hidden, and checks that the committed test vectors are what their generators produce.
@@ -29,7 +29,7 @@ fi
 
 step "Python environment (.venv)"
 [ -x .venv/bin/python ] || python3 -m venv .venv
-.venv/bin/pip install -q --disable-pip-version-check -r tests/python/requirements.txt
+.venv/bin/pip install -q --disable-pip-version-check -r python/tests/requirements.txt
 
 step "Build"
 swift build --build-tests
@@ -43,7 +43,7 @@ bash scripts/build-python.sh
 step "Python tests (real cryptography, torch, age against the built modelseal and libmodelseal_c.so)"
 export MODELSEAL_BIN="$PWD/.build/debug/modelseal"
 set +e
-.venv/bin/python -m pytest -q tests/python
+.venv/bin/python -m pytest -q python/tests
 status=$?
 set -e
 # pytest exits 5 when it collects no test: that is a failure of this script, not a pass.

@@ -1,6 +1,6 @@
 """The exception table: one class per status code of the shared table (docs/CLI.md).
 
-The same codes are the CLI's exit codes and the C library's status codes; tests/python checks that
+The same codes are the CLI's exit codes and the C library's status codes; python/tests checks that
 this table and the library's `modelseal_status_name` agree for every code.
 """
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """ctypes bindings of libmodelseal_c.so (the C ABI in modelseal.h, bundled in this package).
 
-`FUNCTIONS` is the binding table; tests/python/test_python_abi.py checks it against the header.
+`FUNCTIONS` is the binding table; python/tests/test_python_abi.py checks it against the header.
 Loading sets SWIFT_BACKTRACE=enable=no for the duration of the dlopen (the Swift runtime reads it
 when it initialises), so a trap inside the library can never start the Swift backtracer in this
 process; the library is built to validate every argument so that no input reaches a trap.
