@@ -19,7 +19,8 @@ import numpy as np
 import torch
 from safetensors.torch import save_file
 
-ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "Tests", "Vectors")
+# Output root: Tests/Vectors, or the folder given as the first argument (scripts/gen-format-vectors.sh --check).
+ROOT = sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "Tests", "Vectors")
 torch.manual_seed(1234)
 
 

@@ -1,3 +1,4 @@
+import ModelSealCore
 #if canImport(Glibc)
     import Glibc
 #elseif canImport(Darwin)
@@ -23,13 +24,13 @@ final class StagingDirectory {
         if lstat(target, &status) == 0 {
             throw .outputFailed("\(target) exists: unpack into a new folder (nothing was written)")
         }
-        let parent = Self.parent(of: target)
+        let parent = Paths.directory(of: target)
         guard stat(parent, &status) == 0, status.st_mode & S_IFMT == S_IFDIR else {
             throw .outputFailed("\(parent) is not a folder")
         }
         self.target = target
         path =
-            parent + "/." + Self.baseName(of: target) + ".modelseal-"
+            parent + "/." + Paths.baseName(target) + ".modelseal-"
             + String(UInt64.random(in: 0...UInt64.max), radix: 36)
         guard mkdir(path, 0o700) == 0 else { throw .outputFailed("\(parent): \(String(cString: strerror(errno)))") }
         descriptor = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
@@ -92,19 +93,6 @@ final class StagingDirectory {
         rmdir(path)
     }
 
-    static func parent(of path: String) -> String {
-        var trimmed = Substring(path)
-        while trimmed.count > 1 && trimmed.hasSuffix("/") { trimmed = trimmed.dropLast() }
-        guard let slash = trimmed.lastIndex(of: "/") else { return "." }
-        return slash == trimmed.startIndex ? "/" : String(trimmed[..<slash])
-    }
-
-    static func baseName(of path: String) -> String {
-        var trimmed = Substring(path)
-        while trimmed.count > 1 && trimmed.hasSuffix("/") { trimmed = trimmed.dropLast() }
-        guard let slash = trimmed.lastIndex(of: "/") else { return String(trimmed) }
-        return String(trimmed[trimmed.index(after: slash)...])
-    }
 }
 
 #if canImport(Glibc)

@@ -1,4 +1,5 @@
 import ContainerEngine
+import ModelSealCore
 
 #if canImport(Glibc)
 import Glibc
@@ -70,24 +71,16 @@ public enum KeyFiles {
 
     /// Reads a whole small file ("-" is standard input), refusing anything over the cap.
     public static func read(_ path: String) throws(KeyError) -> [UInt8] {
-        let descriptor = path == "-" ? 0 : open(path, O_RDONLY | O_CLOEXEC)
-        guard descriptor >= 0 else { throw .unreadableFile(path: path, reason: String(cString: strerror(errno))) }
-        defer { if descriptor != 0 { close(descriptor) } }
-        var status = stat()
-        if fstat(descriptor, &status) == 0, status.st_mode & S_IFMT == S_IFDIR {
-            throw .unreadableFile(path: path, reason: "it is a directory")
-        }
-        var bytes: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 65536)
-        while true {
-            let count = buffer.withUnsafeMutableBytes { Glibc.read(descriptor, $0.baseAddress, $0.count) }
-            if count < 0 {
-                if errno == EINTR { continue }
-                throw .unreadableFile(path: path, reason: String(cString: strerror(errno)))
+        do throws(IOError) {
+            return try SmallFile.read(path, limit: maximumFileSize)
+        } catch {
+            switch error {
+            case .refused(_, let reason) where reason.hasPrefix("is larger"):
+                throw .fileTooLarge(path: path, limit: maximumFileSize)
+            case .refused(_, let reason): throw .unreadableFile(path: path, reason: reason)
+            case .system(_, _, let code): throw .unreadableFile(path: path, reason: IOError.text(of: code))
+            case .shortRead, .failed: throw .unreadableFile(path: path, reason: error.description)
             }
-            if count == 0 { return bytes }
-            bytes += buffer[0..<count]
-            guard bytes.count <= maximumFileSize else { throw .fileTooLarge(path: path, limit: maximumFileSize) }
         }
     }
 }

@@ -62,7 +62,7 @@ extension ModelSeal.Env {
             try reportingErrors {
                 var condaSpec: EnvironmentLock.CondaSpec? = nil
                 if let spec {
-                    let bytes = try SmallFiles.read(spec, limit: ExplicitSpec.maximumLength)
+                    let bytes = try SmallFile.read(spec, limit: ExplicitSpec.maximumLength)
                     condaSpec =
                         ExplicitSpec.recognizes(bytes)
                         ? try ExplicitSpec.parse(bytes) : try EnvironmentYAML.parse(bytes)
@@ -156,7 +156,7 @@ extension ModelSeal.Env {
 
         /// The contract and where it came from ("sealed file, signed by …", "sealed file (unverified)", "lock file").
         func loadContract() throws -> (EnvironmentContract, String) {
-            if SmallFiles.prefix(contract, count: 8) == SealedFormat.magic {
+            if (SmallFile.prefix(contract, limit: 8)?.bytes ?? []) == SealedFormat.magic {
                 let file = try SealedFile(try InputFile(path: contract))
                 // The signature first: a forged header is "invalid signature", whatever it says.
                 var source = "sealed file (unverified)"
@@ -183,7 +183,7 @@ extension ModelSeal.Env {
                 throw CLIError(.usage, "--trust applies to sealed files; a lock file carries no signature")
             }
             let lock = try EnvironmentLock.parse(
-                try SmallFiles.read(contract, limit: EnvironmentLock.maximumEncodedLength))
+                try SmallFile.read(contract, limit: EnvironmentLock.maximumEncodedLength))
             return (
                 try EnvironmentContract(policy: policy.flatMap(ContractPolicy.init(name:)) ?? .exact, lock: lock),
                 "lock file"

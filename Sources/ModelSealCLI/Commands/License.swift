@@ -249,7 +249,7 @@ extension ModelSeal.License {
             if !models.isEmpty {
                 let keys = try identities.resolve()
                 for path in models {
-                    unlocked.append((try SealedFile(try InputFile(path: path)).unlock(with: keys), baseName(path)))
+                    unlocked.append((try SealedFile(try InputFile(path: path)).unlock(with: keys), Paths.baseName(path)))
                 }
             }
             let keyOut = try licenseKeyOut.map { try OutputFile(.path($0), mode: 0o600, replace: force) }

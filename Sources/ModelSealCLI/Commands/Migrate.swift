@@ -136,7 +136,7 @@ extension ModelSeal {
                 "content-type": ContentType.detect(prefix), "created-by": "modelseal \(ModelSeal.version) migrate",
                 "migrated-from": "fernet",
             ]
-            if input != "-" { options.metadata["name"] = baseName(input) }
+            if input != "-" { options.metadata["name"] = Paths.baseName(input) }
             if let signer {
                 options.extensions.append(RequiredSigners.extension(keyIDs: [signer.key.verifyingKey.keyID]))
                 options.hashingLeaves = true

@@ -90,12 +90,12 @@ extension ModelSeal {
             var contractLock: [UInt8]? = nil
             var modelNames: [String] = []
             for model in models {
-                guard SmallFiles.prefix(model, count: 8) == SealedFormat.magic else {
+                guard (SmallFile.prefix(model, limit: 8)?.bytes ?? []) == SealedFormat.magic else {
                     throw CLIError(
                         .inputError,
                         "\(model) is not a sealed file: seal it first (a bundle never carries plaintext models)")
                 }
-                let name = "models/" + baseName(model)
+                let name = "models/" + Paths.baseName(model)
                 modelNames.append(name)
                 inputs.append(.init(name: name, role: .model, source: .file(model)))
                 if contractLock == nil, contract == nil,
@@ -105,10 +105,10 @@ extension ModelSeal {
                 }
             }
             for signature in signatures {
-                inputs.append(.init(name: "models/" + baseName(signature), role: .signature, source: .file(signature)))
+                inputs.append(.init(name: "models/" + Paths.baseName(signature), role: .signature, source: .file(signature)))
             }
             if let contract {
-                let bytes = try SmallFiles.read(contract, limit: EnvironmentLock.maximumEncodedLength)
+                let bytes = try SmallFile.read(contract, limit: EnvironmentLock.maximumEncodedLength)
                 contractLock = try EnvironmentLock.parse(bytes).canonicalBytes() + [0x0A]
             }
             if let contractLock {
@@ -116,17 +116,17 @@ extension ModelSeal {
             }
             if let environment {
                 inputs.append(
-                    .init(name: "environment/" + baseName(environment), role: .environment, source: .file(environment)))
+                    .init(name: "environment/" + Paths.baseName(environment), role: .environment, source: .file(environment)))
             }
             if let condaPack {
                 inputs.append(
-                    .init(name: "environment/" + baseName(condaPack), role: .condaPack, source: .file(condaPack)))
+                    .init(name: "environment/" + Paths.baseName(condaPack), role: .condaPack, source: .file(condaPack)))
             }
             for file in license {
-                inputs.append(.init(name: "license/" + baseName(file), role: .license, source: .file(file)))
+                inputs.append(.init(name: "license/" + Paths.baseName(file), role: .license, source: .file(file)))
             }
             let readmeBytes: [UInt8] =
-                try readme.map { try SmallFiles.read($0, limit: 1 << 20) }
+                try readme.map { try SmallFile.read($0, limit: 1 << 20) }
                 ?? Array(
                     CustomerReadme.text(
                         customer: customer, inputs: inputs, signer: signer?.key.verifyingKey.fingerprint,

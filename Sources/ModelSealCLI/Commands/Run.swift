@@ -85,7 +85,7 @@ extension ModelSeal {
             let prepared = try opener.prepare(try InputFile(path: model))
             for warning in prepared.licenseWarnings { Terminal.writeError("modelseal: warning: runtime guard: \(warning)") }
             let descriptor = try MemoryFile.create(
-                name: "modelseal:" + baseName(of: model), size: prepared.plaintextLength, inheritable: true
+                name: "modelseal:" + Paths.baseName(model), size: prepared.plaintextLength, inheritable: true
             ) { buffer in try prepared.decrypt(into: buffer) }
             var removed = Self.keyVariables + identities.keyEnvironment
             if let name = identities.passphraseEnvironment { removed.append(name) }
@@ -104,10 +104,6 @@ extension ModelSeal {
             execvp(command[0], arguments)
             let reason = String(cString: strerror(errno))
             throw CLIError(.inputError, "cannot run \(command[0]): \(reason)")
-        }
-
-        private func baseName(of path: String) -> String {
-            path.split(separator: "/").last.map(String.init) ?? path
         }
     }
 }

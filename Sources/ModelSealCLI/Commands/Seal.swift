@@ -100,7 +100,7 @@ extension ModelSeal {
                 options.metadata = [
                     "content-type": ContentType.detect(prefix), "created-by": "modelseal \(ModelSeal.version)",
                 ]
-                if input != "-" { options.metadata["name"] = baseName(input) }
+                if input != "-" { options.metadata["name"] = Paths.baseName(input) }
             }
             options.hashingLeaves = signer != nil
             if !required.isEmpty {

@@ -1,4 +1,5 @@
 import ArgumentParser
+import ModelSealCore
 import ModelSealBundle
 import ModelSealKit
 
@@ -6,7 +7,7 @@ import ModelSealKit
 enum BundleVerification {
     /// True when `path` starts with the bundle magic.
     static func recognizes(_ path: String) -> Bool {
-        SmallFiles.prefix(path, count: BundleFormat.magic.count) == BundleFormat.magic
+        (SmallFile.prefix(path, limit: BundleFormat.magic.count)?.bytes ?? []) == BundleFormat.magic
     }
 
     /// Verifies signatures and every member's hash without writing anything.

@@ -1,4 +1,5 @@
 import ArgumentParser
+import ModelSealCore
 import ModelSealEnvironment
 
 /// `seal --env FILE --env-policy P`: embed an environment contract in the sealed header.
@@ -39,7 +40,7 @@ struct EnvironmentContractOptions: ParsableArguments {
     /// The contract to embed, or `nil` without `--env`.
     func contract() throws -> EnvironmentContract? {
         guard let lockFile else { return nil }
-        let lock = try EnvironmentLock.parse(try SmallFiles.read(lockFile, limit: EnvironmentLock.maximumEncodedLength))
+        let lock = try EnvironmentLock.parse(try SmallFile.read(lockFile, limit: EnvironmentLock.maximumEncodedLength))
         let chosen = policy.flatMap(ContractPolicy.init(name:)) ?? .exact
         return try EnvironmentContract(
             policy: chosen, compatibleKeys: compatible.isEmpty ? nil : compatible, lock: lock)

@@ -15,12 +15,12 @@ public enum CondaMeta {
         packages: [EnvironmentLock.CondaPackage], subdir: String?
     )? {
         let directory = prefix + "/conda-meta"
-        guard FileAccess.kind(directory) == .directory else { return nil }
+        guard FileKind(directory) == .directory else { return nil }
         var packages: [EnvironmentLock.CondaPackage] = []
         var subdirs: [String: Int] = [:]
-        for name in FileAccess.list(directory) where name.hasSuffix(".json") {
+        for name in ((try? Directory.entries(directory)) ?? []) where name.hasSuffix(".json") {
             let path = directory + "/" + name
-            guard let (bytes, truncated) = FileAccess.read(path, limit: maximumRecordLength) else {
+            guard let (bytes, truncated) = SmallFile.prefix(path, limit: maximumRecordLength) else {
                 throw .malformedCondaRecord(path: path, reason: "unreadable")
             }
             if truncated { throw .malformedCondaRecord(path: path, reason: "larger than \(maximumRecordLength) bytes") }

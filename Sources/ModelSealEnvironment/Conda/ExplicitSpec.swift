@@ -1,3 +1,4 @@
+import ModelSealCore
 /// `conda list --explicit [--md5]` output:
 ///
 /// ```
@@ -53,7 +54,7 @@ public enum ExplicitSpec {
             guard url.hasPrefix("https://") || url.hasPrefix("http://") || url.hasPrefix("file://") else {
                 throw .malformedExplicitSpec(line: number, reason: "not a package URL: '\(line.prefix(80))'")
             }
-            let file = FileAccess.baseName(url)
+            let file = Paths.baseName(url)
             let stem: Substring
             if file.hasSuffix(".conda") {
                 stem = file.dropLast(".conda".count)
@@ -66,8 +67,8 @@ public enum ExplicitSpec {
             guard parts.count >= 3, parts.allSatisfy({ !$0.isEmpty }) else {
                 throw .malformedExplicitSpec(line: number, reason: "'\(file)' is not NAME-VERSION-BUILD")
             }
-            let directory = FileAccess.parent(url)
-            let packageSubdir = FileAccess.baseName(directory)
+            let directory = Paths.directory(of: url)
+            let packageSubdir = Paths.baseName(directory)
             packages.append(
                 .init(
                     name: parts.dropLast(2).joined(separator: "-"), version: String(parts[parts.count - 2]),

@@ -1,3 +1,4 @@
+import ModelSealCore
 /// Name and version of installed distributions, read from `*.dist-info/METADATA` or
 /// `*.egg-info/PKG-INFO` (core metadata, RFC 822-style headers) without importing anything.
 enum DistributionMetadata {
@@ -11,11 +12,11 @@ enum DistributionMetadata {
         if entry.hasSuffix(".dist-info") {
             metadataPath = path + "/METADATA"
         } else if entry.hasSuffix(".egg-info") {
-            metadataPath = FileAccess.kind(path) == .directory ? path + "/PKG-INFO" : path
+            metadataPath = FileKind(path) == .directory ? path + "/PKG-INFO" : path
         } else {
             return nil
         }
-        guard let (bytes, truncated) = FileAccess.read(metadataPath, limit: headerReadLimit) else {
+        guard let (bytes, truncated) = SmallFile.prefix(metadataPath, limit: headerReadLimit) else {
             // pip leaves dist-info without METADATA only when an install was interrupted; python ignores it too.
             return nil
         }

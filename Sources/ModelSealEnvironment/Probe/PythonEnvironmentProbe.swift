@@ -1,3 +1,4 @@
+import ModelSealCore
 /// Reads what is installed in a Python environment from its files, importing nothing.
 ///
 /// Given an interpreter (`venv/bin/python`) or an environment folder (a venv or conda prefix):
@@ -33,20 +34,20 @@ public enum PythonEnvironmentProbe {
         if given == nil {
             for directory in (environment["PATH"] ?? "/usr/bin").split(separator: ":") {
                 let candidate = String(directory) + "/python3"
-                if FileAccess.kind(candidate) == .file {
+                if FileKind(candidate) == .file {
                     given = candidate
                     break
                 }
             }
         }
         guard let given else { throw .probeFailed("no Python given (--python PATH) and none active or on PATH") }
-        var interpreter = FileAccess.absolute(given)
-        switch FileAccess.kind(interpreter) {
+        var interpreter = Paths.absolute(given)
+        switch FileKind(interpreter) {
         case .directory:
             let prefix = interpreter
             guard
                 let found = ["python3", "python"].map({ prefix + "/bin/" + $0 }).first(where: {
-                    FileAccess.kind($0) == .file
+                    FileKind($0) == .file
                 })
             else {
                 throw .probeFailed("\(prefix) has no bin/python3: give the environment's folder or its interpreter")
@@ -54,16 +55,16 @@ public enum PythonEnvironmentProbe {
             interpreter = found
         case .file: break
         case .missing: throw .probeFailed("\(given) does not exist")
-        case .other: throw .probeFailed("\(given) is not an interpreter or an environment folder")
+        case .other, .symbolicLink: throw .probeFailed("\(given) is not an interpreter or an environment folder")
         }
-        let binDirectory = FileAccess.parent(interpreter)
-        for candidate in [binDirectory, FileAccess.parent(binDirectory)] {
-            if let (bytes, _) = FileAccess.read(candidate + "/pyvenv.cfg", limit: 64 << 10) {
+        let binDirectory = Paths.directory(of: interpreter)
+        for candidate in [binDirectory, Paths.directory(of: binDirectory)] {
+            if let (bytes, _) = SmallFile.prefix(candidate + "/pyvenv.cfg", limit: 64 << 10) {
                 return Location(interpreter: interpreter, prefix: candidate, venv: configuration(bytes))
             }
         }
-        let resolved = FileAccess.resolved(interpreter) ?? interpreter
-        return Location(interpreter: interpreter, prefix: FileAccess.parent(FileAccess.parent(resolved)), venv: nil)
+        let resolved = Paths.resolved(interpreter) ?? interpreter
+        return Location(interpreter: interpreter, prefix: Paths.directory(of: Paths.directory(of: resolved)), venv: nil)
     }
 
     /// `key = value` lines of `pyvenv.cfg`.
@@ -87,14 +88,14 @@ public enum PythonEnvironmentProbe {
             throw .probeFailed("cannot tell the Python version of \(location.interpreter)")
         }
         guard
-            let head = FileAccess.read(
-                FileAccess.resolved(location.interpreter) ?? location.interpreter, limit: ExecutableFormat.probeLength),
+            let head = SmallFile.prefix(
+                Paths.resolved(location.interpreter) ?? location.interpreter, limit: ExecutableFormat.probeLength),
             let platform = ExecutableFormat.platform(of: head.bytes)
         else {
             throw .probeFailed("\(location.interpreter) is not an executable this probe understands (ELF, Mach-O)")
         }
         let implementation =
-            FileAccess.baseName(FileAccess.resolved(location.interpreter) ?? location.interpreter).hasPrefix("pypy")
+            Paths.baseName(Paths.resolved(location.interpreter) ?? location.interpreter).hasPrefix("pypy")
             ? "pypy" : "cpython"
         let directories = siteDirectories(location, minor: minor)
         guard !directories.isEmpty else {
@@ -103,7 +104,7 @@ public enum PythonEnvironmentProbe {
         var byName: [String: (EnvironmentLock.Distribution, String)] = [:]
         var count = 0
         for directory in directories {
-            for entry in FileAccess.list(directory) where entry.hasSuffix(".dist-info") || entry.hasSuffix(".egg-info")
+            for entry in ((try? Directory.entries(directory)) ?? []) where entry.hasSuffix(".dist-info") || entry.hasSuffix(".egg-info")
             {
                 count += 1
                 guard count <= maximumDistributions else {
@@ -156,11 +157,11 @@ public enum PythonEnvironmentProbe {
     static func siteDirectories(_ location: Location, minor: String) -> [String] {
         var result: [String] = []
         func add(_ directory: String) {
-            guard FileAccess.kind(directory) == .directory, !result.contains(directory) else { return }
+            guard FileKind(directory) == .directory, !result.contains(directory) else { return }
             result.append(directory)
             // .pth files: each line that is not a comment or an `import` names a folder to add.
-            for name in FileAccess.list(directory) where name.hasSuffix(".pth") {
-                guard let (bytes, _) = FileAccess.read(directory + "/" + name, limit: 64 << 10) else { continue }
+            for name in ((try? Directory.entries(directory)) ?? []) where name.hasSuffix(".pth") {
+                guard let (bytes, _) = SmallFile.prefix(directory + "/" + name, limit: 64 << 10) else { continue }
                 for line in TextLines.split(bytes) {
                     let entry = line.trimmingSpaces
                     if entry.isEmpty || entry.hasPrefix("#") || entry.hasPrefix("import ")
@@ -169,7 +170,7 @@ public enum PythonEnvironmentProbe {
                         continue
                     }
                     let path = entry.hasPrefix("/") ? entry : directory + "/" + entry
-                    if FileAccess.kind(path) == .directory, !result.contains(path), result.count < 64 {
+                    if FileKind(path) == .directory, !result.contains(path), result.count < 64 {
                         result.append(path)
                     }
                 }
@@ -179,7 +180,7 @@ public enum PythonEnvironmentProbe {
         if let venv = location.venv, venv["include-system-site-packages"]?.lowercased() == "true",
             let home = venv["home"]
         {
-            add(FileAccess.parent(home) + "/lib/python\(minor)/site-packages")
+            add(Paths.directory(of: home) + "/lib/python\(minor)/site-packages")
         }
         return result
     }

@@ -1,3 +1,5 @@
+import ModelSealCore
+
 #if canImport(Glibc)
     import Glibc
 #endif
@@ -35,31 +37,12 @@ struct FilesystemProbe: MachineProbe {
     }
 
     func readFile(_ path: String) -> [UInt8]? {
-        let descriptor = open(root + path, O_RDONLY | O_CLOEXEC)
-        guard descriptor >= 0 else { return nil }
-        defer { close(descriptor) }
-        var bytes: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 16384)
-        while bytes.count < Self.maximumFileSize {
-            let count = buffer.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
-            if count < 0 && errno == EINTR { continue }
-            guard count > 0 else { break }
-            bytes += buffer[0..<count]
-        }
-        return bytes.count <= Self.maximumFileSize ? bytes : nil
+        // /proc and /sys files report size 0: read as a stream, up to the cap.
+        try? SmallFile.read(root + path, limit: Self.maximumFileSize)
     }
 
     func listDirectory(_ path: String) -> [String]? {
-        guard let directory = opendir(root + path) else { return nil }
-        defer { closedir(directory) }
-        var names: [String] = []
-        while let entry = readdir(directory) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
-                String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
-            }
-            if name != "." && name != ".." { names.append(name) }
-        }
-        return names.sorted()
+        try? Directory.entries(root + path)
     }
 
     func readLink(_ path: String) -> String? {

@@ -1,3 +1,5 @@
+import ModelSealCore
+
 #if canImport(Glibc)
     import Glibc
 #endif
@@ -10,23 +12,11 @@ enum AtomicFiles {
 
     /// The file's bytes, `nil` when it does not exist.
     static func read(_ path: String) throws(LicenseError) -> [UInt8]? {
-        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
-        if descriptor < 0 {
-            if errno == ENOENT { return nil }
-            throw .io("cannot read \(path): \(String(cString: strerror(errno)))")
-        }
-        defer { close(descriptor) }
-        var bytes: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 65536)
-        while true {
-            let count = buffer.withUnsafeMutableBytes { Glibc.read(descriptor, $0.baseAddress, $0.count) }
-            if count < 0 {
-                if errno == EINTR { continue }
-                throw .io("cannot read \(path): \(String(cString: strerror(errno)))")
-            }
-            if count == 0 { return bytes }
-            bytes += buffer[0..<count]
-            guard bytes.count <= maximumSize else { throw .io("\(path) is larger than \(maximumSize) bytes") }
+        do throws(IOError) {
+            return try SmallFile.read(path, limit: maximumSize)
+        } catch {
+            if case .system(_, _, ENOENT) = error { return nil }
+            throw .io("cannot read \(error)")
         }
     }
 
