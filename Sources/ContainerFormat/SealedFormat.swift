@@ -1,7 +1,9 @@
+import ModelSealCore
+
 /// Constants of the sealed file format, version 1 (spec/CONTAINER.md §2–§8, spec/SIGNATURES.md).
 public enum SealedFormat {
     /// `\x89MSEAL\r\n`: high bit and CR LF make 7-bit or newline-mangling transports visible.
-    public static let magic: [UInt8] = [0x89, 0x4D, 0x53, 0x45, 0x41, 0x4C, 0x0D, 0x0A]
+    public static let magic = Magic.sealed
     /// The only version this implementation reads and writes.
     public static let version: UInt8 = 1
     /// Bytes of the fixed part of the header (magic through stanza_count).

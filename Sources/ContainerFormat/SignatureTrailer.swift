@@ -21,6 +21,28 @@ public struct SignatureTrailer: Sendable, Equatable {
             self.publicKey = publicKey
             self.signature = signature
         }
+
+        /// Appends `algorithm(1) || key_length(2) || key || signature_length(2) || signature`, the record
+        /// that trailers and bundles (spec/BUNDLE.md §4) share.
+        public func write(to writer: inout ByteWriter) {
+            writer.writeUInt8(algorithm)
+            writer.writeBigEndian(UInt16(publicKey.count))
+            writer.writeBytes(publicKey)
+            writer.writeBigEndian(UInt16(signature.count))
+            writer.writeBytes(signature)
+        }
+
+        /// Reads one record; `nil` when it is truncated or a length is outside `1...maximumKeyLength` or
+        /// `1...maximumSignatureLength` (the caller names the failure).
+        public static func read(from reader: inout ByteReader) -> Entry? {
+            guard let algorithm = reader.readUInt8(), let keyLength = reader.readBigEndian(UInt16.self),
+                (1...maximumKeyLength).contains(Int(keyLength)), let key = reader.readBytes(Int(keyLength)),
+                let signatureLength = reader.readBigEndian(UInt16.self),
+                (1...maximumSignatureLength).contains(Int(signatureLength)),
+                let signature = reader.readBytes(Int(signatureLength))
+            else { return nil }
+            return Entry(algorithm: algorithm, publicKey: Array(key), signature: Array(signature))
+        }
     }
 
     public static let version: UInt8 = 1
@@ -52,13 +74,7 @@ public struct SignatureTrailer: Sendable, Equatable {
         writer.writeBigEndian(UInt64(leafHashes.count))
         for leaf in leafHashes { writer.writeBytes(leaf) }
         writer.writeUInt8(UInt8(entries.count))
-        for entry in entries {
-            writer.writeUInt8(entry.algorithm)
-            writer.writeBigEndian(UInt16(entry.publicKey.count))
-            writer.writeBytes(entry.publicKey)
-            writer.writeBigEndian(UInt16(entry.signature.count))
-            writer.writeBytes(entry.signature)
-        }
+        for entry in entries { entry.write(to: &writer) }
         let bodyLength = writer.count
         writer.writeBigEndian(UInt32(bodyLength))
         writer.writeBytes(SealedFormat.trailerMagic)
@@ -92,13 +108,10 @@ public struct SignatureTrailer: Sendable, Equatable {
         }
         var entries: [Entry] = []
         for index in 0..<Int(signatureCount) {
-            guard let algorithm = reader.readUInt8(), let keyLength = reader.readBigEndian(UInt16.self),
-                (1...maximumKeyLength).contains(Int(keyLength)), let key = reader.readBytes(Int(keyLength)),
-                let signatureLength = reader.readBigEndian(UInt16.self),
-                (1...maximumSignatureLength).contains(Int(signatureLength)),
-                let signature = reader.readBytes(Int(signatureLength))
-            else { throw bad("signature \(index) is truncated or over the size caps") }
-            entries.append(Entry(algorithm: algorithm, publicKey: Array(key), signature: Array(signature)))
+            guard let entry = Entry.read(from: &reader) else {
+                throw bad("signature \(index) is truncated or over the size caps")
+            }
+            entries.append(entry)
         }
         guard reader.isAtEnd else { throw bad("\(reader.remaining) bytes after the last signature") }
         return SignatureTrailer(leafHashes: leaves, entries: entries)

@@ -15,8 +15,6 @@ public enum ModelFileFormat: String, Sendable {
     /// Largest signature-less file tried as a protocol 0/1 pickle during detection.
     public static let maxSniffedPickleBytes = 16 << 20
 
-    /// Magic of a sealed ModelSeal file.
-    public static let sealedMagic: [UInt8] = [0x89, 0x4D, 0x53, 0x45, 0x41, 0x4C, 0x0D, 0x0A]
 
     /// Identifies `source` from its first bytes (and, for zip archives, its member names).
     public static func detect(_ source: any ByteSource) throws -> ModelFileFormat? {
@@ -25,10 +23,9 @@ public enum ModelFileFormat: String, Sendable {
 
     /// Detection that hands back the walked zip archive, so callers do not walk it twice.
     static func detectWithArchive(_ source: any ByteSource) throws -> (format: ModelFileFormat?, archive: ZipArchive?) {
-        let head = try source.read(at: 0, count: min(source.size, 16))
-        if head.starts(with: sealedMagic) { return (.sealed, nil) }
-        if head.starts(with: NpyArray.magic) { return (.npy, nil) }
-        if ZipArchive.looksLikeZip(head) {
+        let head = try source.read(at: 0, count: min(source.size, sniffLength))
+        switch sniff(head, size: source.size) {
+        case .pytorchZip?:
             let archive = try ZipArchive(source: source, strict: false)
             if archive.entries.contains(where: { $0.name == "data.pkl" || $0.name.hasSuffix("/data.pkl") }) {
                 return (.pytorchZip, archive)
@@ -37,11 +34,28 @@ public enum ModelFileFormat: String, Sendable {
                 return (.npz, archive)
             }
             return (nil, archive)
+        case let format?:
+            return (format, nil)
+        case nil:
+            // Protocol 0 and 1 pickles have no signature: a small file that runs to a STOP is one.
+            if source.size <= maxSniffedPickleBytes, let first = head.first, PickleOpcode(rawValue: first) != nil {
+                let bytes = try source.read(at: 0, count: source.size)
+                if (try? PickleMachine().run(bytes)) != nil { return (.pickle, nil) }
+            }
+            return (nil, nil)
         }
-        return (try detectUnzipped(head, source), nil)
     }
 
-    static func detectUnzipped(_ head: [UInt8], _ source: any ByteSource) throws -> ModelFileFormat? {
+    /// Bytes `sniff` looks at.
+    public static let sniffLength = 16
+
+    /// The one content sniffer: what the first `sniffLength` bytes of a `size`-byte input say it is
+    /// (`Int.max` when the size is unknown, as on a pipe). A zip is reported as `.pytorchZip` until
+    /// its member names are read (`detect`); protocol 0 and 1 pickles have no signature (`nil`).
+    public static func sniff(_ head: [UInt8], size: Int) -> ModelFileFormat? {
+        if head.starts(with: Magic.sealed) { return .sealed }
+        if head.starts(with: Magic.npy) { return .npy }
+        if ZipArchive.looksLikeZip(head) { return .pytorchZip }
         // A legacy checkpoint starts with the pickled magic number: PROTO 2, LONG1 10 bytes.
         if head.count >= 14, head[0] == 0x80, head[2] == 0x8A, head[3] == 0x0A,
             Array(head[4..<14]) == TorchCheckpoint.legacyMagic
@@ -49,17 +63,12 @@ public enum ModelFileFormat: String, Sendable {
             return .pytorchLegacy
         }
         var lengthField = ByteReader(head)
-        if head.count >= 9, head[8] == UInt8(ascii: "{"), let length = lengthField.readLittleEndian(UInt64.self) {
-            if length <= UInt64(SafetensorsFile.maxHeaderBytes), length <= UInt64(source.size - 8) {
-                return .safetensors
-            }
+        if head.count >= 9, head[8] == UInt8(ascii: "{"), let length = lengthField.readLittleEndian(UInt64.self),
+            length <= UInt64(SafetensorsFile.maxHeaderBytes), length <= UInt64(max(0, size - 8))
+        {
+            return .safetensors
         }
         if head.count >= 2, head[0] == PickleOpcode.proto.rawValue, head[1] <= 5 { return .pickle }
-        // Protocol 0 and 1 pickles have no signature: a small file that runs to a STOP is one.
-        if source.size <= maxSniffedPickleBytes, let first = head.first, PickleOpcode(rawValue: first) != nil {
-            let bytes = try source.read(at: 0, count: source.size)
-            if (try? PickleMachine().run(bytes)) != nil { return .pickle }
-        }
         return nil
     }
 }

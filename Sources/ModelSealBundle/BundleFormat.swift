@@ -9,7 +9,7 @@ import ModelSealCore
 /// All integers big-endian. The file ends exactly after the last member.
 public enum BundleFormat {
     /// `\x89MSPKG\r\n`: high bit first and CR LF, like the sealed file's magic.
-    public static let magic: [UInt8] = [0x89, 0x4D, 0x53, 0x50, 0x4B, 0x47, 0x0D, 0x0A]
+    public static let magic = Magic.bundle
     /// The only version this implementation reads and writes.
     public static let version: UInt8 = 1
     /// Bytes before the manifest.

@@ -15,8 +15,11 @@ public struct BundleSignature: Sendable, Equatable {
     public let publicKey: [UInt8]
     public let signature: [UInt8]
 
-    public static let maximumKeyLength = 2048
-    public static let maximumSignatureLength = 1024
+    public static let maximumKeyLength = SignatureTrailer.maximumKeyLength
+    public static let maximumSignatureLength = SignatureTrailer.maximumSignatureLength
+
+    /// The same record a sealed file's trailer carries (`SignatureTrailer.Entry`).
+    var entry: SignatureTrailer.Entry { .init(algorithm: algorithm, publicKey: publicKey, signature: signature) }
 
     /// The message an `algorithm` signature covers for `manifest`.
     public static func message(algorithm: UInt8, manifest: [UInt8]) -> [UInt8] {
@@ -37,13 +40,7 @@ public struct BundleSignature: Sendable, Equatable {
     public static func encode(_ signatures: [BundleSignature]) -> [UInt8] {
         var writer = ByteWriter()
         writer.writeUInt8(UInt8(signatures.count))
-        for entry in signatures {
-            writer.writeUInt8(entry.algorithm)
-            writer.writeBigEndian(UInt16(entry.publicKey.count))
-            writer.writeBytes(entry.publicKey)
-            writer.writeBigEndian(UInt16(entry.signature.count))
-            writer.writeBytes(entry.signature)
-        }
+        for signature in signatures { signature.entry.write(to: &writer) }
         return writer.bytes
     }
 
@@ -57,14 +54,10 @@ public struct BundleSignature: Sendable, Equatable {
         }
         var result: [BundleSignature] = []
         for _ in 0..<count {
-            guard let algorithm = reader.readUInt8() else { throw fail("signature block truncated") }
-            guard let keyLength = reader.readBigEndian(UInt16.self), keyLength >= 1, Int(keyLength) <= maximumKeyLength,
-                let key = reader.readBytes(Int(keyLength))
-            else { throw fail("signature key length out of range or past the block") }
-            guard let signatureLength = reader.readBigEndian(UInt16.self), signatureLength >= 1,
-                Int(signatureLength) <= maximumSignatureLength, let signature = reader.readBytes(Int(signatureLength))
-            else { throw fail("signature length out of range or past the block") }
-            result.append(BundleSignature(algorithm: algorithm, publicKey: Array(key), signature: Array(signature)))
+            guard let entry = SignatureTrailer.Entry.read(from: &reader) else {
+                throw fail("signature truncated, or a length out of range or past the block")
+            }
+            result.append(BundleSignature(algorithm: entry.algorithm, publicKey: entry.publicKey, signature: entry.signature))
         }
         guard reader.isAtEnd else { throw fail("\(reader.remaining) bytes after the last signature") }
         return result

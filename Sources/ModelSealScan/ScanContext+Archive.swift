@@ -115,7 +115,7 @@ extension ScanContext {
             return
         }
         if ZipArchive.looksLikeZip(head) || head.starts(with: NpyArray.magic)
-            || head.starts(with: ModelFileFormat.sealedMagic)
+            || head.starts(with: Magic.sealed)
         {
             guard depth < Scanner.Limits.maxArchiveDepth else {
                 add(

@@ -39,7 +39,7 @@ struct ScanContext {
             add("unreadable", .cannotScan, "\(error)", member: member)
             return "unknown"
         }
-        if head.starts(with: ModelFileFormat.sealedMagic) {
+        if head.starts(with: Magic.sealed) {
             add("sealed", .cannotScan, "a sealed ModelSeal file: open it first, then scan the model", member: member)
             return "sealed"
         }

@@ -11,7 +11,7 @@ import ModelSealCore
 ///           data     count × itemsize bytes, or a pickle for object arrays ('|O')
 /// ```
 public struct NpyArray: Sendable {
-    public static let magic: [UInt8] = [0x93, 0x4E, 0x55, 0x4D, 0x50, 0x59]
+    public static let magic = Magic.npy
     /// NumPy's own cap on header length.
     public static let maxHeaderBytes = 10_000
     public static let maxRank = 64

@@ -1,3 +1,5 @@
+import ModelSealCore
+
 /// The opcodes, one small function per concern; `step` only dispatches.
 extension PickleRun {
     // Operands are read into locals before a non-mutating helper runs: `helper(try read())` would

@@ -1,3 +1,5 @@
+import ModelSealCore
+
 /// Operands that follow an opcode, read through the bounds-checked reader and charged to the allocation cap.
 extension PickleRun {
     // MARK: - Reading operands

@@ -1,3 +1,5 @@
+import ModelSealCore
+
 /// Protocol-0 text forms: integer, string and unicode literals and memo keys, decoded as CPython does.
 extension PickleRun {
     // MARK: - Decoding

@@ -49,8 +49,8 @@ extension ModelSeal {
 
         private func execute() throws {
             let source = try InputFile.regular(path: file)
-            let magic = try source.read(at: 0, count: min(source.size, ModelFileFormat.sealedMagic.count))
-            if magic == ModelFileFormat.sealedMagic {
+            let magic = try source.read(at: 0, count: min(source.size, Magic.sealed.count))
+            if magic == Magic.sealed {
                 let identities = identities.isEmpty ? [] : try identities.resolve()
                 if json {
                     try JSONOutput.print(try SealedFileInspection.report(path: file, identities: identities))
