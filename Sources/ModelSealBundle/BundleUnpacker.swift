@@ -1,3 +1,5 @@
+import ModelSealCore
+
 #if canImport(Glibc)
     import Glibc
 #elseif canImport(Darwin)
@@ -48,7 +50,7 @@ final class StagingWriter: BundleMemberSink {
             let count = Glibc.write(descriptor, bytes.baseAddress.map { $0 + done }, bytes.count - done)
             if count < 0 && errno == EINTR { continue }
             guard count > 0 else {
-                throw BundleError.outputFailed("writing a member: \(String(cString: strerror(errno)))")
+                throw BundleError.outputFailed("writing a member: \(IOError.text(of: errno))")
             }
             done += count
         }

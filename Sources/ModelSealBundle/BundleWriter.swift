@@ -77,7 +77,7 @@ public enum BundleWriter {
         case .file(let path):
             var status = stat()
             guard lstat(path, &status) == 0 else {
-                throw BundleError.inputFailed("\(path): \(String(cString: strerror(errno)))")
+                throw BundleError.inputFailed("\(path): \(IOError.text(of: errno))")
             }
             switch status.st_mode & S_IFMT {
             case S_IFREG: break
@@ -89,7 +89,7 @@ public enum BundleWriter {
                 throw BundleError.unsupportedInput(path: path, reason: "not a regular file (device, FIFO or socket)")
             }
             let descriptor = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)
-            guard descriptor >= 0 else { throw BundleError.inputFailed("\(path): \(String(cString: strerror(errno)))") }
+            guard descriptor >= 0 else { throw BundleError.inputFailed("\(path): \(IOError.text(of: errno))") }
             defer { close(descriptor) }
             _ = posix_fadvise(descriptor, 0, 0, POSIX_FADV_SEQUENTIAL)
             let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: BundleFormat.bufferSize, alignment: 16)
@@ -99,7 +99,7 @@ public enum BundleWriter {
             while true {
                 let count = read(descriptor, buffer.baseAddress, buffer.count)
                 if count < 0 && errno == EINTR { continue }
-                guard count >= 0 else { throw BundleError.inputFailed("\(path): \(String(cString: strerror(errno)))") }
+                guard count >= 0 else { throw BundleError.inputFailed("\(path): \(IOError.text(of: errno))") }
                 if count == 0 { break }
                 let chunk = UnsafeRawBufferPointer(rebasing: buffer[0..<count])
                 hasher.update(bufferPointer: chunk)

@@ -32,11 +32,11 @@ final class StagingDirectory {
         path =
             parent + "/." + Paths.baseName(target) + ".modelseal-"
             + String(UInt64.random(in: 0...UInt64.max), radix: 36)
-        guard mkdir(path, 0o700) == 0 else { throw .outputFailed("\(parent): \(String(cString: strerror(errno)))") }
+        guard mkdir(path, 0o700) == 0 else { throw .outputFailed("\(parent): \(IOError.text(of: errno))") }
         descriptor = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
         guard descriptor >= 0 else {
             rmdir(path)
-            throw .outputFailed("\(path): \(String(cString: strerror(errno)))")
+            throw .outputFailed("\(path): \(IOError.text(of: errno))")
         }
     }
 
@@ -56,16 +56,16 @@ final class StagingDirectory {
             if mkdirat(directory, segment, 0o755) == 0 {
                 created.append((relative, true))
             } else if errno != EEXIST {
-                throw .outputFailed("\(relative): \(String(cString: strerror(errno)))")
+                throw .outputFailed("\(relative): \(IOError.text(of: errno))")
             }
             let next = openat(directory, segment, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
-            guard next >= 0 else { throw .outputFailed("\(relative): \(String(cString: strerror(errno)))") }
+            guard next >= 0 else { throw .outputFailed("\(relative): \(IOError.text(of: errno))") }
             close(directory)
             directory = next
         }
         guard let last = segments.last else { throw .outputFailed("empty member name") }
         let file = openat(directory, last, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o644)
-        guard file >= 0 else { throw .outputFailed("\(name): \(String(cString: strerror(errno)))") }
+        guard file >= 0 else { throw .outputFailed("\(name): \(IOError.text(of: errno))") }
         created.append((name, false))
         return file
     }
@@ -80,7 +80,7 @@ final class StagingDirectory {
             let result = renamex_np(path, target, UInt32(RENAME_EXCL))
         #endif
         guard result == 0 else {
-            throw .outputFailed("\(target): \(String(cString: strerror(errno))) (nothing was unpacked)")
+            throw .outputFailed("\(target): \(IOError.text(of: errno)) (nothing was unpacked)")
         }
         committed = true
     }

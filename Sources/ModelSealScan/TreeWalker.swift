@@ -1,3 +1,5 @@
+import ModelSealCore
+
 #if canImport(Glibc)
     import Glibc
 #elseif canImport(Darwin)
@@ -49,20 +51,15 @@ public enum TreeWalker {
             items.append(.problem(path: path, reason: "directory deeper than \(maxDepth) levels: not entered"))
             return
         }
-        guard let directory = opendir(path) else {
-            items.append(.problem(path: path, reason: "cannot open directory: errno \(errno)"))
+        let names: [String]
+        do throws(IOError) {
+            names = try Directory.entries(path)
+        } catch {
+            items.append(.problem(path: path, reason: "cannot open directory: \(error)"))
             return
         }
-        var names: [String] = []
-        while let entry = readdir(directory) {
-            let name = withUnsafePointer(to: entry.pointee.d_name) {
-                $0.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
-            }
-            if name != "." && name != ".." { names.append(name) }
-        }
-        closedir(directory)
         let prefix = path.hasSuffix("/") ? path : path + "/"
-        for name in names.sorted() {
+        for name in names {
             walk(prefix + name, depth: depth + 1, followLink: false, into: &items, count: &count)
         }
     }

@@ -176,12 +176,7 @@ struct TemporaryDirectory {
     }
 
     func remove() {
-        guard let directory = opendir(path) else { return }
-        while let entry = readdir(directory) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix(while: { $0 != 0 }), as: UTF8.self) }
-            if name != "." && name != ".." { unlink(path + "/" + name) }
-        }
-        closedir(directory)
+        for name in (try? Directory.entries(path)) ?? [] { unlink(path + "/" + name) }
         rmdir(path)
     }
 }

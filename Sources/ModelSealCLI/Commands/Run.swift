@@ -93,7 +93,7 @@ extension ModelSeal {
             setenv(variable, "/proc/self/fd/\(descriptor)", 1)
             var noCore = rlimit(rlim_cur: 0, rlim_max: 0)
             guard setrlimit(__rlimit_resource_t(RLIMIT_CORE.rawValue), &noCore) == 0 else {
-                throw CLIError(.internalError, "cannot turn core dumps off: \(String(cString: strerror(errno)))")
+                throw CLIError(.internalError, "cannot turn core dumps off: \(IOError.text(of: errno))")
             }
             try exec(command)
         }
@@ -102,7 +102,7 @@ extension ModelSeal {
         private func exec(_ command: [String]) throws -> Never {
             let arguments = command.map { strdup($0) } + [nil]
             execvp(command[0], arguments)
-            let reason = String(cString: strerror(errno))
+            let reason = IOError.text(of: errno)
             throw CLIError(.inputError, "cannot run \(command[0]): \(reason)")
         }
     }

@@ -1,3 +1,5 @@
+import ModelSealCore
+
 #if canImport(Glibc)
     import Glibc
 #elseif canImport(Darwin)
@@ -34,7 +36,7 @@ enum InterpreterQuery {
         close(pipeEnds[1])
         defer { close(pipeEnds[0]) }
         guard spawned == 0 else {
-            throw .probeFailed("cannot run \(interpreter): \(String(cString: strerror(spawned)))")
+            throw .probeFailed("cannot run \(interpreter): \(IOError.text(of: spawned))")
         }
         var output: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 256)

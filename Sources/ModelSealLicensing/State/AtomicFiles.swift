@@ -24,7 +24,7 @@ enum AtomicFiles {
     static func write(_ bytes: [UInt8], to path: String, mode: mode_t = 0o600) throws(LicenseError) {
         let temporary = path + ".tmp-" + String(UInt64.random(in: 0...UInt64.max), radix: 36)
         let descriptor = open(temporary, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, mode)
-        guard descriptor >= 0 else { throw .io("cannot write \(path): \(String(cString: strerror(errno)))") }
+        guard descriptor >= 0 else { throw .io("cannot write \(path): \(IOError.text(of: errno))") }
         var done = 0
         while done < bytes.count {
             let count = bytes.withUnsafeBytes {
@@ -32,7 +32,7 @@ enum AtomicFiles {
             }
             if count < 0 && errno == EINTR { continue }
             guard count > 0 else {
-                let reason = String(cString: strerror(errno))
+                let reason = IOError.text(of: errno)
                 close(descriptor)
                 unlink(temporary)
                 throw .io("cannot write \(path): \(reason)")
@@ -42,7 +42,7 @@ enum AtomicFiles {
         let synced = fsync(descriptor) == 0
         close(descriptor)
         guard synced, rename(temporary, path) == 0 else {
-            let reason = String(cString: strerror(errno))
+            let reason = IOError.text(of: errno)
             unlink(temporary)
             throw .io("cannot write \(path): \(reason)")
         }
@@ -54,7 +54,7 @@ enum AtomicFiles {
         for part in path.split(separator: "/") {
             current += "/" + part
             if mkdir(current, 0o700) != 0 && errno != EEXIST {
-                throw .io("cannot create directory \(current): \(String(cString: strerror(errno)))")
+                throw .io("cannot create directory \(current): \(IOError.text(of: errno))")
             }
         }
     }
@@ -67,10 +67,10 @@ final class FileLock {
 
     init(path: String) throws(LicenseError) {
         descriptor = open(path, O_CREAT | O_RDWR | O_CLOEXEC, 0o600)
-        guard descriptor >= 0 else { throw .io("cannot open lock file \(path): \(String(cString: strerror(errno)))") }
+        guard descriptor >= 0 else { throw .io("cannot open lock file \(path): \(IOError.text(of: errno))") }
         while flock(descriptor, LOCK_EX) != 0 {
             guard errno == EINTR else {
-                let reason = String(cString: strerror(errno))
+                let reason = IOError.text(of: errno)
                 close(descriptor)
                 throw .io("cannot lock \(path): \(reason)")
             }

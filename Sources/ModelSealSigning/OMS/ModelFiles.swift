@@ -57,22 +57,15 @@ struct ModelFiles {
         guard components.count < OMSFormat.maximumDepth else {
             throw .refused(path: directory, reason: "has directories nested deeper than \(OMSFormat.maximumDepth) levels")
         }
-        guard let stream = opendir(directory) else {
-            throw .current("read", path: directory)
-        }
-        defer { closedir(stream) }
-        var names: [String] = []
-        while let entry = readdir(stream) {
-            let name: String? = withUnsafeBytes(of: entry.pointee.d_name) { raw in
-                guard let base = raw.baseAddress else { return nil }
-                return String(validatingCString: base.assumingMemoryBound(to: CChar.self))
-            }
-            guard let name else {
+        let names: [String]
+        do throws(IOError) {
+            names = try Directory.entries(directory, requireUTF8: true)
+        } catch {
+            if case .refused = error {
                 throw .refused(
                     path: directory, reason: "holds a file name that is not UTF-8; model signatures name files in UTF-8")
             }
-            if name == "." || name == ".." { continue }
-            names.append(name)
+            throw error
         }
         for name in names {
             let path = directory.hasSuffix("/") ? directory + name : directory + "/" + name
