@@ -16,7 +16,26 @@ extension ScanContext {
             add("unrecognized-format", .cannotScan, "not a recognised model format (by content)", member: member)
             return "unknown"
         }
-        for diagnostic in archive.diagnostics {
+        recordDiagnostics(archive.diagnostics, member: member)
+        let names = archive.entries.map(\.name)
+        let isTorchScript = names.contains(where: Self.isTorchScriptMember)
+        if isTorchScript {
+            add(
+                "torchscript-code", .notWeightsOnly,
+                "TorchScript archive: carries code (code/, constants.pkl) that torch.jit.load runs; not weights",
+                member: member)
+        }
+        // Storage members of a torch checkpoint hold raw tensor bytes; they are still probed for pickles.
+        for entry in archive.entries { scanEntry(entry, of: archive, in: source, member: member, depth: depth) }
+        if isTorchScript { return "torchscript" }
+        if names.contains(where: { $0 == "data.pkl" || $0.hasSuffix("/data.pkl") }) { return "pytorch-zip" }
+        if !names.isEmpty, names.allSatisfy({ $0.hasSuffix(".npy") }) { return "npz" }
+        return "zip"
+    }
+
+    /// Findings for the walk's diagnostics: structure that readers resolve differently is never clean.
+    mutating func recordDiagnostics(_ diagnostics: [ZipDiagnostic], member: String?) {
+        for diagnostic in diagnostics {
             switch diagnostic.kind {
             case .encryptedMember, .unsupportedCompression, .crcMismatch: continue  // judged per member below
             case .invalidName, .gapBetweenMembers:
@@ -31,66 +50,57 @@ extension ScanContext {
                     member: diagnostic.member.map { join(member, $0) } ?? member, offset: diagnostic.offset)
             }
         }
-        let names = archive.entries.map(\.name)
-        let isTorchScript = names.contains(where: Self.isTorchScriptMember)
-        if isTorchScript {
+    }
+
+    /// Scans one member by content: in place when stored, decompressed otherwise; encrypted flags checked.
+    mutating func scanEntry(
+        _ entry: ZipEntry, of archive: ZipArchive, in source: any ByteSource, member: String?, depth: Int
+    ) {
+        let label = join(member, entry.name)
+        let encrypted = entry.flags & 0x0001 != 0
+        if entry.method != 0 && entry.method != 8 {
             add(
-                "torchscript-code", .notWeightsOnly,
-                "TorchScript archive: carries code (code/, constants.pkl) that torch.jit.load runs; not weights",
-                member: member)
+                "zip-unsupported-compression", .cannotScan,
+                "compression method \(entry.method): contents cannot be inspected", member: label,
+                offset: entry.localHeaderOffset)
+            return
         }
-        // Storage members of a torch checkpoint hold raw tensor bytes; they are still probed for pickles.
-        for entry in archive.entries {
-            let label = join(member, entry.name)
-            let encrypted = entry.flags & 0x0001 != 0
-            if entry.method != 0 && entry.method != 8 {
+        guard entry.uncompressedSize <= Scanner.Limits.maxPickleBytes else {
+            add("too-large", .cannotScan, "member larger than the scan limit", member: label)
+            return
+        }
+        if entry.method == 0, !encrypted, let slice = SliceSource(source, range: entry.dataRange) {
+            scanMember(slice, entry: entry, label: label, depth: depth)
+            return
+        }
+        let bytes: [UInt8]
+        do {
+            bytes = try archive.read(entry, limit: Scanner.Limits.maxPickleBytes)
+        } catch {
+            add(
+                encrypted ? "zip-encrypted" : "zip-unreadable-member", .cannotScan,
+                encrypted ? "encrypted member: contents cannot be inspected" : "member cannot be read: \(error)",
+                member: label, offset: entry.localHeaderOffset)
+            return
+        }
+        if encrypted {
+            // The encryption flag may be set on plain data (a trick against Python's zipfile): if the
+            // bytes are a pickle, scan them; otherwise they are really encrypted.
+            let trace = machine.trace(bytes)
+            if trace.result != nil || !trace.events.isEmpty {
                 add(
-                    "zip-unsupported-compression", .cannotScan,
-                    "compression method \(entry.method): contents cannot be inspected", member: label,
+                    "zip-encryption-flag-on-plain-data", .notWeightsOnly,
+                    "member flagged as encrypted holds a plain pickle", member: label,
                     offset: entry.localHeaderOffset)
-                continue
-            }
-            guard entry.uncompressedSize <= Scanner.Limits.maxPickleBytes else {
-                add("too-large", .cannotScan, "member larger than the scan limit", member: label)
-                continue
-            }
-            if entry.method == 0, !encrypted, let slice = SliceSource(source, range: entry.dataRange) {
-                scanMember(slice, entry: entry, label: label, depth: depth)
-                continue
-            }
-            let bytes: [UInt8]
-            do {
-                bytes = try archive.read(entry, limit: Scanner.Limits.maxPickleBytes)
-            } catch {
+                scanMember(MemorySource(bytes), entry: entry, label: label, depth: depth)
+            } else {
                 add(
-                    encrypted ? "zip-encrypted" : "zip-unreadable-member", .cannotScan,
-                    encrypted ? "encrypted member: contents cannot be inspected" : "member cannot be read: \(error)",
-                    member: label, offset: entry.localHeaderOffset)
-                continue
+                    "zip-encrypted", .cannotScan, "encrypted member: contents cannot be inspected", member: label,
+                    offset: entry.localHeaderOffset)
             }
-            if encrypted {
-                // The encryption flag may be set on plain data (a trick against Python's zipfile): if the
-                // bytes are a pickle, scan them; otherwise they are really encrypted.
-                let trace = machine.trace(bytes)
-                if trace.result != nil || !trace.events.isEmpty {
-                    add(
-                        "zip-encryption-flag-on-plain-data", .notWeightsOnly,
-                        "member flagged as encrypted holds a plain pickle", member: label,
-                        offset: entry.localHeaderOffset)
-                    scanMember(MemorySource(bytes), entry: entry, label: label, depth: depth)
-                } else {
-                    add(
-                        "zip-encrypted", .cannotScan, "encrypted member: contents cannot be inspected", member: label,
-                        offset: entry.localHeaderOffset)
-                }
-                continue
-            }
-            scanMember(MemorySource(bytes), entry: entry, label: label, depth: depth)
+            return
         }
-        if isTorchScript { return "torchscript" }
-        if names.contains(where: { $0 == "data.pkl" || $0.hasSuffix("/data.pkl") }) { return "pytorch-zip" }
-        if !names.isEmpty, names.allSatisfy({ $0.hasSuffix(".npy") }) { return "npz" }
-        return "zip"
+        scanMember(MemorySource(bytes), entry: entry, label: label, depth: depth)
     }
 
     /// `constants.pkl` or anything under `code/`, at the top or below the archive's one prefix folder.

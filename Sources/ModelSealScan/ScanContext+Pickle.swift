@@ -68,24 +68,9 @@ extension ScanContext {
         for (position, event) in trace.events.enumerated() {
             let opcode = event.opcode.name
             if called != nil, Self.isCall(event.opcode), let global = event.global { called?.insert(global) }
-            switch event.anomaly {
-            case .frameBoundary?:
-                // CPython's C unpickler (before 3.13.15 / 3.14.7) reads across the boundary through its
-                // own buffer, so what runs need not be what any linear reading, ours included, shows.
-                add(
-                    "frame-boundary", .dangerous,
-                    "an opcode straddles its FRAME or a FRAME opens inside another: CPython may run opcodes that no disassembly shows",
-                    member: member, offset: event.offset, opcode: opcode,
-                    advisory: "python/cpython#154848: the C unpickler ignored FRAME bounds before 3.13.15 / 3.14.7")
+            if let anomaly = event.anomaly {
+                recordAnomaly(anomaly, event: event, member: member)
                 continue
-            case .computedGlobal?:
-                add(
-                    "computed-global", .dangerous,
-                    "STACK_GLOBAL operands are built by a call at load time: what gets imported cannot be known without running the pickle",
-                    member: member, offset: event.offset, opcode: opcode, global: event.global?.fullName,
-                    advisory: "scanner bypass: STACK_GLOBAL operands built by string concatenation (no literal to check)")
-                continue
-            case nil: break
             }
             if event.opcode == .build {
                 // BUILD on a global itself (no call made it) sets attributes on a module or class:
@@ -112,54 +97,81 @@ extension ScanContext {
                 continue
             }
             guard let global = event.global else { continue }
-            let isImport = event.opcode == .global || event.opcode == .stackGlobal || event.opcode == .inst
-            // torch's own defaults hold no danger-list name; user additions are still checked.
-            if global.status == .allowed {
-                if Scanner.isRefused(event.opcode), !onlyDangerous {
-                    add(
-                        "refused-opcode", .notWeightsOnly,
-                        "\(opcode) is refused by torch's weights-only unpickler even for allowed names", member: member,
-                        offset: event.offset, opcode: opcode, global: global.fullName)
-                }
-                continue
-            }
-            guard isImport else { continue }
-            if let entry = DangerList.match(module: global.module, name: global.name) {
-                if isImport {
-                    add(
-                        "dangerous-global", .dangerous, "\(global.fullName): \(entry.capability)", member: member,
-                        offset: event.offset, opcode: opcode, global: global.fullName, advisory: entry.source)
-                }
-                continue
-            }
-            if DangerList.pivotsThroughDunder(name: global.name) {
-                if isImport {
-                    add(
-                        "attribute-pivot", .dangerous,
-                        "\(global.fullName) walks through a dunder attribute to reach other objects", member: member,
-                        offset: event.offset, opcode: opcode, global: global.fullName,
-                        advisory: "modelscan tests malicious13_gen")
-                }
-                continue
-            }
-            if onlyDangerous { continue }
-            if global.status == .blocked || global.status == .unknown {
-                if isImport {
-                    add(
-                        "unknown-global", .notWeightsOnly, "\(global.fullName) is not on the weights-only allowlist",
-                        member: member, offset: event.offset, opcode: opcode, global: global.fullName)
-                }
-                continue
-            }
-            if Scanner.isRefused(event.opcode) {
+            recordGlobal(global, event: event, member: member, onlyDangerous: onlyDangerous)
+        }
+        if let result = trace.result, nestedDepth < Scanner.Limits.maxNestedPickleDepth {
+            scanNestedPickles(result, member: member, nestedDepth: nestedDepth)
+        }
+    }
+
+    /// A construct CPython runs past but no linear reading can follow: always dangerous.
+    mutating func recordAnomaly(_ anomaly: PickleAnomaly, event: PickleEvent, member: String?) {
+        let opcode = event.opcode.name
+        switch anomaly {
+        case .frameBoundary:
+            // CPython's C unpickler (before 3.13.15 / 3.14.7) reads across the boundary through its
+            // own buffer, so what runs need not be what any linear reading, ours included, shows.
+            add(
+                "frame-boundary", .dangerous,
+                "an opcode straddles its FRAME or a FRAME opens inside another: CPython may run opcodes that no disassembly shows",
+                member: member, offset: event.offset, opcode: opcode,
+                advisory: "python/cpython#154848: the C unpickler ignored FRAME bounds before 3.13.15 / 3.14.7")
+        case .computedGlobal:
+            add(
+                "computed-global", .dangerous,
+                "STACK_GLOBAL operands are built by a call at load time: what gets imported cannot be known without running the pickle",
+                member: member, offset: event.offset, opcode: opcode, global: event.global?.fullName,
+                advisory: "scanner bypass: STACK_GLOBAL operands built by string concatenation (no literal to check)")
+        }
+    }
+
+    /// What importing or calling `global` means for the verdict.
+    mutating func recordGlobal(_ global: GlobalReference, event: PickleEvent, member: String?, onlyDangerous: Bool) {
+        let opcode = event.opcode.name
+        let isImport = event.opcode == .global || event.opcode == .stackGlobal || event.opcode == .inst
+        // torch's own defaults hold no danger-list name; user additions are still checked.
+        if global.status == .allowed {
+            if Scanner.isRefused(event.opcode), !onlyDangerous {
                 add(
                     "refused-opcode", .notWeightsOnly,
                     "\(opcode) is refused by torch's weights-only unpickler even for allowed names", member: member,
                     offset: event.offset, opcode: opcode, global: global.fullName)
             }
+            return
         }
-        if let result = trace.result, nestedDepth < Scanner.Limits.maxNestedPickleDepth {
-            scanNestedPickles(result, member: member, nestedDepth: nestedDepth)
+        guard isImport else { return }
+        if let entry = DangerList.match(module: global.module, name: global.name) {
+            if isImport {
+                add(
+                    "dangerous-global", .dangerous, "\(global.fullName): \(entry.capability)", member: member,
+                    offset: event.offset, opcode: opcode, global: global.fullName, advisory: entry.source)
+            }
+            return
+        }
+        if DangerList.pivotsThroughDunder(name: global.name) {
+            if isImport {
+                add(
+                    "attribute-pivot", .dangerous,
+                    "\(global.fullName) walks through a dunder attribute to reach other objects", member: member,
+                    offset: event.offset, opcode: opcode, global: global.fullName,
+                    advisory: "modelscan tests malicious13_gen")
+            }
+            return
+        }
+        if onlyDangerous { return }
+        if global.status == .blocked || global.status == .unknown {
+            if isImport {
+                add(
+                    "unknown-global", .notWeightsOnly, "\(global.fullName) is not on the weights-only allowlist",
+                    member: member, offset: event.offset, opcode: opcode, global: global.fullName)
+            }
+            return
+        }
+        if Scanner.isRefused(event.opcode) {
+            add(
+                "refused-opcode", .notWeightsOnly,
+                "\(opcode) is refused by torch's weights-only unpickler even for allowed names", member: member,
+                offset: event.offset, opcode: opcode, global: global.fullName)
         }
     }
 

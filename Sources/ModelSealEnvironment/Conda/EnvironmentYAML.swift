@@ -39,24 +39,7 @@ public enum EnvironmentYAML {
         guard String(validating: bytes, as: UTF8.self) != nil else {
             throw .malformedYAML(line: 0, reason: "not UTF-8")
         }
-        var lines: [Line] = []
-        for (index, raw) in TextLines.split(bytes).enumerated() {
-            let number = index + 1
-            let content = Substring(raw)
-            let indent = content.prefix(while: { $0 == " " }).count
-            let rest = content.dropFirst(indent)
-            if rest.first == "\t" { throw .malformedYAML(line: number, reason: "tab in indentation: use spaces") }
-            let stripped = try stripComment(rest, line: number)
-            if stripped.isEmpty { continue }
-            if stripped == "---" && lines.isEmpty && indent == 0 { continue }
-            if stripped == "---" || stripped == "..." {
-                throw .malformedYAML(line: number, reason: "only one YAML document is allowed")
-            }
-            if stripped.hasPrefix("%") {
-                throw .malformedYAML(line: number, reason: "YAML directives are not supported")
-            }
-            lines.append(Line(number: number, indent: indent, text: stripped))
-        }
+        let lines = try significantLines(bytes)
         var spec = EnvironmentLock.CondaSpec(
             source: "environment.yml", name: nil, channels: [], dependencies: [], pip: [], packages: [], subdir: nil)
         var seen = Set<String>()
@@ -87,51 +70,9 @@ public enum EnvironmentYAML {
                 spec.channels = try sequence(
                     after: value, lines: lines, index: &index, parentIndent: 0, line: line.number)
             case "dependencies":
-                if let value {
-                    guard value == "[]" else {
-                        throw .malformedYAML(line: line.number, reason: "'dependencies' must be a block list")
-                    }
-                    break
-                }
-                var itemIndent: Int? = nil
-                while index < lines.count {
-                    let item = lines[index]
-                    guard item.text.hasPrefix("- ") || item.text == "-" else { break }
-                    if let itemIndent, item.indent != itemIndent {
-                        if item.indent < itemIndent { break }
-                        throw .malformedYAML(line: item.number, reason: "inconsistent indentation")
-                    }
-                    itemIndent = item.indent
-                    let body = try itemBody(item)
-                    index += 1
-                    if let (subkey, subvalue) = try splitKey(body, line: item.number) {
-                        guard subkey == "pip" else {
-                            throw .malformedYAML(
-                                line: item.number, reason: "only a 'pip:' list may nest under dependencies")
-                        }
-                        guard spec.pip.isEmpty else {
-                            throw .malformedYAML(line: item.number, reason: "a second 'pip:' list")
-                        }
-                        spec.pip = try sequence(
-                            after: subvalue, lines: lines, index: &index, parentIndent: item.indent + 1,
-                            line: item.number)
-                    } else {
-                        spec.dependencies.append(try scalar(body, line: item.number))
-                    }
-                }
+                try parseDependencies(after: value, lines: lines, index: &index, line: line.number, into: &spec)
             case "variables":
-                if let value, value != "{}" {
-                    throw .malformedYAML(line: line.number, reason: "'variables' must be a block mapping")
-                }
-                while index < lines.count, lines[index].indent > 0 {
-                    guard let (_, variable) = try splitKey(lines[index].text, line: lines[index].number), let variable
-                    else {
-                        throw .malformedYAML(
-                            line: lines[index].number, reason: "expected 'NAME: value' under variables")
-                    }
-                    _ = try scalar(variable, line: lines[index].number)
-                    index += 1
-                }
+                try skipVariables(after: value, lines: lines, index: &index, line: line.number)
             default: break
             }
             for (count, field) in [
@@ -143,6 +84,85 @@ public enum EnvironmentYAML {
         }
         guard seen.contains("dependencies") else { throw .malformedYAML(line: 0, reason: "no 'dependencies' list") }
         return spec
+    }
+
+    /// The lines that carry content: comments and blank lines dropped, one document only, no tabs.
+    static func significantLines(_ bytes: [UInt8]) throws(EnvironmentError) -> [Line] {
+        var lines: [Line] = []
+        for (index, raw) in TextLines.split(bytes).enumerated() {
+            let number = index + 1
+            let content = Substring(raw)
+            let indent = content.prefix(while: { $0 == " " }).count
+            let rest = content.dropFirst(indent)
+            if rest.first == "\t" { throw .malformedYAML(line: number, reason: "tab in indentation: use spaces") }
+            let stripped = try stripComment(rest, line: number)
+            if stripped.isEmpty { continue }
+            if stripped == "---" && lines.isEmpty && indent == 0 { continue }
+            if stripped == "---" || stripped == "..." {
+                throw .malformedYAML(line: number, reason: "only one YAML document is allowed")
+            }
+            if stripped.hasPrefix("%") {
+                throw .malformedYAML(line: number, reason: "YAML directives are not supported")
+            }
+            lines.append(Line(number: number, indent: indent, text: stripped))
+        }
+        return lines
+    }
+
+    /// The `dependencies:` block list: conda specs, and at most one nested `pip:` list.
+    static func parseDependencies(
+        after value: String?, lines: [Line], index: inout Int, line: Int, into spec: inout EnvironmentLock.CondaSpec
+    ) throws(EnvironmentError) {
+        if let value {
+            guard value == "[]" else {
+                throw .malformedYAML(line: line, reason: "'dependencies' must be a block list")
+            }
+            return
+        }
+        var itemIndent: Int? = nil
+        while index < lines.count {
+            let item = lines[index]
+            guard item.text.hasPrefix("- ") || item.text == "-" else { break }
+            if let itemIndent, item.indent != itemIndent {
+                if item.indent < itemIndent { break }
+                throw .malformedYAML(line: item.number, reason: "inconsistent indentation")
+            }
+            itemIndent = item.indent
+            let body = try itemBody(item)
+            index += 1
+            if let (subkey, subvalue) = try splitKey(body, line: item.number) {
+                guard subkey == "pip" else {
+                    throw .malformedYAML(
+                        line: item.number, reason: "only a 'pip:' list may nest under dependencies")
+                }
+                guard spec.pip.isEmpty else {
+                    throw .malformedYAML(line: item.number, reason: "a second 'pip:' list")
+                }
+                spec.pip = try sequence(
+                    after: subvalue, lines: lines, index: &index, parentIndent: item.indent + 1,
+                    line: item.number)
+            } else {
+                spec.dependencies.append(try scalar(body, line: item.number))
+            }
+        }
+    }
+
+    /// The `variables:` block mapping: checked for well-formed scalars, not recorded.
+    static func skipVariables(after value: String?, lines: [Line], index: inout Int, line: Int)
+        throws(EnvironmentError)
+    {
+        if let value, value != "{}" {
+            throw .malformedYAML(line: line, reason: "'variables' must be a block mapping")
+        }
+        while index < lines.count, lines[index].indent > 0 {
+            guard let (_, variable) = try splitKey(lines[index].text, line: lines[index].number), let variable
+            else {
+                throw .malformedYAML(
+                    line: lines[index].number, reason: "expected 'NAME: value' under variables")
+            }
+            _ = try scalar(variable, line: lines[index].number)
+            index += 1
+        }
     }
 
     /// A block sequence of scalars following a `key:` line (items more indented than the parent,
