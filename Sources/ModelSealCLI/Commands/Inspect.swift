@@ -74,9 +74,11 @@ extension ModelSeal {
                     if let mismatch = try archive.verifyCRC(entry) { inspection.diagnostics.append(mismatch) }
                 }
             }
-            Terminal.writeOutput(
-                (json ? JSONWriter.serialize(inspection.json(path: file), pretty: true) : InspectionTable.render(inspection, path: file))
-                    + "\n")
+            if json {
+                JSONOutput.print(inspection.json(path: file))
+            } else {
+                Terminal.writeOutput(InspectionTable.render(inspection, path: file) + "\n")
+            }
         }
     }
 }
