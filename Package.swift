@@ -96,13 +96,15 @@ let package = Package(
         .target(
             name: "ModelSealKit",
             dependencies: [
-                "ModelSealCore", "ArticleCompat", "ContainerFormat", "ContainerEngine", "ModelSealKeys", "ModelSealSigning",
+                "ModelSealCore", "ArticleCompat", "ContainerFormat", "ContainerEngine", "ModelSealKeys",
+                "ModelSealSigning",
                 "ModelSealLicensing", "ModelFormats", "ModelSealEnvironment", "ModelSealBundle",
             ]),
         .executableTarget(
             name: "ModelSealCLI",
             dependencies: [
-                "ModelSealCore", "ArticleCompat", "ContainerFormat", "ContainerEngine", "ModelSealKeys", "ModelFormats", "ModelSealKit",
+                "ModelSealCore", "ArticleCompat", "ContainerFormat", "ContainerEngine", "ModelSealKeys", "ModelFormats",
+                "ModelSealKit",
                 "ModelSealSigning",
                 "ModelSealLicensing", "ModelSealEnvironment", "ModelSealBundle", "ModelSealScan",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -134,14 +136,18 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
-        .testTarget(name: "ModelSealSigningTests", dependencies: ["ModelSealCore", "ModelSealSigning", "ContainerEngine", "ContainerFormat"]),
+        .testTarget(
+            name: "ModelSealSigningTests",
+            dependencies: ["ModelSealCore", "ModelSealSigning", "ContainerEngine", "ContainerFormat"]),
         .testTarget(name: "ModelFormatsTests", dependencies: ["ModelSealCore", "ModelFormats"]),
         .testTarget(name: "ModelSealScanTests", dependencies: ["ModelSealCore", "ModelSealScan", "ModelFormats"]),
         .testTarget(name: "ModelSealCLITests", dependencies: ["ModelSealCore", "ModelSealCLI"]),
         .testTarget(name: "ModelSealEnvironmentTests", dependencies: ["ModelSealCore", "ModelSealEnvironment"]),
         .testTarget(
             name: "ModelSealBundleTests",
-            dependencies: ["ModelSealCore", "ModelSealBundle", "ModelSealSigning", "ModelSealEnvironment", "ContainerEngine"]),
+            dependencies: [
+                "ModelSealCore", "ModelSealBundle", "ModelSealSigning", "ModelSealEnvironment", "ContainerEngine",
+            ]),
         .testTarget(
             name: "ModelSealLicensingTests",
             dependencies: [
@@ -153,7 +159,8 @@ let package = Package(
         .testTarget(
             name: "ModelSealKitTests",
             dependencies: [
-                "ModelSealCore", "ArticleCompat", "ModelSealKit", "ContainerEngine", "ContainerFormat", "ModelSealSigning", "ModelSealLicensing",
+                "ModelSealCore", "ArticleCompat", "ModelSealKit", "ContainerEngine", "ContainerFormat",
+                "ModelSealSigning", "ModelSealLicensing",
                 "ModelSealEnvironment", .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
             ]

@@ -14,7 +14,8 @@ let package = Package(
         .executableTarget(
             name: name,
             dependencies: [
-                .product(name: "ModelSealCore", package: "ModelSeal"), .product(name: "ModelFormats", package: "ModelSeal"),
+                .product(name: "ModelSealCore", package: "ModelSeal"),
+                .product(name: "ModelFormats", package: "ModelSeal"),
             ])
     } + [
         .executableTarget(

@@ -5,7 +5,8 @@
 # venv in .venv with the packages of python/tests/requirements.txt (real torch, torchvision,
 # cryptography, ...). Then builds, runs the Swift suites, the Python suites against the built binary
 # and C library, installs the built wheel into a separate venv and tests it with the Swift toolchain
-# hidden, and checks that the committed test vectors are what their generators produce.
+# hidden, and checks that the committed test vectors are what their generators produce. Static checks first:
+# the checked-in .swift-format applied (lint --strict), no function over 80 lines, the Fuzz package resolves.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export SWIFT_BACKTRACE=enable=no
@@ -30,6 +31,11 @@ fi
 step "Python environment (.venv)"
 [ -x .venv/bin/python ] || python3 -m venv .venv
 .venv/bin/pip install -q --disable-pip-version-check -r python/tests/requirements.txt
+
+step "Static checks: swift format lint, function length, the Fuzz package's manifest"
+swift format lint --strict --recursive --parallel Sources Tests Fuzz/Sources Package.swift Fuzz/Package.swift
+python3 scripts/check-function-length.py 80 | tail -1
+swift package --package-path Fuzz describe >/dev/null
 
 step "Build"
 swift build --build-tests

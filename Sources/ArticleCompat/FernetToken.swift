@@ -1,4 +1,5 @@
 import ModelSealCore
+
 /// The layout of a Fernet token (https://github.com/fernet/spec), as the article's
 /// `save_encrypted_model` writes it with `cryptography`'s `Fernet.encrypt`.
 ///

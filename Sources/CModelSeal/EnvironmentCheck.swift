@@ -11,12 +11,15 @@ import ModelSealKit
 /// `modelseal_buffer_free`.
 @_cdecl("modelseal_file_check_environment")
 public func fileCheckEnvironment(
-    _ file: OpaquePointer?, _ python: UnsafePointer<CChar>?, _ outReport: UnsafeMutablePointer<UnsafeMutablePointer<UInt8>?>?
+    _ file: OpaquePointer?, _ python: UnsafePointer<CChar>?,
+    _ outReport: UnsafeMutablePointer<UnsafeMutablePointer<UInt8>?>?
 ) -> Int32 {
     boundary {
         let file = try openedFile(file)
         let python = try Argument.string(python, "python")
-        let contract = try file.withUnlocked { unlocked in try unlocked.sealedFile.flatMap { try EnvironmentContracts.contract(of: $0) } }
+        let contract = try file.withUnlocked { unlocked in
+            try unlocked.sealedFile.flatMap { try EnvironmentContracts.contract(of: $0) }
+        }
         var text = ""
         if let contract {
             let report = try EnvironmentContracts.check(contract, python: python)

@@ -36,7 +36,8 @@ final class Keyring: Sendable {
         opener.trustedKeys = state.trustedKeys
         opener.license = try state.licensePath.map { try LicenseGate(path: $0, use: .memory) }
         guard !opener.identities.isEmpty || opener.license != nil else {
-            throw StatusError(.keyError, "the keyring holds no key that opens files: add a raw key, identity, passphrase or license")
+            throw StatusError(
+                .keyError, "the keyring holds no key that opens files: add a raw key, identity, passphrase or license")
         }
         return opener
     }

@@ -1,6 +1,6 @@
 import ArticleCompat
-import ModelSealCore
 import ContainerEngine
+import ModelSealCore
 import ModelSealKit
 import Synchronization
 
@@ -72,7 +72,9 @@ final class OpenedFile: Sendable {
     }
 }
 
-func openedFile(_ handle: OpaquePointer?) throws -> OpenedFile { try Handles.lookup(handle, as: OpenedFile.self, "file") }
+func openedFile(_ handle: OpaquePointer?) throws -> OpenedFile {
+    try Handles.lookup(handle, as: OpenedFile.self, "file")
+}
 
 @_cdecl("modelseal_file_open")
 public func fileOpen(_ path: UnsafePointer<CChar>?, _ out: UnsafeMutablePointer<OpaquePointer?>?) -> Int32 {
@@ -181,14 +183,16 @@ public func fileDecryptToMemfd(
         let out = try Argument.output(out, "out_fd")
         guard flags & ~memfdInheritable == 0 else { throw Argument.usage("unknown flags \(flags)") }
         #if canImport(Glibc)
-        let descriptor = try file.withUnlocked { unlocked in
-            try MemoryFile.create(name: name, size: unlocked.plaintextLength, inheritable: flags & memfdInheritable != 0) {
-                buffer in try unlocked.decrypt(into: buffer)
+            let descriptor = try file.withUnlocked { unlocked in
+                try MemoryFile.create(
+                    name: name, size: unlocked.plaintextLength, inheritable: flags & memfdInheritable != 0
+                ) {
+                    buffer in try unlocked.decrypt(into: buffer)
+                }
             }
-        }
-        out.pointee = descriptor
+            out.pointee = descriptor
         #else
-        throw StatusError(.outputError, "memfds exist on Linux only: use modelseal_file_decrypt_into")
+            throw StatusError(.outputError, "memfds exist on Linux only: use modelseal_file_decrypt_into")
         #endif
     }
 }

@@ -1,6 +1,6 @@
-import ModelSealCore
 import ContainerEngine
 import ContainerFormat
+import ModelSealCore
 import ModelSealKit
 import ModelSealSigning
 

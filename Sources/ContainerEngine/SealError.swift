@@ -1,6 +1,6 @@
+import ContainerFormat
 import FoundationEssentials
 import ModelSealCore
-import ContainerFormat
 
 /// Everything that can go wrong sealing or opening a file: a closed set.
 ///

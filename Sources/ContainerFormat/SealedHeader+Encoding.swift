@@ -83,7 +83,8 @@ extension SealedHeader {
     public static func declaredLength(prefix: [UInt8]) throws(FormatError) -> Int {
         var reader = ByteReader(prefix)
         guard let magic = reader.readBytes(SealedFormat.magic.count) else {
-            throw prefix.isEmpty || !SealedFormat.magic.starts(with: prefix) ? .notSealedFile
+            throw prefix.isEmpty || !SealedFormat.magic.starts(with: prefix)
+                ? .notSealedFile
                 : .truncatedHeader(offset: prefix.count, needed: 16 - prefix.count)
         }
         guard magic.elementsEqual(SealedFormat.magic) else { throw .notSealedFile }
@@ -166,7 +167,8 @@ extension SealedHeader {
             _ = try RequiredSigners.keyIDs(in: required.body)
         }
         // Checked after the structure so a malformed header is reported as malformed first.
-        if let unknown = extensions.first(where: { $0.type.isCritical && !ExtensionType.implemented.contains($0.type) }) {
+        if let unknown = extensions.first(where: { $0.type.isCritical && !ExtensionType.implemented.contains($0.type) })
+        {
             throw .unknownCriticalExtension(unknown.type)
         }
         return SealedHeader(

@@ -91,7 +91,9 @@ public struct SignatureTrailer: Sendable, Equatable {
         var footer = ByteReader(Array(bytes[bodyLength..<(bodyLength + 4)]))
         guard footer.readBigEndian(UInt32.self).map(Int.init) == bodyLength else { throw bad("length field mismatch") }
         guard var reader = ByteReader(bytes, range: 0..<bodyLength) else { throw bad("length field mismatch") }
-        guard let version = reader.readUInt8(), version == Self.version else { throw bad("unsupported trailer version") }
+        guard let version = reader.readUInt8(), version == Self.version else {
+            throw bad("unsupported trailer version")
+        }
         guard let count = reader.readBigEndian(UInt64.self), count == UInt64(chunkCount) else {
             throw bad("chunk count differs from the payload's \(chunkCount) chunks")
         }
@@ -148,7 +150,8 @@ public enum RequiredSigners {
 
     /// The key ids in an extension body.
     public static func keyIDs(in body: [UInt8]) throws(FormatError) -> [[UInt8]] {
-        guard let count = body.first.map(Int.init), (1...maximumCount).contains(count), body.count == 1 + 32 * count else {
+        guard let count = body.first.map(Int.init), (1...maximumCount).contains(count), body.count == 1 + 32 * count
+        else {
             throw .malformedSignatureTrailer("signature-required extension must hold 1...16 key ids of 32 bytes")
         }
         return (0..<count).map { Array(body[(1 + 32 * $0)..<(33 + 32 * $0)]) }

@@ -15,7 +15,6 @@ public enum ModelFileFormat: String, Sendable {
     /// Largest signature-less file tried as a protocol 0/1 pickle during detection.
     public static let maxSniffedPickleBytes = 16 << 20
 
-
     /// Identifies `source` from its first bytes (and, for zip archives, its member names).
     public static func detect(_ source: any ByteSource) throws -> ModelFileFormat? {
         try detectWithArchive(source).format

@@ -1,5 +1,5 @@
-import ModelSealCore
 import ContainerFormat
+import ModelSealCore
 
 /// The signed list of members (spec/BUNDLE.md §3): canonical JSON, first in the file.
 ///
@@ -128,4 +128,3 @@ public struct BundleManifest: Sendable, Equatable {
         return manifest
     }
 }
-

@@ -1,6 +1,6 @@
+import ContainerFormat
 import Crypto
 import ModelSealCore
-import ContainerFormat
 import ModelSealSigning
 
 /// The signature block after the manifest (spec/BUNDLE.md §4).
@@ -57,7 +57,8 @@ public struct BundleSignature: Sendable, Equatable {
             guard let entry = SignatureTrailer.Entry.read(from: &reader) else {
                 throw fail("signature truncated, or a length out of range or past the block")
             }
-            result.append(BundleSignature(algorithm: entry.algorithm, publicKey: entry.publicKey, signature: entry.signature))
+            result.append(
+                BundleSignature(algorithm: entry.algorithm, publicKey: entry.publicKey, signature: entry.signature))
         }
         guard reader.isAtEnd else { throw fail("\(reader.remaining) bytes after the last signature") }
         return result

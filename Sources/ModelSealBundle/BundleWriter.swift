@@ -1,6 +1,6 @@
+import ContainerEngine
 import Crypto
 import ModelSealCore
-import ContainerEngine
 import ModelSealSigning
 
 #if canImport(Glibc)

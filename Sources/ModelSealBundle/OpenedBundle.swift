@@ -1,7 +1,7 @@
-import Crypto
-import ModelSealCore
 import ContainerEngine
 import ContainerFormat
+import Crypto
+import ModelSealCore
 import ModelSealSigning
 
 /// A bundle whose header, manifest and signature block have been read and checked against the

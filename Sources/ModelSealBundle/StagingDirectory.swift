@@ -1,4 +1,5 @@
 import ModelSealCore
+
 #if canImport(Glibc)
     import Glibc
 #elseif canImport(Darwin)

@@ -2,7 +2,7 @@ import ArgumentParser
 import ModelSealKit
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The `modelseal` command.
@@ -22,9 +22,9 @@ struct ModelSeal: ParsableCommand {
     /// `open`. Only the command sets this; the libraries never change process-wide settings.
     static func tuneAllocator() {
         #if canImport(Glibc)
-        // <malloc.h> is not part of the Glibc module: M_TRIM_THRESHOLD = -1, M_MMAP_THRESHOLD = -3.
-        _ = glibcMallopt(-3, 32 << 20)
-        _ = glibcMallopt(-1, 256 << 20)
+            // <malloc.h> is not part of the Glibc module: M_TRIM_THRESHOLD = -1, M_MMAP_THRESHOLD = -3.
+            _ = glibcMallopt(-3, 32 << 20)
+            _ = glibcMallopt(-1, 256 << 20)
         #endif
     }
 
@@ -58,6 +58,6 @@ struct ModelSeal: ParsableCommand {
 }
 
 #if canImport(Glibc)
-@_silgen_name("mallopt")
-private func glibcMallopt(_ parameter: Int32, _ value: Int32) -> Int32
+    @_silgen_name("mallopt")
+    private func glibcMallopt(_ parameter: Int32, _ value: Int32) -> Int32
 #endif

@@ -2,7 +2,7 @@ import ContainerEngine
 import ModelSealCore
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Identity files (`-i`), recipients files (`-R`) and raw key sources (`--key-env`, `--key-file`).
@@ -59,8 +59,10 @@ public enum KeyFiles {
         let whitespace: Set<UInt8> = [0x20, 0x09, 0x0D]
         // Split on bytes: Swift treats "\r\n" as one Character, which would hide CRLF line ends.
         for (number, rawLine) in try read(path).split(separator: 0x0A, omittingEmptySubsequences: false).enumerated() {
-            let line = rawLine.drop(while: { whitespace.contains($0) }).reversed().drop(while: { whitespace.contains($0) })
-                .reversed()
+            let line = rawLine.drop(while: { whitespace.contains($0) }).reversed().drop(while: {
+                whitespace.contains($0)
+            })
+            .reversed()
             guard !line.isEmpty, line.first != UInt8(ascii: "#") else { continue }
             result.append((number + 1, String(decoding: line, as: UTF8.self)))
             guard result.count <= maximumEntries else { throw .tooManyEntries(path: path, limit: maximumEntries) }
@@ -84,4 +86,3 @@ public enum KeyFiles {
         }
     }
 }
-

@@ -43,7 +43,8 @@ public enum KeyText {
         case .failure(let failure): throw .malformedIdentity(line: line, reason: "\(failure)")
         }
         guard decoded.hrp == identityPrefix else {
-            throw .malformedIdentity(line: line, reason: "prefix '\(decoded.hrp)' is not '\(identityPrefix.uppercased())'")
+            throw .malformedIdentity(
+                line: line, reason: "prefix '\(decoded.hrp)' is not '\(identityPrefix.uppercased())'")
         }
         do {
             return try X25519Identity(rawRepresentation: decoded.data)

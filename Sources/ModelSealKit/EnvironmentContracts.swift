@@ -1,7 +1,7 @@
-import ModelSealCore
 import ContainerEngine
-import ModelSealEnvironment
 import ContainerFormat
+import ModelSealCore
+import ModelSealEnvironment
 
 /// Checking a sealed file's environment contract against a Python environment: what
 /// `modelseal env check` and the Python package's `load()` share (docs/ENVIRONMENT.md §Python).
@@ -27,7 +27,8 @@ public enum EnvironmentContracts {
     /// `EnvironmentMismatchError`) when the contract's policy forbids a difference; returns the
     /// report otherwise (under `warn` it may list differences for the caller to log).
     public static func check(
-        _ contract: EnvironmentContract, python: String?, environment: [String: String] = ProcessEnvironment.values(of: ProcessEnvironment.probeVariables)
+        _ contract: EnvironmentContract, python: String?,
+        environment: [String: String] = ProcessEnvironment.values(of: ProcessEnvironment.probeVariables)
     ) throws(EnvironmentError) -> ContractReport {
         let location = try PythonEnvironmentProbe.locate(python, environment: environment)
         let here = try PythonEnvironmentProbe.capture(location)

@@ -1,9 +1,9 @@
-import ModelSealCore
 import ContainerEngine
+import ModelSealCore
 import ModelSealKeys
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Turns key options into recipients (sealing) or identities (opening).

@@ -1,6 +1,6 @@
 import ArticleCompat
-import ModelSealCore
 import ContainerEngine
+import ModelSealCore
 
 extension ModelOpener {
     /// The article's Fernet file (docs/ARTICLE.md) after pass 1 authenticated the whole token.
@@ -34,7 +34,9 @@ extension ModelOpener {
                     written += count
                 }
             } catch {
-                if let base = buffer.baseAddress, total > 0 { base.initializeMemory(as: UInt8.self, repeating: 0, count: total) }
+                if let base = buffer.baseAddress, total > 0 {
+                    base.initializeMemory(as: UInt8.self, repeating: 0, count: total)
+                }
                 throw error
             }
         }
@@ -56,7 +58,9 @@ extension ModelOpener {
         if license != nil {
             throw StatusError(.usage, "a Fernet file (the article's format) has no license: open it with its raw key")
         }
-        let keys = try identities.compactMap { $0 as? RawKey }.map { key throws(FernetError) in try FernetKey(bytes: key.bytes) }
+        let keys = try identities.compactMap { $0 as? RawKey }.map { key throws(FernetError) in
+            try FernetKey(bytes: key.bytes)
+        }
         guard !keys.isEmpty else {
             throw StatusError(
                 .keyError,

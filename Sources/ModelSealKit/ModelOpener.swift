@@ -1,6 +1,6 @@
-import ModelSealCore
 import ContainerEngine
 import ContainerFormat
+import ModelSealCore
 import ModelSealLicensing
 import ModelSealSigning
 
@@ -75,12 +75,16 @@ public struct ModelOpener {
 
         /// Decrypts into `buffer` (at least `plaintextLength` bytes) in one pass on all cores; on any
         /// failure, including a chunk that differs from what was signed, the buffer is zeroed.
-        public func decrypt(into buffer: UnsafeMutableRawBufferPointer, progress: (@Sendable (Int) -> Void)? = nil) throws {
+        public func decrypt(into buffer: UnsafeMutableRawBufferPointer, progress: (@Sendable (Int) -> Void)? = nil)
+            throws
+        {
             let leaves = try unlocked.decrypt(into: buffer, hashing: trailer != nil, progress: progress)
             do {
                 try check(leaves, against: trailer)
             } catch {
-                if let base = buffer.baseAddress { base.initializeMemory(as: UInt8.self, repeating: 0, count: plaintextLength) }
+                if let base = buffer.baseAddress {
+                    base.initializeMemory(as: UInt8.self, repeating: 0, count: plaintextLength)
+                }
                 throw error
             }
         }
@@ -93,7 +97,8 @@ public struct ModelOpener {
         private func check(_ leaves: [[UInt8]], against trailer: SignatureTrailer?) throws {
             guard let trailer else { return }
             if let index = leaves.indices.first(where: { leaves[$0] != trailer.leafHashes[$0] }) {
-                throw SigningError.invalidSignature("chunk \(index) differs from what was signed: the file was altered after signing")
+                throw SigningError.invalidSignature(
+                    "chunk \(index) differs from what was signed: the file was altered after signing")
             }
         }
     }

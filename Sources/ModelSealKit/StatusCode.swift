@@ -1,13 +1,13 @@
 import ArticleCompat
-import ModelFormats
-import ModelSealCore
 import ContainerEngine
 import ContainerFormat
+import ModelFormats
+import ModelSealBundle
+import ModelSealCore
+import ModelSealEnvironment
 import ModelSealKeys
 import ModelSealLicensing
 import ModelSealSigning
-import ModelSealEnvironment
-import ModelSealBundle
 
 /// The one table of outcomes shared by every surface: CLI exit codes, C ABI status codes and
 /// Python exception classes all come from here (docs/CLI.md lists it).
@@ -71,21 +71,25 @@ public enum StatusCode: Int32, CaseIterable, Sendable {
         case .outputError: "output exists (without --force), is a directory, or cannot be written"
         case .unsigned: "unsigned: a signature is required (--trust, or the file demands one) and there is none"
         case .untrustedSigner: "untrusted signer: validly signed, but by no --trust key"
-        case .invalidSignature: "invalid signature: the file was altered after signing, or the signature is for another file"
+        case .invalidSignature:
+            "invalid signature: the file was altered after signing, or the signature is for another file"
         case .signingKeyError: "signing key error: unreadable or unsuitable key, wrong or missing key passphrase"
         case .malformedSignature: "malformed signature trailer or signature file"
         case .manifestMismatch: "model does not match its signature manifest: files missing, extra or changed (--oms)"
-        case .invalidLicense: "invalid license: malformed, edited after signing, signed by another vendor, or needs a newer modelseal"
+        case .invalidLicense:
+            "invalid license: malformed, edited after signing, signed by another vendor, or needs a newer modelseal"
         case .licenseExpired: "license expired"
         case .licenseNotYetValid: "license not yet valid"
-        case .wrongMachine: "wrong machine: no machine key here, another machine's license, or too few fingerprint components match"
+        case .wrongMachine:
+            "wrong machine: no machine key here, another machine's license, or too few fingerprint components match"
         case .wrongModel: "wrong model: the license does not cover this file"
         case .loadsExhausted: "license load limit reached"
         case .clockRollback: "clock rollback: the clock is behind the license's issue time or the last recorded load"
         case .licenseStateTampered: "license state file edited or rolled back"
         case .guardDenied: "runtime guard denied by the license policy (tracer, preload, VM or container)"
         case .featureNotLicensed: "not licensed: the license does not grant this use (e.g. writing the model to a file)"
-        case .environmentMismatch: "environment mismatch: the environment does not satisfy the model's contract (policy)"
+        case .environmentMismatch:
+            "environment mismatch: the environment does not satisfy the model's contract (policy)"
         case .platformMismatch: "platform mismatch: the contract is for another operating system or CPU"
         case .malformedContract: "malformed environment lock, contract, environment.yml, explicit spec or conda record"
         case .environmentUnreadable: "cannot read the Python environment (no interpreter, site-packages or metadata)"
@@ -96,7 +100,8 @@ public enum StatusCode: Int32, CaseIterable, Sendable {
         case .modelUnsupported: "a valid model file using a feature ModelSeal does not model (e.g. big-endian storages)"
         case .conversionRefused: "conversion refused by policy: shared storages, non-tensor data, unrepresentable dtype"
         case .scanNotWeightsOnly: "scan: not weights-only: globals outside the allowlist, the file needs code to load"
-        case .scanDangerous: "scan: dangerous: references primitives that run code, processes, files, network or pickles"
+        case .scanDangerous:
+            "scan: dangerous: references primitives that run code, processes, files, network or pickles"
         case .scanCannotScan: "scan: cannot scan: unrecognised format, encrypted archive or unparseable content"
         case .usage: "usage error: bad or missing options"
         }
@@ -166,7 +171,8 @@ public enum StatusCode: Int32, CaseIterable, Sendable {
         case is KeyError: self = .keyError
         case let error as ModelFormatsError:
             switch error {
-            case .io(_, let operation, _): self = ["open", "read", "stat"].contains(operation) ? .inputError : .outputError
+            case .io(_, let operation, _):
+                self = ["open", "read", "stat"].contains(operation) ? .inputError : .outputError
             case .unsupported: self = .modelUnsupported
             case .conversionRefused: self = .conversionRefused
             default: self = .modelMalformed

@@ -73,7 +73,8 @@ public enum ScanReports {
                     ("artifactLocation", .object([("uri", .string(uri(finding.file)))]))
                 ]
                 if let offset = finding.offset, finding.member == nil {
-                    physical.append(("region", .object([("byteOffset", .integer(offset)), ("byteLength", .integer(1))])))
+                    physical.append(
+                        ("region", .object([("byteOffset", .integer(offset)), ("byteLength", .integer(1))])))
                 }
                 return .object([
                     ("ruleId", .string(sarifRule(finding.rule))),

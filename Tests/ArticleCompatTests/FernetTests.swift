@@ -1,8 +1,8 @@
 import ArticleCompat
+import ContainerEngine
 import Crypto
 import Foundation
 import ModelSealCore
-import ContainerEngine
 import ModelSealKeys
 import Testing
 

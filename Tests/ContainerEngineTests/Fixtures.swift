@@ -1,6 +1,6 @@
-import ModelSealCore
 import ContainerEngine
 import ContainerFormat
+import ModelSealCore
 
 /// Deterministic pseudo-random bytes for plaintexts (not for keys).
 func patternBytes(_ count: Int, seed: UInt64 = 1) -> [UInt8] {

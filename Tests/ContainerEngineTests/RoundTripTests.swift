@@ -1,6 +1,6 @@
-import ModelSealCore
 import ContainerEngine
 import ContainerFormat
+import ModelSealCore
 import Testing
 
 @Suite("Seal and open round trips")
@@ -72,7 +72,9 @@ struct RoundTripTests {
         let first = try sealInMemory(plaintext, to: [key])
         let second = try sealInMemory(plaintext, to: [key])
         #expect(first != second)
-        #expect(try SealedFile(MemorySource(first)).header.payloadSalt != SealedFile(MemorySource(second)).header.payloadSalt)
+        #expect(
+            try SealedFile(MemorySource(first)).header.payloadSalt
+                != SealedFile(MemorySource(second)).header.payloadSalt)
     }
 
     @Test func sealedMetadataRoundTripsAndIsEncrypted() throws {

@@ -1,6 +1,6 @@
-import ModelSealCore
 import ContainerEngine
 import ContainerFormat
+import ModelSealCore
 import Testing
 
 @Suite("Tampering, truncation and reordering never yield plaintext")
@@ -138,7 +138,8 @@ struct TamperTests {
 @Suite("scrypt parameter caps")
 struct ScryptParameterTests {
     @Test(arguments: [
-        (9, 8, 1), (21, 8, 1), (18, 0, 1), (18, 33, 1), (18, 8, 0), (18, 8, 17), (20, 16, 1), (20, 8, 16), (255, 255, 255),
+        (9, 8, 1), (21, 8, 1), (18, 0, 1), (18, 33, 1), (18, 8, 0), (18, 8, 17), (20, 16, 1), (20, 8, 16),
+        (255, 255, 255),
     ])
     func refused(log2N: Int, r: Int, p: Int) {
         #expect(throws: SealError.unsafeScryptParameters(log2N: log2N, r: r, p: p)) {
@@ -158,7 +159,9 @@ struct ScryptParameterTests {
         for (offset, value) in [(52, UInt8(60)), (53, UInt8(255)), (54, UInt8(200))] {
             var edited = sealed
             edited[offset] = value
-            #expect(throws: SealError.self) { try openInMemory(edited, with: [try Passphrase("correct horse battery staple")]) }
+            #expect(throws: SealError.self) {
+                try openInMemory(edited, with: [try Passphrase("correct horse battery staple")])
+            }
             do {
                 _ = try openInMemory(edited, with: [try Passphrase("correct horse battery staple")])
             } catch let error as SealError {

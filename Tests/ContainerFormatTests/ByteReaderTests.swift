@@ -1,5 +1,5 @@
-import ModelSealCore
 import ContainerFormat
+import ModelSealCore
 import Testing
 
 @Suite("ByteReader")

@@ -39,7 +39,9 @@ struct SealedHeaderTests {
         for delta in [-40, -1, 1, 7] {
             var edited = bytes
             let length = UInt32(bytes.count + delta)
-            edited[12...15] = [UInt8(length >> 24), UInt8((length >> 16) & 0xFF), UInt8((length >> 8) & 0xFF), UInt8(length & 0xFF)]
+            edited[12...15] = [
+                UInt8(length >> 24), UInt8((length >> 16) & 0xFF), UInt8((length >> 8) & 0xFF), UInt8(length & 0xFF),
+            ]
             if delta > 0 { edited += Array(repeating: 0, count: delta) } else { edited.removeLast(-delta) }
             #expect(throws: FormatError.self) { try SealedHeader.parse(edited) }
         }
@@ -77,7 +79,8 @@ struct SealedHeaderTests {
         header.stanzas.append(Stanza(type: .scrypt, body: Array(repeating: 0, count: 83)))
         #expect(throws: FormatError.duplicateScryptStanza) { try header.encoded() }
         header = Self.sample(extensions: [
-            HeaderExtension(type: ExtensionType(rawValue: 5), body: []), HeaderExtension(type: .sealedMetadata, body: []),
+            HeaderExtension(type: ExtensionType(rawValue: 5), body: []),
+            HeaderExtension(type: .sealedMetadata, body: []),
         ])
         #expect(throws: FormatError.extensionsOutOfOrder(.sealedMetadata)) { try header.encoded() }
         header = Self.sample()
@@ -124,6 +127,8 @@ struct PayloadLayoutTests {
         #expect(try TrailerFraming.trailerLength(footer: Array(repeating: 0, count: 12), bytesAfterHeader: 100) == 0)
         let footer: [UInt8] = [0, 0, 0, 10] + SealedFormat.trailerMagic
         #expect(try TrailerFraming.trailerLength(footer: footer, bytesAfterHeader: 100) == 22)
-        #expect(throws: FormatError.malformedTrailer) { try TrailerFraming.trailerLength(footer: footer, bytesAfterHeader: 30) }
+        #expect(throws: FormatError.malformedTrailer) {
+            try TrailerFraming.trailerLength(footer: footer, bytesAfterHeader: 30)
+        }
     }
 }

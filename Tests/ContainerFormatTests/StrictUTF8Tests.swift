@@ -1,5 +1,5 @@
-import ModelSealCore
 import ContainerFormat
+import ModelSealCore
 import Testing
 
 @Suite("String(strictUTF8:)")
@@ -22,7 +22,9 @@ struct StrictUTF8Tests {
     func differential() {
         var generator = SystemRandomNumberGenerator()
         // Bytes biased towards UTF-8 lead and continuation bytes so both outcomes are common.
-        let alphabet: [UInt8] = [0x41, 0x7F, 0x80, 0xBF, 0xC2, 0xC3, 0xDF, 0xE0, 0xE2, 0xED, 0xEF, 0xF0, 0xF4, 0xF5, 0xFF]
+        let alphabet: [UInt8] = [
+            0x41, 0x7F, 0x80, 0xBF, 0xC2, 0xC3, 0xDF, 0xE0, 0xE2, 0xED, 0xEF, 0xF0, 0xF4, 0xF5, 0xFF,
+        ]
         var validSeen = 0
         for _ in 0..<20_000 {
             let length = Int.random(in: 0...6, using: &generator)

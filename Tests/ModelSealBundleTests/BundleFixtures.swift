@@ -1,8 +1,8 @@
+import ContainerEngine
+import ContainerFormat
 import Crypto
 import Foundation
 import ModelSealCore
-import ContainerEngine
-import ContainerFormat
 import ModelSealSigning
 
 @testable import ModelSealBundle

@@ -1,6 +1,6 @@
+import ContainerEngine
 import Crypto
 import Foundation
-import ContainerEngine
 import ModelSealSigning
 import Testing
 

@@ -28,10 +28,12 @@ struct CLITests {
     }
 
     @Test func rawKeyRoundTripThroughFiles() throws {
-        let sealed = try CLI.run(["seal", "--key-env", "MODEL_KEY", "--chunk-size", "64KiB", "-o", "m.mseal", "model.pt"],
+        let sealed = try CLI.run(
+            ["seal", "--key-env", "MODEL_KEY", "--chunk-size", "64KiB", "-o", "m.mseal", "model.pt"],
             in: scratch.url, environment: keyEnv)
         #expect(sealed.status == 0, "\(sealed.stderr)")
-        let opened = try CLI.run(["open", "--key-env", "MODEL_KEY", "-o", "out.pt", "m.mseal"], in: scratch.url, environment: keyEnv)
+        let opened = try CLI.run(
+            ["open", "--key-env", "MODEL_KEY", "-o", "out.pt", "m.mseal"], in: scratch.url, environment: keyEnv)
         #expect(opened.status == 0, "\(opened.stderr)")
         #expect(try scratch.read("out.pt") == scratch.read("model.pt"))
         let attributes = try FileManager.default.attributesOfItem(atPath: scratch.path("out.pt"))
@@ -60,22 +62,35 @@ struct CLITests {
 
     @Test func passphraseFromEnvironment() throws {
         let env = ["PASS": "a long passphrase"]
-        #expect(try CLI.run(["seal", "--passphrase-env", "PASS", "--scrypt-log2n", "10", "-o", "p.mseal", "model.pt"],
-            in: scratch.url, environment: env).status == 0)
-        #expect(try CLI.run(["open", "--passphrase-env", "PASS", "--check", "p.mseal"], in: scratch.url, environment: env).status == 0)
-        let wrong = try CLI.run(["open", "--passphrase-env", "PASS", "--check", "p.mseal"], in: scratch.url,
+        #expect(
+            try CLI.run(
+                ["seal", "--passphrase-env", "PASS", "--scrypt-log2n", "10", "-o", "p.mseal", "model.pt"],
+                in: scratch.url, environment: env
+            ).status == 0)
+        #expect(
+            try CLI.run(["open", "--passphrase-env", "PASS", "--check", "p.mseal"], in: scratch.url, environment: env)
+                .status == 0)
+        let wrong = try CLI.run(
+            ["open", "--passphrase-env", "PASS", "--check", "p.mseal"], in: scratch.url,
             environment: ["PASS": "nope"])
         #expect(wrong.status == 10)
     }
 
     @Test func rekeyAddsAndRemoves() throws {
-        #expect(try CLI.run(["seal", "--key-env", "MODEL_KEY", "-o", "m.mseal", "model.pt"], in: scratch.url, environment: keyEnv).status == 0)
-        let customer = try CLI.run(["keygen", "-o", "c.key"], in: scratch.url).stdoutText.trimmingCharacters(in: .whitespacesAndNewlines)
-        let rekey = try CLI.run(["rekey", "--key-env", "MODEL_KEY", "-r", customer, "--remove", "0", "-o", "r.mseal", "m.mseal"],
+        #expect(
+            try CLI.run(
+                ["seal", "--key-env", "MODEL_KEY", "-o", "m.mseal", "model.pt"], in: scratch.url, environment: keyEnv
+            ).status == 0)
+        let customer = try CLI.run(["keygen", "-o", "c.key"], in: scratch.url).stdoutText.trimmingCharacters(
+            in: .whitespacesAndNewlines)
+        let rekey = try CLI.run(
+            ["rekey", "--key-env", "MODEL_KEY", "-r", customer, "--remove", "0", "-o", "r.mseal", "m.mseal"],
             in: scratch.url, environment: keyEnv)
         #expect(rekey.status == 0, "\(rekey.stderr)")
         #expect(try CLI.run(["open", "-i", "c.key", "--check", "r.mseal"], in: scratch.url).status == 0)
-        #expect(try CLI.run(["open", "--key-env", "MODEL_KEY", "--check", "r.mseal"], in: scratch.url, environment: keyEnv).status == 10)
+        #expect(
+            try CLI.run(["open", "--key-env", "MODEL_KEY", "--check", "r.mseal"], in: scratch.url, environment: keyEnv)
+                .status == 10)
         let inspect = try CLI.run(["inspect", "r.mseal"], in: scratch.url)
         #expect(inspect.stdoutText.contains("x25519-hpke"))
         #expect(inspect.stdoutText.contains("UNVERIFIED"))
@@ -83,8 +98,11 @@ struct CLITests {
 
     /// Every failure: a clear message, the documented exit code, and no output file left behind.
     @Test func badInputsFailCleanlyAndLeaveNothing() throws {
-        #expect(try CLI.run(["seal", "--key-env", "MODEL_KEY", "--chunk-size", "64KiB", "-o", "m.mseal", "model.pt"],
-            in: scratch.url, environment: keyEnv).status == 0)
+        #expect(
+            try CLI.run(
+                ["seal", "--key-env", "MODEL_KEY", "--chunk-size", "64KiB", "-o", "m.mseal", "model.pt"],
+                in: scratch.url, environment: keyEnv
+            ).status == 0)
         let sealed = try scratch.read("m.mseal")
         var flipped = sealed
         flipped[flipped.count - 100] ^= 1
@@ -119,14 +137,16 @@ struct CLITests {
             ("m.mseal", [:], 14, "not set"),
         ]
         for item in cases {
-            let result = try CLI.run(["open", "--key-env", "MODEL_KEY", "-o", "plain.pt", item.file], in: scratch.url,
+            let result = try CLI.run(
+                ["open", "--key-env", "MODEL_KEY", "-o", "plain.pt", item.file], in: scratch.url,
                 environment: item.env.isEmpty ? ["MODEL_KEY": ""] : item.env)
             #expect(result.status == item.status, "\(item.file): \(result.status) \(result.stderr)")
             #expect(result.stderr.contains(item.message), "\(item.file): \(result.stderr)")
             #expect(result.stderr.hasPrefix("modelseal: error:"), "\(item.file): \(result.stderr)")
             #expect(result.stdout.isEmpty)
             #expect(scratch.names == before, "\(item.file) left files: \(scratch.names.subtracting(before))")
-            let piped = try CLI.run(["open", "--key-env", "MODEL_KEY", "-o", "-", item.file], in: scratch.url,
+            let piped = try CLI.run(
+                ["open", "--key-env", "MODEL_KEY", "-o", "-", item.file], in: scratch.url,
                 environment: item.env.isEmpty ? ["MODEL_KEY": ""] : item.env)
             #expect(piped.status == item.status)
             #expect(piped.stdout.isEmpty, "\(item.file): plaintext reached standard output")
@@ -134,12 +154,21 @@ struct CLITests {
     }
 
     @Test func outputRules() throws {
-        #expect(try CLI.run(["seal", "--key-env", "MODEL_KEY", "-o", "m.mseal", "model.pt"], in: scratch.url, environment: keyEnv).status == 0)
-        let exists = try CLI.run(["seal", "--key-env", "MODEL_KEY", "-o", "m.mseal", "model.pt"], in: scratch.url, environment: keyEnv)
+        #expect(
+            try CLI.run(
+                ["seal", "--key-env", "MODEL_KEY", "-o", "m.mseal", "model.pt"], in: scratch.url, environment: keyEnv
+            ).status == 0)
+        let exists = try CLI.run(
+            ["seal", "--key-env", "MODEL_KEY", "-o", "m.mseal", "model.pt"], in: scratch.url, environment: keyEnv)
         #expect(exists.status == 17)
         #expect(exists.stderr.contains("--force"))
-        #expect(try CLI.run(["seal", "--key-env", "MODEL_KEY", "-f", "-o", "m.mseal", "model.pt"], in: scratch.url, environment: keyEnv).status == 0)
-        let noDirectory = try CLI.run(["open", "--key-env", "MODEL_KEY", "-o", "nowhere/out.pt", "m.mseal"], in: scratch.url, environment: keyEnv)
+        #expect(
+            try CLI.run(
+                ["seal", "--key-env", "MODEL_KEY", "-f", "-o", "m.mseal", "model.pt"], in: scratch.url,
+                environment: keyEnv
+            ).status == 0)
+        let noDirectory = try CLI.run(
+            ["open", "--key-env", "MODEL_KEY", "-o", "nowhere/out.pt", "m.mseal"], in: scratch.url, environment: keyEnv)
         #expect(noDirectory.status == 17)
         let usage = try CLI.run(["seal", "-o", "x.mseal", "model.pt"], in: scratch.url)
         #expect(usage.status == 64)
@@ -150,14 +179,17 @@ struct CLITests {
 
     @Test func demoRunsTheWholeFlowAndLeavesNothing() throws {
         let temporary = try Scratch()
-        let demo = try CLI.run(["demo", "--size-mib", "4"], in: scratch.url, environment: ["TMPDIR": temporary.url.path])
+        let demo = try CLI.run(
+            ["demo", "--size-mib", "4"], in: scratch.url, environment: ["TMPDIR": temporary.url.path])
         #expect(demo.status == 0, "\(demo.stderr)")
-        for line in ["plaintext identical (SHA-256)             yes", "signed by the trusted vendor key", "refused: chunk",
-            "refused: no key matches", "refused: untrusted signer"]
-        {
+        for line in [
+            "plaintext identical (SHA-256)             yes", "signed by the trusted vendor key", "refused: chunk",
+            "refused: no key matches", "refused: untrusted signer",
+        ] {
             #expect(demo.stdoutText.contains(line.split(separator: " ").prefix(3).joined(separator: " ")), "\(line)")
         }
-        #expect(!demo.stdoutText.split(separator: "\n").contains { $0.hasSuffix(" NO") || $0.contains("NOT A CHECKPOINT") })
+        #expect(
+            !demo.stdoutText.split(separator: "\n").contains { $0.hasSuffix(" NO") || $0.contains("NOT A CHECKPOINT") })
         #expect(!demo.stdoutText.contains("ACCEPTED"))
         #expect(temporary.names.isEmpty, "demo left \(temporary.names)")
     }

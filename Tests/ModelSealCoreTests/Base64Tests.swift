@@ -6,7 +6,9 @@ import Testing
 struct Base64Tests {
     @Test("RFC 4648 §10 vectors in both alphabets, padded and not")
     func vectors() {
-        let cases = [("", ""), ("f", "Zg=="), ("fo", "Zm8="), ("foo", "Zm9v"), ("foob", "Zm9vYg=="), ("fooba", "Zm9vYmE=")]
+        let cases = [
+            ("", ""), ("f", "Zg=="), ("fo", "Zm8="), ("foo", "Zm9v"), ("foob", "Zm9vYg=="), ("fooba", "Zm9vYmE="),
+        ]
         for (plain, encoded) in cases {
             let bytes = Array(plain.utf8)
             #expect(Base64.encode(bytes) == encoded)

@@ -39,7 +39,8 @@ enum Fixtures {
             "home = /usr/bin\ninclude-system-site-packages = false\nversion = \(version)\nexecutable = /usr/bin/python3.11\n",
             to: prefix + "/pyvenv.cfg")
         try? FileManager.default.createDirectory(atPath: prefix + "/bin", withIntermediateDirectories: true)
-        precondition(FileManager.default.createFile(atPath: prefix + "/bin/python", contents: elfHeader(machine: machine)))
+        precondition(
+            FileManager.default.createFile(atPath: prefix + "/bin/python", contents: elfHeader(machine: machine)))
         let site = prefix + "/lib/python3.11/site-packages"
         for (name, version) in distributions { distInfo(in: site, name: name, version: version) }
         if let torch {

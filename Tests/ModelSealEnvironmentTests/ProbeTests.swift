@@ -68,7 +68,9 @@ struct ProbeTests {
         defer { try? FileManager.default.removeItem(atPath: root) }
         let prefix = root + "/envs/prod"
         try FileManager.default.createDirectory(atPath: prefix + "/bin", withIntermediateDirectories: true)
-        #expect(FileManager.default.createFile(atPath: prefix + "/bin/python3.10", contents: Fixtures.elfHeader(machine: 0x3E)))
+        #expect(
+            FileManager.default.createFile(
+                atPath: prefix + "/bin/python3.10", contents: Fixtures.elfHeader(machine: 0x3E)))
         try FileManager.default.createSymbolicLink(atPath: prefix + "/bin/python", withDestinationPath: "python3.10")
         let main = "https://repo.anaconda.com/pkgs/main/linux-64"
         for (name, version, build, channel) in [

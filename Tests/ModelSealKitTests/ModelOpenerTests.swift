@@ -1,10 +1,10 @@
 import ArticleCompat
+import ContainerEngine
+import ContainerFormat
 import Crypto
 import Foundation
 import ModelSealCore
-import ContainerEngine
 import ModelSealEnvironment
-import ContainerFormat
 import ModelSealKit
 import ModelSealLicensing
 import ModelSealSigning

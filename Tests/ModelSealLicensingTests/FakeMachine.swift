@@ -1,7 +1,7 @@
-import Crypto
-import ModelSealCore
 import ContainerEngine
 import ContainerFormat
+import Crypto
+import ModelSealCore
 import ModelSealSigning
 
 @testable import ModelSealLicensing

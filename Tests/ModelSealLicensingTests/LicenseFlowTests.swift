@@ -1,6 +1,6 @@
-import ModelSealCore
 import ContainerEngine
 import ContainerFormat
+import ModelSealCore
 import ModelSealSigning
 import Testing
 

@@ -1,6 +1,6 @@
+import ContainerEngine
 import Dispatch
 import ModelSealCore
-import ContainerEngine
 import Testing
 
 @testable import ModelSealLicensing

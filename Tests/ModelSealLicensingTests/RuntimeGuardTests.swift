@@ -1,5 +1,5 @@
-import ModelSealCore
 import ContainerEngine
+import ModelSealCore
 import Testing
 
 @testable import ModelSealLicensing

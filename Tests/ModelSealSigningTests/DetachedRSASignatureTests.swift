@@ -1,6 +1,6 @@
+import ContainerEngine
 import Crypto
 import ModelSealCore
-import ContainerEngine
 import ModelSealSigning
 import Testing
 import _CryptoExtras

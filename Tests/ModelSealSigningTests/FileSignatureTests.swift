@@ -1,6 +1,6 @@
-import ModelSealCore
 import ContainerEngine
 import ContainerFormat
+import ModelSealCore
 import ModelSealSigning
 import Testing
 
@@ -61,7 +61,11 @@ struct FileSignatureTests {
         let (bytes, _) = try sealedFile(signedBy: [(vendor, .ed25519), (release, .ecdsaP384SHA384)])
         #expect(try verify(bytes).count == 2)
         #expect(try verify(bytes, trust: [release.verifyingKey]).filter(\.trusted).count == 1)
-        #expect(throws: SigningError.untrustedSigner(fingerprints: [vendor.verifyingKey.fingerprint, release.verifyingKey.fingerprint])) {
+        #expect(
+            throws: SigningError.untrustedSigner(fingerprints: [
+                vendor.verifyingKey.fingerprint, release.verifyingKey.fingerprint,
+            ])
+        ) {
             try verify(bytes, trust: [stranger.verifyingKey])
         }
     }
@@ -124,7 +128,9 @@ struct FileSignatureTests {
     @Test func unsignedFileWithTrustIsRefused() throws {
         let (bytes, _) = try sealedFile()
         #expect(try verify(bytes).isEmpty)
-        #expect(throws: SigningError.self) { try verify(bytes, trust: [try SigningKey.generate(.ed25519).verifyingKey]) }
+        #expect(throws: SigningError.self) {
+            try verify(bytes, trust: [try SigningKey.generate(.ed25519).verifyingKey])
+        }
     }
 
     @Test func trailerRoundTripsAndRejectsGarbage() throws {
@@ -135,12 +141,18 @@ struct FileSignatureTests {
         let encoded = trailer.encoded()
         #expect(Array(bytes.suffix(encoded.count)) == encoded)
         #expect(try SignatureTrailer.parse(encoded, chunkCount: file.layout.chunkCount) == trailer)
-        #expect(throws: FormatError.self) { try SignatureTrailer.parse(encoded, chunkCount: file.layout.chunkCount + 1) }
+        #expect(throws: FormatError.self) {
+            try SignatureTrailer.parse(encoded, chunkCount: file.layout.chunkCount + 1)
+        }
         for cut in [1, 12, 40, encoded.count - 13] {
             var truncated = Array(encoded.dropFirst(cut))
-            #expect(throws: FormatError.self) { try SignatureTrailer.parse(truncated, chunkCount: file.layout.chunkCount) }
+            #expect(throws: FormatError.self) {
+                try SignatureTrailer.parse(truncated, chunkCount: file.layout.chunkCount)
+            }
             truncated = Array(encoded.prefix(encoded.count - cut))
-            #expect(throws: FormatError.self) { try SignatureTrailer.parse(truncated, chunkCount: file.layout.chunkCount) }
+            #expect(throws: FormatError.self) {
+                try SignatureTrailer.parse(truncated, chunkCount: file.layout.chunkCount)
+            }
         }
     }
 }

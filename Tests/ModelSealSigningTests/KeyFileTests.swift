@@ -35,8 +35,10 @@ struct KeyFileTests {
     }
 
     @Test(arguments: [
-        "", "not a key", "-----BEGIN PUBLIC KEY-----\nAAAA\n", "-----BEGIN PUBLIC KEY-----\n!!!!\n-----END PUBLIC KEY-----\n",
-        "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n", "ssh-ed25519 AAAA", "ssh-dss AAAAB3NzaC1kc3MAAA",
+        "", "not a key", "-----BEGIN PUBLIC KEY-----\nAAAA\n",
+        "-----BEGIN PUBLIC KEY-----\n!!!!\n-----END PUBLIC KEY-----\n",
+        "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n", "ssh-ed25519 AAAA",
+        "ssh-dss AAAAB3NzaC1kc3MAAA",
     ])
     func malformedKeysAreRefused(text: String) {
         #expect(throws: SigningError.self) { try KeyFile.verifyingKey(text: text) }
@@ -51,6 +53,8 @@ struct KeyFileTests {
     @Test func algorithmMustSuitTheKey() throws {
         let key = try SigningKey.generate(.ed25519)
         #expect(throws: SigningError.self) { try key.signature(for: [1, 2, 3], algorithm: .ecdsaP256SHA256) }
-        #expect(!key.verifyingKey.isValidSignature(try key.signature(for: [1], algorithm: .ed25519), for: [1], algorithm: .rsaPSSSHA256))
+        #expect(
+            !key.verifyingKey.isValidSignature(
+                try key.signature(for: [1], algorithm: .ed25519), for: [1], algorithm: .rsaPSSSHA256))
     }
 }

@@ -1,7 +1,7 @@
-import ModelSealCore
+import ContainerEngine
 import Crypto
 import Foundation
-import ContainerEngine
+import ModelSealCore
 import Testing
 
 @testable import ModelSealSigning

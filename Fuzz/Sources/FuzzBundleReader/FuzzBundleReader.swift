@@ -1,7 +1,7 @@
-import ModelSealBundle
-import ModelSealCore
 import ContainerEngine
 import FuzzSupport
+import ModelSealBundle
+import ModelSealCore
 
 // Bundle files (.mspkg) from anyone: header, manifest, signature block, then every member hashed.
 @_cdecl("LLVMFuzzerTestOneInput")
@@ -17,6 +17,6 @@ public func fuzzInput(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
 
 /// SwiftPM links executables with `main` aliased to `FuzzBundleReader_main`; hand control to libFuzzer's driver.
 @_cdecl("FuzzBundleReader_main")
-public func FuzzBundleReaderMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> CInt {
+public func fuzzBundleReaderMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> CInt {
     runFuzzer(argc, argv, fuzzInput)
 }

@@ -125,6 +125,6 @@ private func statuses(_ input: UnsafeBufferPointer<UInt8>) {
 
 /// SwiftPM links executables with `main` aliased to `FuzzCABI_main`; hand control to libFuzzer's driver.
 @_cdecl("FuzzCABI_main")
-public func FuzzCABIMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> CInt {
+public func fuzzCABIMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> CInt {
     runFuzzer(argc, argv, fuzz)
 }

@@ -1,5 +1,5 @@
-import ModelSealEnvironment
 import FuzzSupport
+import ModelSealEnvironment
 
 // Environment locks (JSON files and header extension bodies) and conda-meta records.
 @_cdecl("LLVMFuzzerTestOneInput")
@@ -20,6 +20,6 @@ public func fuzzInput(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
 
 /// SwiftPM links executables with `main` aliased to `FuzzEnvironmentLock_main`; hand control to libFuzzer's driver.
 @_cdecl("FuzzEnvironmentLock_main")
-public func FuzzEnvironmentLockMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> CInt {
+public func fuzzEnvironmentLockMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> CInt {
     runFuzzer(argc, argv, fuzzInput)
 }

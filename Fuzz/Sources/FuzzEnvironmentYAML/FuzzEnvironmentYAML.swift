@@ -1,5 +1,5 @@
-import ModelSealEnvironment
 import FuzzSupport
+import ModelSealEnvironment
 
 // environment.yml (the subset conda writes) and `conda list --explicit` specs.
 @_cdecl("LLVMFuzzerTestOneInput")
@@ -12,6 +12,6 @@ public func fuzzInput(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
 
 /// SwiftPM links executables with `main` aliased to `FuzzEnvironmentYAML_main`; hand control to libFuzzer's driver.
 @_cdecl("FuzzEnvironmentYAML_main")
-public func FuzzEnvironmentYAMLMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> CInt {
+public func fuzzEnvironmentYAMLMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> CInt {
     runFuzzer(argc, argv, fuzzInput)
 }

@@ -1,7 +1,7 @@
 import ArticleCompat
-import ModelSealCore
 import ContainerEngine
 import FuzzSupport
+import ModelSealCore
 
 // Reads arbitrary bytes as a Fernet token (the article's files) with the key of the seeds in
 // Tests/Vectors/fernet (SHA-256 of "key/0", see scripts/gen-fernet-vectors.py), through both
@@ -26,6 +26,6 @@ public func fuzzInput(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
 
 /// SwiftPM links executables with `main` aliased to `FuzzFernet_main`; hand control to libFuzzer's driver.
 @_cdecl("FuzzFernet_main")
-public func FuzzFernetMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> CInt {
+public func fuzzFernetMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> CInt {
     runFuzzer(argc, argv, fuzzInput)
 }

@@ -1,5 +1,5 @@
-import ModelSealKeys
 import FuzzSupport
+import ModelSealKeys
 
 // Raw key text, recipients and identities: strings users paste or files they point at.
 @_cdecl("LLVMFuzzerTestOneInput")
@@ -22,6 +22,6 @@ public func fuzzInput(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
 
 /// SwiftPM links executables with `main` aliased to `FuzzKeyText_main`; hand control to libFuzzer's driver.
 @_cdecl("FuzzKeyText_main")
-public func FuzzKeyTextMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> CInt {
+public func fuzzKeyTextMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> CInt {
     runFuzzer(argc, argv, fuzzInput)
 }

@@ -1,6 +1,6 @@
+import FuzzSupport
 import ModelSealCore
 import ModelSealLicensing
-import FuzzSupport
 
 // License files and license requests: canonical JSON from customers and vendors.
 @_cdecl("LLVMFuzzerTestOneInput")
@@ -19,6 +19,6 @@ public func fuzzInput(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
 
 /// SwiftPM links executables with `main` aliased to `FuzzLicense_main`; hand control to libFuzzer's driver.
 @_cdecl("FuzzLicense_main")
-public func FuzzLicenseMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> CInt {
+public func fuzzLicenseMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> CInt {
     runFuzzer(argc, argv, fuzzInput)
 }

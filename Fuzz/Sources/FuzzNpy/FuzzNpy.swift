@@ -1,5 +1,5 @@
-import ModelFormats
 import FuzzSupport
+import ModelFormats
 import ModelSealCore
 
 /// Any bytes as .npy (header literal, object-array pickles) and as .npz (zip + inflate).

@@ -1,5 +1,5 @@
-import ModelSealSigning
 import FuzzSupport
+import ModelSealSigning
 
 // OpenSSF model signature files (Sigstore bundle JSON around a base64 in-toto statement): foreign, untrusted bytes
 // parsed before any signature check. Whatever parses must survive re-signing the same manifest unchanged.

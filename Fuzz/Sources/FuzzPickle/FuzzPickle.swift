@@ -1,5 +1,5 @@
-import ModelFormats
 import FuzzSupport
+import ModelFormats
 
 /// Any bytes through the restricted pickle machine, strict and lenient: errors are fine, crashes and
 /// hangs are not, and whatever the strict machine accepts the lenient one accepts the same way.

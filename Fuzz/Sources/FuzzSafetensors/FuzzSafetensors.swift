@@ -1,5 +1,5 @@
-import ModelFormats
 import FuzzSupport
+import ModelFormats
 import ModelSealCore
 
 /// Any bytes as safetensors: header length, strict JSON, offsets tiling the buffer.

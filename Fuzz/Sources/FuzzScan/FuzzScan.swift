@@ -1,7 +1,7 @@
+import FuzzSupport
 import ModelFormats
 import ModelSealCore
 import ModelSealScan
-import FuzzSupport
 
 /// Any bytes through the scanner (content detection, lenient zip walk, every member probed, the
 /// lenient pickle machine, nested pickles): any verdict is fine, crashes and hangs are not.

@@ -1,7 +1,7 @@
-import ModelSealCore
 import ContainerEngine
 import ContainerFormat
 import FuzzSupport
+import ModelSealCore
 
 // Opens arbitrary bytes as a sealed file with a fixed raw key (the one the seeds in
 // Tests/Vectors/container were made with, so mutations get past the header MAC sometimes), and
@@ -25,6 +25,6 @@ public func fuzzInput(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
 
 /// SwiftPM links executables with `main` aliased to `FuzzSealedFile_main`; hand control to libFuzzer's driver.
 @_cdecl("FuzzSealedFile_main")
-public func FuzzSealedFileMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> CInt {
+public func fuzzSealedFileMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> CInt {
     runFuzzer(argc, argv, fuzzInput)
 }

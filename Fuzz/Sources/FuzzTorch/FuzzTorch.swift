@@ -1,5 +1,5 @@
-import ModelFormats
 import FuzzSupport
+import ModelFormats
 import ModelSealCore
 
 /// Any bytes as a PyTorch checkpoint (zip or legacy): walker, pickle machine and tensor interpretation.

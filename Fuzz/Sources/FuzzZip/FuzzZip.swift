@@ -1,5 +1,5 @@
-import ModelFormats
 import FuzzSupport
+import ModelFormats
 import ModelSealCore
 
 /// Any bytes through the strict zip walker (lenient mode, so diagnostics paths run too) and member reads.

@@ -1,5 +1,5 @@
-import ModelSealCore
 import ContainerFormat
+import ModelSealCore
 
 /// Rewrites a sealed file's recipients without touching its payload.
 ///
@@ -12,7 +12,8 @@ public enum Rekey {
     ) throws(SealError) -> [UInt8] {
         let old = file.file.header
         if let bad = removing.first(where: { !old.stanzas.indices.contains($0) }) {
-            throw .invalidKey("no stanza \(bad): the file has stanzas 0...\(old.stanzas.count - 1) (see `modelseal inspect`)")
+            throw .invalidKey(
+                "no stanza \(bad): the file has stanzas 0...\(old.stanzas.count - 1) (see `modelseal inspect`)")
         }
         var stanzas = old.stanzas.enumerated().filter { !removing.contains($0.offset) }.map(\.element)
         for recipient in recipients { stanzas.append(try recipient.wrap(file.keySchedule.fileKey)) }

@@ -1,6 +1,6 @@
+import ContainerFormat
 import Crypto
 import ModelSealCore
-import ContainerFormat
 
 /// A sealed file whose header has been parsed but not yet authenticated.
 ///
@@ -44,9 +44,11 @@ public struct SealedFile: Sendable {
         do throws(FormatError) {
             header = try SealedHeader.parse(headerBytes)
             trailerLength = try TrailerFraming.trailerLength(footer: footer, bytesAfterHeader: fileLength - declared)
-            layout = try PayloadLayout(chunkSize: header.chunkSize, payloadLength: fileLength - declared - trailerLength)
+            layout = try PayloadLayout(
+                chunkSize: header.chunkSize, payloadLength: fileLength - declared - trailerLength)
             if trailerLength > SignatureTrailer.maximumEncodedLength(chunkCount: layout.chunkCount) {
-                throw FormatError.malformedSignatureTrailer("\(trailerLength) bytes is more than \(layout.chunkCount) chunk(s) can carry")
+                throw FormatError.malformedSignatureTrailer(
+                    "\(trailerLength) bytes is more than \(layout.chunkCount) chunk(s) can carry")
             }
         } catch {
             throw .malformed(error)
@@ -100,7 +102,9 @@ public struct SealedFile: Sendable {
             let base = first
             leaves += try Parallel.map(count) { (offset) throws(SealError) -> [UInt8] in
                 let index = base + offset
-                let slot = buffer.slice((offset * layout.sealedChunkSize)..<(offset * layout.sealedChunkSize + layout.length(ofChunk: index)))
+                let slot = buffer.slice(
+                    (offset * layout.sealedChunkSize)..<(offset * layout.sealedChunkSize + layout.length(ofChunk: index))
+                )
                 try SealError.reading { () throws(IOError) in
                     try source.source.read(into: slot, at: start + layout.offset(ofChunk: index))
                 }

@@ -1,7 +1,7 @@
+import ContainerFormat
 import Crypto
 import FoundationEssentials
 import ModelSealCore
-import ContainerFormat
 
 /// The sealed-metadata extension: a small encrypted key/value map (spec/CONTAINER.md §6.1).
 ///
@@ -23,8 +23,12 @@ public struct SealedMetadata: Sendable, Equatable {
             throw .invalidKey("at most \(Self.maximumEntries) metadata entries")
         }
         for (key, value) in entries {
-            guard Self.isValidKey(Array(key.utf8)) else { throw .invalidKey("metadata key '\(key)' is not [a-z0-9-]{1,64}") }
-            guard value.utf8.count <= Self.maximumValueLength else { throw .invalidKey("metadata value of '\(key)' over 1 MiB") }
+            guard Self.isValidKey(Array(key.utf8)) else {
+                throw .invalidKey("metadata key '\(key)' is not [a-z0-9-]{1,64}")
+            }
+            guard value.utf8.count <= Self.maximumValueLength else {
+                throw .invalidKey("metadata value of '\(key)' over 1 MiB")
+            }
         }
         self.entries = entries
     }

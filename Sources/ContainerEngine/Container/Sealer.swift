@@ -1,7 +1,7 @@
+import ContainerFormat
 import Crypto
 import FoundationEssentials
 import ModelSealCore
-import ContainerFormat
 
 /// Options for sealing.
 public struct SealOptions: Sendable {

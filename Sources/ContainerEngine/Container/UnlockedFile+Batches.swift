@@ -1,6 +1,6 @@
+import ContainerFormat
 import FoundationEssentials
 import ModelSealCore
-import ContainerFormat
 
 extension UnlockedFile {
     /// Opens chunks `range` batch by batch on all cores, in order: each worker reads its sealed chunk

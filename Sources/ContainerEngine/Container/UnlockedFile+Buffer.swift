@@ -1,6 +1,6 @@
+import ContainerFormat
 import FoundationEssentials
 import ModelSealCore
-import ContainerFormat
 
 extension UnlockedFile {
     /// Decrypts the whole payload into `buffer`, every chunk copied by its worker straight to its place.

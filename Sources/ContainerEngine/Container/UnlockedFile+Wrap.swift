@@ -1,5 +1,5 @@
-import Crypto
 import ContainerFormat
+import Crypto
 
 extension UnlockedFile {
     /// A stanza wrapping this file's key for `recipient`, so another container (a license) can

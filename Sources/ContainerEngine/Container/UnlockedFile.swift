@@ -1,7 +1,7 @@
+import ContainerFormat
 import Crypto
 import FoundationEssentials
 import ModelSealCore
-import ContainerFormat
 
 /// A sealed file whose header MAC has been verified with its file key.
 public struct UnlockedFile: Sendable {
@@ -61,7 +61,8 @@ public struct UnlockedFile: Sendable {
     ///
     /// With `hashing`, returns the chunks' Merkle leaf hashes for signature verification.
     @discardableResult
-    public func verify(hashing: Bool = false, progress: (@Sendable (Int) -> Void)? = nil) throws(SealError) -> [[UInt8]] {
+    public func verify(hashing: Bool = false, progress: (@Sendable (Int) -> Void)? = nil) throws(SealError) -> [[UInt8]]
+    {
         try decrypt(to: DiscardingSink(), hashing: hashing, progress: progress)
     }
 

@@ -1,5 +1,5 @@
-import Crypto
 import ContainerFormat
+import Crypto
 
 /// Derives every key of a file from its file key (spec/CONTAINER.md §1).
 ///

@@ -1,6 +1,6 @@
+import ContainerFormat
 import Crypto
 import FoundationEssentials
-import ContainerFormat
 
 /// The single-use AES-256-GCM wrap every symmetric stanza uses (spec/CONTAINER.md §3).
 ///

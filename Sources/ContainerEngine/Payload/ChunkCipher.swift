@@ -1,6 +1,6 @@
+import ContainerFormat
 import Crypto
 import FoundationEssentials
-import ContainerFormat
 
 /// Seals and opens single payload chunks: the STREAM construction of spec/CONTAINER.md §5.
 ///
@@ -35,7 +35,8 @@ public struct ChunkCipher: Sendable {
     public func seal(_ plaintext: UnsafeRawBufferPointer, index: Int, isLast: Bool) throws -> Data {
         let message: Data
         if let base = plaintext.baseAddress, plaintext.count > 0 {
-            message = Data(bytesNoCopy: UnsafeMutableRawPointer(mutating: base), count: plaintext.count, deallocator: .none)
+            message = Data(
+                bytesNoCopy: UnsafeMutableRawPointer(mutating: base), count: plaintext.count, deallocator: .none)
         } else {
             message = Data()
         }

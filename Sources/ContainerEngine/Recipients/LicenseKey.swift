@@ -1,5 +1,5 @@
-import Crypto
 import ContainerFormat
+import Crypto
 
 /// A license key-encryption key (KEK): files sealed to it open for every holder of a license that
 /// carries it (stanza `0x04`, spec/CONTAINER.md §3 and spec/LICENSING.md).

@@ -1,5 +1,5 @@
-import Crypto
 import ContainerFormat
+import Crypto
 import _CryptoExtras
 
 /// A passphrase through scrypt: both a recipient and an identity (stanza `0x02`, spec/CONTAINER.md §3).

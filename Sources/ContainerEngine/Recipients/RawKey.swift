@@ -1,5 +1,5 @@
-import Crypto
 import ContainerFormat
+import Crypto
 
 /// A long-lived 32-byte symmetric key (`MODEL_KEY`): both a recipient and an identity.
 ///

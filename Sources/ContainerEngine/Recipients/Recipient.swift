@@ -1,5 +1,5 @@
-import Crypto
 import ContainerFormat
+import Crypto
 
 /// Someone a file can be sealed to: wraps a file key into one stanza.
 public protocol Recipient: Sendable {

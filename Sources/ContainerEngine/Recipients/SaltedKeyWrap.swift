@@ -1,5 +1,5 @@
-import Crypto
 import ContainerFormat
+import Crypto
 
 /// The stanza scheme a raw key and a license key share (spec/CONTAINER.md §3, spec/LICENSING.md): the long-lived key
 /// never encrypts data itself; HKDF-SHA256 of it, with a fresh random 32-byte salt and the

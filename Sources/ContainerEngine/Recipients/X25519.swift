@@ -1,6 +1,6 @@
+import ContainerFormat
 import Crypto
 import FoundationEssentials
-import ContainerFormat
 
 /// An X25519 public key: files are sealed to it through HPKE (stanza `0x03`, spec/CONTAINER.md §3).
 public struct X25519Recipient: Recipient, Equatable {

@@ -51,7 +51,8 @@ extension ModelSeal {
 
         func validate() throws {
             guard target() != nil else {
-                throw ValidationError("cannot tell the output format from \"\(output)\"; pass --to pt or --to safetensors")
+                throw ValidationError(
+                    "cannot tell the output format from \"\(output)\"; pass --to pt or --to safetensors")
             }
             guard input != output else { throw ValidationError("input and output are the same file") }
         }
@@ -63,14 +64,17 @@ extension ModelSeal {
         private func execute() throws {
             guard let target = target() else { throw ExitCode(64) }
             let source = try InputFile.regular(path: input)
-            let options = ModelConversion.Options(aliasSharedStorages: aliasShared, dropNonTensorData: dropNonTensorData)
+            let options = ModelConversion.Options(
+                aliasSharedStorages: aliasShared, dropNonTensorData: dropNonTensorData)
             let format = try ModelFileFormat.detect(source)
             let expected: [ModelFileFormat] =
                 target == .safetensors ? [.pytorchZip, .pytorchLegacy] : [.safetensors, .pytorchZip, .pytorchLegacy]
             guard let format, expected.contains(format) else {
                 let what = format.map { "a \($0.rawValue) file" } ?? "not a recognised model file"
-                let wanted = target == .safetensors ? "a PyTorch checkpoint" : "a safetensors file or a PyTorch checkpoint"
-                throw StatusError(.modelMalformed, "\(input): is \(what); converting to \(target.rawValue) needs \(wanted)")
+                let wanted =
+                    target == .safetensors ? "a PyTorch checkpoint" : "a safetensors file or a PyTorch checkpoint"
+                throw StatusError(
+                    .modelMalformed, "\(input): is \(what); converting to \(target.rawValue) needs \(wanted)")
             }
             // An unnamed file linked under `output` only when complete: a failure leaves nothing.
             let sink: OutputFile
@@ -82,7 +86,8 @@ extension ModelSeal {
             let report: ModelConversion.Report
             switch (target, format) {
             case (.safetensors, _): report = try ModelConversion.torchToSafetensors(source, to: sink, options: options)
-            case (.pt, .safetensors): report = try ModelConversion.safetensorsToTorch(source, to: sink, options: options)
+            case (.pt, .safetensors):
+                report = try ModelConversion.safetensorsToTorch(source, to: sink, options: options)
             default: report = try ModelConversion.torchToTorch(source, to: sink, options: options)
             }
             do throws(IOError) {

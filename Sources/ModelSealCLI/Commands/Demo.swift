@@ -1,16 +1,15 @@
 import ArgumentParser
-import ModelSealCore
-import ModelSealKit
-import Crypto
 import ContainerEngine
-import ModelFormats
 import ContainerFormat
+import Crypto
+import ModelFormats
+import ModelSealCore
 import ModelSealKeys
 import ModelSealKit
 import ModelSealSigning
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 extension ModelSeal {
@@ -56,7 +55,9 @@ extension ModelSeal {
             let inspection = try ModelInspection.inspect(InputFile.regular(path: modelPath))
             rows.append(("inspect it (no pickle executed)", seconds(clock.elapsed)))
             if let inspection {
-                print("vendor: \(inspection.tensors.count) tensors, pure tensor data: \(inspection.isPureTensorData ? "yes" : "no")")
+                print(
+                    "vendor: \(inspection.tensors.count) tensors, pure tensor data: \(inspection.isPureTensorData ? "yes" : "no")"
+                )
             }
 
             clock = Stopwatch()
@@ -83,7 +84,11 @@ extension ModelSeal {
             try output.write(contentsOf: SignatureTrailer(leafHashes: summary.leafHashes, entries: [entry]).encoded())
             try output.commit()
             let sealTime = clock.elapsed
-            rows.append(("seal to 2 recipients + sign", "\(seconds(sealTime))  \(throughput(bytes: model.count, seconds: sealTime))"))
+            rows.append(
+                (
+                    "seal to 2 recipients + sign",
+                    "\(seconds(sealTime))  \(throughput(bytes: model.count, seconds: sealTime))"
+                ))
 
             print(try SealedFileInspection.render(path: sealedPath, json: false), terminator: "")
 
@@ -94,20 +99,45 @@ extension ModelSeal {
             let result = try opener.open(try InputFile(path: sealedPath), to: memory, sinkReleasesImmediately: true)
             let openTime = clock.elapsed
             let matches = SHA256.hash(data: memory.bytes) == digest
-            rows.append(("verify signature + open in memory", "\(seconds(openTime))  \(throughput(bytes: model.count, seconds: openTime))"))
+            rows.append(
+                (
+                    "verify signature + open in memory",
+                    "\(seconds(openTime))  \(throughput(bytes: model.count, seconds: openTime))"
+                ))
             rows.append(("signed by the trusted vendor key", result.signers.contains(where: \.trusted) ? "yes" : "NO"))
             rows.append(("plaintext identical (SHA-256)", matches ? "yes" : "NO"))
             guard matches else { throw CLIError(.internalError, "round trip mismatch") }
             let reread = try ModelInspection.inspect(MemorySource(memory.bytes))
-            rows.append(("decrypted checkpoint re-read", reread.map { "\($0.tensors.count) tensors" } ?? "NOT A CHECKPOINT"))
+            rows.append(
+                ("decrypted checkpoint re-read", reread.map { "\($0.tensors.count) tensors" } ?? "NOT A CHECKPOINT"))
 
             var sealed = try InputFile(path: sealedPath).read(at: 0, count: InputFile(path: sealedPath).size)
             sealed[sealed.count / 2] ^= 0x01
-            rows.append(("one flipped payload bit", refusal { _ = try opener.open(MemorySource(sealed), to: DiscardingSink(), sinkReleasesImmediately: true) }))
-            rows.append(("wrong key", refusal { _ = try ModelOpener(identities: [RawKey.generate()]).open(try InputFile(path: sealedPath), to: DiscardingSink(), sinkReleasesImmediately: true) }))
+            rows.append(
+                (
+                    "one flipped payload bit",
+                    refusal {
+                        _ = try opener.open(MemorySource(sealed), to: DiscardingSink(), sinkReleasesImmediately: true)
+                    }
+                ))
+            rows.append(
+                (
+                    "wrong key",
+                    refusal {
+                        _ = try ModelOpener(identities: [RawKey.generate()]).open(
+                            try InputFile(path: sealedPath), to: DiscardingSink(), sinkReleasesImmediately: true)
+                    }
+                ))
             var untrusting = opener
             untrusting.trustedKeys = [try SigningKey.generate(.ed25519).verifyingKey]
-            rows.append(("untrusted signer", refusal { _ = try untrusting.open(try InputFile(path: sealedPath), to: DiscardingSink(), sinkReleasesImmediately: true) }))
+            rows.append(
+                (
+                    "untrusted signer",
+                    refusal {
+                        _ = try untrusting.open(
+                            try InputFile(path: sealedPath), to: DiscardingSink(), sinkReleasesImmediately: true)
+                    }
+                ))
 
             let width = rows.map(\.0.count).max() ?? 0
             print("\nstep" + String(repeating: " ", count: width - 2) + "result")
@@ -152,7 +182,8 @@ enum SampleModel {
                         buffer.storeBytes(of: value.bitPattern.littleEndian, toByteOffset: index * 4, as: UInt32.self)
                     }
                 }
-                tensors.append(.contiguous(name: "layers.\(layer).\(suffix)", dtype: .float32, shape: shape, storageKey: key))
+                tensors.append(
+                    .contiguous(name: "layers.\(layer).\(suffix)", dtype: .float32, shape: shape, storageKey: key))
                 storages.append(.init(key: key, byteCount: bytes.count, data: .bytes(bytes)))
             }
         }
@@ -167,7 +198,9 @@ struct TemporaryDirectory {
     let path: String
 
     init() throws {
-        var template = Array((ProcessEnvironment.value("TMPDIR") ?? "/tmp") + "/modelseal-demo-XXXXXX").map { CChar(bitPattern: $0.asciiValue ?? 0x58) }
+        var template = Array((ProcessEnvironment.value("TMPDIR") ?? "/tmp") + "/modelseal-demo-XXXXXX").map {
+            CChar(bitPattern: $0.asciiValue ?? 0x58)
+        }
         template.append(0)
         guard let created = mkdtemp(&template) else {
             throw CLIError(.outputError, "cannot create a temporary directory")

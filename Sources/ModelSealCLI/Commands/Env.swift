@@ -1,8 +1,8 @@
 import ArgumentParser
-import ModelSealCore
 import ContainerEngine
-import ModelSealEnvironment
 import ContainerFormat
+import ModelSealCore
+import ModelSealEnvironment
 import ModelSealKit
 import ModelSealSigning
 
@@ -67,7 +67,8 @@ extension ModelSeal.Env {
                         ExplicitSpec.recognizes(bytes)
                         ? try ExplicitSpec.parse(bytes) : try EnvironmentYAML.parse(bytes)
                 }
-                let location = try PythonEnvironmentProbe.locate(python, environment: ProcessEnvironment.values(of: ProcessEnvironment.probeVariables))
+                let location = try PythonEnvironmentProbe.locate(
+                    python, environment: ProcessEnvironment.values(of: ProcessEnvironment.probeVariables))
                 let lock = try PythonEnvironmentProbe.capture(location, spec: condaSpec)
                 let bytes = lock.canonicalBytes() + [0x0A]
                 guard let output, output != "-" else {
@@ -134,7 +135,8 @@ extension ModelSeal.Env {
         func run() throws {
             try reportingErrors {
                 let (contract, source) = try loadContract()
-                let location = try PythonEnvironmentProbe.locate(python, environment: ProcessEnvironment.values(of: ProcessEnvironment.probeVariables))
+                let location = try PythonEnvironmentProbe.locate(
+                    python, environment: ProcessEnvironment.values(of: ProcessEnvironment.probeVariables))
                 let here = try PythonEnvironmentProbe.capture(location)
                 let report = ContractCheck.report(contract, against: here)
                 if json {

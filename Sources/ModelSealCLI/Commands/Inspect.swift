@@ -1,8 +1,8 @@
-import ArticleCompat
 import ArgumentParser
+import ArticleCompat
+import ContainerEngine
 import ModelFormats
 import ModelSealCore
-import ContainerEngine
 import ModelSealKit
 
 extension ModelSeal {
@@ -36,8 +36,10 @@ extension ModelSeal {
         @Flag(help: "Print JSON (schema modelseal.inspect/1 for model files, see docs/FOREIGN-FORMATS.md).")
         var json = false
 
-        @Option(name: .customLong("allow-global"), help: ArgumentHelp(
-            "Treat MODULE.NAME as allowed (repeatable).", valueName: "MODULE.NAME"))
+        @Option(
+            name: .customLong("allow-global"),
+            help: ArgumentHelp(
+                "Treat MODULE.NAME as allowed (repeatable).", valueName: "MODULE.NAME"))
         var allowedGlobals: [String] = []
 
         @Flag(help: "Also compute the CRC-32 of every zip member and report mismatches as warnings.")
@@ -55,13 +57,18 @@ extension ModelSeal {
                 if json {
                     try JSONOutput.print(try SealedFileInspection.report(path: file, identities: identities))
                 } else {
-                    Terminal.writeOutput(try SealedFileInspection.render(path: file, json: false, identities: identities))
+                    Terminal.writeOutput(
+                        try SealedFileInspection.render(path: file, json: false, identities: identities))
                 }
                 return
             }
             if FernetToken.looksLikeToken(try source.read(at: 0, count: min(source.size, FernetToken.sniffLength))) {
                 let report = try FernetFileInspection.report(path: file, source: try InputFile(path: file))
-                if json { try JSONOutput.print(report) } else { Terminal.writeOutput(FernetFileInspection.render(report)) }
+                if json {
+                    try JSONOutput.print(report)
+                } else {
+                    Terminal.writeOutput(FernetFileInspection.render(report))
+                }
                 return
             }
             let allowlist = PickleAllowlist.torchWeightsOnly.adding(allowedGlobals)

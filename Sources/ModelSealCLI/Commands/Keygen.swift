@@ -1,6 +1,6 @@
 import ArgumentParser
-import ModelSealCore
 import ContainerEngine
+import ModelSealCore
 import ModelSealKeys
 import ModelSealKit
 import ModelSealSigning
@@ -24,32 +24,44 @@ extension ModelSeal {
                   modelseal keygen --sign --alg ecdsa-p256 --passphrase -o vendor.key
                 """)
 
-        @Option(name: .shortAndLong, help: ArgumentHelp("Write the secret to FILE (mode 0600, never overwritten).",
-            valueName: "FILE"))
+        @Option(
+            name: .shortAndLong,
+            help: ArgumentHelp(
+                "Write the secret to FILE (mode 0600, never overwritten).",
+                valueName: "FILE"))
         var output: String?
 
         @Flag(help: "Generate a raw 32-byte key as base64url text (usable as MODEL_KEY and as a Fernet key).")
         var symmetric = false
 
-        @Option(name: .customShort("y"), help: ArgumentHelp("Print the recipients of the identities in FILE.",
-            valueName: "FILE"))
+        @Option(
+            name: .customShort("y"),
+            help: ArgumentHelp(
+                "Print the recipients of the identities in FILE.",
+                valueName: "FILE"))
         var identityFile: String?
 
         @Flag(help: "Generate a signing key pair: FILE (private, PKCS#8 PEM) and FILE.pub; prints the fingerprint.")
         var sign = false
 
-        @Option(help: ArgumentHelp(
-            "With --sign: ed25519 (default), ecdsa-p256, ecdsa-p384, ecdsa-p521, rsa-pss, rsa-pkcs1v15.", valueName: "ALG"))
+        @Option(
+            help: ArgumentHelp(
+                "With --sign: ed25519 (default), ecdsa-p256, ecdsa-p384, ecdsa-p521, rsa-pss, rsa-pkcs1v15.",
+                valueName: "ALG"))
         var alg = "ed25519"
 
         @Option(name: .customLong("rsa-bits"), help: "With --sign and an RSA algorithm: 2048, 3072 (default) or 4096.")
         var rsaBits = 3072
 
-        @Option(name: .customLong("passphrase-env"), help: ArgumentHelp(
-            "With --sign: encrypt the private key (PBES2, AES-256) with the passphrase in VAR.", valueName: "VAR"))
+        @Option(
+            name: .customLong("passphrase-env"),
+            help: ArgumentHelp(
+                "With --sign: encrypt the private key (PBES2, AES-256) with the passphrase in VAR.", valueName: "VAR"))
         var passphraseEnvironment: String?
 
-        @Flag(name: .customLong("passphrase"), help: "With --sign: encrypt the private key with a passphrase asked on the terminal.")
+        @Flag(
+            name: .customLong("passphrase"),
+            help: "With --sign: encrypt the private key with a passphrase asked on the terminal.")
         var passphrasePrompt = false
 
         func validate() throws {
@@ -58,9 +70,13 @@ extension ModelSeal {
             }
             if sign {
                 if symmetric { throw ValidationError("--sign and --symmetric make different keys: pick one") }
-                if output == nil { throw ValidationError("--sign writes two files: give -o FILE (FILE.pub is the public key)") }
+                if output == nil {
+                    throw ValidationError("--sign writes two files: give -o FILE (FILE.pub is the public key)")
+                }
                 if SignatureAlgorithm(name: alg) == nil {
-                    throw ValidationError("unknown --alg '\(alg)': use \(SignatureAlgorithm.allCases.map(\.description).joined(separator: ", "))")
+                    throw ValidationError(
+                        "unknown --alg '\(alg)': use \(SignatureAlgorithm.allCases.map(\.description).joined(separator: ", "))"
+                    )
                 }
             } else if passphraseEnvironment != nil || passphrasePrompt {
                 throw ValidationError("--passphrase and --passphrase-env encrypt signing keys: add --sign")
@@ -125,7 +141,9 @@ extension ModelSeal {
                 "wrote \(path) (private, \(key.verifyingKey.typeName)\(passphrase == nil ? "" : ", encrypted")) and \(path).pub; "
                     + "give customers the .pub file and have them compare the fingerprint above out of band")
             if algorithm == .rsaPKCS1v15SHA256 {
-                Terminal.writeError("note: a key file records no algorithm: sign with --sign-alg rsa-pkcs1v15 (RSA keys default to rsa-pss)")
+                Terminal.writeError(
+                    "note: a key file records no algorithm: sign with --sign-alg rsa-pkcs1v15 (RSA keys default to rsa-pss)"
+                )
             }
         }
     }

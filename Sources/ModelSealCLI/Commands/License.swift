@@ -1,6 +1,6 @@
 import ArgumentParser
-import ModelSealCore
 import ContainerEngine
+import ModelSealCore
 import ModelSealKeys
 import ModelSealKit
 import ModelSealLicensing
@@ -249,7 +249,8 @@ extension ModelSeal.License {
             if !models.isEmpty {
                 let keys = try identities.resolve()
                 for path in models {
-                    unlocked.append((try SealedFile(try InputFile(path: path)).unlock(with: keys), Paths.baseName(path)))
+                    unlocked.append(
+                        (try SealedFile(try InputFile(path: path)).unlock(with: keys), Paths.baseName(path)))
                 }
             }
             let keyOut = try licenseKeyOut.map { try OutputFile(.path($0), mode: 0o600, replace: force) }

@@ -1,6 +1,6 @@
 import ArgumentParser
-import ModelSealCore
 import ContainerFormat
+import ModelSealCore
 import ModelSealKit
 import ModelSealLicensing
 import ModelSealSigning
@@ -51,7 +51,8 @@ extension ModelSeal.Machine {
             if json {
                 let components = fingerprint.components.map { component in
                     FingerprintReport.Component(
-                        name: component.name, hash: Hex.encode(fingerprint.hash(of: component)), stability: component.stability
+                        name: component.name, hash: Hex.encode(fingerprint.hash(of: component)),
+                        stability: component.stability
                     )
                 }
                 let findingTexts: [String] = findings.map { $0.description }

@@ -1,8 +1,8 @@
-import ArticleCompat
 import ArgumentParser
-import ModelSealCore
+import ArticleCompat
 import ContainerEngine
 import ContainerFormat
+import ModelSealCore
 import ModelSealKeys
 import ModelSealKit
 import ModelSealSigning

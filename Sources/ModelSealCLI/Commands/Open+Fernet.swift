@@ -1,6 +1,6 @@
 import ArticleCompat
-import ModelSealCore
 import ContainerEngine
+import ModelSealCore
 import ModelSealKit
 
 extension ModelSeal.Open {

@@ -1,9 +1,9 @@
-import ArticleCompat
 import ArgumentParser
-import ModelSealCore
-import ModelSealKit
+import ArticleCompat
 import ContainerEngine
+import ModelSealCore
 import ModelSealKeys
+import ModelSealKit
 import ModelSealSigning
 
 extension ModelSeal {
@@ -30,18 +30,23 @@ extension ModelSeal {
 
         @OptionGroup(title: "Signatures (checked before any plaintext is released)") var trust: TrustOptions
 
-        @Option(help: ArgumentHelp(
-            "Open with a machine-bound license (from `license issue`) instead of a key (docs/LICENSING.md).",
-            valueName: "FILE"))
+        @Option(
+            help: ArgumentHelp(
+                "Open with a machine-bound license (from `license issue`) instead of a key (docs/LICENSING.md).",
+                valueName: "FILE"))
         var license: String?
 
-        @Option(name: .shortAndLong, help: ArgumentHelp(
-            "Write the plaintext to FILE (linked into place when verified), or - for standard output.",
-            valueName: "FILE"))
+        @Option(
+            name: .shortAndLong,
+            help: ArgumentHelp(
+                "Write the plaintext to FILE (linked into place when verified), or - for standard output.",
+                valueName: "FILE"))
         var output: String?
 
-        @Argument(help: ArgumentHelp("The sealed file, or - for standard input (spooled, still verified first).",
-            valueName: "INPUT"))
+        @Argument(
+            help: ArgumentHelp(
+                "The sealed file, or - for standard input (spooled, still verified first).",
+                valueName: "INPUT"))
         var input: String
 
         @Flag(help: "Verify the key and every chunk; write nothing.")
@@ -58,13 +63,18 @@ extension ModelSeal {
 
         func validate() throws {
             if identities.isEmpty && license == nil {
-                throw ValidationError("no key: give --key-env, --key-file, -i, --passphrase, --passphrase-env or --license")
+                throw ValidationError(
+                    "no key: give --key-env, --key-file, -i, --passphrase, --passphrase-env or --license")
             }
-            if !identities.isEmpty && license != nil { throw ValidationError("--license is the key: drop the other key options") }
+            if !identities.isEmpty && license != nil {
+                throw ValidationError("--license is the key: drop the other key options")
+            }
             if check == (output != nil) {
                 throw ValidationError(check ? "--check writes nothing: drop -o" : "give -o FILE, -o - or --check")
             }
-            if output == "-" && json { throw ValidationError("--json needs -o FILE or --check: standard output carries the model") }
+            if output == "-" && json {
+                throw ValidationError("--json needs -o FILE or --check: standard output carries the model")
+            }
         }
 
         func run() throws {
@@ -72,7 +82,8 @@ extension ModelSeal {
         }
 
         private func execute() throws {
-            let source = input == "-" ? try InputFile.spooling(try InputFile.standardInput()) : try InputFile(path: input)
+            let source =
+                input == "-" ? try InputFile.spooling(try InputFile.standardInput()) : try InputFile(path: input)
             if try FernetToken.looksLikeToken(source) { return try openFernet(source) }
             var opener = ModelOpener(identities: license == nil ? try identities.resolve() : [])
             opener.license = try license.map { try LicenseGate(path: $0, use: check ? .verify : .file) }
@@ -92,7 +103,9 @@ extension ModelSeal {
             } else {
                 result = try opener.open(source, to: DiscardingSink(), sinkReleasesImmediately: false)
             }
-            for warning in result.licenseWarnings { Terminal.writeError("modelseal: warning: runtime guard: \(warning)") }
+            for warning in result.licenseWarnings {
+                Terminal.writeError("modelseal: warning: runtime guard: \(warning)")
+            }
             let total = result.plaintextLength
             let file = result.file
             bar?.finish()
@@ -104,7 +117,8 @@ extension ModelSeal {
                         metadata: result.metadata, signers: result.signers.map(SignerReport.init), seconds: seconds))
             } else if output != "-" && !quiet {
                 for signer in result.signers {
-                    Terminal.writeError("signed by \(signer.key.fingerprint) (\(signer.algorithm)\(signer.trusted ? ", trusted" : ""))")
+                    Terminal.writeError(
+                        "signed by \(signer.key.fingerprint) (\(signer.algorithm)\(signer.trusted ? ", trusted" : ""))")
                 }
                 let verb = check ? "verified" : "opened"
                 Terminal.writeError(

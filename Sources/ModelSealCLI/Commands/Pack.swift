@@ -1,9 +1,9 @@
 import ArgumentParser
+import ContainerEngine
+import ContainerFormat
 import ModelSealBundle
 import ModelSealCore
-import ContainerEngine
 import ModelSealEnvironment
-import ContainerFormat
 import ModelSealKit
 
 extension ModelSeal {
@@ -105,7 +105,8 @@ extension ModelSeal {
                 }
             }
             for signature in signatures {
-                inputs.append(.init(name: "models/" + Paths.baseName(signature), role: .signature, source: .file(signature)))
+                inputs.append(
+                    .init(name: "models/" + Paths.baseName(signature), role: .signature, source: .file(signature)))
             }
             if let contract {
                 let bytes = try SmallFile.read(contract, limit: EnvironmentLock.maximumEncodedLength)
@@ -116,7 +117,9 @@ extension ModelSeal {
             }
             if let environment {
                 inputs.append(
-                    .init(name: "environment/" + Paths.baseName(environment), role: .environment, source: .file(environment)))
+                    .init(
+                        name: "environment/" + Paths.baseName(environment), role: .environment,
+                        source: .file(environment)))
             }
             if let condaPack {
                 inputs.append(

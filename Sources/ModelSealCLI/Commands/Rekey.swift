@@ -1,7 +1,7 @@
 import ArgumentParser
+import ContainerEngine
 import ModelSealCore
 import ModelSealKit
-import ContainerEngine
 
 extension ModelSeal {
     /// `modelseal rekey`: change recipients by rewriting the header only.
@@ -26,12 +26,16 @@ extension ModelSeal {
 
         @OptionGroup(title: "Keys that open the file now") var identities: IdentityOptions
 
-        @Option(name: [.customShort("r"), .customLong("recipient")], help: ArgumentHelp(
-            "Add a public key modelseal1.... Repeatable.", valueName: "RECIPIENT"))
+        @Option(
+            name: [.customShort("r"), .customLong("recipient")],
+            help: ArgumentHelp(
+                "Add a public key modelseal1.... Repeatable.", valueName: "RECIPIENT"))
         var recipients: [String] = []
 
-        @Option(name: [.customShort("R"), .customLong("recipients-file")], help: ArgumentHelp(
-            "Add every recipient listed in FILE. Repeatable.", valueName: "FILE"))
+        @Option(
+            name: [.customShort("R"), .customLong("recipients-file")],
+            help: ArgumentHelp(
+                "Add every recipient listed in FILE. Repeatable.", valueName: "FILE"))
         var recipientFiles: [String] = []
 
         @Option(name: .customLong("add-key-env"), help: ArgumentHelp("Add the raw key in VAR.", valueName: "VAR"))
@@ -40,12 +44,17 @@ extension ModelSeal {
         @Option(name: .customLong("add-key-file"), help: ArgumentHelp("Add the raw key in FILE.", valueName: "FILE"))
         var addKeyFiles: [String] = []
 
-        @Option(name: .customLong("add-passphrase-env"), help: ArgumentHelp(
-            "Add the passphrase in VAR (the file must not have one already).", valueName: "VAR"))
+        @Option(
+            name: .customLong("add-passphrase-env"),
+            help: ArgumentHelp(
+                "Add the passphrase in VAR (the file must not have one already).", valueName: "VAR"))
         var addPassphraseEnvironment: String?
 
-        @Option(name: .customLong("remove"), help: ArgumentHelp("Drop stanza N (see `inspect`). Repeatable.",
-            valueName: "N"))
+        @Option(
+            name: .customLong("remove"),
+            help: ArgumentHelp(
+                "Drop stanza N (see `inspect`). Repeatable.",
+                valueName: "N"))
         var remove: [Int] = []
 
         @Flag(help: "Drop every existing stanza; only the added recipients remain.")
@@ -61,8 +70,12 @@ extension ModelSeal {
         var force = false
 
         func validate() throws {
-            if identities.isEmpty { throw ValidationError("give a key that opens the file: --key-env, --key-file, -i or --passphrase") }
-            if replace && !remove.isEmpty { throw ValidationError("--replace drops every stanza already: drop --remove") }
+            if identities.isEmpty {
+                throw ValidationError("give a key that opens the file: --key-env, --key-file, -i or --passphrase")
+            }
+            if replace && !remove.isEmpty {
+                throw ValidationError("--replace drops every stanza already: drop --remove")
+            }
         }
 
         func run() throws {
@@ -80,7 +93,8 @@ extension ModelSeal {
             try ContainerEngine.Rekey.rewrite(unlocked, removing: removing, adding: added, to: sink)
             try sink.commit()
             Terminal.writeError(
-                "rekeyed: \(unlocked.file.header.stanzas.count - removing.count + added.count) recipient stanza(s): \(output)")
+                "rekeyed: \(unlocked.file.header.stanzas.count - removing.count + added.count) recipient stanza(s): \(output)"
+            )
         }
     }
 }

@@ -1,6 +1,6 @@
 import ArgumentParser
-import ModelSealCore
 import ContainerEngine
+import ModelSealCore
 import ModelSealKeys
 import ModelSealKit
 
@@ -36,9 +36,11 @@ extension ModelSeal {
 
         @OptionGroup(title: "Signatures (checked before any plaintext is released)") var trust: TrustOptions
 
-        @Option(name: .customLong("license"), help: ArgumentHelp(
-            "Open with a machine-bound license instead of a key (a memory-only load, docs/LICENSING.md).",
-            valueName: "FILE"))
+        @Option(
+            name: .customLong("license"),
+            help: ArgumentHelp(
+                "Open with a machine-bound license instead of a key (a memory-only load, docs/LICENSING.md).",
+                valueName: "FILE"))
         var license: String?
 
         @Option(help: ArgumentHelp("The sealed model to decrypt.", valueName: "FILE"))
@@ -62,9 +64,12 @@ extension ModelSeal {
 
         func validate() throws {
             if identities.isEmpty && license == nil {
-                throw ValidationError("no key: give --key-env, --key-file, -i, --passphrase, --passphrase-env or --license")
+                throw ValidationError(
+                    "no key: give --key-env, --key-file, -i, --passphrase, --passphrase-env or --license")
             }
-            if !identities.isEmpty && license != nil { throw ValidationError("--license is the key: drop the other key options") }
+            if !identities.isEmpty && license != nil {
+                throw ValidationError("--license is the key: drop the other key options")
+            }
             if command.isEmpty { throw ValidationError("no program: give it after --, e.g. -- python serve.py") }
             let valid =
                 !variable.isEmpty && variable.utf8.allSatisfy { $0 == UInt8(ascii: "_") || isalnum(Int32($0)) != 0 }
@@ -83,7 +88,9 @@ extension ModelSeal {
             opener.detachedSignature = try trust.signature.map { Array(try KeyFiles.read($0)) }
             opener.license = try license.map { try LicenseGate(path: $0, use: .memory) }
             let prepared = try opener.prepare(try InputFile(path: model))
-            for warning in prepared.licenseWarnings { Terminal.writeError("modelseal: warning: runtime guard: \(warning)") }
+            for warning in prepared.licenseWarnings {
+                Terminal.writeError("modelseal: warning: runtime guard: \(warning)")
+            }
             let descriptor = try MemoryFile.create(
                 name: "modelseal:" + Paths.baseName(model), size: prepared.plaintextLength, inheritable: true
             ) { buffer in try prepared.decrypt(into: buffer) }

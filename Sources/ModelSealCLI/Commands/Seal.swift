@@ -1,8 +1,8 @@
 import ArgumentParser
-import ModelSealCore
-import ModelSealKit
 import ContainerEngine
 import ContainerFormat
+import ModelSealCore
+import ModelSealKit
 import ModelSealSigning
 
 extension ModelSeal {
@@ -31,14 +31,18 @@ extension ModelSeal {
 
         @OptionGroup(title: "Environment contract (spec/ENVIRONMENT.md)") var environment: EnvironmentContractOptions
 
-        @Option(name: .customLong("require-signer"), help: ArgumentHelp(
-            "Make the file unopenable unless also signed by the public key(s) in FILE (e.g. a release manager "
-                + "who signs later with `modelseal sign`). Repeatable.", valueName: "FILE"))
+        @Option(
+            name: .customLong("require-signer"),
+            help: ArgumentHelp(
+                "Make the file unopenable unless also signed by the public key(s) in FILE (e.g. a release manager "
+                    + "who signs later with `modelseal sign`). Repeatable.", valueName: "FILE"))
         var requireSigners: [String] = []
 
-        @Option(name: .shortAndLong, help: ArgumentHelp(
-            "Write the sealed file to FILE (created only when complete), or - for standard output.",
-            valueName: "FILE"))
+        @Option(
+            name: .shortAndLong,
+            help: ArgumentHelp(
+                "Write the sealed file to FILE (created only when complete), or - for standard output.",
+                valueName: "FILE"))
         var output: String
 
         @Argument(help: ArgumentHelp("The file to seal, or - for standard input.", valueName: "INPUT"))
@@ -47,11 +51,15 @@ extension ModelSeal {
         @Option(help: "Payload cipher: aes-256-gcm (default) or chacha20-poly1305.")
         var suite = "aes-256-gcm"
 
-        @Option(name: .customLong("chunk-size"), help: ArgumentHelp(
-            "Chunk size, a power of two from 64KiB to 16MiB.", valueName: "SIZE"))
+        @Option(
+            name: .customLong("chunk-size"),
+            help: ArgumentHelp(
+                "Chunk size, a power of two from 64KiB to 16MiB.", valueName: "SIZE"))
         var chunkSize = "1MiB"
 
-        @Flag(name: .customLong("no-metadata"), help: "Do not record the input's name and type (encrypted) in the header.")
+        @Flag(
+            name: .customLong("no-metadata"), help: "Do not record the input's name and type (encrypted) in the header."
+        )
         var noMetadata = false
 
         @Flag(name: .shortAndLong, help: "Replace FILE if it exists.")
@@ -65,7 +73,8 @@ extension ModelSeal {
 
         func validate() throws {
             if recipients.isEmpty {
-                throw ValidationError("no recipient: give --key-env, --key-file, --passphrase, --passphrase-env, -r or -R")
+                throw ValidationError(
+                    "no recipient: give --key-env, --key-file, --passphrase, --passphrase-env, -r or -R")
             }
             guard CipherSuite(name: suite) != nil else {
                 throw ValidationError("unknown suite '\(suite)': use aes-256-gcm or chacha20-poly1305")
@@ -73,7 +82,9 @@ extension ModelSeal {
             guard ChunkSize.log2(of: chunkSize) != nil else {
                 throw ValidationError("chunk size '\(chunkSize)' is not a power of two from 64KiB to 16MiB")
             }
-            if output == "-" && json { throw ValidationError("--json needs -o FILE: standard output carries the sealed file") }
+            if output == "-" && json {
+                throw ValidationError("--json needs -o FILE: standard output carries the sealed file")
+            }
         }
 
         func run() throws {

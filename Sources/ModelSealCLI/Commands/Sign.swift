@@ -1,7 +1,7 @@
 import ArgumentParser
-import ModelSealCore
 import ContainerEngine
 import ContainerFormat
+import ModelSealCore
 import ModelSealKeys
 import ModelSealKit
 import ModelSealSigning
@@ -32,12 +32,17 @@ extension ModelSeal {
 
         @OptionGroup(title: "Signing key") var signing: SigningKeyOptions
 
-        @Option(name: .customLong("signature"), help: ArgumentHelp(
-            "Write (or add to) a detached signature FILE instead of embedding.", valueName: "FILE"))
+        @Option(
+            name: .customLong("signature"),
+            help: ArgumentHelp(
+                "Write (or add to) a detached signature FILE instead of embedding.", valueName: "FILE"))
         var signature: String?
 
-        @Option(name: .shortAndLong, help: ArgumentHelp("Write the signed file to FILE instead of replacing INPUT.",
-            valueName: "FILE"))
+        @Option(
+            name: .shortAndLong,
+            help: ArgumentHelp(
+                "Write the signed file to FILE instead of replacing INPUT.",
+                valueName: "FILE"))
         var output: String?
 
         @Argument(help: ArgumentHelp("The sealed file (with --oms: the model file or directory).", valueName: "INPUT"))
@@ -45,7 +50,9 @@ extension ModelSeal {
 
         func validate() throws {
             if signing.signKey == nil { throw ValidationError("give the signing key: --sign-key FILE") }
-            if signature != nil && output != nil { throw ValidationError("--signature writes a detached file: drop -o") }
+            if signature != nil && output != nil {
+                throw ValidationError("--signature writes a detached file: drop -o")
+            }
             if oms { try validateOMS() }
         }
 
@@ -65,17 +72,20 @@ extension ModelSeal {
                     var opener = ModelOpener(identities: [])
                     opener.detachedSignature = Array(bytes)
                     guard let trailer = try opener.signatureTrailer(of: file) else { return }
-                    _ = try FileSignatures.verify(file, trailer: trailer, leafHashes: leaves, trustedKeys: [], requiredKeyIDs: [])
+                    _ = try FileSignatures.verify(
+                        file, trailer: trailer, leafHashes: leaves, trustedKeys: [], requiredKeyIDs: [])
                     let updated = try adding(to: trailer, file: file, leaves: leaves, key: key, algorithm: algorithm)
                     try write(updated.encoded(), to: signature, replace: true)
                 } else {
                     guard file.trailer == nil else {
-                        throw CLIError(.usage, "the file carries an embedded signature: sign it embedded (drop --signature)")
+                        throw CLIError(
+                            .usage, "the file carries an embedded signature: sign it embedded (drop --signature)")
                     }
                     let entry = try FileSignatures.entry(
                         key: key, algorithm: algorithm, headerBytes: file.headerBytes,
                         payloadLength: file.layout.payloadLength, leafHashes: leaves)
-                    try write(SignatureTrailer(leafHashes: leaves, entries: [entry]).encoded(), to: signature, replace: false)
+                    try write(
+                        SignatureTrailer(leafHashes: leaves, entries: [entry]).encoded(), to: signature, replace: false)
                 }
             } else {
                 let trailer = try FileSignatures.signing(file, leafHashes: leaves, key: key, algorithm: algorithm)
@@ -85,21 +95,25 @@ extension ModelSeal {
                 try sink.write(contentsOf: trailer.encoded())
                 try sink.commit()
             }
-            Terminal.writeError("signed by \(key.verifyingKey.fingerprint) (\(algorithm)): \(signature ?? output ?? input)")
+            Terminal.writeError(
+                "signed by \(key.verifyingKey.fingerprint) (\(algorithm)): \(signature ?? output ?? input)")
         }
 
         private func adding(
-            to trailer: SignatureTrailer, file: SealedFile, leaves: [[UInt8]], key: SigningKey, algorithm: SignatureAlgorithm
+            to trailer: SignatureTrailer, file: SealedFile, leaves: [[UInt8]], key: SigningKey,
+            algorithm: SignatureAlgorithm
         ) throws -> SignatureTrailer {
             var updated = trailer
             let entry = try FileSignatures.entry(
                 key: key, algorithm: algorithm, headerBytes: file.headerBytes, payloadLength: file.layout.payloadLength,
                 leafHashes: leaves)
             if updated.entries.contains(where: { $0.publicKey == entry.publicKey && $0.algorithm == entry.algorithm }) {
-                throw SigningError.unsuitableKey("the signature file already holds a \(algorithm) signature by \(key.verifyingKey.fingerprint)")
+                throw SigningError.unsuitableKey(
+                    "the signature file already holds a \(algorithm) signature by \(key.verifyingKey.fingerprint)")
             }
             guard updated.entries.count < SignatureTrailer.maximumSignatures else {
-                throw SigningError.malformedSignature("the signature file already holds \(SignatureTrailer.maximumSignatures) signatures")
+                throw SigningError.malformedSignature(
+                    "the signature file already holds \(SignatureTrailer.maximumSignatures) signatures")
             }
             updated.entries.append(entry)
             return updated

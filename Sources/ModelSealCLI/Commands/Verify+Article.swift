@@ -1,6 +1,6 @@
 import ArgumentParser
-import ModelSealCore
 import ContainerEngine
+import ModelSealCore
 import ModelSealKeys
 import ModelSealKit
 import ModelSealSigning

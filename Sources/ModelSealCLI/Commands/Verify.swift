@@ -1,7 +1,7 @@
 import ArgumentParser
-import ModelSealCore
 import ContainerEngine
 import ContainerFormat
+import ModelSealCore
 import ModelSealKeys
 import ModelSealKit
 import ModelSealSigning
@@ -29,22 +29,26 @@ extension ModelSeal {
                 """)
 
         @Flag(
-            name: .customLong("oms"), help: "Verify a plain model file or directory against an OpenSSF model signature.")
+            name: .customLong("oms"), help: "Verify a plain model file or directory against an OpenSSF model signature."
+        )
         var oms = false
 
         @OptionGroup(title: "Signatures") var trust: TrustOptions
 
-        @Argument(help: ArgumentHelp(
-            "The sealed file, a bundle (.mspkg), or with --oms/--rsa-pkcs1v15 the model file or directory.",
-            valueName: "FILE"))
+        @Argument(
+            help: ArgumentHelp(
+                "The sealed file, a bundle (.mspkg), or with --oms/--rsa-pkcs1v15 the model file or directory.",
+                valueName: "FILE"))
         var file: String
 
         @Flag(help: "Print a JSON report on standard output.")
         var json = false
 
-        @Flag(name: .customLong("rsa-pkcs1v15"), help: ArgumentHelp(
-            "Check a detached RSA PKCS#1 v1.5 SHA-256 signature over FILE's bytes (the article's sign_file); "
-                + "needs --trust and --signature."))
+        @Flag(
+            name: .customLong("rsa-pkcs1v15"),
+            help: ArgumentHelp(
+                "Check a detached RSA PKCS#1 v1.5 SHA-256 signature over FILE's bytes (the article's sign_file); "
+                    + "needs --trust and --signature."))
         var rsaPKCS1v15 = false
 
         func validate() throws {

@@ -1,6 +1,6 @@
 import ArgumentParser
-import ModelSealCore
 import ModelSealBundle
+import ModelSealCore
 import ModelSealKit
 
 /// `modelseal verify BUNDLE`: the bundle half of `verify` (Verify.swift dispatches here by magic).

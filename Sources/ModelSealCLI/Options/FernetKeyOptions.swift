@@ -1,5 +1,5 @@
-import ArticleCompat
 import ArgumentParser
+import ArticleCompat
 import ContainerEngine
 import ModelSealKeys
 import ModelSealKit

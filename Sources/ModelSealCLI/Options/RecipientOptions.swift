@@ -1,40 +1,54 @@
 import ArgumentParser
-import ModelSealKit
 import ContainerEngine
+import ModelSealKit
 
 /// Who a file is sealed to.
 struct RecipientOptions: ParsableArguments {
-    @Option(name: .customLong("key-env"), help: ArgumentHelp(
-        "Seal to the raw key in environment variable VAR (32 bytes as base64url, e.g. the article's MODEL_KEY).",
-        valueName: "VAR"))
+    @Option(
+        name: .customLong("key-env"),
+        help: ArgumentHelp(
+            "Seal to the raw key in environment variable VAR (32 bytes as base64url, e.g. the article's MODEL_KEY).",
+            valueName: "VAR"))
     var keyEnvironment: [String] = []
 
-    @Option(name: .customLong("key-file"), help: ArgumentHelp(
-        "Seal to the raw key in FILE (32 binary bytes, or base64url text).", valueName: "FILE"))
+    @Option(
+        name: .customLong("key-file"),
+        help: ArgumentHelp(
+            "Seal to the raw key in FILE (32 binary bytes, or base64url text).", valueName: "FILE"))
     var keyFiles: [String] = []
 
     @Flag(name: .customLong("passphrase"), help: "Seal to a passphrase asked on the terminal (scrypt, at most one).")
     var passphrasePrompt = false
 
-    @Option(name: .customLong("passphrase-env"), help: ArgumentHelp(
-        "Seal to the passphrase in environment variable VAR (for scripts).", valueName: "VAR"))
+    @Option(
+        name: .customLong("passphrase-env"),
+        help: ArgumentHelp(
+            "Seal to the passphrase in environment variable VAR (for scripts).", valueName: "VAR"))
     var passphraseEnvironment: String?
 
-    @Option(name: [.customShort("r"), .customLong("recipient")], help: ArgumentHelp(
-        "Seal to a public key modelseal1... (from `modelseal keygen`). Repeatable.", valueName: "RECIPIENT"))
+    @Option(
+        name: [.customShort("r"), .customLong("recipient")],
+        help: ArgumentHelp(
+            "Seal to a public key modelseal1... (from `modelseal keygen`). Repeatable.", valueName: "RECIPIENT"))
     var recipients: [String] = []
 
-    @Option(name: [.customShort("R"), .customLong("recipients-file")], help: ArgumentHelp(
-        "Seal to every recipient listed in FILE (one per line, # comments). Repeatable.", valueName: "FILE"))
+    @Option(
+        name: [.customShort("R"), .customLong("recipients-file")],
+        help: ArgumentHelp(
+            "Seal to every recipient listed in FILE (one per line, # comments). Repeatable.", valueName: "FILE"))
     var recipientFiles: [String] = []
 
-    @Option(name: .customLong("license-key"), help: ArgumentHelp(
-        "Seal to a license key (from `license issue --license-key-out`): opens with every license carrying it.",
-        valueName: "FILE"))
+    @Option(
+        name: .customLong("license-key"),
+        help: ArgumentHelp(
+            "Seal to a license key (from `license issue --license-key-out`): opens with every license carrying it.",
+            valueName: "FILE"))
     var licenseKeyFiles: [String] = []
 
-    @Option(name: .customLong("scrypt-log2n"), help: ArgumentHelp(
-        "scrypt cost for --passphrase: log2 N, 10...20 (18 = 256 MiB, ~0.6 s).", valueName: "N"))
+    @Option(
+        name: .customLong("scrypt-log2n"),
+        help: ArgumentHelp(
+            "scrypt cost for --passphrase: log2 N, 10...20 (18 = 256 MiB, ~0.6 s).", valueName: "N"))
     var scryptLog2N = ScryptParameters.default.log2N
 
     var isEmpty: Bool {
@@ -44,7 +58,8 @@ struct RecipientOptions: ParsableArguments {
 
     func validate() throws {
         if passphrasePrompt && passphraseEnvironment != nil {
-            throw ValidationError("give --passphrase or --passphrase-env, not both: a file holds at most one passphrase")
+            throw ValidationError(
+                "give --passphrase or --passphrase-env, not both: a file holds at most one passphrase")
         }
     }
 

@@ -1,6 +1,6 @@
 import ArticleCompat
-import ModelSealCore
 import ContainerEngine
+import ModelSealCore
 
 /// The view of the article's Fernet file (`save_encrypted_model`) for `modelseal inspect`: its
 /// layout and unauthenticated timestamp, and how to open or migrate it. No key is used.

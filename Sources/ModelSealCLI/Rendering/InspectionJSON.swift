@@ -19,12 +19,15 @@ extension ModelInspection {
                     tensors.map { tensor in
                         var fields: JSONObject = [
                             ("name", .string(tensor.name)), ("dtype", .string(tensor.dtype)),
-                            ("shape", .array(tensor.shape.map { .integer($0) })), ("elements", .integer(tensor.elements)),
+                            ("shape", .array(tensor.shape.map { .integer($0) })),
+                            ("elements", .integer(tensor.elements)),
                             ("bytes", .integer(tensor.bytes)),
                         ]
                         if let storage = tensor.storage { fields.append(("storage", .string(storage))) }
                         if let offset = tensor.storageOffset { fields.append(("storageOffset", .integer(offset))) }
-                        if let strides = tensor.strides { fields.append(("strides", .array(strides.map { .integer($0) }))) }
+                        if let strides = tensor.strides {
+                            fields.append(("strides", .array(strides.map { .integer($0) })))
+                        }
                         if let quantization = tensor.quantization {
                             fields.append(("quantization", .string(quantization)))
                         }
@@ -35,7 +38,8 @@ extension ModelInspection {
             (
                 "totals",
                 .object([
-                    ("tensors", .integer(tensors.count)), ("elements", .integer(totalElements)), ("bytes", .integer(totalBytes)),
+                    ("tensors", .integer(tensors.count)), ("elements", .integer(totalElements)),
+                    ("bytes", .integer(totalBytes)),
                 ])
             ))
         members.append(

@@ -1,6 +1,6 @@
-import ModelSealCore
 import ContainerEngine
 import ContainerFormat
+import ModelSealCore
 
 /// The header view of a sealed file for `modelseal inspect`.
 ///
@@ -22,7 +22,9 @@ enum SealedFileInspection {
             suite: header.suite.description, chunkSize: header.chunkSize, headerBytes: file.headerBytes.count,
             payloadBytes: file.layout.payloadLength, chunks: file.layout.chunkCount,
             plaintextBytes: file.layout.plaintextLength,
-            stanzas: header.stanzas.enumerated().map { .init(index: $0.offset, type: $0.element.type.description, bytes: $0.element.body.count) },
+            stanzas: header.stanzas.enumerated().map {
+                .init(index: $0.offset, type: $0.element.type.description, bytes: $0.element.body.count)
+            },
             extensions: header.extensions.map {
                 .init(type: $0.type.description, critical: $0.type.isCritical, bytes: $0.body.count)
             },
@@ -32,7 +34,9 @@ enum SealedFileInspection {
     static func render(path: String, json: Bool, identities: [Identity] = []) throws -> String {
         let report = try report(path: path, identities: identities)
         if json { return "" }
-        let status = report.headerVerified ? "verified with the given key" : "UNVERIFIED (no key given: anyone can forge these facts)"
+        let status =
+            report.headerVerified
+            ? "verified with the given key" : "UNVERIFIED (no key given: anyone can forge these facts)"
         var lines = [
             "\(report.path): ModelSeal sealed file, format v\(report.formatVersion)",
             "  header:     \(report.headerBytes) bytes, \(status)",

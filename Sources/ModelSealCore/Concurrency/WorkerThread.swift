@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Short-lived joinable worker threads: what `Parallel` and the OpenSSF hashing use instead of a

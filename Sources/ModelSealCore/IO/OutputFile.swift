@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// An output that becomes visible under its name only when `commit()` is called.
@@ -57,7 +57,9 @@ public final class OutputFile: ByteSink {
         let directory = Paths.directory(of: path)
         var descriptor = open(directory, Self.temporaryFileFlag | O_WRONLY | O_CLOEXEC, mode)
         if descriptor < 0 && (errno == EOPNOTSUPP || errno == EISDIR || errno == EINVAL) {
-            let temporary = directory + "/." + Paths.baseName(path) + ".modelseal-" + String(UInt64.random(in: 0...UInt64.max), radix: 36)
+            let temporary =
+                directory + "/." + Paths.baseName(path) + ".modelseal-"
+                + String(UInt64.random(in: 0...UInt64.max), radix: 36)
             descriptor = open(temporary, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, mode)
             if descriptor >= 0 { temporaryPath = temporary }
         }

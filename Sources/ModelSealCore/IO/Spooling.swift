@@ -32,7 +32,9 @@ extension InputFile {
     public static func spooling(_ stream: ByteStream) throws(IOError) -> InputFile {
         let directory = Paths.temporaryDirectory
         let descriptor = open(directory, OutputFile.temporaryFileFlag | O_RDWR | O_CLOEXEC, 0o600)
-        guard descriptor >= 0 else { throw .current("spooling standard input into a temporary file in", path: directory) }
+        guard descriptor >= 0 else {
+            throw .current("spooling standard input into a temporary file in", path: directory)
+        }
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 16)
         defer { buffer.deallocate() }
         while true {

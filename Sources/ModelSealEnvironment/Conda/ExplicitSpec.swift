@@ -1,4 +1,5 @@
 import ModelSealCore
+
 /// `conda list --explicit [--md5]` output:
 ///
 /// ```

@@ -1,5 +1,5 @@
-import ModelSealCore
 import ContainerFormat
+import ModelSealCore
 
 /// An environment lock with the policy that says how it is enforced: the body of the
 /// `environment-contract` header extension (spec/CONTAINER.md §4, type `0x8005`, critical).

@@ -1,4 +1,5 @@
 import ModelSealCore
+
 /// Name and version of installed distributions, read from `*.dist-info/METADATA` or
 /// `*.egg-info/PKG-INFO` (core metadata, RFC 822-style headers) without importing anything.
 enum DistributionMetadata {

@@ -1,4 +1,5 @@
 import ModelSealCore
+
 /// Reads what is installed in a Python environment from its files, importing nothing.
 ///
 /// Given an interpreter (`venv/bin/python`) or an environment folder (a venv or conda prefix):
@@ -104,8 +105,8 @@ public enum PythonEnvironmentProbe {
         var byName: [String: (EnvironmentLock.Distribution, String)] = [:]
         var count = 0
         for directory in directories {
-            for entry in ((try? Directory.entries(directory)) ?? []) where entry.hasSuffix(".dist-info") || entry.hasSuffix(".egg-info")
-            {
+            for entry in ((try? Directory.entries(directory)) ?? [])
+            where entry.hasSuffix(".dist-info") || entry.hasSuffix(".egg-info") {
                 count += 1
                 guard count <= maximumDistributions else {
                     throw .probeFailed("more than \(maximumDistributions) distributions under \(location.prefix)")

@@ -1,5 +1,5 @@
-import ModelSealCore
 import ContainerFormat
+import ModelSealCore
 
 /// Reads the members of one JSON object strictly: every member must be read, typed as expected,
 /// and `finish()` refuses members nobody asked for (an unknown field in a signed document is an

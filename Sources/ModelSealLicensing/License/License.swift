@@ -1,5 +1,5 @@
-import ModelSealCore
 import ContainerFormat
+import ModelSealCore
 
 /// A license document (spec/LICENSING.md §3): who may open which sealed files, on which machine,
 /// when, how often, and how. It is only trusted inside a `SignedLicense` whose signature verified.
@@ -101,7 +101,9 @@ extension License {
                 "vendor_key_id": .string(Hex.encode(machine.vendorKeyID)),
                 "machine_key": .string(Codec.base64(machine.machineKey)),
                 "components": .array(
-                    machine.components.map { .object(["name": .string($0.name), "hash": .string(Hex.encode($0.hash))]) }),
+                    machine.components.map {
+                        .object(["name": .string($0.name), "hash": .string(Hex.encode($0.hash))])
+                    }),
                 "match": .integer(Int64(machine.match)),
             ]),
             "key": .object([

@@ -1,7 +1,7 @@
-import Crypto
-import ModelSealCore
 import ContainerEngine
 import ContainerFormat
+import Crypto
+import ModelSealCore
 import ModelSealSigning
 
 /// What the vendor decides when issuing a license (`license issue` options).

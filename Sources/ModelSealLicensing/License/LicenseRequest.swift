@@ -1,6 +1,6 @@
+import ContainerFormat
 import Crypto
 import ModelSealCore
-import ContainerFormat
 
 /// What a customer machine sends the vendor to get a license (`license request`, spec/LICENSING.md §5).
 ///

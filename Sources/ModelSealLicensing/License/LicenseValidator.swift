@@ -1,7 +1,7 @@
-import Crypto
-import ModelSealCore
 import ContainerEngine
 import ContainerFormat
+import Crypto
+import ModelSealCore
 
 /// How a licensed open releases the model; the license's features decide which are allowed.
 public enum LicenseUse: Sendable {

@@ -1,5 +1,5 @@
-import ModelSealCore
 import ContainerFormat
+import ModelSealCore
 
 #if canImport(Glibc)
     import Glibc

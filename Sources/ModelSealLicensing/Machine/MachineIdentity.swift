@@ -1,7 +1,7 @@
+import ContainerFormat
 import Crypto
 import FoundationEssentials
 import ModelSealCore
-import ContainerFormat
 
 /// This machine's license key pair for one vendor, stored on the machine (spec/LICENSING.md §5).
 ///

@@ -1,6 +1,6 @@
+import ContainerFormat
 import Crypto
 import ModelSealCore
-import ContainerFormat
 
 /// The load count and last-seen time of one license on this machine (docs/LICENSING.md).
 ///

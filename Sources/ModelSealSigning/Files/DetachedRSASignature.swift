@@ -1,6 +1,6 @@
+import ContainerEngine
 import Crypto
 import ModelSealCore
-import ContainerEngine
 
 /// The article's `sign_file` signatures: RSASSA-PKCS1-v1_5 with SHA-256 over a whole file, detached.
 ///

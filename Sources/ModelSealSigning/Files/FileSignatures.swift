@@ -1,7 +1,7 @@
-import Crypto
-import ModelSealCore
 import ContainerEngine
 import ContainerFormat
+import Crypto
+import ModelSealCore
 
 /// A signature that verified.
 public struct VerifiedSigner: Sendable {
@@ -52,7 +52,9 @@ public enum FileSignatures {
             key: key, algorithm: algorithm, headerBytes: file.headerBytes, payloadLength: file.layout.payloadLength,
             leafHashes: leafHashes)
         if trailer.entries.contains(where: { $0.publicKey == entry.publicKey && $0.algorithm == entry.algorithm }) {
-            throw .unsuitableKey("the file is already signed by \(key.verifyingKey.fingerprint) with \(algorithm ?? key.verifyingKey.defaultAlgorithm)")
+            throw .unsuitableKey(
+                "the file is already signed by \(key.verifyingKey.fingerprint) with \(algorithm ?? key.verifyingKey.defaultAlgorithm)"
+            )
         }
         guard trailer.entries.count < SignatureTrailer.maximumSignatures else {
             throw .malformedSignature("the file already carries \(SignatureTrailer.maximumSignatures) signatures")
@@ -80,26 +82,31 @@ public enum FileSignatures {
                         + "was removed, or give the detached signature with --signature")
             }
             if !trustedKeys.isEmpty {
-                throw .unsigned("the file carries no signature and --trust requires one (a detached one: --signature FILE)")
+                throw .unsigned(
+                    "the file carries no signature and --trust requires one (a detached one: --signature FILE)")
             }
             return []
         }
         guard trailer.leafHashes.count == file.layout.chunkCount else {
-            throw .invalidSignature("the signature covers \(trailer.leafHashes.count) chunks, the file has \(file.layout.chunkCount)")
+            throw .invalidSignature(
+                "the signature covers \(trailer.leafHashes.count) chunks, the file has \(file.layout.chunkCount)")
         }
         if let leafHashes {
             guard leafHashes.count == trailer.leafHashes.count else {
-                throw .invalidSignature("the file has \(leafHashes.count) chunks, the signature covers \(trailer.leafHashes.count)")
+                throw .invalidSignature(
+                    "the file has \(leafHashes.count) chunks, the signature covers \(trailer.leafHashes.count)")
             }
             if let index = leafHashes.indices.first(where: { leafHashes[$0] != trailer.leafHashes[$0] }) {
-                throw .invalidSignature("chunk \(index) differs from what was signed: the file was altered after signing")
+                throw .invalidSignature(
+                    "chunk \(index) differs from what was signed: the file was altered after signing")
             }
         }
         let trustedIDs = Set(trustedKeys.map(\.keyID))
         var signers: [VerifiedSigner] = []
         for (index, entry) in trailer.entries.enumerated() {
             guard let algorithm = SignatureAlgorithm(rawValue: entry.algorithm) else {
-                throw .invalidSignature("signature \(index) uses unknown algorithm \(entry.algorithm); upgrade modelseal")
+                throw .invalidSignature(
+                    "signature \(index) uses unknown algorithm \(entry.algorithm); upgrade modelseal")
             }
             let key: VerifyingKey
             do {

@@ -16,7 +16,8 @@ enum EncryptedPrivateKey {
     ]
     static let hmacSHA256: ASN1ObjectIdentifier = [1, 2, 840, 113_549, 2, 9]
     static let ciphers: [ASN1ObjectIdentifier: Int] = [
-        [2, 16, 840, 1, 101, 3, 4, 1, 2]: 16, [2, 16, 840, 1, 101, 3, 4, 1, 22]: 24, [2, 16, 840, 1, 101, 3, 4, 1, 42]: 32,
+        [2, 16, 840, 1, 101, 3, 4, 1, 2]: 16, [2, 16, 840, 1, 101, 3, 4, 1, 22]: 24,
+        [2, 16, 840, 1, 101, 3, 4, 1, 42]: 32,
     ]
     static let aes256CBC: ASN1ObjectIdentifier = [2, 16, 840, 1, 101, 3, 4, 1, 42]
     /// Refuses absurd round counts from a file before any work (denial of service).
@@ -59,7 +60,8 @@ enum EncryptedPrivateKey {
 
     private static func parsePBES2(_ node: ASN1Node) throws -> Parameters {
         try DER.sequence(node, identifier: .sequence) { nodes in
-            guard let oid = nodes.next(), let params = nodes.next(), try ASN1ObjectIdentifier(derEncoded: oid) == pbes2 else {
+            guard let oid = nodes.next(), let params = nodes.next(), try ASN1ObjectIdentifier(derEncoded: oid) == pbes2
+            else {
                 throw SigningError.unreadableKey("encrypted private key: only PBES2 is supported")
             }
             return try DER.sequence(params, identifier: .sequence) { nodes in
@@ -82,7 +84,8 @@ enum EncryptedPrivateKey {
 
     private static func parsePBKDF2(_ node: ASN1Node) throws -> Parameters {
         try DER.sequence(node, identifier: .sequence) { nodes in
-            guard let oid = nodes.next(), let params = nodes.next(), try ASN1ObjectIdentifier(derEncoded: oid) == pbkdf2 else {
+            guard let oid = nodes.next(), let params = nodes.next(), try ASN1ObjectIdentifier(derEncoded: oid) == pbkdf2
+            else {
                 throw SigningError.unreadableKey("encrypted private key: only PBKDF2 is supported")
             }
             return try DER.sequence(params, identifier: .sequence) { nodes in
@@ -93,7 +96,8 @@ enum EncryptedPrivateKey {
                     salt: Array(try ASN1OctetString(derEncoded: salt).bytes), rounds: try Int(derEncoded: rounds),
                     prf: .insecureSHA1, keyLength: 0, iv: [])
                 guard (1...maximumRounds).contains(parameters.rounds) else {
-                    throw SigningError.unreadableKey("encrypted private key asks for \(parameters.rounds) PBKDF2 rounds (max \(maximumRounds))")
+                    throw SigningError.unreadableKey(
+                        "encrypted private key asks for \(parameters.rounds) PBKDF2 rounds (max \(maximumRounds))")
                 }
                 var next = nodes.next()
                 if let node = next, node.identifier == .integer {
@@ -103,7 +107,8 @@ enum EncryptedPrivateKey {
                 if let node = next {
                     try DER.sequence(node, identifier: .sequence) { nodes in
                         guard let oid = nodes.next(), let prf = prfs[try ASN1ObjectIdentifier(derEncoded: oid)] else {
-                            throw SigningError.unreadableKey("encrypted private key: PBKDF2 PRF must be HMAC-SHA-1/256/512")
+                            throw SigningError.unreadableKey(
+                                "encrypted private key: PBKDF2 PRF must be HMAC-SHA-1/256/512")
                         }
                         parameters.prf = prf
                         _ = nodes.next()  // NULL parameters

@@ -13,7 +13,8 @@ public enum KeyFile {
             return try SigningKey(pkcs8DER: der)
         case "ENCRYPTED PRIVATE KEY":
             guard let passphrase else {
-                throw .passphraseRequired("the private key is encrypted: give its passphrase (--sign-key-passphrase-env VAR)")
+                throw .passphraseRequired(
+                    "the private key is encrypted: give its passphrase (--sign-key-passphrase-env VAR)")
             }
             return try SigningKey(pkcs8DER: EncryptedPrivateKey.decrypt(der, passphrase: passphrase))
         case "PUBLIC KEY":
@@ -61,7 +62,8 @@ public enum KeyFile {
             } else if trimmed.hasPrefix("ssh-") || trimmed.hasPrefix("ecdsa-sha2-") {
                 keys.append(try OpenSSHPublicKey.parse(trimmed))
             } else if !trimmed.isEmpty && !trimmed.hasPrefix("#") {
-                throw .unreadableKey("a trust file holds PEM public keys and OpenSSH lines; found '\(trimmed.prefix(30))'")
+                throw .unreadableKey(
+                    "a trust file holds PEM public keys and OpenSSH lines; found '\(trimmed.prefix(30))'")
             }
         }
         guard block.isEmpty else { throw .unreadableKey("a PEM block has no END line") }
@@ -72,6 +74,7 @@ public enum KeyFile {
     /// PKCS#8 PEM of a signing key, encrypted with `passphrase` when given.
     public static func pem(of key: SigningKey, passphrase: String? = nil) throws(SigningError) -> String {
         guard let passphrase else { return PEM.encode(label: "PRIVATE KEY", der: key.pkcs8DER) }
-        return PEM.encode(label: "ENCRYPTED PRIVATE KEY", der: try EncryptedPrivateKey.encrypt(key.pkcs8DER, passphrase: passphrase))
+        return PEM.encode(
+            label: "ENCRYPTED PRIVATE KEY", der: try EncryptedPrivateKey.encrypt(key.pkcs8DER, passphrase: passphrase))
     }
 }

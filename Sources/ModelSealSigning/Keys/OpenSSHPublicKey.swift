@@ -1,7 +1,7 @@
+import ContainerFormat
 import Crypto
 import FoundationEssentials
 import ModelSealCore
-import ContainerFormat
 import _CryptoExtras
 
 /// OpenSSH `authorized_keys`-style public key lines (RFC 4253 §6.6, RFC 5656 §3.1, RFC 8709).
@@ -19,7 +19,9 @@ enum OpenSSHPublicKey {
             return Array(bytes)
         }
         let type = String(decoding: try string(), as: UTF8.self)
-        guard type == fields[0] else { throw .unreadableKey("OpenSSH key type '\(fields[0])' does not match its blob ('\(type)')") }
+        guard type == fields[0] else {
+            throw .unreadableKey("OpenSSH key type '\(fields[0])' does not match its blob ('\(type)')")
+        }
         let key: VerifyingKey
         do {
             switch type {
@@ -43,7 +45,8 @@ enum OpenSSHPublicKey {
                 }
                 key = .rsa(rsa)
             default:
-                throw SigningError.unreadableKey("OpenSSH key type '\(type)' is not supported (ssh-ed25519, ecdsa-sha2-nistp*, ssh-rsa)")
+                throw SigningError.unreadableKey(
+                    "OpenSSH key type '\(type)' is not supported (ssh-ed25519, ecdsa-sha2-nistp*, ssh-rsa)")
             }
         } catch let error as SigningError {
             throw error

@@ -17,7 +17,9 @@ enum PEM {
             throw .unreadableKey("no '-----END \(label)-----' line: truncated PEM")
         }
         let body = lines[(begin + 1)..<end].joined()
-        guard let der = Base64.decode(body, padding: .optional), !der.isEmpty else { throw .unreadableKey("the PEM body is not base64") }
+        guard let der = Base64.decode(body, padding: .optional), !der.isEmpty else {
+            throw .unreadableKey("the PEM body is not base64")
+        }
         return (label, der)
     }
 

@@ -11,7 +11,8 @@ public enum SigningKey: Sendable {
     case rsa(_RSA.Signing.PrivateKey)
 
     /// A new key for `algorithm` (RSA: `rsaBits`, 3072 by default).
-    public static func generate(_ algorithm: SignatureAlgorithm, rsaBits: Int = 3072) throws(SigningError) -> SigningKey {
+    public static func generate(_ algorithm: SignatureAlgorithm, rsaBits: Int = 3072) throws(SigningError) -> SigningKey
+    {
         switch algorithm {
         case .ed25519: return .ed25519(.init())
         case .ecdsaP256SHA256: return .p256(.init())

@@ -1,5 +1,5 @@
-import ModelSealCore
 import ContainerFormat
+import ModelSealCore
 
 /// The in-toto v1 statement `model_signing` signs: the model name and root digest as subject, the manifest as
 /// predicate (see `OMSFormat` for the layout).
@@ -55,7 +55,9 @@ enum InTotoStatement {
         guard statement.subject.count == 1, let subject = statement.subject.first else {
             throw .malformedSignature("the statement has \(statement.subject.count) subjects, expected exactly 1")
         }
-        guard let rootHex = subject.digest["sha256"], let root = Hex.decode(rootHex, acceptingUppercase: true), root.count == 32 else {
+        guard let rootHex = subject.digest["sha256"], let root = Hex.decode(rootHex, acceptingUppercase: true),
+            root.count == 32
+        else {
             throw .malformedSignature("the subject has no 32-byte hex 'sha256' digest")
         }
         let serialization = try serialization(statement.predicate.serialization)

@@ -1,5 +1,5 @@
-import ModelSealCore
 import ContainerEngine
+import ModelSealCore
 
 #if canImport(Glibc)
     import Glibc
@@ -55,7 +55,8 @@ struct ModelFiles {
         directory: String, components: [String], ignored: [[String]], into found: inout [File]
     ) throws(IOError) {
         guard components.count < OMSFormat.maximumDepth else {
-            throw .refused(path: directory, reason: "has directories nested deeper than \(OMSFormat.maximumDepth) levels")
+            throw .refused(
+                path: directory, reason: "has directories nested deeper than \(OMSFormat.maximumDepth) levels")
         }
         let names: [String]
         do throws(IOError) {
@@ -63,7 +64,8 @@ struct ModelFiles {
         } catch {
             if case .refused = error {
                 throw .refused(
-                    path: directory, reason: "holds a file name that is not UTF-8; model signatures name files in UTF-8")
+                    path: directory, reason: "holds a file name that is not UTF-8; model signatures name files in UTF-8"
+                )
             }
             throw error
         }

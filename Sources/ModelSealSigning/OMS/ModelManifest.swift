@@ -1,6 +1,6 @@
+import ContainerEngine
 import Crypto
 import ModelSealCore
-import ContainerEngine
 
 /// A model as `model_signing` describes it: every file (or file shard) paired with its SHA-256.
 public struct ModelManifest: Equatable, Sendable {

@@ -1,6 +1,6 @@
+import ContainerFormat
 import Crypto
 import ModelSealCore
-import ContainerFormat
 
 extension VerifyingKey {
     /// The key hint `model_signing` writes and checks: hex SHA-256 of the key's SubjectPublicKeyInfo PEM text as

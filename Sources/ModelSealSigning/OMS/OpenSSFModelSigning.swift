@@ -1,5 +1,5 @@
-import ModelSealCore
 import ContainerEngine
+import ModelSealCore
 
 #if canImport(Glibc)
     import Glibc

@@ -1,6 +1,6 @@
+import ContainerEngine
 import Crypto
 import ModelSealCore
-import ContainerEngine
 
 #if canImport(Glibc)
     import Glibc

@@ -1,5 +1,5 @@
-import ModelSealCore
 import ContainerFormat
+import ModelSealCore
 
 /// A Sigstore bundle (v0.3, JSON) carrying one DSSE envelope, in the key-based form `model_signing` writes:
 /// a public-key hint instead of a certificate, no transparency-log entries.
