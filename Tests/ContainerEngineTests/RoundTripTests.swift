@@ -18,6 +18,22 @@ struct RoundTripTests {
         #expect(layout.plaintextLength == size)
     }
 
+    /// Plaintext bytes in one sealing batch with 64 KiB chunks: the sealer double-buffers by batch.
+    static let batchBytes = Parallel.batchCount(itemSize: smallChunk) * smallChunk
+
+    /// Sizes around the batch boundaries, where the look-ahead byte moves between the two buffers.
+    @Test(
+        arguments: [
+            batchBytes - 1, batchBytes, batchBytes + 1, 2 * batchBytes, 2 * batchBytes + 1, 3 * batchBytes + 12_345,
+        ])
+    func acrossBatches(size: Int) throws {
+        let key = RawKey.generate()
+        let plaintext = patternBytes(size, seed: UInt64(size) + 11)
+        let sealed = try sealInMemory(plaintext, to: [key])
+        #expect(try openInMemory(sealed, with: [key]) == plaintext)
+        #expect(try SealedFile(MemorySource(sealed)).layout.chunkCount == max(1, (size + smallChunk - 1) / smallChunk))
+    }
+
     @Test(arguments: sizes)
     func x25519(size: Int) throws {
         let identity = X25519Identity.generate()

@@ -84,49 +84,87 @@ public enum Sealer {
             payloadLength: payloadLength, headerBytes: headerBytes, leafHashes: leaves)
     }
 
+    /// Encrypts the input in batches of `Parallel.batchCount` chunks, with I/O overlapping the work: while the
+    /// workers encrypt batch n, one more thread writes batch n − 1's ciphertext and reads batch n + 1 into the
+    /// other of two buffers. Memory: two plaintext batches and one ciphertext batch, whatever the input size.
     private static func sealPayload(
         _ input: ByteStream, to output: ByteSink, cipher: ChunkCipher, chunkSize: Int, options: SealOptions
     ) throws(SealError) -> (length: Int, leaves: [[UInt8]], last: [UInt8]) {
         let batch = Parallel.batchCount(itemSize: chunkSize)
         let capacity = batch * chunkSize
         // One extra byte of look-ahead tells whether the batch in hand holds the last chunk.
-        let buffer = SharedBuffer(count: capacity + 1)
-        defer { buffer.deallocate() }
-        var carried = 0
+        var current = SharedBuffer(count: capacity + 1)
+        var next = SharedBuffer(count: capacity + 1)
+        defer {
+            current.deallocate()
+            next.deallocate()
+        }
+        var filled = try fill(current, from: input, carried: 0, capacity: capacity)
+        var pending: [Data] = []  // the previous batch's ciphertext, written while this batch encrypts
         var index = 0
         var total = 0
         var leaves: [[UInt8]] = []
-        var last: [UInt8] = []
         while true {
-            let read = try SealError.reading { () throws(IOError) in
-                try input.readFully(into: buffer.slice(carried..<(capacity + 1)))
-            }
-            let filled = carried + read
             let isFinal = filled <= capacity
             let used = isFinal ? filled : capacity
             let count = isFinal ? max(1, (used + chunkSize - 1) / chunkSize) : batch
             let first = index
-            let sealed = try Parallel.map(count) { (offset) throws(SealError) -> (Data, [UInt8]) in
+            if !isFinal { next.base[0] = current.base[capacity] }
+            let plaintext = current
+            let ahead = next
+            let previous = pending
+            // Task 0 is the I/O (write the previous batch, read the next); tasks 1... encrypt this batch.
+            let results = try Parallel.map(count + 1, workers: Parallel.workerCount + 1) {
+                (task) throws(SealError) -> BatchWork in
+                guard task > 0 else {
+                    for chunk in previous {
+                        try SealError.writing { () throws(IOError) in try output.write(contentsOf: chunk) }
+                    }
+                    return .read(isFinal ? 0 : try fill(ahead, from: input, carried: 1, capacity: capacity))
+                }
+                let offset = task - 1
                 let start = offset * chunkSize
-                let slice = UnsafeRawBufferPointer(buffer.slice(start..<min(start + chunkSize, used)))
+                let slice = UnsafeRawBufferPointer(plaintext.slice(start..<min(start + chunkSize, used)))
                 do {
                     let chunk = try cipher.seal(slice, index: first + offset, isLast: isFinal && offset == count - 1)
-                    return (chunk, options.hashingLeaves ? chunk.withUnsafeBytes { Merkle.leafHash($0) } : [])
+                    return .sealed(chunk, options.hashingLeaves ? chunk.withUnsafeBytes { Merkle.leafHash($0) } : [])
                 } catch {
                     throw .outputFailed("encryption failed: \(error)")
                 }
             }
-            for (chunk, leaf) in sealed {
-                try SealError.writing { () throws(IOError) in try output.write(contentsOf: chunk) }
+            pending = []
+            for case .sealed(let chunk, let leaf) in results {
+                pending.append(chunk)
                 leaves.append(leaf)  // empty unless hashingLeaves: only the count is used then
             }
-            if isFinal, let final = sealed.last { last = Array(final.0.suffix(SealedFormat.tagLength)) }
             index += count
             total += used
             options.progress?(total)
-            if isFinal { return (total, leaves, last) }
-            buffer.base[0] = buffer.base[capacity]
-            carried = 1
+            if isFinal {
+                for chunk in pending {
+                    try SealError.writing { () throws(IOError) in try output.write(contentsOf: chunk) }
+                }
+                return (total, leaves, Array((pending.last ?? Data()).suffix(SealedFormat.tagLength)))
+            }
+            if case .read(let read) = results[0] { filled = 1 + read }
+            swap(&current, &next)
+        }
+    }
+
+    /// What one task of a sealing batch produced.
+    private enum BatchWork {
+        /// The I/O task: bytes read into the other buffer after its carried byte.
+        case read(Int)
+        /// An encryption task: the sealed chunk and its Merkle leaf (empty unless hashing).
+        case sealed(Data, [UInt8])
+    }
+
+    /// Reads into `buffer` after `carried` bytes already there, up to `capacity + 1`; returns the bytes read.
+    private static func fill(_ buffer: SharedBuffer, from input: ByteStream, carried: Int, capacity: Int)
+        throws(SealError) -> Int
+    {
+        try SealError.reading { () throws(IOError) in
+            try input.readFully(into: buffer.slice(carried..<(capacity + 1)))
         }
     }
 }
