@@ -1,5 +1,4 @@
 import ArticleCompat
-import ContainerEngine
 import FuzzSupport
 import ModelSealCore
 

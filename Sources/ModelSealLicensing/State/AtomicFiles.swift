@@ -22,29 +22,12 @@ enum AtomicFiles {
 
     /// Replaces `path` with `bytes` atomically: readers see the old or the new file, never a mix.
     static func write(_ bytes: [UInt8], to path: String, mode: mode_t = 0o600) throws(LicenseError) {
-        let temporary = path + ".tmp-" + String(UInt64.random(in: 0...UInt64.max), radix: 36)
-        let descriptor = open(temporary, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, mode)
-        guard descriptor >= 0 else { throw .io("cannot write \(path): \(IOError.text(of: errno))") }
-        var done = 0
-        while done < bytes.count {
-            let count = bytes.withUnsafeBytes {
-                Glibc.write(descriptor, $0.baseAddress.map { $0 + done }, bytes.count - done)
-            }
-            if count < 0 && errno == EINTR { continue }
-            guard count > 0 else {
-                let reason = IOError.text(of: errno)
-                close(descriptor)
-                unlink(temporary)
-                throw .io("cannot write \(path): \(reason)")
-            }
-            done += count
-        }
-        let synced = fsync(descriptor) == 0
-        close(descriptor)
-        guard synced, rename(temporary, path) == 0 else {
-            let reason = IOError.text(of: errno)
-            unlink(temporary)
-            throw .io("cannot write \(path): \(reason)")
+        do throws(IOError) {
+            let output = try OutputFile(.path(path), mode: mode, replace: true)
+            try output.write(bytes)
+            try output.commit()
+        } catch {
+            throw .io("cannot write \(path): \(error)")
         }
     }
 
