@@ -101,6 +101,7 @@ extension ModelSeal {
         }
 
         func run() throws {
+            ModelSeal.useOneAllocatorArena()
             try reportingErrors { try execute() }
         }
 

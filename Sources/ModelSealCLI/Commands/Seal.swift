@@ -88,6 +88,7 @@ extension ModelSeal {
         }
 
         func run() throws {
+            ModelSeal.useOneAllocatorArena()
             try reportingErrors { try execute() }
         }
 

@@ -25,7 +25,9 @@ public enum Parallel {
     }
 
     /// Runs `body(0..<count)` on up to `workers` threads and returns the results in index order,
-    /// or the error of the lowest failing index.
+    /// or the error of the lowest failing index. Inlinable so callers get it specialised for their
+    /// result and error types (the per-chunk results then need no generic boxing).
+    @inlinable
     public static func map<T, E: Error>(
         _ count: Int, workers: Int = Parallel.workerCount, _ body: (Int) throws(E) -> T
     ) throws(E) -> [T] {
@@ -42,18 +44,21 @@ public enum Parallel {
 }
 
 /// Hands out indexes to whichever thread asks next.
-private final class WorkQueue<T, E: Error>: @unchecked Sendable {
+@usableFromInline
+final class WorkQueue<T, E: Error>: @unchecked Sendable {
     private let next = Atomic<Int>(0)
     private let count: Int
     private let body: (Int) throws(E) -> T
     private let results: ResultSlots<T, E>
 
+    @usableFromInline
     init(count: Int, body: @escaping (Int) throws(E) -> T, results: ResultSlots<T, E>) {
         self.count = count
         self.body = body
         self.results = results
     }
 
+    @usableFromInline
     func drain() {
         while true {
             let index = next.wrappingAdd(1, ordering: .relaxed).oldValue
@@ -68,9 +73,11 @@ private final class WorkQueue<T, E: Error>: @unchecked Sendable {
 }
 
 /// Per-index result storage written by exactly one worker each, read after all have been joined.
-private final class ResultSlots<T, E: Error>: @unchecked Sendable {
+@usableFromInline
+final class ResultSlots<T, E: Error>: @unchecked Sendable {
     private var slots: UnsafeMutableBufferPointer<Result<T, E>?>
 
+    @usableFromInline
     init(count: Int) {
         slots = .allocate(capacity: count)
         slots.initialize(repeating: nil)
@@ -84,6 +91,7 @@ private final class ResultSlots<T, E: Error>: @unchecked Sendable {
     /// Each index is written by one thread only, so no two writes touch the same slot.
     func store(_ result: Result<T, E>, at index: Int) { slots[index] = result }
 
+    @usableFromInline
     func collect() throws(E) -> [T] {
         var values: [T] = []
         values.reserveCapacity(slots.count)
