@@ -7,9 +7,6 @@ extension UnlockedFile {
     /// into a slot, hashes it when `hashing` (spec/SIGNATURES.md §1), authenticates and decrypts it, and
     /// hands the plaintext to `take` (on that worker); `batchDone` then gets the batch's results in
     /// chunk order with their leaf hashes (empty unless hashing) and the index after the batch.
-    /// `batchDone` for batch n runs on one more thread while batch n + 1 is read and decrypted (so writing
-    /// the plaintext out overlaps the work), in batch order, never two at once; only authenticated
-    /// batches reach it, as before.
     ///
     /// The one decryption loop behind `decrypt(to:)` (results written by the caller in order) and
     /// `decrypt(into:)` (each worker copies its chunk to its place).
@@ -27,19 +24,10 @@ extension UnlockedFile {
         let payloadStart = file.headerBytes.count
         let cipher = cipher
         var first = range.lowerBound
-        var pending: (results: [(Result, [UInt8])], end: Int)? = nil
         while first < range.upperBound {
             let count = min(batch, range.upperBound - first)
             let base = first
-            let previous = pending
-            // Task 0 hands the previous batch to `batchDone`; tasks 1... open this batch's chunks.
-            let results = try Parallel.map(count + 1, workers: Parallel.workerCount + 1) {
-                (task) throws(SealError) -> (Result, [UInt8])? in
-                guard task > 0 else {
-                    if let previous { try batchDone(previous.results, previous.end) }
-                    return nil
-                }
-                let offset = task - 1
+            let results = try Parallel.map(count) { (offset) throws(SealError) -> (Result, [UInt8]) in
                 let index = base + offset
                 let length = layout.length(ofChunk: index)
                 let slot = slots.slice((offset * slotSize)..<(offset * slotSize + ChunkCipher.slotPrefix + length))
@@ -52,8 +40,7 @@ extension UnlockedFile {
                 return (try take(index, plaintext), leaf)
             }
             first += count
-            pending = (results.dropFirst().compactMap { $0 }, first)
+            try batchDone(results, first)
         }
-        if let pending { try batchDone(pending.results, pending.end) }
     }
 }
