@@ -70,19 +70,7 @@ extension ModelSeal {
             print("vendor signing key fingerprint: \(signer.verifyingKey.fingerprint)")
 
             clock = Stopwatch()
-            let output = try OutputFile(.path(sealedPath), mode: 0o644, replace: false)
-            var options = SealOptions()
-            options.metadata = ["name": "model.pt", "content-type": "pytorch-zip"]
-            options.extensions = [RequiredSigners.extension(keyIDs: [signer.verifyingKey.keyID])]
-            options.hashingLeaves = true
-            let summary = try Sealer.seal(
-                try InputFile(path: modelPath), to: output, recipients: [customer.recipient, vendorKey],
-                options: options)
-            let entry = try FileSignatures.entry(
-                key: signer, headerBytes: summary.headerBytes, payloadLength: summary.payloadLength,
-                leafHashes: summary.leafHashes)
-            try output.write(contentsOf: SignatureTrailer(leafHashes: summary.leafHashes, entries: [entry]).encoded())
-            try output.commit()
+            try sealAndSign(modelPath, to: sealedPath, recipients: [customer.recipient, vendorKey], signer: signer)
             let sealTime = clock.elapsed
             rows.append(
                 (
@@ -111,6 +99,37 @@ extension ModelSeal {
             rows.append(
                 ("decrypted checkpoint re-read", reread.map { "\($0.tensors.count) tensors" } ?? "NOT A CHECKPOINT"))
 
+            rows += try refusals(of: sealedPath, opener: opener)
+
+            let width = rows.map(\.0.count).max() ?? 0
+            print("\nstep" + String(repeating: " ", count: width - 2) + "result")
+            for (step, result) in rows { print(step + String(repeating: " ", count: width - step.count + 2) + result) }
+        }
+
+        /// Seals the sample model to the recipients with a signature-required header and a signed trailer.
+        private func sealAndSign(
+            _ modelPath: String, to sealedPath: String, recipients: [Recipient], signer: SigningKey
+        )
+            throws
+        {
+            let output = try OutputFile(.path(sealedPath), mode: 0o644, replace: false)
+            var options = SealOptions()
+            options.metadata = ["name": "model.pt", "content-type": "pytorch-zip"]
+            options.extensions = [RequiredSigners.extension(keyIDs: [signer.verifyingKey.keyID])]
+            options.hashingLeaves = true
+            let summary = try Sealer.seal(
+                try InputFile(path: modelPath), to: output, recipients: recipients,
+                options: options)
+            let entry = try FileSignatures.entry(
+                key: signer, headerBytes: summary.headerBytes, payloadLength: summary.payloadLength,
+                leafHashes: summary.leafHashes)
+            try output.write(contentsOf: SignatureTrailer(leafHashes: summary.leafHashes, entries: [entry]).encoded())
+            try output.commit()
+        }
+
+        /// The ways the demo's sealed file must refuse to open: a flipped bit, a wrong key, an untrusted signer.
+        private func refusals(of sealedPath: String, opener: ModelOpener) throws -> [(String, String)] {
+            var rows: [(String, String)] = []
             var sealed = try InputFile(path: sealedPath).read(at: 0, count: InputFile(path: sealedPath).size)
             sealed[sealed.count / 2] ^= 0x01
             rows.append(
@@ -138,10 +157,7 @@ extension ModelSeal {
                             try InputFile(path: sealedPath), to: DiscardingSink(), sinkReleasesImmediately: true)
                     }
                 ))
-
-            let width = rows.map(\.0.count).max() ?? 0
-            print("\nstep" + String(repeating: " ", count: width - 2) + "result")
-            for (step, result) in rows { print(step + String(repeating: " ", count: width - step.count + 2) + result) }
+            return rows
         }
 
         private func refusal(_ body: () throws -> Void) -> String {
