@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The article's workflow, end to end, with real venvs and real torch (docs/WORKFLOW.md walks through it).
 #
-#   vendor:   train -> export state_dict -> inspect (scan: TODO) -> capture env -> seal + sign + contract -> pack
+#   vendor:   train -> export state_dict -> inspect, scan -> capture env -> seal + sign + contract -> pack
 #   customer: verify bundle -> unpack -> check env -> decrypt in memory -> torch.load -> serve
 #   failures: an environment with another NumPy (exit 40), a tampered bundle (exit 45): clear messages, nothing unpacked
 #
@@ -37,9 +37,9 @@ make_venv vendor/venv
 vendor/venv/bin/python "$HERE/train.py" vendor/model.pt
 
 step "vendor: scan the export"
-# TODO(scan issue): `modelseal scan vendor/model.pt` (every pickle opcode checked against the allowlist of
-# torch.load(weights_only=True)) belongs here and arrives with its own issue; nothing is scanned yet.
-echo "TODO: modelseal scan vendor/model.pt (not implemented yet)"
+# Every pickle opcode checked against the allowlist of torch.load(weights_only=True), nothing executed;
+# anything but `clean` (exit 0) stops the script (set -e).
+"$MODELSEAL" scan vendor/model.pt
 
 step "vendor: keys (signing key for the vendor, X25519 key pair for the customer)"
 "$MODELSEAL" keygen --sign -o vendor/vendor.key 2>/dev/null

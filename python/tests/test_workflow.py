@@ -17,6 +17,8 @@ def test_vendor_to_customer_workflow(modelseal_bin, tmp_path):
     output = result.stdout + result.stderr
     assert result.returncode == 0, output
     work = tmp_path / "work"
+    # The vendor's export was scanned and found clean before anything was sealed.
+    assert "1 file(s): 1 clean" in output
     # The customer served predictions from the decrypted weights, and class 1 for the shifted input.
     assert '"id": 2, "class": 1' in (work / "customer" / "predictions.jsonl").read_text()
     # The mismatched environment was refused with a readable diff naming NumPy.
