@@ -61,8 +61,10 @@ public final class FernetPlaintextStream: ByteStream {
         do {
             (decoded, start) = try reader.decodeChunk(nextChunk)
         } catch {
+            let cause: String
+            if case .inputFailed(let reason) = error { cause = reason } else { cause = error.description }
             throw .inputFailed(
-                "the Fernet token changed between verification and decryption (\(error)); nothing more released")
+                "the Fernet token changed between verification and decryption (\(cause)); nothing more released")
         }
         guard SHA256.hash(data: decoded) == verified.digests[nextChunk] else {
             throw .inputFailed(
