@@ -7,7 +7,7 @@ import Crypto
 ///
 /// Each scheme has its own stanza type and label, so the same 32 bytes used as both kinds of key
 /// never open each other's stanzas.
-struct SaltedKeyWrap: Sendable {
+public struct SaltedKeyWrap: Sendable {
     let type: StanzaType
     let label: String
     static let saltLength = 32
