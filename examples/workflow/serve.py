@@ -3,8 +3,9 @@
     python serve.py --model <(modelseal open -i customer.key -o - delivery/models/model.mseal) < requests.jsonl
 
 Each request line is {"id": ..., "features": [8 numbers]}; each answer line is {"id": ..., "class": 0|1, "p": ...}.
-TODO(python package): once `modelseal.load` checks the environment contract in-process, this becomes
-`state = modelseal.load("delivery/models/model.mseal", identity="customer.key", trust="vendor.pub")`.
+With the Python package the same is `state = modelseal.load("delivery/models/model.mseal", identity="customer.key",
+trust="vendor.pub")`; run.sh keeps the pipe because the default `exact` contract refuses a venv that has
+modelseal itself installed (issue 15, item 2).
 """
 import argparse
 import io
