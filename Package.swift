@@ -119,7 +119,9 @@ let package = Package(
             ],
             exclude: ["include", "exports.map"]
         ),
-        .testTarget(name: "ModelSealCoreTests", dependencies: ["ModelSealCore"]),
+        // Helpers shared by test targets (a seeded generator), never linked into a product.
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .testTarget(name: "ModelSealCoreTests", dependencies: ["ModelSealCore", "TestSupport"]),
         .testTarget(name: "ContainerFormatTests", dependencies: ["ModelSealCore", "ContainerFormat"]),
         .testTarget(
             name: "ContainerEngineTests",
@@ -138,9 +140,10 @@ let package = Package(
         ),
         .testTarget(
             name: "ModelSealSigningTests",
-            dependencies: ["ModelSealCore", "ModelSealSigning", "ContainerEngine", "ContainerFormat"]),
+            dependencies: ["ModelSealCore", "ModelSealSigning", "ContainerEngine", "ContainerFormat", "TestSupport"]),
         .testTarget(name: "ModelFormatsTests", dependencies: ["ModelSealCore", "ModelFormats"]),
-        .testTarget(name: "ModelSealScanTests", dependencies: ["ModelSealCore", "ModelSealScan", "ModelFormats"]),
+        .testTarget(
+            name: "ModelSealScanTests", dependencies: ["ModelSealCore", "ModelSealScan", "ModelFormats", "TestSupport"]),
         .testTarget(name: "ModelSealCLITests", dependencies: ["ModelSealCore", "ModelSealCLI"]),
         .testTarget(name: "ModelSealEnvironmentTests", dependencies: ["ModelSealCore", "ModelSealEnvironment"]),
         .testTarget(

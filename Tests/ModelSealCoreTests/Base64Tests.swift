@@ -1,3 +1,4 @@
+import TestSupport
 import Testing
 
 @testable import ModelSealCore
@@ -36,7 +37,7 @@ struct Base64Tests {
 
     @Test("seeded round trip: decode(encode(x)) == x and every byte string has one text")
     func roundTrip() {
-        var generator = SplitMix(seed: 64)
+        var generator = SplitMix64(seed: 64)
         for length in 0..<200 {
             let bytes = (0..<length).map { _ in UInt8(truncatingIfNeeded: generator.next()) }
             for alphabet in [Base64.Alphabet.standard, .urlSafe] {

@@ -1,3 +1,4 @@
+import TestSupport
 import Testing
 
 @testable import ModelSealCore
@@ -76,7 +77,7 @@ struct JSONOptionsTests {
 
     @Test("seeded round trip: parse(serialize(v)) == v, compact and pretty")
     func roundTrip() throws {
-        var generator = SplitMix(seed: 0x5EA1)
+        var generator = SplitMix64(seed: 0x5EA1)
         for _ in 0..<200 {
             let value = randomValue(&generator, depth: 0)
             #expect(try JSONParser.parse(Array(JSONWriter.serialize(value).utf8)) == value)
@@ -84,7 +85,7 @@ struct JSONOptionsTests {
         }
     }
 
-    func randomValue(_ generator: inout SplitMix, depth: Int) -> JSONValue {
+    func randomValue(_ generator: inout SplitMix64, depth: Int) -> JSONValue {
         switch generator.next() % (depth > 3 ? 4 : 6) {
         case 0: return .null
         case 1: return .bool(generator.next() % 2 == 0)
@@ -100,18 +101,5 @@ struct JSONOptionsTests {
             for index in 0..<(generator.next() % 4) { object["k\(index)"] = randomValue(&generator, depth: depth + 1) }
             return .object(object)
         }
-    }
-}
-
-/// A small deterministic generator (SplitMix64) for seeded property tests.
-struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
