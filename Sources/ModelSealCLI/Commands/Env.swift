@@ -112,7 +112,7 @@ extension ModelSeal.Env {
 
         @Option(
             help: ArgumentHelp(
-                "Policy for a lock file (a sealed file carries its own): exact (default), compatible or warn.",
+                "Policy for a lock file (a sealed file carries its own): pinned (default), exact, compatible or warn.",
                 valueName: "POLICY"))
         var policy: String?
 
@@ -128,7 +128,7 @@ extension ModelSeal.Env {
 
         func validate() throws {
             if let policy, ContractPolicy(name: policy) == nil {
-                throw ValidationError("unknown --policy '\(policy)': use exact, compatible or warn")
+                throw ValidationError("unknown --policy '\(policy)': use \(ContractPolicy.names)")
             }
         }
 
@@ -187,7 +187,7 @@ extension ModelSeal.Env {
             let lock = try EnvironmentLock.parse(
                 try SmallFile.read(contract, limit: EnvironmentLock.maximumEncodedLength))
             return (
-                try EnvironmentContract(policy: policy.flatMap(ContractPolicy.init(name:)) ?? .exact, lock: lock),
+                try EnvironmentContract(policy: policy.flatMap(ContractPolicy.init(name:)) ?? .default, lock: lock),
                 "lock file"
             )
         }

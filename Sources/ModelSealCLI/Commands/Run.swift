@@ -52,6 +52,12 @@ extension ModelSeal {
                 "The variable that carries the model's path to the program.", valueName: "NAME"))
         var variable = "MODELSEAL_MODEL"
 
+        @Option(
+            help: ArgumentHelp(
+                "The Python environment (interpreter or folder) the program runs in, checked against the model's "
+                    + "environment contract. Default: the active one, as for `env check`.", valueName: "PATH"))
+        var python: String?
+
         @Argument(
             parsing: .postTerminator,
             help: ArgumentHelp(
@@ -90,6 +96,14 @@ extension ModelSeal {
             let prepared = try opener.prepare(try InputFile(path: model))
             for warning in prepared.licenseWarnings {
                 Terminal.writeError("modelseal: warning: runtime guard: \(warning)")
+            }
+            // The header MAC (and any signature) has authenticated the contract: enforce it before decrypting.
+            if let contract = try EnvironmentContracts.contract(of: prepared.file) {
+                let report = try EnvironmentContracts.check(contract, python: python)
+                if !report.differences.isEmpty {
+                    Terminal.writeError("modelseal: note: the environment differs from the model's contract:")
+                    Terminal.writeError(report.rendered)
+                }
             }
             let descriptor = try MemoryFile.create(
                 name: "modelseal:" + Paths.baseName(model), size: prepared.plaintextLength, inheritable: true

@@ -14,8 +14,9 @@ struct EnvironmentContractOptions: ParsableArguments {
     @Option(
         name: .customLong("env-policy"),
         help: ArgumentHelp(
-            "How the contract is enforced at load: exact (default), compatible (same major.minor of --env-compatible names), "
-                + "or warn.", valueName: "POLICY"))
+            "How the contract is enforced at load: pinned (default: every locked package at its version, "
+                + "extra packages allowed), exact (no extra packages either), compatible (same major.minor of "
+                + "--env-compatible names), or warn.", valueName: "POLICY"))
     var policy: String?
 
     @Option(
@@ -27,7 +28,7 @@ struct EnvironmentContractOptions: ParsableArguments {
 
     func validate() throws {
         if let policy, ContractPolicy(name: policy) == nil {
-            throw ValidationError("unknown --env-policy '\(policy)': use exact, compatible or warn")
+            throw ValidationError("unknown --env-policy '\(policy)': use \(ContractPolicy.names)")
         }
         if lockFile == nil && (policy != nil || !compatible.isEmpty) {
             throw ValidationError("--env-policy and --env-compatible need --env FILE")
@@ -41,7 +42,7 @@ struct EnvironmentContractOptions: ParsableArguments {
     func contract() throws -> EnvironmentContract? {
         guard let lockFile else { return nil }
         let lock = try EnvironmentLock.parse(try SmallFile.read(lockFile, limit: EnvironmentLock.maximumEncodedLength))
-        let chosen = policy.flatMap(ContractPolicy.init(name:)) ?? .exact
+        let chosen = policy.flatMap(ContractPolicy.init(name:)) ?? .default
         return try EnvironmentContract(
             policy: chosen, compatibleKeys: compatible.isEmpty ? nil : compatible, lock: lock)
     }

@@ -4,7 +4,8 @@ public enum ContractCheck {
     public static func report(_ contract: EnvironmentContract, against environment: EnvironmentLock) -> ContractReport {
         let lock = contract.lock
         var all: [ContractReport.Difference] = []
-        let fatalExact = contract.policy == .exact
+        let fatalExact = contract.policy == .exact || contract.policy == .pinned
+        let extrasFatal = contract.policy == .exact
         func add(
             _ kind: ContractReport.Difference.Kind, _ name: String, _ expected: String?, _ actual: String?, fatal: Bool
         ) {
@@ -24,8 +25,10 @@ public enum ContractCheck {
                 fatal: contract.policy != .warn)
         }
         switch contract.policy {
-        case .exact, .warn:
-            exactDifferences(lock, environment, fatal: fatalExact, add: add)
+        case .exact, .warn, .pinned:
+            exactDifferences(lock, environment, fatal: fatalExact) { kind, name, expected, actual, fatal in
+                add(kind, name, expected, actual, fatal: fatal && (kind != .extra || extrasFatal))
+            }
             return finish(contract.policy, all, ignored: 0)
         case .compatible:
             var ignored: [ContractReport.Difference] = []
@@ -68,8 +71,12 @@ public enum ContractCheck {
         -> ContractReport
     {
         let order: [ContractReport.Difference.Kind: Int] = [.platform: 0, .version: 1, .missing: 2, .extra: 3]
+        // Fatal first; then what changes numbers most (platform, interpreter, torch, CUDA, NumPy,
+        // compiled packages: `DifferenceRank`); then by kind and name.
         let sorted = differences.sorted {
             if $0.fatal != $1.fatal { return $0.fatal }
+            let (left, right) = ($0.rank, $1.rank)
+            if left != right { return left < right }
             if $0.kind != $1.kind { return order[$0.kind, default: 9] < order[$1.kind, default: 9] }
             return $0.name < $1.name
         }
@@ -93,6 +100,10 @@ public enum ContractCheck {
         }
     }
 
+    /// Distributions no policy compares: the installer tooling (every venv has some version of it)
+    /// and `modelseal` itself, which the customer installs to load the model.
+    public static let ignoredDistributions = PythonEnvironmentProbe.tooling.union(["modelseal"])
+
     static func exactDifferences(
         _ lock: EnvironmentLock, _ here: EnvironmentLock, fatal: Bool,
         add: (ContractReport.Difference.Kind, String, String?, String?, Bool) -> Void
@@ -103,7 +114,7 @@ public enum ContractCheck {
                 "\(here.python.implementation) \(here.python.version)", fatal)
         }
         // Distributions: both lists are sorted by name; walk them together.
-        let ignored = PythonEnvironmentProbe.tooling
+        let ignored = ignoredDistributions
         let expected = lock.distributions.filter { !ignored.contains($0.name) }
         let actual = here.distributions.filter { !ignored.contains($0.name) }
         var i = 0

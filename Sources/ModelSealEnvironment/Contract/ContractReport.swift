@@ -36,10 +36,13 @@ public struct ContractReport: Sendable, Equatable, CustomStringConvertible {
     /// True when the platform differs (fatal or not).
     public var platformDiffers: Bool { differences.contains { $0.kind == .platform } }
 
-    /// Most differences `rendered` lists (the JSON report of `env check --json` has them all).
+    /// Most differences of rank `other` (pure-Python packages) `rendered` lists; every difference of
+    /// a higher rank (platform, interpreter, torch, CUDA, NumPy, compiled packages) is always listed.
+    /// The JSON report of `env check --json` has them all.
     public static let renderedLimit = 40
 
-    /// A readable diff: one line per difference, `-` missing, `+` extra, `~` different, `!` platform.
+    /// A readable diff: one line per difference, `-` missing, `+` extra, `~` different, `!` platform;
+    /// fatal ones first, then by `DifferenceRank`.
     public var rendered: String {
         var lines: [String] = []
         let fatal = differences.filter(\.fatal).count
@@ -49,30 +52,44 @@ public struct ContractReport: Sendable, Equatable, CustomStringConvertible {
                     ? "the environment matches the contract"
                     : "\(differences.count) difference(s), \(fatal) not allowed by the policy"))
         let width = min(32, differences.map(\.name.count).max() ?? 0)
-        for difference in differences.prefix(Self.renderedLimit) {
-            let name = difference.name + String(repeating: " ", count: max(0, width - difference.name.count))
-            let marker = difference.fatal ? "" : "  (allowed)"
-            switch difference.kind {
-            case .platform:
-                lines.append(
-                    "  ! \(name)  contract \(difference.expected ?? "?"), here \(difference.actual ?? "?")\(marker)")
-            case .missing:
-                lines.append("  - \(name)  \(difference.expected ?? "?") required, not installed here\(marker)")
-            case .extra:
-                lines.append("  + \(name)  \(difference.actual ?? "?") installed here, not in the contract\(marker)")
-            case .version:
-                lines.append(
-                    "  ~ \(name)  contract \(difference.expected ?? "?"), here \(difference.actual ?? "?")\(marker)")
+        var others = 0
+        var elided = 0
+        for difference in differences {
+            if difference.rank == .other {
+                others += 1
+                if others > Self.renderedLimit {
+                    elided += 1
+                    continue
+                }
             }
+            lines.append(line(difference, width: width))
         }
-        if differences.count > Self.renderedLimit {
+        if elided > 0 {
             lines.append(
-                "  ... and \(differences.count - Self.renderedLimit) more (`modelseal env check --json` lists all)")
+                "  ... and \(elided) more pure-Python package(s) (`modelseal env check --json` lists all)")
         }
         if ignoredCount > 0 {
             lines.append("  (\(ignoredCount) other difference(s) outside the compatible set are allowed)")
         }
         return lines.joined(separator: "\n")
+    }
+
+    /// One line of `rendered`.
+    func line(_ difference: Difference, width: Int) -> String {
+        let name = difference.name + String(repeating: " ", count: max(0, width - difference.name.count))
+        let marker =
+            difference.fatal
+            ? "" : (policy == .pinned && difference.kind == .extra ? "  (note: allowed)" : "  (allowed)")
+        switch difference.kind {
+        case .platform:
+            return "  ! \(name)  contract \(difference.expected ?? "?"), here \(difference.actual ?? "?")\(marker)"
+        case .missing:
+            return "  - \(name)  \(difference.expected ?? "?") required, not installed here\(marker)"
+        case .extra:
+            return "  + \(name)  \(difference.actual ?? "?") installed here, not in the contract\(marker)"
+        case .version:
+            return "  ~ \(name)  contract \(difference.expected ?? "?"), here \(difference.actual ?? "?")\(marker)"
+        }
     }
 
     public var description: String { rendered }

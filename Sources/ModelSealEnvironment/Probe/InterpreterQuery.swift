@@ -6,18 +6,26 @@ import ModelSealCore
     import Darwin
 #endif
 
-/// The one time the probe runs the interpreter: when no file states its full version (a system or
-/// pyenv Python without `pyvenv.cfg` or conda records).
+/// The only times the probe runs the interpreter: when no file states its full version (a system or
+/// pyenv Python without `pyvenv.cfg` or conda records), and when the "interpreter" is a script that
+/// starts one (a pyenv shim), to learn which binary it runs.
 ///
 /// It runs `python -I -S -c 'import sys; print(...)'`: isolated mode (no environment variables, no
 /// user site, no current directory on the path) and no `site` import, so no installed package's
-/// code (no `.pth` hook) runs; it prints only the version.
+/// code (no `.pth` hook) runs; it prints only the version and `sys.executable`.
 enum InterpreterQuery {
-    static let script = "import sys; print('%d.%d.%d' % sys.version_info[:3])"
+    static let script = "import sys; print('%d.%d.%d' % sys.version_info[:3]); print(sys.executable)"
     /// Longest output read.
-    static let outputLimit = 256
+    static let outputLimit = 4096 + 64
 
+    /// The interpreter's `major.minor.micro` version.
     static func version(interpreter: String) throws(EnvironmentError) -> String {
+        try query(interpreter: interpreter).version
+    }
+
+    /// The interpreter's version and the binary it runs (`sys.executable`, absolute; empty when Python
+    /// cannot tell).
+    static func query(interpreter: String) throws(EnvironmentError) -> (version: String, executable: String) {
         var pipeEnds: [Int32] = [0, 0]
         guard pipe(&pipeEnds) == 0 else { throw .probeFailed("cannot create a pipe") }
         var actions = posix_spawn_file_actions_t()
@@ -48,12 +56,12 @@ enum InterpreterQuery {
         }
         var status: Int32 = 0
         while waitpid(child, &status, 0) < 0 && errno == EINTR {}
-        let text =
-            String(decoding: output.prefix(outputLimit), as: UTF8.self).trimmingSpaces
-            .split(separator: "\n").first.map(String.init) ?? ""
+        let lines = String(decoding: output.prefix(outputLimit), as: UTF8.self)
+            .split(separator: "\n", omittingEmptySubsequences: false).map { String($0).trimmingSpaces }
+        let text = lines.first ?? ""
         guard status == 0, VersionText(text).release.count == 3 else {
             throw .probeFailed("\(interpreter) -I -S did not print its version")
         }
-        return text
+        return (text, lines.count > 1 ? lines[1] : "")
     }
 }

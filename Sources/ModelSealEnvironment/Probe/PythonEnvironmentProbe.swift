@@ -58,14 +58,35 @@ public enum PythonEnvironmentProbe {
         case .missing: throw .probeFailed("\(given) does not exist")
         case .other, .symbolicLink: throw .probeFailed("\(given) is not an interpreter or an environment folder")
         }
+        if let location = venvLocation(interpreter) { return location }
+        let resolved = Paths.resolved(interpreter) ?? interpreter
+        if SmallFile.prefix(resolved, limit: 2)?.bytes == Array("#!".utf8) {
+            // A launcher script (a pyenv shim, a wrapper exec'ing python): ask it which binary it runs.
+            let executable = try InterpreterQuery.query(interpreter: interpreter).executable
+            let target = Paths.resolved(executable) ?? executable
+            guard executable.hasPrefix("/"), FileKind(target) == .file,
+                SmallFile.prefix(target, limit: 2)?.bytes != Array("#!".utf8)
+            else {
+                throw .probeFailed(
+                    "\(given) is a script that did not name the Python binary it runs (sys.executable '\(executable)'): "
+                        + "give that binary or its environment folder with --python")
+            }
+            if let location = venvLocation(executable) { return location }
+            return Location(
+                interpreter: executable, prefix: Paths.directory(of: Paths.directory(of: target)), venv: nil)
+        }
+        return Location(interpreter: interpreter, prefix: Paths.directory(of: Paths.directory(of: resolved)), venv: nil)
+    }
+
+    /// The venv of `interpreter`: `pyvenv.cfg` next to it or in the folder above.
+    static func venvLocation(_ interpreter: String) -> Location? {
         let binDirectory = Paths.directory(of: interpreter)
         for candidate in [binDirectory, Paths.directory(of: binDirectory)] {
             if let (bytes, _) = SmallFile.prefix(candidate + "/pyvenv.cfg", limit: 64 << 10) {
                 return Location(interpreter: interpreter, prefix: candidate, venv: configuration(bytes))
             }
         }
-        let resolved = Paths.resolved(interpreter) ?? interpreter
-        return Location(interpreter: interpreter, prefix: Paths.directory(of: Paths.directory(of: resolved)), venv: nil)
+        return nil
     }
 
     /// `key = value` lines of `pyvenv.cfg`.
@@ -100,7 +121,8 @@ public enum PythonEnvironmentProbe {
             ? "pypy" : "cpython"
         let directories = siteDirectories(location, minor: minor)
         guard !directories.isEmpty else {
-            throw .probeFailed("no lib/python\(minor)/site-packages under \(location.prefix)")
+            throw .probeFailed(
+                "no lib/python\(minor)/site-packages (nor Debian's dist-packages) under \(location.prefix)")
         }
         var byName: [String: (EnvironmentLock.Distribution, String)] = [:]
         var count = 0
@@ -177,11 +199,28 @@ public enum PythonEnvironmentProbe {
                 }
             }
         }
-        add(location.prefix + "/lib/python\(minor)/site-packages")
+        if location.venv != nil {
+            add(location.prefix + "/lib/python\(minor)/site-packages")
+        } else {
+            for directory in systemSiteDirectories(prefix: location.prefix, minor: minor) { add(directory) }
+        }
         if let venv = location.venv, venv["include-system-site-packages"]?.lowercased() == "true",
             let home = venv["home"]
         {
-            add(Paths.directory(of: home) + "/lib/python\(minor)/site-packages")
+            for directory in systemSiteDirectories(prefix: Paths.directory(of: home), minor: minor) { add(directory) }
+        }
+        return result
+    }
+
+    /// The site folders of an installed (not venv) Python at `prefix`, in `sys.path` order:
+    /// `lib/pythonX.Y/site-packages`, and Debian's layout (`/usr/local/lib/pythonX.Y/dist-packages`,
+    /// `/usr/lib/python3/dist-packages`, `/usr/lib/pythonX.Y/dist-packages`), where `site.py` is
+    /// patched to read `dist-packages` instead. Folders that do not exist are skipped by the caller.
+    static func systemSiteDirectories(prefix: String, minor: String) -> [String] {
+        var result = [prefix + "/lib/python\(minor)/site-packages"]
+        if FileKind(prefix + "/lib/python3/dist-packages") == .directory {
+            result += [prefix + "/local/lib/python\(minor)/dist-packages", prefix + "/lib/python3/dist-packages"]
+            result.append(prefix + "/lib/python\(minor)/dist-packages")
         }
         return result
     }
