@@ -1,8 +1,10 @@
-"""A minimal PEP 517 backend: builds a platform wheel of `modelseal/` with the prebuilt library.
+"""A minimal PEP 517 backend: builds a platform wheel of `modelseal/` with the prebuilt library and
+the prebuilt `modelseal` command (`modelseal-<version>.data/scripts/modelseal`, which pip installs
+executable into the environment's `bin/`).
 
 The wheel is tagged `py3-none-manylinux_2_<G>_<arch>`, where G is the newest glibc symbol version
-the library needs (read from the library itself), so pip refuses it on older systems instead of
-failing at load time. Run scripts/build-python.sh, which builds the library first.
+the library or the command needs (read from the files themselves), so pip refuses it on older
+systems instead of failing at load time. Run scripts/build-python.sh, which builds both first.
 """
 from __future__ import annotations
 
@@ -18,6 +20,7 @@ NAME = "modelseal"
 VERSION = "0.1.0"
 HERE = pathlib.Path(__file__).resolve().parent
 LIBRARY = HERE / NAME / "libmodelseal_c.so"
+COMMAND = HERE / "build" / "modelseal"
 
 METADATA = f"""Metadata-Version: 2.1
 Name: {NAME}
@@ -30,7 +33,7 @@ Requires-Dist: torch>=2.4; extra == "torch"
 
 
 def _glibc_tag() -> str:
-    data = LIBRARY.read_bytes()
+    data = LIBRARY.read_bytes() + COMMAND.read_bytes()
     versions = [tuple(int(part) for part in match.split(b".")) for match in re.findall(rb"GLIBC_(\d+\.\d+)", data)]
     major, minor = max(versions) if versions else (2, 17)
     return f"manylinux_{major}_{minor}_{platform.machine()}"
@@ -42,8 +45,9 @@ def _record_line(name: str, data: bytes) -> str:
 
 
 def build_wheel(wheel_directory, config_settings=None, metadata_directory=None) -> str:
-    if not LIBRARY.exists():
-        raise RuntimeError(f"{LIBRARY} is missing: run scripts/build-python.sh")
+    for needed in (LIBRARY, COMMAND):
+        if not needed.exists():
+            raise RuntimeError(f"{needed} is missing: run scripts/build-python.sh")
     tag = f"py3-none-{_glibc_tag()}"
     wheel_name = f"{NAME}-{VERSION}-{tag}.whl"
     info = f"{NAME}-{VERSION}.dist-info"
@@ -51,6 +55,7 @@ def build_wheel(wheel_directory, config_settings=None, metadata_directory=None) 
     for path in sorted((HERE / NAME).iterdir()):
         if path.suffix in (".py", ".so", ".h"):
             files.append((f"{NAME}/{path.name}", path.read_bytes()))
+    files.append((f"{NAME}-{VERSION}.data/scripts/{NAME}", COMMAND.read_bytes()))
     files.append((f"{info}/METADATA", METADATA.encode()))
     wheel = f"Wheel-Version: 1.0\nGenerator: modelseal wheel_backend\nRoot-Is-Purelib: false\nTag: {tag}\n"
     files.append((f"{info}/WHEEL", wheel.encode()))
@@ -60,7 +65,8 @@ def build_wheel(wheel_directory, config_settings=None, metadata_directory=None) 
     with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as archive:
         for name, data in files:
             entry = zipfile.ZipInfo(name, date_time=(2020, 1, 1, 0, 0, 0))
-            entry.external_attr = (0o755 if name.endswith(".so") else 0o644) << 16
+            executable = name.endswith(".so") or "/scripts/" in name
+            entry.external_attr = (0o755 if executable else 0o644) << 16
             entry.compress_type = zipfile.ZIP_DEFLATED
             archive.writestr(entry, data)
     return wheel_name

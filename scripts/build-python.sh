@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
-# Builds libmodelseal_c.so for the Python package and a wheel that bundles it.
+# Builds libmodelseal_c.so for the Python package, the `modelseal` command, and a wheel that
+# bundles both (the command as modelseal-*.data/scripts/modelseal: pip installs it executable on PATH).
 #
-# The Swift standard library, Foundation and swift-crypto are linked in statically (-static-stdlib)
-# and only the modelseal_ functions are exported (Sources/CModelSeal/exports.map), so the wheel
-# needs no Swift toolchain on the customer's machine: only glibc, libstdc++ and libgcc_s.
+# The Swift standard library, Foundation and swift-crypto are linked in statically (-static-stdlib,
+# --static-swift-stdlib) and only the modelseal_ functions are exported from the library
+# (Sources/CModelSeal/exports.map), so neither needs a Swift toolchain on the customer's machine:
+# only glibc (libc, libm), libstdc++ and libgcc_s. Both are built in one scratch folder.
 #
-#   bash scripts/build-python.sh            # library into python/modelseal/, wheel into dist/
+#   bash scripts/build-python.sh            # library into python/modelseal/, command into python/build/, wheel into dist/
 #   bash scripts/build-python.sh --lib-only # library only
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -27,6 +29,18 @@ fi
 cp Sources/CModelSeal/include/modelseal.h python/modelseal/modelseal.h
 
 [ "${1:-}" = "--lib-only" ] && exit 0
+
+swift build -c release --scratch-path "$scratch" --product modelseal --static-swift-stdlib -Xswiftc -static-stdlib
+mkdir -p python/build
+strip --strip-unneeded -o python/build/modelseal "$scratch/release/modelseal"
+# The command must need nothing but the C and C++ runtimes and the loader.
+unexpected=$(ldd python/build/modelseal | awk '{print $1}' |
+    grep -vE '^(linux-vdso\.so|libc\.so|libm\.so|libstdc\+\+\.so|libgcc_s\.so|/lib.*/ld-linux)' || true)
+if [ -n "$unexpected" ]; then
+    echo "build-python: the modelseal command needs more than libc, libm, libstdc++, libgcc_s: $unexpected" >&2
+    exit 1
+fi
+
 python="${PYTHON:-.venv/bin/python}"
 rm -rf dist/modelseal-*.whl
 "$python" -m pip wheel -q --no-deps --no-build-isolation -w dist ./python

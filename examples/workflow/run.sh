@@ -10,12 +10,17 @@
 #   PYTHON     a Python with torch installed, whose packages the venvs share (default: python3)
 #   WORK       the folder to work in (default: a new temporary folder)
 #   OTHER_NUMPY  the NumPy version of the mismatched customer environment (default 2.3.5; from PyPI)
+#   WHEEL      the modelseal wheel the customer installs (default: the newest dist/modelseal-*.whl of
+#              this repository, built by scripts/build-python.sh)
 set -euo pipefail
 HERE="$(cd "$(dirname "$0")" && pwd)"
 MODELSEAL="${MODELSEAL:-modelseal}"
 PYTHON="${PYTHON:-python3}"
 WORK="${WORK:-$(mktemp -d)}"
 OTHER_NUMPY="${OTHER_NUMPY:-2.3.5}"
+WHEEL="${WHEEL:-$(ls -t "$HERE"/../../dist/modelseal-*.whl 2>/dev/null | head -1)}"
+[ -f "$WHEEL" ] || { echo "no modelseal wheel: run scripts/build-python.sh or set WHEEL" >&2; exit 1; }
+WHEEL="$(cd "$(dirname "$WHEEL")" && pwd)/$(basename "$WHEEL")"
 export SWIFT_BACKTRACE=enable=no
 mkdir -p "$WORK/vendor" "$WORK/customer"
 cd "$WORK"
@@ -50,8 +55,8 @@ RECIPIENT="$(grep -o 'modelseal1[0-9a-z]*' customer/customer.key | head -1)"   #
 step "vendor: capture the environment the model was tested in"
 "$MODELSEAL" env capture --python vendor/venv/bin/python -o vendor/env.lock.json
 
-step "vendor: seal for the customer, signed, with the environment contract (policy exact)"
-"$MODELSEAL" seal -r "$RECIPIENT" --sign-key vendor/vendor.key --env vendor/env.lock.json --env-policy exact \
+step "vendor: seal for the customer, signed, with the environment contract (policy pinned, the default)"
+"$MODELSEAL" seal -r "$RECIPIENT" --sign-key vendor/vendor.key --env vendor/env.lock.json \
     -o vendor/model.mseal vendor/model.pt
 "$MODELSEAL" inspect vendor/model.mseal
 
@@ -66,18 +71,17 @@ cd customer
 step "customer: unpack (all or nothing)"
 "$MODELSEAL" unpack --trust vendor.pub -o delivery acme.mspkg
 
-step "customer: a separate venv, checked against the signed contract"
+step "customer: a separate venv with the modelseal wheel installed, checked against the signed contract"
 make_venv venv
+# Installed into the venv's own site-packages (real pip, no dependencies: torch comes from the shared folder).
+"$PYTHON" -m pip install -q --disable-pip-version-check --no-deps --target \
+    "$(venv/bin/python -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')" "$WHEEL"
 "$MODELSEAL" env check --contract delivery/models/model.mseal --trust vendor.pub --python venv/bin/python
 
-step "customer: decrypt in memory, torch.load, serve predictions"
-# The decrypted state_dict reaches serve.py through a pipe. `modelseal.load(...)` checks the contract in-process,
-# but under the default `exact` policy it refuses a venv that has modelseal itself installed (issue 15, item 2),
-# so the example keeps the pipe until the contract tolerates the loader.
+step "customer: modelseal.load (signature, contract, decrypt in memory, torch.load), serve predictions"
 printf '%s\n' '{"id": 1, "features": [0, 0, 0, 0, 0, 0, 0, 0]}' '{"id": 2, "features": [2, 2, 2, 2, 2, 2, 2, 2]}' \
     > requests.jsonl
-venv/bin/python "$HERE/serve.py" \
-    --model <("$MODELSEAL" open -i customer.key --trust vendor.pub -o - delivery/models/model.mseal) \
+venv/bin/python "$HERE/serve.py" --sealed delivery/models/model.mseal --identity customer.key --trust vendor.pub \
     < requests.jsonl | tee predictions.jsonl
 grep -q '"id": 2, "class": 1' predictions.jsonl
 

@@ -1,11 +1,12 @@
-"""Customer: load the decrypted state_dict from a pipe (never a plaintext file) and serve predictions.
+"""Customer: load the sealed model in memory (never a plaintext file) and serve predictions.
 
+    python serve.py --sealed delivery/models/model.mseal --identity customer.key --trust vendor.pub < requests.jsonl
     python serve.py --model <(modelseal open -i customer.key -o - delivery/models/model.mseal) < requests.jsonl
 
+`--sealed` calls `modelseal.load`, which checks the signature and the model's environment contract
+against this interpreter before anything is decrypted; `--model` reads a decrypted state_dict from a
+path or pipe (for a program that cannot import modelseal).
 Each request line is {"id": ..., "features": [8 numbers]}; each answer line is {"id": ..., "class": 0|1, "p": ...}.
-With the Python package the same is `state = modelseal.load("delivery/models/model.mseal", identity="customer.key",
-trust="vendor.pub")`; run.sh keeps the pipe because the default `exact` contract refuses a venv that has
-modelseal itself installed (issue 15, item 2).
 """
 import argparse
 import io
@@ -19,12 +20,21 @@ from model import RiskNet
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--model", required=True, help="a path or /dev/fd/N carrying the decrypted state_dict")
+    source = parser.add_mutually_exclusive_group(required=True)
+    source.add_argument("--sealed", help="the sealed model, loaded with modelseal.load")
+    source.add_argument("--model", help="a path or /dev/fd/N carrying the decrypted state_dict")
+    parser.add_argument("--identity", help="with --sealed: the customer's identity file")
+    parser.add_argument("--trust", help="with --sealed: the vendor's public key")
     args = parser.parse_args()
-    with open(args.model, "rb") as stream:
-        buffer = io.BytesIO(stream.read())
+    if args.sealed:
+        import modelseal
+
+        state = modelseal.load(args.sealed, identity=args.identity, trust=args.trust, map_location="cpu")
+    else:
+        with open(args.model, "rb") as stream:
+            state = torch.load(io.BytesIO(stream.read()), weights_only=True, map_location="cpu")
     model = RiskNet()
-    model.load_state_dict(torch.load(buffer, weights_only=True, map_location="cpu"))
+    model.load_state_dict(state)
     model.eval()
     served = 0
     with torch.no_grad():
