@@ -39,6 +39,9 @@ public enum FormatError: Error, Equatable, Sendable, CustomStringConvertible {
     case truncatedPayload(payloadLength: Int)
     /// A signature trailer whose length does not fit the file.
     case malformedTrailer
+    /// A file whose header requires a signature ends without its trailer, inside its payload: cut short
+    /// (a partial download), not merely stripped of its signature.
+    case truncatedSignedFile(fileLength: Int)
     /// A signature trailer or signature-required extension that breaks spec/SIGNATURES.md.
     case malformedSignatureTrailer(String)
 
@@ -82,6 +85,9 @@ public enum FormatError: Error, Equatable, Sendable, CustomStringConvertible {
             "malformed signature trailer: \(reason)"
         case .malformedTrailer:
             "signature trailer length does not fit the file: corrupted or truncated file"
+        case .truncatedSignedFile(let length):
+            "truncated file: it ends after \(length) bytes, inside its payload and before the signature trailer its "
+                + "header requires (a partial download or copy?): get the whole file again"
         }
     }
 }

@@ -50,7 +50,7 @@ public enum ModelFormatsError: Error, Sendable, Equatable, CustomStringConvertib
         case let .unrecognizedFormat(path):
             return "\(path): not a recognised model file (expected a PyTorch checkpoint, safetensors, .npy or .npz)"
         case let .io(path, operation, errno):
-            return "\(path): \(operation) failed (errno \(errno))"
+            return "\(path): \(operation) failed: \(IOError.text(of: errno))"
         case let .conversionRefused(reason):
             return "refusing to convert: \(reason)"
         }

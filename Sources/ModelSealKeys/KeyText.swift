@@ -37,6 +37,7 @@ public enum KeyText {
 
     /// Parses one identity string; `line` is for messages.
     public static func identity(_ text: String, line: Int = 1) throws(KeyError) -> X25519Identity {
+        if let reason = notAnIdentity(text) { throw .malformedIdentity(line: line, reason: reason) }
         let decoded: (hrp: String, data: [UInt8])
         switch Bech32.decode(text) {
         case .success(let value): decoded = value
@@ -51,5 +52,20 @@ public enum KeyText {
         } catch {
             throw .malformedIdentity(line: line, reason: "\(decoded.data.count) bytes, expected 32")
         }
+    }
+
+    /// What `text` is when it is a well-known other kind of key given where an identity is expected.
+    static func notAnIdentity(_ text: String) -> String? {
+        let lowered = text.lowercased()
+        if lowered.hasPrefix(recipientPrefix + "1") {
+            return "that is a recipient (modelseal1…), the public half of a key pair: give the identity file that "
+                + "`modelseal keygen -o FILE` wrote (its secret half)"
+        }
+        if text.hasPrefix("-----BEGIN") || text.hasPrefix("ssh-") || text.hasPrefix("ecdsa-sha2-") {
+            return "that is a signing key (PEM or OpenSSH, from `modelseal keygen --sign`): it signs with --sign-key "
+                + "and verifies with --trust; it cannot decrypt. Give the identity file that `modelseal keygen -o FILE` "
+                + "wrote"
+        }
+        return nil
     }
 }

@@ -117,13 +117,34 @@ public struct ModelOpener {
         let metadata = try unlocked.metadata().entries
         let trailer = try signatureTrailer(of: file)
         let required = try file.requiredSignerKeyIDs()
-        let signers = try FileSignatures.verify(
-            file, trailer: trailer, leafHashes: nil, trustedKeys: trustedKeys, requiredKeyIDs: required)
+        let signers: [VerifiedSigner]
+        do {
+            signers = try FileSignatures.verify(
+                file, trailer: trailer, leafHashes: nil, trustedKeys: trustedKeys, requiredKeyIDs: required)
+        } catch {
+            // The file fails either way; one chunk tells a cut download (12) from a stripped signature (20).
+            if trailer == nil, !required.isEmpty { try Self.refuseIfCutShort(unlocked) }
+            throw error
+        }
         // A load is counted once the header authenticated and the signatures held, before any plaintext.
         try authorization?.recordLoad()
         return Prepared(
             file: file, unlocked: unlocked, trailer: trailer, signers: signers, metadata: metadata,
             licenseWarnings: authorization?.warnings ?? [])
+    }
+
+    /// A file that requires a signature but has no trailer was either stripped of it (its payload
+    /// still ends with a valid last chunk: "unsigned") or cut short (its last bytes do not
+    /// authenticate as the last chunk: "truncated", status 12). One chunk, the last, tells them
+    /// apart; it is read only once the file is refused either way, and nothing is released.
+    static func refuseIfCutShort(_ unlocked: UnlockedFile) throws {
+        let last = unlocked.file.layout.chunkCount - 1
+        guard last >= 0 else { return }
+        do {
+            try unlocked.decrypt(chunks: last..<(last + 1), to: DiscardingSink())
+        } catch .chunkAuthenticationFailed {
+            throw SealError.malformed(.truncatedSignedFile(fileLength: unlocked.file.fileLength))
+        }
     }
 
     /// Opens `source` into `sink`: `prepare`, then `Prepared.decrypt(to:sinkReleasesImmediately:)`.

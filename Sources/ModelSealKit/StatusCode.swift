@@ -238,7 +238,7 @@ public enum StatusCode: Int32, CaseIterable, Sendable {
 
     init(format error: FormatError) {
         switch error {
-        case .truncatedHeader, .truncatedPayload, .malformedTrailer: self = .truncated
+        case .truncatedHeader, .truncatedPayload, .malformedTrailer, .truncatedSignedFile: self = .truncated
         case .malformedSignatureTrailer: self = .malformedSignature
         default: self = .malformed
         }

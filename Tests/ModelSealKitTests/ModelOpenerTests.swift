@@ -120,8 +120,16 @@ struct ModelOpenerTests {
             }
             #expect(outcome.status == .unsigned)
             #expect(outcome.releasedNothing)
-            #expect(!outcome.source.readChunk(of: fixture.payloadRange))
+            // Only the last chunk is read, to tell a stripped signature from a cut download.
+            let layout = try SealedFile(MemorySource(fixture.unsigned)).layout
+            let lastChunk = layout.length(ofChunk: layout.chunkCount - 1)
+            #expect(!outcome.source.readChunk(of: fixture.payloadRange.dropLast(lastChunk)))
         }
+        // Cut inside the payload (a partial download): truncated (12), nothing released.
+        let cut = Array(fixture.signed.prefix(fixture.payloadRange.lowerBound + fixture.payloadLength / 2))
+        let outcome = opener.attempt(cut, via: .immediate)
+        #expect(outcome.status == .truncated)
+        #expect(outcome.releasedNothing)
     }
 
     @Test(

@@ -26,6 +26,21 @@ struct RuntimeGuardTests {
             kinds == ["tracer", "preload", "preload", "preload", "virtualization", "virtualization", "virtualization"])
     }
 
+    @Test("a container in a VM is one virtualization warning naming both, not one per marker")
+    func oneWarningPerKind() throws {
+        let machine = try FakeMachine()
+        try machine.write("/proc/cpuinfo", "processor\t: 0\nflags\t\t: fpu hypervisor\n")
+        try machine.write("/.dockerenv", "")
+        let findings = RuntimeGuards.evaluate(probe: machine.probe)
+        #expect(findings.count == 2)
+        var policy = GuardPolicy()
+        policy.virtualization = .warn
+        let warnings = try RuntimeGuards.apply(policy, to: findings)
+        #expect(warnings.count == 1)
+        #expect(warnings.first?.description.contains("hypervisor") == true)
+        #expect(warnings.first?.description.contains("/.dockerenv") == true)
+    }
+
     @Test("containers are found from the cgroup of pid 1 and $container too")
     func containers() throws {
         let machine = try FakeMachine()

@@ -23,6 +23,7 @@ import io
 import logging
 import mmap as _mmap
 import os
+import pickle
 import sys
 import time
 from typing import TYPE_CHECKING
@@ -110,11 +111,18 @@ def load(
 ) -> Any:
     """What `torch.load(plaintext, weights_only=True)` returns, decrypted in memory.
 
-    `method` picks how the plaintext reaches torch: "mapped", "memfd" or "stream" (see the module
-    documentation); by default the fastest this torch and platform allow. `path` may also be the
-    article's Fernet file (`save_encrypted_model` output) with its key (docs/PYTHON.md).
+    `path` is a path, the sealed bytes, or a binary file object (`open(f, "rb")`, `io.BytesIO`),
+    read from its current position, as `torch.load` accepts. `method` picks how the plaintext
+    reaches torch: "mapped", "memfd" or "stream" (see the module documentation); by default the
+    fastest this torch and platform allow. `path` may also be the article's Fernet file
+    (`save_encrypted_model` output) with its key (docs/PYTHON.md).
+
+    A model that `torch.load(weights_only=True)` refuses raises `ModelFormatError` (status 53); a
+    file that decrypts to something other than a PyTorch checkpoint raises `ModelFormatError` (50).
     """
     import torch
+
+    path = _readable_source(path)
 
     if plain_allowed(force_plain, trust, license) and not is_sealed(path):
         log.warning(
@@ -146,18 +154,28 @@ def load(
             buffer = _anonymous_buffer(size) if method == "mapped" else bytearray(size)
             sealed.decrypt_into(buffer)
     decrypted = time.perf_counter()
-    if method == "memfd":
-        try:
-            result = _load_memfd(torch, descriptor, map_location)
-        finally:
-            os.close(descriptor)
-    elif method == "mapped":
-        result = _load_mapped(torch, buffer, map_location)
-    else:
-        try:
-            result = torch.load(ReadintoStream(buffer), map_location=map_location, weights_only=True)
-        finally:
-            del buffer
+    try:
+        if method == "memfd":
+            try:
+                _require_checkpoint(os.pread(descriptor, len(ZIP_MAGIC), 0), name)
+                result = _load_memfd(torch, descriptor, map_location)
+            finally:
+                os.close(descriptor)
+        elif method == "mapped":
+            _require_checkpoint(bytes(buffer[: len(ZIP_MAGIC)]), name)
+            result = _load_mapped(torch, buffer, map_location)
+        else:
+            try:
+                _require_checkpoint(bytes(buffer[: len(ZIP_MAGIC)]), name)
+                result = torch.load(ReadintoStream(buffer), map_location=map_location, weights_only=True)
+            finally:
+                del buffer
+    except pickle.UnpicklingError as error:
+        raise _errors.ModelFormatError(
+            f"{name}: decrypted and authenticated, but torch.load(weights_only=True) refused it: the checkpoint "
+            f"needs code to load (a pickled class or function; ship model.state_dict() instead): {error}",
+            NOT_WEIGHTS_ONLY,
+        ) from None
     done = time.perf_counter()
     log.info(
         "modelseal: loaded %s (%d bytes) via %s: read %.1f ms, verify %.1f ms, decrypt %.1f ms, deserialize %.1f ms",
@@ -170,6 +188,42 @@ def load(
         (done - decrypted) * 1e3,
     )
     return result
+
+
+#: First bytes of a zip-format checkpoint (torch >= 1.6) and of a legacy one (a pickle, protocol 2+).
+ZIP_MAGIC = b"PK\x03\x04"
+PICKLE_PROTOCOL = 0x80
+#: Status of a model that is not weights-only (the scanner's code, docs/CLI.md).
+NOT_WEIGHTS_ONLY = 53
+
+
+def _readable_source(source):
+    """A path or the sealed bytes: file objects (binary, as `torch.load` takes them) are read whole
+    from their current position (the bytes are ciphertext: nothing secret is copied)."""
+    if isinstance(source, (str, bytes, bytearray, memoryview, os.PathLike)) or not hasattr(source, "read"):
+        return source
+    if isinstance(source, io.BytesIO):
+        data = source.getvalue()[source.tell() :]
+    else:
+        data = source.read()
+    if isinstance(data, str):
+        raise _errors.UsageError("the file object is in text mode: open it with open(path, 'rb')")
+    if not isinstance(data, (bytes, bytearray)):
+        raise _errors.UsageError(f"{type(source).__name__}.read() returned {type(data).__name__}, not bytes")
+    return bytes(data)
+
+
+def _require_checkpoint(head: bytes, name: str) -> None:
+    """Refuses plaintext that is not a PyTorch checkpoint before torch misreads it (torch's own
+    message for, say, a text file is `KeyError: 101`)."""
+    if len(head) == 0:
+        raise _errors.ModelFormatError(f"{name}: decrypted and authenticated, but empty: not a PyTorch checkpoint")
+    if head.startswith(ZIP_MAGIC) or head[0] == PICKLE_PROTOCOL:
+        return
+    raise _errors.ModelFormatError(
+        f"{name}: decrypted and authenticated, but not a PyTorch checkpoint (it starts with {head[:4]!r}; "
+        "torch.save writes a zip file): `modelseal open -o - FILE` gives other content to other readers"
+    )
 
 
 def _anonymous_buffer(size: int):

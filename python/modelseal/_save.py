@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from typing import Any
 
-from . import _ffi, _keys
+from . import _errors, _ffi, _keys
 
 log = logging.getLogger("modelseal")
 
@@ -48,7 +48,11 @@ def save(
             # Signed as by `modelseal seal --sign-key`: the file then refuses to open without the signature.
             ring.set_signing_key_file(os.fsdecode(os.fspath(sign_key)), sign_key_passphrase)
         with buffer.getbuffer() as view:
-            _ffi.seal_buffer(view, ring, os.fspath(path), replace=overwrite, chunk_log2=chunk_log2)
+            try:
+                _ffi.seal_buffer(view, ring, os.fspath(path), replace=overwrite, chunk_log2=chunk_log2)
+            except _errors.OutputError as error:
+                # The library speaks the command line's language ("pass --force"); this is Python.
+                raise type(error)(str(error).replace("pass --force", "pass overwrite=True"), error.status) from None
     log.info(
         "modelseal: sealed %s (%d bytes): serialize %.1f ms, seal %.1f ms",
         os.fspath(path),

@@ -111,7 +111,7 @@ def test_not_yet_valid(run, vendor):
 
 
 def test_expiry_in_the_past_is_refused_at_issue(run, vendor):
-    with pytest.raises(AssertionError, match="not in the future"):
+    with pytest.raises(AssertionError, match="exited 64: .*in the past"):
         vendor["issue"]("--expires", "2020-01-01")
 
 
@@ -137,7 +137,7 @@ def test_another_machine_has_no_machine_key(run, tmp_path, vendor):
 def test_second_request_needs_new_and_retires_old_licenses(run, vendor):
     vendor["issue"]()
     result = run("license", "request", "--vendor", "vendor.key.pub", "-o", "req2.json", check=False)
-    assert result.returncode == 17
+    assert result.returncode == 64  # a usage error: --new is needed (no output file exists)
     assert b"--new" in result.stderr
     run("license", "request", "--vendor", "vendor.key.pub", "--new", "-o", "req.json", "--force")
     result = run("open", "--license", "acme.lic", "-o", "out.pt", "m.mseal", check=False)

@@ -326,8 +326,9 @@ def test_saving_a_whole_module_warns(tmp_path, modelseal_pkg, fernet_key):
 
 def test_save_never_overwrites_unless_asked(tmp_path, modelseal_pkg, fernet_key):
     modelseal_pkg.save({"w": torch.ones(1)}, tmp_path / "m.mseal", key=fernet_key)
-    with pytest.raises(modelseal_pkg.OutputError):
+    with pytest.raises(modelseal_pkg.OutputError, match=r"overwrite=True") as raised:
         modelseal_pkg.save({"w": torch.ones(1)}, tmp_path / "m.mseal", key=fernet_key)
+    assert "--force" not in str(raised.value)
     modelseal_pkg.save({"w": torch.zeros(1)}, tmp_path / "m.mseal", key=fernet_key, overwrite=True)
     assert modelseal_pkg.load(tmp_path / "m.mseal", key=fernet_key)["w"].item() == 0
 
@@ -376,8 +377,42 @@ def test_disallowed_globals_are_refused_whatever_the_method(tmp_path, modelseal_
     import pickle
 
     modelseal_pkg.save({"module": SmallTransformer()}, tmp_path / "m.mseal", key=fernet_key)
-    with pytest.raises(pickle.UnpicklingError, match="(?i)weights_only|unsupported global"):
+    with pytest.raises(modelseal_pkg.ModelFormatError, match="(?i)weights_only|unsupported global") as raised:
         modelseal_pkg.load(tmp_path / "m.mseal", key=fernet_key, method=method)
+    # A modelseal.Error (status 53, not weights-only), not torch's raw UnpicklingError.
+    assert raised.value.status == 53 and not isinstance(raised.value, pickle.UnpicklingError)
+    assert "state_dict" in str(raised.value)
+
+
+@pytest.mark.parametrize("method", ["mapped", "memfd", "stream"])
+def test_a_sealed_non_checkpoint_is_a_clear_modelseal_error(tmp_path, modelseal_pkg, fernet_key, method):
+    (tmp_path / "notes.txt").write_text("example text, not a checkpoint\n" * 10)
+    (tmp_path / "empty").write_bytes(b"")
+    # Sealed as they are (no torch.save): what a vendor gets by sealing the wrong file.
+    for name in ("notes.txt", "empty"):
+        with modelseal_pkg._keys.sealing_keyring(key=fernet_key) as ring:
+            data = bytearray((tmp_path / name).read_bytes())
+            modelseal_pkg._ffi.seal_buffer(data, ring, str(tmp_path / (name + ".mseal")))
+        with pytest.raises(modelseal_pkg.ModelFormatError, match="not a PyTorch checkpoint|empty") as raised:
+            modelseal_pkg.load(tmp_path / (name + ".mseal"), key=fernet_key, method=method)
+        assert "KeyError" not in str(raised.value)
+
+
+@pytest.mark.parametrize("method", ["mapped", "memfd", "stream"])
+def test_load_accepts_file_objects_like_torch_load(sealed, modelseal_pkg, fernet_key, method):
+    import io
+
+    expected = modelseal_pkg.load(sealed, key=fernet_key, method=method)
+    with open(sealed, "rb") as file:
+        assert_identical(modelseal_pkg.load(file, key=fernet_key, method=method), expected)
+    assert_identical(modelseal_pkg.load(io.BytesIO(sealed.read_bytes()), key=fernet_key, method=method), expected)
+    # Read from the current position, as torch.load does.
+    stream = io.BytesIO(b"header" + sealed.read_bytes())
+    stream.seek(6)
+    assert_identical(modelseal_pkg.load(stream, key=fernet_key, method=method), expected)
+    with open(sealed, "r", encoding="latin-1") as text:
+        with pytest.raises(modelseal_pkg.UsageError, match="'rb'"):
+            modelseal_pkg.load(text, key=fernet_key, method=method)
 
 
 def test_unknown_method_is_a_usage_error(sealed, modelseal_pkg, fernet_key):

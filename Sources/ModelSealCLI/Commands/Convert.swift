@@ -38,7 +38,7 @@ extension ModelSeal {
         @Flag(name: .customLong("drop-non-tensor-data"), help: "Drop values that are not tensors instead of refusing.")
         var dropNonTensorData = false
 
-        @Flag(help: "Overwrite the output if it exists.")
+        @Flag(name: .shortAndLong, help: "Overwrite the output if it exists.")
         var force = false
 
         func target() -> Target? {

@@ -133,7 +133,7 @@ extension ModelSeal.Env {
         }
 
         func run() throws {
-            try reportingErrors {
+            try reportingErrors(json: json) {
                 let (contract, source) = try loadContract()
                 let location = try PythonEnvironmentProbe.locate(
                     python, environment: ProcessEnvironment.values(of: ProcessEnvironment.probeVariables))

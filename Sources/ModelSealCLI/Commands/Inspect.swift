@@ -46,7 +46,7 @@ extension ModelSeal {
         var verifyCRC = false
 
         func run() throws {
-            try reportingErrors { try execute() }
+            try reportingErrors(json: json) { try execute() }
         }
 
         private func execute() throws {

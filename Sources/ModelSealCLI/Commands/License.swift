@@ -79,8 +79,9 @@ extension ModelSeal.License {
             let key = try vendorKey(path: vendor)
             let directory = LicensingDirectory.fromEnvironment()
             if directory.hasMachineIdentity(vendorKeyID: key.keyID) && !new {
+                // A usage error (64), not "output exists" (17): no output file is involved, the command needs --new.
                 throw CLIError(
-                    .outputError,
+                    .usage,
                     "this machine already has a license key for vendor \(key.fingerprint) in \(directory.vendorPath(key.keyID)); "
                         + "licenses issued to it keep working. Pass --new to replace it (they then stop working here)")
             }
@@ -206,7 +207,24 @@ extension ModelSeal.License {
             if let notBefore, LicenseTime.parse(notBefore) == nil {
                 throw ValidationError("--not-before: use YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ (UTC)")
             }
+            if let end = expiresAt {
+                // The end is exclusive: a day is valid through its last second, so 2020-01-01 ends at 2020-01-02T00:00:00Z.
+                if end <= LicenseClock.now() {
+                    throw ValidationError(
+                        "--expires \(expires ?? ""): that is in the past (the license would be valid through "
+                            + "\(LicenseTime.format(end - 1)) UTC only): give a later date")
+                }
+                if let start = notBefore.flatMap(LicenseTime.parse), start >= end {
+                    throw ValidationError("--not-before \(notBefore ?? "") is not before --expires \(expires ?? "")")
+                }
+            }
             _ = try policy()
+        }
+
+        /// The exclusive end of validity: the day after a `YYYY-MM-DD`, or the exact time given.
+        var expiresAt: Int64? {
+            guard let expires, let time = LicenseTime.parse(expires) else { return nil }
+            return expires.count == 10 ? time + 86_400 : time
         }
 
         func policy() throws -> GuardPolicy {
@@ -235,9 +253,7 @@ extension ModelSeal.License {
             guard let (key, algorithm) = try signing.resolve() else { return }
             var terms = LicenseTerms(customer: customer)
             terms.notBefore = notBefore.flatMap(LicenseTime.parse)
-            if let expires, let time = LicenseTime.parse(expires) {
-                terms.expiresAt = expires.count == 10 ? time + 86_400 : time
-            }
+            terms.expiresAt = expiresAt
             terms.maxLoads = maxLoads
             terms.match = match
             terms.features.fileOutput = !memoryOnly
@@ -293,7 +309,7 @@ extension ModelSeal.License {
         var json = false
 
         func run() throws {
-            try reportingErrors { try execute() }
+            try reportingErrors(json: json) { try execute() }
         }
 
         private func execute() throws {

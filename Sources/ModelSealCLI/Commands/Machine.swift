@@ -41,7 +41,7 @@ extension ModelSeal.Machine {
         var json = false
 
         func run() throws {
-            try reportingErrors { try execute() }
+            try reportingErrors(json: json) { try execute() }
         }
 
         private func execute() throws {

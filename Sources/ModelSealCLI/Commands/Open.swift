@@ -78,7 +78,7 @@ extension ModelSeal {
         }
 
         func run() throws {
-            try reportingErrors { try execute() }
+            try reportingErrors(json: json) { try execute() }
         }
 
         private func execute() throws {

@@ -133,7 +133,7 @@ extension ModelSeal {
                 ?? Array(
                     CustomerReadme.text(
                         customer: customer, inputs: inputs, signer: signer?.key.verifyingKey.fingerprint,
-                        hasContract: contractLock != nil
+                        hasContract: contractLock != nil, bundle: Paths.baseName(output)
                     ).utf8)
             inputs.insert(.init(name: "README.txt", role: .readme, source: .bytes(readmeBytes)), at: 0)
             let sink = try OutputFile(.path(output), mode: 0o644, replace: force)
@@ -153,7 +153,14 @@ extension ModelSeal {
 
 /// The README generated into every bundle: what is inside and what the customer does, in order.
 enum CustomerReadme {
-    static func text(customer: String?, inputs: [BundleWriter.Input], signer: String?, hasContract: Bool) -> String {
+    /// The vendor's public key file as `modelseal keygen --sign -o vendor.key` names it.
+    static let trustFile = "vendor.key.pub"
+
+    /// The README for a bundle delivered as `bundle` (its file name).
+    static func text(
+        customer: String?, inputs: [BundleWriter.Input], signer: String?, hasContract: Bool, bundle: String
+    ) -> String {
+        let trust = trustFile
         let models = inputs.filter { $0.role == .model }.map(\.name)
         let environment = inputs.first { $0.role == .environment }?.name
         let condaPack = inputs.first { $0.role == .condaPack }?.name
@@ -168,10 +175,11 @@ enum CustomerReadme {
             "1. Verify the bundle before anything else (no key needed). Your vendor's signing key fingerprint is")
         lines.append(
             "   \(signer ?? "(this bundle is UNSIGNED)"); compare it with the one your vendor gave you out of band.")
-        lines.append("     modelseal verify --trust vendor.pub THIS.mspkg")
+        lines.append("   Your vendor sent the public key as \(trust) (any name works: give that file to --trust).")
+        lines.append("     modelseal verify --trust \(trust) \(bundle)")
         lines.append(
             "2. Unpack it into a new folder (nothing is written unless every member matches the signed manifest):")
-        lines.append("     modelseal unpack --trust vendor.pub -o delivery THIS.mspkg")
+        lines.append("     modelseal unpack --trust \(trust) -o delivery \(bundle)")
         lines.append("3. Recreate the environment the model was tested in:")
         if let condaPack {
             lines.append(
@@ -187,7 +195,7 @@ enum CustomerReadme {
             lines.append("4. Check it against the model's environment contract (signed by the vendor):")
             for model in models {
                 lines.append(
-                    "     modelseal env check --contract delivery/\(model) --trust vendor.pub --python env/bin/python")
+                    "     modelseal env check --contract delivery/\(model) --trust \(trust) --python env/bin/python")
             }
             lines.append(
                 "   Differences are listed as - missing, + extra, ~ different version; the model's policy decides.")

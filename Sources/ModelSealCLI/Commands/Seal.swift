@@ -89,7 +89,7 @@ extension ModelSeal {
 
         func run() throws {
             ModelSeal.useOneAllocatorArena()
-            try reportingErrors { try execute() }
+            try reportingErrors(json: json) { try execute() }
         }
 
         private func execute() throws {

@@ -13,7 +13,7 @@ struct FernetKeyOptions: ParsableArguments {
     @Option(
         name: .customLong("key-env"),
         help: ArgumentHelp(
-            "The Fernet key in environment variable VAR (the article's MODEL_KEY). Repeatable: all are tried.",
+            "The Fernet key in environment variable VAR (Fernet.generate_key() output, often kept in MODEL_KEY). Repeatable: all are tried.",
             valueName: "VAR"))
     var keyEnvironment: [String] = []
 

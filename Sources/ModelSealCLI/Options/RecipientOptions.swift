@@ -7,7 +7,7 @@ struct RecipientOptions: ParsableArguments {
     @Option(
         name: .customLong("key-env"),
         help: ArgumentHelp(
-            "Seal to the raw key in environment variable VAR (32 bytes as base64url, e.g. the article's MODEL_KEY).",
+            "Seal to the raw key in environment variable VAR (32 bytes as base64url, as Python's Fernet.generate_key() prints them).",
             valueName: "VAR"))
     var keyEnvironment: [String] = []
 

@@ -28,7 +28,8 @@ enum SealedFileInspection {
             extensions: header.extensions.map {
                 .init(type: $0.type.description, critical: $0.type.isCritical, bytes: $0.body.count)
             },
-            signed: file.trailerLength > 0, metadata: metadata)
+            signed: file.trailerLength > 0,
+            signatureRequired: !((try? file.requiredSignerKeyIDs()) ?? []).isEmpty, metadata: metadata)
     }
 
     static func render(path: String, json: Bool, identities: [Identity] = []) throws -> String {
@@ -47,7 +48,15 @@ enum SealedFileInspection {
         lines += report.stanzas.map { "    [\($0.index)] \($0.type)" }
         lines.append("  extensions: \(report.extensions.isEmpty ? "none" : "")")
         lines += report.extensions.map { "    \($0.type), \($0.bytes) bytes\($0.critical ? ", critical" : "")" }
-        lines.append("  signature:  \(report.signed ? "present" : "none")")
+        if report.signed {
+            lines.append("  signature:  present")
+        } else if report.signatureRequired {
+            lines.append(
+                "  signature:  MISSING: the header requires one and the file ends without it (stripped, or the file "
+                    + "is truncated: compare its size with the sender's)")
+        } else {
+            lines.append("  signature:  none")
+        }
         if let metadata = report.metadata {
             lines.append("  metadata (sealed):")
             lines += metadata.keys.sorted().map { "    \($0): \(metadata[$0] ?? "")" }
@@ -82,5 +91,7 @@ struct SealedInspectionReport: Encodable {
     let stanzas: [StanzaInfo]
     let extensions: [ExtensionInfo]
     let signed: Bool
+    /// The header's signature-required extension is present (a missing trailer is then an error).
+    let signatureRequired: Bool
     let metadata: [String: String]?
 }

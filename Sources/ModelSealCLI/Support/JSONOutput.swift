@@ -7,6 +7,10 @@ import ModelSealCore
 /// written by `JSONWriter`, so Codable reports and the `JSONValue` reports of inspect and scan share
 /// one layout (two-space indent, `"key": value`, RFC 8785 string escapes).
 enum JSONOutput {
+    /// Whether a JSON document was written to standard output by this process (one command per
+    /// process): `reportingErrors(json:)` then adds no error object after it.
+    nonisolated(unsafe) static var printed = false
+
     static func print<T: Encodable>(_ value: T) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
@@ -15,6 +19,7 @@ enum JSONOutput {
     }
 
     static func print(_ value: JSONValue) {
+        printed = true
         Terminal.writeOutput(JSONWriter.serialize(value, pretty: true) + "\n")
     }
 }

@@ -76,12 +76,24 @@ public enum RuntimeGuards {
         return findings
     }
 
-    /// Applies `policy`: throws for findings the policy denies, returns those it warns about.
+    /// Applies `policy`: throws for findings the policy denies, returns those it warns about, one per
+    /// kind (a container in a VM is one virtualization warning naming both, not two warnings).
     public static func apply(_ policy: GuardPolicy, to findings: [GuardFinding]) throws(LicenseError) -> [GuardFinding]
     {
-        let denied = findings.filter { policy.action(for: $0.kind) == .deny }
+        let denied = merged(findings.filter { policy.action(for: $0.kind) == .deny })
         guard denied.isEmpty else { throw .guardDenied(denied.map(\.description)) }
-        return findings.filter { policy.action(for: $0.kind) == .warn }
+        return merged(findings.filter { policy.action(for: $0.kind) == .warn })
+    }
+
+    /// One finding per kind, in order of first appearance, details joined with "; ".
+    static func merged(_ findings: [GuardFinding]) -> [GuardFinding] {
+        var kinds: [GuardFinding.Kind] = []
+        var details: [GuardFinding.Kind: [String]] = [:]
+        for finding in findings {
+            if details[finding.kind] == nil { kinds.append(finding.kind) }
+            details[finding.kind, default: []].append(finding.detail)
+        }
+        return kinds.map { GuardFinding(kind: $0, detail: (details[$0] ?? []).joined(separator: "; ")) }
     }
 }
 

@@ -1,0 +1,87 @@
+"""Issue 15, item 11: what the command line says when something is wrong, against the built binary."""
+import json
+import os
+
+import pytest
+
+
+@pytest.fixture
+def keys(run):
+    run("keygen", "--sign", "-o", "vendor.key")
+    made = run("keygen", "-o", "customer.key")
+    return [w for w in (made.stdout + made.stderr).decode().split() if w.startswith("modelseal1")][0]
+
+
+@pytest.fixture
+def signed(run, tmp_path, keys):
+    (tmp_path / "model.pt").write_bytes(os.urandom(3_000_000))
+    run("seal", "-r", keys, "--sign-key", "vendor.key", "-o", "model.mseal", "model.pt", "-q")
+    return tmp_path / "model.mseal"
+
+
+def test_a_truncated_signed_download_is_truncated_not_tampered_or_unsigned(run, tmp_path, signed):
+    data = signed.read_bytes()
+    (tmp_path / "cut.mseal").write_bytes(data[: len(data) // 2])
+    result = run("open", "-i", "customer.key", "-o", "out.pt", "cut.mseal", check=False)
+    assert result.returncode == 12, result.stderr
+    assert b"truncated" in result.stderr and not (tmp_path / "out.pt").exists()
+    inspected = run("inspect", "cut.mseal").stdout.decode()
+    assert "signature:  MISSING" in inspected and "truncated" in inspected
+    assert json.loads(run("inspect", "--json", "cut.mseal").stdout)["signature_required"] is True
+    # A file whose trailer was removed (payload intact) is still "unsigned" (20): stripped, not cut.
+    report = json.loads(run("inspect", "--json", "model.mseal").stdout)
+    (tmp_path / "stripped.mseal").write_bytes(data[: report["header_bytes"] + report["payload_bytes"]])
+    assert run("open", "-i", "customer.key", "--check", "stripped.mseal", check=False).returncode == 20
+
+
+def test_keys_of_the_wrong_kind_are_named(run, tmp_path, keys):
+    result = run("keygen", "-y", "vendor.key", check=False)
+    assert result.returncode == 14 and b"signing key" in result.stderr and b"Bech32" not in result.stderr
+    (tmp_path / "customer.pub").write_text(keys + "\n")
+    (tmp_path / "m.pt").write_bytes(b"x" * 100)
+    run("seal", "-r", keys, "-o", "m.mseal", "m.pt")
+    result = run("open", "-i", "customer.pub", "-o", "-", "m.mseal", check=False)
+    assert result.returncode == 14 and b"public half" in result.stderr
+
+
+def test_license_issue_with_a_past_expiry_is_a_usage_error(run, tmp_path, keys):
+    env = {"MODELSEAL_LICENSE_DIR": str(tmp_path / "licensing")}
+    run("license", "request", "--vendor", "vendor.key.pub", "-o", "req.json", env=env)
+    result = run("license", "issue", "--request", "req.json", "--customer", "ACME", "--expires", "2020-01-01",
+                 "--sign-key", "vendor.key", "--license-key-out", "license.key", "-o", "acme.lic", check=False, env=env)
+    assert result.returncode == 64, result.stderr
+    text = result.stderr.decode()
+    assert "in the past" in text and "2020-01-01" in text and "2020-01-02" not in text
+    assert not (tmp_path / "acme.lic").exists()
+    # A second request for the same vendor is refused as a usage error (pass --new), not "output exists" (17).
+    again = run("license", "request", "--vendor", "vendor.key.pub", "-o", "req2.json", check=False, env=env)
+    assert again.returncode == 64 and b"--new" in again.stderr
+
+
+def test_missing_files_are_named_like_everywhere_else(run):
+    for args in (["inspect", "missing.mseal"], ["inspect", "missing.pt"], ["convert", "missing.pt", "out.safetensors"]):
+        result = run(*args, check=False)
+        assert result.returncode == 16, (args, result.stderr)
+        assert b"No such file or directory" in result.stderr and b"errno" not in result.stderr, result.stderr
+
+
+def test_convert_takes_f(run, tmp_path):
+    import torch
+
+    torch.save({"w": torch.ones(3)}, tmp_path / "m.pt")
+    run("convert", "m.pt", "m.safetensors")
+    assert run("convert", "m.pt", "m.safetensors", check=False).returncode == 17
+    run("convert", "-f", "m.pt", "m.safetensors")
+
+
+@pytest.mark.parametrize("args", [
+    ["inspect", "--json", "missing.mseal"],
+    ["env", "check", "--json", "--contract", "missing.json"],
+    ["license", "show", "--json", "missing.lic"],
+])
+def test_json_commands_print_a_json_error_object_on_failure(run, args):
+    result = run(*args, check=False)
+    assert result.returncode in (14, 16), result.stderr
+    error = json.loads(result.stdout)["error"]
+    assert error["status"] == result.returncode and error["exception"].endswith("Error")
+    assert "missing" in error["message"] and error["message"] in result.stderr.decode()
