@@ -16,6 +16,9 @@ import PackageDescription
 //   CModelSeal       — the C ABI (libmodelseal_c.so, include/modelseal.h) the Python package loads (a surface)
 let package = Package(
     name: "ModelSeal",
+    // Built and tested on Linux only (Debian, x86_64: scripts/test.sh). The macOS minimum below is only
+    // what the code would need there (Swift 6 typed throws, swift-crypto 4); nothing has been built or
+    // tested on macOS, and Linux-only parts (memfd, /proc, ELF probes) have no macOS path.
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "modelseal", targets: ["ModelSealCLI"]),

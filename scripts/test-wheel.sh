@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Installs the built wheel (dist/modelseal-*.whl) into its own venv, .venv-wheel, and runs the
-# Python API and ABI suites against the installed package where no Swift toolchain is visible:
+# Python API and ABI suites and the customer's whole path (test_wheel_customer.py: the installed
+# `modelseal` command and library, auditwheel, ldd) against the installed package where no Swift
+# toolchain is visible:
 # in a private mount namespace with an empty /opt/swift, PATH without it, no LD_LIBRARY_PATH, from
 # a directory outside the repository (so `import modelseal` can only find the installed copy).
 #
@@ -16,30 +18,27 @@ own=$(.venv-wheel/bin/python -c 'import sysconfig; print(sysconfig.get_paths()["
     > "$own/zz-test-dependencies.pth"
 .venv-wheel/bin/python -m pip install -q --disable-pip-version-check --no-deps --force-reinstall "$wheel"
 
-# Some tests use the CLI (the vendor's tool: keygen, sign keys, env capture, licenses), which is
-# linked against the toolchain's shared libraries. It gets a private copy of exactly those, through
-# a wrapper that sets LD_LIBRARY_PATH for the CLI process alone: the Python process under test
-# never sees them, and /opt/swift stays empty.
+# The wheel carries the `modelseal` command, linked statically (scripts/build-python.sh): the tests
+# use that installed command, with no copy of the toolchain's libraries anywhere.
 keys=$(mktemp -d)
 trap 'rm -rf "$keys"' EXIT
-cli="${MODELSEAL_BIN:-$repo/.build/debug/modelseal}"
-mkdir "$keys/cli-runtime"
-ldd "$cli" | awk '$3 ~ /^\/opt\/swift\// {print $3}' | xargs -r cp -L -t "$keys/cli-runtime"
-printf '#!/bin/sh\nLD_LIBRARY_PATH="%s" exec "%s" "$@"\n' "$keys/cli-runtime" "$cli" > "$keys/modelseal"
-chmod +x "$keys/modelseal"
+cli="$repo/.venv-wheel/bin/modelseal"
+[ -x "$cli" ] || { echo "test-wheel: the wheel did not install bin/modelseal" >&2; exit 1; }
 "$cli" keygen -o "$keys/customer.key" > "$keys/customer.pub"
 
 run_tests() {
     cd "$keys"
     env -u LD_LIBRARY_PATH -u MODELSEAL_LIBRARY PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
-        MODELSEAL_INSTALLED=1 MODELSEAL_TEST_KEYS="$keys" MODELSEAL_BIN="$keys/modelseal" \
+        MODELSEAL_INSTALLED=1 MODELSEAL_TEST_KEYS="$keys" MODELSEAL_BIN="$cli" \
+        MODELSEAL_WHEEL="$repo/$wheel" MODELSEAL_TOOLS="$repo/.venv/bin" \
         "$repo/.venv-wheel/bin/python" -m pytest -q -p no:cacheprovider --rootdir "$repo/python/tests" \
-        "$repo/python/tests/test_python_api.py" "$repo/python/tests/test_python_abi.py"
+        "$repo/python/tests/test_python_api.py" "$repo/python/tests/test_python_abi.py" \
+        "$repo/python/tests/test_wheel_customer.py"
 }
 
 if unshare --mount --propagation private true 2>/dev/null; then
     export -f run_tests
-    export repo keys
+    export repo keys cli wheel
     unshare --mount --propagation private bash -c '
         set -e
         mount -t tmpfs -o ro none /opt/swift

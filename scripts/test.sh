@@ -5,7 +5,8 @@
 # venv in .venv with the packages of python/tests/requirements.txt (real torch, torchvision,
 # cryptography, ...). Then builds, runs the Swift suites, the Python suites against the built binary
 # and C library, installs the built wheel into a separate venv and tests it with the Swift toolchain
-# hidden, and checks that the committed test vectors are what their generators produce. Static checks first:
+# hidden, runs every example of README.md and docs/ (scripts/run-doc-examples.py), and checks that
+# the committed test vectors are what their generators produce. Static checks first:
 # the checked-in .swift-format applied (lint --strict), no function over 80 lines, the Fuzz package resolves.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -57,6 +58,9 @@ set -e
 
 step "Installed wheel, Swift toolchain hidden"
 bash scripts/test-wheel.sh
+
+step "Docs that run: every sh and python block of README.md and docs/*.md (unless marked norun)"
+MODELSEAL_BIN="$PWD/.build/debug/modelseal" .venv/bin/python scripts/run-doc-examples.py
 
 step "Test vectors are reproducible"
 for generator in scripts/gen-*-vectors.sh; do

@@ -16,6 +16,11 @@ extension ModelSeal {
                 Only pure tensor data converts: files with other values are refused unless \
                 --drop-non-tensor-data is given; tensors sharing a storage are refused unless \
                 --alias-shared is given (one copy is stored, aliases go into __metadata__).
+
+                Examples:
+                  modelseal convert model.pt model.safetensors
+                  modelseal convert -f --alias-shared --drop-non-tensor-data checkpoint.pth weights.safetensors
+                  modelseal convert weights.safetensors model.pt
                 """
         )
 

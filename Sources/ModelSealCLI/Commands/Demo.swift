@@ -25,6 +25,10 @@ extension ModelSeal {
                 recipients, open it in memory as the customer after checking the vendor's signature, compare digests \
                 and re-read the checkpoint, then show that a flipped byte, a wrong key and an untrusted signer are \
                 refused. Nothing is left on disk.
+
+                Examples:
+                  modelseal demo
+                  modelseal demo --size-mib 16
                 """)
 
         @Option(name: .customLong("size-mib"), help: "Size of the sample model in MiB (4...4096).")

@@ -11,6 +11,12 @@ extension ModelSeal {
         static let configuration = CommandConfiguration(
             commandName: "machine",
             abstract: "Show this machine's fingerprint (what licenses bind to).",
+            discussion: """
+                Licenses (docs/LICENSING.md) bind to salted hashes of this machine's components; this shows them.
+
+                Examples:
+                  modelseal machine fingerprint --vendor vendor.key.pub
+                """,
             subcommands: [Fingerprint.self])
     }
 }
