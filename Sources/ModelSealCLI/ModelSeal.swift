@@ -43,18 +43,19 @@ struct ModelSeal: ParsableCommand {
         commandName: "modelseal",
         abstract: "Seal PyTorch models for delivery: streaming authenticated encryption, opened only in memory.",
         discussion: """
-            A sealed file (.mseal) is encrypted for one or many recipients: a raw 32-byte key (the article's
-            MODEL_KEY, Fernet-compatible text), a passphrase, or X25519 public keys made by `modelseal keygen`.
+            A sealed file (.mseal) is encrypted for one or many recipients: a raw 32-byte key (base64url text, \
+            as Python's Fernet.generate_key() prints it), a passphrase, or X25519 public keys made by \
+            `modelseal keygen`. \
             Tampering, truncation and reordering are detected before any plaintext is released.
 
             Quick start:
-              modelseal keygen -o customer.key            # prints the customer's recipient modelseal1...
+              modelseal keygen -o customer.key     # prints the recipient modelseal1...
               modelseal seal -r modelseal1... -o model.mseal model.pt
               modelseal open -i customer.key -o model.pt model.mseal
-              modelseal demo                              # the whole flow on a sample model, with timings
+              modelseal demo                       # the whole flow, with timings
 
-            Exit codes:
-            \(StatusCode.table)
+            Exit codes (every code: docs/CLI.md, or `man modelseal` after scripts/gen-manual.sh):
+            \(StatusCode.summary)
             """,
         version: version,
         subcommands: [

@@ -8,6 +8,18 @@ extension StatusCode {
         (50...59, "ModelFormatError", "model file refused: malformed, unsupported or not convertible"),
     ]
 
+    /// The exit codes by family, a few lines for the top-level help (docs/CLI.md and the man page
+    /// list every code).
+    public static var summary: String {
+        """
+          0 success, 1 internal error, 64 usage error
+          10 wrong key, 11 tampered, 12 truncated, 13 not a sealed file, 14 bad key
+          15 unsafe scrypt parameters, 16 cannot read input, 17 cannot write output
+          20-25 signatures, 30-39 licenses, 40-46 environments and bundles
+          50-55 models and scans
+        """
+    }
+
     /// The Python exception class of any code: a known case, a reserved range, or `Error`.
     public static func pythonException(code: Int32) -> String {
         if let status = StatusCode(rawValue: code) { return status.pythonException }

@@ -85,3 +85,40 @@ def test_json_commands_print_a_json_error_object_on_failure(run, args):
     error = json.loads(result.stdout)["error"]
     assert error["status"] == result.returncode and error["exception"].endswith("Error")
     assert "missing" in error["message"] and error["message"] in result.stderr.decode()
+
+
+def help_pages(run):
+    """(command, --help text) of every command and subcommand, rendered 80 columns wide."""
+    pages = {}
+    pending = [[]]
+    while pending:
+        command = pending.pop()
+        text = run(*command, "--help", env={"COLUMNS": "80"}).stdout.decode()
+        pages[" ".join(command) or "modelseal"] = text
+        if "SUBCOMMANDS:" in text:
+            section = text.split("SUBCOMMANDS:", 1)[1].split("\n\n", 1)[0]
+            for line in section.splitlines():
+                name = line.split()[0] if line.startswith("  ") and not line.startswith("   ") else None
+                if name and name != "help":
+                    pending.append(command + [name])
+    return pages
+
+
+def test_help_is_wrapped_once_and_the_top_level_is_short(run):
+    pages = help_pages(run)
+    assert {"modelseal", "seal", "env capture", "license issue", "machine fingerprint"} <= set(pages)
+    for command, text in pages.items():
+        lines = text.splitlines()
+        for previous, line in zip(lines, lines[1:]):
+            # A line at column 0 right after an indented one is a section title ("Examples:") or a fragment of a
+            # line ArgumentParser had to wrap: an example or a table row too long for 80 columns.
+            if line and not line[0].isspace() and previous.startswith(" ") and previous.strip():
+                assert line.rstrip().endswith(":"), f"`{command} --help` breaks a line:\n{previous}\n{line}"
+        for line in lines:
+            if not line.startswith("USAGE:"):  # ArgumentParser never wraps its usage line
+                assert len(line) <= 80, f"`{command} --help` has a line over 80 columns: {line}"
+    top = pages["modelseal"]
+    codes = top.split("Exit codes", 1)[1].split("\n\n", 1)[0].splitlines()
+    assert len(codes) <= 8, f"the exit codes take {len(codes)} lines of the top-level --help"  # was 60
+    assert any("17 cannot write output" in line for line in codes)
+    assert len(top.splitlines()) < 70

@@ -19,7 +19,8 @@ extension ModelSeal {
 
                 Examples:
                   modelseal convert model.pt model.safetensors
-                  modelseal convert -f --alias-shared --drop-non-tensor-data checkpoint.pth weights.safetensors
+                  modelseal convert -f --alias-shared --drop-non-tensor-data \\
+                      checkpoint.pth weights.safetensors
                   modelseal convert weights.safetensors model.pt
                 """
         )

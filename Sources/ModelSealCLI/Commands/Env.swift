@@ -19,8 +19,10 @@ extension ModelSeal {
 
                 Examples:
                   modelseal env capture --python venv/bin/python -o env.lock.json
-                  modelseal env capture --python /opt/conda/envs/prod --from environment.yml -o env.lock.json
-                  modelseal env check --contract model.mseal --trust vendor.pub --python venv/bin/python
+                  modelseal env capture --python /opt/conda/envs/prod \\
+                      --from environment.yml -o env.lock.json
+                  modelseal env check --contract model.mseal --trust vendor.key.pub \\
+                      --python venv/bin/python
                 """,
             subcommands: [Capture.self, Check.self])
     }

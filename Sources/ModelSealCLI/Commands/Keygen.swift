@@ -12,15 +12,17 @@ extension ModelSeal {
             commandName: "keygen",
             abstract: "Generate a customer identity (X25519) or a raw symmetric key.",
             discussion: """
-                Without options, writes a new identity (secret key) and prints its recipient (public key) on
+                Without options, writes a new identity (secret key) and prints its recipient (public key) on \
                 standard output: give the recipient to the vendor, keep the identity file secret.
 
                 Examples:
-                  modelseal keygen -o customer.key > customer.pub   # identity to a file (mode 0600), recipient to stdout
-                  modelseal keygen --symmetric                       # a raw key, Fernet-compatible base64url
+                  # identity to a file (mode 0600), recipient to standard output:
+                  modelseal keygen -o customer.key > customer.pub
+                  modelseal keygen --symmetric     # a raw key, Fernet-compatible base64url
                   export MODEL_KEY=$(modelseal keygen --symmetric)
                   modelseal keygen -y customer.key   # the recipient of an existing identity
-                  modelseal keygen --sign -o vendor.key              # vendor.key + vendor.key.pub, prints the fingerprint
+                  # vendor.key and vendor.key.pub; prints the fingerprint:
+                  modelseal keygen --sign -o vendor.key
                   modelseal keygen --sign --alg ecdsa-p256 --passphrase -o vendor.key
                 """)
 

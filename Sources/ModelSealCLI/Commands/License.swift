@@ -15,8 +15,9 @@ extension ModelSeal {
             discussion: """
                 Offline activation (docs/LICENSING.md):
                   customer: modelseal license request --vendor vendor.key.pub -o req.json
-                  vendor:   modelseal license issue --request req.json --model m.mseal --key-env MODEL_KEY \\
-                              --customer ACME --expires 2027-12-31 --sign-key vendor.key -o acme.lic
+                  vendor:   modelseal license issue --request req.json --model m.mseal \\
+                              --key-env MODEL_KEY --customer ACME --expires 2027-12-31 \\
+                              --sign-key vendor.key -o acme.lic
                   customer: modelseal open --license acme.lic -o model.pt m.mseal
                 """,
             subcommands: [Request.self, Issue.self, Show.self])
@@ -30,13 +31,13 @@ extension ModelSeal.License {
             commandName: "request",
             abstract: "Make this machine's license key for a vendor and write the request to send them.",
             discussion: """
-                Generates an X25519 key pair for the vendor whose public signing key is --vendor. The private half
-                stays in this machine's licensing folder ($MODELSEAL_LICENSE_DIR, else
-                ~/.local/share/modelseal/licensing), encrypted under a key that only enough of this machine's
-                fingerprint components release (all but --tolerance of them). The request holds the public key and
+                Generates an X25519 key pair for the vendor whose public signing key is --vendor. The private half \
+                stays in this machine's licensing folder ($MODELSEAL_LICENSE_DIR, else \
+                ~/.local/share/modelseal/licensing), encrypted under a key that only enough of this machine's \
+                fingerprint components release (all but --tolerance of them). The request holds the public key and \
                 salted hashes of the components: no raw identifier leaves the machine.
 
-                A second request for the same vendor is refused unless --new: a new machine key makes every license
+                A second request for the same vendor is refused unless --new: a new machine key makes every license \
                 issued to the old one stop working on this machine (use it after a hardware change).
 
                 Examples:
@@ -103,21 +104,21 @@ extension ModelSeal.License {
             commandName: "issue",
             abstract: "Issue a signed license for a customer's request (vendor side).",
             discussion: """
-                Opens each --model with the key options (to wrap its file key under the license key; nothing is
-                decrypted), wraps the license key to the machine of --request (its machine key and k of its
-                fingerprint components), and signs the license with --sign-key, which must be the key the customer
+                Opens each --model with the key options (to wrap its file key under the license key; nothing is \
+                decrypted), wraps the license key to the machine of --request (its machine key and k of its \
+                fingerprint components), and signs the license with --sign-key, which must be the key the customer \
                 named with `license request --vendor`.
 
-                Dates are UTC days: --expires 2027-12-31 is valid through 2027-12-31T23:59:59Z; --not-before starts at
+                Dates are UTC days: --expires 2027-12-31 is valid through 2027-12-31T23:59:59Z; --not-before starts at \
                 00:00:00Z. Full times (2027-12-31T12:00:00Z) are accepted too.
 
-                Later model versions: keep the license key (--license-key-out lk.key) and seal new files to it
-                (`modelseal seal --license-key lk.key ...`): they open with this license, no re-issue needed. Re-issue
+                Later model versions: keep the license key (--license-key-out lk.key) and seal new files to it \
+                (`modelseal seal --license-key lk.key ...`): they open with this license, no re-issue needed. Re-issue \
                 for a new request (hardware change, transfer) with --license-key lk.key to keep that chain.
 
                 Examples:
-                  modelseal license issue --request req.json --model m.mseal --key-env MODEL_KEY \\
-                      --customer ACME \\
+                  modelseal license issue --request req.json --model m.mseal \\
+                      --key-env MODEL_KEY --customer ACME \\
                       --expires 2027-12-31 --sign-key vendor.key -o acme.lic
                   modelseal license issue --request req.json --model m.mseal -i vendor.id \\
                       --customer ACME \\
@@ -293,8 +294,8 @@ extension ModelSeal.License {
             commandName: "show",
             abstract: "Explain a license: terms, signer, and how it stands on this machine.",
             discussion: """
-                Verifies the vendor signature (the license's own key; `open` also requires it to be the vendor this
-                machine's request named), then prints the terms and, when this machine holds a key for the vendor,
+                Verifies the vendor signature (the license's own key; `open` also requires it to be the vendor this \
+                machine's request named), then prints the terms and, when this machine holds a key for the vendor, \
                 whether the machine and its fingerprint match and how many loads were used. Nothing is counted.
 
                 Examples:

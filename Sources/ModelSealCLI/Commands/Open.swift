@@ -13,17 +13,18 @@ extension ModelSeal {
             commandName: "open",
             abstract: "Decrypt a sealed file; nothing is released unless every chunk authenticates.",
             discussion: """
-                With -o FILE the plaintext goes to an unnamed temporary file in FILE's directory that is linked
-                into place only after the last chunk verified: a wrong key, a flipped bit or a truncated file
-                leaves nothing behind. With -o - every chunk is verified first, then decrypted again to standard
-                output (so nothing unverified reaches a pipe). --check verifies without writing anything.
+                With -o FILE the plaintext goes to an unnamed temporary file in FILE's directory that is linked \
+                into place only after the last chunk verified: a wrong key, a flipped bit or a truncated file \
+                leaves nothing behind. With -o - every chunk is verified first, then decrypted again to standard \
+                output (so nothing unverified reaches a pipe). --check verifies without writing anything. \
                 Plaintext output files get mode 0600.
 
                 Examples:
                   modelseal open --key-env MODEL_KEY -o model.pt model.mseal
                   modelseal open -i customer.key -o - model.mseal | python serve.py
                   modelseal open -i customer.key --check model.mseal
-                  modelseal open --key-env MODEL_KEY -o model.pt model.enc   # the article's Fernet file, by content
+                  # the article's Fernet file, recognised by its content:
+                  modelseal open --key-env MODEL_KEY -o model.pt model.enc
                 """)
 
         @OptionGroup(title: "Keys (all are tried)") var identities: IdentityOptions

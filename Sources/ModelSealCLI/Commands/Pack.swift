@@ -20,7 +20,8 @@ extension ModelSeal {
                 separately; the generated README explains the activation step.
 
                 Example:
-                  modelseal pack -o acme.mspkg --sign-key vendor.key --environment environment.yml \\
+                  modelseal pack -o acme.mspkg --sign-key vendor.key \\
+                      --environment environment.yml \\
                       --conda-pack prod-env.tar.gz --customer "ACME Clinic" model.mseal
                 """)
 

@@ -10,9 +10,9 @@ extension ModelSeal {
             commandName: "rekey",
             abstract: "Add or remove recipients of a sealed file without re-encrypting its payload.",
             discussion: """
-                Unlocks the file with any key it already opens with, then writes a new header: the existing stanzas
-                (minus --remove N, or none with --replace) plus one for each new recipient. The payload is copied
-                byte for byte. Stanza numbers are those `modelseal inspect` shows. Use -o with the input's own path
+                Unlocks the file with any key it already opens with, then writes a new header: the existing stanzas \
+                (minus --remove N, or none with --replace) plus one for each new recipient. The payload is copied \
+                byte for byte. Stanza numbers are those `modelseal inspect` shows. Use -o with the input's own path \
                 and --force to rewrite in place (atomically).
 
                 Examples:

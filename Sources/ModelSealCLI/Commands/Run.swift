@@ -15,15 +15,15 @@ extension ModelSeal {
             commandName: "run",
             abstract: "Run a program with the decrypted model in a sealed in-memory file; nothing is written to disk.",
             discussion: """
-                The model is decrypted (every chunk authenticated) into a memfd sealed against writes, growth
-                and shrinking, which the program inherits as an open descriptor. Its path /proc/self/fd/N is
-                put in the variable named by --env (MODELSEAL_MODEL by default), so an unmodified program can
-                `torch.load(os.environ["MODELSEAL_MODEL"], weights_only=True)`. Then modelseal replaces itself
+                The model is decrypted (every chunk authenticated) into a memfd sealed against writes, growth \
+                and shrinking, which the program inherits as an open descriptor. Its path /proc/self/fd/N is \
+                put in the variable named by --env (MODELSEAL_MODEL by default), so an unmodified program can \
+                `torch.load(os.environ["MODELSEAL_MODEL"], weights_only=True)`. Then modelseal replaces itself \
                 with the program (exec): same process id, signals and exit status go straight to it.
 
-                The program gets neither the key variables (every --key-env and --passphrase-env variable and
-                MODEL_KEY are removed from its environment) nor core dumps (RLIMIT_CORE is set to 0, hard limit
-                too). The plaintext lives in RAM only: it can still reach swap unless swap is off or encrypted,
+                The program gets neither the key variables (every --key-env and --passphrase-env variable and \
+                MODEL_KEY are removed from its environment) nor core dumps (RLIMIT_CORE is set to 0, hard limit \
+                too). The plaintext lives in RAM only: it can still reach swap unless swap is off or encrypted, \
                 and root (or the program itself) can read process memory.
 
                 Examples:

@@ -12,8 +12,8 @@ extension ModelSeal {
             commandName: "seal",
             abstract: "Encrypt a model file for one or more recipients.",
             discussion: """
-                Every recipient option adds a recipient; one sealed file serves them all. Any input size works in
-                bounded memory (about 70 MiB), on all cores. The original file name and its detected type are kept
+                Every recipient option adds a recipient; one sealed file serves them all. Any input size works in \
+                bounded memory (about 70 MiB), on all cores. The original file name and its detected type are kept \
                 in encrypted metadata (--no-metadata to omit them).
 
                 Examples:

@@ -19,8 +19,10 @@ extension ModelSeal {
 
                 Examples:
                   modelseal verify --trust vendor.key.pub model.mseal
-                  modelseal verify --trust vendor.key.pub --signature model.mseal.sig model.mseal
-                  modelseal verify --rsa-pkcs1v15 --trust vendor_pub.pem --signature model.enc.sig model.enc
+                  modelseal verify --trust vendor.key.pub --signature model.mseal.sig \\
+                      model.mseal
+                  modelseal verify --rsa-pkcs1v15 --trust vendor_pub.pem \\
+                      --signature model.enc.sig model.enc
 
                 With --oms, verifies a plain model file or directory against an OpenSSF model signature \
                 (sigstore/model-transparency, key mode), such as `model_signing sign key` writes; exit code 25 \
