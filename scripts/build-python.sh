@@ -14,10 +14,16 @@ cd "$(dirname "$0")/.."
 export PATH="/opt/swift/usr/bin:$PATH"
 scratch="${MODELSEAL_SCRATCH:-.build-python}"
 
-swift build -c release --scratch-path "$scratch" --product modelseal_c \
-    -Xswiftc -static-stdlib \
-    -Xlinker "--version-script=$PWD/Sources/CModelSeal/exports.map" \
-    -Xlinker --exclude-libs=ALL
+# One set of flags for both products, so they share every compiled module (a second build with other
+# flags would compile everything again): the runtime linked statically, and only the modelseal_
+# functions exported (the command exports nothing anyway).
+flags=(-c release --scratch-path "$scratch" --static-swift-stdlib -Xswiftc -static-stdlib
+    -Xlinker "--version-script=$PWD/Sources/CModelSeal/exports.map" -Xlinker --exclude-libs=ALL)
+if [ "${1:-}" = "--lib-only" ]; then
+    swift build "${flags[@]}" --product modelseal_c
+else
+    swift build "${flags[@]}"   # every product: libmodelseal_c.so and the modelseal command
+fi
 library="$scratch/release/libmodelseal_c.so"
 strip --strip-unneeded -o python/modelseal/libmodelseal_c.so "$library"
 
@@ -30,7 +36,6 @@ cp Sources/CModelSeal/include/modelseal.h python/modelseal/modelseal.h
 
 [ "${1:-}" = "--lib-only" ] && exit 0
 
-swift build -c release --scratch-path "$scratch" --product modelseal --static-swift-stdlib -Xswiftc -static-stdlib
 mkdir -p python/build
 strip --strip-unneeded -o python/build/modelseal "$scratch/release/modelseal"
 # The command must need nothing but the C and C++ runtimes and the loader.
