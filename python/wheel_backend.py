@@ -14,6 +14,7 @@ import os
 import pathlib
 import platform
 import re
+import stat
 import zipfile
 
 NAME = "modelseal"
@@ -66,7 +67,8 @@ def build_wheel(wheel_directory, config_settings=None, metadata_directory=None) 
         for name, data in files:
             entry = zipfile.ZipInfo(name, date_time=(2020, 1, 1, 0, 0, 0))
             executable = name.endswith(".so") or "/scripts/" in name
-            entry.external_attr = (0o755 if executable else 0o644) << 16
+            # A regular file's full mode: pip marks a file executable only when S_IFREG is there too.
+            entry.external_attr = (stat.S_IFREG | (0o755 if executable else 0o644)) << 16
             entry.compress_type = zipfile.ZIP_DEFLATED
             archive.writestr(entry, data)
     return wheel_name

@@ -31,7 +31,7 @@ run_tests() {
     env -u LD_LIBRARY_PATH -u MODELSEAL_LIBRARY PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
         MODELSEAL_INSTALLED=1 MODELSEAL_TEST_KEYS="$keys" MODELSEAL_BIN="$cli" \
         MODELSEAL_WHEEL="$repo/$wheel" MODELSEAL_TOOLS="$repo/.venv/bin" \
-        "$repo/.venv-wheel/bin/python" -m pytest -q -p no:cacheprovider --rootdir "$repo/python/tests" \
+        "$repo/.venv-wheel/bin/python" -m pytest -q -rs -p no:cacheprovider --rootdir "$repo/python/tests" \
         "$repo/python/tests/test_python_api.py" "$repo/python/tests/test_python_abi.py" \
         "$repo/python/tests/test_wheel_customer.py"
 }
