@@ -19,6 +19,10 @@ def test_vendor_to_customer_workflow(modelseal_bin, tmp_path):
     work = tmp_path / "work"
     # The vendor's export was scanned and found clean before anything was sealed.
     assert "1 file(s): 1 clean" in output
+    # The customer's venv has the modelseal wheel installed (issue 15: the default `pinned` contract tolerates it),
+    # and serve.py loaded through modelseal.load, which checked the contract in-process.
+    assert list((work / "customer" / "venv").glob("lib/python*/site-packages/modelseal-*.dist-info"))
+    assert "modelseal.load" in output and "policy pinned" in output
     # The customer served predictions from the decrypted weights, and class 1 for the shifted input.
     assert '"id": 2, "class": 1' in (work / "customer" / "predictions.jsonl").read_text()
     # The mismatched environment was refused with a readable diff naming NumPy.
