@@ -122,3 +122,13 @@ def test_help_is_wrapped_once_and_the_top_level_is_short(run):
     assert len(codes) <= 8, f"the exit codes take {len(codes)} lines of the top-level --help"  # was 60
     assert any("17 cannot write output" in line for line in codes)
     assert len(top.splitlines()) < 70
+
+
+def test_the_bundle_readme_names_the_bundle_and_the_key_file_keygen_wrote(run, tmp_path, signed):
+    run("pack", "-o", "acme-2026.mspkg", "--sign-key", "vendor.key", "model.mseal")
+    run("unpack", "--trust", "vendor.key.pub", "-o", "delivery", "acme-2026.mspkg")
+    readme = (tmp_path / "delivery" / "README.txt").read_text()
+    assert "modelseal verify --trust vendor.key.pub acme-2026.mspkg" in readme
+    assert "THIS.mspkg" not in readme and "vendor.pub " not in readme
+    # ... and the commands it gives work as written, in the folder the bundle was received in.
+    run(*"verify --trust vendor.key.pub acme-2026.mspkg".split())
