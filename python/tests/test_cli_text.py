@@ -117,6 +117,9 @@ def test_help_is_wrapped_once_and_the_top_level_is_short(run):
         for line in lines:
             if not line.startswith("USAGE:"):  # ArgumentParser never wraps its usage line
                 assert len(line) <= 80, f"`{command} --help` has a line over 80 columns: {line}"
+    # README: "`modelseal <command> --help` explains every option, with examples".
+    leaves = [command for command, text in pages.items() if "SUBCOMMANDS:" not in text]
+    assert [command for command in leaves if "Example" not in pages[command]] == []
     top = pages["modelseal"]
     codes = top.split("Exit codes", 1)[1].split("\n\n", 1)[0].splitlines()
     assert len(codes) <= 8, f"the exit codes take {len(codes)} lines of the top-level --help"  # was 60

@@ -37,6 +37,10 @@ extension ModelSeal.Env {
             discussion: """
                 Output is canonical JSON (RFC 8785 ordering and escaping, UTF-8, one final newline), so equal \
                 environments give byte-identical locks. pip, setuptools and wheel are not recorded.
+
+                Examples:
+                  modelseal env capture --python venv/bin/python -o env.lock.json
+                  modelseal env capture --python ~/.pyenv/shims/python3   # shims are followed
                 """)
 
         @Option(
@@ -99,6 +103,11 @@ extension ModelSeal.Env {
                 Prints a readable diff (- missing, + extra, ~ different version, ! platform). Exits 40 when the \
                 policy forbids a difference, 41 when the contract is for another platform, 0 otherwise (also under \
                 the warn policy, which only reports).
+
+                Examples:
+                  modelseal env check --contract model.mseal --trust vendor.key.pub \\
+                      --python venv/bin/python
+                  modelseal env check --contract env.lock.json --policy exact --json
                 """)
 
         @Option(
