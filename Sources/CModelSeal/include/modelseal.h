@@ -104,6 +104,10 @@ int32_t modelseal_keyring_add_recipients_file(modelseal_keyring *ring, const cha
  * nothing unless a trusted key signed the file (a present signature is always checked). */
 int32_t modelseal_keyring_add_trust_key(modelseal_keyring *ring, const char *text, size_t length);
 int32_t modelseal_keyring_add_trust_file(modelseal_keyring *ring, const char *path);
+/* Every public key in the trust store at `path` (a key file or a folder of key files). An empty,
+ * unreadable or group/other-writable store is an error. The library never looks for a store itself
+ * and never reads HOME: callers (the Python package) find it and pass it, or pass trust keys. */
+int32_t modelseal_keyring_add_trust_store(modelseal_keyring *ring, const char *path);
 /* The key modelseal_seal_buffer signs with (PEM; passphrase may be NULL). */
 int32_t modelseal_keyring_set_signing_key_file(modelseal_keyring *ring, const char *path, const char *passphrase);
 /* Open with this machine-bound license instead of keys: a memory-only load, counted. */

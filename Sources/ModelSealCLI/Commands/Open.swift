@@ -82,12 +82,13 @@ extension ModelSeal {
         }
 
         private func execute() throws {
+            identities.applyPermissionPolicy()
             let source =
                 input == "-" ? try InputFile.spooling(try InputFile.standardInput()) : try InputFile(path: input)
             if try FernetToken.looksLikeToken(source) { return try openFernet(source) }
             var opener = ModelOpener(identities: license == nil ? try identities.resolve() : [])
             opener.license = try license.map { try LicenseGate(path: $0, use: check ? .verify : .file) }
-            opener.trustedKeys = try SigningKeys.trustKeys(paths: trust.trustFiles)
+            opener.trustedKeys = try trust.keysForOpening()
             opener.detachedSignature = try trust.signature.map { Array(try KeyFiles.read($0)) }
             let bar = ProgressBar.make(label: check ? "verifying" : "opening", total: source.size, quiet: quiet || json)
             opener.progress = bar?.callback

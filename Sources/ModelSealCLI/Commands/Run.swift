@@ -83,8 +83,9 @@ extension ModelSeal {
 
         private func execute() throws {
             // Same checks as `open`: license and guards, header, signatures, trust; then every chunk.
+            identities.applyPermissionPolicy()
             var opener = ModelOpener(identities: license == nil ? try identities.resolve() : [])
-            opener.trustedKeys = try SigningKeys.trustKeys(paths: trust.trustFiles)
+            opener.trustedKeys = try trust.keysForOpening()
             opener.detachedSignature = try trust.signature.map { Array(try KeyFiles.read($0)) }
             opener.license = try license.map { try LicenseGate(path: $0, use: .memory) }
             let prepared = try opener.prepare(try InputFile(path: model))

@@ -1,5 +1,6 @@
 import ArgumentParser
 import ContainerEngine
+import ModelSealCore
 import ModelSealKit
 
 /// The keys a file may be opened with; all are tried.
@@ -31,12 +32,23 @@ struct IdentityOptions: ParsableArguments {
             "Open with the secret key(s) in identity FILE (from `modelseal keygen`). Repeatable.", valueName: "FILE"))
     var identityFiles: [String] = []
 
+    @Flag(
+        name: .customLong("strict"),
+        help: "Refuse identity, raw key and machine key files that group or others can read (default: warn).")
+    var strict = false
+
     var isEmpty: Bool {
         keyEnvironment.isEmpty && keyFiles.isEmpty && !passphrasePrompt && passphraseEnvironment == nil
             && identityFiles.isEmpty
     }
 
+    /// Applies `--strict` to every secret key file read from here on (machine key files included).
+    func applyPermissionPolicy() {
+        SecretFilePermissions.configure(policy: strict ? .refuse : .warn)
+    }
+
     func resolve() throws -> [Identity] {
+        applyPermissionPolicy()
         let identities = try KeyMaterial.identities(
             keyEnvironment: keyEnvironment, keyFiles: keyFiles, passphrasePrompt: passphrasePrompt,
             passphraseEnvironment: passphraseEnvironment, identityFiles: identityFiles)
