@@ -82,3 +82,113 @@ def test_pipe_open_of_an_unsigned_file_holds_pass_two_to_pass_one(modelseal_bin,
     process.stderr.read()
     assert process.wait(timeout=60) == 16
     assert b"EVIL" * 16 not in first + rest
+
+
+def stripped_and_forged(path, key: str) -> bytes:
+    """13.2: what any recipient can make of a signed file: signature-required (0x8003) and the trailer
+    removed, the last chunk replaced by its own, the header MAC recomputed."""
+    sealed = Sealed.parse(path.read_bytes())
+    file_key = sealed.file_key(raw_key(key))
+    assert any(kind == 0x8003 for kind, _ in sealed.extensions)
+    header = sealed.header_bytes([e for e in sealed.extensions if e[0] != 0x8003], file_key)
+    chunks = [bytes(sealed.data[slice(*sealed.chunk_span(i))]) for i in range(sealed.chunk_count)]
+    last = sealed.chunk_count - 1
+    chunks[last] = sealed.forged_chunk(file_key, last, b"EVIL" * (len(sealed.decrypt_chunk(file_key, last)) // 4))
+    return header + b"".join(chunks)
+
+
+def trust_store(tmp_path, *keys):
+    store = tmp_path / "trust"
+    store.mkdir(mode=0o700)
+    for key in keys:
+        (store / key).write_bytes((tmp_path / key).read_bytes())
+        (store / key).chmod(0o644)
+    return store
+
+
+def test_a_co_recipient_cannot_strip_the_signature_past_a_trust_store(run, tmp_path):
+    """13.2: with the vendor's key in the trust store, the stripped, re-MACed, altered file is refused
+    (20) by `open` without --trust; the old code read no store and released the forgery with exit 0."""
+    key = sealed_signed(run, tmp_path, chunks=3)
+    (tmp_path / "forged.mseal").write_bytes(stripped_and_forged(tmp_path / "m.mseal", key))
+    store = trust_store(tmp_path, "vendor.key.pub")
+    env = {"K": key, "MODELSEAL_TRUST": str(store)}
+    refused = run("open", "--key-env", "K", "-o", "-", "forged.mseal", env=env, check=False)
+    assert refused.returncode == 20, refused.stderr
+    assert refused.stdout == b""
+    # The genuine file opens through the same store, with no --trust.
+    assert run("open", "--key-env", "K", "-o", "-", "m.mseal", env=env).stdout == (tmp_path / "model.bin").read_bytes()
+    # Only an explicit opt-out accepts a file no trusted key signed (and says what that means in --help).
+    opted_out = run("open", "--key-env", "K", "--allow-unsigned", "-o", "-", "forged.mseal", env=env, check=False)
+    assert opted_out.returncode == 0 and b"EVIL" in opted_out.stdout
+
+
+@pytest.mark.parametrize("damage", ["group-writable", "empty", "missing"])
+def test_a_trust_store_that_cannot_be_relied_on_is_an_error(run, tmp_path, damage):
+    key = sealed_signed(run, tmp_path, chunks=2)
+    store = trust_store(tmp_path, "vendor.key.pub")
+    if damage == "group-writable":
+        (store / "vendor.key.pub").chmod(0o664)
+    elif damage == "empty":
+        (store / "vendor.key.pub").unlink()
+    else:
+        store = tmp_path / "nowhere"
+    result = run("open", "--key-env", "K", "-o", "-", "m.mseal", env={"K": key, "MODELSEAL_TRUST": str(store)},
+                 check=False)
+    assert result.returncode == 23, result.stderr
+    assert b"trust store" in result.stderr and result.stdout == b""
+
+
+def test_verify_and_unpack_without_trust_do_not_pass_silently(run, tmp_path):
+    """15.6: `verify x && deploy` must not pass a file anyone signed: no --trust and no store is exit 26."""
+    key = sealed_signed(run, tmp_path, chunks=2)
+    run("keygen", "--sign", "-o", "mallory.key")
+    run("seal", "--key-env", "K", "--sign-key", "mallory.key", "-o", "mallory.mseal", "model.bin", env={"K": key})
+    home = tmp_path / "home"
+    home.mkdir()
+    env = {"HOME": str(home), "MODELSEAL_TRUST": ""}
+    result = run("verify", "mallory.mseal", env=env, check=False)
+    assert result.returncode == 26, result.stderr
+    assert b"--trust" in result.stderr and b"--allow-unsigned" in result.stderr
+    assert run("verify", "--allow-unsigned", "mallory.mseal", env=env).returncode == 0
+    run("pack", "--sign-key", "mallory.key", "-o", "d.mspkg", "mallory.mseal")
+    assert run("verify", "d.mspkg", env=env, check=False).returncode == 26
+    assert run("unpack", "-o", "out", "d.mspkg", env=env, check=False).returncode == 26
+    # The store in HOME is the default: the vendor's file verifies, Mallory's is untrusted (21).
+    store = home / ".config" / "modelseal" / "trust"
+    store.mkdir(parents=True, mode=0o700)
+    (store / "vendor.pub").write_bytes((tmp_path / "vendor.key.pub").read_bytes())
+    assert run("verify", "m.mseal", env=env).returncode == 0
+    assert run("verify", "mallory.mseal", env=env, check=False).returncode == 21
+    assert run("unpack", "-o", "out", "d.mspkg", env=env, check=False).returncode == 21
+    assert not (tmp_path / "out").exists()
+
+
+def test_python_load_trust_semantics(run, tmp_path, modelseal_pkg, monkeypatch):
+    """13.2 in Python: trust=[] raises; trust=None uses the store (the stripped forgery is refused);
+    trust=False accepts an unsigned file explicitly; a store disables the MODELSEAL_PLAIN switch."""
+    import torch
+
+    key = Fernet.generate_key().decode()
+    run("keygen", "--sign", "-o", "vendor.key")
+    torch.save({"w": torch.arange(70000.0)}, tmp_path / "model.pt")
+    run("seal", "--key-env", "K", "--chunk-size", "64KiB", "--sign-key", "vendor.key", "-o", "m.mseal", "model.pt",
+        env={"K": key})
+    forged = stripped_and_forged(tmp_path / "m.mseal", key)
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.delenv("MODELSEAL_TRUST", raising=False)
+    with pytest.raises(modelseal_pkg.UsageError, match=r"trust=\[\]"):
+        modelseal_pkg.load(tmp_path / "m.mseal", key=key, trust=[])
+    store = trust_store(tmp_path, "vendor.key.pub")
+    monkeypatch.setenv("MODELSEAL_TRUST", str(store))
+    assert torch.equal(modelseal_pkg.load(tmp_path / "m.mseal", key=key)["w"], torch.arange(70000.0))
+    with pytest.raises(modelseal_pkg.SignatureError, match="no signature|unsigned"):
+        modelseal_pkg.load(forged, key=key)
+    # An explicit opt-out accepts what no trusted key signed (the forgery here is not a checkpoint).
+    with pytest.raises(Exception) as opted_out:
+        modelseal_pkg.load(forged, key=key, trust=False)
+    assert not isinstance(opted_out.value, modelseal_pkg.SignatureError)
+    # The plaintext development switch yields to the store.
+    monkeypatch.setenv("MODELSEAL_PLAIN", "1")
+    with pytest.raises(modelseal_pkg.Error):
+        modelseal_pkg.load(tmp_path / "model.pt", key=key)

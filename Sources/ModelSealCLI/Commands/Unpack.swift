@@ -42,8 +42,8 @@ extension ModelSeal {
 
         func run() throws {
             try reportingErrors {
-                let trusted = try TrustOptions.keysForVerifying(trustFiles: trustFiles, allowUnsigned: allowUnsigned)
                 let opened = try OpenedBundle(path: bundle)
+                let trusted = try TrustOptions.keysForVerifying(trustFiles: trustFiles, allowUnsigned: allowUnsigned)
                 let signers = try opened.verifySignatures(trustedKeys: trusted)
                 BundleVerification.describe(signers: signers, trusted: !trusted.isEmpty)
                 let clock = Stopwatch()

@@ -67,15 +67,15 @@ extension ModelSeal {
             if rsaPKCS1v15 { return try verifyDetachedRSA() }
             if oms { return try executeOMS() }
             if BundleVerification.recognizes(file) {
-                return try BundleVerification.verify(file, trusted: try trust.keysForVerifying(), json: json)
+                return try BundleVerification.verify(file, trust: trust.keysForVerifying, json: json)
             }
-            let trusted = try trust.keysForVerifying()
             let sealed = try SealedFile(try InputFile(path: file))
             var opener = ModelOpener(identities: [])
             opener.detachedSignature = try trust.signature.map { Array(try KeyFiles.read($0)) }
             guard let trailer = try opener.signatureTrailer(of: sealed) else {
                 throw SigningError.unsigned("\(file) carries no signature (give a detached one with --signature)")
             }
+            let trusted = try trust.keysForVerifying()
             let signers = try FileSignatures.verify(
                 sealed, trailer: trailer, leafHashes: try sealed.leafHashes(), trustedKeys: trusted, requiredKeyIDs: [])
             let required = (try? sealed.requiredSignerKeyIDs()) ?? []

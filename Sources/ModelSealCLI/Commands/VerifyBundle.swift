@@ -12,8 +12,10 @@ enum BundleVerification {
     }
 
     /// Verifies signatures and every member's hash without writing anything.
-    static func verify(_ path: String, trusted: [VerifyingKey], json: Bool) throws {
+    /// `trust` gives the keys to require once the bundle parsed (so a malformed bundle reports itself first).
+    static func verify(_ path: String, trust: () throws -> [VerifyingKey], json: Bool) throws {
         let opened = try OpenedBundle(path: path)
+        let trusted = try trust()
         let signers = try opened.verifySignatures(trustedKeys: trusted)
         try opened.readMembers(into: nil)
         if json {
