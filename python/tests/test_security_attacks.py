@@ -192,3 +192,147 @@ def test_python_load_trust_semantics(run, tmp_path, modelseal_pkg, monkeypatch):
     monkeypatch.setenv("MODELSEAL_PLAIN", "1")
     with pytest.raises(modelseal_pkg.Error):
         modelseal_pkg.load(tmp_path / "model.pt", key=key)
+
+
+def test_an_output_that_appears_while_sealing_is_never_overwritten(modelseal_bin, tmp_path):
+    """13.8: the old check was a stat at start and a rename at the end, which replaced a file created
+    meanwhile. The input is a FIFO, so the attacker creates the output while seal waits for input."""
+    key = Fernet.generate_key().decode()
+    fifo = tmp_path / "input.fifo"
+    os.mkfifo(fifo)
+    process = subprocess.Popen(
+        [modelseal_bin, "seal", "--key-env", "K", "-q", "-o", "out.mseal", str(fifo)], cwd=tmp_path,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=dict(os.environ, K=key, SWIFT_BACKTRACE="enable=no"))
+    with open(fifo, "wb") as writer:
+        writer.write(b"first part " * 1000)
+        writer.flush()
+        time.sleep(0.3)  # seal has opened its output by now; the name does not exist yet
+        (tmp_path / "out.mseal").write_bytes(b"the victim's file")
+        writer.write(b"rest")
+    _, stderr = process.communicate(timeout=60)
+    assert process.returncode == 17, stderr
+    assert b"appeared while it was written" in stderr
+    assert (tmp_path / "out.mseal").read_bytes() == b"the victim's file"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["input.fifo", "out.mseal"]
+
+
+def test_an_output_that_appears_while_opening_is_never_overwritten(modelseal_bin, run, tmp_path):
+    """13.8 for plaintext outputs: `open -o` from standard input (spooled, so the attacker has time)."""
+    key = sealed_signed(run, tmp_path, chunks=4, sign=False)
+    process = subprocess.Popen(
+        [modelseal_bin, "open", "--key-env", "K", "--allow-unsigned", "-q", "-o", "plain.bin", "-"], cwd=tmp_path,
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        env=dict(os.environ, K=key, SWIFT_BACKTRACE="enable=no"))
+    data = (tmp_path / "m.mseal").read_bytes()
+    process.stdin.write(data[:1000])
+    process.stdin.flush()
+    time.sleep(0.3)
+    (tmp_path / "plain.bin").write_bytes(b"the victim's file")
+    _, stderr = process.communicate(data[1000:], timeout=60)
+    assert process.returncode == 17, stderr
+    assert (tmp_path / "plain.bin").read_bytes() == b"the victim's file"
+
+
+def test_secret_key_files_others_can_read_warn_and_strict_refuses(run, tmp_path):
+    """13.9: identity and raw key files readable by group/others were accepted silently."""
+    key = Fernet.generate_key().decode()
+    (tmp_path / "raw.key").write_text(key + "\n")
+    recipient = run("keygen", "-o", "customer.key").stdout.decode().strip()
+    assert (tmp_path / "customer.key").stat().st_mode & 0o777 == 0o600
+    (tmp_path / "model.bin").write_bytes(os.urandom(5000))
+    run("seal", "--key-file", "raw.key", "-r", recipient, "-o", "m.mseal", "model.bin")
+    for option, path in (("-i", "customer.key"), ("--key-file", "raw.key")):
+        (tmp_path / path).chmod(0o640)
+        warned = run("open", option, path, "--check", "m.mseal")
+        assert b"accessible by group or others" in warned.stderr and b"chmod 600" in warned.stderr
+        refused = run("open", option, path, "--strict", "--check", "m.mseal", check=False)
+        assert refused.returncode == 14, refused.stderr
+        assert b"--strict" in refused.stderr
+        (tmp_path / path).chmod(0o600)
+        quiet = run("open", option, path, "--strict", "--check", "m.mseal")
+        assert b"accessible" not in quiet.stderr
+
+
+def test_machine_key_file_others_can_read_is_refused_under_strict(run, tmp_path):
+    """13.9: the machine key file (the licensed machine's private key) gets the same rule."""
+    key = Fernet.generate_key().decode()
+    licensing = tmp_path / "licensing"
+    env = {"MODELSEAL_LICENSE_DIR": str(licensing), "K": key}
+    run("keygen", "--sign", "-o", "vendor.key")
+    (tmp_path / "model.bin").write_bytes(os.urandom(5000))
+    run("seal", "--key-env", "K", "--sign-key", "vendor.key", "-o", "m.mseal", "model.bin", env=env)
+    run("license", "request", "--vendor", "vendor.key.pub", "-o", "req.json", env=env)
+    run("license", "issue", "--request", "req.json", "--customer", "ACME", "--sign-key", "vendor.key", "--model",
+        "m.mseal", "--key-env", "K", "-o", "acme.lic", env=env)
+    [machine] = list(licensing.rglob("machine.json"))
+    machine.chmod(0o644)
+    warned = run("open", "--license", "acme.lic", "--check", "m.mseal", env=env)
+    assert b"machine key file" in warned.stderr and b"accessible by group or others" in warned.stderr
+    refused = run("open", "--license", "acme.lic", "--strict", "--check", "m.mseal", env=env, check=False)
+    assert refused.returncode != 0 and b"--strict" in refused.stderr
+
+
+def test_license_key_chaining_is_an_explicit_opt_in(run, tmp_path):
+    """13.4: chaining later versions to one license key lets anyone who extracts it read them after
+    expiry; it now needs --chain-license-key, and says what it costs."""
+    (tmp_path / "acme.lk").write_text(Fernet.generate_key().decode())
+    (tmp_path / "acme.lk").chmod(0o600)
+    (tmp_path / "v2.bin").write_bytes(b"v2" * 100)
+    refused = run("seal", "--license-key", "acme.lk", "-o", "v2.mseal", "v2.bin", check=False)
+    assert refused.returncode == 64
+    assert b"--chain-license-key" in refused.stderr and b"after expiry" in refused.stderr
+    assert not (tmp_path / "v2.mseal").exists()
+    run("seal", "--license-key", "acme.lk", "--chain-license-key", "-o", "v2.mseal", "v2.bin")
+
+
+def test_rekey_keeps_a_signed_file_openable_and_refuses_to_break_it(run, tmp_path):
+    """15.7: the rekeyed file failed every open with 22 and `sign` could not repair it."""
+    key = sealed_signed(run, tmp_path, chunks=3)
+    new = Fernet.generate_key().decode()
+    env = {"K": key, "NEW": new}
+    refused = run("rekey", "--key-env", "K", "--add-key-env", "NEW", "-o", "r.mseal", "m.mseal", env=env, check=False)
+    assert refused.returncode == 64 and b"--sign-key" in refused.stderr
+    assert not (tmp_path / "r.mseal").exists()
+    run("rekey", "--key-env", "K", "--add-key-env", "NEW", "--sign-key", "vendor.key", "-o", "r.mseal", "m.mseal",
+        env=env)
+    opened = run("open", "--key-env", "NEW", "--trust", "vendor.key.pub", "-o", "-", "r.mseal", env=env).stdout
+    assert opened == (tmp_path / "model.bin").read_bytes()
+    # A forged input is not laundered into a freshly signed file.
+    sealed = Sealed.parse((tmp_path / "m.mseal").read_bytes())
+    file_key = sealed.file_key(raw_key(key))
+    start, end = sealed.chunk_span(1)
+    sealed.data[start:end] = sealed.forged_chunk(file_key, 1, b"X" * (end - start - 16))
+    (tmp_path / "forged.mseal").write_bytes(bytes(sealed.data))
+    laundered = run("rekey", "--key-env", "K", "--add-key-env", "NEW", "--sign-key", "vendor.key", "-o", "l.mseal",
+                    "forged.mseal", env=env, check=False)
+    assert laundered.returncode == 22, laundered.stderr
+    assert not (tmp_path / "l.mseal").exists()
+
+
+def test_rekey_replace_keeps_the_file_key_and_rotate_retires_it(run, tmp_path):
+    """13.7 as the retired recipient: it kept the old file key (derived once from its own key). After
+    --replace that key still decrypts the "new" file (a stated limit); after --rotate it does not."""
+    key = sealed_signed(run, tmp_path, chunks=3)
+    new = Fernet.generate_key().decode()
+    env = {"K": key, "NEW": new}
+    old_file_key = Sealed.parse((tmp_path / "m.mseal").read_bytes()).file_key(raw_key(key))
+    run("rekey", "--key-env", "K", "--replace", "--add-key-env", "NEW", "--sign-key", "vendor.key", "-o", "replaced.mseal",
+        "m.mseal", env=env)
+    replaced = Sealed.parse((tmp_path / "replaced.mseal").read_bytes())
+    assert replaced.decrypt_chunk(old_file_key, 0) == (tmp_path / "model.bin").read_bytes()[:CHUNK]
+    rotated = run("rekey", "--key-env", "K", "--rotate", "--add-key-env", "NEW", "--sign-key", "vendor.key", "-o",
+                  "rotated.mseal", "m.mseal", env=env)
+    assert b"new file id" in rotated.stderr
+    fresh = Sealed.parse((tmp_path / "rotated.mseal").read_bytes())
+    assert fresh.payload_salt != replaced.payload_salt
+    with pytest.raises(Exception):
+        fresh.decrypt_chunk(old_file_key, 0)
+    assert run("open", "--key-env", "K", "--check", "--allow-unsigned", "rotated.mseal", env=env,
+               check=False).returncode == 10
+    opened = run("open", "--key-env", "NEW", "--trust", "vendor.key.pub", "-o", "-", "rotated.mseal", env=env).stdout
+    assert opened == (tmp_path / "model.bin").read_bytes()
+    ids = [run("inspect", "--json", name).stdout for name in ("m.mseal", "rotated.mseal")]
+    assert ids[0] != ids[1]
+    # A signed input cannot be rotated without re-signing.
+    assert run("rekey", "--key-env", "K", "--rotate", "--add-key-env", "NEW", "-o", "x.mseal", "m.mseal", env=env,
+               check=False).returncode == 64
