@@ -336,3 +336,50 @@ def test_rekey_replace_keeps_the_file_key_and_rotate_retires_it(run, tmp_path):
     # A signed input cannot be rotated without re-signing.
     assert run("rekey", "--key-env", "K", "--rotate", "--add-key-env", "NEW", "-o", "x.mseal", "m.mseal", env=env,
                check=False).returncode == 64
+
+
+def licensed(run, tmp_path, *options):
+    """A signed model and a license for this machine issued with `options`; returns the environment."""
+    key = Fernet.generate_key().decode()
+    env = {"MODELSEAL_LICENSE_DIR": str(tmp_path / "licensing"), "K": key}
+    run("keygen", "--sign", "-o", "vendor.key")
+    (tmp_path / "model.bin").write_bytes(os.urandom(5000))
+    run("seal", "--key-env", "K", "--sign-key", "vendor.key", "-o", "m.mseal", "model.bin", env=env)
+    run("license", "request", "--vendor", "vendor.key.pub", "-o", "req.json", env=env)
+    run("license", "issue", "--request", "req.json", "--customer", "ACME", "--sign-key", "vendor.key", "--model",
+        "m.mseal", "--key-env", "K", *options, "-o", "acme.lic", env=env)
+    return env
+
+
+def test_run_under_a_memory_only_license_cannot_dump_the_model(run, tmp_path):
+    """13.6: `run --license memonly.lic -- sh -c 'cat "$MODELSEAL_MODEL" > dump.pt'` wrote plaintext to disk."""
+    env = licensed(run, tmp_path, "--memory-only")
+    dump = ["run", "--license", "acme.lic", "--model", "m.mseal", "--", "sh", "-c", 'cat "$MODELSEAL_MODEL" > dump.pt']
+    refused = run(*dump, env=env, check=False)
+    assert refused.returncode == 39, refused.stderr
+    assert b"--allow-run" in refused.stderr
+    assert not (tmp_path / "dump.pt").exists()
+    help_text = run("run", "--help").stdout
+    assert b"(a memory-only load" not in help_text  # the old help called `run --license` that
+    assert b"not a memory-only load" in b" ".join(help_text.split())
+
+
+def test_run_needs_the_run_feature_and_has_it_when_granted(run, tmp_path):
+    env = licensed(run, tmp_path, "--allow-run")
+    run("run", "--license", "acme.lic", "--model", "m.mseal", "--", "sh", "-c", 'cat "$MODELSEAL_MODEL" > copy.bin',
+        env=env)
+    assert (tmp_path / "copy.bin").read_bytes() == (tmp_path / "model.bin").read_bytes()
+
+
+def test_the_preload_guard_sees_ld_so_preload(modelseal_bin, run, tmp_path):
+    """13.6: `ld-linux-x86-64.so.2 --preload x.so modelseal ...` sets no LD_PRELOAD and was not seen."""
+    loader = "/lib64/ld-linux-x86-64.so.2"
+    if not os.path.exists(loader):
+        pytest.skip("no x86-64 glibc loader here")
+    env = licensed(run, tmp_path, "--guard", "preload=deny")
+    run("open", "--license", "acme.lic", "--check", "m.mseal", env=env)
+    result = subprocess.run(
+        [loader, "--preload", "libm.so.6", modelseal_bin, "open", "--license", "acme.lic", "--check", "m.mseal"],
+        cwd=tmp_path, capture_output=True, env=dict(os.environ, SWIFT_BACKTRACE="enable=no", **env), timeout=120)
+    assert result.returncode == 38, result.stderr
+    assert b"dynamic loader" in result.stderr

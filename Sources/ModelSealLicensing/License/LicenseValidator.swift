@@ -11,6 +11,8 @@ public enum LicenseUse: Sendable {
     case memory
     /// Plaintext is written out (`open -o FILE` or `-o -`): a load, needs the `file_output` feature.
     case file
+    /// Plaintext is handed to another program (`modelseal run`): a load, needs the `run` feature.
+    case run
 }
 
 /// Checks a license on this machine for one sealed file and, when every check passes, yields the
@@ -46,6 +48,12 @@ public struct LicenseValidator: Sendable {
             throw .featureNotLicensed(
                 "this license allows in-memory loads only (Python modelseal.load), not writing the model to a file or pipe"
             )
+        }
+        if use == .run && !license.features.run {
+            throw .featureNotLicensed(
+                "this license does not grant `modelseal run` (handing the model to another program, which can write "
+                    + "it anywhere): load it in the process that uses it (Python modelseal.load), or ask the vendor for "
+                    + "a license issued with --allow-run")
         }
         // 3. Time.
         let now = clock()
