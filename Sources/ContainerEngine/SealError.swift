@@ -50,8 +50,9 @@ public enum SealError: Error, Equatable, Sendable, CustomStringConvertible {
         case .malformedExtension(let type, let reason):
             "sealed extension \(type) is malformed: \(reason)"
         case .unsafeScryptParameters(let log2N, let r, let p):
-            "unsafe scrypt parameters (log2 N = \(log2N), r = \(r), p = \(p)): over the caps of spec/CONTAINER.md §3, refused "
-                + "before deriving anything"
+            "unsafe scrypt parameters (log2 N = \(log2N), r = \(r), p = \(p)): over the caps of spec/CONTAINER.md §3 "
+                + "(openers allow work N·r·p up to 2^23 unless given --allow-slow-passphrase, which allows the format's "
+                + "2^26), refused before deriving anything"
         case .invalidKey(let reason):
             reason
         case .noRecipients:

@@ -383,3 +383,40 @@ def test_the_preload_guard_sees_ld_so_preload(modelseal_bin, run, tmp_path):
         cwd=tmp_path, capture_output=True, env=dict(os.environ, SWIFT_BACKTRACE="enable=no", **env), timeout=120)
     assert result.returncode == 38, result.stderr
     assert b"dynamic loader" in result.stderr
+
+
+def with_appended_entry(data: bytes, public_der: bytes, signature: bytes) -> bytes:
+    """The file with one more trailer entry (Ed25519), as anyone can append without any key."""
+    import struct
+
+    (length,) = struct.unpack(">I", data[-12:-8])
+    body = bytearray(data[len(data) - 12 - length : -12])
+    (chunks,) = struct.unpack(">Q", body[1:9])
+    body[9 + 32 * chunks] += 1
+    body += bytes([1]) + struct.pack(">H", len(public_der)) + public_der + struct.pack(">H", len(signature)) + signature
+    return data[: len(data) - 12 - length] + bytes(body) + struct.pack(">I", len(body)) + b"MSEALSIG"
+
+
+def test_a_bogus_appended_signature_does_not_fail_a_file_a_trusted_key_signed(run, tmp_path):
+    """Suspected item of 13: a stranger appends a garbage entry; the old code failed the file for everyone (22)."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    key = sealed_signed(run, tmp_path, chunks=2)
+    stranger = Ed25519PrivateKey.generate().public_key().public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+    data = (tmp_path / "m.mseal").read_bytes()
+    (tmp_path / "bogus.mseal").write_bytes(with_appended_entry(data, stranger, os.urandom(64)))
+    env = {"K": key}
+    opened = run("open", "--key-env", "K", "--trust", "vendor.key.pub", "-o", "-", "bogus.mseal", env=env)
+    assert opened.stdout == (tmp_path / "model.bin").read_bytes()
+    assert run("verify", "--trust", "vendor.key.pub", "bogus.mseal").returncode == 0
+    # Nothing vouches without trust: every entry must verify.
+    assert run("verify", "--allow-unsigned", "bogus.mseal", check=False).returncode == 22
+    # A bad entry by the trusted key itself still fails the file.
+    with open(tmp_path / "vendor.key.pub", "rb") as file:
+        vendor = serialization.load_pem_public_key(file.read()).public_bytes(
+            serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+    (tmp_path / "bad.mseal").write_bytes(with_appended_entry(data, vendor, os.urandom(64)))
+    assert run("open", "--key-env", "K", "--trust", "vendor.key.pub", "--check", "bad.mseal", env=env,
+               check=False).returncode == 22

@@ -33,6 +33,13 @@ struct IdentityOptions: ParsableArguments {
     var identityFiles: [String] = []
 
     @Flag(
+        name: .customLong("allow-slow-passphrase"),
+        help: ArgumentHelp(
+            "Let a passphrase open a file whose scrypt cost is over 2^23 (what modelseal writes at most), up to the "
+                + "format's 2^26: a crafted file can then cost about 20 s and 1 GiB per try."))
+    var slowPassphrase = false
+
+    @Flag(
         name: .customLong("strict"),
         help: "Refuse identity, raw key and machine key files that group or others can read (default: warn).")
     var strict = false
@@ -51,7 +58,7 @@ struct IdentityOptions: ParsableArguments {
         applyPermissionPolicy()
         let identities = try KeyMaterial.identities(
             keyEnvironment: keyEnvironment, keyFiles: keyFiles, passphrasePrompt: passphrasePrompt,
-            passphraseEnvironment: passphraseEnvironment, identityFiles: identityFiles)
+            passphraseEnvironment: passphraseEnvironment, identityFiles: identityFiles, slowPassphrase: slowPassphrase)
         guard !identities.isEmpty else {
             throw CLIError(.usage, "no key given: use --key-env VAR, --key-file FILE, -i IDENTITY or --passphrase")
         }
