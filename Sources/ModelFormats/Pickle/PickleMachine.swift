@@ -115,6 +115,8 @@ struct PickleRun {
     var marks: [Int] = []
     var memo = PickleMemo()
     var heap = PickleHeap()
+    /// Hash indexes of the sets ADDITEMS has filled, by object (built on first use).
+    var setIndexes: [PickleObjectID: Set<PickleValue>] = [:]
     var events: [PickleEvent] = []
     var globals: [GlobalReference] = []
     var seenGlobals: Set<GlobalReference> = []
