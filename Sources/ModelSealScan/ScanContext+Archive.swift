@@ -154,7 +154,7 @@ extension ScanContext {
         }
         let trace = machine.trace(probe)
         guard trace.result == nil, case let .truncated(_, _, needed)? = trace.error else { return false }
-        return probe.count + needed <= entry.uncompressedSize
+        return needed <= entry.uncompressedSize - probe.count
     }
 
     /// `constants.pkl` or anything under `code/`, at the top or below the archive's one prefix folder.
@@ -209,7 +209,7 @@ extension ScanContext {
             record(trace, bytes: bytes, member: label, onlyDangerous: false, nestedDepth: 0)
             return true
         }
-        if trace.result == nil, case let .truncated(_, _, needed)? = trace.error, bytes.count + needed <= size,
+        if trace.result == nil, case let .truncated(_, _, needed)? = trace.error, needed <= size - bytes.count,
             declaredSize == nil
         {
             // A pickle running past the probe whose bytes exist: read as a stream (widening as needed).

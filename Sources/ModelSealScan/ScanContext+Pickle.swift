@@ -42,7 +42,7 @@ extension ScanContext {
             let trace = machine.trace(bytes, range: offset..<bytes.count, baseOffset: offset)
             // Widen only when the bytes the pickle asks for exist: a length past the end fails in CPython too.
             if trace.result == nil, window < source.size, case let .truncated(_, _, needed)? = trace.error,
-                window + needed <= source.size
+                needed <= source.size - window
             {
                 guard window < Scanner.Limits.maxPickleBytes else {
                     add(
@@ -80,6 +80,12 @@ extension ScanContext {
         return outcome
     }
 
+    /// Whether a failed pickle got as far as importing a global, calling or building one, loading a
+    /// persistent id, or a frame trick (an EXT code alone is not: copyreg's registry is empty by default).
+    static func reachesLoaderCode(_ trace: PickleTrace) -> Bool {
+        trace.events.contains { $0.global != nil || $0.opcode == .binPersID || $0.anomaly != nil }
+    }
+
     /// A pickle that stopped before STOP: what it reached counts; returns whether it reached anything.
     mutating func recordFailure(_ trace: PickleTrace, bytes: [UInt8], member: String?, offset: Int) -> Bool {
         let reason = trace.error.map { "\($0)" } ?? "?"
@@ -89,7 +95,7 @@ extension ScanContext {
             add("too-large", .cannotScan, "pickle exceeds a scan limit: \(reason)", member: member, offset: offset)
             return true
         }
-        guard !trace.events.isEmpty else { return false }
+        guard Self.reachesLoaderCode(trace) else { return false }
         record(trace, bytes: bytes, member: member, onlyDangerous: false, nestedDepth: 0)
         add(
             "loader-error", .notWeightsOnly,

@@ -252,6 +252,15 @@ extension PickleRun {
         try push(try allocate(.global(reference)))
     }
 
+    /// Whether calling `value` could do anything in CPython: a global, an object a call made, a persistent
+    /// reference or an extension code may be callable; None, numbers, strings and plain containers raise.
+    func mayBeCallable(_ value: PickleValue) -> Bool {
+        switch heap.object(value) {
+        case .global?, .instance?, .persistent?, .extensionCode?: true
+        default: false
+        }
+    }
+
     /// OBJ, REDUCE, NEWOBJ and NEWOBJ_EX: calls, recorded, never made.
     mutating func executeCall(_ code: PickleOpcode) throws(ModelFormatsError) {
         switch code {
@@ -263,6 +272,7 @@ extension PickleRun {
         case .reduce, .newObj:
             let args = try pop()
             let callee = try pop()
+            if lenient, !mayBeCallable(callee) { throw fail("\(code.name) calls something that is not callable") }
             record(callee: callee)
             try pushInstance(callee, args: args, construction: code == .reduce ? .reduce : .newObj)
         default:  // NEWOBJ_EX
