@@ -92,6 +92,7 @@ extension PickleRun {
         case .long4:
             let raw = Int32(bitPattern: try readUInt32())
             guard raw >= 0 else { throw fail("negative byte count") }
+            guard Int(raw) <= reader.remaining else { throw truncated(Int(raw) - reader.remaining) }
             guard Int(raw) <= limits.maxLongBytes else {
                 throw ModelFormatsError.limitExceeded(what: "LONG4 length", limit: limits.maxLongBytes, offset: offset)
             }
@@ -138,8 +139,12 @@ extension PickleRun {
             try push(try allocate(.byteArray(try readPayload(try readLength64()))))
         case .nextBuffer:
             throw fail("out-of-band buffer requested but none were provided")
-        default:  // READONLY_BUFFER
-            _ = try top()
+        default:  // READONLY_BUFFER: a memoryview of the top, which must be bytes-like
+            let value = try top()
+            guard case .bytes = value else {
+                if case .byteArray? = heap.object(value) { return }
+                throw fail("READONLY_BUFFER needs a bytes-like object")
+            }
         }
     }
 
@@ -219,9 +224,14 @@ extension PickleRun {
             try executeStackGlobal()
             return
         }
+        // CPython's INST finds its MARK before reading anything; an empty module or name line is "pickle data
+        // was truncated" (bad_readline).
+        if code == .inst, marks.isEmpty { throw fail("could not find MARK") }
         let moduleLine = try readLine()
+        guard !moduleLine.isEmpty else { throw truncated(1) }
         let module = try utf8(moduleLine)
         let nameLine = try readLine()
+        guard !nameLine.isEmpty else { throw truncated(1) }
         let name = try utf8(nameLine)
         let reference = try resolve(module: module, name: name)
         record(reference)
@@ -239,7 +249,12 @@ extension PickleRun {
         let nameValue = try pop()
         let moduleValue = try pop()
         guard case let .string(name) = nameValue, case let .string(module) = moduleValue else {
-            guard lenient else { throw fail("STACK_GLOBAL requires two str operands") }
+            // Only a value a call made can be a str at load time; anything else makes CPython raise.
+            let computed = [nameValue, moduleValue].allSatisfy { value in
+                if case .string = value { return true }
+                return mayBeCallable(value) && heap.global(value) == nil
+            }
+            guard lenient, computed else { throw fail("STACK_GLOBAL requires two str operands") }
             let reference = GlobalReference(
                 module: moduleValue.stringValue ?? "<computed>", name: nameValue.stringValue ?? "<computed>",
                 status: .unknown)
@@ -261,6 +276,11 @@ extension PickleRun {
         }
     }
 
+    func isTuple(_ value: PickleValue) -> Bool {
+        if case .tuple? = heap.object(value) { return true }
+        return false
+    }
+
     /// OBJ, REDUCE, NEWOBJ and NEWOBJ_EX: calls, recorded, never made.
     mutating func executeCall(_ code: PickleOpcode) throws(ModelFormatsError) {
         switch code {
@@ -273,6 +293,8 @@ extension PickleRun {
             let args = try pop()
             let callee = try pop()
             if lenient, !mayBeCallable(callee) { throw fail("\(code.name) calls something that is not callable") }
+            // CPython: REDUCE's "argument list must be a tuple", NEWOBJ's "expected an arg tuple".
+            if lenient, !isTuple(args) { throw fail("\(code.name) needs an argument tuple") }
             record(callee: callee)
             try pushInstance(callee, args: args, construction: code == .reduce ? .reduce : .newObj)
         default:  // NEWOBJ_EX
@@ -390,18 +412,17 @@ extension PickleRun {
             status: allowlist.status(module: mapped.module, name: mapped.name))
     }
 
-    /// `a.b_c.d`: what an import statement can name (any non-ASCII character counts as a letter).
+    /// `a.b_c.d`: every dotted part a Python identifier (`str.isidentifier`: XID_Start or `_`, then XID_Continue).
     static func isDottedIdentifier(_ text: String) -> Bool {
         var atStart = true
-        for byte in text.utf8 {
-            if byte == UInt8(ascii: ".") {
+        for scalar in text.unicodeScalars {
+            if scalar == "." {
                 if atStart { return false }
                 atStart = true
                 continue
             }
-            let isLetter = byte >= 0x80 || byte == UInt8(ascii: "_") || (byte | 0x20 >= 0x61 && byte | 0x20 <= 0x7A)
-            let isDigit = byte >= 0x30 && byte <= 0x39
-            guard isLetter || (!atStart && isDigit) else { return false }
+            let fits = atStart ? (scalar == "_" || scalar.properties.isXIDStart) : scalar.properties.isXIDContinue
+            guard fits else { return false }
             atStart = false
         }
         return !atStart

@@ -9,9 +9,13 @@ extension PickleRun {
         return text
     }
 
-    /// Python 2 `str` payloads: text when they are UTF-8 (torch loads with encoding="utf-8"), bytes otherwise.
+    /// Python 2 `str` payloads: text when they are UTF-8 (torch loads with encoding="utf-8"); otherwise bytes,
+    /// or, in a lenient (scanning) machine, latin-1 text: `pickle.load(f, encoding="latin1")` is the widest
+    /// reading a caller can ask for, and it reads on where utf-8 stops.
     func byteString(_ bytes: [UInt8]) -> PickleValue {
-        String(strictUTF8: bytes).map { .string($0) } ?? .bytes(bytes)
+        if let text = String(strictUTF8: bytes) { return .string(text) }
+        guard lenient else { return .bytes(bytes) }
+        return .string(String(String.UnicodeScalarView(bytes.map { Unicode.Scalar($0) })))
     }
 
     /// INT's operand as `_pickle.c` reads it (`PickleIntegerText.intOpcode`).

@@ -167,7 +167,18 @@ struct PickleRun {
                     declaredProtocol: declaredProtocol, highestOpcodeProtocol: highestOpcodeProtocol,
                     endOffset: reader.position + baseOffset)
             }
-            try step(code)
+            do {
+                try step(code)
+            } catch {
+                // An opcode that fails after reading past its FRAME: CPython's buffered reader may have read
+                // something else there, so the frame trick is reported before the failure.
+                if lenient, let end = frameEnd, reader.position > end {
+                    events.append(
+                        PickleEvent(
+                            offset: frameStart + baseOffset, opcode: .frame, global: nil, anomaly: .frameBoundary))
+                }
+                throw error
+            }
             try checkFrame()
         }
     }
