@@ -160,7 +160,7 @@ extension PickleRun {
                 guard instance.entries.count + items.count / 2 <= cap else { throw tooMany }
                 object = .tuple([])
                 for index in stride(from: 0, to: items.count, by: 2) {
-                    instance.entries.append((items[index], items[index + 1]))
+                    instance.setEntry(items[index], items[index + 1])
                 }
                 object = .instance(instance)
             default: return false
