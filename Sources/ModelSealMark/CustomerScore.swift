@@ -25,25 +25,40 @@ public struct CustomerScore: Sendable, Equatable {
         for (segment, evidence) in zip(segments, bits) {
             let pattern = try key.patternBytes(
                 nonce: nonces[segment.tensor], firstElement: segment.first, count: segment.count)
-            pattern.withUnsafeBytes { raw in
-                for word in 0..<evidence.valid.count {
-                    let start = word * 8
-                    var value: UInt64 = 0
-                    if start + 8 <= raw.count {
-                        value = UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: start, as: UInt64.self))
-                    } else {
-                        for byte in start..<raw.count { value |= UInt64(raw[byte]) << UInt64(8 * (byte - start)) }
-                    }
-                    let differs = value ^ evidence.positive[word]
-                    disagreeAll += (differs & evidence.valid[word]).nonzeroBitCount
-                    disagreeTail += (differs & evidence.tail[word]).nonzeroBitCount
-                }
-            }
+            let (all, tail) = disagreements(pattern, evidence)
+            disagreeAll += all
+            disagreeTail += tail
             countAll += evidence.validCount
             countTail += evidence.tailCount
         }
         return CustomerScore(
             customer: customer, sumAll: countAll - 2 * disagreeAll, countAll: countAll,
             sumTail: countTail - 2 * disagreeTail, countTail: countTail)
+    }
+
+    /// Pattern bits that differ from the residual signs, among the valid and among the tail elements.
+    static func disagreements(_ pattern: [UInt8], _ evidence: ResidualBits) -> (all: Int, tail: Int) {
+        var words = [UInt64](repeating: 0, count: evidence.valid.count)
+        words.withUnsafeMutableBytes { target in
+            pattern.withUnsafeBytes { source in
+                target.copyMemory(from: UnsafeRawBufferPointer(rebasing: source.prefix(target.count)))
+            }
+        }
+        var all = 0
+        var tail = 0
+        words.withUnsafeBufferPointer { key in
+            evidence.positive.withUnsafeBufferPointer { positive in
+                evidence.valid.withUnsafeBufferPointer { valid in
+                    evidence.tail.withUnsafeBufferPointer { tailMask in
+                        for word in 0..<key.count {
+                            let differs = UInt64(littleEndian: key[word]) ^ positive[word]
+                            all &+= (differs & valid[word]).nonzeroBitCount
+                            tail &+= (differs & tailMask[word]).nonzeroBitCount
+                        }
+                    }
+                }
+            }
+        }
+        return (all, tail)
     }
 }

@@ -10,7 +10,10 @@
 public enum HoeffdingThreshold {
     /// The smallest `z` with `tests · exp(−z²/2) ≤ target`.
     public static func z(tests: Int, target: Double) -> Double {
-        (2 * log(Double(max(1, tests)) / target)).squareRoot()
+        var z = (2 * log(Double(max(1, tests)) / target)).squareRoot()
+        // The closed form can land a rounding error below the exact root: step up until the bound holds.
+        while familyWiseBound(z: z, tests: tests) > target { z = z.nextUp }
+        return z
     }
 
     /// `min(1, tests · exp(−z²/2))`: the family-wise probability that any innocent scores `z` or more.

@@ -63,8 +63,11 @@ def trace(lab, state, name, fmt="pt"):
 
 def record(name, report, expected):
     accused = [a["customer"] for a in report["accused"]]
+    named = [a for a in report["accused"] if a["customer"] in expected]
     row = dict(attack=name, expected=expected, accused=accused,
-               z_min_expected=min((a["z"] for a in report["accused"] if a["customer"] in expected), default=None),
+               z_min_expected=min((a["z"] for a in named), default=None),
+               z_all_min=min((a["z_all"] for a in named), default=None),
+               z_tail_min=min((a["z_tail"] for a in named), default=None),
                runner_up_z=(report["runner_up"] or {}).get("z"), threshold=report["threshold_z"],
                null_std=report["null"]["std_z_all"], weights_scored=report["evidence"]["tier_b"]["weights_scored"])
     RESULTS.append(row)
@@ -98,7 +101,7 @@ def test_fidelity_bound_and_top1(lab):
         if tensor.dim() < 2 or tensor.numel() < 4096:
             assert torch.equal(marked[name], tensor), f"{name} must be unchanged"
     torch.manual_seed(1)
-    inputs = torch.randn(2000, 3, 64, 64)
+    inputs = torch.randn(1000, 3, 32, 32)
     copy = torchvision.models.resnet18(weights=None).eval()
     copy.load_state_dict(marked)
     with torch.no_grad():
@@ -123,7 +126,12 @@ def floats(state):
 
 def test_clean_copy_and_original(lab):
     assert_named(trace(lab, lab["marked"][LEAKER], "clean"), "none (delivered copy)", [LEAKER])
-    assert_named(trace(lab, lab["original"], "original"), "unmarked original", [])
+    # The original itself leaves no residual at all: nothing to score, nobody accused.
+    report = trace(lab, lab["original"], "original")
+    assert report["accused"] == [] and report["evidence"]["tier_b"]["weights_scored"] == 0
+    # An unmarked copy that went through fp16: residuals everywhere, none of them anyone's pattern.
+    half = {k: (v.half() if v.is_floating_point() else v) for k, v in lab["original"].items()}
+    assert_named(trace(lab, half, "original-fp16"), "unmarked original, fp16 cast", [])
 
 
 @pytest.mark.parametrize("dtype", [torch.float16, torch.bfloat16])
@@ -181,22 +189,24 @@ def test_fine_tuning(lab):
     torch.manual_seed(3)
     model = torchvision.models.resnet18(weights=None)
     model.load_state_dict(lab["marked"][LEAKER])
-    inputs = torch.randn(256, 3, 32, 32)
+    inputs = torch.randn(128, 3, 32, 32)
     with torch.no_grad():
         labels = (inputs.mean((1, 2, 3)) * 1000).long() % 10
     optimizer = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
     model.train()
-    for _ in range(3):  # three epochs of 8 batches
+    for _ in range(3):  # three epochs of 4 batches
         for x, y in zip(inputs.split(32), labels.split(32)):
             optimizer.zero_grad()
             torch.nn.functional.cross_entropy(model(x), y).backward()
             optimizer.step()
     state = {k: v.detach() for k, v in model.state_dict().items()}
-    change = max(((state[k] - v).norm() / v.norm()).item() for k, v in lab["marked"][LEAKER].items()
-                 if v.dim() >= 2)
+    changes = sorted(((state[k] - v).norm() / v.norm()).item() for k, v in lab["marked"][LEAKER].items()
+                     if v.dim() >= 2)
     report = trace(lab, state, "finetune")
-    RESULTS.append(dict(attack="fine-tuning weight change", max_relative_change=change))
-    assert_named(report, "fine-tuning 3 epochs (SGD lr 0.01, 256 generated images)", [LEAKER])
+    RESULTS.append(dict(attack="fine-tuning weight change", median_relative_change=changes[len(changes) // 2],
+                        min_relative_change=changes[0], max_relative_change=changes[-1]))
+    assert changes[len(changes) // 2] > 1e-3, "the fine-tuning must move the weights more than the mark did"
+    assert_named(report, "fine-tuning 3 epochs (SGD lr 0.01 momentum 0.9, 128 generated images)", [LEAKER])
 
 
 def test_renamed_keys(lab):
