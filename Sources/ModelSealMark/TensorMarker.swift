@@ -61,9 +61,17 @@ enum TensorMarker {
             return range.map { row in
                 var sum = 0.0
                 let start = row * columns
-                for index in start..<(start + columns) {
-                    let value = Double(dtype.load(base, index))
-                    sum += value * value
+                if dtype == .float32 {
+                    for index in start..<(start + columns) {
+                        let bits = UInt32(littleEndian: base.loadUnaligned(fromByteOffset: index * 4, as: UInt32.self))
+                        let value = Double(Float(bitPattern: bits))
+                        sum += value * value
+                    }
+                } else {
+                    for index in start..<(start + columns) {
+                        let value = Double(dtype.load(base, index))
+                        sum += value * value
+                    }
                 }
                 let amplitude = Float(alpha * (sum / Double(columns)).squareRoot())
                 return amplitude.isFinite ? amplitude : 0
@@ -92,6 +100,9 @@ enum TensorMarker {
         _ pattern: [UInt8], to base: UnsafeMutableRawPointer, dtype: MarkDType, range: Range<Int>, columns: Int,
         amplitudes: [Float]
     ) -> ChunkStats {
+        if dtype == .float32 {
+            return applyPattern32(pattern, to: base, range: range, columns: columns, amplitudes: amplitudes)
+        }
         var stats = ChunkStats()
         var row = range.lowerBound / columns
         var rowEnd = (row + 1) * columns
@@ -109,18 +120,49 @@ enum TensorMarker {
                 guard amplitude != 0, original.isFinite else { continue }
                 let before = dtype.bits(base, index)
                 dtype.store(original + (up ? amplitude : -amplitude), base, index)
-                if dtype != .float32 {
-                    // 16-bit: at most one step to the adjacent value (spec/MARK.md §3), never to a non-finite one.
-                    let after = dtype.bits(base, index)
-                    if dtype.ulpDistance(before, after) > 1 || !dtype.load(base, index).isFinite {
-                        dtype.storeBits(dtype.adjacent(before, up: up), base, index)
-                        if !dtype.load(base, index).isFinite { dtype.storeBits(before, base, index) }
-                    }
-                    stats.maxUlps = max(stats.maxUlps, dtype.ulpDistance(before, dtype.bits(base, index)))
+                // 16-bit: at most one step to the adjacent value (spec/MARK.md §3), never to a non-finite one.
+                let after = dtype.bits(base, index)
+                if dtype.ulpDistance(before, after) > 1 || !dtype.load(base, index).isFinite {
+                    dtype.storeBits(dtype.adjacent(before, up: up), base, index)
+                    if !dtype.load(base, index).isFinite { dtype.storeBits(before, base, index) }
                 }
+                stats.maxUlps = max(stats.maxUlps, dtype.ulpDistance(before, dtype.bits(base, index)))
                 let change = Double(dtype.load(base, index)) - Double(original)
                 stats.changeSquares += change * change
                 if change != 0 { stats.changed += 1 }
+            }
+        }
+        return stats
+    }
+
+    /// The float32 case of `applyPattern`, without the per-element type dispatch.
+    static func applyPattern32(
+        _ pattern: [UInt8], to base: UnsafeMutableRawPointer, range: Range<Int>, columns: Int, amplitudes: [Float]
+    ) -> ChunkStats {
+        var stats = ChunkStats()
+        var row = range.lowerBound / columns
+        var rowEnd = (row + 1) * columns
+        pattern.withUnsafeBufferPointer { bits in
+            amplitudes.withUnsafeBufferPointer { amplitudes in
+                for index in range {
+                    if index == rowEnd {
+                        row += 1
+                        rowEnd += columns
+                    }
+                    let original = Float(
+                        bitPattern: UInt32(littleEndian: base.loadUnaligned(fromByteOffset: index * 4, as: UInt32.self))
+                    )
+                    let offset = index - range.lowerBound
+                    let amplitude = amplitudes[row]
+                    stats.originalSquares += Double(original) * Double(original)
+                    guard amplitude != 0, original.isFinite else { continue }
+                    let up = bits[offset >> 3] & (1 << UInt8(offset & 7)) != 0
+                    let marked = original + (up ? amplitude : -amplitude)
+                    base.storeBytes(of: marked.bitPattern.littleEndian, toByteOffset: index * 4, as: UInt32.self)
+                    let change = Double(marked) - Double(original)
+                    stats.changeSquares += change * change
+                    if change != 0 { stats.changed += 1 }
+                }
             }
         }
         return stats

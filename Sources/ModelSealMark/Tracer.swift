@@ -60,29 +60,35 @@ public enum Tracer {
         return report(scores: scores, request: request, tierB: tierB)
     }
 
-    /// Residual bits of every segment, tensor by tensor (two tensors in memory per worker).
+    /// Residual bits of every segment: each reads only the rows it touches, of both files (a transposed
+    /// suspect tensor is read whole, once per segment).
     static func evidence(
         segments: [TraceSegment], tensors: [WeightTensor], matches: [TensorMatch?], original: WeightFile,
         suspect: WeightFile
     ) throws -> [ResidualBits] {
-        let used = Array(Set(segments.map(\.tensor))).sorted()
-        let perTensor = try Parallel.map(used.count) { (item: Int) throws -> [ResidualBits] in
-            let index = used[item]
-            guard let match = matches[index] else { return [] }
-            let tensor = tensors[index]
+        try Parallel.map(segments.count) { (item: Int) throws -> ResidualBits in
+            let segment = segments[item]
+            guard let match = matches[segment.tensor] else {
+                throw MarkError.invalidRequest("internal: a segment of an unmatched tensor")
+            }
+            let tensor = tensors[segment.tensor]
             let columns = tensor.elementCount / max(1, tensor.shape[0])
-            let o = try original.floats(tensor)
-            var x = try suspect.floats(match.suspect)
+            let firstRow = segment.first / columns
+            let rows = (segment.first + segment.count - 1) / columns - firstRow + 1
+            let window = (firstRow * columns)..<((firstRow + rows) * columns)
+            let o = try original.floats(tensor, elements: window)
+            let x: [Float]
             if match.transposed {
-                let rows = tensor.shape[0]
-                let stored = x
-                for index in 0..<x.count { x[index] = stored[(index % columns) * rows + index / columns] }
+                let all = try suspect.floats(match.suspect)
+                let total = tensor.shape[0]
+                x = window.map { all[($0 % columns) * total + $0 / columns] }
+            } else {
+                x = try suspect.floats(match.suspect, elements: window)
             }
-            return segments.filter { $0.tensor == index }.map {
-                ResidualBits.make(original: o, suspect: x, columns: columns, segment: $0)
-            }
+            var local = segment
+            local.first -= window.lowerBound
+            return ResidualBits.make(original: o, suspect: x, columns: columns, segment: local)
         }
-        return perTensor.flatMap { $0 }
     }
 
     static func report(scores: [CustomerScore], request: TraceRequest, tierB: TraceReport.TierB) -> TraceReport {
