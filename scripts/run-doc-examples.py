@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Runs every ```sh and ```python block of README.md and docs/*.md against the built binary and wheel.
 
-Each block runs in a fresh temporary folder holding the files it names (the fixture map below: a sample
+Each block runs in a fresh temporary folder, with its own empty HOME (examples write to ~), holding the files it names (the fixture map below: a sample
 checkpoint, keys, a sealed model, a delivery bundle, a venv, ...), with `modelseal` and `python` first on
 PATH. A fixture is made only when the block reads it before writing it: a block that writes
 `customer.key` starts without one. Placeholders in the text (`modelseal1...`, the article's key) are
@@ -56,8 +56,12 @@ class Fixtures:
         # Variables the examples read besides MODEL_KEY (set below): a signing key's passphrase.
         self.env = dict(
             os.environ, SWIFT_BACKTRACE="enable=no", MODELSEAL_LICENSE_DIR=str(root / "licensing"),
-            KEY_PASS="correct horse battery staple",
+            KEY_PASS="correct horse battery staple", HOME=str(root.parent / "home"),
         )
+        # Examples write to ~ (the trust store ~/.config/modelseal/trust): never the real one.
+        for name in ("MODELSEAL_TRUST", "XDG_CONFIG_HOME", "MODEL_KEY", "VIRTUAL_ENV", "CONDA_PREFIX"):
+            self.env.pop(name, None)
+        pathlib.Path(self.env["HOME"]).mkdir(exist_ok=True)
         self.values: dict[str, str] = {}
 
     def run(self, *args):
@@ -210,7 +214,9 @@ def main() -> int:
                 folder.mkdir()
                 code = fixtures.substitute(code)
                 fixtures.prepare(code, folder)
-                env = dict(fixtures.env, PATH=path, MODELSEAL_LICENSE_DIR=str(folder / ".licensing"))
+                home = folder / ".home"  # each block its own ~, so one block's trust store is not the next one's
+                home.mkdir()
+                env = dict(fixtures.env, PATH=path, MODELSEAL_LICENSE_DIR=str(folder / ".licensing"), HOME=str(home))
                 command = ["bash", "-e", "-o", "pipefail", "-c", code] if language == "sh" else [str(tools / "python"), "-c", code]
                 result = subprocess.run(command, cwd=folder, env=env, capture_output=True, text=True, timeout=600)
                 ran += 1
