@@ -420,3 +420,16 @@ def test_a_bogus_appended_signature_does_not_fail_a_file_a_trusted_key_signed(ru
     (tmp_path / "bad.mseal").write_bytes(with_appended_entry(data, vendor, os.urandom(64)))
     assert run("open", "--key-env", "K", "--trust", "vendor.key.pub", "--check", "bad.mseal", env=env,
                check=False).returncode == 22
+
+
+def test_license_issue_states_what_an_offline_license_cannot_enforce(run, tmp_path):
+    """Issue 13 (items 3 and 5 are stated limits until license v2): the vendor is told when it matters."""
+    key = Fernet.generate_key().decode()
+    env = {"MODELSEAL_LICENSE_DIR": str(tmp_path / "licensing"), "K": key}
+    run("keygen", "--sign", "-o", "vendor.key")
+    (tmp_path / "model.bin").write_bytes(os.urandom(100))
+    run("seal", "--key-env", "K", "--sign-key", "vendor.key", "-o", "m.mseal", "model.bin", env=env)
+    run("license", "request", "--vendor", "vendor.key.pub", "-o", "req.json", env=env)
+    issued = run("license", "issue", "--request", "req.json", "--customer", "ACME", "--sign-key", "vendor.key",
+                 "--model", "m.mseal", "--key-env", "K", "-o", "acme.lic", env=env)
+    assert b"restoring the licensing folder" in issued.stderr and b"SECURITY.md" in issued.stderr
