@@ -433,3 +433,16 @@ def test_license_issue_states_what_an_offline_license_cannot_enforce(run, tmp_pa
     issued = run("license", "issue", "--request", "req.json", "--customer", "ACME", "--sign-key", "vendor.key",
                  "--model", "m.mseal", "--key-env", "K", "-o", "acme.lic", env=env)
     assert b"restoring the licensing folder" in issued.stderr and b"SECURITY.md" in issued.stderr
+
+
+def test_a_trust_store_also_covers_the_articles_unsigned_fernet_files(run, tmp_path):
+    """13.2: a Fernet token carries no ModelSeal signature, so with a trust store it opens only when asked."""
+    key = Fernet.generate_key()
+    (tmp_path / "model.enc").write_bytes(Fernet(key).encrypt(b"weights" * 100))
+    run("keygen", "--sign", "-o", "vendor.key")
+    env = {"K": key.decode(), "MODELSEAL_TRUST": str(trust_store(tmp_path, "vendor.key.pub"))}
+    refused = run("open", "--key-env", "K", "-o", "out.bin", "model.enc", env=env, check=False)
+    assert refused.returncode == 20 and b"--allow-unsigned" in refused.stderr
+    assert not (tmp_path / "out.bin").exists()
+    run("open", "--key-env", "K", "--allow-unsigned", "-o", "out.bin", "model.enc", env=env)
+    assert (tmp_path / "out.bin").read_bytes() == b"weights" * 100
