@@ -446,3 +446,33 @@ def test_a_trust_store_also_covers_the_articles_unsigned_fernet_files(run, tmp_p
     assert not (tmp_path / "out.bin").exists()
     run("open", "--key-env", "K", "--allow-unsigned", "-o", "out.bin", "model.enc", env=env)
     assert (tmp_path / "out.bin").read_bytes() == b"weights" * 100
+
+
+def test_the_c_library_never_reads_home_or_the_trust_store(run, tmp_path, modelseal_pkg, monkeypatch):
+    """13.2: the C ABI takes trust only from its caller. A store in HOME and $MODELSEAL_TRUST (which
+    would refuse this unsigned file through the CLI or Python's load) changes nothing for a C caller
+    that passed no trust key; passing the store explicitly does."""
+    from modelseal import _ffi
+
+    key = sealed_signed(run, tmp_path, chunks=2, sign=False)
+    run("keygen", "--sign", "-o", "vendor.key")
+    store = trust_store(tmp_path, "vendor.key.pub")
+    home = tmp_path / "home"
+    (home / ".config" / "modelseal").mkdir(parents=True)
+    (home / ".config" / "modelseal" / "trust").symlink_to(store)
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("MODELSEAL_TRUST", str(store))
+    expected = (tmp_path / "model.bin").read_bytes()
+    with _ffi.SealedFile(tmp_path / "m.mseal") as sealed, _ffi.Keyring() as ring:
+        ring.add_raw_key(key.encode())
+        sealed.unlock(ring)
+        buffer = bytearray(sealed.plaintext_length())
+        sealed.decrypt_into(buffer)
+        assert bytes(buffer) == expected
+    with _ffi.SealedFile(tmp_path / "m.mseal") as sealed, _ffi.Keyring() as ring:
+        ring.add_raw_key(key.encode())
+        ring.add_trust_store(str(store))
+        with pytest.raises(modelseal_pkg.SignatureError, match="no signature"):
+            sealed.unlock(ring)
+    with pytest.raises(modelseal_pkg.SignatureError):  # Python's load does read the store
+        modelseal_pkg.load(tmp_path / "m.mseal", key=key)
