@@ -70,11 +70,15 @@ def record(name, report, expected):
                z_tail_min=min((a["z_tail"] for a in named), default=None),
                runner_up_z=(report["runner_up"] or {}).get("z"), threshold=report["threshold_z"],
                null_std=report["null"]["std_z_all"], weights_scored=report["evidence"]["tier_b"]["weights_scored"])
+    keep(row)
+    return accused
+
+
+def keep(row):
     RESULTS.append(row)
     if os.environ.get("MARK_RESULTS"):
         with open(os.environ["MARK_RESULTS"], "w") as out:
             json.dump(RESULTS, out, indent=1)
-    return accused
 
 
 def assert_named(report, name, expected):
@@ -108,7 +112,7 @@ def test_fidelity_bound_and_top1(lab):
         a = torch.cat([lab["model"](x).argmax(1) for x in inputs.split(250)])
         b = torch.cat([copy(x).argmax(1) for x in inputs.split(250)])
     agreement = (a == b).double().mean().item()
-    RESULTS.append(dict(attack="fidelity", top1_agreement=agreement, max_relative_change=report["max_relative_change"]))
+    keep(dict(attack="fidelity", top1_agreement=agreement, max_relative_change=report["max_relative_change"]))
     assert agreement >= 0.999
 
 
@@ -203,7 +207,7 @@ def test_fine_tuning(lab):
     changes = sorted(((state[k] - v).norm() / v.norm()).item() for k, v in lab["marked"][LEAKER].items()
                      if v.dim() >= 2)
     report = trace(lab, state, "finetune")
-    RESULTS.append(dict(attack="fine-tuning weight change", median_relative_change=changes[len(changes) // 2],
+    keep(dict(attack="fine-tuning weight change", median_relative_change=changes[len(changes) // 2],
                         min_relative_change=changes[0], max_relative_change=changes[-1]))
     assert changes[len(changes) // 2] > 1e-3, "the fine-tuning must move the weights more than the mark did"
     assert_named(report, "fine-tuning 3 epochs (SGD lr 0.01 momentum 0.9, 128 generated images)", [LEAKER])
@@ -235,7 +239,7 @@ def test_safetensors_input_and_16_bit_original(lab, tmp_path):
                      tmp_path / "half.safetensors")
     report = json.loads(out.stdout)
     assert report["max_ulps"] == 1 and report["format"] == "safetensors"
-    RESULTS.append(dict(attack="fp16 original: measured ratio", max_relative_change=report["max_relative_change"]))
+    keep(dict(attack="fp16 original: measured ratio", max_relative_change=report["max_relative_change"]))
     from safetensors.torch import load_file
     marked = load_file(str(tmp_path / "m.safetensors"))
     assert set(marked) == set(state)
