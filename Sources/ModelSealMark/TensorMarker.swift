@@ -30,7 +30,7 @@ enum TensorMarker {
             throw .unsupported("tensor \(name) has no rows to mark")
         }
         let columns = count / rows
-        let amplitudes = rowAmplitudes(
+        let (amplitudes, squares) = rowAmplitudes(
             UnsafeRawPointer(base), dtype: dtype, rows: rows, columns: columns, alpha: alpha, workers: workers)
         let nonce = MarkKey.nonce(tensor: name)
         let chunks = (count + chunkElements - 1) / chunkElements
@@ -45,18 +45,19 @@ enum TensorMarker {
         for partial in partials { total.add(partial) }
         return TensorMarkStats(
             name: name, dtype: dtype, shape: shape,
-            relativeChange: total.originalSquares > 0 ? (total.changeSquares / total.originalSquares).squareRoot() : 0,
+            relativeChange: squares > 0 ? (total.changeSquares / squares).squareRoot() : 0,
             maxUlps: Int(total.maxUlps), changedElements: total.changed,
             skippedRows: amplitudes.lazy.filter { $0 == 0 }.count)
     }
 
     /// `Float(α · sqrt(Σ w² / columns))` per row, the sum in binary64 in index order; 0 where not finite.
+    /// Also ‖W‖² (the rows' sums added), for the relative change.
     static func rowAmplitudes(
         _ base: UnsafeRawPointer, dtype: MarkDType, rows: Int, columns: Int, alpha: Double, workers: Int
-    ) -> [Float] {
+    ) -> (amplitudes: [Float], squares: Double) {
         let rowsPerTask = max(1, chunkElements / max(1, columns))
         let tasks = (rows + rowsPerTask - 1) / rowsPerTask
-        let parts = Parallel.map(tasks, workers: workers) { (task: Int) -> [Float] in
+        let parts = Parallel.map(tasks, workers: workers) { (task: Int) -> [(Float, Double)] in
             let range = (task * rowsPerTask)..<min(rows, (task + 1) * rowsPerTask)
             return range.map { row in
                 var sum = 0.0
@@ -74,22 +75,21 @@ enum TensorMarker {
                     }
                 }
                 let amplitude = Float(alpha * (sum / Double(columns)).squareRoot())
-                return amplitude.isFinite ? amplitude : 0
+                return (amplitude.isFinite ? amplitude : 0, sum)
             }
         }
-        return parts.flatMap { $0 }
+        let all = parts.flatMap { $0 }
+        return (all.map(\.0), all.reduce(0) { $0 + $1.1 })
     }
 
     /// Partial sums of one work item.
     struct ChunkStats {
         var changeSquares = 0.0
-        var originalSquares = 0.0
         var maxUlps: Int64 = 0
         var changed = 0
 
         mutating func add(_ other: ChunkStats) {
             changeSquares += other.changeSquares
-            originalSquares += other.originalSquares
             maxUlps = max(maxUlps, other.maxUlps)
             changed += other.changed
         }
@@ -116,7 +116,6 @@ enum TensorMarker {
                 let offset = index - range.lowerBound
                 let up = bits[offset >> 3] & (1 << UInt8(offset & 7)) != 0
                 let amplitude = amplitudes[row]
-                stats.originalSquares += Double(original) * Double(original)
                 guard amplitude != 0, original.isFinite else { continue }
                 let before = dtype.bits(base, index)
                 dtype.store(original + (up ? amplitude : -amplitude), base, index)
@@ -154,7 +153,6 @@ enum TensorMarker {
                     )
                     let offset = index - range.lowerBound
                     let amplitude = amplitudes[row]
-                    stats.originalSquares += Double(original) * Double(original)
                     guard amplitude != 0, original.isFinite else { continue }
                     let up = bits[offset >> 3] & (1 << UInt8(offset & 7)) != 0
                     let marked = original + (up ? amplitude : -amplitude)
