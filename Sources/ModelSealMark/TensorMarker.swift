@@ -134,35 +134,49 @@ enum TensorMarker {
         return stats
     }
 
-    /// The float32 case of `applyPattern`, without the per-element type dispatch.
+    /// The float32 case of `applyPattern`, without the per-element type dispatch, a row stretch at a time.
     static func applyPattern32(
         _ pattern: [UInt8], to base: UnsafeMutableRawPointer, range: Range<Int>, columns: Int, amplitudes: [Float]
     ) -> ChunkStats {
         var stats = ChunkStats()
-        var row = range.lowerBound / columns
-        var rowEnd = (row + 1) * columns
         pattern.withUnsafeBufferPointer { bits in
-            amplitudes.withUnsafeBufferPointer { amplitudes in
-                for index in range {
-                    if index == rowEnd {
-                        row += 1
-                        rowEnd += columns
-                    }
-                    let original = Float(
-                        bitPattern: UInt32(littleEndian: base.loadUnaligned(fromByteOffset: index * 4, as: UInt32.self))
-                    )
-                    let offset = index - range.lowerBound
-                    let amplitude = amplitudes[row]
-                    guard amplitude != 0, original.isFinite else { continue }
-                    let up = bits[offset >> 3] & (1 << UInt8(offset & 7)) != 0
-                    let marked = original + (up ? amplitude : -amplitude)
-                    base.storeBytes(of: marked.bitPattern.littleEndian, toByteOffset: index * 4, as: UInt32.self)
-                    let change = Double(marked) - Double(original)
-                    stats.changeSquares += change * change
-                    if change != 0 { stats.changed += 1 }
+            var start = range.lowerBound
+            while start < range.upperBound {
+                let row = start / columns
+                let end = min(range.upperBound, (row + 1) * columns)
+                let amplitude = amplitudes[row]
+                if amplitude != 0 {
+                    let (squares, changed) = markStretch32(
+                        base, bits: bits, from: start, to: end, patternStart: range.lowerBound, amplitude: amplitude)
+                    stats.changeSquares += squares
+                    stats.changed += changed
                 }
+                start = end
             }
         }
         return stats
+    }
+
+    /// Marks elements `from..<to` of one row; returns Σ change² and the count of changed elements.
+    @inline(__always)
+    static func markStretch32(
+        _ base: UnsafeMutableRawPointer, bits: UnsafeBufferPointer<UInt8>, from: Int, to: Int, patternStart: Int,
+        amplitude: Float
+    ) -> (Double, Int) {
+        var squares = 0.0
+        var changed = 0
+        for index in from..<to {
+            let original = Float(
+                bitPattern: UInt32(littleEndian: base.loadUnaligned(fromByteOffset: index &* 4, as: UInt32.self)))
+            guard original.isFinite else { continue }
+            let offset = index - patternStart
+            let up = bits[offset >> 3] & (1 << UInt8(offset & 7)) != 0
+            let marked = original + (up ? amplitude : -amplitude)
+            base.storeBytes(of: marked.bitPattern.littleEndian, toByteOffset: index &* 4, as: UInt32.self)
+            let change = marked - original
+            squares += Double(change * change)
+            changed &+= change != 0 ? 1 : 0
+        }
+        return (squares, changed)
     }
 }
