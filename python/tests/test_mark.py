@@ -299,3 +299,19 @@ def test_non_model_input_is_refused(lab, tmp_path):
     result = lab["cli"]("mark", "--secret", lab["root"] / "secret", "--customer", "x", "--model-id", MODEL_ID,
                         "--registry", tmp_path / "r.json", "-o", tmp_path / "o.pt", tmp_path / "junk.pt", check=False)
     assert result.returncode not in (0, 1) and result.stderr.startswith("modelseal: error:")
+
+
+def test_legacy_checkpoint_stays_legacy(lab, tmp_path):
+    torch.save(lab["original"], tmp_path / "legacy.pt", _use_new_zipfile_serialization=False)
+    lab["cli"]("mark", "--secret", lab["root"] / "secret", "--customer", LEAKER, "--model-id", MODEL_ID,
+               "--registry", tmp_path / "r.json", "-o", tmp_path / "m.pt", tmp_path / "legacy.pt")
+    data = (tmp_path / "m.pt").read_bytes()
+    assert not data.startswith(b"PK") and len(data) == (tmp_path / "legacy.pt").stat().st_size
+    marked = torch.load(tmp_path / "m.pt", weights_only=True)
+    assert all(torch.equal(marked[k], lab["marked"][LEAKER][k]) for k in marked)  # the same mark as in .pt zip
+    ids_file = tmp_path / "ids.txt"
+    ids_file.write_text("\n".join(ids()[:200]) + "\n")
+    report = json.loads(lab["cli"]("trace", tmp_path / "m.pt", "--original", tmp_path / "legacy.pt", "--secret",
+                                   lab["root"] / "secret", "--model-id", MODEL_ID, "--customers", ids_file,
+                                   "--json").stdout)
+    assert [a["customer"] for a in report["accused"]] == [LEAKER]
