@@ -97,7 +97,8 @@ public enum Tracer {
         func candidate(_ score: CustomerScore) -> TraceReport.Candidate {
             TraceReport.Candidate(
                 customer: score.customer, z: score.z, zAll: score.zAll, zTail: score.zTail,
-                falsePositiveBound: HoeffdingThreshold.familyWiseBound(z: score.z, tests: tests))
+                falsePositiveBound: HoeffdingThreshold.familyWiseBound(z: score.z, tests: tests),
+                log10FalsePositiveBound: HoeffdingThreshold.log10FamilyWiseBound(z: score.z, tests: tests))
         }
         let ranked = scores.sorted { $0.z > $1.z }
         let accused = ranked.filter { $0.z >= threshold }

@@ -62,7 +62,8 @@ extension ModelSeal {
             ]
             for candidate in report.accused {
                 lines.append(
-                    "ACCUSED \(candidate.customer): z = \(candidate.z) (bound \(candidate.falsePositiveBound))")
+                    "ACCUSED \(candidate.customer): z = \(candidate.z) (false-positive bound 10^\(candidate.log10FalsePositiveBound))"
+                )
             }
             if report.accused.isEmpty { lines.append("nobody accused") }
             if let runnerUp = report.runnerUp { lines.append("runner-up \(runnerUp.customer): z = \(runnerUp.z)") }
