@@ -92,6 +92,8 @@ def gen_torch():
     write_expected(out("torch", "legacy.expected.json"), format="pytorch-legacy", tensors=describe(items[:4] + views[:2]),
                    pure=True, shared=[["full", "transposed"]])
 
+    gen_legacy_key_order()
+
     model = torch.nn.Sequential(torch.nn.Conv2d(3, 4, 3), torch.nn.BatchNorm2d(4), torch.nn.ReLU(), torch.nn.Flatten(),
                                 torch.nn.Linear(4 * 6 * 6, 5))
     sd = model.state_dict()
@@ -108,6 +110,38 @@ def gen_torch():
     torch.save(params, out("torch", "parameters.pt"))
     write_expected(out("torch", "parameters.expected.json"), format="pytorch-zip", tensors=describe(list(params.items())),
                    pure=True)
+
+
+def gen_legacy_key_order():
+    """A legacy checkpoint (issue 15.9) whose trailing storage-key list ('0', '1') is not the order in which the
+    object first references the storages ('1' first), and whose storage '1' is no longer reachable from the
+    result (its dict entry was overwritten): torch's legacy loader registers every persistent id while
+    unpickling and reads every listed storage. Built opcode by opcode; torch itself reads it for the
+    expected file."""
+    def unicode(text):
+        return b"X" + struct.pack("<I", len(text)) + text.encode()
+
+    def tensor(key, count):
+        pid = b"(" + unicode("storage") + b"ctorch\nFloatStorage\n" + unicode(key) + unicode("cpu") + b"J" + struct.pack(
+            "<i", count) + b"Nt"
+        return (b"ctorch._utils\n_rebuild_tensor_v2\n(" + pid + b"QK\x00J" + struct.pack("<i", count) + b"\x85K\x01\x85"
+                + b"\x89ccollections\nOrderedDict\n)Rtq\x01R")
+
+    magic = b"\x80\x02\x8a\x0a" + bytes([0x6C, 0xFC, 0x9C, 0x46, 0xF9, 0x20, 0x6A, 0xA8, 0x50, 0x19]) + b"."
+    version = b"\x80\x02M" + struct.pack("<H", 1001) + b"."
+    sys_info = b"\x80\x02}" + unicode("little_endian") + b"\x88s."
+    obj = (b"\x80\x02ccollections\nOrderedDict\n)R" + unicode("w") + tensor("1", 3) + b"s" + unicode("w")
+           + tensor("0", 2) + b"s" + unicode("bias") + tensor("2", 1) + b"s.")
+    keys = b"\x80\x02]" + unicode("0") + b"a" + unicode("2") + b"a" + unicode("1") + b"a."
+    storages = b""
+    for key, values in (("0", [1.5, -2.0]), ("2", [7.0]), ("1", [9.0, 9.0, 9.0])):
+        storages += struct.pack("<q", len(values)) + struct.pack(f"<{len(values)}f", *values)
+    path = out("torch", "legacy_key_order.pt")
+    with open(path, "wb") as f:
+        f.write(magic + version + sys_info + obj + keys + storages)
+    loaded = torch.load(path, weights_only=True)
+    write_expected(out("torch", "legacy_key_order.expected.json"), format="pytorch-legacy",
+                   tensors=describe(list(loaded.items())), pure=True)
 
 
 def gen_pickles():

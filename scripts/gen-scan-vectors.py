@@ -262,11 +262,272 @@ def _():
     return proto(2) + glob("collections", "OrderedDict") + MARK + TUPLE + REDUCE + STOP
 
 
+# ---- issue 14: each reading a loader gives the bytes, as far as that loader gets -------------------------
+LEGACY_MAGIC = proto(2) + b"\x8a\x0a" + bytes([0x6C, 0xFC, 0x9C, 0x46, 0xF9, 0x20, 0x6A, 0xA8, 0x50, 0x19]) + STOP
+LEGACY_VERSION = proto(2) + b"M" + struct.pack("<H", 1001) + STOP
+LEGACY_SYS_INFO = proto(2) + EMPTY_DICT + binunicode("little_endian") + b"\x88" + SETITEM + STOP
+POP = b"0"
+
+
+def legacy_with_object(object_pickle, keys=proto(2) + EMPTY_LIST + STOP, storages=b""):
+    """A legacy torch layout (magic, protocol, sys_info, OBJECT, storage keys, raw storages)."""
+    return LEGACY_MAGIC + LEGACY_VERSION + LEGACY_SYS_INFO + object_pickle + keys + storages
+
+
+def os_system_call():
+    return glob("os", "system") + MARK + binunicode("echo pwned") + TUPLE + REDUCE
+
+
+def after_construct(construct, protocol=2):
+    """An object pickle that runs `construct` (which CPython accepts), drops it, then calls os.system."""
+    return proto(protocol) + construct + POP + os_system_call() + STOP
+
+
+CPYTHON_CONSTRUCTS = {
+    "build_none_state": EMPTY_LIST + NONE + BUILD,
+    "setitem_on_list": EMPTY_LIST + BININT1 + b"\x05" + APPEND + BININT1 + b"\x00" + BININT1 + b"\x07" + SETITEM,
+    "memo_key_with_space": EMPTY_LIST + b"p 0\n" + POP + b"g0\n",
+    "int_underscore": b"I1_000\n",
+    "int_strtol_octal": b"I017\n",
+    "int_strtol_hex": b"I0x10\n",
+    "int_leading_space": b"I  42\n",
+    "long_hex": b"L0x_ff\n",
+    "append_on_bytearray": b"\x96" + struct.pack("<Q", 1) + b"a" + BININT1 + b"\x41" + APPEND,
+    "binunicode_lone_surrogate": b"X" + struct.pack("<I", 3) + b"\xed\xa0\x80",
+    "unicode_lone_surrogate": b"V\\ud800\n",
+}
+for _name, _construct in CPYTHON_CONSTRUCTS.items():
+    def _build(construct=_construct):
+        return legacy_with_object(after_construct(construct, 5 if construct.startswith(b"\x96") else 2))
+    vector(f"cpython_{_name}.pt", "dangerous", "dangerous-global",
+           f"legacy checkpoint whose object pickle first does something CPython's _pickle.c accepts "
+           f"({_name.replace('_', ' ')}), then calls os.system: a machine that stops there reads nothing after")(_build)
+
+
+@vector("legacy_object_pickle_broken.pt", "flagged", "loader-error",
+        "legacy checkpoint whose object pickle makes an unknown class and then breaks (a bad opcode): what ran "
+        "before the break counts, and a file the loader cannot finish is never clean")
+def _():
+    return legacy_with_object(proto(2) + call(glob("mypackage.loader", "Hook"), "x") + b"\xff")
+
+
+@vector("zip_member_broken_pickle.pt", "not-weights-only", "unknown-global",
+        "torch zip with a protocol-0 member (no PROTO, not named .pkl) that makes an unknown class and breaks")
+def _():
+    return torch_like_zip([("archive/data/7", glob("mypackage.loader", "Hook") + MARK + TUPLE + REDUCE + b"\xff")])
+
+
+@vector("legacy_with_empty_zip_tail.pt", "dangerous", "dangerous-global",
+        "legacy checkpoint calling os.system with an empty zip end record appended: torch reads pickles from "
+        "byte 0 (the zip signature is not at offset 0)")
+def _():
+    return legacy_with_object(proto(2) + os_system_call() + STOP) + b"PK\x05\x06" + b"\x00" * 18
+
+
+@vector("legacy_pk56_in_storage.pt", "clean", "none",
+        "benign legacy checkpoint whose raw storage holds the bytes PK\\x05\\x06 near the end: not a zip")
+def _():
+    storage = (b"\x8c\x05torch\x8c\x0cFloatStorage\x93" if False else glob("torch", "FloatStorage"))
+    pid = MARK + binunicode("storage") + storage + binunicode("0") + binunicode("cpu") + BININT1 + b"\x08" + NONE + TUPLE
+    tensor = (glob("torch._utils", "_rebuild_tensor_v2") + MARK + pid + b"Q" + BININT1 + b"\x00"
+              + BININT1 + b"\x08" + TUPLE1 + BININT1 + b"\x01" + TUPLE1 + b"\x89"
+              + glob("collections", "OrderedDict") + MARK + TUPLE + REDUCE + TUPLE + REDUCE)
+    obj = (proto(2) + glob("collections", "OrderedDict") + MARK + TUPLE + REDUCE + binunicode("w") + tensor
+           + SETITEM + STOP)
+    keys = proto(2) + EMPTY_LIST + binunicode("0") + APPEND + STOP
+    data = struct.pack("<q", 8) + b"PK\x05\x06" + b"\x01" * 28
+    return legacy_with_object(obj, keys, data)
+
+
+def safetensors_pickle_polyglot(payload):
+    """Valid safetensors (one U8 tensor holding `payload`) whose bytes from offset 0 are also a pickle: the
+    length field reads as NONE + BINFLOAT (eating the JSON's `{"`), the first key is a chain of
+    SHORT_BINSTRINGs that skips the rest of the header, and the pickle goes on in the tensor data."""
+    length = 0x4E | 0x47 << 8  # b"NG" then zeros: NONE, BINFLOAT over bytes 2..9
+    tensor = '":{"dtype":"U8","shape":[%d],"data_offsets":[0,%d]}}' % (len(payload), len(payload))
+    final = 100
+    pad = final - len(tensor)
+    chain_room = length - 2 - 2 - final  # '{"', the final 'U' + length byte, what it skips
+    segments = []
+    while chain_room > 0:
+        size = min(100, chain_room - 2)
+        if chain_room - (size + 2) < 34 and chain_room - (size + 2) != 0:
+            size = chain_room - 2 - 34
+        segments.append(b"U" + bytes([size]) + b"a" * size)
+        chain_room -= size + 2
+    header = b'{"' + b"".join(segments) + b"U" + bytes([final]) + tensor.encode() + b" " * pad
+    assert len(header) == length, (len(header), length)
+    return struct.pack("<Q", length) + header + payload
+
+
+@vector("polyglot_safetensors_pickle.bin", "dangerous", "dangerous-global",
+        "a file that is valid safetensors and also a pickle from byte 0: torch.load under a name not ending in "
+        ".safetensors, or pickle.load, runs os.system")
+def _():
+    return safetensors_pickle_polyglot(glob("os", "system") + b"(V" + b"echo pwned\n" + TUPLE + REDUCE + STOP)
+
+
+def stored_zip_parts(members, base=0):
+    """Local headers + data and central entries of a stored zip (offsets from `base`), by hand."""
+    import zlib
+    local, central = b"", b""
+    for name, data in members:
+        offset = base + len(local)
+        crc = zlib.crc32(data)
+        fields = struct.pack("<HHHHHIII", 20, 0, 0, 0, 0x21, crc, len(data), len(data))
+        local += b"PK\x03\x04" + fields + struct.pack("<HH", len(name), 0) + name.encode() + data
+        central += (b"PK\x01\x02" + struct.pack("<H", 20) + fields + struct.pack("<HHHHHI", len(name), 0, 0, 0, 0, 0)
+                    + struct.pack("<I", offset) + name.encode())
+    return local, central
+
+
+def end_record(count, size, offset, comment_length):
+    return b"PK\x05\x06" + struct.pack("<HHHHIIH", 0, 0, count, count, size, offset, comment_length)
+
+
+@vector("zip_two_end_records.pt", "dangerous", "dangerous-global",
+        "two end records: the first one's comment reaches the end of the file and lists a benign data.pkl; the "
+        "last signature (what miniz and zipfile use) lists one calling os.system")
+def _():
+    benign_local, benign_central = stored_zip_parts([("archive/data.pkl", benign_list())])
+    evil_local, _unused = stored_zip_parts([("archive/data.pkl", os_system())], base=len(benign_local))
+    _unused, evil_central = stored_zip_parts([("archive/data.pkl", os_system())], base=len(benign_local))
+    body = benign_local + evil_local + benign_central
+    # The first end record's comment holds the second directory and end record (whose own comment length
+    # runs past the end of the file, so only a reader taking the last signature uses it).
+    second = len(body) + 22
+    comment = evil_central + end_record(1, len(evil_central), second, 7) + b"xyz"
+    return body + end_record(1, len(benign_central), len(benign_local) + len(evil_local), len(comment)) + comment
+
+
+@vector("zip_case_colliding_names.pt", "not-weights-only", "zip-case-colliding-names",
+        "archive/data.pkl and archive/DATA.PKL: torch looks members up ignoring case, so which one it loads is "
+        "not what a case-sensitive reader inspects")
+def _():
+    return torch_like_zip([("archive/DATA.PKL", benign_list())])
+
+
+@vector("zip_shared_deflated_member.zip", "not-weights-only", "zip-local-central-mismatch",
+        "32 central entries pointing at one deflated 256 MiB member of zeros: inflated once, and only as far "
+        "as a probe needs")
+def _():
+    import zlib
+    compressor = zlib.compressobj(9, zlib.DEFLATED, -15)
+    chunk = b"\x00" * (1 << 20)
+    compressed = b"".join(compressor.compress(chunk) for _ in range(256)) + compressor.flush()
+    size = 256 << 20
+    crc = 0
+    for _ in range(256):
+        crc = zlib.crc32(chunk, crc)
+    fields = struct.pack("<HHHHHIII", 20, 0, 8, 0, 0x21, crc, len(compressed), size)
+    local = b"PK\x03\x04" + fields + struct.pack("<HH", 8, 0) + b"data.bin" + compressed
+    central = b""
+    for index in range(32):
+        name = b"data%02d.bin" % index
+        central += (b"PK\x01\x02" + struct.pack("<H", 20) + fields + struct.pack("<HHHHHI", len(name), 0, 0, 0, 0, 0)
+                    + struct.pack("<I", 0) + name)
+    return local + central + end_record(32, len(central), len(local), 0)
+
+
+@vector("set_additems_200k.pkl", "clean", "none",
+        "a protocol-4 set of 200,000 ints built with ADDITEMS: every container operation hashed (CPython: 0.03 s)")
+def _():
+    out = bytearray(proto(4) + b"\x8f")  # EMPTY_SET
+    for start in range(0, 200_000, 1000):
+        out += MARK
+        for value in range(start, start + 1000):
+            out += b"J" + struct.pack("<i", value)
+        out += b"\x90"  # ADDITEMS
+    return bytes(out + STOP)
+
+
+def npy(descr_literal, body, version=1):
+    header = "{'descr': %s, 'fortran_order': False, 'shape': (1,), }" % descr_literal
+    prefix = 10 if version == 1 else 12
+    header += " " * (63 - (prefix + len(header)) % 64) + "\n"
+    size = struct.pack("<H", len(header)) if version == 1 else struct.pack("<I", len(header))
+    return b"\x93NUMPY" + bytes([version, 0]) + size + header.encode("latin-1" if version < 3 else "utf-8") + body
+
+
+NPY_OBJECT_DESCRS = {
+    "double_quotes": '"O"',
+    "little_endian_O": "'<O'",
+    "hex_escape": r"'\x4f'",
+    "object_word": "'object'",
+    "O8": "'O8'",
+    "concatenated": "'ob' 'ject'",
+    "comment": "'O' # an object array\n",
+    "named_escape": r"'\N{LATIN CAPITAL LETTER O}'",
+    "unicode_prefix": "u'O'",
+    "comma_string": "'i4,O'",
+    "subarray_string": "'(2,)O'",
+    "subarray_tuple": "('O', (2,))",
+    "structured_field": "[('a', '<f4'), ('b', '|O')]",
+}
+for _name, _descr in NPY_OBJECT_DESCRS.items():
+    def _build(descr=_descr):
+        return npy(descr, os_system())
+    vector(f"npy_object_{_name}.npy", "dangerous", "dangerous-global",
+           f"a .npy whose descr {_descr.strip()!s} may hold objects: the body is a pickle calling os.system")(_build)
+
+
+@vector("npy_structured_plain.npy", "clean", "none",
+        "a .npy with a structured dtype of plain fields (and a subarray field): data only")
+def _():
+    return npy("[('a', '<f4'), ('b', '<i8', (2,))]", b"\x00" * 20)
+
+
+DANGER_GAPS = {
+    "ctypes_dlopen": ("_ctypes", "dlopen", 2),
+    "logging_config": ("logging.config", "dictConfig", 2),
+    "typing_eval_type": ("typing", "_eval_type", 2),
+    "typing_forward_ref": ("typing", "ForwardRef", 2),
+    "fx_forward_from_src": ("torch.fx.graph_module", "_forward_from_src", 2),
+    "cpp_extension_load_inline": ("torch.utils.cpp_extension", "load_inline", 2),
+    "gzip_open": ("gzip", "open", 2),
+    "bz2_open": ("bz2", "open", 2),
+    "lzma_open": ("lzma", "open", 2),
+    "python2_commands": ("commands", "getoutput", 2),
+}
+for _name, (_module, _attr, _protocol) in DANGER_GAPS.items():
+    def _build(module=_module, attr=_attr, protocol=_protocol):
+        return proto(protocol) + call(glob(module, attr), "echo pwned") + STOP
+    vector(f"danger_{_name}.pkl", "dangerous", "dangerous-global",
+           f"{_module}.{_attr}: runs code, loads native code or opens files (protocol {_protocol})")(_build)
+
+
+@vector("not_a_model_readme.md", "skipped", "none",
+        "a README: every reading (pickle from byte 0) ends before a global, a persistent id or a call")
+def _():
+    return b"# My model\n\nTrained on cats. See requirements.txt.\n"
+
+
+@vector("not_a_model_requirements.txt", "skipped", "none",
+        "a requirements.txt: not a model")
+def _():
+    return b"torch==2.15.0\nnumpy>=2\nsafetensors\n"
+
+
+# Where scripts/scan_oracle.py (CPython's unpickler with inert stand-ins, torch's and NumPy's format decisions)
+# and the scanner differ on purpose: file, kind of difference, reason.
+ORACLE_DIFFERENCES = """file\tkind\treason
+frame_length_mismatch.pkl\taccepted\tCPython refuses a FRAME whose bytes run short; the scanner reads on past a frame anomaly and reports it (frame-boundary, dangerous): which opcodes run depends on the CPython version
+frame_straddle_hidden_call.pkl\tglobals-missed\tthis CPython runs the builtins.print hidden across a FRAME (python/cpython#154848); the scanner reports the frame trick itself (frame-boundary, dangerous) instead of following the buffered read
+frame_straddle_hidden_call_file.pkl\tglobals-missed\tthe same trick read from a file
+nested_pickle.pkl\tglobals-extra\tthe scanner also traces the bytes handed to pickle.loads (the oracle's stand-in pickle.loads runs nothing)
+malicious12.pkl\tglobals-extra\tthe same: a nested pickle passed to pickle.loads is traced
+zip_data_before_archive.bin\taccepted\tonly Python's zipfile opens a zip found by its end record behind other data; torch and NumPy (and this oracle) look at offset 0. The scanner counts the zipfile reading too
+zip_data_before_archive.bin\tglobals-extra\tthe same: the os.system member is what zipfile-based loaders read
+malicious1.7z\taccepted\t7z, gzip, bzip2, xz, zstd and RAR containers are reported cannot-scan (joblib and unpackers open them); no pickle reading reaches anything
+"""
+
+
 def main():
     global OUT
     if len(sys.argv) > 1:
         OUT = pathlib.Path(sys.argv[1])
     OUT.mkdir(parents=True, exist_ok=True)
+    (OUT / "ORACLE-DIFFERENCES.tsv").write_text(ORACLE_DIFFERENCES)
     lines = ["file\texpect\trule\twhy"]
     for name, expect, rule, why, build in VECTORS:
         (OUT / name).write_bytes(build())

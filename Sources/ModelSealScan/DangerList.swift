@@ -98,12 +98,35 @@ public enum DangerList {
         DangerEntry("distutils", "writes files, spawns compilers", "GHSA-m273-6v24-x4m4"),
         DangerEntry("setuptools", "writes files, spawns compilers", modelscan),
         DangerEntry("ctypes", "loads native libraries", "GHSA-4675-36f9-wf6r"),
+        DangerEntry(
+            "_ctypes", "loads native libraries and calls them (dlopen, dlsym, call_function)", "issue 14 class 6"),
+        DangerEntry(
+            "logging.config", "builds any object from a config ('()' factories), listens on sockets", "issue 14 class 6"
+        ),
+        DangerEntry("typing._eval_type", "evaluates type-hint strings (eval)", "issue 14 class 6"),
+        DangerEntry("typing.ForwardRef", "evaluates its string when resolved (eval)", "issue 14 class 6"),
+        DangerEntry("typing.get_type_hints", "evaluates annotation strings (eval)", "issue 14 class 6"),
+        DangerEntry("torch.fx.graph_module._forward_from_src", "executes Python source (exec)", "issue 14 class 6"),
+        DangerEntry("torch.fx.graph_module._exec_with_source", "executes Python source (exec)", "issue 14 class 6"),
+        DangerEntry(
+            "torch.fx.graph_module.reduce_graph_module", "rebuilds a module from Python source (exec)",
+            "issue 14 class 6"),
+        DangerEntry(
+            "torch.fx.graph_module._deserialize_graph_module", "rebuilds a module from Python source (exec)",
+            "issue 14 class 6"),
+        DangerEntry("torch.utils.cpp_extension", "compiles and loads C++ (load_inline, load)", "issue 14 class 6"),
         DangerEntry("signal", "changes process signal handling", modelscan),
         // Files.
         DangerEntry("io.FileIO", "opens files", "picklescan tests/data2/io_FileIO.pkl"),
         DangerEntry("io.open", "opens files", modelscan),
         DangerEntry("_io", "opens files", "picklescan tests/data2/io_FileIO.pkl"),
         DangerEntry("shutil", "copies and removes files", modelscan),
+        DangerEntry("gzip.open", "creates or truncates files", "issue 14 class 6"),
+        DangerEntry("gzip.GzipFile", "creates or truncates files", "issue 14 class 6"),
+        DangerEntry("bz2.open", "creates or truncates files", "issue 14 class 6"),
+        DangerEntry("bz2.BZ2File", "creates or truncates files", "issue 14 class 6"),
+        DangerEntry("lzma.open", "creates or truncates files", "issue 14 class 6"),
+        DangerEntry("lzma.LZMAFile", "creates or truncates files", "issue 14 class 6"),
         DangerEntry("tempfile", "creates files", modelscan),
         DangerEntry("glob", "lists files", modelscan),
         DangerEntry("logging.FileHandler", "creates files", "picklescan tests/data2/logging_FileHandler.pkl"),

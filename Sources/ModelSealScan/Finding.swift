@@ -43,14 +43,26 @@ public struct FileReport: Sendable {
     public var format: String
     public var size: Int
     public var findings: [Finding]
+    /// Why the file was not judged (`not a model`, `sealed`), or nil: a skipped file has no findings and
+    /// counts as clean for the exit code.
+    public var skipped: String?
 
-    public init(path: String, format: String, size: Int, findings: [Finding]) {
+    public init(path: String, format: String, size: Int, findings: [Finding], skipped: String? = nil) {
         self.path = path
         self.format = format
         self.size = size
         self.findings = findings
+        self.skipped = skipped
     }
 
     /// `clean` when there is no finding.
     public var verdict: Verdict { findings.map(\.verdict).max() ?? .clean }
+
+    /// Reasons a file is skipped.
+    public enum SkipReason {
+        /// Every loader's reading of it ends before a global, a persistent id or a call.
+        public static let notAModel = "not a model"
+        /// A sealed ModelSeal file and no key to open it with.
+        public static let sealed = "sealed"
+    }
 }

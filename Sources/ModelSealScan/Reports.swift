@@ -22,6 +22,7 @@ public enum ScanReports {
             ("format", .string(report.format)),
             ("size", .integer(report.size)),
             ("verdict", .string(report.verdict.rawValue)),
+            ("skipped", report.skipped.map { .string($0) } ?? .null),
             ("findings", .array(report.findings.map(findingJSON))),
         ])
     }

@@ -2,11 +2,27 @@ import ModelFormats
 import ModelSealCore
 
 extension ScanContext {
-    /// Scans pickles back to back (bare streams, legacy torch files, concatenated payloads).
-    ///
-    /// The first pickle must parse; a later one that does not is trailing data (a legacy file's raw
-    /// storages) and only its dangerous events count, since Python would have run them before failing.
-    mutating func scanPickleStream(_ source: any ByteSource, member: String?, maxPickles: Int, legacy: Bool) {
+    /// How far a pickle stream got.
+    struct StreamOutcome {
+        /// Some pickle reached a global, a call or a persistent id, or the first one ran to STOP.
+        var reached = false
+        /// The first pickle is torch's legacy magic number.
+        var legacy = false
+    }
+
+    /// torch's legacy magic number 0x1950a86a20f9469cfc6c, as the machine holds it (two's complement, LE).
+    static let legacyMagic = PickleValue.bigInt([0x6C, 0xFC, 0x9C, 0x46, 0xF9, 0x20, 0x6A, 0xA8, 0x50, 0x19])
+
+    /// Scans pickles back to back from byte 0 (bare pickles, legacy torch files, concatenated payloads),
+    /// each as far as CPython would get: every event before a failure counts. A failure after something
+    /// was reached is `loader-error` (never clean); one before anything was reached ends this reading
+    /// silently (the bytes are not a pickle); a cap of ours is `cannot-scan`. A legacy file (magic number
+    /// first) is read for its five pickles, as torch does; its raw storages after them never are.
+    @discardableResult
+    mutating func scanPickleStream(
+        _ source: any ByteSource, member: String?, maxPickles: Int
+    ) -> StreamOutcome {
+        var outcome = StreamOutcome()
         // Read a window and widen it only when a pickle runs past it: a legacy checkpoint's pickles
         // are small and its raw storages (possibly gigabytes) are never read.
         var window = min(source.size, Scanner.Limits.initialWindowBytes)
@@ -15,47 +31,77 @@ extension ScanContext {
             bytes = try source.read(at: 0, count: window)
         } catch {
             add("unreadable", .cannotScan, "\(error)", member: member)
-            return
+            outcome.reached = true
+            return outcome
         }
         var offset = 0
         var index = 0
-        while offset < bytes.count, index < maxPickles {
+        var limit = maxPickles
+        while offset < bytes.count, index < limit {
             let label = index == 0 && member != nil ? member : join(member, "pickle[\(index)]")
-            let trace = machine.trace(
-                bytes, range: offset..<bytes.count, baseOffset: offset)
-            if trace.result == nil, window < source.size, case .truncated? = trace.error {
+            let trace = machine.trace(bytes, range: offset..<bytes.count, baseOffset: offset)
+            // Widen only when the bytes the pickle asks for exist: a length past the end fails in CPython too.
+            if trace.result == nil, window < source.size, case let .truncated(_, _, needed)? = trace.error,
+                needed <= source.size - window
+            {
                 guard window < Scanner.Limits.maxPickleBytes else {
                     add(
-                        "too-large", .cannotScan, "pickle larger than \(Scanner.Limits.maxPickleBytes) bytes",
+                        "oversized", .cannotScan, "pickle larger than \(Scanner.Limits.maxPickleBytes) bytes",
                         member: label)
-                    return
+                    outcome.reached = true
+                    return outcome
                 }
                 window = min(source.size, Scanner.Limits.maxPickleBytes, window &* 8)
                 guard let wider = try? source.read(at: 0, count: window) else {
                     add("unreadable", .cannotScan, "stream cannot be read", member: label)
-                    return
+                    outcome.reached = true
+                    return outcome
                 }
                 bytes = wider
                 continue
             }
-            let parsed = trace.result != nil
-            record(trace, bytes: bytes, member: label, onlyDangerous: !parsed && index > 0, nestedDepth: 0)
             guard let result = trace.result else {
-                if index == 0 {
-                    add(
-                        "unparseable-pickle", .cannotScan,
-                        "pickle does not parse: \(trace.error.map { "\($0)" } ?? "?")",
-                        member: label, offset: offset)
-                }
-                return
+                if recordFailure(trace, bytes: bytes, member: label, offset: offset) { outcome.reached = true }
+                break
+            }
+            outcome.reached = true
+            record(trace, bytes: bytes, member: label, onlyDangerous: false, nestedDepth: 0)
+            if index == 0, result.root == Self.legacyMagic {
+                outcome.legacy = true
+                limit = min(limit, 5)
             }
             offset = result.endOffset
             index += 1
         }
-        if legacy, index < 5 {
+        if outcome.legacy, index < 5 {
             add(
                 "legacy-layout", .cannotScan, "legacy torch file with \(index) pickle(s) instead of 5", member: member)
         }
+        return outcome
+    }
+
+    /// Whether a failed pickle got as far as importing a global, calling or building one, loading a
+    /// persistent id, or a frame trick (an EXT code alone is not: copyreg's registry is empty by default).
+    static func reachesLoaderCode(_ trace: PickleTrace) -> Bool {
+        trace.events.contains { $0.global != nil || $0.opcode == .binPersID || $0.anomaly != nil }
+    }
+
+    /// A pickle that stopped before STOP: what it reached counts; returns whether it reached anything.
+    mutating func recordFailure(_ trace: PickleTrace, bytes: [UInt8], member: String?, offset: Int) -> Bool {
+        let reason = trace.error.map { "\($0)" } ?? "?"
+        if case .limitExceeded? = trace.error {
+            // Our cap, not the loader's: CPython would go on, so what follows is unseen.
+            record(trace, bytes: bytes, member: member, onlyDangerous: false, nestedDepth: 0)
+            add("too-large", .cannotScan, "pickle exceeds a scan limit: \(reason)", member: member, offset: offset)
+            return true
+        }
+        guard Self.reachesLoaderCode(trace) else { return false }
+        record(trace, bytes: bytes, member: member, onlyDangerous: false, nestedDepth: 0)
+        add(
+            "loader-error", .notWeightsOnly,
+            "the loader raises part-way (\(reason)); what ran before that is reported, the file does not load",
+            member: member, offset: offset)
+        return true
     }
 
     /// Turns one trace into findings; follows bytes handed to pickle-loading callables.
@@ -216,5 +262,21 @@ extension ScanContext {
     func join(_ outer: String?, _ inner: String) -> String {
         guard let outer else { return inner }
         return outer + "!" + inner
+    }
+}
+
+extension ScanContext {
+    /// A pre-1.0 tar checkpoint (torch loads it with weights_only=False only): the object pickle whole;
+    /// `storages` and `tensors` for their count and first record pickles (raw data follows, whose length
+    /// only the storage type tells).
+    mutating func scanTar(_ tar: TarArchive, source: any ByteSource) -> Bool {
+        var reached = false
+        for name in ["storages", "tensors", "pickle"] {
+            guard let member = tar.member(named: name), let slice = SliceSource(source, range: member.dataRange)
+            else { continue }
+            scanPickleStream(slice, member: name, maxPickles: name == "pickle" ? 1 : 2)
+            reached = true  // a tar checkpoint is scanned, never skipped as "not a model"
+        }
+        return reached
     }
 }

@@ -30,59 +30,74 @@ struct ScanContext {
                 verdict: verdict, message: message, advisory: advisory))
     }
 
-    /// Detects what `source` holds and scans it; returns the format name.
-    mutating func scanContent(_ source: any ByteSource, member: String?, depth: Int) -> String {
+    /// What scanning some bytes found: the format name, and whether any loader's reading of them
+    /// reached a global, a call or a persistent id (or is a model format on its own).
+    struct Outcome {
+        var format: String
+        var isModel: Bool
+    }
+
+    /// Scans `source` under every reading a loader could give it; the verdict is the worst of them.
+    ///
+    /// torch 2.x `load`: a name ending in `.safetensors` is safetensors; `PK\x03\x04` at offset 0 is a zip;
+    /// otherwise a tar checkpoint is tried and then pickles are read from byte 0 (the legacy layout).
+    /// `np.load`: `PK\x03\x04`/`PK\x05\x06` is an npz, `\x93NUMPY` an npy, anything else a pickle.
+    /// `pickle.load`: a pickle from byte 0, whatever the file is. Python's `zipfile` also opens a zip found
+    /// only by its end record (data before it). Each reading counts as far as its loader gets.
+    mutating func scanContent(_ source: any ByteSource, member: String?, depth: Int) -> Outcome {
         let head: [UInt8]
         do {
             head = try source.read(at: 0, count: min(source.size, 16))
         } catch {
             add("unreadable", .cannotScan, "\(error)", member: member)
-            return "unknown"
+            return Outcome(format: "unknown", isModel: true)
         }
+        if head.isEmpty { return Outcome(format: "empty", isModel: false) }
         if head.starts(with: Magic.sealed) {
-            add("sealed", .cannotScan, "a sealed ModelSeal file: open it first, then scan the model", member: member)
-            return "sealed"
+            add(
+                "sealed", .cannotScan, "a sealed ModelSeal file: scan it with its key, or open it first", member: member
+            )
+            return Outcome(format: "sealed", isModel: true)
         }
-        if head.starts(with: NpyArray.magic) { return scanNpy(source, member: member) }
-        if ZipArchive.looksLikeZip(head) || hasZipEndRecord(source) {
-            return scanZip(source, member: member, depth: depth, startsLikeZip: ZipArchive.looksLikeZip(head))
+        if ZipArchive.looksLikeZip(head) || head.starts(with: Self.emptyZipMagic) {
+            return scanZip(source, member: member, depth: depth, startsLikeZip: true)
         }
-        if head.count >= 14, head[0] == 0x80, head[2] == 0x8A, head[3] == 0x0A {
-            // Legacy torch layout (magic, protocol, sys info, object, storage keys, raw storages); the
-            // magic may also be computed (eval) instead of a literal, which the pickle stream reports.
-            scanPickleStream(source, member: member, maxPickles: 5, legacy: true)
-            return "pytorch-legacy"
+        if head.starts(with: NpyArray.magic) { return Outcome(format: scanNpy(source, member: member), isModel: true) }
+        if let container = Magic.unopenedContainers.first(where: { head.starts(with: $0.bytes) }) {
+            // Loaders that decompress (joblib) or unpack would go on: what is inside is unseen.
+            add(
+                "unopened-archive", .cannotScan,
+                "\(container.name) data: not opened by the scanner, its contents are unseen",
+                member: member)
+            return Outcome(format: container.name, isModel: true)
         }
-        if head.count >= 9, head[8] == UInt8(ascii: "{"), SafetensorsCheck.isSafetensors(source) {
-            return "safetensors"
+        var outcome = Outcome(format: "unknown", isModel: false)
+        if SafetensorsCheck.isSafetensors(source) { outcome = Outcome(format: "safetensors", isModel: true) }
+        if let tar = TarArchive(source), scanTar(tar, source: source) {
+            outcome = Outcome(format: "pytorch-tar", isModel: true)
         }
-        if head.count >= 2, head[0] == PickleOpcode.proto.rawValue, head[1] <= 5 {
-            scanPickleStream(source, member: member, maxPickles: Scanner.Limits.maxPicklesPerStream, legacy: false)
-            return "pickle"
+        if hasZipEndRecord(source) {
+            // Only Python's zipfile finds this archive (torch and NumPy look at offset 0): scanned when it
+            // parses, silent when the signature is tensor bytes by chance.
+            let found = scanZip(source, member: member, depth: depth, startsLikeZip: false)
+            if found.isModel { outcome = found }
         }
-        if let first = head.first, PickleOpcode(rawValue: first) != nil, looksLikeProtocol0Pickle(source) {
-            scanPickleStream(source, member: member, maxPickles: Scanner.Limits.maxPicklesPerStream, legacy: false)
-            return "pickle"
+        let stream = scanPickleStream(source, member: member, maxPickles: Scanner.Limits.maxPicklesPerStream)
+        if stream.reached {
+            if outcome.format == "safetensors" {
+                add(
+                    "format-polyglot", .notWeightsOnly,
+                    "valid safetensors that is also a pickle: torch.load of it under any other name unpickles it",
+                    member: member)
+            }
+            if !outcome.isModel { outcome.format = stream.legacy ? "pytorch-legacy" : "pickle" }
+            outcome.isModel = true
         }
-        if head.isEmpty {
-            add("empty", .cannotScan, "empty file: nothing to scan", member: member)
-        } else {
-            add("unrecognized-format", .cannotScan, "not a recognised model format (by content)", member: member)
-        }
-        return "unknown"
+        return outcome
     }
 
-    /// A signature-less stream is a pickle when its first pickle runs to STOP, or names a dangerous global.
-    func looksLikeProtocol0Pickle(_ source: any ByteSource) -> Bool {
-        guard source.size <= Scanner.Limits.maxPickleBytes,
-            let bytes = try? source.read(at: 0, count: min(source.size, ModelFileFormat.maxSniffedPickleBytes))
-        else { return false }
-        let trace = machine.trace(bytes)
-        if trace.result != nil { return true }
-        return trace.events.contains { event in
-            event.global.map { DangerList.match(module: $0.module, name: $0.name) != nil } ?? false
-        }
-    }
+    /// `PK\x05\x06`: an empty zip (end record only), which `np.load` opens as an npz.
+    static let emptyZipMagic: [UInt8] = [0x50, 0x4B, 0x05, 0x06]
 
     /// Whether the last 64 KiB hold an end-of-central-directory signature (a zip behind other data).
     func hasZipEndRecord(_ source: any ByteSource) -> Bool {

@@ -10,8 +10,10 @@ public struct Scanner: Sendable {
         public static let maxArchiveDepth = 4
         /// Pickles passed to `pickle.loads` inside pickles are followed this deep.
         public static let maxNestedPickleDepth = 4
-        /// Largest pickle or archive member read into memory.
-        public static let maxPickleBytes = 1 << 30
+        /// Largest pickle read into memory (inflated or not): past it the verdict is `oversized`, never clean.
+        public static let maxPickleBytes = 64 << 20
+        /// Largest compressed archive member inflated whole (a nested archive or `.npy`).
+        public static let maxInflatedMemberBytes = 64 << 20
         /// Files up to this size are read into memory in one go.
         static let inMemoryBytes = 8 << 20
         /// Bytes of a member probed before it is read whole.
@@ -28,10 +30,20 @@ public struct Scanner: Sendable {
     }
 
     public var allowlist: PickleAllowlist
+    /// Report files that are not models (and sealed files) as `cannot-scan` instead of skipping them.
+    public var insistOnAll: Bool
+    /// Opens a sealed file in memory for scanning (nil: sealed files are skipped). Returns the plaintext
+    /// or throws why it cannot; the bytes never touch the disk.
+    public var unseal: (@Sendable (String) throws -> [UInt8])?
 
     /// A scanner with torch's weights-only allowlist plus `allowedGlobals` (`module.name`).
-    public init(allowedGlobals: [String] = []) {
+    public init(
+        allowedGlobals: [String] = [], insistOnAll: Bool = false,
+        unseal: (@Sendable (String) throws -> [UInt8])? = nil
+    ) {
         self.allowlist = PickleAllowlist.torchWeightsOnly.adding(allowedGlobals)
+        self.insistOnAll = insistOnAll
+        self.unseal = unseal
     }
 
     /// Opcodes that torch's weights-only unpickler refuses whatever global they name.
@@ -73,10 +85,62 @@ public struct Scanner: Sendable {
         }
     }
 
-    /// Scans `source`, naming findings after `path`.
+    /// Scans `source`, naming findings after `path`: skipped when no loader's reading of it reaches a global,
+    /// a persistent id or a call (unless `insistOnAll`); a sealed file is opened in memory through
+    /// `unseal`, or skipped.
     public func scan(_ source: any ByteSource, path: String) -> FileReport {
         var context = ScanContext(file: path, allowlist: allowlist)
-        let format = context.scanContent(source, member: nil, depth: 0)
-        return FileReport(path: path, format: format, size: source.size, findings: context.findings)
+        let outcome = context.scanContent(source, member: nil, depth: 0)
+        if outcome.format == "sealed" { return scanSealed(path: path, size: source.size, context: context) }
+        guard outcome.isModel else {
+            guard insistOnAll else {
+                return FileReport(
+                    path: path, format: outcome.format, size: source.size, findings: [],
+                    skipped: FileReport.SkipReason.notAModel)
+            }
+            context.add(
+                outcome.format == "empty" ? "empty" : "unrecognized-format", .cannotScan,
+                outcome.format == "empty"
+                    ? "empty file: nothing to scan"
+                    : "not a model: every loader's reading ends before a global, a persistent id or a call",
+                member: nil)
+            return FileReport(path: path, format: outcome.format, size: source.size, findings: context.findings)
+        }
+        return FileReport(path: path, format: outcome.format, size: source.size, findings: context.findings)
+    }
+
+    /// A sealed file: decrypted in memory and scanned when a key was given, otherwise skipped (or
+    /// `cannot-scan` with `insistOnAll`).
+    func scanSealed(path: String, size: Int, context: ScanContext) -> FileReport {
+        guard let unseal else {
+            if insistOnAll {
+                return FileReport(path: path, format: "sealed", size: size, findings: context.findings)
+            }
+            return FileReport(
+                path: path, format: "sealed", size: size, findings: [], skipped: FileReport.SkipReason.sealed)
+        }
+        let plaintext: [UInt8]
+        do {
+            plaintext = try unseal(path)
+        } catch {
+            return FileReport(
+                path: path, format: "sealed", size: size,
+                findings: [
+                    Finding(
+                        file: path, rule: "sealed", verdict: .cannotScan,
+                        message: "cannot open the sealed file: \(error)")
+                ])
+        }
+        var inner = ScanContext(file: path, allowlist: allowlist)
+        let outcome = inner.scanContent(MemorySource(plaintext), member: "sealed", depth: 1)
+        var report = FileReport(
+            path: path, format: "sealed/" + outcome.format, size: size, findings: inner.findings)
+        if !outcome.isModel, insistOnAll {
+            report.findings.append(
+                Finding(
+                    file: path, member: "sealed", rule: "unrecognized-format", verdict: .cannotScan,
+                    message: "the sealed file holds no model"))
+        }
+        return report
     }
 }

@@ -23,14 +23,24 @@ struct CorpusTests {
     }
 
     @Test(
-        "encrypted zips and non-pickles are cannot-scan",
+        "encrypted zips and unopened archives are cannot-scan",
         arguments: [
             "modelscan/tests/data/password_protected.zip", "picklescan/tests/data/benign_password_protected.zip",
-            "picklescan/tests/data/bad_pytorch.pt", "picklescan/tests/data/not_a_pickle.bin",
+            "picklescan/tests/data/malicious1.7z",
         ])
     func cannotScan(_ file: String) {
         let report = Self.scanner.scan(path: ScanFixtures.corpusRoot + "/" + file)
         #expect(report.verdict == .cannotScan, "\(file): \(report.findings)")
+    }
+
+    @Test(
+        "files no loader reads to a global are skipped as not a model; with --all they are cannot-scan",
+        arguments: ["picklescan/tests/data/bad_pytorch.pt", "picklescan/tests/data/not_a_pickle.bin"])
+    func notAModel(_ file: String) {
+        let report = Self.scanner.scan(path: ScanFixtures.corpusRoot + "/" + file)
+        #expect(report.skipped == FileReport.SkipReason.notAModel && report.findings.isEmpty, "\(report.findings)")
+        let insisting = Scanner(insistOnAll: true).scan(path: ScanFixtures.corpusRoot + "/" + file)
+        #expect(insisting.skipped == nil && insisting.verdict == .cannotScan, "\(insisting.findings)")
     }
 
     @Test(

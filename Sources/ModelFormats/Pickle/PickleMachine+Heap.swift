@@ -89,6 +89,17 @@ extension PickleRun {
                 object = .tuple([])
                 existing.append(contentsOf: items)
                 object = .list(existing)
+            case var .byteArray(existing):
+                // bytearray.extend: every item an int in 0...255, as CPython's fallback to extend() needs.
+                guard existing.count + items.count <= cap * PickleLimits.valueCost else { throw tooMany }
+                var added: [UInt8] = []
+                for item in items {
+                    guard let value = item.intValue, (0...255).contains(value) else { return false }
+                    added.append(UInt8(value))
+                }
+                object = .tuple([])
+                existing.append(contentsOf: added)
+                object = .byteArray(existing)
             case .instance: try Self.appendToInstance(&object, items, cap: cap, tooMany: tooMany)
             default: return false
             }
@@ -97,19 +108,28 @@ extension PickleRun {
     }
 
     mutating func addToSet(_ target: PickleValue, _ items: [PickleValue]) throws(ModelFormatsError) {
-        try updateContainer(target, adding: items, verb: "cannot add items to") {
-            object, cap, tooMany throws(ModelFormatsError) -> Bool in
-            switch object {
-            case var .set(existing):
-                guard existing.count + items.count <= cap else { throw tooMany }
-                object = .tuple([])
-                for item in items where !existing.contains(item) { existing.append(item) }
-                object = .set(existing)
-            case .instance: try Self.appendToInstance(&object, items, cap: cap, tooMany: tooMany)
-            default: return false
+        guard case let .object(id) = target, case .set = heap.objects[id.index] else {
+            try updateContainer(target, adding: items, verb: "cannot add items to") {
+                object, cap, tooMany throws(ModelFormatsError) -> Bool in
+                guard case .instance = object else { return false }
+                try Self.appendToInstance(&object, items, cap: cap, tooMany: tooMany)
+                return true
             }
-            return true
+            return
         }
+        try charge(PickleLimits.valueCost * items.count)
+        guard case var .set(existing) = heap.objects[id.index] else { return }
+        heap.objects[id.index] = .extensionCode(0)
+        guard existing.count + items.count <= limits.maxContainerElements else {
+            heap.objects[id.index] = .set(existing)
+            throw ModelFormatsError.limitExceeded(
+                what: "pickle container elements", limit: limits.maxContainerElements, offset: offset)
+        }
+        // Membership through a hash index kept beside the set: O(1) per item, as in CPython.
+        var index = setIndexes.removeValue(forKey: id) ?? Set(existing)
+        for item in items where index.insert(item).inserted { existing.append(item) }
+        setIndexes[id] = index
+        heap.objects[id.index] = .set(existing)
     }
 
     /// APPENDS or ADDITEMS on an object a call made: the items join its list-like state.
@@ -127,6 +147,9 @@ extension PickleRun {
         try updateContainer(target, adding: items, verb: "cannot set items on") {
             object, cap, tooMany throws(ModelFormatsError) -> Bool in
             switch object {
+            case .list, .byteArray:
+                // CPython falls back to obj[key] = value: an int index in range (a bytearray takes 0...255).
+                return Self.assignByIndex(&object, items)
             case var .dict(dict):
                 guard dict.count + items.count / 2 <= cap else { throw tooMany }
                 object = .tuple([])
@@ -137,12 +160,37 @@ extension PickleRun {
                 guard instance.entries.count + items.count / 2 <= cap else { throw tooMany }
                 object = .tuple([])
                 for index in stride(from: 0, to: items.count, by: 2) {
-                    instance.entries.append((items[index], items[index + 1]))
+                    instance.setEntry(items[index], items[index + 1])
                 }
                 object = .instance(instance)
             default: return false
             }
             return true
         }
+    }
+
+    /// `list[i] = v` / `bytearray[i] = v` for each key/value pair; false where Python raises.
+    static func assignByIndex(_ object: inout PickleObject, _ items: [PickleValue]) -> Bool {
+        for index in stride(from: 0, to: items.count, by: 2) {
+            guard let key = items[index].intValue else { return false }
+            switch object {
+            case var .list(existing):
+                let position = key < 0 ? Int(key) + existing.count : Int(key)
+                guard position >= 0, position < existing.count else { return false }
+                object = .tuple([])
+                existing[position] = items[index + 1]
+                object = .list(existing)
+            case var .byteArray(existing):
+                let position = key < 0 ? Int(key) + existing.count : Int(key)
+                guard position >= 0, position < existing.count, let value = items[index + 1].intValue,
+                    (0...255).contains(value)
+                else { return false }
+                object = .tuple([])
+                existing[position] = UInt8(value)
+                object = .byteArray(existing)
+            default: return false
+            }
+        }
+        return true
     }
 }

@@ -82,23 +82,17 @@ extension PickleRun {
         case .binInt2: try push(.int(Int64(try readUInt16())))
         case .int:
             let line = try readLine()
-            if line == [0x30, 0x30] {
-                try push(.bool(false))
-            } else if line == [0x30, 0x31] {
-                try push(.bool(true))
-            } else {
-                try push(try parseInteger(line))
-            }
+            try push(try parseIntOpcode(line))
         case .long:
-            var line = try readLine()
-            if line.last == UInt8(ascii: "L") { line.removeLast() }
-            try push(try parseInteger(line))
+            let line = try readLine()
+            try push(try parseLongOpcode(line))
         case .long1:
             let payload = try readPayload(Int(try readByte()))
             try push(decodeLong(payload))
         case .long4:
             let raw = Int32(bitPattern: try readUInt32())
             guard raw >= 0 else { throw fail("negative byte count") }
+            guard Int(raw) <= reader.remaining else { throw truncated(Int(raw) - reader.remaining) }
             guard Int(raw) <= limits.maxLongBytes else {
                 throw ModelFormatsError.limitExceeded(what: "LONG4 length", limit: limits.maxLongBytes, offset: offset)
             }
@@ -145,8 +139,12 @@ extension PickleRun {
             try push(try allocate(.byteArray(try readPayload(try readLength64()))))
         case .nextBuffer:
             throw fail("out-of-band buffer requested but none were provided")
-        default:  // READONLY_BUFFER
-            _ = try top()
+        default:  // READONLY_BUFFER: a memoryview of the top, which must be bytes-like
+            let value = try top()
+            guard case .bytes = value else {
+                if case .byteArray? = heap.object(value) { return }
+                throw fail("READONLY_BUFFER needs a bytes-like object")
+            }
         }
     }
 
@@ -226,11 +224,16 @@ extension PickleRun {
             try executeStackGlobal()
             return
         }
+        // CPython's INST finds its MARK before reading anything; an empty module or name line is "pickle data
+        // was truncated" (bad_readline).
+        if code == .inst, marks.isEmpty { throw fail("could not find MARK") }
         let moduleLine = try readLine()
+        guard !moduleLine.isEmpty else { throw truncated(1) }
         let module = try utf8(moduleLine)
         let nameLine = try readLine()
+        guard !nameLine.isEmpty else { throw truncated(1) }
         let name = try utf8(nameLine)
-        let reference = resolve(module: module, name: name)
+        let reference = try resolve(module: module, name: name)
         record(reference)
         if code == .global {
             try push(try allocate(.global(reference)))
@@ -246,7 +249,12 @@ extension PickleRun {
         let nameValue = try pop()
         let moduleValue = try pop()
         guard case let .string(name) = nameValue, case let .string(module) = moduleValue else {
-            guard lenient else { throw fail("STACK_GLOBAL requires two str operands") }
+            // Only a value a call made can be a str at load time; anything else makes CPython raise.
+            let computed = [nameValue, moduleValue].allSatisfy { value in
+                if case .string = value { return true }
+                return mayBeCallable(value) && heap.global(value) == nil
+            }
+            guard lenient, computed else { throw fail("STACK_GLOBAL requires two str operands") }
             let reference = GlobalReference(
                 module: moduleValue.stringValue ?? "<computed>", name: nameValue.stringValue ?? "<computed>",
                 status: .unknown)
@@ -254,9 +262,23 @@ extension PickleRun {
             try push(try allocate(.global(reference)))
             return
         }
-        let reference = resolve(module: module, name: name)
+        let reference = try resolve(module: module, name: name)
         record(reference)
         try push(try allocate(.global(reference)))
+    }
+
+    /// Whether calling `value` could do anything in CPython: a global, an object a call made, a persistent
+    /// reference or an extension code may be callable; None, numbers, strings and plain containers raise.
+    func mayBeCallable(_ value: PickleValue) -> Bool {
+        switch heap.object(value) {
+        case .global?, .instance?, .persistent?, .extensionCode?: true
+        default: false
+        }
+    }
+
+    func isTuple(_ value: PickleValue) -> Bool {
+        if case .tuple? = heap.object(value) { return true }
+        return false
     }
 
     /// OBJ, REDUCE, NEWOBJ and NEWOBJ_EX: calls, recorded, never made.
@@ -270,6 +292,9 @@ extension PickleRun {
         case .reduce, .newObj:
             let args = try pop()
             let callee = try pop()
+            if lenient, !mayBeCallable(callee) { throw fail("\(code.name) calls something that is not callable") }
+            // CPython: REDUCE's "argument list must be a tuple", NEWOBJ's "expected an arg tuple".
+            if lenient, !isTuple(args) { throw fail("\(code.name) needs an argument tuple") }
             record(callee: callee)
             try pushInstance(callee, args: args, construction: code == .reduce ? .reduce : .newObj)
         default:  // NEWOBJ_EX
@@ -291,12 +316,42 @@ extension PickleRun {
             return
         }
         guard case let .object(id) = target, case var .instance(instance) = heap.objects[id.index] else {
+            // CPython's default __setstate__ does nothing with a None state (or (None, None)), whatever
+            // the object; an object from persistent_load or an extension code may have any __setstate__.
+            if Self.isEmptyState(state, heap: heap) || (lenient && Self.isOpaque(heap.object(target))) { return }
             events.append(PickleEvent(offset: offset, opcode: .build, global: nil))
             throw fail("BUILD applies state to something that is not an object built by the pickle")
         }
         events.append(PickleEvent(offset: offset, opcode: .build, global: heap.global(instance.callee)))
         instance.state = state
         heap.objects[id.index] = .instance(instance)
+    }
+
+    /// A tuple whose first item is `storage` or `module` (str or bytes): what torch's persistent_load takes.
+    func isTorchPersistentID(_ id: PickleValue) -> Bool {
+        guard case let .tuple(items)? = heap.object(id), let first = items.first else { return false }
+        switch first {
+        case .string(let text): return text == "storage" || text == "module"
+        case .bytes(let bytes): return bytes == Array("storage".utf8) || bytes == Array("module".utf8)
+        default: return false
+        }
+    }
+
+    /// `None` or `(None, None)`: a BUILD state CPython's default `__setstate__` ignores.
+    static func isEmptyState(_ state: PickleValue, heap: PickleHeap) -> Bool {
+        if state == .none { return true }
+        if case let .tuple(items)? = heap.object(state), items.count == 2, items.allSatisfy({ $0 == .none }) {
+            return true
+        }
+        return false
+    }
+
+    /// Objects whose type the pickle does not decide (persistent references, extension codes).
+    static func isOpaque(_ object: PickleObject?) -> Bool {
+        switch object {
+        case .persistent?, .extensionCode?: true
+        default: false
+        }
     }
 
     /// EXT1/2/4 (extension registry codes) and PERSID/BINPERSID (persistent references).
@@ -314,10 +369,18 @@ extension PickleRun {
             try push(try allocate(.extensionCode(extensionCode)))
         case .persID:
             let line = try readLine()
+            // A str id: pickle.load has no persistent_load, torch's asserts a tuple. Either raises here.
+            if lenient { throw fail("PERSID: a str persistent id, which no loader's persistent_load accepts") }
             let id: PickleValue = String(strictUTF8: line).map { .string($0) } ?? .bytes(line)
             try push(try allocate(.persistent(id: id, offset: offset)))
         default:  // BINPERSID
             let id = try pop()
+            if lenient {
+                guard isTorchPersistentID(id) else {
+                    throw fail("BINPERSID: only torch's ('storage', …) / ('module', …) ids are loaded")
+                }
+                events.append(PickleEvent(offset: offset, opcode: code, global: nil))
+            }
             try push(try allocate(.persistent(id: id, offset: offset)))
         }
     }
@@ -333,11 +396,36 @@ extension PickleRun {
 
     // MARK: - Globals
 
-    func resolve(module: String, name: String) -> GlobalReference {
+    /// The global as CPython's `find_class` imports it: Python 2 names mapped through `_compat_pickle` when
+    /// the protocol so far is below 3 (`fix_imports`); the allowlist status as torch's weights-only
+    /// unpickler decides it (its own mapping, applied always). A module that is not a dotted identifier
+    /// cannot be imported: the load raises there, before anything is imported.
+    func resolve(module: String, name: String) throws(ModelFormatsError) -> GlobalReference {
+        let imported =
+            declaredProtocol < 3 ? CompatPickleMapping.map(module: module, name: name) : (module: module, name: name)
+        guard Self.isDottedIdentifier(imported.module) else {
+            throw fail("module \"\(imported.module)\" cannot be imported (not a dotted identifier)")
+        }
         let mapped = PickleAllowlist.mapLegacyName(module: module, name: name)
         return GlobalReference(
-            module: mapped.module, name: mapped.name,
+            module: imported.module, name: imported.name,
             status: allowlist.status(module: mapped.module, name: mapped.name))
+    }
+
+    /// `a.b_c.d`: every dotted part a Python identifier (`str.isidentifier`: XID_Start or `_`, then XID_Continue).
+    static func isDottedIdentifier(_ text: String) -> Bool {
+        var atStart = true
+        for scalar in text.unicodeScalars {
+            if scalar == "." {
+                if atStart { return false }
+                atStart = true
+                continue
+            }
+            let fits = atStart ? (scalar == "_" || scalar.properties.isXIDStart) : scalar.properties.isXIDContinue
+            guard fits else { return false }
+            atStart = false
+        }
+        return !atStart
     }
 
     mutating func record(_ reference: GlobalReference, anomaly: PickleAnomaly? = nil) {

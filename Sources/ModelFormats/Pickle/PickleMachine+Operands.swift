@@ -50,8 +50,41 @@ extension PickleRun {
         guard count <= reader.remaining else { throw truncated(count - reader.remaining) }
         try charge(count)
         guard let slice = reader.readBytes(count) else { throw truncated(count) }
-        guard let text = String(strictUTF8: slice) else { throw fail("string is not valid UTF-8") }
+        if let text = String(strictUTF8: slice) { return text }
+        guard let text = Self.decodeSurrogatePass(slice) else { throw fail("string is not valid UTF-8") }
         return text
+    }
+
+    /// CPython decodes BINUNICODE payloads with `utf-8` / `surrogatepass`: UTF-8 in which encoded surrogates
+    /// (`ED A0..BF xx`) are allowed. Each one stands as U+FFFD here (a Swift string holds no lone surrogate).
+    static func decodeSurrogatePass(_ bytes: ArraySlice<UInt8>) -> String? {
+        var scalars = String.UnicodeScalarView()
+        var index = bytes.startIndex
+        func continuation(_ at: Int) -> UInt32? {
+            guard at < bytes.endIndex, bytes[at] & 0xC0 == 0x80 else { return nil }
+            return UInt32(bytes[at] & 0x3F)
+        }
+        while index < bytes.endIndex {
+            let lead = bytes[index]
+            var code: UInt32
+            var width: Int
+            switch lead {
+            case 0x00...0x7F: (code, width) = (UInt32(lead), 1)
+            case 0xC2...0xDF: (code, width) = (UInt32(lead & 0x1F), 2)
+            case 0xE0...0xEF: (code, width) = (UInt32(lead & 0x0F), 3)
+            case 0xF0...0xF4: (code, width) = (UInt32(lead & 0x07), 4)
+            default: return nil
+            }
+            for offset in 1..<width {
+                guard let bits = continuation(index + offset) else { return nil }
+                code = code << 6 | bits
+            }
+            let minimum: UInt32 = width == 2 ? 0x80 : (width == 3 ? 0x800 : (width == 4 ? 0x10000 : 0))
+            guard code >= minimum, code <= 0x10FFFF else { return nil }
+            scalars.append(Unicode.Scalar(code) ?? "\u{FFFD}")
+            index += width
+        }
+        return String(scalars)
     }
 
     /// A text line without its newline; CPython requires the newline.

@@ -9,50 +9,47 @@ extension PickleRun {
         return text
     }
 
-    /// Python 2 `str` payloads: text when they are UTF-8 (torch loads with encoding="utf-8"), bytes otherwise.
+    /// Python 2 `str` payloads: text when they are UTF-8 (torch loads with encoding="utf-8"); otherwise bytes,
+    /// or, in a lenient (scanning) machine, latin-1 text: `pickle.load(f, encoding="latin1")` is the widest
+    /// reading a caller can ask for, and it reads on where utf-8 stops.
     func byteString(_ bytes: [UInt8]) -> PickleValue {
-        String(strictUTF8: bytes).map { .string($0) } ?? .bytes(bytes)
+        if let text = String(strictUTF8: bytes) { return .string(text) }
+        guard lenient else { return .bytes(bytes) }
+        return .string(String(String.UnicodeScalarView(bytes.map { Unicode.Scalar($0) })))
     }
 
-    /// `int(text, 0)` for the forms pickle writers produce: decimal, or 0x/0o/0b prefixed.
-    func parseInteger(_ line: [UInt8]) throws(ModelFormatsError) -> PickleValue {
-        guard let text = String(strictUTF8: line) else { throw fail("not an integer literal") }
-        var digits = Substring(text.trimmingSpaces())
-        var negative = false
-        if digits.first == "-" || digits.first == "+" {
-            negative = digits.first == "-"
-            digits = digits.dropFirst()
+    /// INT's operand as `_pickle.c` reads it (`PickleIntegerText.intOpcode`).
+    func parseIntOpcode(_ line: [UInt8]) throws(ModelFormatsError) -> PickleValue {
+        guard !line.isEmpty, let parsed = PickleIntegerText.intOpcode(line[...]) else {
+            throw fail("could not convert string to int")
         }
-        var radix = 10
-        let lower = digits.lowercased()
-        if lower.hasPrefix("0x") {
-            radix = 16
-        } else if lower.hasPrefix("0o") {
-            radix = 8
-        } else if lower.hasPrefix("0b") {
-            radix = 2
+        switch parsed {
+        case let .small(value, isBoolean): return isBoolean ? .bool(value == 1) : .int(value)
+        case let .text(text): return try integerValue(text)
         }
-        if radix != 10 { digits = digits.dropFirst(2) }
-        guard !digits.isEmpty, digits.allSatisfy({ $0.isHexDigit && Int(String($0), radix: radix) != nil }) else {
-            throw fail("not an integer literal")
-        }
-        guard digits.count <= limits.maxIntegerDigits else {
+    }
+
+    /// LONG's operand: a trailing `L` dropped, then `PyLong_FromString(s, NULL, 0)`.
+    func parseLongOpcode(_ line: [UInt8]) throws(ModelFormatsError) -> PickleValue {
+        guard !line.isEmpty else { throw fail("could not convert string to int") }
+        let body = line.last == UInt8(ascii: "L") ? line.dropLast() : line[...]
+        guard let text = PickleIntegerText.pythonInt(body, base: 0) else { throw fail("invalid literal for int()") }
+        return try integerValue(text)
+    }
+
+    /// The value of parsed digits: Int64 when it fits, otherwise two's-complement bytes.
+    func integerValue(_ text: PickleIntegerText) throws(ModelFormatsError) -> PickleValue {
+        let significant = text.digits.drop { $0 == 0 }
+        guard significant.count <= limits.maxIntegerDigits else {
             throw ModelFormatsError.limitExceeded(
                 what: "integer digits", limit: limits.maxIntegerDigits, offset: offset)
         }
-        if let magnitude = UInt64(digits, radix: radix) {
-            if !negative, magnitude <= UInt64(Int64.max) { return .int(Int64(magnitude)) }
-            if negative, magnitude <= UInt64(Int64.max) + 1 {
-                return .int(magnitude == UInt64(Int64.max) + 1 ? Int64.min : -Int64(magnitude))
-            }
-        }
-        // Arbitrary precision: little-endian base-256 magnitude, then two's complement.
+        // Little-endian base-256 magnitude, then two's complement.
         var magnitude: [UInt8] = [0]
-        for character in digits {
-            guard let digit = Int(String(character), radix: radix) else { throw fail("not an integer literal") }
-            var carry = digit
+        for digit in significant {
+            var carry = Int(digit)
             for index in magnitude.indices {
-                let value = Int(magnitude[index]) * radix + carry
+                let value = Int(magnitude[index]) * text.radix + carry
                 magnitude[index] = UInt8(value & 0xFF)
                 carry = value >> 8
             }
@@ -62,7 +59,7 @@ extension PickleRun {
             }
         }
         magnitude.append(0)  // sign byte
-        if negative {
+        if text.negative {
             var carry = 1
             for index in magnitude.indices {
                 let value = Int(~magnitude[index]) + carry
@@ -70,13 +67,21 @@ extension PickleRun {
                 carry = value >> 8
             }
         }
-        return .bigInt(minimalTwosComplement(magnitude))
+        return decodeLong(magnitude)
     }
 
+    /// PUT/GET keys: `PyLong_FromString(s, NULL, 10)` (blanks, sign, underscores, leading zeros), as an index.
     func parseMemoKey(_ line: [UInt8]) throws(ModelFormatsError) -> UInt64 {
-        guard !line.isEmpty, line.count <= 20, line.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }),
-            let text = String(strictUTF8: line), let key = UInt64(text)
-        else { throw fail("memo key is not a non-negative decimal integer") }
+        guard !line.isEmpty, let text = PickleIntegerText.pythonInt(line[...], base: 10) else {
+            throw fail("memo key is not a decimal integer")
+        }
+        let significant = text.digits.drop { $0 == 0 }
+        var key: UInt64 = 0
+        for digit in significant {
+            guard key < UInt64(Int64.max) / 10 else { throw fail("memo key out of range") }
+            key = key * 10 + UInt64(digit)
+        }
+        guard !text.negative || key == 0 else { throw fail("negative memo key") }
         return key
     }
 
@@ -145,9 +150,10 @@ extension PickleRun {
                 guard index + 2 + width <= line.count,
                     let code = UInt32(
                         String(decoding: line[(index + 2)..<(index + 2 + width)], as: UTF8.self), radix: 16),
-                    let scalar = Unicode.Scalar(code)
+                    code <= 0x10FFFF
                 else { throw fail("invalid \\u escape in UNICODE") }
-                scalars.append(scalar)
+                // A lone surrogate (CPython keeps it in the str) stands as U+FFFD: it names nothing importable.
+                scalars.append(Unicode.Scalar(code) ?? "\u{FFFD}")
                 index += 2 + width
             } else {
                 scalars.append(Unicode.Scalar(byte))

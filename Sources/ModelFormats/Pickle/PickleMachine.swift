@@ -115,6 +115,8 @@ struct PickleRun {
     var marks: [Int] = []
     var memo = PickleMemo()
     var heap = PickleHeap()
+    /// Hash indexes of the sets ADDITEMS has filled, by object (built on first use).
+    var setIndexes: [PickleObjectID: Set<PickleValue>] = [:]
     var events: [PickleEvent] = []
     var globals: [GlobalReference] = []
     var seenGlobals: Set<GlobalReference> = []
@@ -165,7 +167,18 @@ struct PickleRun {
                     declaredProtocol: declaredProtocol, highestOpcodeProtocol: highestOpcodeProtocol,
                     endOffset: reader.position + baseOffset)
             }
-            try step(code)
+            do {
+                try step(code)
+            } catch {
+                // An opcode that fails after reading past its FRAME: CPython's buffered reader may have read
+                // something else there, so the frame trick is reported before the failure.
+                if lenient, let end = frameEnd, reader.position > end {
+                    events.append(
+                        PickleEvent(
+                            offset: frameStart + baseOffset, opcode: .frame, global: nil, anomaly: .frameBoundary))
+                }
+                throw error
+            }
             try checkFrame()
         }
     }

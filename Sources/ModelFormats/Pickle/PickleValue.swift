@@ -56,8 +56,25 @@ public struct PickleInstance: Sendable {
     public var state: PickleValue?
     /// Items added by APPEND/APPENDS/ADDITEMS (as `obj.append` / `obj.extend` would).
     public var items: [PickleValue] = []
-    /// Items added by SETITEM/SETITEMS (`obj[key] = value`).
+    /// Items added by SETITEM/SETITEMS (`obj[key] = value`), a repeated key replacing its value in place
+    /// (what `dict` and `OrderedDict` do; torch's state dicts are OrderedDicts).
     public var entries: [(key: PickleValue, value: PickleValue)] = []
+    /// Positions in `entries` by key (rebuilt if `entries` was changed directly).
+    var entryIndex: [PickleValue: Int] = [:]
+
+    /// `obj[key] = value`: replaces the value of an equal key, or appends.
+    public mutating func setEntry(_ key: PickleValue, _ value: PickleValue) {
+        if entryIndex.count != entries.count {
+            entryIndex = [:]
+            for (position, entry) in entries.enumerated() { entryIndex[entry.key] = position }
+        }
+        if let position = entryIndex[key] {
+            entries[position].value = value
+        } else {
+            entryIndex[key] = entries.count
+            entries.append((key, value))
+        }
+    }
 }
 
 /// A dict in insertion order with Python's replace-on-equal-key semantics for scalar keys.

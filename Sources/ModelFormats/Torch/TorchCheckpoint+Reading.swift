@@ -165,6 +165,13 @@ extension TorchCheckpoint {
                 key: key, dtype: dtype, byteCount: dtype.elementSize * count, location: location, dataOffset: -1)
         }
         try interpreter.walk(main.root)
+        // torch's legacy loader registers every persistent id while unpickling, reachable from the result or
+        // not (an overwritten entry, a storage kept elsewhere), and then reads every listed key.
+        for case let .persistent(id, _) in main.heap.objects {
+            if let declaration = legacyDeclaration(id, heap: main.heap), declared[declaration.key] == nil {
+                declared[declaration.key] = (declaration.dtype, declaration.count, declaration.location)
+            }
+        }
 
         let offsets = try placeLegacyStorages(keys, declared: declared, from: keysPickle.endOffset, in: source)
         let storages = interpreter.storages.map { storage -> TorchStorage in
@@ -234,6 +241,18 @@ extension TorchCheckpoint {
                 reason: "\(source.size - cursor) unexpected byte(s) after the last storage")
         }
         return offsets
+    }
+
+    /// ('storage', storage_type, key, location, numel, …) as torch's persistent_load reads it; nil otherwise.
+    static func legacyDeclaration(_ id: PickleValue, heap: PickleHeap) -> (
+        key: String, dtype: DType, count: Int, location: String
+    )? {
+        guard let fields = heap.sequence(id), fields.count >= 5,
+            fields[0] == .string("storage") || fields[0] == .bytes(Array("storage".utf8)),
+            let type = heap.global(fields[1]), let dtype = DType.fromStorageClass(module: type.module, name: type.name),
+            let key = legacyKey(fields[2]), let count = fields[4].intValue.flatMap({ Int(exactly: $0) }), count >= 0
+        else { return nil }
+        return (key, dtype, count, fields[3].stringValue ?? "cpu")
     }
 
     static func legacyKey(_ value: PickleValue) -> String? {

@@ -13,7 +13,25 @@ enum Inflate {
         }
         return state.output
     }
+
+    /// The first `count` bytes of the stream (fewer when it ends first), inflating no further: a scanner
+    /// probes a 1 GiB member for 64 KiB. `complete` is true when the stream ended within `count` bytes.
+    /// Truncated input throws `truncated` (the caller passes more of the member and tries again).
+    public static func prefix(
+        _ input: [UInt8], count: Int, expectedSize: Int, offset: Int
+    ) throws -> (bytes: [UInt8], complete: Bool) {
+        var state = InflateState(input: input, limit: expectedSize, offset: offset, stopAt: min(count, expectedSize))
+        do {
+            try state.run()
+        } catch is InflatePrefixReached {
+            return (state.output, false)
+        }
+        return (state.output, true)
+    }
 }
+
+/// Thrown inside `InflateState` when a prefix read has all the bytes it asked for.
+struct InflatePrefixReached: Error {}
 
 /// Canonical Huffman decoding table: counts per length and symbols in code order.
 struct Huffman {
@@ -47,12 +65,15 @@ struct InflateState {
     var position = 0
     var bitBuffer = 0
     var bitCount = 0
+    /// Stop (throwing `InflatePrefixReached`) once this many bytes are out.
+    var stopAt: Int?
 
-    init(input: [UInt8], limit: Int, offset: Int) {
+    init(input: [UInt8], limit: Int, offset: Int, stopAt: Int? = nil) {
         self.input = input
         self.limit = limit
         self.offset = offset
-        output.reserveCapacity(min(limit, 1 << 26))
+        self.stopAt = stopAt
+        output.reserveCapacity(min(limit, stopAt ?? limit, 1 << 26))
     }
 
     func fail(_ reason: String) -> ModelFormatsError {
@@ -91,6 +112,7 @@ struct InflateState {
     }
 
     mutating func emit(_ byte: UInt8) throws {
+        if let stop = stopAt, output.count >= stop { throw InflatePrefixReached() }
         guard output.count < limit else { throw fail("output exceeds the declared size") }
         output.append(byte)
     }
@@ -137,6 +159,10 @@ struct InflateState {
                         what: "deflate stored block", offset: offset + position, needed: length)
                 }
                 guard output.count + length <= limit else { throw fail("output exceeds the declared size") }
+                if let stop = stopAt, output.count + length >= stop {
+                    output.append(contentsOf: input[position..<(position + stop - output.count)])
+                    throw InflatePrefixReached()
+                }
                 output.append(contentsOf: input[position..<(position + length)])
                 position += length
             case 1:
@@ -199,7 +225,10 @@ struct InflateState {
                 guard back <= output.count else { throw fail("distance reaches before the start of the output") }
                 guard output.count + length <= limit else { throw fail("output exceeds the declared size") }
                 let start = output.count - back
-                for step in 0..<length { output.append(output[start + step]) }
+                for step in 0..<length {
+                    if let stop = stopAt, output.count >= stop { throw InflatePrefixReached() }
+                    output.append(output[start + step])
+                }
             }
         }
     }

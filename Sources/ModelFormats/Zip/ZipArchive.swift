@@ -34,6 +34,8 @@ public struct ZipDiagnostic: Sendable, CustomStringConvertible {
         case unsupportedCompression = "unsupported-compression"
         case crcMismatch = "crc-mismatch"
         case invalidName = "invalid-name"
+        case multipleEndRecords = "multiple-end-records"
+        case commentLength = "comment-length"
     }
 
     public enum Severity: String, Sendable { case error, warning }
@@ -128,6 +130,38 @@ public struct ZipArchive: Sendable {
                 what: "zip member \"\(entry.name)\" size", limit: limit, offset: entry.dataOffset)
         }
         return try source.read(entry.dataRange, what: "zip member \"\(entry.name)\"")
+    }
+
+    /// The first `count` bytes of a stored or deflated member, decompressing no further than that (a probe
+    /// of a 1 GiB deflated member costs what 64 KiB of output needs). `complete` says the member ended.
+    public func readPrefix(_ entry: ZipEntry, count: Int) throws -> (bytes: [UInt8], complete: Bool) {
+        let wanted = min(count, entry.uncompressedSize)
+        if entry.method == Self.stored {
+            let bytes = try source.read(
+                entry.dataOffset..<(entry.dataOffset + min(wanted, entry.compressedSize)),
+                what: "zip member \"\(entry.name)\"")
+            return (bytes, wanted >= entry.compressedSize)
+        }
+        guard entry.method == Self.deflated else {
+            throw ModelFormatsError.unsupported("zip member \"\(entry.name)\" uses compression method \(entry.method)")
+        }
+        // Read compressed input in growing windows: incompressible data needs about as much input as
+        // output, a bomb needs very little.
+        var window = min(entry.compressedSize, wanted / 2 + 4096)
+        while true {
+            let input = try source.read(
+                entry.dataOffset..<(entry.dataOffset + window), what: "zip member \"\(entry.name)\"")
+            do {
+                let result = try Inflate.prefix(
+                    input, count: wanted, expectedSize: entry.uncompressedSize, offset: entry.dataOffset)
+                return (result.bytes, result.complete || result.bytes.count >= entry.uncompressedSize)
+            } catch ModelFormatsError.truncated(let what, let offset, let needed) {
+                guard window < entry.compressedSize else {
+                    throw ModelFormatsError.truncated(what: what, offset: offset, needed: needed)
+                }
+                window = min(entry.compressedSize, window * 2)
+            }
+        }
     }
 
     /// Computes the member's CRC-32 (off the hot path) and reports a mismatch as a warning:

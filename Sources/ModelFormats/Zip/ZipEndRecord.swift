@@ -69,10 +69,10 @@ struct ZipEndRecord {
 }
 
 extension ZipWalker {
-    /// Step 1: the end record, the last one whose comment reaches exactly the end of the file.
-    ///
-    /// Failing that, the last record found at all, with the bytes after its comment reported
-    /// (`dataAfterArchive`).
+    /// Step 1: the end record. Like miniz (torch) and CPython's zipfile: the last signature in the file
+    /// (searching back from the end) that leaves room for a whole record, whatever its comment length says.
+    /// More than one signature in the tail (one inside another's comment) is reported: tools that prefer
+    /// the record whose comment reaches the end pick a different archive.
     mutating func findEndRecord() throws -> ZipEndRecord {
         let size = source.size
         guard size >= ZipEndRecord.fixedLength else {
@@ -82,24 +82,35 @@ extension ZipWalker {
         let tailStart = size - tailLength
         let tail = try source.read(at: tailStart, count: tailLength)
         var reader = ByteReader(tail)
-        var fallback: ZipEndRecord?
+        var found: ZipEndRecord?
+        var others: [Int] = []
         var position = tail.count - ZipEndRecord.fixedLength
         while position >= 0 {
             _ = reader.seek(to: position)
             if let record = ZipEndRecord(&reader, offset: tailStart + position) {
-                if position + record.length == tail.count { return record }
-                if fallback == nil { fallback = record }
+                if found == nil { found = record } else { others.append(record.offset) }
             }
             position -= 1
         }
-        guard let found = fallback else {
+        guard let found else {
             throw bad(
                 max(0, size - ZipEndRecord.fixedLength),
                 "no end-of-central-directory record: not a zip archive or truncated")
         }
+        if !others.isEmpty {
+            note(
+                .multipleEndRecords, .error, at: found.offset,
+                "\(others.count + 1) end records (also at \(others.map(String.init).joined(separator: ", "))): the last one is used, as miniz and zipfile do"
+            )
+        }
         let declaredEnd = found.offset + found.length
-        if declaredEnd > size { throw truncated("zip comment", found.offset, declaredEnd - size) }
-        note(.dataAfterArchive, .error, at: declaredEnd, "\(size - declaredEnd) byte(s) follow the end record")
+        if declaredEnd > size {
+            note(
+                .commentLength, .error, at: found.offset,
+                "the end record's comment runs \(declaredEnd - size) byte(s) past the end of the file")
+        } else if declaredEnd < size {
+            note(.dataAfterArchive, .error, at: declaredEnd, "\(size - declaredEnd) byte(s) follow the end record")
+        }
         return found
     }
 }

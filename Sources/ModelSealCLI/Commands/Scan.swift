@@ -32,7 +32,28 @@ extension ModelSeal {
         )
 
         @Argument(help: ArgumentHelp("Files or directories to scan.", valueName: "PATH"))
-        var paths: [String]
+        var paths: [String] = []
+
+        @Option(
+            name: .customLong("files-from"),
+            help: ArgumentHelp(
+                "Also scan the paths listed in FILE, one per line (- for standard input): one process for a batch.",
+                valueName: "FILE"))
+        var filesFrom: String?
+
+        @Flag(
+            help:
+                "Report files that are not models (and sealed files without a key) as cannot-scan instead of skipping them."
+        )
+        var all = false
+
+        @OptionGroup(title: "Keys for sealed files (scanned in memory; without one they are skipped)")
+        var identities: IdentityOptions
+
+        @Option(
+            help: ArgumentHelp(
+                "Open sealed files with a machine-bound license to scan them (counts a load).", valueName: "FILE"))
+        var license: String?
 
         @Flag(help: "Print JSON (schema modelseal.scan/1, see docs/SCAN.md).")
         var json = false
@@ -49,12 +70,26 @@ extension ModelSeal {
 
         func validate() throws {
             if json && sarif { throw ValidationError("--json and --sarif cannot be combined") }
-            if paths.isEmpty { throw ValidationError("give at least one PATH") }
+            if paths.isEmpty && filesFrom == nil { throw ValidationError("give at least one PATH") }
+            if !identities.isEmpty && license != nil {
+                throw ValidationError("--license is the key: drop the other key options")
+            }
         }
 
         func run() throws {
-            let scanner = Scanner(allowedGlobals: allowedGlobals)
-            let reports = scanner.scan(TreeWalker.files(under: paths))
+            var scanner = Scanner(allowedGlobals: allowedGlobals, insistOnAll: all)
+            if !identities.isEmpty || license != nil {
+                var opener = ModelOpener(identities: license == nil ? try identities.resolve() : [])
+                opener.license = try license.map { try LicenseGate(path: $0, use: .memory) }
+                let shared = SharedOpener(opener: opener)
+                scanner.unseal = { path in try shared.opener.plaintext(ofFileAt: path) }
+            }
+            var targets = paths
+            if let filesFrom {
+                let bytes = try SmallFile.read(filesFrom, limit: 256 << 20)
+                targets += String(decoding: bytes, as: UTF8.self).split(separator: "\n").map(String.init)
+            }
+            let reports = scanner.scan(TreeWalker.files(under: targets))
             if json {
                 JSONOutput.print(ScanReports.json(reports))
             } else if sarif {
@@ -80,13 +115,25 @@ extension ModelSeal {
         private func render(_ reports: [FileReport]) -> String {
             var text = ""
             var counts: [Verdict: Int] = [:]
+            var skipped = 0
             for report in reports {
+                if let reason = report.skipped {
+                    skipped += 1
+                    text += "skipped: \(reason)  \(report.path)\n"
+                    continue
+                }
                 counts[report.verdict, default: 0] += 1
                 text += "\(report.verdict.rawValue)  \(report.path)  (\(report.format))\n"
                 for finding in report.findings { text += "    \(ScanReports.describe(finding))\n" }
             }
             let summary = Verdict.allCases.map { "\(counts[$0, default: 0]) \($0.rawValue)" }.joined(separator: ", ")
-            return text + "\(reports.count) file(s): \(summary)\n"
+            return text + "\(reports.count) file(s): \(summary), \(skipped) skipped\n"
         }
     }
+}
+
+/// The opener shared by the scanner's worker threads (it holds keys and no mutable state of its own).
+private final class SharedOpener: @unchecked Sendable {
+    let opener: ModelOpener
+    init(opener: ModelOpener) { self.opener = opener }
 }

@@ -4,6 +4,7 @@ import ContainerFormat
 import ModelSealCore
 import ModelSealKit
 import ModelSealMark
+import ModelSealScan
 import ModelSealSigning
 
 extension ModelSeal {
@@ -114,6 +115,15 @@ extension ModelSeal {
             try reportingErrors { try markErrors { try execute() } }
         }
 
+        /// The vendor is told when what they seal would run code on the customer's side (or cannot be judged).
+        private func warnUnlessWeightsOnly(_ path: String) {
+            let report = Scanner().scan(path: path)
+            guard report.skipped == nil, report.verdict != .clean else { return }
+            Terminal.writeError(
+                "modelseal: warning: \(path) is not weights-only (scan verdict: \(report.verdict.rawValue)): loading it "
+                    + "may run code; see `modelseal scan \(path)`")
+        }
+
         private func execute() throws {
             let recipients = try recipients.resolve()
             let signer = try signing.resolve()
@@ -122,6 +132,7 @@ extension ModelSeal {
             if output == "-" && Terminal.standardOutputIsTerminal {
                 throw CLIError(.outputError, "refusing to write a sealed file to the terminal: use -o FILE or a pipe")
             }
+            if input != "-" { warnUnlessWeightsOnly(input) }
             let marking = try markedInput()
             let source: ByteStream =
                 try marking?.model.delivered

@@ -10,4 +10,11 @@ public enum Magic {
     public static let zipLocalHeader: [UInt8] = [0x50, 0x4B, 0x03, 0x04]
     /// A NumPy `.npy` array: `\x93NUMPY`.
     public static let npy: [UInt8] = [0x93, 0x4E, 0x55, 0x4D, 0x50, 0x59]
+    /// Compressed or archive containers the scanner does not open, though loaders such as joblib
+    /// (gzip, bz2, xz, zstd) or a user's unpacker would: 7z, gzip, bzip2, xz, zstd, RAR.
+    public static let unopenedContainers: [(name: String, bytes: [UInt8])] = [
+        ("7z", [0x37, 0x7A, 0xBC, 0xAF, 0x27, 0x1C]), ("gzip", [0x1F, 0x8B]), ("bzip2", [0x42, 0x5A, 0x68]),
+        ("xz", [0xFD, 0x37, 0x7A, 0x58, 0x5A, 0x00]), ("zstd", [0x28, 0xB5, 0x2F, 0xFD]),
+        ("rar", [0x52, 0x61, 0x72, 0x21, 0x1A, 0x07]),
+    ]
 }
