@@ -10,11 +10,11 @@ extension ModelSeal {
             commandName: "mark",
             abstract: "Write a copy of a model carrying a customer's invisible mark (leak forensics).",
             discussion: """
-                Tier B: every fp32/fp16/bf16 tensor of rank ≥ 2 with at least --min-elements elements moves by
-                ±alpha × its row's RMS, in a pattern only the secret, the model id and the customer id produce
-                (spec/MARK.md). Refused when a 32-bit tensor changes by more than 1e-3 (‖ΔW‖/‖W‖) or a 16-bit
-                element by more than one ulp. The output has the input's format; every other byte is unchanged
-                (zip checksums are updated). The mark is recorded in the registry. Use `modelseal seal --mark` to
+                Tier B: every fp32/fp16/bf16 tensor of rank ≥ 2 with at least --min-elements elements moves by \
+                ±alpha × its row's RMS, in a pattern only the secret, the model id and the customer id produce \
+                (spec/MARK.md). Refused when a 32-bit tensor changes by more than 1e-3 (‖ΔW‖/‖W‖) or a 16-bit \
+                element by more than one ulp. The output has the input's format; every other byte is unchanged \
+                (zip checksums are updated). The mark is recorded in the registry. Use `modelseal seal --mark` to \
                 deliver a sealed marked copy without writing the marked plaintext.
 
                 Example:
