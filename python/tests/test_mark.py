@@ -315,3 +315,14 @@ def test_legacy_checkpoint_stays_legacy(lab, tmp_path):
                                    lab["root"] / "secret", "--model-id", MODEL_ID, "--customers", ids_file,
                                    "--json").stdout)
     assert [a["customer"] for a in report["accused"]] == [LEAKER]
+
+
+def test_trace_takes_the_threshold_from_the_registry(lab, tmp_path):
+    lab["cli"]("mark", "--secret", lab["root"] / "secret", "--customer", "big-only", "--model-id", "r18-big",
+               "--min-elements", "40000", "--registry", tmp_path / "r.json", "-o", tmp_path / "m.pt",
+               lab["root"] / "original.pt")
+    report = json.loads(lab["cli"]("trace", tmp_path / "m.pt", "--original", lab["root"] / "original.pt",
+                                   "--secret", lab["root"] / "secret", "--model-id", "r18-big", "--registry",
+                                   tmp_path / "r.json", "--json").stdout)
+    assert report["evidence"]["tier_b"]["tensors_marked"] == 14  # 7 of the 21 are below 40,000 elements
+    assert [a["customer"] for a in report["accused"]] == ["big-only"]
