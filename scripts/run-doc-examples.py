@@ -83,6 +83,7 @@ class Fixtures:
         torch.manual_seed(15)
         state = {"linear.weight": torch.randn(4, 8), "linear.bias": torch.zeros(4)}
         torch.save(state, r / "model.pt")
+        shutil.copy(r / "model.pt", r / "m.pt")
         (r / "received").mkdir()
         shutil.copy(r / "model.pt", r / "received" / "model.pt")
         (r / "my-model").mkdir()

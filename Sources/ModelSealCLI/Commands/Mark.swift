@@ -117,7 +117,9 @@ struct MarkReport: Encodable {
     }
 
     var summary: String {
-        "marked \(markedWeights) weights in \(markedTensors) tensor(s) for \(customer): \(output) "
-            + "(max ‖ΔW‖/‖W‖ \(maxRelativeChange), max \(maxUlps) ulp, self-check z = \(selfCheckZ))"
+        let steps =
+            tensors.contains { $0.dtype != "float32" } ? ", 16-bit elements moved by at most \(maxUlps) ulp" : ""
+        return "marked \(markedWeights) weights in \(markedTensors) tensor(s) for \(customer): \(output) "
+            + "(max ‖ΔW‖/‖W‖ \(maxRelativeChange)\(steps), self-check z = \(selfCheckZ))"
     }
 }
