@@ -389,15 +389,15 @@ def end_record(count, size, offset, comment_length):
         "two end records: the first one's comment reaches the end of the file and lists a benign data.pkl; the "
         "last signature (what miniz and zipfile use) lists one calling os.system")
 def _():
-    benign_local, benign_central = stored_zip_parts([("archive/data.pkl", benign_list())])
-    evil_local, _unused = stored_zip_parts([("archive/data.pkl", os_system())], base=len(benign_local))
-    _unused, evil_central = stored_zip_parts([("archive/data.pkl", os_system())], base=len(benign_local))
+    benign_local, benign_central = stored_zip_parts([("archive/data.pkl", benign_list()), ("archive/version", b"3\n")])
+    evil_local, evil_central = stored_zip_parts(
+        [("archive/data.pkl", os_system()), ("archive/version", b"3\n")], base=len(benign_local))
     body = benign_local + evil_local + benign_central
     # The first end record's comment holds the second directory and end record (whose own comment length
     # runs past the end of the file, so only a reader taking the last signature uses it).
     second = len(body) + 22
-    comment = evil_central + end_record(1, len(evil_central), second, 7) + b"xyz"
-    return body + end_record(1, len(benign_central), len(benign_local) + len(evil_local), len(comment)) + comment
+    comment = evil_central + end_record(2, len(evil_central), second, 7) + b"xyz"
+    return body + end_record(2, len(benign_central), len(benign_local) + len(evil_local), len(comment)) + comment
 
 
 @vector("zip_case_colliding_names.pt", "not-weights-only", "zip-case-colliding-names",
