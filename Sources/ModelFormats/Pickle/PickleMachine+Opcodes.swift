@@ -366,6 +366,8 @@ extension PickleRun {
             }
             guard extensionCode > 0 else { throw fail("extension code must be positive") }
             events.append(PickleEvent(offset: offset, opcode: code, global: nil))
+            // copyreg's extension registry is empty unless something registered codes: CPython raises.
+            if lenient { throw fail("unregistered extension code \(extensionCode)") }
             try push(try allocate(.extensionCode(extensionCode)))
         case .persID:
             let line = try readLine()
