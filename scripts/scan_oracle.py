@@ -144,6 +144,22 @@ def torch_format(path, data):
         return "pickle"
 
 
+def tar_globals(data):
+    """torch's legacy tar reading: the `pickle` member's pickle, the first pickles of `storages` and `tensors`."""
+    import tarfile
+
+    found = []
+    with tarfile.open(fileobj=io.BytesIO(data), mode="r:") as archive:
+        for name in ("storages", "tensors", "pickle"):
+            try:
+                member = archive.extractfile(name)
+            except KeyError:
+                continue
+            if member is not None:
+                found += pickle_stream(member.read())[1]
+    return found
+
+
 def numpy_object(data):
     """For a .npy: whether np.load would unpickle the body (None if the header does not load)."""
     import numpy.lib.format as fmt
@@ -198,6 +214,9 @@ def oracle(path, allowed):
     result["format"] = torch_format(path, data)
     reached, found, count, error = pickle_stream(data)
     result["reached"] = reached or count > 0 or is_safetensors(data)
+    if result["format"] == "tar":
+        found = found + tar_globals(data)
+        result["reached"] = True
     result["globals"] = {g for g in found if g not in allowed}
     result["error"] = error
     return result

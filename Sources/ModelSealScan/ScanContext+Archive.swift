@@ -111,8 +111,7 @@ extension ScanContext {
             // The encryption flag may be set on plain data (a trick against Python's zipfile): if the
             // bytes are a pickle, scan them; otherwise they are really encrypted.
             let trace = machine.trace(probe.bytes)
-            guard trace.result != nil || !trace.events.isEmpty || (probe.complete == false && !trace.events.isEmpty)
-            else {
+            guard trace.result != nil || Self.reachesLoaderCode(trace) else {
                 add(
                     "zip-encrypted", .cannotScan, "encrypted member: contents cannot be inspected", member: label,
                     offset: entry.localHeaderOffset)
