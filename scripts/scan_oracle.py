@@ -145,19 +145,21 @@ def torch_format(path, data):
 
 
 def tar_globals(data):
-    """torch's legacy tar reading: the `pickle` member's pickle, the first pickles of `storages` and `tensors`."""
+    """torch's legacy tar reading: the `pickle` member's pickle, the pickles of `storages` and `tensors`; and
+    whether the archive is a tar checkpoint at all (one of those members present)."""
     import tarfile
 
-    found = []
+    found, is_checkpoint = [], False
     with tarfile.open(fileobj=io.BytesIO(data), mode="r:") as archive:
         for name in ("storages", "tensors", "pickle"):
             try:
                 member = archive.extractfile(name)
             except KeyError:
                 continue
+            is_checkpoint = True
             if member is not None:
                 found += pickle_stream(member.read())[1]
-    return found
+    return found, is_checkpoint
 
 
 def numpy_object(data):
@@ -215,8 +217,9 @@ def oracle(path, allowed):
     reached, found, count, error = pickle_stream(data)
     result["reached"] = reached or count > 0 or is_safetensors(data)
     if result["format"] == "tar":
-        found = found + tar_globals(data)
-        result["reached"] = True
+        tar_found, is_checkpoint = tar_globals(data)
+        found = found + tar_found
+        result["reached"] = result["reached"] or is_checkpoint
     result["globals"] = {g for g in found if g not in allowed}
     result["error"] = error
     return result
