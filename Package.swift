@@ -10,6 +10,7 @@ import PackageDescription
 //   ModelSealEnvironment — environment locks and contracts: probe, conda formats, policies (no crypto)
 //   ModelSealBundle  — the delivery bundle (.mspkg): signed manifest, strict streaming pack/unpack
 //   ModelSealLicensing — machine fingerprint, machine key, signed licenses, load-count state, runtime guards
+//   ModelSealMark    — leak forensics: per-customer Tier B mark on float tensors, tracing, the mark registry
 //   ModelSealScan    — model-file safety scanner: verdicts, danger list, reports (on ModelFormats)
 //   ModelSealKit     — what every surface shares: the status-code table, key options → keys
 //   ModelSealCLI     — the `modelseal` command (a surface: it only calls the libraries)
@@ -31,6 +32,7 @@ let package = Package(
         .library(name: "ModelSealLicensing", targets: ["ModelSealLicensing"]),
         .library(name: "ModelSealKit", targets: ["ModelSealKit"]),
         .library(name: "ModelSealScan", targets: ["ModelSealScan"]),
+        .library(name: "ModelSealMark", targets: ["ModelSealMark"]),
         .library(name: "CModelSeal", targets: ["CModelSeal"]),  // for the Fuzz package
         // Built with the Swift standard library linked in statically (scripts/build-python.sh) so that
         // the Python wheel runs where no Swift toolchain is installed.
@@ -62,6 +64,17 @@ let package = Package(
         ),
         .target(name: "ModelFormats", dependencies: ["ModelSealCore"]),
         .target(name: "ModelSealScan", dependencies: ["ModelSealCore", "ModelFormats"]),
+        .target(
+            name: "ModelSealMark",
+            dependencies: [
+                "ModelSealCore", "ModelFormats",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+            ],
+            // Tracing scores every issued id (10,000 in the tests) with bit loops that run 20× slower
+            // unoptimized: the debug build the test suite uses optimizes this one module (docs/MARKING.md).
+            swiftSettings: [.unsafeFlags(["-O"], .when(configuration: .debug))]
+        ),
         .target(
             name: "ModelSealKeys",
             dependencies: [
@@ -106,7 +119,7 @@ let package = Package(
                 "ModelSealCore", "ArticleCompat", "ContainerFormat", "ContainerEngine", "ModelSealKeys", "ModelFormats",
                 "ModelSealKit",
                 "ModelSealSigning",
-                "ModelSealLicensing", "ModelSealEnvironment", "ModelSealBundle", "ModelSealScan",
+                "ModelSealLicensing", "ModelSealEnvironment", "ModelSealBundle", "ModelSealScan", "ModelSealMark",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
@@ -144,6 +157,8 @@ let package = Package(
         .testTarget(name: "ModelFormatsTests", dependencies: ["ModelSealCore", "ModelFormats"]),
         .testTarget(
             name: "ModelSealScanTests", dependencies: ["ModelSealCore", "ModelSealScan", "ModelFormats", "TestSupport"]),
+        .testTarget(
+            name: "ModelSealMarkTests", dependencies: ["ModelSealCore", "ModelFormats", "ModelSealMark", "TestSupport"]),
         .testTarget(name: "ModelSealCLITests", dependencies: ["ModelSealCore", "ModelSealCLI"]),
         .testTarget(name: "ModelSealEnvironmentTests", dependencies: ["ModelSealCore", "ModelSealEnvironment"]),
         .testTarget(

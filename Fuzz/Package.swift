@@ -66,6 +66,13 @@ let package = Package(
         .executableTarget(
             name: "FuzzEnvironmentYAML",
             dependencies: [.product(name: "ModelSealEnvironment", package: "ModelSeal")]),
+        .executableTarget(
+            name: "FuzzMark",
+            dependencies: [
+                .product(name: "ModelSealCore", package: "ModelSeal"),
+                .product(name: "ModelFormats", package: "ModelSeal"),
+                .product(name: "ModelSealMark", package: "ModelSeal"),
+            ]),
     ]
 )
 

@@ -14,7 +14,7 @@ seconds="${1:-240}"
 shift || true
 targets=("$@")
 [ ${#targets[@]} -eq 0 ] && targets=(FuzzPickle FuzzZip FuzzTorch FuzzSafetensors FuzzNpy FuzzScan FuzzSealedFile FuzzKeyText
-    FuzzLicense FuzzCABI FuzzFernet FuzzOMSBundle FuzzBundleReader FuzzEnvironmentLock FuzzEnvironmentYAML)
+    FuzzLicense FuzzCABI FuzzFernet FuzzOMSBundle FuzzBundleReader FuzzEnvironmentLock FuzzEnvironmentYAML FuzzMark)
 jobs="${JOBS:-1}"
 export SWIFT_BACKTRACE=enable=no
 
@@ -55,6 +55,7 @@ PY
         cp Tests/Vectors/torch/*.pt Tests/Vectors/pickle/*.pkl "$dir/" 2>/dev/null || true
         [ -d "$shared" ] && find "$shared" -type f -size -1M ! -name '*.tsv' ! -name '*.md' -exec cp {} "$dir/" \; 2>/dev/null || true ;;
     FuzzSafetensors) cp Tests/Vectors/safetensors/*.safetensors "$dir/" ;;
+    FuzzMark) cp Tests/Vectors/safetensors/*.safetensors Tests/Vectors/torch/*.pt "$dir/" 2>/dev/null || true ;;
     FuzzNpy) cp Tests/Vectors/numpy/*.np? "$dir/" ;;
     FuzzSealedFile)
         # Container vectors (bytes after the preamble's blank line), plus files sealed with the

@@ -64,6 +64,17 @@ public func keyringAddTrustFile(_ ring: OpaquePointer?, _ path: UnsafePointer<CC
     }
 }
 
+/// Adds every public key of the trust store at `path` (`TrustStore.keys(at:)`: refuses an empty,
+/// unreadable or group/other-writable store). The library never looks for a store by itself.
+@_cdecl("modelseal_keyring_add_trust_store")
+public func keyringAddTrustStore(_ ring: OpaquePointer?, _ path: UnsafePointer<CChar>?) -> Int32 {
+    boundary {
+        let ring = try keyring(ring)
+        let keys = try TrustStore.keys(at: try Argument.string(path, "path"))
+        ring.keys.withLock { $0.trustedKeys += keys }
+    }
+}
+
 /// Sets the signing key used by `modelseal_seal_buffer` (PEM file; `passphrase` may be NULL).
 @_cdecl("modelseal_keyring_set_signing_key_file")
 public func keyringSetSigningKeyFile(

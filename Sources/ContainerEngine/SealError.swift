@@ -15,6 +15,8 @@ public enum SealError: Error, Equatable, Sendable, CustomStringConvertible {
     case headerMACMismatch
     /// A chunk failed to authenticate: tampered, corrupted, reordered or truncated file.
     case chunkAuthenticationFailed(index: Int)
+    /// A chunk's hash differs from the signed list: altered after signing (its plaintext was never released).
+    case chunkNotSigned(index: Int)
     /// A sealed extension failed to authenticate.
     case extensionAuthenticationFailed(ExtensionType)
     /// A sealed extension decrypted but is not well formed.
@@ -41,13 +43,16 @@ public enum SealError: Error, Equatable, Sendable, CustomStringConvertible {
             "header MAC mismatch: the header was altered or corrupted (the key was right)"
         case .chunkAuthenticationFailed(let index):
             "chunk \(index) failed to authenticate: the file is tampered, corrupted, truncated or reordered"
+        case .chunkNotSigned(let index):
+            "invalid signature: chunk \(index) differs from what was signed: the file was altered after signing"
         case .extensionAuthenticationFailed(let type):
             "sealed extension \(type) failed to authenticate: corrupted file"
         case .malformedExtension(let type, let reason):
             "sealed extension \(type) is malformed: \(reason)"
         case .unsafeScryptParameters(let log2N, let r, let p):
-            "unsafe scrypt parameters (log2 N = \(log2N), r = \(r), p = \(p)): over the caps of spec/CONTAINER.md §3, refused "
-                + "before deriving anything"
+            "unsafe scrypt parameters (log2 N = \(log2N), r = \(r), p = \(p)): over the caps of spec/CONTAINER.md §3 "
+                + "(openers allow work N·r·p up to 2^23 unless given --allow-slow-passphrase, which allows the format's "
+                + "2^26), refused before deriving anything"
         case .invalidKey(let reason):
             reason
         case .noRecipients:

@@ -59,7 +59,7 @@ struct ModelSeal: ParsableCommand {
         version: version,
         subcommands: [
             Seal.self, Open.self, Run.self, Keygen.self, Inspect.self, Convert.self, Rekey.self, Sign.self, Verify.self,
-            Migrate.self, License.self, Machine.self, Scan.self,
+            Migrate.self, License.self, Machine.self, Scan.self, Mark.self, Trace.self,
             Env.self, Pack.self, Unpack.self,
             Demo.self,
         ]

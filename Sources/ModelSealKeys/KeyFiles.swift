@@ -23,6 +23,7 @@ public enum KeyFiles {
 
     /// The raw key in a file: 32 binary bytes, or its base64url text.
     public static func rawKey(file path: String) throws(KeyError) -> RawKey {
+        try checkSecret(path, what: "raw key file")
         let bytes = try read(path)
         if bytes.count == 32 {
             do { return try RawKey(bytes: bytes) } catch { throw .malformedRawKey("\(error)") }
@@ -32,6 +33,7 @@ public enum KeyFiles {
 
     /// Every identity in an identity file.
     public static func identities(file path: String) throws(KeyError) -> [X25519Identity] {
+        try checkSecret(path, what: "identity file")
         var identities: [X25519Identity] = []
         for (line, text) in try entries(path) { identities.append(try KeyText.identity(text, line: line)) }
         return identities
@@ -52,6 +54,13 @@ public enum KeyFiles {
         \(KeyText.encode(identity))
 
         """
+    }
+
+    /// Warns about (or, under `--strict`, refuses) a secret key file that group or others can read.
+    static func checkSecret(_ path: String, what: String) throws(KeyError) {
+        if let refusal = SecretFilePermissions.check(path, what: what) {
+            throw .unreadableFile(path: path, reason: refusal)
+        }
     }
 
     static func entries(_ path: String) throws(KeyError) -> [(line: Int, text: String)] {

@@ -30,16 +30,19 @@ public enum KeyMaterial {
     }
 
     /// Identities for opening from the values of the key options.
+    /// `slowPassphrase` lets a passphrase open a file whose scrypt cost is over the openers' default cap
+    /// (up to the format's cap, spec/CONTAINER.md §3).
     public static func identities(
         keyEnvironment: [String], keyFiles: [String], passphrasePrompt: Bool, passphraseEnvironment: String?,
-        identityFiles: [String]
+        identityFiles: [String], slowPassphrase: Bool = false
     ) throws -> [Identity] {
         var result: [Identity] = []
         for name in keyEnvironment { result.append(try KeyFiles.rawKey(environment: name)) }
         for path in keyFiles { result.append(try KeyFiles.rawKey(file: path)) }
         for path in identityFiles { result += try KeyFiles.identities(file: path) as [Identity] }
         if let text = try passphrase(prompt: passphrasePrompt, environment: passphraseEnvironment, confirm: false) {
-            result.append(try Passphrase(text))
+            let limit = slowPassphrase ? ScryptParameters.maximumWork : ScryptParameters.defaultOpeningWork
+            result.append(try Passphrase(text, openingWorkLimit: limit))
         }
         return result
     }

@@ -59,26 +59,41 @@ public struct ModelOpener {
         ///
         /// - Parameter sinkReleasesImmediately: true for a pipe, terminal or caller-visible buffer: every
         ///   chunk (and its signed hash) is then verified in a first pass and nothing is written before
-        ///   all of it passed. False for a sink whose bytes become visible only on commit (an unnamed
-        ///   temporary file): one pass, and the caller discards the sink when this throws.
+        ///   all of it passed; the second pass compares every chunk's hash with the first pass's before
+        ///   writing its batch, so a file changed between the passes releases only verified bytes and
+        ///   never its end (the stream stops short and this throws). False for a sink whose bytes
+        ///   become visible only on commit (an unnamed temporary file): one pass, and the caller
+        ///   discards the sink when this throws.
         public func decrypt(
             to sink: ByteSink, sinkReleasesImmediately: Bool, progress: (@Sendable (Int) -> Void)? = nil
         ) throws {
             let hashing = trailer != nil
             if sinkReleasesImmediately {
-                try check(try unlocked.verify(hashing: hashing), against: trailer)
-                try unlocked.decrypt(to: sink, progress: progress)
+                // Pass 1 hashes every chunk, signed or not: pass 2 is held to exactly these bytes.
+                let verified = try unlocked.verify(hashing: true)
+                try check(verified, against: trailer)
+                try unlocked.decrypt(to: sink, expected: verified, progress: progress)
             } else {
                 try check(try unlocked.decrypt(to: sink, hashing: hashing, progress: progress), against: trailer)
             }
         }
 
         /// Decrypts into `buffer` (at least `plaintextLength` bytes) in one pass on all cores; on any
-        /// failure, including a chunk that differs from what was signed, the buffer is zeroed.
+        /// failure, including a chunk that differs from what was signed, the buffer is zeroed. For a signed
+        /// file each chunk is compared with its signed hash before it is copied in: unsigned plaintext never
+        /// enters the buffer, even while the call runs (the C ABI's `decrypt_into`, Python's `load`).
         public func decrypt(into buffer: UnsafeMutableRawBufferPointer, progress: (@Sendable (Int) -> Void)? = nil)
             throws
         {
-            let leaves = try unlocked.decrypt(into: buffer, hashing: trailer != nil, progress: progress)
+            let leaves: [[UInt8]]
+            do {
+                leaves = try unlocked.decrypt(
+                    into: buffer, hashing: trailer != nil, expected: trailer?.leafHashes, progress: progress)
+            } catch SealError.chunkNotSigned(let index) {
+                // The buffer was zeroed; report it as every other path does.
+                throw SigningError.invalidSignature(
+                    "chunk \(index) differs from what was signed: the file was altered after signing")
+            }
             do {
                 try check(leaves, against: trailer)
             } catch {
@@ -118,7 +133,8 @@ public struct ModelOpener {
         let trailer = try signatureTrailer(of: file)
         let required = try file.requiredSignerKeyIDs()
         let signers = try FileSignatures.verify(
-            file, trailer: trailer, leafHashes: nil, trustedKeys: trustedKeys, requiredKeyIDs: required)
+            file, trailer: trailer, leafHashes: nil, trustedKeys: trustedKeys,
+            requiredKeyIDs: required + (try licenseSigner(trailer: trailer)))
         // A load is counted once the header authenticated and the signatures held, before any plaintext.
         try authorization?.recordLoad()
         return Prepared(
@@ -137,6 +153,21 @@ public struct ModelOpener {
             metadata: prepared.metadata)
         result.licenseWarnings = prepared.licenseWarnings
         return result
+    }
+
+    /// For a licensed open, the license signer's key id: its signature is always required (besides any
+    /// trust keys). A licensee holds a key that unwraps the file key, so the header MAC (and a
+    /// `signature-required` under it) binds nobody who could alter the file; only the vendor's
+    /// signature does (spec/SIGNATURES.md §4, SECURITY.md).
+    private func licenseSigner(trailer: SignatureTrailer?) throws -> [[UInt8]] {
+        guard let license else { return [] }
+        if trailer == nil {
+            throw SigningError.unsigned(
+                "a licensed open requires the model to be signed by the license's vendor key "
+                    + "\(license.signed.signer.fingerprint): the vendor seals with --sign-key (or runs `modelseal sign`)"
+            )
+        }
+        return [license.signed.signer.keyID]
     }
 
     private func unlock(_ file: SealedFile, authorization: LicenseAuthorization?) throws -> UnlockedFile {

@@ -31,6 +31,7 @@ public enum StatusCode: Int32, CaseIterable, Sendable {
     case signingKeyError = 23
     case malformedSignature = 24
     case manifestMismatch = 25
+    case noTrust = 26
     case invalidLicense = 30
     case licenseExpired = 31
     case licenseNotYetValid = 32
@@ -76,6 +77,8 @@ public enum StatusCode: Int32, CaseIterable, Sendable {
         case .signingKeyError: "signing key error: unreadable or unsuitable key, wrong or missing key passphrase"
         case .malformedSignature: "malformed signature trailer or signature file"
         case .manifestMismatch: "model does not match its signature manifest: files missing, extra or changed (--oms)"
+        case .noTrust:
+            "no trust: nothing says whose signature to require (--trust, a trust store, or --allow-unsigned to opt out)"
         case .invalidLicense:
             "invalid license: malformed, edited after signing, signed by another vendor, or needs a newer modelseal"
         case .licenseExpired: "license expired"
@@ -121,7 +124,8 @@ public enum StatusCode: Int32, CaseIterable, Sendable {
         case .inputError: "InputError"
         case .outputError: "OutputError"
         case .usage: "UsageError"
-        case .unsigned, .untrustedSigner, .invalidSignature, .signingKeyError, .malformedSignature, .manifestMismatch:
+        case .unsigned, .untrustedSigner, .invalidSignature, .signingKeyError, .malformedSignature, .manifestMismatch,
+            .noTrust:
             "SignatureError"
         case .modelMalformed, .modelUnsupported, .conversionRefused, .scanNotWeightsOnly, .scanDangerous,
             .scanCannotScan:
@@ -151,6 +155,7 @@ public enum StatusCode: Int32, CaseIterable, Sendable {
             switch error {
             case .malformed(let format): self = StatusCode(format: format)
             case .noMatchingIdentity: self = .wrongKey
+            case .chunkNotSigned: self = .invalidSignature
             case .headerMACMismatch, .chunkAuthenticationFailed, .extensionAuthenticationFailed:
                 self = .authenticationFailed
             case .malformedExtension: self = .malformed

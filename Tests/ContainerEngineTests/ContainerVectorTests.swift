@@ -98,7 +98,7 @@ enum Outcome: String, Sendable {
         switch error {
         case .noMatchingIdentity: self = .noMatch
         case .headerMACMismatch, .extensionAuthenticationFailed: self = .headerFailure
-        case .chunkAuthenticationFailed: self = .payloadFailure
+        case .chunkAuthenticationFailed, .chunkNotSigned: self = .payloadFailure
         case .unsafeScryptParameters: self = .unsafeParameters
         case .malformedExtension: self = .malformed
         case .malformed(let format):

@@ -153,6 +153,26 @@ struct ScryptParameterTests {
         #expect(parameters.memory <= ScryptParameters.maximumMemory)
     }
 
+    /// The suspected item of issue 13: within the format's caps a crafted stanza could ask for 2^26 work
+    /// (about 20 s and 1 GiB per try). Openers now stop at 2^23 (the costliest a writer offers) unless
+    /// the user allows more; the refusal comes before any derivation, so it is immediate.
+    @Test func openersCapScryptWorkBelowTheFormatUnlessAllowed() throws {
+        let crafted = Stanza(type: .scrypt, body: [18, 32, 8] + [UInt8](repeating: 7, count: 32 + 48))
+        #expect((1 << 18) * 32 * 8 == ScryptParameters.maximumWork)
+        let clock = ContinuousClock()
+        let started = clock.now
+        #expect(throws: SealError.unsafeScryptParameters(log2N: 18, r: 32, p: 8)) {
+            _ = try Passphrase("correct horse battery staple").unwrap([crafted])
+        }
+        #expect(clock.now - started < .seconds(1))
+        // The costliest parameters a writer offers still open by default; the format's cap needs the opt-in.
+        _ = try ScryptParameters.validated(log2N: 20, r: 8, p: 1, workLimit: ScryptParameters.defaultOpeningWork)
+        #expect(throws: SealError.self) {
+            try ScryptParameters.validated(log2N: 18, r: 32, p: 8, workLimit: ScryptParameters.defaultOpeningWork)
+        }
+        _ = try ScryptParameters.validated(log2N: 18, r: 32, p: 8, workLimit: ScryptParameters.maximumWork)
+    }
+
     @Test func absurdParametersInAFileAreRefusedBeforeDerivation() throws {
         let sealed = try sealInMemory(patternBytes(10), to: [try cheapPassphrase()])
         // The scrypt stanza starts at 49: type(1) length(2) then log2_n r p.

@@ -447,20 +447,46 @@ struct ModelOpenerLicenseTests {
     @Test("a licensed open releases the plaintext, counts one load and tries no other key")
     func licensedOpenCountsOneLoad() throws {
         let licensing = try LicenseFixture()
-        let fixture = try SealedFixture()
+        let fixture = try SealedFixture(signers: [licensing.vendor])
         var terms = LicenseTerms(customer: "ACME")
         terms.maxLoads = 1
         let license = try licensing.issue(for: fixture.unsigned, key: fixture.key, terms: terms)
         var opener = try licensing.opener(license)
         let spy = SpyIdentity()
         opener.identities = [spy]
-        let first = opener.attempt(fixture.unsigned, via: .buffer)
+        let first = opener.attempt(fixture.signed, via: .buffer)
         #expect(first.error == nil)
         expectReleased(first, fixture.plaintext)
         #expect(spy.calls == 0)
-        let second = opener.attempt(fixture.unsigned, via: .buffer)
+        let second = opener.attempt(fixture.signed, via: .buffer)
         #expect(second.status == .loadsExhausted)
         #expect(second.releasedNothing)
+    }
+
+    /// Issue 13.2: a licensee holds a key that unwraps the file key, so it can strip the trailer and
+    /// `signature-required`, alter chunks and re-MAC. A licensed open therefore always requires the
+    /// license signer's signature, with or without trust keys, and counts no load without it.
+    @Test("a licensed open requires the license's signer: unsigned or signed by another key, nothing released")
+    func licensedOpenRequiresTheLicenseSigner() throws {
+        let licensing = try LicenseFixture()
+        let stranger = try SigningKey.generate(.ed25519)
+        let unsigned = try SealedFixture()
+        let foreign = try SealedFixture(signers: [stranger], key: unsigned.key)
+        var terms = LicenseTerms(customer: "ACME")
+        terms.maxLoads = 1
+        for fixture in [unsigned, foreign] {
+            let license = try licensing.issue(for: fixture.unsigned, key: fixture.key, terms: terms)
+            var opener = try licensing.opener(license)
+            opener.trustedKeys = [stranger.verifyingKey]
+            for path in ReleasePath.allCases {
+                let outcome = opener.attempt(fixture.signed, via: path)
+                #expect(outcome.status == .unsigned, "\(path): \(String(describing: outcome.error))")
+                #expect(outcome.releasedNothing)
+            }
+        }
+        let signed = try SealedFixture(signers: [licensing.vendor])
+        let license = try licensing.issue(for: signed.unsigned, key: signed.key, terms: terms)
+        expectReleased(try licensing.opener(license).attempt(signed.signed, via: .buffer), signed.plaintext)
     }
 
     enum Refusal: String, CaseIterable, CustomTestStringConvertible {
@@ -482,7 +508,7 @@ struct ModelOpenerLicenseTests {
     @Test("a refused license is reported before any key is unwrapped", arguments: Refusal.allCases)
     func refusedBeforeAnyKey(refusal: Refusal) throws {
         let licensing = try LicenseFixture()
-        let fixture = try SealedFixture()
+        let fixture = try SealedFixture(signers: [licensing.vendor])
         var terms = LicenseTerms(customer: "ACME")
         var issuedAt = LicenseClock.now()
         var licensed = fixture.unsigned
@@ -495,7 +521,7 @@ struct ModelOpenerLicenseTests {
         let license = try licensing.issue(for: licensed, key: fixture.key, terms: terms, issuedAt: issuedAt)
         switch refusal {
         case .loadsExhausted:
-            #expect(try licensing.opener(license).attempt(fixture.unsigned, via: .immediate).error == nil)
+            #expect(try licensing.opener(license).attempt(fixture.signed, via: .immediate).error == nil)
         case .wrongMachine:
             try licensing.requestAgain()
         case .expired, .wrongModel: break
@@ -503,7 +529,7 @@ struct ModelOpenerLicenseTests {
         var opener = try licensing.opener(license)
         let spy = SpyIdentity()
         opener.identities = [spy]
-        let damaged = flipping(fixture.headerMACOffset, of: fixture.unsigned)
+        let damaged = flipping(fixture.headerMACOffset, of: fixture.signed)
         for path in ReleasePath.allCases {
             let outcome = opener.attempt(damaged, via: path)
             let error = try #require(outcome.error)
@@ -521,7 +547,7 @@ struct ModelOpenerLicenseTests {
     func laterRefusalsUseNoLoad() throws {
         let licensing = try LicenseFixture()
         let signer = try SigningKey.generate(.ed25519)
-        let fixture = try SealedFixture(signers: [signer])
+        let fixture = try SealedFixture(signers: [signer, licensing.vendor])
         var terms = LicenseTerms(customer: "ACME")
         terms.maxLoads = 1
         let license = try licensing.issue(for: fixture.unsigned, key: fixture.key, terms: terms)
@@ -560,7 +586,7 @@ struct ModelOpenerLicenseTests {
     func chunkFailureUsesTheLoad() throws {
         let licensing = try LicenseFixture()
         let signer = try SigningKey.generate(.ed25519)
-        let fixture = try SealedFixture(signers: [signer])
+        let fixture = try SealedFixture(signers: [signer, licensing.vendor])
         var terms = LicenseTerms(customer: "ACME")
         terms.maxLoads = 2
         let license = try licensing.issue(for: fixture.unsigned, key: fixture.key, terms: terms)

@@ -62,6 +62,24 @@ struct RuntimeGuardTests {
         }
     }
 
+    /// Issue 13.6: `ld-linux-x86-64.so.2 --preload x.so modelseal ...` sets no LD_PRELOAD; the process
+    /// image is then the loader. A normal image (python loading torch with dlopen) is not flagged.
+    @Test("a process started through the dynamic loader is a preload finding")
+    func loaderInvocationIsPreload() throws {
+        let machine = try FakeMachine()
+        try machine.symlink("/proc/self/exe", to: "/usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2")
+        let findings = RuntimeGuards.evaluate(probe: machine.probe)
+        #expect(findings.map(\.kind) == [.preload])
+        #expect(findings.first?.detail.contains("dynamic loader") == true)
+        let normal = try FakeMachine()
+        try normal.symlink("/proc/self/exe", to: "/usr/bin/python3.11")
+        #expect(RuntimeGuards.evaluate(probe: normal.probe).isEmpty)
+        for loader in ["/lib/ld-musl-x86_64.so.1", "/lib/ld-linux-aarch64.so.1", "/usr/bin/ld.so"] {
+            #expect(RuntimeGuards.isDynamicLoader(loader), "\(loader)")
+        }
+        #expect(!RuntimeGuards.isDynamicLoader("/usr/local/bin/modelseal"))
+    }
+
     @Test("preload denied by policy")
     func preloadDenied() throws {
         let machine = try FakeMachine()

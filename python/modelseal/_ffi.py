@@ -41,6 +41,7 @@ FUNCTIONS: dict[str, tuple[object, tuple[object, ...]]] = {
     "modelseal_keyring_add_recipients_file": (_status, (_handle, _c.c_char_p)),
     "modelseal_keyring_add_trust_key": (_status, (_handle, _c.c_char_p, _size)),
     "modelseal_keyring_add_trust_file": (_status, (_handle, _c.c_char_p)),
+    "modelseal_keyring_add_trust_store": (_status, (_handle, _c.c_char_p)),
     "modelseal_keyring_set_signing_key_file": (_status, (_handle, _c.c_char_p, _c.c_char_p)),
     "modelseal_keyring_set_license_file": (_status, (_handle, _c.c_char_p)),
     "modelseal_seal_buffer": (_status, (_c.c_void_p, _size, _handle, _c.c_char_p, _c.c_uint32, _c.c_uint32)),
@@ -162,6 +163,9 @@ class Keyring:
 
     def add_trust_file(self, path: str) -> None:
         check(lib().modelseal_keyring_add_trust_file(self.handle, os.fsencode(path)))
+
+    def add_trust_store(self, path: str) -> None:
+        check(lib().modelseal_keyring_add_trust_store(self.handle, os.fsencode(path)))
 
     def set_signing_key_file(self, path: str, passphrase: "str | None" = None) -> None:
         secret = passphrase.encode("utf-8") if passphrase is not None else None

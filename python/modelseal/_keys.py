@@ -27,15 +27,51 @@ def _raw_key(ring: _ffi.Keyring, key) -> None:
     ring.add_raw_key(key.encode("ascii", "replace") if isinstance(key, str) else bytes(key))
 
 
+#: The trust store (docs/SIGNING.md "Trust store"): a key file or a folder of key files.
+TRUST_VARIABLE = "MODELSEAL_TRUST"
+
+
+def trust_store() -> str | None:
+    """The trust store's path: `$MODELSEAL_TRUST` (which must exist), else `~/.config/modelseal/trust`
+    when it exists, else None. Found here, not in the library: the C ABI never reads HOME."""
+    configured = os.environ.get(TRUST_VARIABLE)
+    if configured:
+        if not os.path.exists(configured):
+            raise _errors.SignatureError(f"trust store {configured} (from ${TRUST_VARIABLE}) does not exist", 23)
+        return configured
+    home = os.environ.get("HOME")
+    if not home:
+        return None
+    default = os.path.join(home, ".config", "modelseal", "trust")
+    return default if os.path.exists(default) else None
+
+
+def check_trust_argument(trust) -> None:
+    """`trust=[]` would trust nobody and `trust=True` means nothing: both are refused."""
+    if trust is True:
+        raise _errors.UsageError("trust=True: pass public keys (text or files), or trust=False to accept unsigned files")
+    if trust is not None and trust is not False and not _many(trust):
+        raise _errors.UsageError(
+            "trust=[] trusts nobody: pass the vendor's public key(s), or trust=False to accept files no trusted "
+            "key signed (a co-recipient could have made them)"
+        )
+
+
 def opening_keyring(key=None, identity=None, passphrase: str | None = None, trust=None, license=None) -> _ffi.Keyring:
     """Identities to open with: `key` (text), `identity` (file path or text), `passphrase`; else `$MODEL_KEY`.
 
-    `trust`: public keys (PEM/OpenSSH text or key files) one of which must have signed the file.
-    `license`: a machine-bound license file, used instead of keys.
+    `trust`: public keys (PEM/OpenSSH text or key files) one of which must have signed the file; None
+    (the default) uses the trust store when there is one; False accepts files no trusted key signed.
+    `license`: a machine-bound license file, used instead of keys (its vendor's signature is always required).
     """
+    check_trust_argument(trust)
     ring = _ffi.Keyring()
     try:
-        for item in _many(trust):
+        if trust is None:
+            store = trust_store()
+            if store is not None:
+                ring.add_trust_store(store)
+        for item in _many(trust if trust is not False else None):
             text = os.fspath(item)
             if isinstance(text, str) and ("-----BEGIN" in text or text.lstrip().startswith(("ssh-", "ecdsa-sha2-"))):
                 ring.add_trust_key(text)

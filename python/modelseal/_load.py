@@ -44,8 +44,13 @@ def plain_allowed(force_plain: bool, trust: Any = None, license: Any = None) -> 
     a deployment that checks signatures or licenses to plaintext loading.
     """
     requested = force_plain or os.environ.get(PLAIN_VARIABLE) == "1"
-    if requested and (trust is not None or license is not None):
+    if not requested:
+        return False
+    if (trust is not None and trust is not False) or license is not None:
         log.warning("modelseal: plaintext switch IGNORED: a trust key or license is configured")
+        return False
+    if trust is None and _keys.trust_store() is not None:
+        log.warning("modelseal: plaintext switch IGNORED: a trust store is configured")
         return False
     return requested
 

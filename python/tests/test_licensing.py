@@ -23,7 +23,9 @@ def vendor(run, tmp_path, monkeypatch):
     torch.save(model.state_dict(), tmp_path / "model.pt")
     run("keygen", "--sign", "-o", "vendor.key")
     key = run("keygen", "--symmetric").stdout.decode().strip()
-    run("seal", "--key-env", "MODEL_KEY", "-o", "m.mseal", "model.pt", env={"MODEL_KEY": key})
+    # Licensed opens require the license's signer (issue 13.2): the vendor signs what it seals.
+    run("seal", "--key-env", "MODEL_KEY", "--sign-key", "vendor.key", "-o", "m.mseal", "model.pt",
+        env={"MODEL_KEY": key})
     run("license", "request", "--vendor", "vendor.key.pub", "-o", "req.json")
 
     def issue(*options, models=("m.mseal",), output="acme.lic"):
@@ -78,7 +80,7 @@ def test_check_verifies_without_counting_a_load(run, vendor):
 def test_later_version_sealed_to_the_license_key_opens_with_the_same_license(run, tmp_path, vendor):
     vendor["issue"]("--license-key-out", "acme.lk")
     torch.save({"w": torch.arange(10.0)}, tmp_path / "v2.pt")
-    run("seal", "--license-key", "acme.lk", "-o", "v2.mseal", "v2.pt")
+    run("seal", "--license-key", "acme.lk", "--chain-license-key", "--sign-key", "vendor.key", "-o", "v2.mseal", "v2.pt")
     opened = run("open", "--license", "acme.lic", "-o", "-", "v2.mseal").stdout
     assert torch.equal(torch.load(io.BytesIO(opened), weights_only=True)["w"], torch.arange(10.0))
 
@@ -86,7 +88,8 @@ def test_later_version_sealed_to_the_license_key_opens_with_the_same_license(run
 def test_wrong_model(run, tmp_path, vendor):
     vendor["issue"]()
     (tmp_path / "other.bin").write_bytes(b"x" * 1000)
-    run("seal", "--key-env", "MODEL_KEY", "-o", "other.mseal", "other.bin", env={"MODEL_KEY": vendor["key"]})
+    run("seal", "--key-env", "MODEL_KEY", "--sign-key", "vendor.key", "-o", "other.mseal", "other.bin",
+        env={"MODEL_KEY": vendor["key"]})
     result = run("open", "--license", "acme.lic", "-o", "o.bin", "other.mseal", check=False)
     assert result.returncode == 34
     assert b"wrong model" in result.stderr and b"m.mseal" in result.stderr

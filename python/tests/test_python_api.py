@@ -276,7 +276,9 @@ def test_license_load_in_python(tmp_path, modelseal_pkg, modelseal_bin, monkeypa
 
     key = subprocess.run([modelseal_bin, "keygen", "--symmetric"], capture_output=True, check=True).stdout.decode().strip()
     cli("keygen", "--sign", "-o", "vendor.key")
-    cli("seal", "--key-env", "MODEL_KEY", "-o", "m.mseal", "model.pt", env={"MODEL_KEY": key})
+    # A licensed open requires the license's signer (issue 13.2): the vendor signs what it seals.
+    cli("seal", "--key-env", "MODEL_KEY", "--sign-key", "vendor.key", "-o", "m.mseal", "model.pt",
+        env={"MODEL_KEY": key})
     cli("license", "request", "--vendor", "vendor.key.pub", "-o", "req.json")
     cli("license", "issue", "--request", "req.json", "--customer", "ACME", "--sign-key", "vendor.key", "--model",
         "m.mseal", "--key-env", "MODEL_KEY", "--expires", "2099-12-31", "--max-loads", "2", "-o", "acme.lic",

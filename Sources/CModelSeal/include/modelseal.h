@@ -104,6 +104,10 @@ int32_t modelseal_keyring_add_recipients_file(modelseal_keyring *ring, const cha
  * nothing unless a trusted key signed the file (a present signature is always checked). */
 int32_t modelseal_keyring_add_trust_key(modelseal_keyring *ring, const char *text, size_t length);
 int32_t modelseal_keyring_add_trust_file(modelseal_keyring *ring, const char *path);
+/* Every public key in the trust store at `path` (a key file or a folder of key files). An empty,
+ * unreadable or group/other-writable store is an error. The library never looks for a store itself
+ * and never reads HOME: callers (the Python package) find it and pass it, or pass trust keys. */
+int32_t modelseal_keyring_add_trust_store(modelseal_keyring *ring, const char *path);
 /* The key modelseal_seal_buffer signs with (PEM; passphrase may be NULL). */
 int32_t modelseal_keyring_set_signing_key_file(modelseal_keyring *ring, const char *path, const char *passphrase);
 /* Open with this machine-bound license instead of keys: a memory-only load, counted. */
@@ -132,7 +136,11 @@ int32_t modelseal_file_unlock(modelseal_file *file, const modelseal_keyring *rin
 int32_t modelseal_file_plaintext_length(modelseal_file *file, uint64_t *out);
 /* Authenticates every chunk; releases nothing. */
 int32_t modelseal_file_verify(modelseal_file *file);
-/* Decrypts into the caller's buffer of `capacity` >= plaintext length bytes; zeroed on failure. */
+/* Decrypts into the caller's buffer of `capacity` >= plaintext length bytes, on all cores. Only chunks
+   that authenticated and, for a signed file, matched their signed hash are ever written into it: no
+   unverified plaintext reaches caller memory, even while the call runs. Another thread reading the
+   buffer during the call may see such chunks of a file whose later chunk then fails; on any failure
+   the plaintext range is zeroed before the call returns the error, and nothing is returned partially. */
 int32_t modelseal_file_decrypt_into(modelseal_file *file, uint8_t *buffer, size_t capacity);
 /* Decrypts into a buffer the library allocates; release it with modelseal_buffer_free. An empty
    plaintext gives a valid non-NULL pointer and length 0. */

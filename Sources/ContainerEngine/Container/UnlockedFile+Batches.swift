@@ -10,8 +10,12 @@ extension UnlockedFile {
     ///
     /// The one decryption loop behind `decrypt(to:)` (results written by the caller in order) and
     /// `decrypt(into:)` (each worker copies its chunk to its place).
+    ///
+    /// With `expected` (one leaf hash per chunk of the file, what a signature covers), each worker compares
+    /// its chunk's hash with it before handing the plaintext on: the plaintext of a chunk that was not
+    /// signed never reaches `take` (nor caller memory).
     func openChunks<Result>(
-        _ range: Range<Int>, hashing: Bool,
+        _ range: Range<Int>, hashing: Bool, expected: [[UInt8]]? = nil,
         take: (_ index: Int, _ plaintext: Data) throws(SealError) -> Result,
         batchDone: (_ results: [(Result, [UInt8])], _ end: Int) throws(SealError) -> Void
     ) throws(SealError) {
@@ -35,8 +39,10 @@ extension UnlockedFile {
                 try SealError.reading { () throws(IOError) in
                     try source.source.read(into: sealed, at: payloadStart + layout.offset(ofChunk: index))
                 }
-                let leaf = hashing ? Merkle.leafHash(UnsafeRawBufferPointer(sealed)) : []
+                let leaf = hashing || expected != nil ? Merkle.leafHash(UnsafeRawBufferPointer(sealed)) : []
                 let plaintext = try cipher.open(slot: slot, index: index, isLast: index == layout.chunkCount - 1)
+                // After the tag (a corrupted chunk stays "failed to authenticate"), before `take`.
+                if let expected, expected[index] != leaf { throw .chunkNotSigned(index: index) }
                 return (try take(index, plaintext), leaf)
             }
             first += count

@@ -9,9 +9,15 @@ extension UnlockedFile {
     /// least `plaintextLength` bytes (bytes after that are left alone). If any chunk fails, the whole
     /// plaintext range of `buffer` is zeroed before the error is thrown, so a caller that ignores the
     /// error still finds no plaintext of a bad file.
+    ///
+    /// With `expected` (the signed leaf hashes), a chunk is compared with its signed hash before it is
+    /// copied, so no plaintext that was not signed is ever written into `buffer`, even while the call
+    /// runs (another thread may read the buffer meanwhile: it sees only signed, authenticated chunks,
+    /// which are zeroed again if a later chunk fails).
     @discardableResult
     public func decrypt(
-        into buffer: UnsafeMutableRawBufferPointer, hashing: Bool = false, progress: (@Sendable (Int) -> Void)? = nil
+        into buffer: UnsafeMutableRawBufferPointer, hashing: Bool = false, expected: [[UInt8]]? = nil,
+        progress: (@Sendable (Int) -> Void)? = nil
     ) throws(SealError) -> [[UInt8]] {
         let layout = file.layout
         let total = layout.plaintextLength
@@ -23,7 +29,7 @@ extension UnlockedFile {
         }
         let destination = SharedBuffer(wrapping: buffer)
         do throws(SealError) {
-            return try decryptChunks(into: destination, hashing: hashing, progress: progress)
+            return try decryptChunks(into: destination, hashing: hashing, expected: expected, progress: progress)
         } catch {
             if let base = buffer.baseAddress, total > 0 {
                 base.initializeMemory(as: UInt8.self, repeating: 0, count: total)
@@ -33,12 +39,12 @@ extension UnlockedFile {
     }
 
     private func decryptChunks(
-        into destination: SharedBuffer, hashing: Bool, progress: (@Sendable (Int) -> Void)?
+        into destination: SharedBuffer, hashing: Bool, expected: [[UInt8]]?, progress: (@Sendable (Int) -> Void)?
     ) throws(SealError) -> [[UInt8]] {
         let layout = file.layout
         var leaves: [[UInt8]] = []
         try openChunks(
-            0..<layout.chunkCount, hashing: hashing,
+            0..<layout.chunkCount, hashing: hashing, expected: expected,
             take: { (index, plaintext) throws(SealError) in
                 let start = index * layout.chunkSize
                 plaintext.withUnsafeBytes { bytes in

@@ -33,9 +33,14 @@ public struct UnlockedFile: Sendable {
     ///
     /// With `hashing`, also returns each chunk's Merkle leaf hash (spec/SIGNATURES.md §1), computed on the
     /// same core right after the chunk is read, so signatures cost one extra hash pass in cache.
+    ///
+    /// With `expected` (the leaf hashes a first pass verified, one per chunk of the file), every chunk of a
+    /// batch is compared with them before any chunk of that batch is written: a chunk that changed since
+    /// that pass fails the call, so the sink never receives a byte the first pass did not verify, and the
+    /// last batch (the end of the plaintext) is written only after every chunk matched.
     @discardableResult
     public func decrypt(
-        chunks range: Range<Int>? = nil, to sink: ByteSink, hashing: Bool = false,
+        chunks range: Range<Int>? = nil, to sink: ByteSink, hashing: Bool = false, expected: [[UInt8]]? = nil,
         progress: (@Sendable (Int) -> Void)? = nil
     ) throws(SealError) -> [[UInt8]] {
         let layout = file.layout
@@ -43,10 +48,22 @@ public struct UnlockedFile: Sendable {
         guard range.lowerBound >= 0, range.upperBound <= layout.chunkCount else {
             throw .inputFailed("chunk range \(range) outside 0..<\(layout.chunkCount)")
         }
+        if let expected, expected.count != layout.chunkCount {
+            throw .inputFailed("internal error: \(expected.count) expected leaf hashes for \(layout.chunkCount) chunks")
+        }
         var done = 0
         var leaves: [[UInt8]] = []
+        let hashing = hashing || expected != nil
         try openChunks(range, hashing: hashing, take: { (_, plaintext) throws(SealError) in plaintext }) {
-            (batch, _) throws(SealError) in
+            (batch, end) throws(SealError) in
+            if let expected {
+                let start = end - batch.count
+                if let offset = batch.indices.first(where: { batch[$0].1 != expected[start + $0] }) {
+                    throw .inputFailed(
+                        "chunk \(start + offset) changed after it was verified: the file was modified while it was "
+                            + "read, so the output stops here, incomplete")
+                }
+            }
             for (chunk, leaf) in batch {
                 try SealError.writing { () throws(IOError) in try sink.write(contentsOf: chunk) }
                 done += chunk.count

@@ -22,6 +22,11 @@ public struct ScryptParameters: Sendable, Equatable {
     public static let maximumMemory = 1 << 30
     /// Most work one derivation may do: N * r * p <= 2^26.
     public static let maximumWork = 1 << 26
+    /// Most work an opener does by default: N * r * p <= 2^23, what the costliest parameters a ModelSeal
+    /// writer offers (`--scrypt-log2n 20`, r = 8, p = 1) need. A crafted file can ask for up to
+    /// `maximumWork` (8 times more, about 20 s); openers allow that only when asked
+    /// (`--allow-slow-passphrase`).
+    public static let defaultOpeningWork = 1 << 23
     /// Writers' default: N = 2^18, r = 8, p = 1 (256 MiB, about 0.6 s on the reference machine).
     public static let `default` = ScryptParameters(unchecked: 18, r: 8, p: 1)
 
@@ -32,12 +37,15 @@ public struct ScryptParameters: Sendable, Equatable {
     }
 
     /// Checks each value and their products in an order that cannot overflow.
-    public static func validated(log2N: Int, r: Int, p: Int) throws(SealError) -> ScryptParameters {
+    /// `workLimit` lowers the work cap (an opener's default, `defaultOpeningWork`); it never raises it.
+    public static func validated(
+        log2N: Int, r: Int, p: Int, workLimit: Int = maximumWork
+    ) throws(SealError) -> ScryptParameters {
         guard (minimumLog2N...maximumLog2N).contains(log2N), (1...maximumR).contains(r), (1...maximumP).contains(p)
         else { throw .unsafeScryptParameters(log2N: log2N, r: r, p: p) }
         // All factors are now small (N <= 2^20, r <= 2^5, p <= 2^4): the products fit easily.
         let n = 1 << log2N
-        guard 128 * r * n <= maximumMemory, n * r * p <= maximumWork else {
+        guard 128 * r * n <= maximumMemory, n * r * p <= min(maximumWork, workLimit) else {
             throw .unsafeScryptParameters(log2N: log2N, r: r, p: p)
         }
         return ScryptParameters(unchecked: log2N, r: r, p: p)

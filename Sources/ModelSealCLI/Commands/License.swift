@@ -161,6 +161,12 @@ extension ModelSeal.License {
         @Flag(name: .customLong("memory-only"), help: "Allow only in-memory loads (Python), not `open -o`.")
         var memoryOnly = false
 
+        @Flag(
+            name: .customLong("allow-run"),
+            help: "Allow `modelseal run` to hand the decrypted model to another program (it can then copy it anywhere)."
+        )
+        var allowRun = false
+
         @Option(
             name: .customLong("guard"),
             help: ArgumentHelp(
@@ -241,6 +247,7 @@ extension ModelSeal.License {
             terms.maxLoads = maxLoads
             terms.match = match
             terms.features.fileOutput = !memoryOnly
+            terms.features.run = allowRun
             terms.guards = try policy()
             let licenseKey =
                 try licenseKey.map { try LicenseKey(bytes: try KeyFiles.rawKey(file: $0).bytes) }

@@ -15,6 +15,12 @@ extension ModelSeal.Open {
                 "a Fernet file carries no ModelSeal signature: check the article's RSA signature first with "
                     + "`modelseal verify --rsa-pkcs1v15 --trust KEY.pem --signature FILE.sig \(input)`")
         }
+        if !trust.allowUnsigned, let store = try TrustStore.location() {
+            throw StatusError(
+                .unsigned,
+                "a Fernet file carries no ModelSeal signature and the trust store \(store) requires one: "
+                    + "pass --allow-unsigned to open it anyway")
+        }
         if license != nil {
             throw CLIError(
                 .usage, "a Fernet file (the article's format) has no license: open it with --key-env or --key-file")

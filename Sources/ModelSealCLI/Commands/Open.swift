@@ -16,8 +16,13 @@ extension ModelSeal {
                 With -o FILE the plaintext goes to an unnamed temporary file in FILE's directory that is linked
                 into place only after the last chunk verified: a wrong key, a flipped bit or a truncated file
                 leaves nothing behind. With -o - every chunk is verified first, then decrypted again to standard
-                output (so nothing unverified reaches a pipe). --check verifies without writing anything.
-                Plaintext output files get mode 0600.
+                output, each chunk compared with the first pass before it is written (so nothing unverified reaches
+                a pipe; a file changed meanwhile stops the stream short with exit 16: check the exit status, e.g.
+                set -o pipefail). --check verifies without writing anything. Plaintext output files get mode 0600.
+
+                Signatures: with --trust, or else a trust store ($MODELSEAL_TRUST or ~/.config/modelseal/trust/),
+                nothing is released unless a trusted key signed the file; --allow-unsigned opts out. A licensed
+                open always requires the license's signer.
 
                 Examples:
                   modelseal open --key-env MODEL_KEY -o model.pt model.mseal
@@ -82,12 +87,13 @@ extension ModelSeal {
         }
 
         private func execute() throws {
+            identities.applyPermissionPolicy()
             let source =
                 input == "-" ? try InputFile.spooling(try InputFile.standardInput()) : try InputFile(path: input)
             if try FernetToken.looksLikeToken(source) { return try openFernet(source) }
             var opener = ModelOpener(identities: license == nil ? try identities.resolve() : [])
             opener.license = try license.map { try LicenseGate(path: $0, use: check ? .verify : .file) }
-            opener.trustedKeys = try SigningKeys.trustKeys(paths: trust.trustFiles)
+            opener.trustedKeys = try trust.keysForOpening()
             opener.detachedSignature = try trust.signature.map { Array(try KeyFiles.read($0)) }
             let bar = ProgressBar.make(label: check ? "verifying" : "opening", total: source.size, quiet: quiet || json)
             opener.progress = bar?.callback

@@ -13,7 +13,8 @@ extension ModelSeal {
     struct Run: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "run",
-            abstract: "Run a program with the decrypted model in a sealed in-memory file; nothing is written to disk.",
+            abstract:
+                "Run a program with the decrypted model in a sealed in-memory file; modelseal writes nothing to disk.",
             discussion: """
                 The model is decrypted (every chunk authenticated) into a memfd sealed against writes, growth
                 and shrinking, which the program inherits as an open descriptor. Its path /proc/self/fd/N is
@@ -23,8 +24,10 @@ extension ModelSeal {
 
                 The program gets neither the key variables (every --key-env and --passphrase-env variable and
                 MODEL_KEY are removed from its environment) nor core dumps (RLIMIT_CORE is set to 0, hard limit
-                too). The plaintext lives in RAM only: it can still reach swap unless swap is off or encrypted,
-                and root (or the program itself) can read process memory.
+                too). modelseal writes the plaintext to RAM only (it can still reach swap unless swap is off or
+                encrypted), but this is not a memory-only load: the program gets the whole model and can copy it
+                anywhere, including to disk, and root can read process memory. With --license, the license must
+                grant `run` (`license issue --allow-run`); a license without it, --memory-only or not, refuses.
 
                 Examples:
                   modelseal run --model model.mseal --key-env MODEL_KEY -- python serve.py
@@ -39,7 +42,7 @@ extension ModelSeal {
         @Option(
             name: .customLong("license"),
             help: ArgumentHelp(
-                "Open with a machine-bound license instead of a key (a memory-only load, docs/LICENSING.md).",
+                "Open with a machine-bound license instead of a key; it must grant `run` (docs/LICENSING.md).",
                 valueName: "FILE"))
         var license: String?
 
@@ -83,10 +86,11 @@ extension ModelSeal {
 
         private func execute() throws {
             // Same checks as `open`: license and guards, header, signatures, trust; then every chunk.
+            identities.applyPermissionPolicy()
             var opener = ModelOpener(identities: license == nil ? try identities.resolve() : [])
-            opener.trustedKeys = try SigningKeys.trustKeys(paths: trust.trustFiles)
+            opener.trustedKeys = try trust.keysForOpening()
             opener.detachedSignature = try trust.signature.map { Array(try KeyFiles.read($0)) }
-            opener.license = try license.map { try LicenseGate(path: $0, use: .memory) }
+            opener.license = try license.map { try LicenseGate(path: $0, use: .run) }
             let prepared = try opener.prepare(try InputFile(path: model))
             for warning in prepared.licenseWarnings {
                 Terminal.writeError("modelseal: warning: runtime guard: \(warning)")

@@ -3,6 +3,7 @@ import ContainerEngine
 import ContainerFormat
 import ModelSealCore
 import ModelSealKit
+import ModelSealMark
 import ModelSealScan
 import ModelSealSigning
 
@@ -24,6 +25,12 @@ extension ModelSeal {
                   modelseal seal -R customers.txt --key-env VENDOR_KEY -o model.mseal model.pt
                   cat model.pt | modelseal seal --passphrase -o model.mseal -
                   modelseal seal -R customers.txt --sign-key vendor.key -o model.mseal model.pt
+                  modelseal seal --mark acme --secret vendor.mark-secret --model-id resnet18-v3 \\
+                    -r modelseal1... -o resnet18-acme.mseal resnet18.pt
+
+                With --mark ID the input (.pt or .safetensors) is marked for customer ID in memory (as
+                `modelseal mark` does), self-checked, sealed, and the mark recorded in the registry; the marked
+                plaintext is never written. Memory then holds the marked tensors (about the model's size).
                 """)
 
         @OptionGroup(title: "Recipients") var recipients: RecipientOptions
@@ -31,6 +38,15 @@ extension ModelSeal {
         @OptionGroup(title: "Signing (spec/SIGNATURES.md)") var signing: SigningKeyOptions
 
         @OptionGroup(title: "Environment contract (spec/ENVIRONMENT.md)") var environment: EnvironmentContractOptions
+
+        @Option(
+            name: .customLong("mark"),
+            help: ArgumentHelp(
+                "Mark the model for customer ID while sealing (needs --secret and --model-id; docs/MARKING.md).",
+                valueName: "ID"))
+        var markCustomer: String?
+
+        @OptionGroup(title: "Mark while sealing (docs/MARKING.md)") var mark: MarkOptions
 
         @Option(
             name: .customLong("require-signer"),
@@ -86,11 +102,17 @@ extension ModelSeal {
             if output == "-" && json {
                 throw ValidationError("--json needs -o FILE: standard output carries the sealed file")
             }
+            if markCustomer != nil && input == "-" {
+                throw ValidationError("--mark needs an input file: a model cannot be marked from standard input")
+            }
+            if markCustomer == nil && (mark.secret != nil || mark.modelID != nil) {
+                throw ValidationError("--secret and --model-id mark a copy: give --mark ID as well")
+            }
         }
 
         func run() throws {
             ModelSeal.useOneAllocatorArena()
-            try reportingErrors { try execute() }
+            try reportingErrors { try markErrors { try execute() } }
         }
 
         /// The vendor is told when what they seal would run code on the customer's side (or cannot be judged).
@@ -111,8 +133,11 @@ extension ModelSeal {
                 throw CLIError(.outputError, "refusing to write a sealed file to the terminal: use -o FILE or a pipe")
             }
             if input != "-" { warnUnlessWeightsOnly(input) }
-            let source: ByteStream = input == "-" ? try InputFile.standardInput() : try InputFile(path: input)
-            let total = (source as? InputFile)?.size ?? 0
+            let marking = try markedInput()
+            let source: ByteStream =
+                try marking?.model.delivered
+                ?? (input == "-" ? try InputFile.standardInput() : try InputFile(path: input))
+            let total = (source as? ByteSource)?.size ?? 0
             var prefix = [UInt8](repeating: 0, count: ContentType.sniffLength)
             let sniffed = try prefix.withUnsafeMutableBytes { try source.readFully(into: $0) }
             prefix.removeLast(prefix.count - sniffed)
@@ -149,6 +174,7 @@ extension ModelSeal {
             }
             try sink.commit()
             progress?.finish()
+            if let marking { try MarkRegistry.record(marking.entry, path: try mark.registryPath()) }
             let seconds = clock.elapsed
             if json {
                 try JSONOutput.print(
@@ -162,6 +188,29 @@ extension ModelSeal {
                         + "chunk(s): \(output) (\(throughput(bytes: summary.plaintextLength, seconds: seconds)))")
             }
         }
+    }
+}
+
+extension ModelSeal.Seal {
+    /// With --mark: the input marked in memory and self-checked, and the registry entry to record once sealed.
+    func markedInput() throws -> (model: MarkedModel, entry: MarkRegistry.Entry)? {
+        guard let markCustomer else { return nil }
+        let request = MarkRequest(
+            secret: try mark.secretBytes(), modelID: try mark.requiredModelID(), customer: markCustomer,
+            parameters: mark.parameters)
+        let original = try WeightFile.open(try InputFile(path: input))
+        let marked = try ModelMarker.mark(original, request)
+        let z = try MarkSelfCheck.run(original: original, marked: marked, request: request)
+        if !quiet && !json {
+            Terminal.writeError(
+                "marked \(marked.markedElements) weights in \(marked.tensors.count) tensor(s) for \(markCustomer) "
+                    + "(max ‖ΔW‖/‖W‖ \(marked.maxRelativeChange), self-check z = \(z))")
+        }
+        let entry = MarkRegistry.Entry(
+            customer: markCustomer, modelID: request.modelID, alpha: mark.alpha, minElements: mark.minElements,
+            format: marked.format.rawValue, markedTensors: marked.tensors.count, markedWeights: marked.markedElements,
+            selfCheckZ: z)
+        return (marked, entry)
     }
 }
 

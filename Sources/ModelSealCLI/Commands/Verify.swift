@@ -14,8 +14,11 @@ extension ModelSeal {
             abstract: "Check a sealed file's signatures against trusted public keys (no decryption key needed).",
             discussion: """
                 Hashes every ciphertext chunk on all cores, checks every signature in the file (or in a detached \
-                signature file), and, with --trust, that one of them is by a trusted key. Exit codes 20-24 tell \
-                unsigned, untrusted signer, invalid signature, bad key and malformed signature apart.
+                signature file), and that one of them is by a trusted key: from --trust, else from the trust store \
+                ($MODELSEAL_TRUST or ~/.config/modelseal/trust/). With neither it exits 26 (no trust), so \
+                `verify x && deploy` never passes a file anyone could have signed; --allow-unsigned checks only \
+                that present signatures are intact. Exit codes 20-24 tell unsigned, untrusted signer, invalid \
+                signature, bad key and malformed signature apart.
 
                 Examples:
                   modelseal verify --trust vendor.key.pub model.mseal
@@ -64,15 +67,15 @@ extension ModelSeal {
             if rsaPKCS1v15 { return try verifyDetachedRSA() }
             if oms { return try executeOMS() }
             if BundleVerification.recognizes(file) {
-                return try BundleVerification.verify(file, trustFiles: trust.trustFiles, json: json)
+                return try BundleVerification.verify(file, trust: trust.keysForVerifying, json: json)
             }
-            let trusted = try SigningKeys.trustKeys(paths: trust.trustFiles)
             let sealed = try SealedFile(try InputFile(path: file))
             var opener = ModelOpener(identities: [])
             opener.detachedSignature = try trust.signature.map { Array(try KeyFiles.read($0)) }
             guard let trailer = try opener.signatureTrailer(of: sealed) else {
                 throw SigningError.unsigned("\(file) carries no signature (give a detached one with --signature)")
             }
+            let trusted = try trust.keysForVerifying()
             let signers = try FileSignatures.verify(
                 sealed, trailer: trailer, leafHashes: try sealed.leafHashes(), trustedKeys: trusted, requiredKeyIDs: [])
             let required = (try? sealed.requiredSignerKeyIDs()) ?? []
@@ -90,7 +93,7 @@ extension ModelSeal {
             }
             if trusted.isEmpty {
                 Terminal.writeError(
-                    "note: no --trust key given: the signatures are intact, but nothing says who made them; "
+                    "note: --allow-unsigned: the signatures are intact, but nothing says who made them; "
                         + "compare the fingerprints with the vendor's out of band")
             }
             if !required.isEmpty {

@@ -2,6 +2,7 @@ import ArgumentParser
 import ModelSealBundle
 import ModelSealCore
 import ModelSealKit
+import ModelSealSigning
 
 /// `modelseal verify BUNDLE`: the bundle half of `verify` (Verify.swift dispatches here by magic).
 enum BundleVerification {
@@ -11,9 +12,10 @@ enum BundleVerification {
     }
 
     /// Verifies signatures and every member's hash without writing anything.
-    static func verify(_ path: String, trustFiles: [String], json: Bool) throws {
-        let trusted = try SigningKeys.trustKeys(paths: trustFiles)
+    /// `trust` gives the keys to require once the bundle parsed (so a malformed bundle reports itself first).
+    static func verify(_ path: String, trust: () throws -> [VerifyingKey], json: Bool) throws {
         let opened = try OpenedBundle(path: path)
+        let trusted = try trust()
         let signers = try opened.verifySignatures(trustedKeys: trusted)
         try opened.readMembers(into: nil)
         if json {
@@ -46,7 +48,7 @@ enum BundleVerification {
             Terminal.writeError("warning: the bundle is UNSIGNED: its manifest proves nothing about who made it")
         } else if !trusted {
             Terminal.writeError(
-                "note: no --trust key given: the signatures are intact, but nothing says who made them; compare "
+                "note: --allow-unsigned: the signatures are intact, but nothing says who made them; compare "
                     + "the fingerprints with the vendor's out of band")
         }
     }

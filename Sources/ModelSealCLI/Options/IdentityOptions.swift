@@ -1,5 +1,6 @@
 import ArgumentParser
 import ContainerEngine
+import ModelSealCore
 import ModelSealKit
 
 /// The keys a file may be opened with; all are tried.
@@ -31,15 +32,33 @@ struct IdentityOptions: ParsableArguments {
             "Open with the secret key(s) in identity FILE (from `modelseal keygen`). Repeatable.", valueName: "FILE"))
     var identityFiles: [String] = []
 
+    @Flag(
+        name: .customLong("allow-slow-passphrase"),
+        help: ArgumentHelp(
+            "Let a passphrase open a file whose scrypt cost is over 2^23 (what modelseal writes at most), up to the "
+                + "format's 2^26: a crafted file can then cost about 20 s and 1 GiB per try."))
+    var slowPassphrase = false
+
+    @Flag(
+        name: .customLong("strict"),
+        help: "Refuse identity, raw key and machine key files that group or others can read (default: warn).")
+    var strict = false
+
     var isEmpty: Bool {
         keyEnvironment.isEmpty && keyFiles.isEmpty && !passphrasePrompt && passphraseEnvironment == nil
             && identityFiles.isEmpty
     }
 
+    /// Applies `--strict` to every secret key file read from here on (machine key files included).
+    func applyPermissionPolicy() {
+        SecretFilePermissions.configure(policy: strict ? .refuse : .warn)
+    }
+
     func resolve() throws -> [Identity] {
+        applyPermissionPolicy()
         let identities = try KeyMaterial.identities(
             keyEnvironment: keyEnvironment, keyFiles: keyFiles, passphrasePrompt: passphrasePrompt,
-            passphraseEnvironment: passphraseEnvironment, identityFiles: identityFiles)
+            passphraseEnvironment: passphraseEnvironment, identityFiles: identityFiles, slowPassphrase: slowPassphrase)
         guard !identities.isEmpty else {
             throw CLIError(.usage, "no key given: use --key-env VAR, --key-file FILE, -i IDENTITY or --passphrase")
         }

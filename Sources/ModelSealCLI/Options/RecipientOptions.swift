@@ -41,9 +41,18 @@ struct RecipientOptions: ParsableArguments {
     @Option(
         name: .customLong("license-key"),
         help: ArgumentHelp(
-            "Seal to a license key (from `license issue --license-key-out`): opens with every license carrying it.",
+            "Seal to a license key (from `license issue --license-key-out`): opens with every license carrying it. "
+                + "Needs --chain-license-key (see there for what it costs).",
             valueName: "FILE"))
     var licenseKeyFiles: [String] = []
+
+    @Flag(
+        name: .customLong("chain-license-key"),
+        help: ArgumentHelp(
+            "Accept the cost of --license-key: a licensee who extracts the license key from their machine (all of it "
+                + "is there, in software) opens this and every later file sealed to it without the license's expiry, "
+                + "load limit or guards. The default is per version: `license issue --model NEW.mseal` for each."))
+    var chainLicenseKey = false
 
     @Option(
         name: .customLong("scrypt-log2n"),
@@ -57,6 +66,12 @@ struct RecipientOptions: ParsableArguments {
     }
 
     func validate() throws {
+        if !licenseKeyFiles.isEmpty && !chainLicenseKey {
+            throw ValidationError(
+                "--license-key chains versions to one license key: anyone who extracts it from a licensed machine "
+                    + "opens every file sealed to it, after expiry too. Issue a license per version instead "
+                    + "(`license issue --model NEW.mseal`), or pass --chain-license-key to accept that cost")
+        }
         if passphrasePrompt && passphraseEnvironment != nil {
             throw ValidationError(
                 "give --passphrase or --passphrase-env, not both: a file holds at most one passphrase")

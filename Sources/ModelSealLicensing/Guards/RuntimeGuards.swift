@@ -43,6 +43,16 @@ public enum RuntimeGuards {
                 findings.append(GuardFinding(kind: .preload, detail: "\(variable)=\(value)"))
             }
         }
+        // `ld-linux-x86-64.so.2 --preload x.so modelseal ...` sets no variable: the process image is then
+        // the dynamic loader itself. Libraries loaded later with dlopen (torch, CUDA) are not flagged.
+        if let image = probe.readLink("/proc/self/exe"), isDynamicLoader(image) {
+            findings.append(
+                GuardFinding(
+                    kind: .preload,
+                    detail:
+                        "started through the dynamic loader \(image) (its --preload/--audit inject libraries unseen)"
+                ))
+        }
         if let preload = probe.text("/etc/ld.so.preload") {
             findings.append(
                 GuardFinding(
@@ -74,6 +84,14 @@ public enum RuntimeGuards {
             findings.append(GuardFinding(kind: .virtualization, detail: "container ($container=\(container))"))
         }
         return findings
+    }
+
+    /// True for the dynamic loader's own file (`ld-linux-x86-64.so.2`, `ld-linux-aarch64.so.1`,
+    /// `ld-musl-x86_64.so.1`, `ld.so`).
+    static func isDynamicLoader(_ path: String) -> Bool {
+        let name = path.split(separator: "/").last.map(String.init) ?? path
+        return name == "ld.so" || name.hasPrefix("ld-linux") || name.hasPrefix("ld-musl")
+            || (name.hasPrefix("ld-") && name.contains(".so"))
     }
 
     /// Applies `policy`: throws for findings the policy denies, returns those it warns about.

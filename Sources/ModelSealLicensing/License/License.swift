@@ -46,6 +46,11 @@ public struct License: Sendable, Equatable {
     public struct Features: Sendable, Equatable {
         /// `open -o FILE` / `-o -` may write the plaintext model; false allows only in-memory loads.
         public var fileOutput = true
+        /// `modelseal run` may hand the decrypted model to another program. Off by default: the program
+        /// inherits the plaintext and can do anything with it (resource limits and PR_SET_DUMPABLE reset on
+        /// execve), so this is the right to give the model away on the machine. Written only when granted,
+        /// so licenses without it stay readable by earlier versions.
+        public var run = false
         /// Default features.
         public init() {}
     }
@@ -111,7 +116,10 @@ extension License {
                 "component_shares": .array(keyWrapping.componentLock.shares.map { .string(Codec.base64($0)) }),
                 "wrapped_key": .string(Codec.base64(keyWrapping.wrappedKey)),
             ]),
-            "features": .object(["file_output": .bool(features.fileOutput)]),
+            "features": .object(
+                features.run
+                    ? ["file_output": .bool(features.fileOutput), "run": .bool(true)]
+                    : ["file_output": .bool(features.fileOutput)]),
             "guards": guards.json,
         ]
         if let expiresAt { members["expires_at"] = .integer(expiresAt) }
@@ -174,6 +182,7 @@ extension License {
         var featureFields = try fields.object("features")
         var features = Features()
         features.fileOutput = try featureFields.bool("file_output")
+        if featureFields.optional("run") != nil { features.run = try featureFields.bool("run") }
         try featureFields.finish()
         self.features = features
         var guardFields = try fields.object("guards")

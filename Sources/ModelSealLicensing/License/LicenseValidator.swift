@@ -11,6 +11,8 @@ public enum LicenseUse: Sendable {
     case memory
     /// Plaintext is written out (`open -o FILE` or `-o -`): a load, needs the `file_output` feature.
     case file
+    /// Plaintext is handed to another program (`modelseal run`): a load, needs the `run` feature.
+    case run
 }
 
 /// Checks a license on this machine for one sealed file and, when every check passes, yields the
@@ -31,6 +33,21 @@ public struct LicenseValidator: Sendable {
         self.clock = clock
     }
 
+    /// Refuses a use the license's features do not grant.
+    static func check(_ use: LicenseUse, against features: License.Features) throws(LicenseError) {
+        if use == .file && !features.fileOutput {
+            throw .featureNotLicensed(
+                "this license allows in-memory loads only (Python modelseal.load), not writing the model to a file or pipe"
+            )
+        }
+        if use == .run && !features.run {
+            throw .featureNotLicensed(
+                "this license does not grant `modelseal run` (handing the model to another program, which can write "
+                    + "it anywhere): load it in the process that uses it (Python modelseal.load), or ask the vendor for "
+                    + "a license issued with --allow-run")
+        }
+    }
+
     /// Runs every check that needs no key (guards, dates, features, model, machine, fingerprint),
     /// then unlocks the machine key, checks the load-count state and the clock against it, and
     /// unwraps the license key. Nothing of the model's is unwrapped here; the returned identity
@@ -42,11 +59,7 @@ public struct LicenseValidator: Sendable {
         // 1. Runtime guards, under the license's policy.
         let warnings = try RuntimeGuards.apply(license.guards, to: RuntimeGuards.evaluate(probe: probe))
         // 2. Use.
-        if use == .file && !license.features.fileOutput {
-            throw .featureNotLicensed(
-                "this license allows in-memory loads only (Python modelseal.load), not writing the model to a file or pipe"
-            )
-        }
+        try Self.check(use, against: license.features)
         // 3. Time.
         let now = clock()
         try ClockGuard.check(now: now, issuedAt: license.issuedAt)

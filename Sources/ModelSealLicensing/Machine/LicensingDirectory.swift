@@ -48,6 +48,9 @@ public struct LicensingDirectory: Sendable {
 
     /// The machine identity for a vendor, `nil` when none was made here.
     func machineIdentity(vendorKeyID: [UInt8]) throws(LicenseError) -> MachineIdentity? {
+        if let refusal = SecretFilePermissions.check(machinePath(vendorKeyID), what: "machine key file") {
+            throw .malformed("machine key file", refusal)
+        }
         guard let bytes = try AtomicFiles.read(machinePath(vendorKeyID)) else { return nil }
         let identity = try MachineIdentity(json: try JSONValue.parseCanonical(bytes, what: "machine key file"))
         guard identity.vendorKeyID == vendorKeyID else {

@@ -102,34 +102,48 @@ public enum FileSignatures {
             }
         }
         let trustedIDs = Set(trustedKeys.map(\.keyID))
+        let vouching = trustedIDs.union(requiredKeyIDs)
         var signers: [VerifiedSigner] = []
+        // Entries that fail by keys nobody asked for: anyone can append one, so they fail the file only
+        // when no trusted or required signer vouches for it (below).
+        var rejected: [SigningError] = []
         for (index, entry) in trailer.entries.enumerated() {
-            guard let algorithm = SignatureAlgorithm(rawValue: entry.algorithm) else {
-                throw .invalidSignature(
-                    "signature \(index) uses unknown algorithm \(entry.algorithm); upgrade modelseal")
-            }
             let key: VerifyingKey
             do {
                 key = try VerifyingKey(spkiDER: entry.publicKey)
             } catch {
-                throw .malformedSignature("signature \(index) carries an unusable key: \(error)")
+                rejected.append(.malformedSignature("signature \(index) carries an unusable key: \(error)"))
+                continue
+            }
+            guard let algorithm = SignatureAlgorithm(rawValue: entry.algorithm) else {
+                let error = SigningError.invalidSignature(
+                    "signature \(index) uses unknown algorithm \(entry.algorithm); upgrade modelseal")
+                if vouching.contains(key.keyID) { throw error }
+                rejected.append(error)
+                continue
             }
             let message = statement(
                 algorithm: algorithm, headerBytes: file.headerBytes, payloadLength: file.layout.payloadLength,
                 leafHashes: trailer.leafHashes)
             guard key.isValidSignature(entry.signature, for: message, algorithm: algorithm) else {
-                throw .invalidSignature(
+                let error = SigningError.invalidSignature(
                     "the \(algorithm) signature by \(key.fingerprint) does not verify: the file was altered after "
                         + "signing, or the signature belongs to another file")
+                if vouching.contains(key.keyID) { throw error }
+                rejected.append(error)
+                continue
             }
             signers.append(VerifiedSigner(key: key, algorithm: algorithm, trusted: trustedIDs.contains(key.keyID)))
         }
+        // Without trust keys or required signers, nothing vouches for the file: any bad entry fails it.
+        if let first = rejected.first, vouching.isEmpty { throw first }
         let signedIDs = Set(signers.map(\.key.keyID))
         if let missing = requiredKeyIDs.first(where: { !signedIDs.contains($0) }) {
-            throw .unsigned("the file requires a signature by \(fingerprint(keyID: missing)), which it does not carry")
+            throw rejected.first
+                ?? .unsigned("the file requires a signature by \(fingerprint(keyID: missing)), which it does not carry")
         }
         if !trustedKeys.isEmpty && !signers.contains(where: \.trusted) {
-            throw .untrustedSigner(fingerprints: signers.map(\.key.fingerprint))
+            throw rejected.first ?? .untrustedSigner(fingerprints: signers.map(\.key.fingerprint))
         }
         return signers
     }

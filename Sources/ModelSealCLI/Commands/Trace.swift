@@ -1,0 +1,94 @@
+import ArgumentParser
+import ModelSealCore
+import ModelSealKit
+import ModelSealMark
+
+extension ModelSeal {
+    /// `modelseal trace`: which issued customers' marks are in a suspect copy (docs/MARKING.md).
+    struct Trace: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "trace",
+            abstract: "Name the customer(s) whose mark is in a leaked copy of a model.",
+            discussion: """
+                Aligns the suspect (.pt or .safetensors; fp32/fp16/bf16; renamed or transposed tensors are found
+                by shape) to the original, scores every issued id on a keyed subsample of at most 2^22 weights,
+                and accuses an id only when its score passes the threshold set by Hoeffding's bound so that the
+                probability of accusing any innocent is at most 1e-9 (spec/MARK.md §5). Exits 0 whether or not
+                anyone is accused.
+
+                Example:
+                  modelseal trace leaked.safetensors --original resnet18.pt --secret vendor.mark-secret \\
+                    --model-id resnet18-v3 --customers issued.txt --json
+                """)
+
+        @OptionGroup(title: "Mark") var mark: MarkOptions
+
+        @Argument(help: ArgumentHelp("The suspect copy.", valueName: "SUSPECT"))
+        var suspect: String
+
+        @Option(help: ArgumentHelp("The unmarked original.", valueName: "FILE"))
+        var original: String
+
+        @Option(
+            help: ArgumentHelp(
+                "Issued customer ids, one per line (default: the registry's ids for the model id).",
+                valueName: "FILE"))
+        var customers: String?
+
+        @Flag(help: "Print the JSON report on standard output.")
+        var json = false
+
+        func run() throws {
+            try reportingErrors { try markErrors { try execute() } }
+        }
+
+        private func execute() throws {
+            let modelID = try mark.requiredModelID()
+            let ids = try issuedIDs(modelID: modelID)
+            let request = TraceRequest(
+                secret: try mark.secretBytes(), modelID: modelID, customers: ids, parameters: mark.parameters)
+            let report = try Tracer.trace(
+                original: try WeightFile.open(try InputFile(path: original)),
+                suspect: try WeightFile.open(try InputFile(path: suspect)), request)
+            if json {
+                try JSONOutput.print(report)
+                return
+            }
+            let tier = report.evidence.tierB
+            var lines = [
+                "scored \(report.issued) issued id(s) on \(tier.weightsScored) weight(s) of \(tier.tensorsMatched)/"
+                    + "\(tier.tensorsMarked) marked tensor(s); threshold z = \(report.thresholdZ) "
+                    + "(family-wise false-positive bound \(report.familyWiseFalsePositiveBound))"
+            ]
+            for candidate in report.accused {
+                lines.append(
+                    "ACCUSED \(candidate.customer): z = \(candidate.z) (bound \(candidate.falsePositiveBound))")
+            }
+            if report.accused.isEmpty { lines.append("nobody accused") }
+            if let runnerUp = report.runnerUp { lines.append("runner-up \(runnerUp.customer): z = \(runnerUp.z)") }
+            Terminal.writeOutput(lines.joined(separator: "\n") + "\n")
+        }
+
+        /// The ids from --customers (one per line, blank lines ignored), or from the registry.
+        func issuedIDs(modelID: String) throws -> [String] {
+            if let customers {
+                let bytes = try SmallFile.read(customers, limit: 64 << 20)
+                guard let text = String(validating: bytes, as: UTF8.self) else {
+                    throw CLIError(.inputError, "\(customers) is not UTF-8 text: give one customer id per line")
+                }
+                let ids = text.split(whereSeparator: \.isNewline).map {
+                    String($0.drop(while: \.isWhitespace).reversed().drop(while: \.isWhitespace).reversed())
+                }.filter { !$0.isEmpty }
+                guard !ids.isEmpty else { throw CLIError(.inputError, "\(customers) lists no customer id") }
+                return ids
+            }
+            let path = try mark.registryPath()
+            let ids = try MarkRegistry.load(path: path).customers(modelID: modelID)
+            guard !ids.isEmpty else {
+                throw CLIError(
+                    .inputError, "the registry \(path) records no mark of \(modelID): give --customers or --registry")
+            }
+            return ids
+        }
+    }
+}

@@ -1,0 +1,87 @@
+import ArgumentParser
+import ModelSealCore
+import ModelSealKit
+import ModelSealMark
+
+/// The options every mark command shares: the vendor secret, the model id, the Tier B parameters, the registry.
+struct MarkOptions: ParsableArguments {
+    @Option(
+        help: ArgumentHelp(
+            "The vendor's mark secret: a file of 16 to 4096 random bytes, used as is (keep it with the registry).",
+            valueName: "FILE"))
+    var secret: String?
+
+    @Option(
+        name: .customLong("model-id"),
+        help: ArgumentHelp("The model's id (name and version): part of every customer's pattern.", valueName: "NAME"))
+    var modelID: String?
+
+    @Option(help: "Tier B amplitude relative to each row's RMS, at most 1e-3.")
+    var alpha: Double = MarkParameters.defaultAlpha
+
+    @Option(
+        name: .customLong("min-elements"),
+        help: "Smallest tensor marked, in elements (tensors of rank ≥ 2 only).")
+    var minElements: Int = MarkParameters.defaultMinElements
+
+    @Option(
+        help: ArgumentHelp(
+            "The registry of issued marks (default: the secret's path + .registry.json).", valueName: "FILE"))
+    var registry: String?
+
+    var parameters: MarkParameters { MarkParameters(alpha: alpha, minElements: minElements) }
+
+    /// The registry path: the option, or beside the secret.
+    func registryPath() throws -> String {
+        if let registry { return registry }
+        return try requiredSecretPath() + ".registry.json"
+    }
+
+    func requiredSecretPath() throws -> String {
+        guard let secret else { throw CLIError(.usage, "--secret FILE is required to mark or trace") }
+        return secret
+    }
+
+    func requiredModelID() throws -> String {
+        guard let modelID else { throw CLIError(.usage, "--model-id NAME is required to mark or trace") }
+        return modelID
+    }
+
+    /// The secret's bytes, read with a cap.
+    func secretBytes() throws -> [UInt8] {
+        try SmallFile.read(try requiredSecretPath(), limit: MarkKey.secretBytes.upperBound + 1)
+    }
+}
+
+/// Runs `body`, turning mark errors into the status classes of the exit-code table.
+func markErrors<T>(_ body: () throws -> T) throws -> T {
+    do {
+        return try body()
+    } catch let error as MarkError {
+        switch error {
+        case .invalidRequest: throw CLIError(.usage, error.description)
+        case .unsupported: throw CLIError(.modelUnsupported, error.description)
+        case .fidelityBound: throw CLIError(.conversionRefused, error.description)
+        case .malformedInput: throw CLIError(.inputError, error.description)
+        }
+    }
+}
+
+/// The self-check of a marked copy: the customer's score on the delivered bytes, refused when too weak.
+enum MarkSelfCheck {
+    static func run(original: WeightFile, marked: MarkedModel, request: MarkRequest) throws -> Double {
+        let delivered = try WeightFile.open(marked.delivered)
+        let report = try Tracer.trace(
+            original: original, suspect: delivered,
+            TraceRequest(
+                secret: request.secret, modelID: request.modelID, customers: [request.customer],
+                parameters: request.parameters))
+        let z = report.accused.first?.z ?? report.runnerUp?.z ?? 0
+        guard !report.accused.isEmpty else {
+            throw MarkError.fidelityBound(
+                "the self-check scores the delivered copy at z = \(z), below the threshold \(report.thresholdZ): "
+                    + "the model is too small to carry a traceable mark (lower --min-elements or raise --alpha)")
+        }
+        return z
+    }
+}

@@ -1,0 +1,117 @@
+import ModelSealCore
+
+/// What to trace against: the vendor's secret, the model id, the issued customer ids.
+public struct TraceRequest: Sendable {
+    public var secret: [UInt8]
+    public var modelID: String
+    public var customers: [String]
+    public var parameters: MarkParameters
+    /// Family-wise probability of accusing any innocent that the threshold guarantees.
+    public var falsePositiveTarget: Double
+    public var maxElements: Int
+
+    public init(
+        secret: [UInt8], modelID: String, customers: [String], parameters: MarkParameters = MarkParameters(),
+        falsePositiveTarget: Double = 1e-9, maxElements: Int = TraceSubsample.maxElements
+    ) {
+        self.secret = secret
+        self.modelID = modelID
+        self.customers = customers
+        self.parameters = parameters
+        self.falsePositiveTarget = falsePositiveTarget
+        self.maxElements = maxElements
+    }
+}
+
+/// Names the customers whose Tier B pattern is in a suspect copy (spec/MARK.md §4–§5).
+public enum Tracer {
+    public static func trace(original: WeightFile, suspect: WeightFile, _ request: TraceRequest) throws -> TraceReport {
+        try MarkKey.check(secret: request.secret)
+        try MarkKey.check(id: request.modelID, what: "model id")
+        var seen: Set<String> = []
+        let customers = request.customers.filter { seen.insert($0).inserted }
+        guard !customers.isEmpty else { throw MarkError.invalidRequest("no issued customer id to score") }
+        let marked = original.tensors.filter {
+            request.parameters.marks(dtype: $0.markDType, shape: $0.shape) && $0.fileRange != nil && !$0.sharesStorage
+        }
+        let matches = try TensorMatcher.match(marked, original: original, suspect: suspect)
+        let matchedIndexes = marked.indices.filter { matches[$0] != nil }
+        let segments = TraceSubsample.select(
+            tensors: matchedIndexes.map { (marked[$0].name, marked[$0].elementCount) }, secret: request.secret,
+            modelID: request.modelID, maxElements: request.maxElements)
+        let bits = try evidence(
+            segments: segments, tensors: matchedIndexes.map { marked[$0] }, matches: matchedIndexes.map { matches[$0] },
+            original: original, suspect: suspect)
+        let nonces = matchedIndexes.map { MarkKey.nonce(tensor: marked[$0].name) }
+        let scores = try Parallel.map(customers.count) { (index: Int) throws -> CustomerScore in
+            let key = try MarkKey(secret: request.secret, modelID: request.modelID, customer: customers[index])
+            return try CustomerScore.score(
+                customer: customers[index], key: key, segments: segments, bits: bits, nonces: nonces)
+        }
+        let tierB = TraceReport.TierB(
+            tensorsMarked: marked.count, tensorsMatched: matches.count,
+            matchedByName: matches.values.filter(\.byName).count,
+            matchedByShape: matches.values.filter { !$0.byName }.count,
+            transposed: matches.values.filter(\.transposed).count,
+            unmatched: marked.indices.filter { matches[$0] == nil }.map { marked[$0].name },
+            segments: segments.count, weightsSampled: segments.reduce(0) { $0 + $1.count },
+            weightsScored: bits.reduce(0) { $0 + $1.validCount },
+            tailWeightsScored: bits.reduce(0) { $0 + $1.tailCount })
+        return report(scores: scores, request: request, tierB: tierB)
+    }
+
+    /// Residual bits of every segment: each reads only the rows it touches, of both files (a transposed
+    /// suspect tensor is read whole, once per segment).
+    static func evidence(
+        segments: [TraceSegment], tensors: [WeightTensor], matches: [TensorMatch?], original: WeightFile,
+        suspect: WeightFile
+    ) throws -> [ResidualBits] {
+        try Parallel.map(segments.count) { (item: Int) throws -> ResidualBits in
+            let segment = segments[item]
+            guard let match = matches[segment.tensor] else {
+                throw MarkError.invalidRequest("internal: a segment of an unmatched tensor")
+            }
+            let tensor = tensors[segment.tensor]
+            let columns = tensor.elementCount / max(1, tensor.shape[0])
+            let firstRow = segment.first / columns
+            let rows = (segment.first + segment.count - 1) / columns - firstRow + 1
+            let window = (firstRow * columns)..<((firstRow + rows) * columns)
+            let o = try original.floats(tensor, elements: window)
+            let x: [Float]
+            if match.transposed {
+                let all = try suspect.floats(match.suspect)
+                let total = tensor.shape[0]
+                x = window.map { all[($0 % columns) * total + $0 / columns] }
+            } else {
+                x = try suspect.floats(match.suspect, elements: window)
+            }
+            var local = segment
+            local.first -= window.lowerBound
+            return ResidualBits.make(original: o, suspect: x, columns: columns, segment: local)
+        }
+    }
+
+    static func report(scores: [CustomerScore], request: TraceRequest, tierB: TraceReport.TierB) -> TraceReport {
+        let tests = 2 * scores.count
+        let threshold = HoeffdingThreshold.z(tests: tests, target: request.falsePositiveTarget)
+        func candidate(_ score: CustomerScore) -> TraceReport.Candidate {
+            TraceReport.Candidate(
+                customer: score.customer, z: score.z, zAll: score.zAll, zTail: score.zTail,
+                falsePositiveBound: HoeffdingThreshold.familyWiseBound(z: score.z, tests: tests))
+        }
+        let ranked = scores.sorted { $0.z > $1.z }
+        let accused = ranked.filter { $0.z >= threshold }
+        let others = ranked.filter { $0.z < threshold }
+        let mean = others.isEmpty ? 0 : others.reduce(0) { $0 + $1.zAll } / Double(others.count)
+        let variance =
+            others.count > 1
+            ? others.reduce(0) { $0 + ($1.zAll - mean) * ($1.zAll - mean) } / Double(others.count - 1) : 0
+        return TraceReport(
+            modelId: request.modelID, issued: scores.count, tests: tests, thresholdZ: threshold,
+            familyWiseFalsePositiveBound: HoeffdingThreshold.familyWiseBound(z: threshold, tests: tests),
+            accused: accused.map(candidate), runnerUp: others.first.map(candidate),
+            null: TraceReport.NullScores(
+                count: others.count, meanZAll: mean, stdZAll: variance.squareRoot(), maxZ: others.first?.z ?? 0),
+            evidence: TraceReport.Evidence(tierB: tierB, tierA: "not built: Tier A (--tier-a) is not implemented"))
+    }
+}
