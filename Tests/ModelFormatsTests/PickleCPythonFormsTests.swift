@@ -84,9 +84,15 @@ struct PickleCPythonFormsTests {
         let clock = ContinuousClock()
         let small = pickle(50_000)
         let large = pickle(200_000)
-        let smallTime = try clock.measure { _ = try Self.lenient.run(small) }
-        let largeTime = try clock.measure { _ = try Self.lenient.run(large) }
-        // Quadratic membership (the old array) would make this 16×; hashing keeps it near 4×.
-        #expect(largeTime < smallTime * 8, "50k: \(smallTime), 200k: \(largeTime)")
+        // The fastest of three runs each, so a busy machine (tests run in parallel) does not decide.
+        func fastest(_ bytes: [UInt8]) throws -> Duration {
+            var best = Duration.seconds(3600)
+            for _ in 0..<3 { best = min(best, try clock.measure { _ = try Self.lenient.run(bytes) }) }
+            return best
+        }
+        let smallTime = try fastest(small)
+        let largeTime = try fastest(large)
+        // Quadratic membership (the old array) makes this 16× and more; hashing keeps it near 4×.
+        #expect(largeTime < smallTime * 12, "50k: \(smallTime), 200k: \(largeTime)")
     }
 }
