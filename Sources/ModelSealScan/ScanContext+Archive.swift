@@ -34,7 +34,7 @@ extension ScanContext {
         }
         let isModel = anyModel || findings.count > findingsBefore
         if isTorchScript { return Outcome(format: "torchscript", isModel: true) }
-        if names.contains(where: { $0.lowercased().hasSuffix("data.pkl") }) {
+        if names.contains(where: { $0 == "data.pkl" || $0.hasSuffix("/data.pkl") }) {
             return Outcome(format: "pytorch-zip", isModel: isModel)
         }
         if !names.isEmpty, names.allSatisfy({ $0.hasSuffix(".npy") }) {
@@ -46,10 +46,15 @@ extension ScanContext {
     /// Names equal but for ASCII case: torch's reader (miniz) looks members up case-insensitively, so
     /// which one it loads is not what a case-sensitive tool inspects.
     mutating func recordCaseCollisions(_ entries: [ZipEntry], member: String?) {
+        // Folding only changes ASCII capitals: without one, distinct names cannot collide (torch's never do).
+        guard entries.contains(where: { $0.name.utf8.contains { $0 >= 0x41 && $0 <= 0x5A } }) else { return }
         var seen: [String: String] = [:]
         for entry in entries {
-            let folded = String(
-                decoding: entry.name.utf8.map { $0 >= 0x41 && $0 <= 0x5A ? $0 | 0x20 : $0 }, as: UTF8.self)
+            let hasUpper = entry.name.utf8.contains { $0 >= 0x41 && $0 <= 0x5A }
+            let folded =
+                hasUpper
+                ? String(decoding: entry.name.utf8.map { $0 >= 0x41 && $0 <= 0x5A ? $0 | 0x20 : $0 }, as: UTF8.self)
+                : entry.name
             if let other = seen[folded], other != entry.name {
                 add(
                     "zip-case-colliding-names", .notWeightsOnly,
