@@ -159,6 +159,15 @@ extension ScanContext {
         let trace = machine.trace(probe)
         guard trace.result == nil, case let .truncated(_, _, needed)? = trace.error else { return false }
         return needed <= entry.uncompressedSize - probe.count
+            && Self.worthReadingOn(probe, trace: trace, name: entry.name)
+    }
+
+    /// Whether a member whose probe runs out mid-pickle is read further: a member named as a pickle, one
+    /// starting with PROTO, or one whose probe already reached a global or call. Raw tensor bytes often
+    /// decode as a length that runs past the probe (`B` and four bytes); a 1 GiB storage is not read for that.
+    static func worthReadingOn(_ probe: [UInt8], trace: PickleTrace, name: String) -> Bool {
+        let startsWithProto = probe.count >= 2 && probe[0] == PickleOpcode.proto.rawValue && probe[1] <= 5
+        return name.hasSuffix(".pkl") || name.hasSuffix(".pickle") || startsWithProto || reachesLoaderCode(trace)
     }
 
     /// `constants.pkl` or anything under `code/`, at the top or below the archive's one prefix folder.
@@ -214,7 +223,7 @@ extension ScanContext {
             return true
         }
         if trace.result == nil, case let .truncated(_, _, needed)? = trace.error, needed <= size - bytes.count,
-            declaredSize == nil
+            declaredSize == nil, Self.worthReadingOn(bytes, trace: trace, name: entry.name)
         {
             // A pickle running past the probe whose bytes exist: read as a stream (widening as needed).
             return scanPickleStream(source, member: label, maxPickles: Scanner.Limits.maxPicklesPerStream).reached

@@ -7,6 +7,7 @@ import base64
 import json
 import os
 import pickle
+import struct
 import subprocess
 import sys
 import time
@@ -158,3 +159,12 @@ def test_files_from_is_one_batch(tmp_path, run):
     (tmp_path / "list.txt").write_text(listing)
     code, doc = scan(run, "--files-from", tmp_path / "list.txt")
     assert code == 53 and [Path(f["path"]).name for f in doc["files"]] == ["clean_state_dict.pkl", "unknown_global.pkl"]
+
+
+def test_storage_bytes_that_look_like_a_long_pickle_are_not_read(tmp_path, run):
+    """Raw tensor bytes starting like BINBYTES with a length inside the storage: torch never unpickles a storage,
+    so the probe is not widened (no 64 MiB read, no `oversized`): the real checkpoint stays clean."""
+    raw = bytearray(b"B" + struct.pack("<I", 70_000_000) + bytes(80 << 20))  # past the 64 MiB pickle cap
+    torch.save({"w": torch.frombuffer(raw, dtype=torch.uint8).clone()}, tmp_path / "model.pt")
+    code, doc = scan(run, tmp_path / "model.pt")
+    assert (code, doc["verdict"]) == (0, "clean"), doc
