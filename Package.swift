@@ -71,7 +71,7 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
             ],
-            // Tracing scores every issued id (10,000 in the tests) with bit loops that run 20× slower
+            // Tracing scores every issued id (10,000 in the tests) with bit loops that are many times slower
             // unoptimized: the debug build the test suite uses optimizes this one module (docs/MARKING.md).
             swiftSettings: [.unsafeFlags(["-O"], .when(configuration: .debug))]
         ),

@@ -119,7 +119,7 @@ def main():
         "alpha": 6e-4,
         "tensors": [],
     }
-    rows, cols = 4, 160
+    rows, cols = 4, 163  # rows not a multiple of 8: both the 8-wide and the one-by-one paths
     base = rng.standard_normal(rows * cols).astype(np.float32) * 0.05
     base[::7] *= 1e-4  # tiny weights: in 16 bits the move is capped at one step (and may cross zero)
     for dtype in ("float32", "float16", "bfloat16"):

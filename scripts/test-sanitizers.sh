@@ -6,8 +6,10 @@
 #
 # Each sanitizer builds in its own scratch folder (.build-asan, .build-tsan), so the normal .build
 # is untouched and a second run rebuilds only what changed. The first run of each builds the
-# whole package with instrumentation (several minutes on 2 cores); the filtered test runs take
-# about a minute each (measured figures: see the end of this script's output).
+# whole package with instrumentation; the filtered test runs take about a minute each. Measured
+# once on the 2-core reference machine while two other builds ran (load about 10): address
+# sanitizer build 790 s + tests 68 s, thread sanitizer build 853 s + tests 67 s, 69 tests in 15
+# suites each, no finding. The script prints its own figures at the end of each run.
 #
 #   bash scripts/test-sanitizers.sh              # both
 #   bash scripts/test-sanitizers.sh address      # one of: address, thread

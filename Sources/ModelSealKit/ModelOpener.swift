@@ -69,10 +69,12 @@ public struct ModelOpener {
         ) throws {
             let hashing = trailer != nil
             if sinkReleasesImmediately {
-                // Pass 1 hashes every chunk, signed or not: pass 2 is held to exactly these bytes.
-                let verified = try unlocked.verify(hashing: true)
+                // Pass 1 fingerprints every chunk, signed or not: pass 2 is held to exactly these chunks (by
+                // leaf hash when signed, against key holders; by AEAD tag when unsigned, ChunkFingerprint).
+                let fingerprint: ChunkFingerprint = hashing ? .leafHash : .tag
+                let verified = try unlocked.verify(hashing: true, fingerprint: fingerprint)
                 try check(verified, against: trailer)
-                try unlocked.decrypt(to: sink, expected: verified, progress: progress)
+                try unlocked.decrypt(to: sink, fingerprint: fingerprint, expected: verified, progress: progress)
             } else {
                 try check(try unlocked.decrypt(to: sink, hashing: hashing, progress: progress), against: trailer)
             }

@@ -70,8 +70,9 @@ public enum StatusCode: Int32, CaseIterable, Sendable {
         case .unsafeParameters: "unsafe scrypt parameters in the file, refused before any work"
         case .inputError: "input missing, a directory, unreadable, or changed while read"
         case .outputError: "output exists (without --force), is a directory, or cannot be written"
-        case .unsigned: "unsigned: a signature is required (--trust, or the file demands one) and there is none"
-        case .untrustedSigner: "untrusted signer: validly signed, but by no --trust key"
+        case .unsigned:
+            "unsigned: a signature is required (--trust, a trust store, a license, or the file demands one) and there is none"
+        case .untrustedSigner: "untrusted signer: validly signed, but by no --trust or trust-store key"
         case .invalidSignature:
             "invalid signature: the file was altered after signing, or the signature is for another file"
         case .signingKeyError: "signing key error: unreadable or unsuitable key, wrong or missing key passphrase"

@@ -16,6 +16,12 @@ public enum HoeffdingThreshold {
         return z
     }
 
+    /// `log10(min(1, tests · exp(−z²/2)))`, computed without underflow.
+    public static func log10FamilyWiseBound(z: Double, tests: Int) -> Double {
+        guard z > 0 else { return 0 }
+        return min(0, log10(Double(max(1, tests))) - z * z / (2 * log(10.0)))
+    }
+
     /// `min(1, tests · exp(−z²/2))`: the family-wise probability that any innocent scores `z` or more.
     public static func familyWiseBound(z: Double, tests: Int) -> Double {
         guard z > 0 else { return 1 }

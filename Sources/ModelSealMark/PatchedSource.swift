@@ -34,8 +34,10 @@ public final class PatchedSource: ByteSource, ByteStream, @unchecked Sendable {
     public var size: Int { base.size }
 
     public func read(into buffer: UnsafeMutableRawBufferPointer, at offset: Int) throws(IOError) {
-        try base.read(into: buffer, at: offset)
         let end = offset + buffer.count
+        guard offset >= 0, end <= size else {
+            throw .shortRead(path: base.name, offset: offset, needed: max(0, end - size))
+        }
         // First patch that ends after `offset`.
         var low = 0
         var high = patches.count
@@ -43,15 +45,29 @@ public final class PatchedSource: ByteSource, ByteStream, @unchecked Sendable {
             let middle = (low + high) / 2
             if patches[middle].range.upperBound <= offset { low = middle + 1 } else { high = middle }
         }
+        // Patched stretches are copied from memory; only the gaps between them are read from `base`.
+        var cursor = offset
         var index = low
-        while index < patches.count, patches[index].offset < end {
-            let patch = patches[index]
-            let from = max(offset, patch.offset)
+        while cursor < end {
+            let next = index < patches.count ? patches[index] : nil
+            guard let patch = next, patch.offset < end else {
+                try base.read(
+                    into: UnsafeMutableRawBufferPointer(rebasing: buffer[(cursor - offset)..<(end - offset)]),
+                    at: cursor)
+                return
+            }
+            if patch.offset > cursor {
+                try base.read(
+                    into: UnsafeMutableRawBufferPointer(rebasing: buffer[(cursor - offset)..<(patch.offset - offset)]),
+                    at: cursor)
+                cursor = patch.offset
+            }
             let to = min(end, patch.range.upperBound)
             patch.bytes.withUnsafeBytes { bytes in
-                UnsafeMutableRawBufferPointer(rebasing: buffer[(from - offset)..<(to - offset)]).copyMemory(
-                    from: UnsafeRawBufferPointer(rebasing: bytes[(from - patch.offset)..<(to - patch.offset)]))
+                UnsafeMutableRawBufferPointer(rebasing: buffer[(cursor - offset)..<(to - offset)]).copyMemory(
+                    from: UnsafeRawBufferPointer(rebasing: bytes[(cursor - patch.offset)..<(to - patch.offset)]))
             }
+            cursor = to
             index += 1
         }
     }

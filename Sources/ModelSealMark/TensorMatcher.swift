@@ -11,6 +11,9 @@ enum TensorMatcher {
     static let probeElements = 4096
     /// Smallest |correlation| accepted for a match by shape.
     static let minimumCorrelation = 0.5
+    /// Most (original, suspect) pairs compared by correlation: a suspect with a million same-shape tensors
+    /// is refused instead of keeping the tracer busy for hours.
+    static let maxComparisons = 1 << 16
 
     static func match(_ originals: [WeightTensor], original: WeightFile, suspect: WeightFile) throws -> [Int:
         TensorMatch]
@@ -26,6 +29,7 @@ enum TensorMatcher {
         }
         var pairs: [(score: Double, original: Int, candidate: WeightTensor, transposed: Bool)] = []
         var probes: [String: [Float]] = [:]
+        var comparisons = 0
         for (index, tensor) in originals.enumerated() where matches[index] == nil {
             let probe = try original.floats(tensor, elements: 0..<probeElements)
             for candidate in candidates where !used.contains(candidate.name) {
@@ -33,6 +37,12 @@ enum TensorMatcher {
                     tensor.shape.count == 2 && candidate.shape == tensor.shape.reversed()
                     && tensor.shape[0] != tensor.shape[1]
                 guard candidate.shape == tensor.shape || transposed else { continue }
+                comparisons += 1
+                guard comparisons <= maxComparisons else {
+                    throw MarkError.unsupported(
+                        "the suspect holds too many same-shape tensors to match by shape (over \(maxComparisons) "
+                            + "comparisons): give them the original's names")
+                }
                 let values: [Float]
                 if transposed {
                     values = try transposedProbe(candidate, in: suspect, columns: tensor.shape[1], count: probe.count)

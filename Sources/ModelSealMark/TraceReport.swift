@@ -9,6 +9,8 @@ public struct TraceReport: Sendable, Encodable {
         public var zTail: Double
         /// Family-wise probability that any innocent issued id scores this high: tests × exp(−z²/2), at most 1.
         public var falsePositiveBound: Double
+        /// Its base-10 logarithm, which does not underflow (about −910,778 for z = 2048 and 20,000 tests).
+        public var log10FalsePositiveBound: Double
     }
 
     /// Tier B's evidence: how much of the original was found and scored.

@@ -60,8 +60,8 @@ public enum Tracer {
         return report(scores: scores, request: request, tierB: tierB)
     }
 
-    /// Residual bits of every segment: each reads only the rows it touches, of both files (a transposed
-    /// suspect tensor is read whole, once per segment).
+    /// Residual bits of every segment: each reads only the rows it touches, of both files (of a transposed
+    /// suspect tensor, one short run per stored row).
     static func evidence(
         segments: [TraceSegment], tensors: [WeightTensor], matches: [TensorMatch?], original: WeightFile,
         suspect: WeightFile
@@ -79,9 +79,15 @@ public enum Tracer {
             let o = try original.floats(tensor, elements: window)
             let x: [Float]
             if match.transposed {
-                let all = try suspect.floats(match.suspect)
+                // Stored as [columns, rows]: the window's rows are a short run in each stored row.
                 let total = tensor.shape[0]
-                x = window.map { all[($0 % columns) * total + $0 / columns] }
+                var gathered = [Float](repeating: 0, count: window.count)
+                for column in 0..<columns {
+                    let run = try suspect.floats(
+                        match.suspect, elements: (column * total + firstRow)..<(column * total + firstRow + rows))
+                    for (row, value) in run.enumerated() { gathered[row * columns + column] = value }
+                }
+                x = gathered
             } else {
                 x = try suspect.floats(match.suspect, elements: window)
             }
@@ -97,7 +103,8 @@ public enum Tracer {
         func candidate(_ score: CustomerScore) -> TraceReport.Candidate {
             TraceReport.Candidate(
                 customer: score.customer, z: score.z, zAll: score.zAll, zTail: score.zTail,
-                falsePositiveBound: HoeffdingThreshold.familyWiseBound(z: score.z, tests: tests))
+                falsePositiveBound: HoeffdingThreshold.familyWiseBound(z: score.z, tests: tests),
+                log10FalsePositiveBound: HoeffdingThreshold.log10FamilyWiseBound(z: score.z, tests: tests))
         }
         let ranked = scores.sorted { $0.z > $1.z }
         let accused = ranked.filter { $0.z >= threshold }

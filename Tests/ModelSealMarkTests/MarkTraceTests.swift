@@ -122,6 +122,34 @@ struct MarkTraceTests {
         #expect(report.accused.map(\.customer) == ["customer-1"])
     }
 
+    @Test("a suspect storing a marked matrix transposed under another name is matched and traced")
+    func transposed() throws {
+        let original = try WeightFile.open(try Self.safetensors())
+        let marked = try ModelMarker.mark(
+            original, MarkRequest(secret: Self.secret, modelID: "m1", customer: "customer-9"))
+        let delivered = try WeightFile.open(marked.delivered)
+        let big = try #require(delivered.tensors.first { $0.name == "big.weight" })
+        let values = try delivered.floats(big)
+        var transposed = [UInt8](repeating: 0, count: values.count * 4)
+        transposed.withUnsafeMutableBytes { raw in
+            guard let base = raw.baseAddress else { return }
+            for row in 0..<128 {
+                for column in 0..<1024 {
+                    MarkDType.float32.store(values[row * 1024 + column], base, column * 128 + row)
+                }
+            }
+        }
+        let sink = MemorySink()
+        try SafetensorsFile.write(
+            [.init(name: "renamed.kernel", dtype: .float32, shape: [1024, 128], data: .bytes(transposed))], to: sink)
+        let report = try Tracer.trace(
+            original: original, suspect: try WeightFile.open(MemorySource(sink.bytes)),
+            TraceRequest(secret: Self.secret, modelID: "m1", customers: Self.customers(300)))
+        #expect(report.evidence.tierB.transposed == 1)
+        #expect(report.evidence.tierB.unmatched == ["half.weight"])
+        #expect(report.accused.map(\.customer) == ["customer-9"])
+    }
+
     @Test("bad requests are refused with a message, not a trap")
     func refusals() throws {
         let original = try WeightFile.open(try Self.safetensors())

@@ -2,12 +2,19 @@
 import json
 import os
 import subprocess
+import tempfile
 from pathlib import Path
 
 import pytest
 import torch
 
 REPO = Path(__file__).resolve().parents[2]
+
+# A trust store of the user running the tests ($MODELSEAL_TRUST, ~/.config/modelseal/trust/) would change
+# what every open and verify here requires: the suite runs without one (tests of the store make their own).
+os.environ.pop("MODELSEAL_TRUST", None)
+if (Path.home() / ".config" / "modelseal" / "trust").exists():
+    os.environ["HOME"] = tempfile.mkdtemp(prefix="modelseal-tests-home-")
 
 
 @pytest.fixture(scope="session")

@@ -70,11 +70,15 @@ def record(name, report, expected):
                z_tail_min=min((a["z_tail"] for a in named), default=None),
                runner_up_z=(report["runner_up"] or {}).get("z"), threshold=report["threshold_z"],
                null_std=report["null"]["std_z_all"], weights_scored=report["evidence"]["tier_b"]["weights_scored"])
+    keep(row)
+    return accused
+
+
+def keep(row):
     RESULTS.append(row)
     if os.environ.get("MARK_RESULTS"):
         with open(os.environ["MARK_RESULTS"], "w") as out:
             json.dump(RESULTS, out, indent=1)
-    return accused
 
 
 def assert_named(report, name, expected):
@@ -108,7 +112,7 @@ def test_fidelity_bound_and_top1(lab):
         a = torch.cat([lab["model"](x).argmax(1) for x in inputs.split(250)])
         b = torch.cat([copy(x).argmax(1) for x in inputs.split(250)])
     agreement = (a == b).double().mean().item()
-    RESULTS.append(dict(attack="fidelity", top1_agreement=agreement, max_relative_change=report["max_relative_change"]))
+    keep(dict(attack="fidelity", top1_agreement=agreement, max_relative_change=report["max_relative_change"]))
     assert agreement >= 0.999
 
 
@@ -203,7 +207,7 @@ def test_fine_tuning(lab):
     changes = sorted(((state[k] - v).norm() / v.norm()).item() for k, v in lab["marked"][LEAKER].items()
                      if v.dim() >= 2)
     report = trace(lab, state, "finetune")
-    RESULTS.append(dict(attack="fine-tuning weight change", median_relative_change=changes[len(changes) // 2],
+    keep(dict(attack="fine-tuning weight change", median_relative_change=changes[len(changes) // 2],
                         min_relative_change=changes[0], max_relative_change=changes[-1]))
     assert changes[len(changes) // 2] > 1e-3, "the fine-tuning must move the weights more than the mark did"
     assert_named(report, "fine-tuning 3 epochs (SGD lr 0.01 momentum 0.9, 128 generated images)", [LEAKER])
@@ -235,7 +239,7 @@ def test_safetensors_input_and_16_bit_original(lab, tmp_path):
                      tmp_path / "half.safetensors")
     report = json.loads(out.stdout)
     assert report["max_ulps"] == 1 and report["format"] == "safetensors"
-    RESULTS.append(dict(attack="fp16 original: measured ratio", max_relative_change=report["max_relative_change"]))
+    keep(dict(attack="fp16 original: measured ratio", max_relative_change=report["max_relative_change"]))
     from safetensors.torch import load_file
     marked = load_file(str(tmp_path / "m.safetensors"))
     assert set(marked) == set(state)
@@ -295,3 +299,30 @@ def test_non_model_input_is_refused(lab, tmp_path):
     result = lab["cli"]("mark", "--secret", lab["root"] / "secret", "--customer", "x", "--model-id", MODEL_ID,
                         "--registry", tmp_path / "r.json", "-o", tmp_path / "o.pt", tmp_path / "junk.pt", check=False)
     assert result.returncode not in (0, 1) and result.stderr.startswith("modelseal: error:")
+
+
+def test_legacy_checkpoint_stays_legacy(lab, tmp_path):
+    torch.save(lab["original"], tmp_path / "legacy.pt", _use_new_zipfile_serialization=False)
+    lab["cli"]("mark", "--secret", lab["root"] / "secret", "--customer", LEAKER, "--model-id", MODEL_ID,
+               "--registry", tmp_path / "r.json", "-o", tmp_path / "m.pt", tmp_path / "legacy.pt")
+    data = (tmp_path / "m.pt").read_bytes()
+    assert not data.startswith(b"PK") and len(data) == (tmp_path / "legacy.pt").stat().st_size
+    marked = torch.load(tmp_path / "m.pt", weights_only=True)
+    assert all(torch.equal(marked[k], lab["marked"][LEAKER][k]) for k in marked)  # the same mark as in .pt zip
+    ids_file = tmp_path / "ids.txt"
+    ids_file.write_text("\n".join(ids()[:200]) + "\n")
+    report = json.loads(lab["cli"]("trace", tmp_path / "m.pt", "--original", tmp_path / "legacy.pt", "--secret",
+                                   lab["root"] / "secret", "--model-id", MODEL_ID, "--customers", ids_file,
+                                   "--json").stdout)
+    assert [a["customer"] for a in report["accused"]] == [LEAKER]
+
+
+def test_trace_takes_the_threshold_from_the_registry(lab, tmp_path):
+    lab["cli"]("mark", "--secret", lab["root"] / "secret", "--customer", "big-only", "--model-id", "r18-big",
+               "--min-elements", "40000", "--registry", tmp_path / "r.json", "-o", tmp_path / "m.pt",
+               lab["root"] / "original.pt")
+    report = json.loads(lab["cli"]("trace", tmp_path / "m.pt", "--original", lab["root"] / "original.pt",
+                                   "--secret", lab["root"] / "secret", "--model-id", "r18-big", "--registry",
+                                   tmp_path / "r.json", "--json").stdout)
+    assert report["evidence"]["tier_b"]["tensors_marked"] == 14  # 7 of the 21 are below 40,000 elements
+    assert [a["customer"] for a in report["accused"]] == ["big-only"]

@@ -420,3 +420,59 @@ def test_a_bogus_appended_signature_does_not_fail_a_file_a_trusted_key_signed(ru
     (tmp_path / "bad.mseal").write_bytes(with_appended_entry(data, vendor, os.urandom(64)))
     assert run("open", "--key-env", "K", "--trust", "vendor.key.pub", "--check", "bad.mseal", env=env,
                check=False).returncode == 22
+
+
+def test_license_issue_states_what_an_offline_license_cannot_enforce(run, tmp_path):
+    """Issue 13 (items 3 and 5 are stated limits until license v2): the vendor is told when it matters."""
+    key = Fernet.generate_key().decode()
+    env = {"MODELSEAL_LICENSE_DIR": str(tmp_path / "licensing"), "K": key}
+    run("keygen", "--sign", "-o", "vendor.key")
+    (tmp_path / "model.bin").write_bytes(os.urandom(100))
+    run("seal", "--key-env", "K", "--sign-key", "vendor.key", "-o", "m.mseal", "model.bin", env=env)
+    run("license", "request", "--vendor", "vendor.key.pub", "-o", "req.json", env=env)
+    issued = run("license", "issue", "--request", "req.json", "--customer", "ACME", "--sign-key", "vendor.key",
+                 "--model", "m.mseal", "--key-env", "K", "-o", "acme.lic", env=env)
+    assert b"restoring the licensing folder" in issued.stderr and b"SECURITY.md" in issued.stderr
+
+
+def test_a_trust_store_also_covers_the_articles_unsigned_fernet_files(run, tmp_path):
+    """13.2: a Fernet token carries no ModelSeal signature, so with a trust store it opens only when asked."""
+    key = Fernet.generate_key()
+    (tmp_path / "model.enc").write_bytes(Fernet(key).encrypt(b"weights" * 100))
+    run("keygen", "--sign", "-o", "vendor.key")
+    env = {"K": key.decode(), "MODELSEAL_TRUST": str(trust_store(tmp_path, "vendor.key.pub"))}
+    refused = run("open", "--key-env", "K", "-o", "out.bin", "model.enc", env=env, check=False)
+    assert refused.returncode == 20 and b"--allow-unsigned" in refused.stderr
+    assert not (tmp_path / "out.bin").exists()
+    run("open", "--key-env", "K", "--allow-unsigned", "-o", "out.bin", "model.enc", env=env)
+    assert (tmp_path / "out.bin").read_bytes() == b"weights" * 100
+
+
+def test_the_c_library_never_reads_home_or_the_trust_store(run, tmp_path, modelseal_pkg, monkeypatch):
+    """13.2: the C ABI takes trust only from its caller. A store in HOME and $MODELSEAL_TRUST (which
+    would refuse this unsigned file through the CLI or Python's load) changes nothing for a C caller
+    that passed no trust key; passing the store explicitly does."""
+    from modelseal import _ffi
+
+    key = sealed_signed(run, tmp_path, chunks=2, sign=False)
+    run("keygen", "--sign", "-o", "vendor.key")
+    store = trust_store(tmp_path, "vendor.key.pub")
+    home = tmp_path / "home"
+    (home / ".config" / "modelseal").mkdir(parents=True)
+    (home / ".config" / "modelseal" / "trust").symlink_to(store)
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("MODELSEAL_TRUST", str(store))
+    expected = (tmp_path / "model.bin").read_bytes()
+    with _ffi.SealedFile(tmp_path / "m.mseal") as sealed, _ffi.Keyring() as ring:
+        ring.add_raw_key(key.encode())
+        sealed.unlock(ring)
+        buffer = bytearray(sealed.plaintext_length())
+        sealed.decrypt_into(buffer)
+        assert bytes(buffer) == expected
+    with _ffi.SealedFile(tmp_path / "m.mseal") as sealed, _ffi.Keyring() as ring:
+        ring.add_raw_key(key.encode())
+        ring.add_trust_store(str(store))
+        with pytest.raises(modelseal_pkg.SignatureError, match="no signature"):
+            sealed.unlock(ring)
+    with pytest.raises(modelseal_pkg.SignatureError):  # Python's load does read the store
+        modelseal_pkg.load(tmp_path / "m.mseal", key=key)

@@ -9,7 +9,9 @@ let original: WeightFile? = {
     var bytes = [UInt8](repeating: 0, count: 64 * 128 * 4)
     for index in 0..<(64 * 128) {
         let value = Float((index * 7919) % 1000) / 1000 - 0.5
-        withUnsafeBytes(of: value.bitPattern.littleEndian) { bytes.replaceSubrange((index * 4)..<(index * 4 + 4), with: $0) }
+        withUnsafeBytes(of: value.bitPattern.littleEndian) {
+            bytes.replaceSubrange((index * 4)..<(index * 4 + 4), with: $0)
+        }
     }
     try? SafetensorsFile.write(
         [

@@ -6,7 +6,7 @@ extension UnlockedFile {
     /// Opens chunks `range` batch by batch on all cores, in order: each worker reads its sealed chunk
     /// into a slot, hashes it when `hashing` (spec/SIGNATURES.md §1), authenticates and decrypts it, and
     /// hands the plaintext to `take` (on that worker); `batchDone` then gets the batch's results in
-    /// chunk order with their leaf hashes (empty unless hashing) and the index after the batch.
+    /// chunk order with their leaf hashes (or `fingerprint`s; empty unless hashing) and the index after the batch.
     ///
     /// The one decryption loop behind `decrypt(to:)` (results written by the caller in order) and
     /// `decrypt(into:)` (each worker copies its chunk to its place).
@@ -15,7 +15,7 @@ extension UnlockedFile {
     /// its chunk's hash with it before handing the plaintext on: the plaintext of a chunk that was not
     /// signed never reaches `take` (nor caller memory).
     func openChunks<Result>(
-        _ range: Range<Int>, hashing: Bool, expected: [[UInt8]]? = nil,
+        _ range: Range<Int>, hashing: Bool, fingerprint: ChunkFingerprint = .leafHash, expected: [[UInt8]]? = nil,
         take: (_ index: Int, _ plaintext: Data) throws(SealError) -> Result,
         batchDone: (_ results: [(Result, [UInt8])], _ end: Int) throws(SealError) -> Void
     ) throws(SealError) {
@@ -39,7 +39,7 @@ extension UnlockedFile {
                 try SealError.reading { () throws(IOError) in
                     try source.source.read(into: sealed, at: payloadStart + layout.offset(ofChunk: index))
                 }
-                let leaf = hashing || expected != nil ? Merkle.leafHash(UnsafeRawBufferPointer(sealed)) : []
+                let leaf = hashing || expected != nil ? fingerprint.of(UnsafeRawBufferPointer(sealed)) : []
                 let plaintext = try cipher.open(slot: slot, index: index, isLast: index == layout.chunkCount - 1)
                 // After the tag (a corrupted chunk stays "failed to authenticate"), before `take`.
                 if let expected, expected[index] != leaf { throw .chunkNotSigned(index: index) }

@@ -34,13 +34,14 @@ public struct UnlockedFile: Sendable {
     /// With `hashing`, also returns each chunk's Merkle leaf hash (spec/SIGNATURES.md §1), computed on the
     /// same core right after the chunk is read, so signatures cost one extra hash pass in cache.
     ///
-    /// With `expected` (the leaf hashes a first pass verified, one per chunk of the file), every chunk of a
+    /// With `expected` (the `fingerprint`s a first pass verified, one per chunk of the file), every chunk of a
     /// batch is compared with them before any chunk of that batch is written: a chunk that changed since
     /// that pass fails the call, so the sink never receives a byte the first pass did not verify, and the
     /// last batch (the end of the plaintext) is written only after every chunk matched.
     @discardableResult
     public func decrypt(
-        chunks range: Range<Int>? = nil, to sink: ByteSink, hashing: Bool = false, expected: [[UInt8]]? = nil,
+        chunks range: Range<Int>? = nil, to sink: ByteSink, hashing: Bool = false,
+        fingerprint: ChunkFingerprint = .leafHash, expected: [[UInt8]]? = nil,
         progress: (@Sendable (Int) -> Void)? = nil
     ) throws(SealError) -> [[UInt8]] {
         let layout = file.layout
@@ -54,7 +55,9 @@ public struct UnlockedFile: Sendable {
         var done = 0
         var leaves: [[UInt8]] = []
         let hashing = hashing || expected != nil
-        try openChunks(range, hashing: hashing, take: { (_, plaintext) throws(SealError) in plaintext }) {
+        try openChunks(
+            range, hashing: hashing, fingerprint: fingerprint, take: { (_, plaintext) throws(SealError) in plaintext }
+        ) {
             (batch, end) throws(SealError) in
             if let expected {
                 let start = end - batch.count
@@ -78,9 +81,10 @@ public struct UnlockedFile: Sendable {
     ///
     /// With `hashing`, returns the chunks' Merkle leaf hashes for signature verification.
     @discardableResult
-    public func verify(hashing: Bool = false, progress: (@Sendable (Int) -> Void)? = nil) throws(SealError) -> [[UInt8]]
-    {
-        try decrypt(to: DiscardingSink(), hashing: hashing, progress: progress)
+    public func verify(
+        hashing: Bool = false, fingerprint: ChunkFingerprint = .leafHash, progress: (@Sendable (Int) -> Void)? = nil
+    ) throws(SealError) -> [[UInt8]] {
+        try decrypt(to: DiscardingSink(), hashing: hashing, fingerprint: fingerprint, progress: progress)
     }
 
     /// The whole plaintext in memory (for small files and tests).

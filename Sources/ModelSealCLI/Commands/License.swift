@@ -275,6 +275,10 @@ extension ModelSeal.License {
             Terminal.writeError(
                 "issued license \(signed.license.id) to \(customer) for \(unlocked.count) model(s), "
                     + "\(signed.license.machine.match) of \(request.components.count) components: \(output)")
+            Terminal.writeError(
+                "note: an offline license binds honest use only: a licensee can reset its load count and clock checks "
+                    + "by restoring the licensing folder's files, and clone the machine's fingerprint in software "
+                    + "(SECURITY.md)")
         }
     }
 

@@ -10,11 +10,11 @@ extension ModelSeal {
             commandName: "mark",
             abstract: "Write a copy of a model carrying a customer's invisible mark (leak forensics).",
             discussion: """
-                Tier B: every fp32/fp16/bf16 tensor of rank ≥ 2 with at least --min-elements elements moves by
-                ±alpha × its row's RMS, in a pattern only the secret, the model id and the customer id produce
-                (spec/MARK.md). Refused when a 32-bit tensor changes by more than 1e-3 (‖ΔW‖/‖W‖) or a 16-bit
-                element by more than one ulp. The output has the input's format; every other byte is unchanged
-                (zip checksums are updated). The mark is recorded in the registry. Use `modelseal seal --mark` to
+                Tier B: every fp32/fp16/bf16 tensor of rank ≥ 2 with at least --min-elements elements moves by \
+                ±alpha × its row's RMS, in a pattern only the secret, the model id and the customer id produce \
+                (spec/MARK.md). Refused when a 32-bit tensor changes by more than 1e-3 (‖ΔW‖/‖W‖) or a 16-bit \
+                element by more than one ulp. The output has the input's format; every other byte is unchanged \
+                (zip checksums are updated). The mark is recorded in the registry. Use `modelseal seal --mark` to \
                 deliver a sealed marked copy without writing the marked plaintext.
 
                 Example:
@@ -117,7 +117,9 @@ struct MarkReport: Encodable {
     }
 
     var summary: String {
-        "marked \(markedWeights) weights in \(markedTensors) tensor(s) for \(customer): \(output) "
-            + "(max ‖ΔW‖/‖W‖ \(maxRelativeChange), max \(maxUlps) ulp, self-check z = \(selfCheckZ))"
+        let steps =
+            tensors.contains { $0.dtype != "float32" } ? ", 16-bit elements moved by at most \(maxUlps) ulp" : ""
+        return "marked \(markedWeights) weights in \(markedTensors) tensor(s) for \(customer): \(output) "
+            + "(max ‖ΔW‖/‖W‖ \(maxRelativeChange)\(steps), self-check z = \(selfCheckZ))"
     }
 }

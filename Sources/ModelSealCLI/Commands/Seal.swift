@@ -28,8 +28,8 @@ extension ModelSeal {
                   modelseal seal --mark acme --secret vendor.mark-secret --model-id resnet18-v3 \\
                     -r modelseal1... -o resnet18-acme.mseal resnet18.pt
 
-                With --mark ID the input (.pt or .safetensors) is marked for customer ID in memory (as
-                `modelseal mark` does), self-checked, sealed, and the mark recorded in the registry; the marked
+                With --mark ID the input (.pt or .safetensors) is marked for customer ID in memory (as \
+                `modelseal mark` does), self-checked, sealed, and the mark recorded in the registry; the marked \
                 plaintext is never written. Memory then holds the marked tensors (about the model's size).
                 """)
 

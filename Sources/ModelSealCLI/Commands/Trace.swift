@@ -10,10 +10,10 @@ extension ModelSeal {
             commandName: "trace",
             abstract: "Name the customer(s) whose mark is in a leaked copy of a model.",
             discussion: """
-                Aligns the suspect (.pt or .safetensors; fp32/fp16/bf16; renamed or transposed tensors are found
-                by shape) to the original, scores every issued id on a keyed subsample of at most 2^22 weights,
-                and accuses an id only when its score passes the threshold set by Hoeffding's bound so that the
-                probability of accusing any innocent is at most 1e-9 (spec/MARK.md §5). Exits 0 whether or not
+                Aligns the suspect (.pt or .safetensors; fp32/fp16/bf16; renamed or transposed tensors are found \
+                by shape) to the original, scores every issued id on a keyed subsample of at most 2^22 weights, \
+                and accuses an id only when its score passes the threshold set by Hoeffding's bound so that the \
+                probability of accusing any innocent is at most 1e-9 (spec/MARK.md §5). Exits 0 whether or not \
                 anyone is accused.
 
                 Example:
@@ -44,9 +44,11 @@ extension ModelSeal {
 
         private func execute() throws {
             let modelID = try mark.requiredModelID()
-            let ids = try issuedIDs(modelID: modelID)
+            let (ids, recorded) = try issuedIDs(modelID: modelID)
+            var parameters = mark.parameters
+            if mark.minElementsOption == nil, let recorded { parameters.minElements = recorded }
             let request = TraceRequest(
-                secret: try mark.secretBytes(), modelID: modelID, customers: ids, parameters: mark.parameters)
+                secret: try mark.secretBytes(), modelID: modelID, customers: ids, parameters: parameters)
             let report = try Tracer.trace(
                 original: try WeightFile.open(try InputFile(path: original)),
                 suspect: try WeightFile.open(try InputFile(path: suspect)), request)
@@ -62,15 +64,17 @@ extension ModelSeal {
             ]
             for candidate in report.accused {
                 lines.append(
-                    "ACCUSED \(candidate.customer): z = \(candidate.z) (bound \(candidate.falsePositiveBound))")
+                    "ACCUSED \(candidate.customer): z = \(candidate.z) (false-positive bound 10^\(candidate.log10FalsePositiveBound))"
+                )
             }
             if report.accused.isEmpty { lines.append("nobody accused") }
             if let runnerUp = report.runnerUp { lines.append("runner-up \(runnerUp.customer): z = \(runnerUp.z)") }
             Terminal.writeOutput(lines.joined(separator: "\n") + "\n")
         }
 
-        /// The ids from --customers (one per line, blank lines ignored), or from the registry.
-        func issuedIDs(modelID: String) throws -> [String] {
+        /// The ids from --customers (one per line, blank lines ignored), or from the registry with the smallest
+        /// `min_elements` it records for the model.
+        func issuedIDs(modelID: String) throws -> (ids: [String], minElements: Int?) {
             if let customers {
                 let bytes = try SmallFile.read(customers, limit: 64 << 20)
                 guard let text = String(validating: bytes, as: UTF8.self) else {
@@ -80,15 +84,16 @@ extension ModelSeal {
                     String($0.drop(while: \.isWhitespace).reversed().drop(while: \.isWhitespace).reversed())
                 }.filter { !$0.isEmpty }
                 guard !ids.isEmpty else { throw CLIError(.inputError, "\(customers) lists no customer id") }
-                return ids
+                return (ids, nil)
             }
             let path = try mark.registryPath()
-            let ids = try MarkRegistry.load(path: path).customers(modelID: modelID)
+            let registry = try MarkRegistry.load(path: path)
+            let ids = registry.customers(modelID: modelID)
             guard !ids.isEmpty else {
                 throw CLIError(
                     .inputError, "the registry \(path) records no mark of \(modelID): give --customers or --registry")
             }
-            return ids
+            return (ids, registry.entries.filter { $0.modelID == modelID }.map(\.minElements).min())
         }
     }
 }

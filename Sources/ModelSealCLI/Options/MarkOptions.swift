@@ -21,13 +21,17 @@ struct MarkOptions: ParsableArguments {
 
     @Option(
         name: .customLong("min-elements"),
-        help: "Smallest tensor marked, in elements (tensors of rank ≥ 2 only).")
-    var minElements: Int = MarkParameters.defaultMinElements
+        help: ArgumentHelp(
+            "Smallest tensor marked, in elements (tensors of rank ≥ 2 only; default 4096; trace with the "
+                + "registry: the smallest the registry records for the model id).", valueName: "N"))
+    var minElementsOption: Int?
 
     @Option(
         help: ArgumentHelp(
             "The registry of issued marks (default: the secret's path + .registry.json).", valueName: "FILE"))
     var registry: String?
+
+    var minElements: Int { minElementsOption ?? MarkParameters.defaultMinElements }
 
     var parameters: MarkParameters { MarkParameters(alpha: alpha, minElements: minElements) }
 
