@@ -389,15 +389,15 @@ def end_record(count, size, offset, comment_length):
         "two end records: the first one's comment reaches the end of the file and lists a benign data.pkl; the "
         "last signature (what miniz and zipfile use) lists one calling os.system")
 def _():
-    benign_local, benign_central = stored_zip_parts([("archive/data.pkl", benign_list())])
-    evil_local, _unused = stored_zip_parts([("archive/data.pkl", os_system())], base=len(benign_local))
-    _unused, evil_central = stored_zip_parts([("archive/data.pkl", os_system())], base=len(benign_local))
+    benign_local, benign_central = stored_zip_parts([("archive/data.pkl", benign_list()), ("archive/version", b"3\n")])
+    evil_local, evil_central = stored_zip_parts(
+        [("archive/data.pkl", os_system()), ("archive/version", b"3\n")], base=len(benign_local))
     body = benign_local + evil_local + benign_central
     # The first end record's comment holds the second directory and end record (whose own comment length
     # runs past the end of the file, so only a reader taking the last signature uses it).
     second = len(body) + 22
-    comment = evil_central + end_record(1, len(evil_central), second, 7) + b"xyz"
-    return body + end_record(1, len(benign_central), len(benign_local) + len(evil_local), len(comment)) + comment
+    comment = evil_central + end_record(2, len(evil_central), second, 7) + b"xyz"
+    return body + end_record(2, len(benign_central), len(benign_local) + len(evil_local), len(comment)) + comment
 
 
 @vector("zip_case_colliding_names.pt", "not-weights-only", "zip-case-colliding-names",
@@ -427,6 +427,58 @@ def _():
         central += (b"PK\x01\x02" + struct.pack("<H", 20) + fields + struct.pack("<HHHHHI", len(name), 0, 0, 0, 0, 0)
                     + struct.pack("<I", 0) + name)
     return local + central + end_record(32, len(central), len(local), 0)
+
+
+@vector("zip_oversized_pickle_member.zip", "cannot-scan", "oversized",
+        "a deflated member that is a pickle of 80 MiB (a BINBYTES8 of zeros): past 64 MiB inflated the verdict is "
+        "oversized, never clean, and nothing past the cap is inflated")
+def _():
+    import zlib
+    size = 80 << 20
+    payload_head = proto(4) + b"\x8e" + struct.pack("<Q", size)
+    compressor = zlib.compressobj(9, zlib.DEFLATED, -15)
+    chunk = b"\x00" * (1 << 20)
+    parts = [compressor.compress(payload_head)] + [compressor.compress(chunk) for _ in range(80)]
+    compressed = b"".join(parts) + compressor.compress(STOP) + compressor.flush()
+    crc = zlib.crc32(payload_head)
+    for _ in range(80):
+        crc = zlib.crc32(chunk, crc)
+    crc = zlib.crc32(STOP, crc)
+    total = len(payload_head) + size + 1
+    fields = struct.pack("<HHHHHIII", 20, 0, 8, 0, 0x21, crc, len(compressed), total)
+    local = b"PK\x03\x04" + fields + struct.pack("<HH", 8, 0) + b"data.pkl" + compressed
+    central = (b"PK\x01\x02" + struct.pack("<H", 20) + fields + struct.pack("<HHHHHI", 8, 0, 0, 0, 0, 0)
+               + struct.pack("<I", 0) + b"data.pkl")
+    return local + central + end_record(1, len(central), len(local), 0)
+
+
+def tar_bytes(members):
+    import tarfile
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w", format=tarfile.USTAR_FORMAT) as archive:
+        for name, data in members:
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            info.mtime = 1577836800
+            archive.addfile(info, io.BytesIO(data))
+    return buffer.getvalue()
+
+
+@vector("tar_checkpoint_pickle_member.pt", "dangerous", "dangerous-global",
+        "a pre-1.0 tar checkpoint (storages, tensors, pickle) whose object pickle calls os.system: torch.load "
+        "(weights_only=False) unpickles the `pickle` member")
+def _():
+    count = proto(2) + b"K\x00" + STOP
+    return tar_bytes([("sys_info", proto(2) + EMPTY_DICT + STOP), ("storages", count), ("tensors", count),
+                      ("pickle", os_system())])
+
+
+@vector("tar_name_is_pickle.tar", "dangerous", "dangerous-global",
+        "a valid tar whose first member name is a whole protocol-0 pickle: pickle.load (and np.load with "
+        "allow_pickle) run it from byte 0, whatever tarfile makes of the rest")
+def _():
+    name = "cos\nsystem\n(S'echo pwned'\ntR."
+    return tar_bytes([(name, b"x"), ("pickle", benign_list())])
 
 
 @vector("set_additems_200k.pkl", "clean", "none",

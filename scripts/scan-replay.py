@@ -49,6 +49,7 @@ def main():
     parser.add_argument("--seed", type=int, default=14)
     parser.add_argument("--extra", action="append", default=[], type=pathlib.Path)
     parser.add_argument("--bin", default=str(REPO / ".build/debug/modelseal"))
+    parser.add_argument("--keep", type=pathlib.Path, help="copy each disagreeing case into this folder")
     args = parser.parse_args()
     rng = random.Random(args.seed)
     with tempfile.TemporaryDirectory() as folder:
@@ -59,6 +60,10 @@ def main():
                 path.write_bytes(mutate(data, rng))
                 files.append(path)
         counts, disagreements = scan_oracle.compare(files, args.bin)
+        if args.keep and disagreements:
+            args.keep.mkdir(parents=True, exist_ok=True)
+            for path, *_rest in disagreements:
+                (args.keep / pathlib.Path(path).name).write_bytes(pathlib.Path(path).read_bytes())
         for path, kinds, expected, seen in disagreements[:50]:
             print(f"DISAGREE {pathlib.Path(path).name}: {', '.join(kinds)}\n  oracle:  {expected}\n  scanner: {seen}")
         print(" ".join(f"{key}={value}" for key, value in counts.items()))

@@ -144,6 +144,24 @@ def torch_format(path, data):
         return "pickle"
 
 
+def tar_globals(data):
+    """torch's legacy tar reading: the `pickle` member's pickle, the pickles of `storages` and `tensors`; and
+    whether the archive is a tar checkpoint at all (one of those members present)."""
+    import tarfile
+
+    found, is_checkpoint = [], False
+    with tarfile.open(fileobj=io.BytesIO(data), mode="r:") as archive:
+        for name in ("storages", "tensors", "pickle"):
+            try:
+                member = archive.extractfile(name)
+            except KeyError:
+                continue
+            is_checkpoint = True
+            if member is not None:
+                found += pickle_stream(member.read())[1]
+    return found, is_checkpoint
+
+
 def numpy_object(data):
     """For a .npy: whether np.load would unpickle the body (None if the header does not load)."""
     import numpy.lib.format as fmt
@@ -198,6 +216,10 @@ def oracle(path, allowed):
     result["format"] = torch_format(path, data)
     reached, found, count, error = pickle_stream(data)
     result["reached"] = reached or count > 0 or is_safetensors(data)
+    if result["format"] == "tar":
+        tar_found, is_checkpoint = tar_globals(data)
+        found = found + tar_found
+        result["reached"] = result["reached"] or is_checkpoint
     result["globals"] = {g for g in found if g not in allowed}
     result["error"] = error
     return result

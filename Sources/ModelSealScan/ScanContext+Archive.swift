@@ -34,7 +34,7 @@ extension ScanContext {
         }
         let isModel = anyModel || findings.count > findingsBefore
         if isTorchScript { return Outcome(format: "torchscript", isModel: true) }
-        if names.contains(where: { $0.lowercased().hasSuffix("data.pkl") }) {
+        if names.contains(where: { $0 == "data.pkl" || $0.hasSuffix("/data.pkl") }) {
             return Outcome(format: "pytorch-zip", isModel: isModel)
         }
         if !names.isEmpty, names.allSatisfy({ $0.hasSuffix(".npy") }) {
@@ -46,10 +46,15 @@ extension ScanContext {
     /// Names equal but for ASCII case: torch's reader (miniz) looks members up case-insensitively, so
     /// which one it loads is not what a case-sensitive tool inspects.
     mutating func recordCaseCollisions(_ entries: [ZipEntry], member: String?) {
+        // Folding only changes ASCII capitals: without one, distinct names cannot collide (torch's never do).
+        guard entries.contains(where: { $0.name.utf8.contains { $0 >= 0x41 && $0 <= 0x5A } }) else { return }
         var seen: [String: String] = [:]
         for entry in entries {
-            let folded = String(
-                decoding: entry.name.utf8.map { $0 >= 0x41 && $0 <= 0x5A ? $0 | 0x20 : $0 }, as: UTF8.self)
+            let hasUpper = entry.name.utf8.contains { $0 >= 0x41 && $0 <= 0x5A }
+            let folded =
+                hasUpper
+                ? String(decoding: entry.name.utf8.map { $0 >= 0x41 && $0 <= 0x5A ? $0 | 0x20 : $0 }, as: UTF8.self)
+                : entry.name
             if let other = seen[folded], other != entry.name {
                 add(
                     "zip-case-colliding-names", .notWeightsOnly,
@@ -111,8 +116,7 @@ extension ScanContext {
             // The encryption flag may be set on plain data (a trick against Python's zipfile): if the
             // bytes are a pickle, scan them; otherwise they are really encrypted.
             let trace = machine.trace(probe.bytes)
-            guard trace.result != nil || !trace.events.isEmpty || (probe.complete == false && !trace.events.isEmpty)
-            else {
+            guard trace.result != nil || Self.reachesLoaderCode(trace) else {
                 add(
                     "zip-encrypted", .cannotScan, "encrypted member: contents cannot be inspected", member: label,
                     offset: entry.localHeaderOffset)
@@ -155,6 +159,15 @@ extension ScanContext {
         let trace = machine.trace(probe)
         guard trace.result == nil, case let .truncated(_, _, needed)? = trace.error else { return false }
         return needed <= entry.uncompressedSize - probe.count
+            && Self.worthReadingOn(probe, trace: trace, name: entry.name)
+    }
+
+    /// Whether a member whose probe runs out mid-pickle is read further: a member named as a pickle, one
+    /// starting with PROTO, or one whose probe already reached a global or call. Raw tensor bytes often
+    /// decode as a length that runs past the probe (`B` and four bytes); a 1 GiB storage is not read for that.
+    static func worthReadingOn(_ probe: [UInt8], trace: PickleTrace, name: String) -> Bool {
+        let startsWithProto = probe.count >= 2 && probe[0] == PickleOpcode.proto.rawValue && probe[1] <= 5
+        return name.hasSuffix(".pkl") || name.hasSuffix(".pickle") || startsWithProto || reachesLoaderCode(trace)
     }
 
     /// `constants.pkl` or anything under `code/`, at the top or below the archive's one prefix folder.
@@ -210,7 +223,7 @@ extension ScanContext {
             return true
         }
         if trace.result == nil, case let .truncated(_, _, needed)? = trace.error, needed <= size - bytes.count,
-            declaredSize == nil
+            declaredSize == nil, Self.worthReadingOn(bytes, trace: trace, name: entry.name)
         {
             // A pickle running past the probe whose bytes exist: read as a stream (widening as needed).
             return scanPickleStream(source, member: label, maxPickles: Scanner.Limits.maxPicklesPerStream).reached

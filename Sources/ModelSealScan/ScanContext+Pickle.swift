@@ -70,7 +70,7 @@ extension ScanContext {
                 outcome.legacy = true
                 limit = min(limit, 5)
             }
-            offset = result.endOffset
+            offset = result.resumeOffset
             index += 1
         }
         if outcome.legacy, index < 5 {

@@ -115,8 +115,8 @@ struct PickleIntegerText {
     /// C `isspace` in the C locale (what `strtol` skips).
     static func isCSpace(_ byte: UInt8) -> Bool { byte == 0x20 || (0x09...0x0D).contains(byte) }
 
-    /// `Py_ISSPACE` (what `PyLong_FromString` skips): C's blanks plus the separators 0x1C–0x1F.
-    static func isPythonSpace(_ byte: UInt8) -> Bool { isCSpace(byte) || (0x1C...0x1F).contains(byte) }
+    /// `Py_ISSPACE` (what `PyLong_FromString` skips): the same six blanks as C (not `str.isspace`'s 0x1C–0x1F).
+    static func isPythonSpace(_ byte: UInt8) -> Bool { isCSpace(byte) }
 
     static func digitValue(_ byte: UInt8) -> UInt8? {
         switch byte {

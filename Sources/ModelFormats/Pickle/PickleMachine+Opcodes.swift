@@ -366,6 +366,8 @@ extension PickleRun {
             }
             guard extensionCode > 0 else { throw fail("extension code must be positive") }
             events.append(PickleEvent(offset: offset, opcode: code, global: nil))
+            // copyreg's extension registry is empty unless something registered codes: CPython raises.
+            if lenient { throw fail("unregistered extension code \(extensionCode)") }
             try push(try allocate(.extensionCode(extensionCode)))
         case .persID:
             let line = try readLine()
@@ -412,8 +414,29 @@ extension PickleRun {
             status: allowlist.status(module: mapped.module, name: mapped.name))
     }
 
+    /// The ASCII case on the UTF-8 bytes (what nearly every module name is); nil when a byte is not ASCII.
+    static func asciiDottedIdentifier(_ text: String) -> Bool? {
+        var text = text
+        return text.withUTF8 { bytes -> Bool? in
+            var atStart = true
+            for byte in bytes {
+                guard byte < 0x80 else { return nil }
+                if byte == UInt8(ascii: ".") {
+                    if atStart { return false }
+                    atStart = true
+                    continue
+                }
+                let isLetter = byte == UInt8(ascii: "_") || (byte | 0x20 >= 0x61 && byte | 0x20 <= 0x7A)
+                guard isLetter || (!atStart && byte >= 0x30 && byte <= 0x39) else { return false }
+                atStart = false
+            }
+            return !atStart
+        }
+    }
+
     /// `a.b_c.d`: every dotted part a Python identifier (`str.isidentifier`: XID_Start or `_`, then XID_Continue).
     static func isDottedIdentifier(_ text: String) -> Bool {
+        if let ascii = asciiDottedIdentifier(text) { return ascii }
         var atStart = true
         for scalar in text.unicodeScalars {
             if scalar == "." {

@@ -36,6 +36,9 @@ public struct PickleResult: Sendable {
     public var highestOpcodeProtocol: Int
     /// Offset one past STOP, in the same frame of reference as event offsets.
     public var endOffset: Int
+    /// Where a following `pickle.load` starts: past the end of the FRAME that STOP sat in, when the frame
+    /// runs on past STOP (CPython's unpickler has consumed the whole frame), else `endOffset`.
+    public var resumeOffset: Int = 0
 }
 
 /// A pickle virtual machine that models every opcode of protocols 0–5 and executes nothing.
@@ -162,10 +165,19 @@ struct PickleRun {
             if code == .stop {
                 let root = try pop()
                 try checkFrame()
-                return PickleResult(
+                if lenient, let end = frameEnd, end > reader.position {
+                    // STOP before its FRAME ends: CPython's unpickler has consumed the whole frame, so the next
+                    // load starts after it, where a linear reader would start at STOP. Reported as a frame trick.
+                    events.append(
+                        PickleEvent(
+                            offset: frameStart + baseOffset, opcode: .frame, global: nil, anomaly: .frameBoundary))
+                }
+                var result = PickleResult(
                     root: root, heap: heap, events: events, globals: globals,
                     declaredProtocol: declaredProtocol, highestOpcodeProtocol: highestOpcodeProtocol,
                     endOffset: reader.position + baseOffset)
+                result.resumeOffset = max(reader.position, frameEnd ?? 0) + baseOffset
+                return result
             }
             do {
                 try step(code)

@@ -1,5 +1,11 @@
 import ModelSealCore
 
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
 /// The end-of-central-directory record that closes every zip archive.
 ///
 /// Byte layout (little-endian):
@@ -84,13 +90,11 @@ extension ZipWalker {
         var reader = ByteReader(tail)
         var found: ZipEndRecord?
         var others: [Int] = []
-        var position = tail.count - ZipEndRecord.fixedLength
-        while position >= 0 {
+        for position in Self.endRecordSignatures(in: tail) {
             _ = reader.seek(to: position)
             if let record = ZipEndRecord(&reader, offset: tailStart + position) {
                 if found == nil { found = record } else { others.append(record.offset) }
             }
-            position -= 1
         }
         guard let found else {
             throw bad(
@@ -112,5 +116,25 @@ extension ZipWalker {
             note(.dataAfterArchive, .error, at: declaredEnd, "\(size - declaredEnd) byte(s) follow the end record")
         }
         return found
+    }
+
+    /// Positions of `PK\x05\x06` that leave room for a whole record, last first. The 64 KiB tail of every
+    /// checkpoint is searched, so the search jumps from one `P` to the next with the C library's `memchr`
+    /// instead of testing every position.
+    static func endRecordSignatures(in tail: [UInt8]) -> [Int] {
+        var positions: [Int] = []
+        tail.withUnsafeBufferPointer { buffer in
+            guard let base = buffer.baseAddress, buffer.count >= ZipEndRecord.fixedLength else { return }
+            let end = buffer.count - ZipEndRecord.fixedLength + 1  // a record may start in [0, end)
+            var start = 0
+            while start < end, let hit = memchr(base + start, 0x50, end - start) {
+                let position = base.distance(to: hit.assumingMemoryBound(to: UInt8.self))
+                if base[position + 1] == 0x4B, base[position + 2] == 0x05, base[position + 3] == 0x06 {
+                    positions.append(position)
+                }
+                start = position + 1
+            }
+        }
+        return positions.reversed()
     }
 }

@@ -11,23 +11,28 @@ extension ModelSeal {
             commandName: "scan",
             abstract: "Scan model files for code that loading them would run (allowlist, not guesses).",
             discussion: """
-                Walks directories recursively and looks inside zip archives (every member, nested archives), \
-                legacy and zip PyTorch checkpoints, bare pickles, NumPy .npy/.npz and safetensors, deciding by \
-                content, not by extension. Nothing in a file is executed.
+                Walks directories recursively and judges each file under every reading a loader could give it \
+                (torch.load: zip at offset 0, tar, else pickles from byte 0; np.load: npz, npy, else a pickle; \
+                pickle.load from byte 0), each as far as that loader gets; the verdict is the worst. Looks inside \
+                zip archives (every member, nested archives), NumPy object arrays and safetensors. Files that no \
+                loader reads to a global, call or persistent id (a README) are skipped as "not a model", sealed \
+                files without a key as "sealed"; --all reports them as cannot-scan. Nothing in a file is executed.
 
                 Verdicts (exit code = the most severe one; docs/SCAN.md):
                   clean             0   tensor data, plain data, allowlisted globals only
                   not-weights-only  53  globals outside the allowlist not known to run
-                                        code; TorchScript; ambiguous zip structure
+                                        code; TorchScript; ambiguous zip structure;
+                                        a load that breaks part-way
                   dangerous         54  calls that run code, spawn processes, import
                                         modules, open files or sockets, load pickles;
                                         FRAME tricks, computed STACK_GLOBAL names
-                  cannot-scan       55  unknown format, encrypted or unparseable content
+                  cannot-scan       55  encrypted or unopened archives, scan caps
 
                 Examples:
                   modelseal scan model.pt
                   modelseal scan --json models/
                   modelseal scan --sarif --allow-global mypkg.MyConfig checkpoints/ > scan.sarif
+                  modelseal scan --key-env MODEL_KEY received/
                 """
         )
 
