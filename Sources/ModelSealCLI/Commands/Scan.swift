@@ -31,7 +31,8 @@ extension ModelSeal {
                 Examples:
                   modelseal scan model.pt
                   modelseal scan --json models/
-                  modelseal scan --sarif --allow-global mypkg.MyConfig checkpoints/ > scan.sarif
+                  modelseal scan --sarif --allow-global mypkg.MyConfig checkpoints/ \\
+                      > scan.sarif
                   modelseal scan --key-env MODEL_KEY received/
                 """
         )
