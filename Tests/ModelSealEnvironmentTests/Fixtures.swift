@@ -17,6 +17,21 @@ enum Fixtures {
         precondition(FileManager.default.createFile(atPath: path, contents: Data(text.utf8)), "cannot write \(path)")
     }
 
+    /// An executable script at `path`, written by a child process (`install -m 755`). Written here, its write
+    /// descriptor would be inherited by any process another test forks meanwhile, and running the script would
+    /// then fail with ETXTBSY ("Text file busy") until that child execs: seen once in CI.
+    static func writeExecutable(_ text: String, to path: String) {
+        let source = path + ".source"
+        write(text, to: source)
+        defer { try? FileManager.default.removeItem(atPath: source) }
+        let install = Process()
+        install.executableURL = URL(fileURLWithPath: "/usr/bin/install")
+        install.arguments = ["-m", "755", source, path]
+        do { try install.run() } catch { preconditionFailure("cannot run install: \(error)") }
+        install.waitUntilExit()
+        precondition(install.terminationStatus == 0, "cannot install \(path)")
+    }
+
     /// The first bytes of an ELF executable for `machine` (0x3E x86_64, 0xB7 aarch64).
     static func elfHeader(machine: UInt8) -> Data {
         var bytes = [UInt8](repeating: 0, count: 64)

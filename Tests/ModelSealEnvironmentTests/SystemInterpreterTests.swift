@@ -53,10 +53,9 @@ struct SystemInterpreterTests {
         let root = Fixtures.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: root) }
         let shim = root + "/python3"
-        Fixtures.write(
+        Fixtures.writeExecutable(
             "#!/bin/sh\n# like a pyenv shim: find the real interpreter, exec it\nexec \(Self.python) \"$@\"\n", to: shim
         )
-        chmod(shim, 0o755)
         let location = try PythonEnvironmentProbe.locate(shim, environment: [:])
         #expect(location.interpreter == Self.python)
         let lock = try PythonEnvironmentProbe.capture(location)
@@ -65,8 +64,7 @@ struct SystemInterpreterTests {
         #expect(lock == direct)
         // A script that runs something other than Python is refused with a message naming it.
         let liar = root + "/notpython"
-        Fixtures.write("#!/bin/sh\necho 3.11.2\necho relative/path\n", to: liar)
-        chmod(liar, 0o755)
+        Fixtures.writeExecutable("#!/bin/sh\necho 3.11.2\necho relative/path\n", to: liar)
         #expect {
             try PythonEnvironmentProbe.locate(liar, environment: [:])
         } throws: { error in
