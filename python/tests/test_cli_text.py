@@ -78,6 +78,9 @@ def test_convert_takes_f(run, tmp_path):
     ["inspect", "--json", "missing.mseal"],
     ["env", "check", "--json", "--contract", "missing.json"],
     ["license", "show", "--json", "missing.lic"],
+    ["scan", "--json", "--files-from", "missing.txt"],
+    ["trace", "missing.pt", "--original", "missing-original.pt", "--secret", "missing.secret", "--model-id", "m",
+     "--customers", "missing-ids.txt", "--json"],
 ])
 def test_json_commands_print_a_json_error_object_on_failure(run, args):
     result = run(*args, check=False)

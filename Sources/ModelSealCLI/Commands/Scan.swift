@@ -83,6 +83,10 @@ extension ModelSeal {
         }
 
         func run() throws {
+            try reportingErrors(json: json) { try execute() }
+        }
+
+        private func execute() throws {
             var scanner = Scanner(allowedGlobals: allowedGlobals, insistOnAll: all)
             if !identities.isEmpty || license != nil {
                 var opener = ModelOpener(identities: license == nil ? try identities.resolve() : [])

@@ -40,7 +40,7 @@ extension ModelSeal {
         var json = false
 
         func run() throws {
-            try reportingErrors { try markErrors { try execute() } }
+            try reportingErrors(json: json) { try markErrors { try execute() } }
         }
 
         private func execute() throws {
