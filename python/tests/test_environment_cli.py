@@ -6,6 +6,7 @@ import hashlib
 import json
 import os
 import pathlib
+import pwd
 import subprocess
 import sys
 import sysconfig
@@ -51,6 +52,28 @@ def test_capture_matches_importlib_metadata(run, venv, tmp_path):
     again = run("env", "capture", "--python", str(venv)).stdout
     assert again == run("env", "capture", "--python", str(venv)).stdout
     assert b", " not in again and again.endswith(b"}\n")
+
+
+# The user's real home (conftest may point HOME elsewhere to hide a trust store).
+PYENV_ROOT = os.environ.get("PYENV_ROOT") or os.path.join(pwd.getpwuid(os.getuid()).pw_dir, ".pyenv")
+PYENV_SHIM = pathlib.Path(PYENV_ROOT) / "shims" / "python3"
+
+
+@pytest.mark.skipif(not PYENV_SHIM.exists(), reason="no pyenv on this machine (the synthetic shim is tested in Swift)")
+def test_capture_through_a_real_pyenv_shim(run):
+    """A real pyenv shim (a bash script that execs the selected interpreter) captures what that interpreter has."""
+    lock = json.loads(run("env", "capture", "--python", str(PYENV_SHIM)).stdout)
+    probe = (
+        "import importlib.metadata as m, re, json, sys;"
+        "print(json.dumps({'d': {re.sub(r'[-_.]+', '-', d.metadata['Name']).lower(): d.version for d in m.distributions()},"
+        "'v': '%d.%d.%d' % sys.version_info[:3]}))"
+    )
+    truth = json.loads(subprocess.run([str(PYENV_SHIM), "-I", "-c", probe], capture_output=True, text=True,
+                                      check=True).stdout)
+    for tool in ("pip", "setuptools", "wheel"):
+        truth["d"].pop(tool, None)
+    assert lock["python"]["version"] == truth["v"]
+    assert {d["name"]: d["version"] for d in lock["distributions"]} == truth["d"]
 
 
 def test_check_reports_and_exit_codes(run, venv, tmp_path):
