@@ -95,6 +95,7 @@ struct PickleMachineTests {
         "hostile pickles fail with a clear error",
         arguments: [
             ("frame_overrun.pkl", "past the end of its frame"), ("no_stop.pkl", "no STOP"),
+            ("stop_inside_frame.pkl", "STOP before the end of its frame"),
             ("huge_binunicode.pkl", "truncated"), ("huge_binbytes8.pkl", "truncated"), ("deep_marks.pkl", "MARK depth"),
             ("memo_missing.pkl", "never stored"), ("underflow.pkl", "underflow"),
             ("unknown_opcode.pkl", "unknown opcode"),
@@ -114,6 +115,10 @@ struct PickleMachineTests {
         let anomalies = result.events.filter { $0.anomaly == .frameBoundary }
         #expect(anomalies.count == 1)
         #expect(anomalies.first?.offset == 2)  // the FRAME opcode
+        // STOP inside its frame: the strict machine refuses, the lenient one reports the frame (found by FuzzPickle).
+        let early = try lenient.run(try Vectors.bytes("pickle/stop_inside_frame.pkl"))
+        #expect(early.root == .bool(false))
+        #expect(early.events.filter { $0.anomaly == .frameBoundary }.count == 1)
         // A frame whose bytes are not there fails in both modes, as in CPython.
         #expect(throws: ModelFormatsError.self) { try lenient.run([0x80, 4, 0x95, 0xFF, 0, 0, 0, 0, 0, 0, 0, 0x2E]) }
     }

@@ -165,6 +165,11 @@ struct PickleRun {
             if code == .stop {
                 let root = try pop()
                 try checkFrame()
+                if !lenient, let end = frameEnd, end > reader.position {
+                    // No pickler stops inside a frame (CPython's framer ends the frame at STOP): the strict
+                    // machine refuses what the lenient one reports as a frame trick (FuzzPickle's cross-check).
+                    throw fail("STOP before the end of its frame (frame ends at \(end + baseOffset))")
+                }
                 if lenient, let end = frameEnd, end > reader.position {
                     // STOP before its FRAME ends: CPython's unpickler has consumed the whole frame, so the next
                     // load starts after it, where a linear reader would start at STOP. Reported as a frame trick.
