@@ -167,6 +167,8 @@ def gen_pickles():
         "expect: error, SHORT_BINUNICODE runs past its 2-byte frame")
     put("stop_inside_frame.pkl", b"\x80\x04\x95\x04\x00\x00\x00\x00\x00\x00\x00\x89.\x89\x89",
         "expect: error, STOP before the end of its 4-byte frame (CPython consumes the frame: a next load starts after it)")
+    put("reduce_on_tuple.pkl", b"\x80\x02)\x85)R.",
+        "expect: error, REDUCE calls a tuple (CPython: TypeError, 'tuple' object is not callable)")
     put("no_stop.pkl", b"\x80\x02" + b"K\x01" * 1000, "expect: truncated, pickle never stops")
     put("cyclic_memo.pkl", b"\x80\x02]q\x00h\x00a.", "expect: a list that contains itself, no hang")
     put("huge_binunicode.pkl", b"\x80\x02X\xff\xff\xff\xff" + b"a" * 16 + b".", "expect: truncated, length beyond input")

@@ -96,6 +96,7 @@ struct PickleMachineTests {
         arguments: [
             ("frame_overrun.pkl", "past the end of its frame"), ("no_stop.pkl", "no STOP"),
             ("stop_inside_frame.pkl", "STOP before the end of its frame"),
+            ("reduce_on_tuple.pkl", "not callable"),
             ("huge_binunicode.pkl", "truncated"), ("huge_binbytes8.pkl", "truncated"), ("deep_marks.pkl", "MARK depth"),
             ("memo_missing.pkl", "never stored"), ("underflow.pkl", "underflow"),
             ("unknown_opcode.pkl", "unknown opcode"),

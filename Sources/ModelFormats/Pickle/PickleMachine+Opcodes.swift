@@ -292,9 +292,10 @@ extension PickleRun {
         case .reduce, .newObj:
             let args = try pop()
             let callee = try pop()
-            if lenient, !mayBeCallable(callee) { throw fail("\(code.name) calls something that is not callable") }
+            // Both machines stop where CPython raises (the strict one accepting more was found by FuzzPickle).
+            if !mayBeCallable(callee) { throw fail("\(code.name) calls something that is not callable") }
             // CPython: REDUCE's "argument list must be a tuple", NEWOBJ's "expected an arg tuple".
-            if lenient, !isTuple(args) { throw fail("\(code.name) needs an argument tuple") }
+            if !isTuple(args) { throw fail("\(code.name) needs an argument tuple") }
             record(callee: callee)
             try pushInstance(callee, args: args, construction: code == .reduce ? .reduce : .newObj)
         default:  // NEWOBJ_EX
