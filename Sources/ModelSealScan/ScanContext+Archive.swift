@@ -10,7 +10,11 @@ extension ScanContext {
         do {
             archive = try ZipArchive(source: source, strict: false)
         } catch {
-            guard startsLikeZip else { return Outcome(format: "unknown", isModel: false) }
+            // Behind other data, an end record may be tensor bytes by chance: silent, unless its central
+            // directory is where Python's zipfile finds one (that reading may open what this one cannot).
+            guard startsLikeZip || endRecordPointsAtDirectory(source) else {
+                return Outcome(format: "unknown", isModel: false)
+            }
             add("unparseable-zip", .cannotScan, "zip archive does not parse: \(error)", member: member)
             return Outcome(format: "zip", isModel: true)
         }

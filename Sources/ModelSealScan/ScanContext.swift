@@ -100,16 +100,34 @@ struct ScanContext {
     static let emptyZipMagic: [UInt8] = [0x50, 0x4B, 0x05, 0x06]
 
     /// Whether the last 64 KiB hold an end-of-central-directory signature (a zip behind other data).
-    func hasZipEndRecord(_ source: any ByteSource) -> Bool {
-        guard source.size >= 22 else { return false }
+    func hasZipEndRecord(_ source: any ByteSource) -> Bool { lastZipEndRecord(source) != nil }
+
+    /// The offset of the last end-of-central-directory signature in the last 64 KiB (where Python's zipfile
+    /// looks), or nil.
+    func lastZipEndRecord(_ source: any ByteSource) -> Int? {
+        guard source.size >= 22 else { return nil }
         let length = min(source.size, 22 + 0xFFFF)
-        guard let tail = try? source.read(at: source.size - length, count: length) else { return false }
+        guard let tail = try? source.read(at: source.size - length, count: length) else { return nil }
         var position = tail.count - 22
         while position >= 0 {
             if tail[position] == 0x50, tail[position + 1] == 0x4B, tail[position + 2] == 5, tail[position + 3] == 6 {
-                return true
+                return source.size - length + position
             }
             position -= 1
+        }
+        return nil
+    }
+
+    /// Whether the end record's central directory is where Python's zipfile looks for it (right before the
+    /// end record, or before a ZIP64 end record and locator) and starts with a directory signature: then
+    /// the archive is real, not tensor bytes that hold the signature by chance.
+    func endRecordPointsAtDirectory(_ source: any ByteSource) -> Bool {
+        guard let end = lastZipEndRecord(source), let record = try? source.read(at: end, count: 22) else {
+            return false
+        }
+        let directorySize = Int(record[12]) | Int(record[13]) << 8 | Int(record[14]) << 16 | Int(record[15]) << 24
+        for start in [end - directorySize, end - 20 - 56 - directorySize] where start >= 0 {
+            if let head = try? source.read(at: start, count: 4), head == [0x50, 0x4B, 1, 2] { return true }
         }
         return false
     }

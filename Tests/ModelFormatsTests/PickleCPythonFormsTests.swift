@@ -35,6 +35,51 @@ struct PickleCPythonFormsTests {
         #expect(try Self.root(Array(text.utf8)) == .int(expected))
     }
 
+    @Test(
+        "FLOAT reads like PyOS_string_to_double: the longest prefix, then end of line or a NUL",
+        arguments: [
+            ("F3.5\u{0}junk\n", 3.5), ("F.5\n", 0.5), ("F5.\n", 5.0), ("F+1e5\n", 100_000.0),
+            ("F-Infinity\n", -Double.infinity), ("Finfinity\u{0}x\n", Double.infinity),
+        ])
+    func floatForms(_ text: String, _ expected: Double) throws {
+        #expect(try Self.root(Array(text.utf8)) == .float(expected))
+    }
+
+    @Test(
+        "FLOAT forms CPython refuses",
+        arguments: ["F 3.5\n", "F3.5 \n", "F1_0\n", "F0x10\n", "F1e\n", "F3.5abc\n", "F1e999\n", "F\t1\n", "F1.5\r\n"])
+    func floatRefused(_ text: String) {
+        #expect(Self.lenient.trace(Array(text.utf8) + [0x2E]).result == nil)
+    }
+
+    @Test(
+        "calls and keys CPython refuses stop the machine: OBJ of a tuple, NEWOBJ_EX of a str, an unhashable key",
+        arguments: [
+            [0x28, 0x29, 0x6F],  // MARK EMPTY_TUPLE OBJ: ().__call__
+            [0x58, 1, 0, 0, 0, 0x61, 0x29, 0x7D, 0x92],  // 'a' () {} NEWOBJ_EX
+            [0x7D, 0x5D, 0x4B, 1, 0x73],  // EMPTY_DICT [] 1 SETITEM: a list as a key
+            [0x28, 0x5D, 0x4B, 1, 0x64],  // MARK [] 1 DICT
+            [0x8F, 0x28, 0x5D, 0x85, 0x90],  // EMPTY_SET MARK ([],) ADDITEMS: a tuple holding a list
+            [0x28, 0x7D, 0x91],  // MARK {} FROZENSET
+        ])
+    func refusedCalls(_ body: [UInt8]) {
+        #expect(Self.lenient.trace(body + [0x2E]).result == nil)
+    }
+
+    @Test("APPENDS, ADDITEMS and SETITEMS with nothing after MARK do nothing, even on a global")
+    func emptyFills() throws {
+        for code: UInt8 in [0x65, 0x90, 0x75] {
+            #expect(Self.lenient.trace(Array("cos\nsystem\n(".utf8) + [code, 0x2E]).result != nil)
+        }
+        #expect(Self.lenient.trace([0x28, 0x65, 0x2E]).result == nil)  // MARK APPENDS: nothing below the mark
+    }
+
+    @Test("INST decodes its names as ASCII, GLOBAL as UTF-8")
+    func instNames() {
+        #expect(Self.lenient.trace(Array("(ios\u{FF}\nsystem\n.".utf8)).result == nil)
+        #expect(Self.lenient.trace(Array("cos\u{FF}\nsystem\n.".utf8)).result != nil)
+    }
+
     @Test("memo keys are base-10 ints with blanks, signs, underscores and leading zeros")
     func memoKeys() throws {
         // EMPTY_LIST, PUT ' 0', POP, GET '00'

@@ -56,14 +56,29 @@ def test_cpython_integer_forms(line, value):
     assert loaded == value and type(loaded) is type(value)
 
 
+@pytest.mark.parametrize("line, value", [
+    (b"F3.5\x00junk\n", 3.5), (b"F.5\n", 0.5), (b"F5.\n", 5.0), (b"F+1e5\n", 100000.0),
+    (b"F-Infinity\n", float("-inf")), (b"Finfinity\x00x\n", float("inf")),
+])
+def test_cpython_float_forms(line, value):
+    """The FLOAT values PickleCPythonFormsTests.swift expects are CPython's."""
+    assert pickle.loads(line + b".") == value
+
+
 @pytest.mark.parametrize("body", [b"]p 0\n0g00\n", b"]Nb", b"]K\x05aK\x00K\x07s",
                                   b"\x96\x01\x00\x00\x00\x00\x00\x00\x00aKAa", b"X\x03\x00\x00\x00\xed\xa0\x80",
-                                  b"V\\ud800\n"])
+                                  b"V\\ud800\n", b"cbuiltins\nlen\n(e", b"cbuiltins\nlen\n(\x90",
+                                  b"cbuiltins\nlen\n(u"])
 def test_cpython_accepts_the_constructs(body):
-    pickle.loads(body + b".")  # no global in these: nothing can run
+    pickle.loads(body + b".")  # no global but builtins.len in these: nothing runs
 
 
-@pytest.mark.parametrize("body", [b"I\n", b"I0x\n", b"I08\n", b"I1__0\n", b"I_1\n", b"]K\x01K\x07s"])
+@pytest.mark.parametrize("body", [
+    b"I\n", b"I0x\n", b"I08\n", b"I1__0\n", b"I_1\n", b"]K\x01K\x07s",
+    b"F 3.5\n", b"F3.5 \n", b"F1_0\n", b"F0x10\n", b"F1e\n", b"F3.5abc\n", b"F1e999\n", b"F\t1\n", b"F1.5\r\n",
+    b"(e", b"()o", b"X\x01\x00\x00\x00a)}\x92", b"}]K\x01s", b"(]K\x01d", b"\x8f(]\x85\x90", b"(}\x91",
+    "(ios\u00ff\nsystem\n".encode(),
+])
 def test_cpython_refuses_the_forms(body):
     with pytest.raises(Exception):
         pickle.loads(body + b".")

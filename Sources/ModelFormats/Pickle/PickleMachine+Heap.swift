@@ -107,6 +107,24 @@ extension PickleRun {
         }
     }
 
+    /// CPython raises "unhashable type" for a list, dict, set or bytearray (or a tuple holding one) used as
+    /// a dict key or a set member. What a call, persistent_load or an extension code made may be hashable.
+    func requireHashable(_ values: [PickleValue], _ code: PickleOpcode) throws(ModelFormatsError) {
+        for value in values where !isHashable(value, depth: 0) {
+            throw fail("\(code.name) uses an unhashable \(describe(value)) as a key or member")
+        }
+    }
+
+    func isHashable(_ value: PickleValue, depth: Int) -> Bool {
+        switch heap.object(value) {
+        case .list?, .dict?, .set?, .byteArray?: return false
+        case let .tuple(items)?:
+            // Deeper than this, assume hashable: the lenient reading goes on (reads more, never less).
+            return depth > 32 || items.allSatisfy { isHashable($0, depth: depth + 1) }
+        default: return true
+        }
+    }
+
     mutating func addToSet(_ target: PickleValue, _ items: [PickleValue]) throws(ModelFormatsError) {
         guard case let .object(id) = target, case .set = heap.objects[id.index] else {
             try updateContainer(target, adding: items, verb: "cannot add items to") {
@@ -117,6 +135,7 @@ extension PickleRun {
             }
             return
         }
+        try requireHashable(items, .addItems)
         try charge(PickleLimits.valueCost * items.count)
         guard case var .set(existing) = heap.objects[id.index] else { return }
         heap.objects[id.index] = .extensionCode(0)
@@ -144,6 +163,9 @@ extension PickleRun {
     }
 
     mutating func setItems(_ target: PickleValue, _ items: [PickleValue]) throws(ModelFormatsError) {
+        if case .dict? = heap.object(target) {
+            try requireHashable(stride(from: 0, to: items.count, by: 2).map { items[$0] }, .setItems)
+        }
         try updateContainer(target, adding: items, verb: "cannot set items on") {
             object, cap, tooMany throws(ModelFormatsError) -> Bool in
             switch object {

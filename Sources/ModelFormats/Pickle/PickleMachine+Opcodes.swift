@@ -99,10 +99,7 @@ extension PickleRun {
             let payload = try readPayload(Int(raw))
             try push(decodeLong(payload))
         case .float:
-            let line = try readLine()
-            guard let text = String(strictUTF8: line),
-                let value = Double(text.trimmingSpaces())
-            else { throw fail("not a float literal") }
+            guard let value = PickleFloatText.parse(try readLine()) else { throw fail("not a float literal") }
             try push(.float(value))
         default:  // BINFLOAT
             try push(.float(Double(bitPattern: try readUInt64BigEndian())))
@@ -163,10 +160,14 @@ extension PickleRun {
             let items = Array(stack.suffix(count))
             stack.removeLast(count)
             try push(try allocate(.tuple(items)))
-        case .frozenSet: try push(try allocate(.frozenSet(try popMark())))
+        case .frozenSet:
+            let items = try popMark()
+            try requireHashable(items, code)
+            try push(try allocate(.frozenSet(items)))
         default:  // DICT
             let items = try popMark()
             guard items.count % 2 == 0 else { throw fail("odd number of items for a dict") }
+            try requireHashable(stride(from: 0, to: items.count, by: 2).map { items[$0] }, code)
             var dict = PickleDict()
             for index in stride(from: 0, to: items.count, by: 2) { dict.set(items[index], items[index + 1]) }
             try push(try allocate(.dict(dict)))
@@ -181,18 +182,23 @@ extension PickleRun {
             try extend(try top(), with: [item])
         case .appends:
             let items = try popMark()
-            try extend(try top(), with: items)
+            // CPython: with nothing after MARK, APPENDS, ADDITEMS and SETITEMS do nothing, whatever is below.
+            let target = try top()
+            if !items.isEmpty { try extend(target, with: items) }
         case .addItems:
             let items = try popMark()
-            try addToSet(try top(), items)
+            let target = try top()
+            if !items.isEmpty { try addToSet(target, items) }
         case .setItem:
             let value = try pop()
             let key = try pop()
             try setItems(try top(), [key, value])
         default:  // SETITEMS
             let items = try popMark()
+            let target = try top()
+            guard !items.isEmpty else { return }
             guard items.count % 2 == 0 else { throw fail("odd number of items for SETITEMS") }
-            try setItems(try top(), items)
+            try setItems(target, items)
         }
     }
 
@@ -229,9 +235,12 @@ extension PickleRun {
         if code == .inst, marks.isEmpty { throw fail("could not find MARK") }
         let moduleLine = try readLine()
         guard !moduleLine.isEmpty else { throw truncated(1) }
+        // CPython decodes GLOBAL's lines as UTF-8 but INST's as ASCII (strict): a byte over 0x7F raises there.
+        if code == .inst, moduleLine.contains(where: { $0 > 0x7F }) { throw fail("INST module name is not ASCII") }
         let module = try utf8(moduleLine)
         let nameLine = try readLine()
         guard !nameLine.isEmpty else { throw truncated(1) }
+        if code == .inst, nameLine.contains(where: { $0 > 0x7F }) { throw fail("INST class name is not ASCII") }
         let name = try utf8(nameLine)
         let reference = try resolve(module: module, name: name)
         record(reference)
@@ -276,6 +285,14 @@ extension PickleRun {
         }
     }
 
+    /// A dict, or an object a call, persistent_load or an extension code made (which may be one).
+    func isDictLike(_ value: PickleValue) -> Bool {
+        switch heap.object(value) {
+        case .dict?, .instance?, .persistent?, .extensionCode?: true
+        default: false
+        }
+    }
+
     func isTuple(_ value: PickleValue) -> Bool {
         if case .tuple? = heap.object(value) { return true }
         return false
@@ -287,6 +304,8 @@ extension PickleRun {
         case .obj:
             let items = try popMark()
             guard let callee = items.first else { throw fail("OBJ needs a class after MARK") }
+            // CPython's instantiate() calls the first item after MARK: anything else raises there.
+            if !mayBeCallable(callee) { throw fail("OBJ calls something that is not callable") }
             record(callee: callee)
             try pushInstance(callee, args: try allocate(.tuple(Array(items.dropFirst()))), construction: .obj)
         case .reduce, .newObj:
@@ -302,6 +321,11 @@ extension PickleRun {
             let kwargs = try pop()
             let args = try pop()
             let callee = try pop()
+            // CPython: "NEWOBJ_EX class argument must be a type", "args argument must be a tuple", "kwargs
+            // argument must be a dict".
+            if !mayBeCallable(callee) { throw fail("NEWOBJ_EX calls something that is not callable") }
+            if !isTuple(args) { throw fail("NEWOBJ_EX needs an argument tuple") }
+            if !isDictLike(kwargs) { throw fail("NEWOBJ_EX needs a keyword-argument dict") }
             record(callee: callee)
             try pushInstance(callee, args: args, kwargs: kwargs, construction: .newObjEx)
         }
