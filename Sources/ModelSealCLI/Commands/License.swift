@@ -35,7 +35,12 @@ extension ModelSeal.License {
                 stays in this machine's licensing folder ($MODELSEAL_LICENSE_DIR, else \
                 ~/.local/share/modelseal/licensing), encrypted under a key that only enough of this machine's \
                 fingerprint components release (all but --tolerance of them). The request holds the public key and \
-                salted hashes of the components: no raw identifier leaves the machine.
+                salted hashes of the components, each stretched with scrypt first: no raw identifier leaves the \
+                machine, and checking a guessed value costs about 25 ms.
+
+                The binding is software only, and advisory against a determined licensee: a copy of the licensing \
+                folder on another machine that spoofs these components (a mount namespace over /proc and /sys) opens \
+                the model (SECURITY.md).
 
                 A second request for the same vendor is refused unless --new: a new machine key makes every license \
                 issued to the old one stop working on this machine (use it after a hardware change).
@@ -94,7 +99,8 @@ extension ModelSeal.License {
             Terminal.writeError(
                 "machine key for vendor \(key.fingerprint) stored in \(directory.vendorPath(key.keyID)); request with "
                     + "\(request.components.count) component(s) (\(request.components.map(\.name).joined(separator: ", "))), "
-                    + "opens with \(request.threshold) of them: send \(output == "-" ? "it" : output) to the vendor")
+                    + "opens with \(request.threshold) of them: send \(output == "-" ? "it" : output) to the vendor. "
+                    + "Software binding: advisory against a licensee who copies the folder and spoofs the components")
         }
     }
 
@@ -294,8 +300,8 @@ extension ModelSeal.License {
                     + "\(signed.license.machine.match) of \(request.components.count) components: \(output)")
             Terminal.writeError(
                 "note: an offline license binds honest use only: a licensee can reset its load count and clock checks "
-                    + "by restoring the licensing folder's files, and clone the machine's fingerprint in software "
-                    + "(SECURITY.md)")
+                    + "by restoring the licensing folder's files together with the license records kept outside it, "
+                    + "and clone the machine's fingerprint in software; the machine binding is advisory (SECURITY.md)")
         }
     }
 
@@ -342,7 +348,9 @@ extension ModelSeal.License {
                 thisMachine: .init(
                     machineKeyPresent: status.machineKeyPresent, machineKeyMatches: status.machineKeyMatches,
                     matchingComponents: status.matchingComponents, differingComponents: status.differingComponents,
-                    loadsUsed: status.loadsUsed))
+                    loadsUsed: status.loadsUsed, firstUse: status.firstUse.map(LicenseTime.format),
+                    expirySeen: status.expirySeen.map(LicenseTime.format)),
+                version: license.version, binding: status.binding, bindingLimit: LicenseStatus.softwareBindingLimit)
             if json {
                 try JSONOutput.print(report)
                 return
@@ -367,6 +375,7 @@ extension ModelSeal.License {
             lines.append("  valid:       from \(report.notBefore) until \(valid)")
             lines.append("  models:      \(models); plus files sealed to the license key")
             lines.append("  machine:     \(machine)")
+            lines.append("  binding:     \(LicenseStatus.softwareBindingLimit)")
             lines.append("  loads:       \(loads)")
             lines.append("  output:      \(output)")
             lines.append("  guards:      \(guards)")
@@ -379,7 +388,10 @@ extension ModelSeal.License {
                 let changed =
                     status.differingComponents.isEmpty
                     ? "" : " (changed: \(status.differingComponents.joined(separator: ", ")))"
-                let used = status.loadsUsed.map { "; \($0) load(s) used" } ?? ""
+                let used =
+                    (status.loadsUsed.map { "; \($0) load(s) used" } ?? "")
+                    + (status.firstUse.map { " since \(LicenseTime.format($0))" } ?? "")
+                    + (status.expirySeen.map { "; seen expired at \(LicenseTime.format($0))" } ?? "")
                 lines.append(
                     "  this machine: machine key matches; \(status.matchingComponents) components match, "
                         + "\(license.machine.match) needed\(changed)\(used)")
@@ -401,6 +413,8 @@ struct LicenseReport: Encodable {
         let matchingComponents: Int
         let differingComponents: [String]
         let loadsUsed: Int64?
+        let firstUse: String?
+        let expirySeen: String?
     }
     var schema = 1
     let id: String
@@ -417,4 +431,8 @@ struct LicenseReport: Encodable {
     let fileOutput: Bool
     let guards: [String: String]
     let thisMachine: Machine
+    let version: Int
+    /// `software`: what `bindingLimit` says a determined licensee can do anyway.
+    let binding: String
+    let bindingLimit: String
 }

@@ -55,6 +55,8 @@ public struct License: Sendable, Equatable {
         public init() {}
     }
 
+    /// Format version: 2 for licenses issued to version 2 requests, 1 for version 1 requests.
+    public let version: Int
     /// The license id: 16 random bytes as 32 hex digits.
     public let id: String
     /// The customer, as the vendor named them.
@@ -87,10 +89,23 @@ public struct License: Sendable, Equatable {
 }
 
 extension License {
+    /// How this license's component hashes were derived: its request's version.
+    var fingerprintVersion: FingerprintVersion { version == 1 ? .v1 : .v2 }
+
     var json: JSONValue {
+        var machineMembers: JSONObject = [
+            "vendor_key_id": .string(Hex.encode(machine.vendorKeyID)),
+            "machine_key": .string(Codec.base64(machine.machineKey)),
+            "components": .array(
+                machine.components.map {
+                    .object(["name": .string($0.name), "hash": .string(Hex.encode($0.hash))])
+                }),
+            "match": .integer(Int64(machine.match)),
+        ]
+        if version >= 2 { machineMembers["kem"] = .string(MachineKEM.x25519.rawValue) }
         var members: JSONObject = [
             "type": .string("modelseal-license"),
-            "version": .integer(1),
+            "version": .integer(Int64(version)),
             "id": .string(id),
             "customer": .string(customer),
             "issued_at": .integer(issuedAt),
@@ -102,15 +117,7 @@ extension License {
                         "key": .string(Codec.base64($0.wrappedFileKey)),
                     ])
                 }),
-            "machine": .object([
-                "vendor_key_id": .string(Hex.encode(machine.vendorKeyID)),
-                "machine_key": .string(Codec.base64(machine.machineKey)),
-                "components": .array(
-                    machine.components.map {
-                        .object(["name": .string($0.name), "hash": .string(Hex.encode($0.hash))])
-                    }),
-                "match": .integer(Int64(machine.match)),
-            ]),
+            "machine": .object(machineMembers),
             "key": .object([
                 "machine_share": .string(Codec.base64(keyWrapping.machineShare)),
                 "component_shares": .array(keyWrapping.componentLock.shares.map { .string(Codec.base64($0)) }),
@@ -132,7 +139,8 @@ extension License {
         var fields = try JSONFields(value, what: what)
         guard try fields.string("type") == "modelseal-license" else { throw .malformed(what, "not a license") }
         let version = try fields.integer("version")
-        guard version == 1 else { throw .unsupported("license version \(version)") }
+        guard version == 1 || version == 2 else { throw .unsupported("license version \(version)") }
+        self.version = Int(version)
         if fields.optional("online") != nil {
             throw .unsupported("online check-in (field 'online' is reserved for the license server)")
         }
@@ -158,6 +166,7 @@ extension License {
         }
         self.models = models
         var machineFields = try fields.object("machine")
+        if version == 2 { _ = try MachineKEM.parse(try machineFields.string("kem"), what: "the license") }
         let components = try LicenseRequest.components(
             try machineFields.array("components", count: 1...ComponentLock.maximumComponents), what: "license machine",
             withKeys: false)

@@ -76,8 +76,10 @@ public enum LicenseIssuer {
             entries.append(
                 License.Model(fileID: fileID, name: name, wrappedFileKey: try file.wrapFileKey(to: licenseKey).body))
         }
+        // The license keeps its request's version: a version 1 machine key derives version 1 components.
         let license = License(
-            id: Hex.encode(idBytes), customer: terms.customer, issuedAt: now, notBefore: notBefore,
+            version: request.version, id: Hex.encode(idBytes), customer: terms.customer, issuedAt: now,
+            notBefore: notBefore,
             expiresAt: terms.expiresAt, models: entries,
             machine: License.Machine(
                 vendorKeyID: request.vendorKeyID, machineKey: request.machineKey,

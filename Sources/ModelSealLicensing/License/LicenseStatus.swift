@@ -12,6 +12,18 @@ public struct LicenseStatus: Sendable {
     public let differingComponents: [String]
     /// Loads recorded here, when the state could be read.
     public let loadsUsed: Int64?
+    /// The first load recorded here (Unix seconds), when known.
+    public let firstUse: Int64?
+    /// When the license was first seen expired here, if it was (a clock set back after that is refused).
+    public let expirySeen: Int64?
+    /// How the license is bound to this machine: `software` for every license this build makes.
+    public let binding: String
+
+    /// What a software binding does not stop (SECURITY.md, licensee row): said by `license show`.
+    public static let softwareBindingLimit =
+        "software binding: a copy of the licensing folder on another machine that spoofs these components "
+        + "(a mount namespace over /proc and /sys) opens the model, and restoring every licensing and record file "
+        + "from a backup restores loads; the binding is advisory against a determined licensee (SECURITY.md)"
 }
 
 extension LicenseValidator {
@@ -20,23 +32,24 @@ extension LicenseValidator {
         let license = signed.license
         let vendor = license.machine.vendorKeyID
         let identity = (try? directory.machineIdentity(vendorKeyID: vendor)) ?? nil
-        let fingerprint = Fingerprint(probe: probe, vendorKeyID: vendor)
+        let fingerprint = Fingerprint(probe: probe, vendorKeyID: vendor, version: license.fingerprintVersion)
         let matches = fingerprint.matches(license.machine.components)
         let keyMatches = identity.map { Array($0.publicKey.rawRepresentation) == license.machine.machineKey } ?? false
-        var loads: Int64? = nil
-        if keyMatches, let identity, let machineKey = try? identity.unlock(with: fingerprint) {
+        var state: LicenseState? = nil
+        if keyMatches, let identity, identity.fingerprintVersion == fingerprint.version,
+            let machineKey = try? identity.unlock(with: fingerprint)
+        {
             var secret = Array(machineKey.rawRepresentation)
-            let files = LicenseState.Files(base: directory.statePath(vendor, licenseID: license.id))
-            loads =
-                (try? LicenseState.read(
-                    files, licenseID: license.id,
-                    key: LicenseState.key(machinePrivateKey: secret, licenseID: license.id)))?.loads
+            state = try? LicenseState.read(
+                stateFiles(license), licenseID: license.id,
+                key: LicenseState.key(machinePrivateKey: secret, licenseID: license.id))
             SecretMemory.wipe(&secret)
         }
         return LicenseStatus(
             machineKeyPresent: identity != nil, machineKeyMatches: keyMatches,
             matchingComponents: matches.filter { $0 }.count, requiredComponents: license.machine.match,
             differingComponents: zip(license.machine.components, matches).filter { !$0.1 }.map(\.0.name),
-            loadsUsed: loads)
+            loadsUsed: state?.loads, firstUse: state.flatMap { $0.firstUse == 0 ? nil : $0.firstUse },
+            expirySeen: ExpiryMark.read(stateFiles(license)), binding: "software")
     }
 }

@@ -19,16 +19,21 @@ public enum LicenseUse: Sendable {
 /// identity that opens it (docs/LICENSING.md "What is checked, in order").
 public struct LicenseValidator: Sendable {
     let directory: LicensingDirectory
+    let records: LicenseRecords
     let probe: MachineProbe
     let clock: @Sendable () -> Int64
 
     /// A validator for the real machine, keeping its files in `directory`.
-    public init(directory: LicensingDirectory = .fromEnvironment()) {
-        self.init(directory: directory, probe: FilesystemProbe.system, clock: { LicenseClock.now() })
+    public init(directory: LicensingDirectory = .fromEnvironment(), records: LicenseRecords = .fromEnvironment()) {
+        self.init(directory: directory, records: records, probe: FilesystemProbe.system, clock: { LicenseClock.now() })
     }
 
-    init(directory: LicensingDirectory, probe: MachineProbe, clock: @escaping @Sendable () -> Int64) {
+    init(
+        directory: LicensingDirectory, records: LicenseRecords, probe: MachineProbe,
+        clock: @escaping @Sendable () -> Int64
+    ) {
         self.directory = directory
+        self.records = records
         self.probe = probe
         self.clock = clock
     }
@@ -48,6 +53,34 @@ public struct LicenseValidator: Sendable {
         }
     }
 
+    /// The state files of `license` on this machine.
+    func stateFiles(_ license: License) -> LicenseState.Files {
+        let vendor = license.machine.vendorKeyID
+        return LicenseState.Files(
+            base: directory.statePath(vendor, licenseID: license.id),
+            record: records.base(vendor, licenseID: license.id))
+    }
+
+    /// Dates against the clock. An expiry seen here is marked, inside and outside the licensing
+    /// folder; once marked, any clock before the expiry is a rollback (spec/LICENSING.md §6).
+    func checkTime(_ signed: SignedLicense, now: Int64) throws(LicenseError) {
+        let license = signed.license
+        try ClockGuard.check(now: now, issuedAt: license.issuedAt)
+        if now < license.notBefore { throw .notYetValid(notBefore: license.notBefore, now: now) }
+        guard let expiresAt = license.expiresAt else { return }
+        let files = stateFiles(license)
+        if now >= expiresAt {
+            // Only for the vendor's own licenses: anyone can sign a license naming any vendor.
+            if signed.signer.keyID == license.machine.vendorKeyID {
+                ExpiryMark.write(files, licenseID: license.id, now: now)
+            }
+            throw .expired(expiresAt: expiresAt, now: now)
+        }
+        if let seen = ExpiryMark.read(files) {
+            throw .clockRollback(now: now, reference: seen, what: "the time this license was seen expired here")
+        }
+    }
+
     /// Runs every check that needs no key (guards, dates, features, model, machine, fingerprint),
     /// then unlocks the machine key, checks the load-count state and the clock against it, and
     /// unwraps the license key. Nothing of the model's is unwrapped here; the returned identity
@@ -60,11 +93,9 @@ public struct LicenseValidator: Sendable {
         let warnings = try RuntimeGuards.apply(license.guards, to: RuntimeGuards.evaluate(probe: probe))
         // 2. Use.
         try Self.check(use, against: license.features)
-        // 3. Time.
+        // 3. Time, and the mark of an expiry seen earlier (a clock set back after it is a rollback).
         let now = clock()
-        try ClockGuard.check(now: now, issuedAt: license.issuedAt)
-        if now < license.notBefore { throw .notYetValid(notBefore: license.notBefore, now: now) }
-        if let expiresAt = license.expiresAt, now >= expiresAt { throw .expired(expiresAt: expiresAt, now: now) }
+        try checkTime(signed, now: now)
         // 4. Model: listed by file id, or sealed to the license key (checked again when unwrapping).
         let entry = license.models.first { $0.fileID == file.fileID }
         if entry == nil && !file.header.stanzas.contains(where: { $0.type == .license }) {
@@ -85,7 +116,7 @@ public struct LicenseValidator: Sendable {
                     + "this machine's is \(Hex.encode(identity.publicKey.rawRepresentation.prefix(8)))… (made by a later `license request`?)"
             )
         }
-        let fingerprint = Fingerprint(probe: probe, vendorKeyID: vendor)
+        let fingerprint = Fingerprint(probe: probe, vendorKeyID: vendor, version: license.fingerprintVersion)
         let matches = fingerprint.matches(license.machine.components)
         let matching = matches.filter { $0 }.count
         let differing = zip(license.machine.components, matches).filter { !$0.1 }.map(\.0.name)
@@ -93,11 +124,13 @@ public struct LicenseValidator: Sendable {
             throw .tooFewComponents(required: license.machine.match, matching: matching, differing: differing)
         }
         // 6. Keys: machine key (k-of-n store), then state and clock, then the license key.
-        let machineKey = try identity.unlock(with: fingerprint)
+        let machineKey = try identity.unlock(
+            with: identity.fingerprintVersion == fingerprint.version
+                ? fingerprint : Fingerprint(probe: probe, vendorKeyID: vendor, version: identity.fingerprintVersion))
         var machineSecret = Array(machineKey.rawRepresentation)
         defer { SecretMemory.wipe(&machineSecret) }
         let state = LicenseStateStore(
-            files: LicenseState.Files(base: directory.statePath(vendor, licenseID: license.id)), licenseID: license.id,
+            files: stateFiles(license), licenseID: license.id,
             key: LicenseState.key(machinePrivateKey: machineSecret, licenseID: license.id), maxLoads: license.maxLoads,
             clock: clock)
         try state.check()
@@ -186,6 +219,7 @@ struct LicenseStateStore: Sendable {
         if let maxLoads, state.loads >= maxLoads { throw .loadsExhausted(maximum: maxLoads, stateFile: files.state) }
         state.loads += 1
         state.lastSeen = max(state.lastSeen, now)
+        if state.firstUse == 0 { state.firstUse = now }
         state.generation += 1
         try state.write(files, licenseID: licenseID, key: key)
         withExtendedLifetime(lock) {}
