@@ -1,0 +1,169 @@
+import ModelSealCore
+
+/// One connection to a TPM 2.0 through the TCTI named by `MODELSEAL_TPM_TCTI` (for example
+/// `swtpm:path=/run/swtpm.sock` or `device:/dev/tpmrm0`; unset: the stack's default, the system's
+/// TPM device). No resource manager is assumed: every object this type creates is flushed before
+/// the call that created it returns, on every path (`withObject`), because a bare TPM (and swtpm)
+/// holds only a few objects and answers 0x902 once they are used up.
+public final class TPMConnection: @unchecked Sendable {
+    /// Environment variable naming the TCTI.
+    public static let variable = "MODELSEAL_TPM_TCTI"
+
+    /// ESYS handles (`tss2_esys.h`).
+    enum Handle {
+        static let none: UInt32 = 0xFFF
+        static let password: UInt32 = 0x0FF
+        static let owner: UInt32 = 0x101
+        static let null: UInt32 = 0x107
+    }
+
+    let library: TSS2Library
+    private var tcti: OpaquePointer?
+    private var context: OpaquePointer?
+
+    /// Connects to the TPM named by `tcti` (nil: `$MODELSEAL_TPM_TCTI`, else the default).
+    public init(tcti: String? = nil) throws(TPMError) {
+        library = try TSS2Library.shared.get()
+        let name = tcti ?? ProcessEnvironment.value(Self.variable).flatMap { $0.isEmpty ? nil : $0 }
+        var tctiContext: OpaquePointer?
+        let rc = name.map { library.tctiInitialize($0, &tctiContext) } ?? library.tctiInitialize(nil, &tctiContext)
+        guard rc == 0, let tctiContext else {
+            throw .unavailable(
+                "cannot open the TPM through \(name.map { "'\($0)'" } ?? "the default TCTI") (response code "
+                    + "0x\(String(rc, radix: 16))): check \(Self.variable)")
+        }
+        self.tcti = tctiContext
+        var esys: OpaquePointer?
+        let initialized = library.initialize(&esys, tctiContext, nil)
+        guard initialized == 0, let esys else {
+            library.tctiFinalize(&self.tcti)
+            throw .command("Esys_Initialize", initialized)
+        }
+        context = esys
+    }
+
+    deinit {
+        library.finalize(&context)
+        library.tctiFinalize(&tcti)
+    }
+
+    /// Runs `body` with a TPM object handle that `make` created, and flushes it afterwards, also on errors.
+    func withObject<T>(
+        _ make: () throws(TPMError) -> UInt32, _ body: (UInt32) throws(TPMError) -> T
+    ) throws(TPMError) -> T {
+        let handle = try make()
+        defer { _ = library.flushContext(context, handle) }
+        return try body(handle)
+    }
+
+    /// Unmarshals `bytes` as a `type` structure into a scratch buffer for the duration of `body`.
+    func withStructure<T>(
+        _ type: String, _ bytes: [UInt8], _ body: (UnsafeRawPointer) throws(TPMError) -> T
+    ) throws(TPMError) -> T {
+        let buffer = UnsafeMutableRawPointer.allocate(byteCount: 8192, alignment: 16)
+        buffer.initializeMemory(as: UInt8.self, repeating: 0, count: 8192)
+        defer {
+            buffer.initializeMemory(as: UInt8.self, repeating: 0, count: 8192)  // may hold a private scalar
+            buffer.deallocate()
+        }
+        var offset = 0
+        let rc = bytes.withUnsafeBufferPointer { library.unmarshal[type]?($0.baseAddress, $0.count, &offset, buffer) }
+        guard rc == 0, offset == bytes.count else { throw .malformed("\(type) does not unmarshal") }
+        return try body(UnsafeRawPointer(buffer))
+    }
+
+    /// Marshals a structure the library returned (and frees it).
+    func take(_ type: String, _ pointer: UnsafeMutableRawPointer?) throws(TPMError) -> [UInt8] {
+        guard let pointer else { throw .malformed("no \(type) in the answer") }
+        defer { library.free(pointer) }
+        var bytes = [UInt8](repeating: 0, count: 4096)
+        var offset = 0
+        let rc = bytes.withUnsafeMutableBufferPointer {
+            library.marshal[type]?(UnsafeRawPointer(pointer), $0.baseAddress, $0.count, &offset)
+        }
+        guard rc == 0 else { throw .malformed("\(type) does not marshal") }
+        return Array(bytes.prefix(offset))
+    }
+
+    func check(_ rc: UInt32, _ command: String) throws(TPMError) {
+        if rc != 0 { throw .command(command, rc) }
+    }
+
+    /// Loads a P-256 key pair from outside the TPM into the NULL hierarchy (tests: the RFC 9180 vectors).
+    func loadExternalP256(scalar: [UInt8], point x963: [UInt8]) throws(TPMError) -> UInt32 {
+        let publicArea = TPMWire.eccDecryptionPublic(
+            attributes: TPMWire.Attribute.userWithAuth | TPMWire.Attribute.decrypt,
+            x: Array(x963.dropFirst().prefix(32)), y: Array(x963.suffix(32)))
+        var handle: UInt32 = 0
+        try withStructure("TPM2B_SENSITIVE", TPMWire.eccSensitive(scalar)) { (sensitive) throws(TPMError) in
+            try withStructure("TPM2B_PUBLIC", publicArea) { (area) throws(TPMError) in
+                try check(
+                    library.loadExternal(
+                        context, Handle.none, Handle.none, Handle.none, sensitive, area, Handle.null, &handle),
+                    "TPM2_LoadExternal")
+            }
+        }
+        return handle
+    }
+
+    /// Creates the machine key: a primary, non-exportable P-256 decryption key under the storage (owner)
+    /// hierarchy, derived from the TPM's owner seed and `unique` (so the same `unique` gives the same key
+    /// until the TPM is cleared). Returns its handle and its public point `04 || x || y`.
+    func createMachineKey(unique: [UInt8]) throws(TPMError) -> (handle: UInt32, point: [UInt8]) {
+        let attributes =
+            TPMWire.Attribute.fixedTPM | TPMWire.Attribute.fixedParent | TPMWire.Attribute.sensitiveDataOrigin
+            | TPMWire.Attribute.userWithAuth | TPMWire.Attribute.noDA | TPMWire.Attribute.decrypt
+        let template = TPMWire.eccDecryptionPublic(attributes: attributes, x: unique, y: [])
+        let empty = [UInt8](repeating: 0, count: 512)  // TPM2B_DATA and TPML_PCR_SELECTION: size/count 0
+        var handle: UInt32 = 0
+        var outPublic: UnsafeMutableRawPointer?
+        var creationData: UnsafeMutableRawPointer?
+        var creationHash: UnsafeMutableRawPointer?
+        var ticket: UnsafeMutableRawPointer?
+        try withStructure("TPM2B_SENSITIVE_CREATE", TPMWire.emptySensitiveCreate) { (sensitive) throws(TPMError) in
+            try withStructure("TPM2B_PUBLIC", template) { (area) throws(TPMError) in
+                let rc = empty.withUnsafeBytes { zero in
+                    library.createPrimary(
+                        context, Handle.owner, Handle.password, Handle.none, Handle.none, sensitive, area,
+                        zero.baseAddress, zero.baseAddress, &handle, &outPublic, &creationData, &creationHash,
+                        &ticket)
+                }
+                try check(rc, "TPM2_CreatePrimary")
+            }
+        }
+        library.free(creationData)
+        library.free(creationHash)
+        library.free(ticket)
+        do {
+            return (handle, try TPMWire.point(ofPublic: try take("TPM2B_PUBLIC", outPublic)))
+        } catch {
+            _ = library.flushContext(context, handle)
+            throw error
+        }
+    }
+
+    /// `TPM2_ECDH_ZGen`: the x-coordinate of `key`'s private scalar times `point` (`04 || x || y`).
+    func ecdhZGen(key: UInt32, point x963: [UInt8]) throws(TPMError) -> [UInt8] {
+        var output: UnsafeMutableRawPointer?
+        try withStructure("TPM2B_ECC_POINT", try TPMWire.eccPoint(x963: x963)) { (point) throws(TPMError) in
+            try check(
+                library.ecdhZGen(context, key, Handle.password, Handle.none, Handle.none, point, &output),
+                "TPM2_ECDH_ZGen")
+        }
+        let shared = try TPMWire.point(ofECCPoint: try take("TPM2B_ECC_POINT", output))
+        return Array(shared[1..<33])
+    }
+}
+
+extension TPMConnection {
+    /// Runs `body` with the machine key for `unique` as an HPKE KEM private key; the key is flushed after.
+    func withMachineKey<T>(
+        unique: [UInt8], _ body: (TPMP256KEMPrivateKey) throws -> T
+    ) throws -> T {
+        let (handle, point) = try createMachineKey(unique: unique)
+        defer { _ = library.flushContext(context, handle) }
+        let key = TPMP256KEMPrivateKey(
+            publicKey: TPMP256KEMPublicKey(unchecked: point), zGen: { [self] in try ecdhZGen(key: handle, point: $0) })
+        return try body(key)
+    }
+}
