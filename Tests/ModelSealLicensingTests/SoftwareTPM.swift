@@ -6,7 +6,7 @@
 
 /// One swtpm (the Debian TPM 2.0 emulator) on a unix socket in a temporary folder, started for one
 /// test and stopped when released. Its TCTI string is `swtpm:path=<socket>`.
-final class SoftwareTPM {
+final class SoftwareTPM: @unchecked Sendable {
     let folder: String
     var tcti: String { "swtpm:path=\(folder)/tpm.sock" }
 

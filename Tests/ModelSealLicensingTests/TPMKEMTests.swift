@@ -1,3 +1,4 @@
+import ContainerEngine
 import Crypto
 import FoundationEssentials
 import ModelSealCore
@@ -78,6 +79,49 @@ struct TPMKEMTests {
             var recipient = try HPKE.Recipient(
                 privateKey: key, ciphersuite: suite, info: Data("info".utf8), encapsulatedKey: sender.encapsulatedKey)
             #expect(throws: (any Error).self) { try recipient.open(sealed, authenticating: Array("id".utf8)) }
+        }
+    }
+
+    @Test("a TPM-bound license (kem p256-tpm) opens on its machine, counts loads, and refuses another TPM")
+    func tpmBoundLicense() throws {
+        let machine = try FakeMachine()
+        let vendor = try Vendor()
+        let model = try vendor.model()
+        let tpm = try SoftwareTPM()
+        let request = try LicenseRequest.create(
+            vendorKeyID: vendor.keyID, tolerance: 1, label: "tpm", directory: machine.directory, probe: machine.probe,
+            now: machine.now, tpm: try tpm.connect())
+        #expect(request.kem == .p256TPM && request.machineKey.count == 65)
+        #expect(try LicenseRequest(encoded: request.encoded) == request)
+        var terms = LicenseTerms(customer: "ACME")
+        terms.maxLoads = 2
+        let license = try vendor.issue(request, models: [model.sealed], terms: terms)
+        #expect(license.license.machine.kem == .p256TPM && license.license.keyWrapping.machineShare.count == 113)
+        var validator = machine.validator
+        validator.tpm = { try tpm.connect() }
+        let file = try SealedFile(MemorySource(model.sealed))
+        for _ in 0..<2 {
+            let authorization = try validator.authorize(license, for: file, use: .memory)
+            #expect(try file.unlock(with: [authorization.identity]).plaintext() == model.plain)
+            try authorization.recordLoad()
+        }
+        #expect(validator.status(of: license).loadsUsed == 2 && validator.status(of: license).binding == "tpm")
+        #expect(throws: LicenseError.self) { try validator.authorize(license, for: file, use: .memory) }
+        // The same folder with another TPM: the machine key is not there, and nothing falls back to software.
+        let other = try SoftwareTPM()
+        validator.tpm = { try other.connect() }
+        #expect {
+            try validator.authorize(license, for: file, use: .verify)
+        } throws: { error in
+            guard case LicenseError.wrongMachine(let reason) = error else { return false }
+            return reason.contains("no longer holds")
+        }
+        validator.tpm = { throw TPMError.unavailable("no TPM") }
+        #expect {
+            try validator.authorize(license, for: file, use: .verify)
+        } throws: { error in
+            if case LicenseError.tpm = error { return true }
+            return false
         }
     }
 

@@ -42,11 +42,19 @@ extension ModelSeal.License {
                 folder on another machine that spoofs these components (a mount namespace over /proc and /sys) opens \
                 the model (SECURITY.md).
 
+                With a TPM 2.0 (--tpm; the default when $MODELSEAL_TPM_TCTI is set or /dev/tpmrm0 exists), the \
+                machine key is a non-exportable P-256 key made inside the TPM instead: a copy of the licensing folder \
+                opens nothing on another machine, and a TPM clear loses the key (make a new request then). \
+                MODELSEAL_TPM_TCTI names the TPM as a TCTI string, e.g. swtpm:path=/run/swtpm.sock or \
+                device:/dev/tpmrm0. --no-tpm makes a software key even where a TPM is present.
+
                 A second request for the same vendor is refused unless --new: a new machine key makes every license \
                 issued to the old one stop working on this machine (use it after a hardware change).
 
                 Examples:
                   modelseal license request --vendor vendor.key.pub -o req.json
+                  MODELSEAL_TPM_TCTI=swtpm:path=/run/swtpm.sock \\
+                      modelseal license request --tpm --vendor vendor.key.pub -o req.json
                   modelseal license request --vendor vendor.key.pub --label gpu-node-3 \\
                       --new -o req.json
                 """)
@@ -68,6 +76,11 @@ extension ModelSeal.License {
 
         @Flag(help: "Replace this machine's existing key for the vendor (licenses issued to it stop working here).")
         var new = false
+
+        @Flag(
+            name: .customLong("tpm"), inversion: .prefixedNo,
+            help: "Make the machine key in the TPM (default: when one is present; --no-tpm: a software key).")
+        var tpm: Bool?
 
         @Flag(name: .shortAndLong, help: "Replace FILE if it exists.")
         var force = false
@@ -92,15 +105,31 @@ extension ModelSeal.License {
                         + "licenses issued to it keep working. Pass --new to replace it (they then stop working here)")
             }
             let sink = try OutputFile(output == "-" ? .standardOutput : .path(output), mode: 0o644, replace: force)
-            let request = try LicenseRequest.create(
-                vendorKeyID: key.keyID, tolerance: tolerance, label: label, directory: directory)
+            let connection: TPMConnection?
+            do {
+                // Explicit --tpm: this TPM or an error; by default: the system's TPM when one answers.
+                connection = try tpm == false ? nil : TPMConnection()
+            } catch {
+                guard tpm == nil else { throw LicenseError.tpm("\(error)") }
+                connection = nil
+            }
+            let request: LicenseRequest
+            do {
+                request = try LicenseRequest.create(
+                    vendorKeyID: key.keyID, tolerance: tolerance, label: label, directory: directory, tpm: connection)
+            } catch let error as TPMError {
+                throw LicenseError.tpm("\(error)")
+            }
             try sink.write(contentsOf: request.encoded)
             try sink.commit()
             Terminal.writeError(
                 "machine key for vendor \(key.fingerprint) stored in \(directory.vendorPath(key.keyID)); request with "
                     + "\(request.components.count) component(s) (\(request.components.map(\.name).joined(separator: ", "))), "
                     + "opens with \(request.threshold) of them: send \(output == "-" ? "it" : output) to the vendor. "
-                    + "Software binding: advisory against a licensee who copies the folder and spoofs the components")
+                    + (connection == nil
+                        ? "Software binding: advisory against a licensee who copies the folder and spoofs the components"
+                        : "Machine key made in the TPM (kem p256-tpm); without EK attestation the vendor must take "
+                            + "that on trust"))
         }
     }
 
@@ -350,7 +379,7 @@ extension ModelSeal.License {
                     matchingComponents: status.matchingComponents, differingComponents: status.differingComponents,
                     loadsUsed: status.loadsUsed, firstUse: status.firstUse.map(LicenseTime.format),
                     expirySeen: status.expirySeen.map(LicenseTime.format)),
-                version: license.version, binding: status.binding, bindingLimit: LicenseStatus.softwareBindingLimit)
+                version: license.version, binding: status.binding, bindingLimit: status.bindingLimit)
             if json {
                 try JSONOutput.print(report)
                 return
@@ -375,7 +404,7 @@ extension ModelSeal.License {
             lines.append("  valid:       from \(report.notBefore) until \(valid)")
             lines.append("  models:      \(models); plus files sealed to the license key")
             lines.append("  machine:     \(machine)")
-            lines.append("  binding:     \(LicenseStatus.softwareBindingLimit)")
+            lines.append("  binding:     \(status.bindingLimit)")
             lines.append("  loads:       \(loads)")
             lines.append("  output:      \(output)")
             lines.append("  guards:      \(guards)")

@@ -18,7 +18,9 @@ public struct License: Sendable, Equatable {
     public struct Machine: Sendable, Equatable {
         /// Key id of the vendor key that signs this license (also the fingerprint salt's input).
         public let vendorKeyID: [UInt8]
-        /// The machine's X25519 public key.
+        /// How the license key is wrapped to the machine: a software X25519 key or a TPM P-256 key.
+        public var kem: MachineKEM = .x25519
+        /// The machine's public key (X25519: 32 bytes; P-256 in a TPM: 65, uncompressed).
         public let machineKey: [UInt8]
         /// Component names and salted hashes, in name order.
         public let components: [(name: String, hash: [UInt8])]
@@ -26,7 +28,8 @@ public struct License: Sendable, Equatable {
         public let match: Int
 
         public static func == (lhs: Self, rhs: Self) -> Bool {
-            lhs.vendorKeyID == rhs.vendorKeyID && lhs.machineKey == rhs.machineKey && lhs.match == rhs.match
+            lhs.vendorKeyID == rhs.vendorKeyID && lhs.kem == rhs.kem && lhs.machineKey == rhs.machineKey
+                && lhs.match == rhs.match
                 && lhs.components.map(\.name) == rhs.components.map(\.name)
                 && lhs.components.map(\.hash) == rhs.components.map(\.hash)
         }
@@ -34,7 +37,7 @@ public struct License: Sendable, Equatable {
 
     /// The license key-encryption key, wrapped so that only the machine opens it (spec/LICENSING.md §4).
     struct KeyWrapping: Sendable, Equatable {
-        /// HPKE of secret A to the machine key: `enc(32) || ct(48)`.
+        /// HPKE of secret A to the machine key: `enc || ct(48)` (enc: 32 bytes X25519, 65 bytes P-256).
         let machineShare: [UInt8]
         /// Secret B split k-of-n over the components.
         let componentLock: ComponentLock
@@ -102,7 +105,7 @@ extension License {
                 }),
             "match": .integer(Int64(machine.match)),
         ]
-        if version >= 2 { machineMembers["kem"] = .string(MachineKEM.x25519.rawValue) }
+        if version >= 2 { machineMembers["kem"] = .string(machine.kem.rawValue) }
         var members: JSONObject = [
             "type": .string("modelseal-license"),
             "version": .integer(Int64(version)),
@@ -166,13 +169,13 @@ extension License {
         }
         self.models = models
         var machineFields = try fields.object("machine")
-        if version == 2 { _ = try MachineKEM.parse(try machineFields.string("kem"), what: "the license") }
+        let kem = version == 2 ? try MachineKEM.parse(try machineFields.string("kem"), what: "the license") : .x25519
         let components = try LicenseRequest.components(
             try machineFields.array("components", count: 1...ComponentLock.maximumComponents), what: "license machine",
             withKeys: false)
         machine = Machine(
-            vendorKeyID: try machineFields.hex("vendor_key_id", length: 32),
-            machineKey: try machineFields.base64("machine_key", length: 32),
+            vendorKeyID: try machineFields.hex("vendor_key_id", length: 32), kem: kem,
+            machineKey: try machineFields.base64("machine_key", length: kem.publicKeyLength),
             components: components.map { ($0.name, $0.hash) },
             match: Int(try machineFields.integer("match", in: 1...Int64(components.count))))
         try machineFields.finish()
@@ -183,7 +186,7 @@ extension License {
             return try Codec.base64(text, length: ComponentLock.shareLength, what: "license component share")
         }
         keyWrapping = KeyWrapping(
-            machineShare: try keyFields.base64("machine_share", length: 80),
+            machineShare: try keyFields.base64("machine_share", length: kem.machineShareLength),
             componentLock: ComponentLock(threshold: machine.match, shares: shares),
             wrappedKey: try keyFields.base64("wrapped_key", length: 48))
         try keyFields.finish()

@@ -36,28 +36,38 @@ public struct LicenseRequest: Sendable, Equatable {
 
     /// Makes a machine identity for the vendor on this machine (replacing any earlier one) and the request for it.
     ///
-    /// - Parameter tolerance: how many components may change before the machine key no longer opens.
+    /// - Parameters:
+    ///   - tolerance: how many components may change before the machine key no longer opens.
+    ///   - tpm: make the machine key in this TPM (`kem` `p256-tpm`); nil: a software key.
     public static func create(
-        vendorKeyID: [UInt8], tolerance: Int, label: String, directory: LicensingDirectory
-    ) throws(LicenseError) -> LicenseRequest {
+        vendorKeyID: [UInt8], tolerance: Int, label: String, directory: LicensingDirectory, tpm: TPMConnection? = nil
+    ) throws -> LicenseRequest {
         try create(
             vendorKeyID: vendorKeyID, tolerance: tolerance, label: label, directory: directory,
-            probe: FilesystemProbe.system, now: LicenseClock.now())
+            probe: FilesystemProbe.system, now: LicenseClock.now(), tpm: tpm)
     }
 
     static func create(
         vendorKeyID: [UInt8], tolerance: Int, label: String, directory: LicensingDirectory, probe: MachineProbe,
-        now: Int64
-    ) throws(LicenseError) -> LicenseRequest {
+        now: Int64, tpm: TPMConnection? = nil
+    ) throws -> LicenseRequest {
         let fingerprint = Fingerprint(probe: probe, vendorKeyID: vendorKeyID, version: .v2)
-        guard !fingerprint.components.isEmpty else { throw .noFingerprint }
+        guard !fingerprint.components.isEmpty else { throw LicenseError.noFingerprint }
         let count = fingerprint.components.count
         let threshold = max(1, count - max(0, tolerance))
-        let (identity, _) = try MachineIdentity.create(
-            fingerprint: fingerprint, vendorKeyID: vendorKeyID, threshold: threshold)
-        try directory.save(identity)
+        let file: MachineKeyFile
+        if let tpm {
+            file = .tpm(
+                try TPMMachineIdentity.create(
+                    connection: tpm, vendorKeyID: vendorKeyID, componentNames: fingerprint.components.map(\.name),
+                    threshold: threshold))
+        } else {
+            file = .software(
+                try MachineIdentity.create(fingerprint: fingerprint, vendorKeyID: vendorKeyID, threshold: threshold).0)
+        }
+        try directory.save(file)
         return LicenseRequest(
-            version: 2, vendorKeyID: vendorKeyID, machineKey: Array(identity.publicKey.rawRepresentation),
+            version: 2, kem: tpm == nil ? .x25519 : .p256TPM, vendorKeyID: vendorKeyID, machineKey: file.machineKey,
             components: fingerprint.components.map {
                 Component(
                     name: $0.name, hash: fingerprint.hash(of: $0),
@@ -66,11 +76,11 @@ public struct LicenseRequest: Sendable, Equatable {
     }
 
     init(
-        version: Int, vendorKeyID: [UInt8], machineKey: [UInt8], components: [Component], threshold: Int,
-        createdAt: Int64, label: String
+        version: Int, kem: MachineKEM = .x25519, vendorKeyID: [UInt8], machineKey: [UInt8], components: [Component],
+        threshold: Int, createdAt: Int64, label: String
     ) {
         self.version = version
-        self.kem = .x25519
+        self.kem = kem
         self.vendorKeyID = vendorKeyID
         self.machineKey = machineKey
         self.components = components
@@ -116,7 +126,7 @@ public struct LicenseRequest: Sendable, Equatable {
         self.version = Int(version)
         kem = version == 2 ? try MachineKEM.parse(try fields.string("kem"), what: "the request") : .x25519
         vendorKeyID = try fields.hex("vendor_key_id", length: 32)
-        machineKey = try fields.base64("machine_key", length: 32)
+        machineKey = try fields.base64("machine_key", length: kem.publicKeyLength)
         components = try Self.components(
             try fields.array("components", count: 1...ComponentLock.maximumComponents), what: what)
         threshold = Int(try fields.integer("threshold", in: 1...Int64(components.count)))

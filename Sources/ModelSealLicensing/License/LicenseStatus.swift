@@ -16,7 +16,7 @@ public struct LicenseStatus: Sendable {
     public let firstUse: Int64?
     /// When the license was first seen expired here, if it was (a clock set back after that is refused).
     public let expirySeen: Int64?
-    /// How the license is bound to this machine: `software` for every license this build makes.
+    /// How the license is bound to this machine: `software`, or `tpm` (a machine key inside a TPM).
     public let binding: String
 
     /// What a software binding does not stop (SECURITY.md, licensee row): said by `license show`.
@@ -24,6 +24,15 @@ public struct LicenseStatus: Sendable {
         "software binding: a copy of the licensing folder on another machine that spoofs these components "
         + "(a mount namespace over /proc and /sys) opens the model, and restoring every licensing and record file "
         + "from a backup restores loads; the binding is advisory against a determined licensee (SECURITY.md)"
+
+    /// What a TPM binding adds and what it does not, as this version implements it: said by `license show`.
+    public static let tpmBindingLimit =
+        "TPM binding: the machine key never leaves this machine's TPM, so a copy of the licensing folder opens "
+        + "nothing elsewhere; without EK attestation the vendor cannot prove the request's key is in a TPM "
+        + "(advisory), and the load count is still kept in files (restoring every file restores loads) (SECURITY.md)"
+
+    /// The limit that applies to this license.
+    public var bindingLimit: String { binding == "tpm" ? Self.tpmBindingLimit : Self.softwareBindingLimit }
 }
 
 extension LicenseValidator {
@@ -31,25 +40,24 @@ extension LicenseValidator {
     public func status(of signed: SignedLicense) -> LicenseStatus {
         let license = signed.license
         let vendor = license.machine.vendorKeyID
-        let identity = (try? directory.machineIdentity(vendorKeyID: vendor)) ?? nil
+        let keyFile = (try? directory.machineKeyFile(vendorKeyID: vendor)) ?? nil
         let fingerprint = Fingerprint(probe: probe, vendorKeyID: vendor, version: license.fingerprintVersion)
         let matches = fingerprint.matches(license.machine.components)
-        let keyMatches = identity.map { Array($0.publicKey.rawRepresentation) == license.machine.machineKey } ?? false
+        let keyMatches = keyFile.map { $0.machineKey == license.machine.machineKey } ?? false
         var state: LicenseState? = nil
-        if keyMatches, let identity, identity.fingerprintVersion == fingerprint.version,
-            let machineKey = try? identity.unlock(with: fingerprint)
+        if keyMatches, let keyFile,
+            let (key, a) = try? machineSecrets(keyFile, license: license, fingerprint: fingerprint)
         {
-            var secret = Array(machineKey.rawRepresentation)
-            state = try? LicenseState.read(
-                stateFiles(license), licenseID: license.id,
-                key: LicenseState.key(machinePrivateKey: secret, licenseID: license.id))
-            SecretMemory.wipe(&secret)
+            var secretA = a
+            SecretMemory.wipe(&secretA)
+            state = try? LicenseState.read(stateFiles(license), licenseID: license.id, key: key)
         }
         return LicenseStatus(
-            machineKeyPresent: identity != nil, machineKeyMatches: keyMatches,
+            machineKeyPresent: keyFile != nil, machineKeyMatches: keyMatches,
             matchingComponents: matches.filter { $0 }.count, requiredComponents: license.machine.match,
             differingComponents: zip(license.machine.components, matches).filter { !$0.1 }.map(\.0.name),
             loadsUsed: state?.loads, firstUse: state.flatMap { $0.firstUse == 0 ? nil : $0.firstUse },
-            expirySeen: ExpiryMark.read(stateFiles(license)), binding: "software")
+            expirySeen: ExpiryMark.read(stateFiles(license)),
+            binding: license.machine.kem == .p256TPM ? "tpm" : "software")
     }
 }

@@ -21,6 +21,8 @@ public struct LicenseValidator: Sendable {
     let directory: LicensingDirectory
     let records: LicenseRecords
     let probe: MachineProbe
+    /// Connects to the TPM of TPM-bound machine keys (`MODELSEAL_TPM_TCTI`, else the system's device).
+    var tpm: @Sendable () throws -> TPMConnection = { try TPMConnection.system() }
     let clock: @Sendable () -> Int64
 
     /// A validator for the real machine, keeping its files in `directory`.
@@ -50,6 +52,42 @@ public struct LicenseValidator: Sendable {
                 "this license does not grant `modelseal run` (handing the model to another program, which can write "
                     + "it anywhere): load it in the process that uses it (Python modelseal.load), or ask the vendor for "
                     + "a license issued with --allow-run")
+        }
+    }
+
+    /// The state MAC key and secret A of `license`, from the software machine key (opened with the
+    /// fingerprint) or from the TPM that holds it (never a software fallback for a TPM-bound key).
+    func machineSecrets(
+        _ keyFile: MachineKeyFile, license: License, fingerprint: Fingerprint
+    ) throws(LicenseError) -> (SymmetricKey, [UInt8]) {
+        let idBytes = Hex.decode(license.id) ?? []
+        let noShare = LicenseError.wrongMachine("the license's machine share does not open with this machine's key")
+        switch keyFile {
+        case .software(let identity):
+            let machineKey = try identity.unlock(
+                with: identity.fingerprintVersion == fingerprint.version
+                    ? fingerprint
+                    : Fingerprint(probe: probe, vendorKeyID: identity.vendorKeyID, version: identity.fingerprintVersion)
+            )
+            var machineSecret = Array(machineKey.rawRepresentation)
+            defer { SecretMemory.wipe(&machineSecret) }
+            guard let a = license.keyWrapping.openMachineShare(with: machineKey, licenseID: idBytes) else {
+                throw noShare
+            }
+            return (LicenseState.key(machinePrivateKey: machineSecret, licenseID: license.id), a)
+        case .tpm(let identity):
+            do {
+                return try identity.withKey(try tpm()) { key in
+                    guard let a = license.keyWrapping.openMachineShare(with: key, licenseID: idBytes) else {
+                        throw noShare
+                    }
+                    return (try LicenseState.key(tpmKey: key, licenseID: license.id), a)
+                }
+            } catch let error as LicenseError {
+                throw error
+            } catch {
+                throw .tpm("\(error)")
+            }
         }
     }
 
@@ -107,13 +145,13 @@ public struct LicenseValidator: Sendable {
             throw .untrustedVendor(
                 signer: signed.signer.fingerprint, expected: "key id " + Hex.encode(vendor.prefix(8)) + "…")
         }
-        guard let identity = try directory.machineIdentity(vendorKeyID: vendor) else {
+        guard let keyFile = try directory.machineKeyFile(vendorKeyID: vendor) else {
             throw .noMachineKey(vendor: signed.signer.fingerprint, directory: directory.vendorPath(vendor))
         }
-        guard Array(identity.publicKey.rawRepresentation) == license.machine.machineKey else {
+        guard keyFile.machineKey == license.machine.machineKey else {
             throw .wrongMachine(
                 "the license was issued to machine key \(Hex.encode(license.machine.machineKey.prefix(8)))…, "
-                    + "this machine's is \(Hex.encode(identity.publicKey.rawRepresentation.prefix(8)))… (made by a later `license request`?)"
+                    + "this machine's is \(Hex.encode(keyFile.machineKey.prefix(8)))… (made by a later `license request`?)"
             )
         }
         let fingerprint = Fingerprint(probe: probe, vendorKeyID: vendor, version: license.fingerprintVersion)
@@ -123,22 +161,13 @@ public struct LicenseValidator: Sendable {
         guard matching >= license.machine.match else {
             throw .tooFewComponents(required: license.machine.match, matching: matching, differing: differing)
         }
-        // 6. Keys: machine key (k-of-n store), then state and clock, then the license key.
-        let machineKey = try identity.unlock(
-            with: identity.fingerprintVersion == fingerprint.version
-                ? fingerprint : Fingerprint(probe: probe, vendorKeyID: vendor, version: identity.fingerprintVersion))
-        var machineSecret = Array(machineKey.rawRepresentation)
-        defer { SecretMemory.wipe(&machineSecret) }
-        let state = LicenseStateStore(
-            files: stateFiles(license), licenseID: license.id,
-            key: LicenseState.key(machinePrivateKey: machineSecret, licenseID: license.id), maxLoads: license.maxLoads,
-            clock: clock)
-        try state.check()
+        // 6. Keys: machine key (k-of-n store or TPM), then state and clock, then the license key.
         let idBytes = Hex.decode(license.id) ?? []
-        guard var a = license.keyWrapping.openMachineShare(with: machineKey, licenseID: idBytes) else {
-            throw .wrongMachine("the license's machine share does not open with this machine's key")
-        }
+        var (stateKey, a) = try machineSecrets(keyFile, license: license, fingerprint: fingerprint)
         defer { SecretMemory.wipe(&a) }
+        let state = LicenseStateStore(
+            files: stateFiles(license), licenseID: license.id, key: stateKey, maxLoads: license.maxLoads, clock: clock)
+        try state.check()
         let (opened, openedShares) = license.keyWrapping.componentLock.open(
             with: fingerprint.privateKeys(for: license.machine.components.map(\.name)),
             context: License.KeyWrapping.context(licenseID: idBytes))

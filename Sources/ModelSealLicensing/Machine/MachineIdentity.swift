@@ -105,15 +105,24 @@ public struct MachineIdentity: Sendable {
 public enum MachineKEM: String, Sendable {
     /// A software X25519 key sealed under the fingerprint (HPKE DHKEM(X25519, HKDF-SHA256)).
     case x25519
-    /// A P-256 key inside a TPM 2.0 (HPKE DHKEM(P-256, HKDF-SHA256)); the format is reserved, this
-    /// build has no TPM support and refuses such files with "needs a newer modelseal".
+    /// A P-256 key inside a TPM 2.0 (HPKE DHKEM(P-256, HKDF-SHA256)): `TPMMachineIdentity`.
     case p256TPM = "p256-tpm"
+
+    /// Bytes of a machine public key: X25519 32, P-256 uncompressed 65.
+    var publicKeyLength: Int { self == .x25519 ? 32 : 65 }
+    /// Bytes of a license's `machine_share`: the encapsulated key, then 32 + 16 of ciphertext.
+    var machineShareLength: Int { publicKeyLength + 48 }
+    /// The HPKE suite licenses wrap secret A with (spec/LICENSING.md §4).
+    var suite: HPKE.Ciphersuite {
+        self == .x25519
+            ? ComponentLock.suite : HPKE.Ciphersuite(kem: .P256_HKDF_SHA256, kdf: .HKDF_SHA256, aead: .AES_GCM_256)
+    }
 
     /// Reads `kem` of a version 2 document.
     static func parse(_ text: String, what: String) throws(LicenseError) -> MachineKEM {
         switch MachineKEM(rawValue: text) {
         case .x25519: return .x25519
-        case .p256TPM: throw .unsupported("\(what) is bound to a TPM (kem p256-tpm), which this build cannot use")
+        case .p256TPM: return .p256TPM
         case nil: throw .malformed(what, "unknown kem '\(text)'")
         }
     }
@@ -144,7 +153,9 @@ extension MachineIdentity {
         let version = try fields.integer("version")
         guard version == 1 || version == 2 else { throw .unsupported("machine key file version \(version)") }
         self.version = Int(version)
-        if version == 2 { _ = try MachineKEM.parse(try fields.string("kem"), what: "the machine key file") }
+        if version == 2, try MachineKEM.parse(try fields.string("kem"), what: "the machine key file") != .x25519 {
+            throw .malformed("machine key file", "not a software (x25519) machine key")
+        }
         vendorKeyID = try fields.hex("vendor_key_id", length: 32)
         let publicBytes = try fields.base64("machine_key", length: 32)
         guard let key = try? Curve25519.KeyAgreement.PublicKey(rawRepresentation: publicBytes) else {

@@ -38,6 +38,18 @@ struct LicenseState: Equatable {
             info: Array("modelseal/v1 license-state".utf8), outputByteCount: 32)
     }
 
+    /// The state key of a TPM-bound license: the TPM's Diffie–Hellman with a point derived from the license id
+    /// (`sk·P(id)`, a keyed function only that TPM computes), through HKDF. The machine key never leaves the TPM.
+    static func key(tpmKey: TPMP256KEMPrivateKey, licenseID: String) throws -> SymmetricKey {
+        let scalar = Array(SHA256.hash(data: Array("modelseal/v2 license-state-point".utf8) + Array(licenseID.utf8)))
+        let point = try P256.KeyAgreement.PrivateKey(rawRepresentation: scalar).publicKey.x963Representation
+        var z = try tpmKey.zGen(Array(point))
+        defer { SecretMemory.wipe(&z) }
+        return HKDF<SHA256>.deriveKey(
+            inputKeyMaterial: SymmetricKey(data: z), salt: Array(licenseID.utf8),
+            info: Array("modelseal/v2 license-state-tpm".utf8), outputByteCount: 32)
+    }
+
     /// Reads the state: every present copy must verify, and none may be older than another.
     static func read(_ files: Files, licenseID: String, key: SymmetricKey) throws(LicenseError) -> LicenseState {
         var copies: [(path: String, state: LicenseState?)] = []

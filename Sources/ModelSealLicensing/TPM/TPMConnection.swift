@@ -1,5 +1,9 @@
 import ModelSealCore
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// One connection to a TPM 2.0 through the TCTI named by `MODELSEAL_TPM_TCTI` (for example
 /// `swtpm:path=/run/swtpm.sock` or `device:/dev/tpmrm0`; unset: the stack's default, the system's
 /// TPM device). No resource manager is assumed: every object this type creates is flushed before
@@ -21,16 +25,18 @@ public final class TPMConnection: @unchecked Sendable {
     private var tcti: OpaquePointer?
     private var context: OpaquePointer?
 
-    /// Connects to the TPM named by `tcti` (nil: `$MODELSEAL_TPM_TCTI`, else the default).
+    /// Connects to the TPM named by `tcti` (nil: `systemTCTI`).
     public init(tcti: String? = nil) throws(TPMError) {
+        guard let name = tcti ?? Self.systemTCTI else {
+            throw .unavailable("no TPM: /dev/tpmrm0 and /dev/tpm0 are missing and \(Self.variable) is not set")
+        }
         library = try TSS2Library.shared.get()
-        let name = tcti ?? ProcessEnvironment.value(Self.variable).flatMap { $0.isEmpty ? nil : $0 }
         var tctiContext: OpaquePointer?
-        let rc = name.map { library.tctiInitialize($0, &tctiContext) } ?? library.tctiInitialize(nil, &tctiContext)
+        let rc = library.tctiInitialize(name, &tctiContext)
         guard rc == 0, let tctiContext else {
             throw .unavailable(
-                "cannot open the TPM through \(name.map { "'\($0)'" } ?? "the default TCTI") (response code "
-                    + "0x\(String(rc, radix: 16))): check \(Self.variable)")
+                "cannot open the TPM through '\(name)' (response code 0x\(String(rc, radix: 16))): check \(Self.variable)"
+            )
         }
         self.tcti = tctiContext
         var esys: OpaquePointer?
@@ -46,6 +52,17 @@ public final class TPMConnection: @unchecked Sendable {
         library.finalize(&context)
         library.tctiFinalize(&tcti)
     }
+
+    /// The TCTI to use when none is given: `$MODELSEAL_TPM_TCTI`, else the system's TPM device
+    /// (`/dev/tpmrm0`, else `/dev/tpm0`), else nil (no TPM). Network simulators are never guessed.
+    public static var systemTCTI: String? {
+        if let named = ProcessEnvironment.value(variable), !named.isEmpty { return named }
+        for device in ["/dev/tpmrm0", "/dev/tpm0"] where access(device, F_OK) == 0 { return "device:" + device }
+        return nil
+    }
+
+    /// The TPM `systemTCTI` names.
+    public static func system() throws(TPMError) -> TPMConnection { try TPMConnection() }
 
     /// Runs `body` with a TPM object handle that `make` created, and flushes it afterwards, also on errors.
     func withObject<T>(
@@ -84,6 +101,9 @@ public final class TPMConnection: @unchecked Sendable {
         guard rc == 0 else { throw .malformed("\(type) does not marshal") }
         return Array(bytes.prefix(offset))
     }
+
+    /// Flushes a transient object.
+    func flush(_ handle: UInt32) { _ = library.flushContext(context, handle) }
 
     func check(_ rc: UInt32, _ command: String) throws(TPMError) {
         if rc != 0 { throw .command(command, rc) }
