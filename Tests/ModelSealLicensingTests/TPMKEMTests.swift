@@ -125,6 +125,46 @@ struct TPMKEMTests {
         }
     }
 
+    @Test(
+        "TPM-bound: the TPM clock counts the days since the last load, so a clock set back after expiry is refused even with every state file restored and the expiry marks deleted"
+    )
+    func tpmClock() throws {
+        let machine = try FakeMachine()
+        let vendor = try Vendor()
+        let model = try vendor.model()
+        let tpm = try SoftwareTPM()
+        let request = try LicenseRequest.create(
+            vendorKeyID: vendor.keyID, tolerance: 1, label: "tpm", directory: machine.directory, probe: machine.probe,
+            now: machine.now, tpm: try tpm.connect())
+        var terms = LicenseTerms(customer: "ACME")
+        terms.expiresAt = machine.now + 86_400
+        let license = try vendor.issue(request, models: [model.sealed], terms: terms)
+        let start = machine.now
+        var validator = machine.validator
+        validator.tpm = { try tpm.connect() }
+        let file = try SealedFile(MemorySource(model.sealed))
+        try validator.authorize(license, for: file, use: .memory).recordLoad()
+        try run("cp -a '\(machine.root)/licensing' '\(machine.root)/licensing.bak'")
+        try run("cp -a '\(machine.root)/records' '\(machine.root)/records.bak'")
+        // Two days pass for the TPM (TPM2_ClockSet moves its clock forward only).
+        let connection = try tpm.connect()
+        try connection.setClock(milliseconds: try connection.readClock().milliseconds + 2 * 86_400_000)
+        // The licensee restores every file and sets the system clock back to an hour after the first load.
+        try run(
+            "rm -rf '\(machine.root)/licensing' '\(machine.root)/records' && "
+                + "cp -a '\(machine.root)/licensing.bak' '\(machine.root)/licensing' && "
+                + "cp -a '\(machine.root)/records.bak' '\(machine.root)/records'")
+        machine.now = start + 3600
+        validator = machine.validator
+        validator.tpm = { try tpm.connect() }
+        #expect {
+            try validator.authorize(license, for: file, use: .memory)
+        } throws: { error in
+            guard case LicenseError.clockRollback(_, let reference, let what) = error else { return false }
+            return what.contains("TPM clock") && reference >= start + 2 * 86_400
+        }
+    }
+
     @Test("a TCTI that names no TPM is a clear error")
     func noTPM() throws {
         #expect {

@@ -165,8 +165,12 @@ public struct LicenseValidator: Sendable {
         let idBytes = Hex.decode(license.id) ?? []
         var (stateKey, a) = try machineSecrets(keyFile, license: license, fingerprint: fingerprint)
         defer { SecretMemory.wipe(&a) }
-        let state = LicenseStateStore(
+        var state = LicenseStateStore(
             files: stateFiles(license), licenseID: license.id, key: stateKey, maxLoads: license.maxLoads, clock: clock)
+        if case .tpm = keyFile {
+            let tpm = self.tpm
+            state.tpmClock = { Int64(try tpm().readClock().milliseconds) }
+        }
         try state.check()
         let (opened, openedShares) = license.keyWrapping.componentLock.open(
             with: fingerprint.privateKeys(for: license.machine.components.map(\.name)),
@@ -229,11 +233,36 @@ struct LicenseStateStore: Sendable {
     let key: SymmetricKey
     let maxLoads: Int64?
     let clock: @Sendable () -> Int64
+    /// The TPM's clock in milliseconds, for TPM-bound licenses.
+    var tpmClock: (@Sendable () throws -> Int64)? = nil
+
+    /// The TPM clock now, and the clock check against the last load: the TPM counts the time since, and
+    /// setting the system clock (or restoring every state file) does not move it back.
+    func checkTPMClock(_ state: LicenseState, now: Int64) throws(LicenseError) -> Int64? {
+        guard let tpmClock else { return nil }
+        let current: Int64
+        do {
+            current = try tpmClock()
+        } catch {
+            throw .tpm("\(error)")
+        }
+        // A TPM clock behind the record means a cleared TPM (the clock restarts); only forward time counts.
+        if let recorded = state.tpmClock, current >= recorded {
+            let counted = state.lastSeen + (current - recorded) / 1000
+            if now < counted - ClockGuard.lastSeenSkew {
+                throw .clockRollback(
+                    now: now, reference: counted,
+                    what: "the time this machine's TPM clock has counted since the last load")
+            }
+        }
+        return current
+    }
 
     /// Fails fast without the lock: tampered or rolled-back state, clock behind, loads used up.
     func check() throws(LicenseError) {
         let state = try LicenseState.read(files, licenseID: licenseID, key: key)
         try ClockGuard.check(now: clock(), lastSeen: state.lastSeen)
+        _ = try checkTPMClock(state, now: clock())
         if let maxLoads, state.loads >= maxLoads { throw .loadsExhausted(maximum: maxLoads, stateFile: files.state) }
     }
 
@@ -245,7 +274,9 @@ struct LicenseStateStore: Sendable {
         var state = try LicenseState.read(files, licenseID: licenseID, key: key)
         let now = clock()
         try ClockGuard.check(now: now, lastSeen: state.lastSeen)
+        let tpmNow = try checkTPMClock(state, now: now)
         if let maxLoads, state.loads >= maxLoads { throw .loadsExhausted(maximum: maxLoads, stateFile: files.state) }
+        if let tpmNow { state.tpmClock = tpmNow }
         state.loads += 1
         state.lastSeen = max(state.lastSeen, now)
         if state.firstUse == 0 { state.firstUse = now }

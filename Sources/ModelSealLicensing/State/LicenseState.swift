@@ -19,6 +19,8 @@ struct LicenseState: Equatable {
     var firstUse: Int64 = 0
     /// Version of the copy this was read from (1: written before license v2, without a record).
     var version: Int64 = 2
+    /// The TPM's clock (milliseconds) at the last load of a TPM-bound license; nil otherwise.
+    var tpmClock: Int64? = nil
 
     /// Files of one license's state.
     struct Files {
@@ -91,11 +93,13 @@ struct LicenseState: Equatable {
     }
 
     private func unsigned(licenseID: String) -> JSONObject {
-        [
+        var members: JSONObject = [
             "type": .string("modelseal-license-state"), "version": .integer(2), "license_id": .string(licenseID),
             "loads": .integer(loads), "last_seen": .integer(lastSeen), "generation": .integer(generation),
             "first_use": .integer(firstUse),
         ]
+        if let tpmClock { members["tpm_clock"] = .integer(tpmClock) }
+        return members
     }
 
     func encode(licenseID: String, key: SymmetricKey) -> [UInt8] {
@@ -122,9 +126,14 @@ struct LicenseState: Equatable {
             version == 1 || version == 2, (try? fields.string("license_id")) == licenseID,
             let loads = try? fields.integer("loads"), let lastSeen = try? fields.integer("last_seen"),
             let generation = try? fields.integer("generation"),
-            let firstUse = version == 2 ? try? fields.integer("first_use") : 0, (try? fields.finish()) != nil
+            let firstUse = version == 2 ? try? fields.integer("first_use") : 0,
+            // An optional member: -1 stands for absent inside the guard (valid values are ≥ 0).
+            let clock = members["tpm_clock"] == nil ? -1 : try? fields.integer("tpm_clock"),
+            (try? fields.finish()) != nil
         else { throw .stateTampered(path: path) }
+        let tpmClock: Int64? = clock < 0 ? nil : clock
         return LicenseState(
-            loads: loads, lastSeen: lastSeen, generation: generation, firstUse: firstUse, version: version)
+            loads: loads, lastSeen: lastSeen, generation: generation, firstUse: firstUse, version: version,
+            tpmClock: tpmClock)
     }
 }

@@ -176,6 +176,26 @@ public final class TPMConnection: @unchecked Sendable {
 }
 
 extension TPMConnection {
+    /// The TPM's clock (`TPM2_ReadClock`): milliseconds the TPM has run since its last clear, which only
+    /// moves forward (setting the system clock does not touch it), and its reset count.
+    public func readClock() throws(TPMError) -> (milliseconds: UInt64, resetCount: UInt32) {
+        var output: UnsafeMutableRawPointer?
+        try check(library.readClock(context, Handle.none, Handle.none, Handle.none, &output), "TPM2_ReadClock")
+        let bytes = try take("TPMS_TIME_INFO", output)
+        // TPMS_TIME_INFO: time (8), clockInfo: clock (8), resetCount (4), restartCount (4), safe (1).
+        guard bytes.count >= 20 else { throw .malformed("TPMS_TIME_INFO") }
+        let clock = bytes[8..<16].reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
+        let resets = bytes[16..<20].reduce(UInt32(0)) { $0 << 8 | UInt32($1) }
+        return (clock, resets)
+    }
+
+    /// `TPM2_ClockSet` (owner authorization, empty): moves the TPM's clock forward (tests: days passing).
+    func setClock(milliseconds: UInt64) throws(TPMError) {
+        try check(
+            library.clockSet(context, Handle.owner, Handle.password, Handle.none, Handle.none, milliseconds),
+            "TPM2_ClockSet")
+    }
+
     /// Runs `body` with the machine key for `unique` as an HPKE KEM private key; the key is flushed after.
     func withMachineKey<T>(
         unique: [UInt8], _ body: (TPMP256KEMPrivateKey) throws -> T

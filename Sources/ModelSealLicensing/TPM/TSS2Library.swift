@@ -32,6 +32,8 @@ struct TSS2Library: @unchecked Sendable {
             UnsafeMutablePointer<Handle>?
         ) -> RC
     let ecdhZGen: @convention(c) (Context?, Handle, Handle, Handle, Handle, UnsafeRawPointer?, Output?) -> RC
+    let readClock: @convention(c) (Context?, Handle, Handle, Handle, Output?) -> RC
+    let clockSet: @convention(c) (Context?, Handle, Handle, Handle, Handle, UInt64) -> RC
     let unmarshal:
         [String:
             @convention(c) (UnsafePointer<UInt8>?, Int, UnsafeMutablePointer<Int>?, UnsafeMutableRawPointer?) -> RC]
@@ -68,6 +70,8 @@ struct TSS2Library: @unchecked Sendable {
         createPrimary = try symbol(esys, "Esys_CreatePrimary", as: type(of: createPrimary))
         loadExternal = try symbol(esys, "Esys_LoadExternal", as: type(of: loadExternal))
         ecdhZGen = try symbol(esys, "Esys_ECDH_ZGen", as: type(of: ecdhZGen))
+        readClock = try symbol(esys, "Esys_ReadClock", as: type(of: readClock))
+        clockSet = try symbol(esys, "Esys_ClockSet", as: type(of: clockSet))
         var unmarshal:
             [String:
                 @convention(c) (UnsafePointer<UInt8>?, Int, UnsafeMutablePointer<Int>?, UnsafeMutableRawPointer?) -> RC] =
@@ -76,7 +80,7 @@ struct TSS2Library: @unchecked Sendable {
             [String:
                 @convention(c) (UnsafeRawPointer?, UnsafeMutablePointer<UInt8>?, Int, UnsafeMutablePointer<Int>?) -> RC] =
                 [:]
-        for type in ["TPM2B_PUBLIC", "TPM2B_SENSITIVE", "TPM2B_SENSITIVE_CREATE", "TPM2B_ECC_POINT"] {
+        for type in ["TPM2B_PUBLIC", "TPM2B_SENSITIVE", "TPM2B_SENSITIVE_CREATE", "TPM2B_ECC_POINT", "TPMS_TIME_INFO"] {
             unmarshal[type] = try symbol(
                 mu, "Tss2_MU_\(type)_Unmarshal",
                 as: (@convention(c) (UnsafePointer<UInt8>?, Int, UnsafeMutablePointer<Int>?, UnsafeMutableRawPointer?)
