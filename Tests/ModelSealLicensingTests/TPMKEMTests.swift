@@ -125,10 +125,8 @@ struct TPMKEMTests {
         }
     }
 
-    @Test(
-        "TPM-bound: the TPM clock counts the days since the last load, so a clock set back after expiry is refused even with every state file restored and the expiry marks deleted"
-    )
-    func tpmClock() throws {
+    @Test("TPM-bound: a restored state is behind the NV counter; the TPM clock counts days a set-back clock hides")
+    func tpmCounterAndClock() throws {
         let machine = try FakeMachine()
         let vendor = try Vendor()
         let model = try vendor.model()
@@ -138,27 +136,32 @@ struct TPMKEMTests {
             now: machine.now, tpm: try tpm.connect())
         var terms = LicenseTerms(customer: "ACME")
         terms.expiresAt = machine.now + 86_400
+        terms.maxLoads = 1
         let license = try vendor.issue(request, models: [model.sealed], terms: terms)
         let start = machine.now
         var validator = machine.validator
         validator.tpm = { try tpm.connect() }
         let file = try SealedFile(MemorySource(model.sealed))
+        let licensing = machine.root + "/licensing"
+        try run("cp -a '\(licensing)' '\(licensing).before'")
         try validator.authorize(license, for: file, use: .memory).recordLoad()
-        try run("cp -a '\(machine.root)/licensing' '\(machine.root)/licensing.bak'")
-        try run("cp -a '\(machine.root)/records' '\(machine.root)/records.bak'")
-        // Two days pass for the TPM (TPM2_ClockSet moves its clock forward only).
+        #expect(throws: LicenseError.self) { try validator.authorize(license, for: file, use: .memory) }  // 1 of 1
+        try run("cp -a '\(licensing)' '\(licensing).after'")
+        // The attack: every licensing file restored from before the load. The NV counter moved on.
+        try run("rm -rf '\(licensing)' && cp -a '\(licensing).before' '\(licensing)'")
+        let ledger = machine.directory.vendorPath(vendor.keyID) + "/state/tpm-ledger.json"
+        #expect(throws: LicenseError.stateRolledBack(path: ledger, found: 0, expected: 2)) {
+            try validator.authorize(license, for: file, use: .memory)
+        }
+        try run("rm -rf '\(licensing)' && cp -a '\(licensing).after' '\(licensing)'")
+        // Two days pass for the TPM (TPM2_ClockSet moves its clock forward only); the system clock says an hour.
         let connection = try tpm.connect()
         try connection.setClock(milliseconds: try connection.readClock().milliseconds + 2 * 86_400_000)
-        // The licensee restores every file and sets the system clock back to an hour after the first load.
-        try run(
-            "rm -rf '\(machine.root)/licensing' '\(machine.root)/records' && "
-                + "cp -a '\(machine.root)/licensing.bak' '\(machine.root)/licensing' && "
-                + "cp -a '\(machine.root)/records.bak' '\(machine.root)/records'")
         machine.now = start + 3600
         validator = machine.validator
         validator.tpm = { try tpm.connect() }
         #expect {
-            try validator.authorize(license, for: file, use: .memory)
+            try validator.authorize(license, for: file, use: .verify)
         } throws: { error in
             guard case LicenseError.clockRollback(_, let reference, let what) = error else { return false }
             return what.contains("TPM clock") && reference >= start + 2 * 86_400

@@ -46,11 +46,18 @@ extension LicenseValidator {
         let keyMatches = keyFile.map { $0.machineKey == license.machine.machineKey } ?? false
         var state: LicenseState? = nil
         if keyMatches, let keyFile,
-            let (key, a) = try? machineSecrets(keyFile, license: license, fingerprint: fingerprint)
+            let secrets = try? machineSecrets(keyFile, license: license, fingerprint: fingerprint)
         {
-            var secretA = a
+            var secretA = secrets.a
             SecretMemory.wipe(&secretA)
-            state = try? LicenseState.read(stateFiles(license), licenseID: license.id, key: key)
+            if case .tpm(let identity) = keyFile, let ledgerKey = secrets.ledger {
+                state = try? TPMLedger(
+                    path: directory.vendorPath(vendor) + "/state/tpm-ledger.json", counterIndex: identity.counterIndex,
+                    key: ledgerKey, tpm: connectTPM
+                ).state(licenseID: license.id)
+            } else {
+                state = try? LicenseState.read(stateFiles(license), licenseID: license.id, key: secrets.state)
+            }
         }
         return LicenseStatus(
             machineKeyPresent: keyFile != nil, machineKeyMatches: keyMatches,

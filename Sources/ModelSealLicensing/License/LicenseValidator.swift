@@ -22,7 +22,16 @@ public struct LicenseValidator: Sendable {
     let records: LicenseRecords
     let probe: MachineProbe
     /// Connects to the TPM of TPM-bound machine keys (`MODELSEAL_TPM_TCTI`, else the system's device).
-    var tpm: @Sendable () throws -> TPMConnection = { try TPMConnection.system() }
+    var tpm: @Sendable () throws -> TPMConnection = { try TPMConnection.system() } {
+        didSet { tpmCache = TPMCache() }
+    }
+    /// One connection per validator: an open talks to the TPM several times (key, ledger, counter, clock).
+    var tpmCache = TPMCache()
+
+    /// The TPM connection of this validator (made on first use).
+    var connectTPM: @Sendable () throws -> TPMConnection {
+        { [cache = tpmCache, make = tpm] in try cache.connection(make) }
+    }
     let clock: @Sendable () -> Int64
 
     /// A validator for the real machine, keeping its files in `directory`.
@@ -59,7 +68,7 @@ public struct LicenseValidator: Sendable {
     /// fingerprint) or from the TPM that holds it (never a software fallback for a TPM-bound key).
     func machineSecrets(
         _ keyFile: MachineKeyFile, license: License, fingerprint: Fingerprint
-    ) throws(LicenseError) -> (SymmetricKey, [UInt8]) {
+    ) throws(LicenseError) -> (state: SymmetricKey, a: [UInt8], ledger: SymmetricKey?) {
         let idBytes = Hex.decode(license.id) ?? []
         let noShare = LicenseError.wrongMachine("the license's machine share does not open with this machine's key")
         switch keyFile {
@@ -74,14 +83,17 @@ public struct LicenseValidator: Sendable {
             guard let a = license.keyWrapping.openMachineShare(with: machineKey, licenseID: idBytes) else {
                 throw noShare
             }
-            return (LicenseState.key(machinePrivateKey: machineSecret, licenseID: license.id), a)
+            return (LicenseState.key(machinePrivateKey: machineSecret, licenseID: license.id), a, nil)
         case .tpm(let identity):
             do {
-                return try identity.withKey(try tpm()) { key in
+                return try identity.withKey(try connectTPM()) { key in
                     guard let a = license.keyWrapping.openMachineShare(with: key, licenseID: idBytes) else {
                         throw noShare
                     }
-                    return (try LicenseState.key(tpmKey: key, licenseID: license.id), a)
+                    return (
+                        try LicenseState.key(tpmKey: key, licenseID: license.id), a,
+                        try LicenseState.key(tpmKey: key, licenseID: "tpm-ledger")
+                    )
                 }
             } catch let error as LicenseError {
                 throw error
@@ -163,13 +175,16 @@ public struct LicenseValidator: Sendable {
         }
         // 6. Keys: machine key (k-of-n store or TPM), then state and clock, then the license key.
         let idBytes = Hex.decode(license.id) ?? []
-        var (stateKey, a) = try machineSecrets(keyFile, license: license, fingerprint: fingerprint)
+        var (stateKey, a, ledgerKey) = try machineSecrets(keyFile, license: license, fingerprint: fingerprint)
         defer { SecretMemory.wipe(&a) }
         var state = LicenseStateStore(
             files: stateFiles(license), licenseID: license.id, key: stateKey, maxLoads: license.maxLoads, clock: clock)
-        if case .tpm = keyFile {
-            let tpm = self.tpm
+        if case .tpm(let identity) = keyFile, let ledgerKey {
+            let tpm = connectTPM
             state.tpmClock = { Int64(try tpm().readClock().milliseconds) }
+            state.ledger = TPMLedger(
+                path: directory.vendorPath(vendor) + "/state/tpm-ledger.json", counterIndex: identity.counterIndex,
+                key: ledgerKey, tpm: tpm)
         }
         try state.check()
         let (opened, openedShares) = license.keyWrapping.componentLock.open(
@@ -235,6 +250,8 @@ struct LicenseStateStore: Sendable {
     let clock: @Sendable () -> Int64
     /// The TPM's clock in milliseconds, for TPM-bound licenses.
     var tpmClock: (@Sendable () throws -> Int64)? = nil
+    /// The TPM ledger that holds TPM-bound licenses' state (its freshness proven by the NV counter).
+    var ledger: TPMLedger? = nil
 
     /// The TPM clock now, and the clock check against the last load: the TPM counts the time since, and
     /// setting the system clock (or restoring every state file) does not move it back.
@@ -258,20 +275,23 @@ struct LicenseStateStore: Sendable {
         return current
     }
 
+    /// The current state: from the TPM ledger for TPM-bound licenses, else from the three file copies.
+    func read() throws(LicenseError) -> LicenseState {
+        if let ledger { return try ledger.state(licenseID: licenseID) }
+        return try LicenseState.read(files, licenseID: licenseID, key: key)
+    }
+
     /// Fails fast without the lock: tampered or rolled-back state, clock behind, loads used up.
     func check() throws(LicenseError) {
-        let state = try LicenseState.read(files, licenseID: licenseID, key: key)
+        let state = try read()
         try ClockGuard.check(now: clock(), lastSeen: state.lastSeen)
         _ = try checkTPMClock(state, now: clock())
         if let maxLoads, state.loads >= maxLoads { throw .loadsExhausted(maximum: maxLoads, stateFile: files.state) }
     }
 
-    func recordLoad() throws(LicenseError) {
-        let directory = files.base.split(separator: "/", omittingEmptySubsequences: false).dropLast().joined(
-            separator: "/")
-        try AtomicFiles.makeDirectory(directory)
-        let lock = try FileLock(path: files.lock)
-        var state = try LicenseState.read(files, licenseID: licenseID, key: key)
+    /// The state after one more load now, after every check.
+    func advanced(_ state: LicenseState) throws(LicenseError) -> LicenseState {
+        var state = state
         let now = clock()
         try ClockGuard.check(now: now, lastSeen: state.lastSeen)
         let tpmNow = try checkTPMClock(state, now: now)
@@ -281,6 +301,24 @@ struct LicenseStateStore: Sendable {
         state.lastSeen = max(state.lastSeen, now)
         if state.firstUse == 0 { state.firstUse = now }
         state.generation += 1
+        return state
+    }
+
+    func recordLoad() throws(LicenseError) {
+        let directory = files.base.split(separator: "/", omittingEmptySubsequences: false).dropLast().joined(
+            separator: "/")
+        try AtomicFiles.makeDirectory(directory)
+        if let ledger {
+            // One ledger for every TPM-bound license of the machine key: one lock for it.
+            let lock = try FileLock(path: ledger.path + ".lock")
+            let (entries, counter) = try ledger.read()
+            let state = try advanced(try TPMLedger.state(from: entries[licenseID], path: ledger.path))
+            try ledger.write(state, licenseID: licenseID, entries: entries, counter: counter)
+            withExtendedLifetime(lock) {}
+            return
+        }
+        let lock = try FileLock(path: files.lock)
+        let state = try advanced(try LicenseState.read(files, licenseID: licenseID, key: key))
         try state.write(files, licenseID: licenseID, key: key)
         withExtendedLifetime(lock) {}
     }

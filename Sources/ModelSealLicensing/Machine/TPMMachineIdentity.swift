@@ -17,6 +17,8 @@ public struct TPMMachineIdentity: Sendable {
     public let threshold: Int
     /// The template's unique field: which primary key of the owner hierarchy this is.
     let unique: [UInt8]
+    /// The NV index of this machine key's load counter (`TPMLedger`).
+    let counterIndex: UInt32
 
     /// Makes the key in the TPM behind `connection`.
     static func create(
@@ -25,9 +27,10 @@ public struct TPMMachineIdentity: Sendable {
         let unique = randomBytes(32)
         let (handle, point) = try connection.createMachineKey(unique: unique)
         connection.flush(handle)
+        let counterIndex = try connection.defineCounter()
         return TPMMachineIdentity(
             vendorKeyID: vendorKeyID, machineKey: point, componentNames: componentNames, threshold: threshold,
-            unique: unique)
+            unique: unique, counterIndex: counterIndex)
     }
 
     /// Runs `body` with the TPM key as an HPKE KEM key; refuses when the TPM no longer holds this key.
@@ -48,11 +51,15 @@ public struct TPMMachineIdentity: Sendable {
             "kem": .string(MachineKEM.p256TPM.rawValue),
             "vendor_key_id": .string(Hex.encode(vendorKeyID)), "machine_key": .string(Codec.base64(machineKey)),
             "components": .array(componentNames.map { .string($0) }), "threshold": .integer(Int64(threshold)),
-            "tpm_unique": .string(Codec.base64(unique)),
+            "tpm_unique": .string(Codec.base64(unique)), "tpm_counter": .integer(Int64(counterIndex)),
         ])
     }
 
-    init(vendorKeyID: [UInt8], machineKey: [UInt8], componentNames: [String], threshold: Int, unique: [UInt8]) {
+    init(
+        vendorKeyID: [UInt8], machineKey: [UInt8], componentNames: [String], threshold: Int, unique: [UInt8],
+        counterIndex: UInt32
+    ) {
+        self.counterIndex = counterIndex
         self.vendorKeyID = vendorKeyID
         self.machineKey = machineKey
         self.componentNames = componentNames
@@ -78,6 +85,7 @@ public struct TPMMachineIdentity: Sendable {
         }
         threshold = Int(try fields.integer("threshold", in: 1...Int64(componentNames.count)))
         unique = try fields.base64("tpm_unique", length: 32)
+        counterIndex = UInt32(try fields.integer("tpm_counter", in: 0x0180_0000...0x01BF_FFFF))
         try fields.finish()
     }
 }

@@ -1,4 +1,5 @@
 import ModelSealCore
+import Synchronization
 
 #if canImport(Glibc)
     import Glibc
@@ -175,6 +176,22 @@ public final class TPMConnection: @unchecked Sendable {
     }
 }
 
+/// A TPM connection made on first use and reused (one per licensed open).
+public final class TPMCache: @unchecked Sendable {
+    private let lock = Mutex<TPMConnection?>(nil)
+
+    public init() {}
+
+    func connection(_ make: () throws -> TPMConnection) throws -> TPMConnection {
+        try lock.withLock { cached in
+            if let cached { return cached }
+            let made = try make()
+            cached = made
+            return made
+        }
+    }
+}
+
 extension TPMConnection {
     /// The TPM's clock (`TPM2_ReadClock`): milliseconds the TPM has run since its last clear, which only
     /// moves forward (setting the system clock does not touch it), and its reset count.
@@ -187,6 +204,71 @@ extension TPMConnection {
         let clock = bytes[8..<16].reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
         let resets = bytes[16..<20].reduce(UInt32(0)) { $0 << 8 | UInt32($1) }
         return (clock, resets)
+    }
+
+    /// Defines an orderly NV counter at a free index of the owner range (0x01800000–0x01BFFFFF) with an
+    /// empty authorization, increments it once (a counter reads only after its first write) and
+    /// returns its index. One per machine key: NV indices are few and counters wear.
+    func defineCounter() throws(TPMError) -> UInt32 {
+        let attributes: UInt32 = (1 << 4) | (1 << 2) | (1 << 18) | (1 << 25) | (1 << 26)  // COUNTER, AUTHWRITE,
+        // AUTHREAD, NO_DA, ORDERLY
+        var lastError = TPMError.unavailable("no free NV index")
+        for _ in 0..<8 {
+            let index = 0x0180_0000 | (UInt32.random(in: 0...0x003F_FFFF))
+            let nvPublic = TPMWire.sized(
+                TPMWire.u32(index) + TPMWire.u16(TPMWire.algorithmSHA256) + TPMWire.u32(attributes) + TPMWire.sized([])
+                    + TPMWire.u16(8))
+            var handle: UInt32 = 0
+            let rc = try withStructure("TPM2B_AUTH", TPMWire.sized([])) { (auth) throws(TPMError) in
+                try withStructure("TPM2B_NV_PUBLIC", nvPublic) { (area) throws(TPMError) in
+                    library.nvDefineSpace(
+                        context, Handle.owner, Handle.password, Handle.none, Handle.none, auth, area, &handle)
+                }
+            }
+            guard rc == 0 else {
+                lastError = .command("TPM2_NV_DefineSpace", rc)
+                if rc & 0xFFF == 0x14C { continue }  // TPM_RC_NV_DEFINED: that index is taken, try another
+                throw lastError
+            }
+            defer { _ = library.closeHandle(context, &handle) }
+            try check(
+                library.nvIncrement(context, handle, handle, Handle.password, Handle.none, Handle.none),
+                "TPM2_NV_Increment")
+            return index
+        }
+        throw lastError
+    }
+
+    /// Runs `body` with the ESYS handle of NV index `index` (closed after).
+    func withNV<T>(_ index: UInt32, _ body: (UInt32) throws(TPMError) -> T) throws(TPMError) -> T {
+        var handle: UInt32 = 0
+        try check(
+            library.fromTPMPublic(context, index, Handle.none, Handle.none, Handle.none, &handle),
+            "the NV counter 0x\(String(index, radix: 16)) (TR_FromTPMPublic)")
+        defer { _ = library.closeHandle(context, &handle) }
+        return try body(handle)
+    }
+
+    /// The counter at NV index `index`.
+    func readCounter(_ index: UInt32) throws(TPMError) -> UInt64 {
+        try withNV(index) { (handle) throws(TPMError) in
+            var output: UnsafeMutableRawPointer?
+            try check(
+                library.nvRead(context, handle, handle, Handle.password, Handle.none, Handle.none, 8, 0, &output),
+                "TPM2_NV_Read")
+            let bytes = try take("TPM2B_MAX_NV_BUFFER", output)
+            guard bytes.count == 10 else { throw .malformed("an NV counter reads 8 bytes") }
+            return bytes[2..<10].reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
+        }
+    }
+
+    /// Increments the counter at NV index `index`.
+    func incrementCounter(_ index: UInt32) throws(TPMError) {
+        try withNV(index) { (handle) throws(TPMError) in
+            try check(
+                library.nvIncrement(context, handle, handle, Handle.password, Handle.none, Handle.none),
+                "TPM2_NV_Increment")
+        }
     }
 
     /// `TPM2_ClockSet` (owner authorization, empty): moves the TPM's clock forward (tests: days passing).

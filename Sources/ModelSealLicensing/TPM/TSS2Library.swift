@@ -34,6 +34,15 @@ struct TSS2Library: @unchecked Sendable {
     let ecdhZGen: @convention(c) (Context?, Handle, Handle, Handle, Handle, UnsafeRawPointer?, Output?) -> RC
     let readClock: @convention(c) (Context?, Handle, Handle, Handle, Output?) -> RC
     let clockSet: @convention(c) (Context?, Handle, Handle, Handle, Handle, UInt64) -> RC
+    let nvDefineSpace:
+        @convention(c) (
+            Context?, Handle, Handle, Handle, Handle, UnsafeRawPointer?, UnsafeRawPointer?,
+            UnsafeMutablePointer<Handle>?
+        ) -> RC
+    let nvIncrement: @convention(c) (Context?, Handle, Handle, Handle, Handle, Handle) -> RC
+    let nvRead: @convention(c) (Context?, Handle, Handle, Handle, Handle, Handle, UInt16, UInt16, Output?) -> RC
+    let fromTPMPublic: @convention(c) (Context?, UInt32, Handle, Handle, Handle, UnsafeMutablePointer<Handle>?) -> RC
+    let closeHandle: @convention(c) (Context?, UnsafeMutablePointer<Handle>?) -> RC
     let unmarshal:
         [String:
             @convention(c) (UnsafePointer<UInt8>?, Int, UnsafeMutablePointer<Int>?, UnsafeMutableRawPointer?) -> RC]
@@ -72,6 +81,11 @@ struct TSS2Library: @unchecked Sendable {
         ecdhZGen = try symbol(esys, "Esys_ECDH_ZGen", as: type(of: ecdhZGen))
         readClock = try symbol(esys, "Esys_ReadClock", as: type(of: readClock))
         clockSet = try symbol(esys, "Esys_ClockSet", as: type(of: clockSet))
+        nvDefineSpace = try symbol(esys, "Esys_NV_DefineSpace", as: type(of: nvDefineSpace))
+        nvIncrement = try symbol(esys, "Esys_NV_Increment", as: type(of: nvIncrement))
+        nvRead = try symbol(esys, "Esys_NV_Read", as: type(of: nvRead))
+        fromTPMPublic = try symbol(esys, "Esys_TR_FromTPMPublic", as: type(of: fromTPMPublic))
+        closeHandle = try symbol(esys, "Esys_TR_Close", as: type(of: closeHandle))
         var unmarshal:
             [String:
                 @convention(c) (UnsafePointer<UInt8>?, Int, UnsafeMutablePointer<Int>?, UnsafeMutableRawPointer?) -> RC] =
@@ -80,7 +94,11 @@ struct TSS2Library: @unchecked Sendable {
             [String:
                 @convention(c) (UnsafeRawPointer?, UnsafeMutablePointer<UInt8>?, Int, UnsafeMutablePointer<Int>?) -> RC] =
                 [:]
-        for type in ["TPM2B_PUBLIC", "TPM2B_SENSITIVE", "TPM2B_SENSITIVE_CREATE", "TPM2B_ECC_POINT", "TPMS_TIME_INFO"] {
+        for type in [
+            "TPM2B_PUBLIC", "TPM2B_SENSITIVE", "TPM2B_SENSITIVE_CREATE", "TPM2B_ECC_POINT", "TPMS_TIME_INFO",
+            "TPM2B_AUTH", "TPM2B_NV_PUBLIC",
+            "TPM2B_MAX_NV_BUFFER",
+        ] {
             unmarshal[type] = try symbol(
                 mu, "Tss2_MU_\(type)_Unmarshal",
                 as: (@convention(c) (UnsafePointer<UInt8>?, Int, UnsafeMutablePointer<Int>?, UnsafeMutableRawPointer?)
