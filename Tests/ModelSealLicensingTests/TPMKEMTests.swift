@@ -82,15 +82,22 @@ struct TPMKEMTests {
         }
     }
 
-    @Test("a TPM-bound license (kem p256-tpm) opens on its machine, counts loads, and refuses another TPM")
-    func tpmBoundLicense() throws {
+    /// A fake machine, a vendor with a model, a swtpm, and the machine's `license request --tpm`.
+    static func tpmRequest() throws -> (
+        FakeMachine, Vendor, (plain: [UInt8], sealed: [UInt8]), SoftwareTPM, LicenseRequest
+    ) {
         let machine = try FakeMachine()
         let vendor = try Vendor()
-        let model = try vendor.model()
         let tpm = try SoftwareTPM()
         let request = try LicenseRequest.create(
             vendorKeyID: vendor.keyID, tolerance: 1, label: "tpm", directory: machine.directory, probe: machine.probe,
             now: machine.now, tpm: try tpm.connect())
+        return (machine, vendor, try vendor.model(), tpm, request)
+    }
+
+    @Test("a TPM-bound license (kem p256-tpm) opens on its machine, counts loads, and refuses another TPM")
+    func tpmBoundLicense() throws {
+        let (machine, vendor, model, tpm, request) = try Self.tpmRequest()
         #expect(request.kem == .p256TPM && request.machineKey.count == 65)
         #expect(try LicenseRequest(encoded: request.encoded) == request)
         var terms = LicenseTerms(customer: "ACME")
@@ -127,13 +134,7 @@ struct TPMKEMTests {
 
     @Test("TPM-bound: a restored state is behind the NV counter; the TPM clock counts days a set-back clock hides")
     func tpmCounterAndClock() throws {
-        let machine = try FakeMachine()
-        let vendor = try Vendor()
-        let model = try vendor.model()
-        let tpm = try SoftwareTPM()
-        let request = try LicenseRequest.create(
-            vendorKeyID: vendor.keyID, tolerance: 1, label: "tpm", directory: machine.directory, probe: machine.probe,
-            now: machine.now, tpm: try tpm.connect())
+        let (machine, vendor, model, tpm, request) = try Self.tpmRequest()
         var terms = LicenseTerms(customer: "ACME")
         terms.expiresAt = machine.now + 86_400
         terms.maxLoads = 1

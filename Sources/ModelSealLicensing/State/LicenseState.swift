@@ -109,10 +109,9 @@ struct LicenseState: Equatable {
         return JSONValue.object(members).canonicalBytes
     }
 
-    static func decode(_ bytes: [UInt8], path: String, licenseID: String, key: SymmetricKey) throws(LicenseError)
-        -> LicenseState
-    {
-        // Any structural or MAC failure is "edited": the file is ours, written canonically.
+    /// The members of a MACed state document (`mac` removed) once its MAC verified. Any structural or
+    /// MAC failure is "edited": the file is ours, written canonically.
+    static func verifiedMembers(_ bytes: [UInt8], path: String, key: SymmetricKey) throws(LicenseError) -> JSONObject {
         guard let value = try? JSONValue.parseCanonical(bytes, what: "license state"),
             case .object(var members) = value, case .string(let macText)? = members["mac"],
             let mac = Hex.decode(macText)
@@ -120,7 +119,16 @@ struct LicenseState: Equatable {
         members["mac"] = nil
         guard
             HMAC<SHA256>.isValidAuthenticationCode(
-                mac, authenticating: JSONValue.object(members).canonicalBytes, using: key),
+                mac, authenticating: JSONValue.object(members).canonicalBytes, using: key)
+        else { throw .stateTampered(path: path) }
+        return members
+    }
+
+    static func decode(_ bytes: [UInt8], path: String, licenseID: String, key: SymmetricKey) throws(LicenseError)
+        -> LicenseState
+    {
+        let members = try verifiedMembers(bytes, path: path, key: key)
+        guard
             var fields = try? JSONFields(.object(members), what: "license state"),
             (try? fields.string("type")) == "modelseal-license-state", let version = try? fields.integer("version"),
             version == 1 || version == 2, (try? fields.string("license_id")) == licenseID,

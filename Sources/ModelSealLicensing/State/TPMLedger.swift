@@ -61,15 +61,8 @@ struct TPMLedger: Sendable {
     }
 
     private func decode(_ bytes: [UInt8]) throws(LicenseError) -> (JSONObject, Int64) {
-        guard let value = try? JSONValue.parseCanonical(bytes, what: "TPM ledger"),
-            case .object(var members) = value, case .string(let macText)? = members["mac"],
-            let mac = Hex.decode(macText)
-        else { throw .stateTampered(path: path) }
-        members["mac"] = nil
-        guard
-            HMAC<SHA256>.isValidAuthenticationCode(
-                mac, authenticating: JSONValue.object(members).canonicalBytes, using: key),
-            members["type"] == .string("modelseal-tpm-ledger"), members["version"] == .integer(1),
+        let members = try LicenseState.verifiedMembers(bytes, path: path, key: key)
+        guard members["type"] == .string("modelseal-tpm-ledger"), members["version"] == .integer(1),
             case .object(let entries)? = members["licenses"],
             var fields = try? JSONFields(.object(members), what: "ledger"),
             let counter = try? fields.integer("counter")
