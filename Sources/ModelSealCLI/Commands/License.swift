@@ -42,7 +42,7 @@ extension ModelSeal.License {
                 folder on another machine that spoofs these components (a mount namespace over /proc and /sys) opens \
                 the model (SECURITY.md).
 
-                With a TPM 2.0 (--tpm; the default when $MODELSEAL_TPM_TCTI is set or /dev/tpmrm0 exists), the \
+                With a TPM 2.0 (--tpm; the default when $MODELSEAL_TPM_TCTI is set or /dev/tpmrm0 or /dev/tpm0 exists), the \
                 machine key is a non-exportable P-256 key made inside the TPM instead: a copy of the licensing folder \
                 opens nothing on another machine, and a TPM clear loses the key (make a new request then). \
                 MODELSEAL_TPM_TCTI names the TPM as a TCTI string, e.g. swtpm:path=/run/swtpm.sock or \
