@@ -107,6 +107,7 @@ let package = Package(
             dependencies: [
                 "ModelSealCore", "ContainerFormat", "ContainerEngine", "ModelSealSigning",
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
             ]
         ),
         .target(
@@ -175,6 +176,7 @@ let package = Package(
                 "ModelSealCore", "ModelSealLicensing", "ContainerEngine", "ContainerFormat", "ModelSealSigning",
                 "ModelSealKit",
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
             ]
         ),
         .testTarget(

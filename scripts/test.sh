@@ -22,6 +22,11 @@ command -v age >/dev/null || missing+=(age)
 command -v strace >/dev/null || missing+=(strace)       # licensing: a real tracer for the runtime-guard test
 command -v faketime >/dev/null || missing+=(faketime)   # licensing: the clock set back
 command -v unshare >/dev/null || missing+=(util-linux)
+command -v swtpm >/dev/null || missing+=(swtpm)          # licensing: a TPM 2.0 emulator per TPM test
+# licensing: the TPM software stack the TPM layer dlopens (not linked; the product runs without it)
+ldconfig -p | grep -q 'libtss2-esys.so.0 ' || missing+=(libtss2-esys-3.0.2-0 libtss2-mu0)
+ldconfig -p | grep -q 'libtss2-tctildr.so.0 ' || missing+=(libtss2-tctildr0)
+ldconfig -p | grep -q 'libtss2-tcti-swtpm.so.0 ' || missing+=(libtss2-tcti-swtpm0)
 if [ ${#missing[@]} -gt 0 ]; then
     sudo=""
     [ "$(id -u)" -eq 0 ] || sudo="sudo"

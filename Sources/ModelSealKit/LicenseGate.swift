@@ -22,7 +22,10 @@ public struct LicenseGate: Sendable {
     let validator: LicenseValidator
 
     /// Reads and verifies the license file at `path`.
-    public init(path: String, use: LicenseUse, directory: LicensingDirectory = .fromEnvironment()) throws {
+    public init(
+        path: String, use: LicenseUse, directory: LicensingDirectory = .fromEnvironment(),
+        records: LicenseRecords = .fromEnvironment()
+    ) throws {
         let bytes: [UInt8]
         do {
             bytes = try KeyFiles.read(path)
@@ -31,7 +34,7 @@ public struct LicenseGate: Sendable {
         }
         signed = try SignedLicense(encoded: bytes)
         self.use = use
-        validator = LicenseValidator(directory: directory)
+        validator = LicenseValidator(directory: directory, records: records)
     }
 
     /// Runs the guards and every license check for `file` with core dumps already off.

@@ -85,7 +85,8 @@ public enum StatusCode: Int32, CaseIterable, Sendable {
         case .licenseExpired: "license expired"
         case .licenseNotYetValid: "license not yet valid"
         case .wrongMachine:
-            "wrong machine: no machine key here, another machine's license, or too few fingerprint components match"
+            "wrong machine: no machine key here, another machine's license, too few fingerprint components match, "
+                + "or the TPM holding the machine key is missing or refused"
         case .wrongModel: "wrong model: the license does not cover this file"
         case .loadsExhausted: "license load limit reached"
         case .clockRollback: "clock rollback: the clock is behind the license's issue time or the last recorded load"
@@ -231,7 +232,7 @@ public enum StatusCode: Int32, CaseIterable, Sendable {
         case .malformed, .tamperedLicense, .untrustedVendor, .unsupported: self = .invalidLicense
         case .expired: self = .licenseExpired
         case .notYetValid: self = .licenseNotYetValid
-        case .noMachineKey, .wrongMachine, .tooFewComponents, .noFingerprint: self = .wrongMachine
+        case .noMachineKey, .wrongMachine, .tooFewComponents, .noFingerprint, .tpm: self = .wrongMachine
         case .wrongModel: self = .wrongModel
         case .loadsExhausted: self = .loadsExhausted
         case .clockRollback: self = .clockRollback

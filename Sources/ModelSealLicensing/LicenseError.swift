@@ -37,6 +37,9 @@ public enum LicenseError: Error, Equatable, Sendable, CustomStringConvertible {
     case featureNotLicensed(String)
     /// No fingerprint component could be read on this machine.
     case noFingerprint
+    /// The TPM that holds this machine's key cannot be used or refused (exit 33, like any wrong machine):
+    /// a TPM-bound license never falls back to software.
+    case tpm(String)
     /// Reading or writing a licensing file failed.
     case io(String)
 
@@ -86,6 +89,9 @@ public enum LicenseError: Error, Equatable, Sendable, CustomStringConvertible {
         case .noFingerprint:
             "no machine fingerprint component is readable here (containers often have none): mount a host token file "
                 + "and set MODELSEAL_HOST_TOKEN_FILE (docs/LICENSING.md)"
+        case .tpm(let reason):
+            "wrong machine: this license is bound to a TPM and the TPM did not answer as the machine it was issued "
+                + "to: \(reason) (a TPM-bound license never falls back to software; MODELSEAL_TPM_TCTI names the TPM)"
         case .io(let reason):
             reason
         }

@@ -319,7 +319,8 @@ final class LicenseFixture {
     func gate(_ license: SignedLicense, use: LicenseUse = .memory) throws -> LicenseGate {
         let path = folder + "/" + UUID().uuidString + ".lic"
         try Data(license.encoded).write(to: URL(fileURLWithPath: path))
-        return try LicenseGate(path: path, use: use, directory: directory)
+        return try LicenseGate(
+            path: path, use: use, directory: directory, records: LicenseRecords(path: folder + "/records"))
     }
 
     /// An opener holding only `license` (as `open --license` and Python `load(license=)` build it).

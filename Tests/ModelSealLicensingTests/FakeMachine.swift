@@ -18,6 +18,8 @@ final class FakeMachine: @unchecked Sendable {
     var environment: [String: String] = [:]
     var now: Int64
     let directory: LicensingDirectory
+    /// The records folder outside the licensing folder (spec/LICENSING.md §7).
+    let records: LicenseRecords
 
     /// The values each component is built from.
     struct Identity {
@@ -38,6 +40,7 @@ final class FakeMachine: @unchecked Sendable {
         root = String(cString: made)
         self.now = now
         directory = LicensingDirectory(path: root + "/licensing")
+        records = LicenseRecords(path: root + "/records")
         try set(identity)
         try write("/proc/self/status", "Name:\tpython\nTracerPid:\t0\n")
         try write("/proc/1/cgroup", "0::/\n")
@@ -67,10 +70,12 @@ final class FakeMachine: @unchecked Sendable {
 
     var validator: LicenseValidator {
         let time = now
-        return LicenseValidator(directory: directory, probe: probe, clock: { time })
+        return LicenseValidator(directory: directory, records: records, probe: probe, clock: { time })
     }
 
-    func fingerprint(vendor: [UInt8]?) -> Fingerprint { Fingerprint(probe: probe, vendorKeyID: vendor) }
+    func fingerprint(vendor: [UInt8]?, version: FingerprintVersion = .v2) -> Fingerprint {
+        Fingerprint(probe: probe, vendorKeyID: vendor, version: version)
+    }
 
     func request(vendor: Vendor, tolerance: Int = 1) throws -> LicenseRequest {
         try LicenseRequest.create(

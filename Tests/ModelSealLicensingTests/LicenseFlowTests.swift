@@ -211,7 +211,8 @@ struct LicenseFlowTests {
         let genuine = try vendor.issue(try machine.request(vendor: vendor), models: [model.sealed])
         var terms = genuine.license
         terms = License(
-            id: terms.id, customer: terms.customer, issuedAt: terms.issuedAt, notBefore: terms.notBefore,
+            version: terms.version, id: terms.id, customer: terms.customer, issuedAt: terms.issuedAt,
+            notBefore: terms.notBefore,
             expiresAt: nil,
             models: terms.models, machine: terms.machine, keyWrapping: terms.keyWrapping, maxLoads: nil,
             features: terms.features, guards: terms.guards)

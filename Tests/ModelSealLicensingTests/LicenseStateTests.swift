@@ -1,4 +1,5 @@
 import ContainerEngine
+import Crypto
 import Dispatch
 import ModelSealCore
 import Testing
@@ -18,8 +19,7 @@ struct LicenseStateTests {
     }
 
     func stateFiles(_ machine: FakeMachine, _ license: SignedLicense) -> LicenseState.Files {
-        LicenseState.Files(
-            base: machine.directory.statePath(license.license.machine.vendorKeyID, licenseID: license.license.id))
+        machine.validator.stateFiles(license.license)
     }
 
     @Test("loads are counted up to the limit; verification does not count")
@@ -91,6 +91,93 @@ struct LicenseStateTests {
             throws: LicenseError.clockRollback(
                 now: fresh.now, reference: freshLicense.license.issuedAt, what: "the license's issue time")
         ) { try licensedOpen(freshModel.sealed, license: freshLicense, on: fresh) }
+    }
+
+    @Test("a fresh licensing folder (or deleted state files) does not reset loads: the record outside it remains")
+    func freshFolderIsRolledBack() throws {
+        let (machine, _, model, license) = try setUp(maxLoads: 2)
+        let files = stateFiles(machine, license)
+        _ = try licensedOpen(model.sealed, license: license, on: machine)
+        _ = try licensedOpen(model.sealed, license: license, on: machine)
+        // The review's attack: a fresh MODELSEAL_LICENSE_DIR holding only a copy of machine.json.
+        try run("rm -rf '\(machine.directory.vendorPath(license.license.machine.vendorKeyID))/state'")
+        #expect(throws: LicenseError.stateRolledBack(path: files.state, found: 0, expected: 2)) {
+            try licensedOpen(model.sealed, license: license, on: machine)
+        }
+        // Deleting only the record beside version 2 state files is refused as well.
+        let (other, _, otherModel, otherLicense) = try setUp()
+        _ = try licensedOpen(otherModel.sealed, license: otherLicense, on: other)
+        let otherFiles = stateFiles(other, otherLicense)
+        other.remove(String(otherFiles.recordCopy.dropFirst(other.root.count)))
+        #expect(throws: LicenseError.stateRolledBack(path: otherFiles.recordCopy, found: 0, expected: 1)) {
+            try licensedOpen(otherModel.sealed, license: otherLicense, on: other)
+        }
+    }
+
+    @Test("stated limit: restoring every licensing and record file from a backup restores the loads")
+    func fullRestoreResetsLoads() throws {
+        let (machine, _, model, license) = try setUp(maxLoads: 1)
+        try run("cp -a '\(machine.root)/licensing' '\(machine.root)/licensing.bak'")
+        try run(
+            "cp -a '\(machine.root)/records' '\(machine.root)/records.bak' 2>/dev/null || mkdir '\(machine.root)/records.bak'"
+        )
+        _ = try licensedOpen(model.sealed, license: license, on: machine)
+        #expect(throws: LicenseError.self) { try licensedOpen(model.sealed, license: license, on: machine) }
+        try run(
+            "rm -rf '\(machine.root)/licensing' '\(machine.root)/records' && mv '\(machine.root)/licensing.bak' "
+                + "'\(machine.root)/licensing' && mv '\(machine.root)/records.bak' '\(machine.root)/records'")
+        // Software cannot tell a full restore from a first use: the load opens again (SECURITY.md, licensee row).
+        #expect(try licensedOpen(model.sealed, license: license, on: machine) == model.plain)
+    }
+
+    @Test("after an expiry was seen, a clock set back before it is a rollback, also in a fresh licensing folder")
+    func expiryMark() throws {
+        let machine = try FakeMachine()
+        let vendor = try Vendor()
+        let model = try vendor.model()
+        var terms = LicenseTerms(customer: "ACME")
+        terms.expiresAt = machine.now + 86_400
+        let license = try vendor.issue(try machine.request(vendor: vendor), models: [model.sealed], terms: terms)
+        let expiry = machine.now + 86_400
+        machine.now = expiry + 10
+        #expect(throws: LicenseError.expired(expiresAt: expiry, now: expiry + 10)) {
+            try licensedOpen(model.sealed, license: license, on: machine)
+        }
+        let seen = LicenseError.clockRollback(
+            now: expiry - 1, reference: expiry + 10, what: "the time this license was seen expired here")
+        machine.now = expiry - 1  // the review's attack: the clock just before expiry, forever
+        #expect(throws: seen) { try licensedOpen(model.sealed, license: license, on: machine) }
+        #expect(machine.validator.status(of: license).expirySeen == expiry + 10)
+        try run("rm -rf '\(machine.directory.vendorPath(vendor.keyID))/state'")
+        #expect(throws: seen) { try licensedOpen(model.sealed, license: license, on: machine) }
+        // Stated limit: removing the records folder too (a full restore) reopens it with the clock set back.
+        try run("rm -rf '\(machine.root)/records'")
+        #expect(try licensedOpen(model.sealed, license: license, on: machine) == model.plain)
+    }
+
+    @Test("state files written before records existed (version 1, no record) keep working and gain a record")
+    func versionOneStateUpgrades() throws {
+        let (machine, _, model, license) = try setUp(maxLoads: 3)
+        let files = stateFiles(machine, license)
+        let identity = try #require(
+            try machine.directory.machineIdentity(vendorKeyID: license.license.machine.vendorKeyID))
+        let key = try identity.unlock(with: machine.fingerprint(vendor: license.license.machine.vendorKeyID))
+        let stateKey = LicenseState.key(
+            machinePrivateKey: Array(key.rawRepresentation), licenseID: license.license.id)
+        var members: JSONObject = [
+            "type": .string("modelseal-license-state"), "version": .integer(1),
+            "license_id": .string(license.license.id), "loads": .integer(2), "last_seen": .integer(machine.now),
+            "generation": .integer(2),
+        ]
+        let mac = HMAC<SHA256>.authenticationCode(for: JSONValue.object(members).canonicalBytes, using: stateKey)
+        members["mac"] = .string(Hex.encode(mac))
+        try AtomicFiles.makeDirectory(String(files.base[..<(files.base.lastIndex(of: "/") ?? files.base.endIndex)]))
+        try AtomicFiles.write(JSONValue.object(members).canonicalBytes, to: files.state)
+        try AtomicFiles.write(JSONValue.object(members).canonicalBytes, to: files.mirror)
+        _ = try licensedOpen(model.sealed, license: license, on: machine)
+        #expect(try AtomicFiles.read(files.recordCopy) != nil)
+        #expect(machine.validator.status(of: license).loadsUsed == 3)
+        #expect(throws: LicenseError.self) { try licensedOpen(model.sealed, license: license, on: machine) }
     }
 
     @Test("workers loading at once each count exactly once (file lock, atomic rename)")

@@ -217,7 +217,8 @@ def test_machine_fingerprint(run, tmp_path):
     report = json.loads(run("machine", "fingerprint", "--json").stdout)
     names = [component["name"] for component in report["components"]]
     assert names == sorted(names) and names
-    assert set(names) | set(report["missing"]) == {"cpu", "dmi", "host-token", "machine-id", "network", "root-fs"}
+    assert set(names) | set(report["missing"]) == {"cpu", "disk", "dmi", "dmi-serial", "host-token", "machine-id",
+                                                    "network", "root-fs"}
     assert all(len(component["hash"]) == 64 for component in report["components"])
     run("keygen", "--sign", "-o", "vendor.key")
     salted = json.loads(run("machine", "fingerprint", "--vendor", "vendor.key.pub", "--json").stdout)

@@ -35,13 +35,26 @@ extension ModelSeal.License {
                 stays in this machine's licensing folder ($MODELSEAL_LICENSE_DIR, else \
                 ~/.local/share/modelseal/licensing), encrypted under a key that only enough of this machine's \
                 fingerprint components release (all but --tolerance of them). The request holds the public key and \
-                salted hashes of the components: no raw identifier leaves the machine.
+                salted hashes of the components, each stretched with scrypt first: no raw identifier leaves the \
+                machine, and checking a guessed value costs about 25 ms.
+
+                The binding is software only, and advisory against a determined licensee: a copy of the licensing \
+                folder on another machine that spoofs these components (a mount namespace over /proc and /sys) opens \
+                the model (SECURITY.md).
+
+                With a TPM 2.0 (--tpm; the default when $MODELSEAL_TPM_TCTI is set or /dev/tpmrm0 or /dev/tpm0 exists), the \
+                machine key is a non-exportable P-256 key made inside the TPM instead: a copy of the licensing folder \
+                opens nothing on another machine, and a TPM clear loses the key (make a new request then). \
+                MODELSEAL_TPM_TCTI names the TPM as a TCTI string, e.g. swtpm:path=/run/swtpm.sock or \
+                device:/dev/tpmrm0. --no-tpm makes a software key even where a TPM is present.
 
                 A second request for the same vendor is refused unless --new: a new machine key makes every license \
                 issued to the old one stop working on this machine (use it after a hardware change).
 
                 Examples:
                   modelseal license request --vendor vendor.key.pub -o req.json
+                  MODELSEAL_TPM_TCTI=swtpm:path=/run/swtpm.sock \\
+                      modelseal license request --tpm --vendor vendor.key.pub -o req.json
                   modelseal license request --vendor vendor.key.pub --label gpu-node-3 \\
                       --new -o req.json
                 """)
@@ -63,6 +76,11 @@ extension ModelSeal.License {
 
         @Flag(help: "Replace this machine's existing key for the vendor (licenses issued to it stop working here).")
         var new = false
+
+        @Flag(
+            name: .customLong("tpm"), inversion: .prefixedNo,
+            help: "Make the machine key in the TPM (default: when one is present; --no-tpm: a software key).")
+        var tpm: Bool?
 
         @Flag(name: .shortAndLong, help: "Replace FILE if it exists.")
         var force = false
@@ -87,14 +105,31 @@ extension ModelSeal.License {
                         + "licenses issued to it keep working. Pass --new to replace it (they then stop working here)")
             }
             let sink = try OutputFile(output == "-" ? .standardOutput : .path(output), mode: 0o644, replace: force)
-            let request = try LicenseRequest.create(
-                vendorKeyID: key.keyID, tolerance: tolerance, label: label, directory: directory)
+            let connection: TPMConnection?
+            do {
+                // Explicit --tpm: this TPM or an error; by default: the system's TPM when one answers.
+                connection = try tpm == false ? nil : TPMConnection()
+            } catch {
+                guard tpm == nil else { throw LicenseError.tpm("\(error)") }
+                connection = nil
+            }
+            let request: LicenseRequest
+            do {
+                request = try LicenseRequest.create(
+                    vendorKeyID: key.keyID, tolerance: tolerance, label: label, directory: directory, tpm: connection)
+            } catch let error as TPMError {
+                throw LicenseError.tpm("\(error)")
+            }
             try sink.write(contentsOf: request.encoded)
             try sink.commit()
             Terminal.writeError(
                 "machine key for vendor \(key.fingerprint) stored in \(directory.vendorPath(key.keyID)); request with "
                     + "\(request.components.count) component(s) (\(request.components.map(\.name).joined(separator: ", "))), "
-                    + "opens with \(request.threshold) of them: send \(output == "-" ? "it" : output) to the vendor")
+                    + "opens with \(request.threshold) of them: send \(output == "-" ? "it" : output) to the vendor. "
+                    + (connection == nil
+                        ? "Software binding: advisory against a licensee who copies the folder and spoofs the components"
+                        : "Machine key made in the TPM (kem p256-tpm); without EK attestation the vendor must take "
+                            + "that on trust"))
         }
     }
 
@@ -292,10 +327,15 @@ extension ModelSeal.License {
             Terminal.writeError(
                 "issued license \(signed.license.id) to \(customer) for \(unlocked.count) model(s), "
                     + "\(signed.license.machine.match) of \(request.components.count) components: \(output)")
+            let binding =
+                request.kem == .p256TPM
+                ? "the request says its machine key is in a TPM, which a clone cannot copy, but without endorsement-key "
+                    + "attestation that is the customer's word (advisory)"
+                : "and clone the machine's fingerprint in software; the machine binding is advisory"
             Terminal.writeError(
                 "note: an offline license binds honest use only: a licensee can reset its load count and clock checks "
-                    + "by restoring the licensing folder's files, and clone the machine's fingerprint in software "
-                    + "(SECURITY.md)")
+                    + "by restoring the licensing folder's files together with the license records kept outside it, "
+                    + "\(binding) (SECURITY.md)")
         }
     }
 
@@ -342,7 +382,9 @@ extension ModelSeal.License {
                 thisMachine: .init(
                     machineKeyPresent: status.machineKeyPresent, machineKeyMatches: status.machineKeyMatches,
                     matchingComponents: status.matchingComponents, differingComponents: status.differingComponents,
-                    loadsUsed: status.loadsUsed))
+                    loadsUsed: status.loadsUsed, firstUse: status.firstUse.map(LicenseTime.format),
+                    expirySeen: status.expirySeen.map(LicenseTime.format)),
+                version: license.version, binding: status.binding, bindingLimit: status.bindingLimit)
             if json {
                 try JSONOutput.print(report)
                 return
@@ -367,6 +409,7 @@ extension ModelSeal.License {
             lines.append("  valid:       from \(report.notBefore) until \(valid)")
             lines.append("  models:      \(models); plus files sealed to the license key")
             lines.append("  machine:     \(machine)")
+            lines.append("  binding:     \(status.bindingLimit)")
             lines.append("  loads:       \(loads)")
             lines.append("  output:      \(output)")
             lines.append("  guards:      \(guards)")
@@ -379,7 +422,10 @@ extension ModelSeal.License {
                 let changed =
                     status.differingComponents.isEmpty
                     ? "" : " (changed: \(status.differingComponents.joined(separator: ", ")))"
-                let used = status.loadsUsed.map { "; \($0) load(s) used" } ?? ""
+                let used =
+                    (status.loadsUsed.map { "; \($0) load(s) used" } ?? "")
+                    + (status.firstUse.map { " since \(LicenseTime.format($0))" } ?? "")
+                    + (status.expirySeen.map { "; seen expired at \(LicenseTime.format($0))" } ?? "")
                 lines.append(
                     "  this machine: machine key matches; \(status.matchingComponents) components match, "
                         + "\(license.machine.match) needed\(changed)\(used)")
@@ -401,6 +447,8 @@ struct LicenseReport: Encodable {
         let matchingComponents: Int
         let differingComponents: [String]
         let loadsUsed: Int64?
+        let firstUse: String?
+        let expirySeen: String?
     }
     var schema = 1
     let id: String
@@ -417,4 +465,8 @@ struct LicenseReport: Encodable {
     let fileOutput: Bool
     let guards: [String: String]
     let thisMachine: Machine
+    let version: Int
+    /// `software`: what `bindingLimit` says a determined licensee can do anyway.
+    let binding: String
+    let bindingLimit: String
 }

@@ -28,11 +28,13 @@ extension ModelSeal.Machine {
             commandName: "fingerprint",
             abstract: "List the fingerprint components of this machine, salted for a vendor.",
             discussion: """
-                Components are read without root: machine-id, cpu, network (MACs of physical NICs), root-fs (UUID \
-                of the root file system), dmi (system and board vendor/name) and host-token (a file the host mounts \
-                into containers: $MODELSEAL_HOST_TOKEN_FILE or /etc/modelseal/host-token). Raw values are never \
-                printed: each is shown as HMAC-SHA256 under a salt derived from the vendor's public key (--vendor), \
-                or under an all-zero vendor id without it. Runtime-guard findings (container, VM, tracer, preload) \
+                Components: machine-id, cpu, network (MACs of physical NICs), root-fs (UUID of the root file \
+                system), disk (block device serials the kernel shows without root), dmi (system and board \
+                vendor/name), dmi-serial (DMI serials and product UUID: usually readable by root only) and host-token \
+                (a file the host mounts into containers: $MODELSEAL_HOST_TOKEN_FILE or /etc/modelseal/host-token). \
+                Raw values are never printed: each is stretched with scrypt and shown as HMAC-SHA256 under a salt \
+                derived from the vendor's public key (--vendor), or under an all-zero vendor id without it (the \
+                hashes a version 2 license request carries). Runtime-guard findings (container, VM, tracer, preload) \
                 are listed too, since they say which components to expect to be unstable.
 
                 Examples:

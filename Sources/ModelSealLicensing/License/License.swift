@@ -18,7 +18,9 @@ public struct License: Sendable, Equatable {
     public struct Machine: Sendable, Equatable {
         /// Key id of the vendor key that signs this license (also the fingerprint salt's input).
         public let vendorKeyID: [UInt8]
-        /// The machine's X25519 public key.
+        /// How the license key is wrapped to the machine: a software X25519 key or a TPM P-256 key.
+        public var kem: MachineKEM = .x25519
+        /// The machine's public key (X25519: 32 bytes; P-256 in a TPM: 65, uncompressed).
         public let machineKey: [UInt8]
         /// Component names and salted hashes, in name order.
         public let components: [(name: String, hash: [UInt8])]
@@ -26,7 +28,8 @@ public struct License: Sendable, Equatable {
         public let match: Int
 
         public static func == (lhs: Self, rhs: Self) -> Bool {
-            lhs.vendorKeyID == rhs.vendorKeyID && lhs.machineKey == rhs.machineKey && lhs.match == rhs.match
+            lhs.vendorKeyID == rhs.vendorKeyID && lhs.kem == rhs.kem && lhs.machineKey == rhs.machineKey
+                && lhs.match == rhs.match
                 && lhs.components.map(\.name) == rhs.components.map(\.name)
                 && lhs.components.map(\.hash) == rhs.components.map(\.hash)
         }
@@ -34,7 +37,7 @@ public struct License: Sendable, Equatable {
 
     /// The license key-encryption key, wrapped so that only the machine opens it (spec/LICENSING.md §4).
     struct KeyWrapping: Sendable, Equatable {
-        /// HPKE of secret A to the machine key: `enc(32) || ct(48)`.
+        /// HPKE of secret A to the machine key: `enc || ct(48)` (enc: 32 bytes X25519, 65 bytes P-256).
         let machineShare: [UInt8]
         /// Secret B split k-of-n over the components.
         let componentLock: ComponentLock
@@ -55,6 +58,8 @@ public struct License: Sendable, Equatable {
         public init() {}
     }
 
+    /// Format version: 2 for licenses issued to version 2 requests, 1 for version 1 requests.
+    public let version: Int
     /// The license id: 16 random bytes as 32 hex digits.
     public let id: String
     /// The customer, as the vendor named them.
@@ -87,10 +92,23 @@ public struct License: Sendable, Equatable {
 }
 
 extension License {
+    /// How this license's component hashes were derived: its request's version.
+    var fingerprintVersion: FingerprintVersion { version == 1 ? .v1 : .v2 }
+
     var json: JSONValue {
+        var machineMembers: JSONObject = [
+            "vendor_key_id": .string(Hex.encode(machine.vendorKeyID)),
+            "machine_key": .string(Codec.base64(machine.machineKey)),
+            "components": .array(
+                machine.components.map {
+                    .object(["name": .string($0.name), "hash": .string(Hex.encode($0.hash))])
+                }),
+            "match": .integer(Int64(machine.match)),
+        ]
+        if version >= 2 { machineMembers["kem"] = .string(machine.kem.rawValue) }
         var members: JSONObject = [
             "type": .string("modelseal-license"),
-            "version": .integer(1),
+            "version": .integer(Int64(version)),
             "id": .string(id),
             "customer": .string(customer),
             "issued_at": .integer(issuedAt),
@@ -102,15 +120,7 @@ extension License {
                         "key": .string(Codec.base64($0.wrappedFileKey)),
                     ])
                 }),
-            "machine": .object([
-                "vendor_key_id": .string(Hex.encode(machine.vendorKeyID)),
-                "machine_key": .string(Codec.base64(machine.machineKey)),
-                "components": .array(
-                    machine.components.map {
-                        .object(["name": .string($0.name), "hash": .string(Hex.encode($0.hash))])
-                    }),
-                "match": .integer(Int64(machine.match)),
-            ]),
+            "machine": .object(machineMembers),
             "key": .object([
                 "machine_share": .string(Codec.base64(keyWrapping.machineShare)),
                 "component_shares": .array(keyWrapping.componentLock.shares.map { .string(Codec.base64($0)) }),
@@ -132,7 +142,8 @@ extension License {
         var fields = try JSONFields(value, what: what)
         guard try fields.string("type") == "modelseal-license" else { throw .malformed(what, "not a license") }
         let version = try fields.integer("version")
-        guard version == 1 else { throw .unsupported("license version \(version)") }
+        guard version == 1 || version == 2 else { throw .unsupported("license version \(version)") }
+        self.version = Int(version)
         if fields.optional("online") != nil {
             throw .unsupported("online check-in (field 'online' is reserved for the license server)")
         }
@@ -158,12 +169,13 @@ extension License {
         }
         self.models = models
         var machineFields = try fields.object("machine")
+        let kem = version == 2 ? try MachineKEM.parse(try machineFields.string("kem"), what: "the license") : .x25519
         let components = try LicenseRequest.components(
             try machineFields.array("components", count: 1...ComponentLock.maximumComponents), what: "license machine",
             withKeys: false)
         machine = Machine(
-            vendorKeyID: try machineFields.hex("vendor_key_id", length: 32),
-            machineKey: try machineFields.base64("machine_key", length: 32),
+            vendorKeyID: try machineFields.hex("vendor_key_id", length: 32), kem: kem,
+            machineKey: try machineFields.base64("machine_key", length: kem.publicKeyLength),
             components: components.map { ($0.name, $0.hash) },
             match: Int(try machineFields.integer("match", in: 1...Int64(components.count))))
         try machineFields.finish()
@@ -174,7 +186,7 @@ extension License {
             return try Codec.base64(text, length: ComponentLock.shareLength, what: "license component share")
         }
         keyWrapping = KeyWrapping(
-            machineShare: try keyFields.base64("machine_share", length: 80),
+            machineShare: try keyFields.base64("machine_share", length: kem.machineShareLength),
             componentLock: ComponentLock(threshold: machine.match, shares: shares),
             wrappedKey: try keyFields.base64("wrapped_key", length: 48))
         try keyFields.finish()

@@ -58,9 +58,11 @@ public enum LicenseIssuer {
         guard models.count <= License.Limits.maximumModels else {
             throw LicenseError.malformed("license terms", "more than \(License.Limits.maximumModels) models")
         }
-        guard let machineKey = try? Curve25519.KeyAgreement.PublicKey(rawRepresentation: request.machineKey) else {
-            throw LicenseError.malformed("license request", "bad machine key")
-        }
+        let validKey =
+            request.kem == .x25519
+            ? (try? Curve25519.KeyAgreement.PublicKey(rawRepresentation: request.machineKey)) != nil
+            : (try? P256.KeyAgreement.PublicKey(x963Representation: request.machineKey)) != nil
+        guard validKey else { throw LicenseError.malformed("license request", "bad machine key") }
         var componentKeys: [Curve25519.KeyAgreement.PublicKey] = []
         for component in request.components {
             guard let key = try? Curve25519.KeyAgreement.PublicKey(rawRepresentation: component.publicKey) else {
@@ -76,14 +78,17 @@ public enum LicenseIssuer {
             entries.append(
                 License.Model(fileID: fileID, name: name, wrappedFileKey: try file.wrapFileKey(to: licenseKey).body))
         }
+        // The license keeps its request's version: a version 1 machine key derives version 1 components.
         let license = License(
-            id: Hex.encode(idBytes), customer: terms.customer, issuedAt: now, notBefore: notBefore,
+            version: request.version, id: Hex.encode(idBytes), customer: terms.customer, issuedAt: now,
+            notBefore: notBefore,
             expiresAt: terms.expiresAt, models: entries,
             machine: License.Machine(
-                vendorKeyID: request.vendorKeyID, machineKey: request.machineKey,
+                vendorKeyID: request.vendorKeyID, kem: request.kem, machineKey: request.machineKey,
                 components: request.components.map { ($0.name, $0.hash) }, match: match),
             keyWrapping: try License.KeyWrapping.make(
-                licenseKey: licenseKey.bytes, licenseID: idBytes, machineKey: machineKey, componentKeys: componentKeys,
+                licenseKey: licenseKey.bytes, licenseID: idBytes, kem: request.kem, machineKey: request.machineKey,
+                componentKeys: componentKeys,
                 match: match),
             maxLoads: terms.maxLoads, features: terms.features, guards: terms.guards)
         return try SignedLicense.sign(license, with: signingKey, algorithm: algorithm)

@@ -15,7 +15,7 @@ extension License.KeyWrapping {
     static func context(licenseID: [UInt8]) -> [UInt8] { Array("modelseal/v1 license".utf8) + licenseID }
 
     static func make(
-        licenseKey: [UInt8], licenseID: [UInt8], machineKey: Curve25519.KeyAgreement.PublicKey,
+        licenseKey: [UInt8], licenseID: [UInt8], kem: MachineKEM, machineKey: [UInt8],
         componentKeys: [Curve25519.KeyAgreement.PublicKey], match: Int
     ) throws(LicenseError) -> License.KeyWrapping {
         var a = randomBytes(32)
@@ -25,7 +25,14 @@ extension License.KeyWrapping {
             SecretMemory.wipe(&b)
         }
         do {
-            var sender = try HPKE.Sender(recipientKey: machineKey, ciphersuite: ComponentLock.suite, info: machineInfo)
+            var sender =
+                kem == .x25519
+                ? try HPKE.Sender(
+                    recipientKey: try Curve25519.KeyAgreement.PublicKey(rawRepresentation: machineKey),
+                    ciphersuite: kem.suite, info: machineInfo)
+                : try HPKE.Sender(
+                    recipientKey: try P256.KeyAgreement.PublicKey(x963Representation: machineKey),
+                    ciphersuite: kem.suite, info: machineInfo)
             let sealedA = try sender.seal(a, authenticating: licenseID)
             let lock = try ComponentLock.seal(
                 b, to: componentKeys, threshold: match, context: context(licenseID: licenseID))
@@ -49,6 +56,17 @@ extension License.KeyWrapping {
                 privateKey: machineKey, ciphersuite: ComponentLock.suite, info: Self.machineInfo,
                 encapsulatedKey: Data(machineShare.prefix(32))),
             let a = try? receiver.open(Data(machineShare.dropFirst(32)), authenticating: licenseID)
+        else { return nil }
+        return Array(a)
+    }
+
+    /// Secret A through a TPM-held machine key (`kem` `p256-tpm`), or `nil` when it is not this license's.
+    func openMachineShare(with machineKey: TPMP256KEMPrivateKey, licenseID: [UInt8]) -> [UInt8]? {
+        guard
+            var receiver = try? HPKE.Recipient(
+                privateKey: machineKey, ciphersuite: MachineKEM.p256TPM.suite, info: Self.machineInfo,
+                encapsulatedKey: Data(machineShare.prefix(65))),
+            let a = try? receiver.open(Data(machineShare.dropFirst(65)), authenticating: licenseID)
         else { return nil }
         return Array(a)
     }

@@ -17,6 +17,10 @@ public struct LicenseRequest: Sendable, Equatable {
         public let publicKey: [UInt8]
     }
 
+    /// Format version: 2 from license v2 on (scrypt-stretched components, `kem`); 1 from earlier versions.
+    public let version: Int
+    /// How the license key is wrapped to the machine key (version 2; version 1 is always X25519).
+    public let kem: MachineKEM
     /// Key id of the vendor signing key the request is for.
     public let vendorKeyID: [UInt8]
     /// The machine's X25519 public key (32 bytes).
@@ -32,28 +36,38 @@ public struct LicenseRequest: Sendable, Equatable {
 
     /// Makes a machine identity for the vendor on this machine (replacing any earlier one) and the request for it.
     ///
-    /// - Parameter tolerance: how many components may change before the machine key no longer opens.
+    /// - Parameters:
+    ///   - tolerance: how many components may change before the machine key no longer opens.
+    ///   - tpm: make the machine key in this TPM (`kem` `p256-tpm`); nil: a software key.
     public static func create(
-        vendorKeyID: [UInt8], tolerance: Int, label: String, directory: LicensingDirectory
-    ) throws(LicenseError) -> LicenseRequest {
+        vendorKeyID: [UInt8], tolerance: Int, label: String, directory: LicensingDirectory, tpm: TPMConnection? = nil
+    ) throws -> LicenseRequest {
         try create(
             vendorKeyID: vendorKeyID, tolerance: tolerance, label: label, directory: directory,
-            probe: FilesystemProbe.system, now: LicenseClock.now())
+            probe: FilesystemProbe.system, now: LicenseClock.now(), tpm: tpm)
     }
 
     static func create(
         vendorKeyID: [UInt8], tolerance: Int, label: String, directory: LicensingDirectory, probe: MachineProbe,
-        now: Int64
-    ) throws(LicenseError) -> LicenseRequest {
-        let fingerprint = Fingerprint(probe: probe, vendorKeyID: vendorKeyID)
-        guard !fingerprint.components.isEmpty else { throw .noFingerprint }
+        now: Int64, tpm: TPMConnection? = nil
+    ) throws -> LicenseRequest {
+        let fingerprint = Fingerprint(probe: probe, vendorKeyID: vendorKeyID, version: .v2)
+        guard !fingerprint.components.isEmpty else { throw LicenseError.noFingerprint }
         let count = fingerprint.components.count
         let threshold = max(1, count - max(0, tolerance))
-        let (identity, _) = try MachineIdentity.create(
-            fingerprint: fingerprint, vendorKeyID: vendorKeyID, threshold: threshold)
-        try directory.save(identity)
+        let file: MachineKeyFile
+        if let tpm {
+            file = .tpm(
+                try TPMMachineIdentity.create(
+                    connection: tpm, vendorKeyID: vendorKeyID, componentNames: fingerprint.components.map(\.name),
+                    threshold: threshold))
+        } else {
+            file = .software(
+                try MachineIdentity.create(fingerprint: fingerprint, vendorKeyID: vendorKeyID, threshold: threshold).0)
+        }
+        try directory.save(file)
         return LicenseRequest(
-            vendorKeyID: vendorKeyID, machineKey: Array(identity.publicKey.rawRepresentation),
+            version: 2, kem: tpm == nil ? .x25519 : .p256TPM, vendorKeyID: vendorKeyID, machineKey: file.machineKey,
             components: fingerprint.components.map {
                 Component(
                     name: $0.name, hash: fingerprint.hash(of: $0),
@@ -62,9 +76,11 @@ public struct LicenseRequest: Sendable, Equatable {
     }
 
     init(
-        vendorKeyID: [UInt8], machineKey: [UInt8], components: [Component], threshold: Int, createdAt: Int64,
-        label: String
+        version: Int, kem: MachineKEM = .x25519, vendorKeyID: [UInt8], machineKey: [UInt8], components: [Component],
+        threshold: Int, createdAt: Int64, label: String
     ) {
+        self.version = version
+        self.kem = kem
         self.vendorKeyID = vendorKeyID
         self.machineKey = machineKey
         self.components = components
@@ -77,9 +93,9 @@ public struct LicenseRequest: Sendable, Equatable {
     public var encoded: [UInt8] { json.canonicalBytes + [0x0A] }
 
     var json: JSONValue {
-        .object([
+        var members: JSONObject = [
             "type": .string("modelseal-license-request"),
-            "version": .integer(1),
+            "version": .integer(Int64(version)),
             "vendor_key_id": .string(Hex.encode(vendorKeyID)),
             "machine_key": .string(Codec.base64(machineKey)),
             "components": .array(
@@ -92,7 +108,9 @@ public struct LicenseRequest: Sendable, Equatable {
             "threshold": .integer(Int64(threshold)),
             "created_at": .integer(createdAt),
             "label": .string(label),
-        ])
+        ]
+        if version >= 2 { members["kem"] = .string(kem.rawValue) }
+        return .object(members)
     }
 
     /// Parses a request file (canonical JSON only).
@@ -100,11 +118,15 @@ public struct LicenseRequest: Sendable, Equatable {
         let what = "license request"
         let document = bytes.last == 0x0A ? Array(bytes.dropLast()) : bytes
         var fields = try JSONFields(try JSONValue.parseCanonical(document, what: what), what: what)
-        guard try fields.string("type") == "modelseal-license-request", try fields.integer("version") == 1 else {
-            throw .malformed(what, "not a version 1 license request")
+        guard try fields.string("type") == "modelseal-license-request" else {
+            throw .malformed(what, "not a license request")
         }
+        let version = try fields.integer("version")
+        guard version == 1 || version == 2 else { throw .unsupported("license request version \(version)") }
+        self.version = Int(version)
+        kem = version == 2 ? try MachineKEM.parse(try fields.string("kem"), what: "the request") : .x25519
         vendorKeyID = try fields.hex("vendor_key_id", length: 32)
-        machineKey = try fields.base64("machine_key", length: 32)
+        machineKey = try fields.base64("machine_key", length: kem.publicKeyLength)
         components = try Self.components(
             try fields.array("components", count: 1...ComponentLock.maximumComponents), what: what)
         threshold = Int(try fields.integer("threshold", in: 1...Int64(components.count)))

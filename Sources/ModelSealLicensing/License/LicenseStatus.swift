@@ -12,6 +12,27 @@ public struct LicenseStatus: Sendable {
     public let differingComponents: [String]
     /// Loads recorded here, when the state could be read.
     public let loadsUsed: Int64?
+    /// The first load recorded here (Unix seconds), when known.
+    public let firstUse: Int64?
+    /// When the license was first seen expired here, if it was (a clock set back after that is refused).
+    public let expirySeen: Int64?
+    /// How the license is bound to this machine: `software`, or `tpm` (a machine key inside a TPM).
+    public let binding: String
+
+    /// What a software binding does not stop (SECURITY.md, licensee row): said by `license show`.
+    public static let softwareBindingLimit =
+        "software binding: a copy of the licensing folder on another machine that spoofs these components "
+        + "(a mount namespace over /proc and /sys) opens the model, and restoring every licensing and record file "
+        + "from a backup restores loads; the binding is advisory against a determined licensee (SECURITY.md)"
+
+    /// What a TPM binding adds and what it does not, as this version implements it: said by `license show`.
+    public static let tpmBindingLimit =
+        "TPM binding: the machine key never leaves this machine's TPM, so a copy of the licensing folder opens "
+        + "nothing elsewhere; without EK attestation the vendor cannot prove the request's key is in a TPM "
+        + "(advisory), and the load count is still kept in files (restoring every file restores loads) (SECURITY.md)"
+
+    /// The limit that applies to this license.
+    public var bindingLimit: String { binding == "tpm" ? Self.tpmBindingLimit : Self.softwareBindingLimit }
 }
 
 extension LicenseValidator {
@@ -19,24 +40,31 @@ extension LicenseValidator {
     public func status(of signed: SignedLicense) -> LicenseStatus {
         let license = signed.license
         let vendor = license.machine.vendorKeyID
-        let identity = (try? directory.machineIdentity(vendorKeyID: vendor)) ?? nil
-        let fingerprint = Fingerprint(probe: probe, vendorKeyID: vendor)
+        let keyFile = (try? directory.machineKeyFile(vendorKeyID: vendor)) ?? nil
+        let fingerprint = Fingerprint(probe: probe, vendorKeyID: vendor, version: license.fingerprintVersion)
         let matches = fingerprint.matches(license.machine.components)
-        let keyMatches = identity.map { Array($0.publicKey.rawRepresentation) == license.machine.machineKey } ?? false
-        var loads: Int64? = nil
-        if keyMatches, let identity, let machineKey = try? identity.unlock(with: fingerprint) {
-            var secret = Array(machineKey.rawRepresentation)
-            let files = LicenseState.Files(base: directory.statePath(vendor, licenseID: license.id))
-            loads =
-                (try? LicenseState.read(
-                    files, licenseID: license.id,
-                    key: LicenseState.key(machinePrivateKey: secret, licenseID: license.id)))?.loads
-            SecretMemory.wipe(&secret)
+        let keyMatches = keyFile.map { $0.machineKey == license.machine.machineKey } ?? false
+        var state: LicenseState? = nil
+        if keyMatches, let keyFile,
+            let secrets = try? machineSecrets(keyFile, license: license, fingerprint: fingerprint)
+        {
+            var secretA = secrets.a
+            SecretMemory.wipe(&secretA)
+            if case .tpm(let identity) = keyFile, let ledgerKey = secrets.ledger {
+                state = try? TPMLedger(
+                    path: directory.vendorPath(vendor) + "/state/tpm-ledger.json", counterIndex: identity.counterIndex,
+                    key: ledgerKey, tpm: connectTPM
+                ).state(licenseID: license.id)
+            } else {
+                state = try? LicenseState.read(stateFiles(license), licenseID: license.id, key: secrets.state)
+            }
         }
         return LicenseStatus(
-            machineKeyPresent: identity != nil, machineKeyMatches: keyMatches,
+            machineKeyPresent: keyFile != nil, machineKeyMatches: keyMatches,
             matchingComponents: matches.filter { $0 }.count, requiredComponents: license.machine.match,
             differingComponents: zip(license.machine.components, matches).filter { !$0.1 }.map(\.0.name),
-            loadsUsed: loads)
+            loadsUsed: state?.loads, firstUse: state.flatMap { $0.firstUse == 0 ? nil : $0.firstUse },
+            expirySeen: ExpiryMark.read(stateFiles(license)),
+            binding: license.machine.kem == .p256TPM ? "tpm" : "software")
     }
 }

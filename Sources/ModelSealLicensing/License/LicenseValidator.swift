@@ -19,16 +19,32 @@ public enum LicenseUse: Sendable {
 /// identity that opens it (docs/LICENSING.md "What is checked, in order").
 public struct LicenseValidator: Sendable {
     let directory: LicensingDirectory
+    let records: LicenseRecords
     let probe: MachineProbe
+    /// Connects to the TPM of TPM-bound machine keys (`MODELSEAL_TPM_TCTI`, else the system's device).
+    var tpm: @Sendable () throws -> TPMConnection = { try TPMConnection.system() } {
+        didSet { tpmCache = TPMCache() }
+    }
+    /// One connection per validator: an open talks to the TPM several times (key, ledger, counter, clock).
+    var tpmCache = TPMCache()
+
+    /// The TPM connection of this validator (made on first use).
+    var connectTPM: @Sendable () throws -> TPMConnection {
+        { [cache = tpmCache, make = tpm] in try cache.connection(make) }
+    }
     let clock: @Sendable () -> Int64
 
     /// A validator for the real machine, keeping its files in `directory`.
-    public init(directory: LicensingDirectory = .fromEnvironment()) {
-        self.init(directory: directory, probe: FilesystemProbe.system, clock: { LicenseClock.now() })
+    public init(directory: LicensingDirectory = .fromEnvironment(), records: LicenseRecords = .fromEnvironment()) {
+        self.init(directory: directory, records: records, probe: FilesystemProbe.system, clock: { LicenseClock.now() })
     }
 
-    init(directory: LicensingDirectory, probe: MachineProbe, clock: @escaping @Sendable () -> Int64) {
+    init(
+        directory: LicensingDirectory, records: LicenseRecords, probe: MachineProbe,
+        clock: @escaping @Sendable () -> Int64
+    ) {
         self.directory = directory
+        self.records = records
         self.probe = probe
         self.clock = clock
     }
@@ -48,6 +64,73 @@ public struct LicenseValidator: Sendable {
         }
     }
 
+    /// The state MAC key and secret A of `license`, from the software machine key (opened with the
+    /// fingerprint) or from the TPM that holds it (never a software fallback for a TPM-bound key).
+    func machineSecrets(
+        _ keyFile: MachineKeyFile, license: License, fingerprint: Fingerprint
+    ) throws(LicenseError) -> (state: SymmetricKey, a: [UInt8], ledger: SymmetricKey?) {
+        let idBytes = Hex.decode(license.id) ?? []
+        let noShare = LicenseError.wrongMachine("the license's machine share does not open with this machine's key")
+        switch keyFile {
+        case .software(let identity):
+            let machineKey = try identity.unlock(
+                with: identity.fingerprintVersion == fingerprint.version
+                    ? fingerprint
+                    : Fingerprint(probe: probe, vendorKeyID: identity.vendorKeyID, version: identity.fingerprintVersion)
+            )
+            var machineSecret = Array(machineKey.rawRepresentation)
+            defer { SecretMemory.wipe(&machineSecret) }
+            guard let a = license.keyWrapping.openMachineShare(with: machineKey, licenseID: idBytes) else {
+                throw noShare
+            }
+            return (LicenseState.key(machinePrivateKey: machineSecret, licenseID: license.id), a, nil)
+        case .tpm(let identity):
+            do {
+                return try identity.withKey(try connectTPM()) { key in
+                    guard let a = license.keyWrapping.openMachineShare(with: key, licenseID: idBytes) else {
+                        throw noShare
+                    }
+                    return (
+                        try LicenseState.key(tpmKey: key, licenseID: license.id), a,
+                        try LicenseState.key(tpmKey: key, licenseID: "tpm-ledger")
+                    )
+                }
+            } catch let error as LicenseError {
+                throw error
+            } catch {
+                throw .tpm("\(error)")
+            }
+        }
+    }
+
+    /// The state files of `license` on this machine.
+    func stateFiles(_ license: License) -> LicenseState.Files {
+        let vendor = license.machine.vendorKeyID
+        return LicenseState.Files(
+            base: directory.statePath(vendor, licenseID: license.id),
+            record: records.base(vendor, licenseID: license.id))
+    }
+
+    /// Dates against the clock. An expiry seen here is marked, inside and outside the licensing
+    /// folder; once marked, any clock before the expiry is a rollback (spec/LICENSING.md §6).
+    func checkTime(_ signed: SignedLicense, now: Int64) throws(LicenseError) {
+        let license = signed.license
+        try ClockGuard.check(now: now, issuedAt: license.issuedAt)
+        if now < license.notBefore { throw .notYetValid(notBefore: license.notBefore, now: now) }
+        guard let expiresAt = license.expiresAt else { return }
+        let files = stateFiles(license)
+        if now >= expiresAt {
+            // Only for the vendor's own licenses: anyone can sign a license naming any vendor.
+            if signed.signer.keyID == license.machine.vendorKeyID {
+                ExpiryMark.write(files, licenseID: license.id, now: now)
+            }
+            throw .expired(expiresAt: expiresAt, now: now)
+        }
+        if let seen = ExpiryMark.read(files) {
+            throw .clockRollback(now: now, reference: seen, what: "the time this license was seen expired here")
+        }
+    }
+
     /// Runs every check that needs no key (guards, dates, features, model, machine, fingerprint),
     /// then unlocks the machine key, checks the load-count state and the clock against it, and
     /// unwraps the license key. Nothing of the model's is unwrapped here; the returned identity
@@ -60,11 +143,9 @@ public struct LicenseValidator: Sendable {
         let warnings = try RuntimeGuards.apply(license.guards, to: RuntimeGuards.evaluate(probe: probe))
         // 2. Use.
         try Self.check(use, against: license.features)
-        // 3. Time.
+        // 3. Time, and the mark of an expiry seen earlier (a clock set back after it is a rollback).
         let now = clock()
-        try ClockGuard.check(now: now, issuedAt: license.issuedAt)
-        if now < license.notBefore { throw .notYetValid(notBefore: license.notBefore, now: now) }
-        if let expiresAt = license.expiresAt, now >= expiresAt { throw .expired(expiresAt: expiresAt, now: now) }
+        try checkTime(signed, now: now)
         // 4. Model: listed by file id, or sealed to the license key (checked again when unwrapping).
         let entry = license.models.first { $0.fileID == file.fileID }
         if entry == nil && !file.header.stanzas.contains(where: { $0.type == .license }) {
@@ -76,36 +157,36 @@ public struct LicenseValidator: Sendable {
             throw .untrustedVendor(
                 signer: signed.signer.fingerprint, expected: "key id " + Hex.encode(vendor.prefix(8)) + "…")
         }
-        guard let identity = try directory.machineIdentity(vendorKeyID: vendor) else {
+        guard let keyFile = try directory.machineKeyFile(vendorKeyID: vendor) else {
             throw .noMachineKey(vendor: signed.signer.fingerprint, directory: directory.vendorPath(vendor))
         }
-        guard Array(identity.publicKey.rawRepresentation) == license.machine.machineKey else {
+        guard keyFile.machineKey == license.machine.machineKey else {
             throw .wrongMachine(
                 "the license was issued to machine key \(Hex.encode(license.machine.machineKey.prefix(8)))…, "
-                    + "this machine's is \(Hex.encode(identity.publicKey.rawRepresentation.prefix(8)))… (made by a later `license request`?)"
+                    + "this machine's is \(Hex.encode(keyFile.machineKey.prefix(8)))… (made by a later `license request`?)"
             )
         }
-        let fingerprint = Fingerprint(probe: probe, vendorKeyID: vendor)
+        let fingerprint = Fingerprint(probe: probe, vendorKeyID: vendor, version: license.fingerprintVersion)
         let matches = fingerprint.matches(license.machine.components)
         let matching = matches.filter { $0 }.count
         let differing = zip(license.machine.components, matches).filter { !$0.1 }.map(\.0.name)
         guard matching >= license.machine.match else {
             throw .tooFewComponents(required: license.machine.match, matching: matching, differing: differing)
         }
-        // 6. Keys: machine key (k-of-n store), then state and clock, then the license key.
-        let machineKey = try identity.unlock(with: fingerprint)
-        var machineSecret = Array(machineKey.rawRepresentation)
-        defer { SecretMemory.wipe(&machineSecret) }
-        let state = LicenseStateStore(
-            files: LicenseState.Files(base: directory.statePath(vendor, licenseID: license.id)), licenseID: license.id,
-            key: LicenseState.key(machinePrivateKey: machineSecret, licenseID: license.id), maxLoads: license.maxLoads,
-            clock: clock)
-        try state.check()
+        // 6. Keys: machine key (k-of-n store or TPM), then state and clock, then the license key.
         let idBytes = Hex.decode(license.id) ?? []
-        guard var a = license.keyWrapping.openMachineShare(with: machineKey, licenseID: idBytes) else {
-            throw .wrongMachine("the license's machine share does not open with this machine's key")
-        }
+        var (stateKey, a, ledgerKey) = try machineSecrets(keyFile, license: license, fingerprint: fingerprint)
         defer { SecretMemory.wipe(&a) }
+        var state = LicenseStateStore(
+            files: stateFiles(license), licenseID: license.id, key: stateKey, maxLoads: license.maxLoads, clock: clock)
+        if case .tpm(let identity) = keyFile, let ledgerKey {
+            let tpm = connectTPM
+            state.tpmClock = { Int64(try tpm().readClock().milliseconds) }
+            state.ledger = TPMLedger(
+                path: directory.vendorPath(vendor) + "/state/tpm-ledger.json", counterIndex: identity.counterIndex,
+                key: ledgerKey, tpm: tpm)
+        }
+        try state.check()
         let (opened, openedShares) = license.keyWrapping.componentLock.open(
             with: fingerprint.privateKeys(for: license.machine.components.map(\.name)),
             context: License.KeyWrapping.context(licenseID: idBytes))
@@ -167,26 +248,77 @@ struct LicenseStateStore: Sendable {
     let key: SymmetricKey
     let maxLoads: Int64?
     let clock: @Sendable () -> Int64
+    /// The TPM's clock in milliseconds, for TPM-bound licenses.
+    var tpmClock: (@Sendable () throws -> Int64)? = nil
+    /// The TPM ledger that holds TPM-bound licenses' state (its freshness proven by the NV counter).
+    var ledger: TPMLedger? = nil
+
+    /// The TPM clock now, and the clock check against the last load: the TPM counts the time since, and
+    /// setting the system clock (or restoring every state file) does not move it back.
+    func checkTPMClock(_ state: LicenseState, now: Int64) throws(LicenseError) -> Int64? {
+        guard let tpmClock else { return nil }
+        let current: Int64
+        do {
+            current = try tpmClock()
+        } catch {
+            throw .tpm("\(error)")
+        }
+        // A TPM clock behind the record means a cleared TPM (the clock restarts); only forward time counts.
+        if let recorded = state.tpmClock, current >= recorded {
+            let counted = state.lastSeen + (current - recorded) / 1000
+            if now < counted - ClockGuard.lastSeenSkew {
+                throw .clockRollback(
+                    now: now, reference: counted,
+                    what: "the time this machine's TPM clock has counted since the last load")
+            }
+        }
+        return current
+    }
+
+    /// The current state: from the TPM ledger for TPM-bound licenses, else from the three file copies.
+    func read() throws(LicenseError) -> LicenseState {
+        if let ledger { return try ledger.state(licenseID: licenseID) }
+        return try LicenseState.read(files, licenseID: licenseID, key: key)
+    }
 
     /// Fails fast without the lock: tampered or rolled-back state, clock behind, loads used up.
     func check() throws(LicenseError) {
-        let state = try LicenseState.read(files, licenseID: licenseID, key: key)
+        let state = try read()
         try ClockGuard.check(now: clock(), lastSeen: state.lastSeen)
+        _ = try checkTPMClock(state, now: clock())
         if let maxLoads, state.loads >= maxLoads { throw .loadsExhausted(maximum: maxLoads, stateFile: files.state) }
+    }
+
+    /// The state after one more load now, after every check.
+    func advanced(_ state: LicenseState) throws(LicenseError) -> LicenseState {
+        var state = state
+        let now = clock()
+        try ClockGuard.check(now: now, lastSeen: state.lastSeen)
+        let tpmNow = try checkTPMClock(state, now: now)
+        if let maxLoads, state.loads >= maxLoads { throw .loadsExhausted(maximum: maxLoads, stateFile: files.state) }
+        if let tpmNow { state.tpmClock = tpmNow }
+        state.loads += 1
+        state.lastSeen = max(state.lastSeen, now)
+        if state.firstUse == 0 { state.firstUse = now }
+        state.generation += 1
+        return state
     }
 
     func recordLoad() throws(LicenseError) {
         let directory = files.base.split(separator: "/", omittingEmptySubsequences: false).dropLast().joined(
             separator: "/")
         try AtomicFiles.makeDirectory(directory)
+        if let ledger {
+            // One ledger for every TPM-bound license of the machine key: one lock for it.
+            let lock = try FileLock(path: ledger.path + ".lock")
+            let (entries, counter) = try ledger.read()
+            let state = try advanced(try TPMLedger.state(from: entries[licenseID], path: ledger.path))
+            try ledger.write(state, licenseID: licenseID, entries: entries, counter: counter)
+            withExtendedLifetime(lock) {}
+            return
+        }
         let lock = try FileLock(path: files.lock)
-        var state = try LicenseState.read(files, licenseID: licenseID, key: key)
-        let now = clock()
-        try ClockGuard.check(now: now, lastSeen: state.lastSeen)
-        if let maxLoads, state.loads >= maxLoads { throw .loadsExhausted(maximum: maxLoads, stateFile: files.state) }
-        state.loads += 1
-        state.lastSeen = max(state.lastSeen, now)
-        state.generation += 1
+        let state = try advanced(try LicenseState.read(files, licenseID: licenseID, key: key))
         try state.write(files, licenseID: licenseID, key: key)
         withExtendedLifetime(lock) {}
     }

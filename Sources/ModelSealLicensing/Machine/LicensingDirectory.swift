@@ -46,13 +46,22 @@ public struct LicensingDirectory: Sendable {
         vendorPath(vendorKeyID) + "/state/" + licenseID
     }
 
-    /// The machine identity for a vendor, `nil` when none was made here.
+    /// The software machine identity for a vendor, `nil` when none was made here.
     func machineIdentity(vendorKeyID: [UInt8]) throws(LicenseError) -> MachineIdentity? {
+        switch try machineKeyFile(vendorKeyID: vendorKeyID) {
+        case .software(let identity): identity
+        case .tpm: throw .malformed("machine key file", "the machine key for this vendor is in a TPM")
+        case nil: nil
+        }
+    }
+
+    /// The machine key file for a vendor (software or TPM), `nil` when none was made here.
+    func machineKeyFile(vendorKeyID: [UInt8]) throws(LicenseError) -> MachineKeyFile? {
         if let refusal = SecretFilePermissions.check(machinePath(vendorKeyID), what: "machine key file") {
             throw .malformed("machine key file", refusal)
         }
         guard let bytes = try AtomicFiles.read(machinePath(vendorKeyID)) else { return nil }
-        let identity = try MachineIdentity(json: try JSONValue.parseCanonical(bytes, what: "machine key file"))
+        let identity = try MachineKeyFile(json: try JSONValue.parseCanonical(bytes, what: "machine key file"))
         guard identity.vendorKeyID == vendorKeyID else {
             throw .malformed(
                 "machine key file", "\(machinePath(vendorKeyID)) belongs to another vendor: it was moved or copied")
@@ -60,8 +69,10 @@ public struct LicensingDirectory: Sendable {
         return identity
     }
 
-    func save(_ identity: MachineIdentity) throws(LicenseError) {
-        try AtomicFiles.makeDirectory(vendorPath(identity.vendorKeyID))
-        try AtomicFiles.write(identity.json.canonicalBytes, to: machinePath(identity.vendorKeyID))
+    func save(_ identity: MachineIdentity) throws(LicenseError) { try save(.software(identity)) }
+
+    func save(_ file: MachineKeyFile) throws(LicenseError) {
+        try AtomicFiles.makeDirectory(vendorPath(file.vendorKeyID))
+        try AtomicFiles.write(file.json.canonicalBytes, to: machinePath(file.vendorKeyID))
     }
 }

@@ -13,6 +13,8 @@ public struct MachineIdentity: Sendable {
     static let fileName = "machine.json"
     static let label = "modelseal/v1 machine-key"
 
+    /// Format version: 2 for keys made now, 1 for keys made before license v2 (still opened).
+    public let version: Int
     /// Key id of the vendor this identity was made for.
     public let vendorKeyID: [UInt8]
     /// The public key licenses are wrapped to.
@@ -36,7 +38,8 @@ public struct MachineIdentity: Sendable {
         let sealed = try seal(privateKey, secret: secret, vendorKeyID: vendorKeyID)
         return (
             MachineIdentity(
-                vendorKeyID: vendorKeyID, publicKey: privateKey.publicKey, componentNames: names, lock: lock,
+                version: 2, vendorKeyID: vendorKeyID, publicKey: privateKey.publicKey, componentNames: names,
+                lock: lock,
                 sealedPrivateKey: sealed), privateKey
         )
     }
@@ -90,27 +93,68 @@ public struct MachineIdentity: Sendable {
     }
 
     static func context(vendorKeyID: [UInt8]) -> [UInt8] { Array(label.utf8) + vendorKeyID }
+
+    /// How this key's components are derived: version 1 keys keep the version 1 derivation.
+    var fingerprintVersion: FingerprintVersion { version == 1 ? .v1 : .v2 }
+
+    /// How licenses are wrapped to this key (spec/LICENSING.md §4).
+    public var kem: MachineKEM { .x25519 }
+}
+
+/// The key-encapsulation mechanism a machine key uses (spec/LICENSING.md §3, `kem`).
+public enum MachineKEM: String, Sendable {
+    /// A software X25519 key sealed under the fingerprint (HPKE DHKEM(X25519, HKDF-SHA256)).
+    case x25519
+    /// A P-256 key inside a TPM 2.0 (HPKE DHKEM(P-256, HKDF-SHA256)): `TPMMachineIdentity`.
+    case p256TPM = "p256-tpm"
+
+    /// Bytes of a machine public key: X25519 32, P-256 uncompressed 65.
+    var publicKeyLength: Int { self == .x25519 ? 32 : 65 }
+    /// Bytes of a license's `machine_share`: the encapsulated key, then 32 + 16 of ciphertext.
+    var machineShareLength: Int { publicKeyLength + 48 }
+    /// The HPKE suite licenses wrap secret A with (spec/LICENSING.md §4).
+    var suite: HPKE.Ciphersuite {
+        self == .x25519
+            ? ComponentLock.suite : HPKE.Ciphersuite(kem: .P256_HKDF_SHA256, kdf: .HKDF_SHA256, aead: .AES_GCM_256)
+    }
+
+    /// Reads `kem` of a version 2 document.
+    static func parse(_ text: String, what: String) throws(LicenseError) -> MachineKEM {
+        switch MachineKEM(rawValue: text) {
+        case .x25519: return .x25519
+        case .p256TPM: return .p256TPM
+        case nil: throw .malformed(what, "unknown kem '\(text)'")
+        }
+    }
 }
 
 extension MachineIdentity {
     /// The canonical JSON of the key file.
     var json: JSONValue {
-        .object([
+        var members: JSONObject = [
             "type": .string("modelseal-machine-key"),
-            "version": .integer(1),
+            "version": .integer(Int64(version)),
             "vendor_key_id": .string(Hex.encode(vendorKeyID)),
             "machine_key": .string(Codec.base64(Array(publicKey.rawRepresentation))),
             "components": .array(componentNames.map { .string($0) }),
             "threshold": .integer(Int64(lock.threshold)),
             "shares": .array(lock.shares.map { .string(Codec.base64($0)) }),
             "sealed_private_key": .string(Codec.base64(sealedPrivateKey)),
-        ])
+        ]
+        if version >= 2 { members["kem"] = .string(kem.rawValue) }
+        return .object(members)
     }
 
     init(json value: JSONValue) throws(LicenseError) {
         var fields = try JSONFields(value, what: "machine key file")
-        guard try fields.string("type") == "modelseal-machine-key", try fields.integer("version") == 1 else {
-            throw .malformed("machine key file", "not a version 1 machine key file")
+        guard try fields.string("type") == "modelseal-machine-key" else {
+            throw .malformed("machine key file", "not a machine key file")
+        }
+        let version = try fields.integer("version")
+        guard version == 1 || version == 2 else { throw .unsupported("machine key file version \(version)") }
+        self.version = Int(version)
+        if version == 2, try MachineKEM.parse(try fields.string("kem"), what: "the machine key file") != .x25519 {
+            throw .malformed("machine key file", "not a software (x25519) machine key")
         }
         vendorKeyID = try fields.hex("vendor_key_id", length: 32)
         let publicBytes = try fields.base64("machine_key", length: 32)

@@ -12,6 +12,6 @@ struct FingerprintSource: Sendable {
 
     /// Every source, in name order.
     static let all: [FingerprintSource] = [
-        .cpu, .dmi, .hostToken, .machineID, .network, .rootFilesystem,
+        .cpu, .disk, .dmi, .dmiSerial, .hostToken, .machineID, .network, .rootFilesystem,
     ].sorted { $0.name < $1.name }
 }

@@ -1,0 +1,291 @@
+import ModelSealCore
+import Synchronization
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// One connection to a TPM 2.0 through the TCTI named by `MODELSEAL_TPM_TCTI` (for example
+/// `swtpm:path=/run/swtpm.sock` or `device:/dev/tpmrm0`; unset: the stack's default, the system's
+/// TPM device). No resource manager is assumed: every object this type creates is flushed before
+/// the call that created it returns, on every path (`withObject`), because a bare TPM (and swtpm)
+/// holds only a few objects and answers 0x902 once they are used up.
+public final class TPMConnection: @unchecked Sendable {
+    /// Environment variable naming the TCTI.
+    public static let variable = "MODELSEAL_TPM_TCTI"
+
+    /// ESYS handles (`tss2_esys.h`).
+    enum Handle {
+        static let none: UInt32 = 0xFFF
+        static let password: UInt32 = 0x0FF
+        static let owner: UInt32 = 0x101
+        static let null: UInt32 = 0x107
+    }
+
+    let library: TSS2Library
+    private var tcti: OpaquePointer?
+    private var context: OpaquePointer?
+
+    /// Connects to the TPM named by `tcti` (nil: `systemTCTI`).
+    public init(tcti: String? = nil) throws(TPMError) {
+        guard let name = tcti ?? Self.systemTCTI else {
+            throw .unavailable("no TPM: /dev/tpmrm0 and /dev/tpm0 are missing and \(Self.variable) is not set")
+        }
+        library = try TSS2Library.shared.get()
+        var tctiContext: OpaquePointer?
+        let rc = library.tctiInitialize(name, &tctiContext)
+        guard rc == 0, let tctiContext else {
+            throw .unavailable(
+                "cannot open the TPM through '\(name)' (response code 0x\(String(rc, radix: 16))): check \(Self.variable)"
+            )
+        }
+        self.tcti = tctiContext
+        var esys: OpaquePointer?
+        let initialized = library.initialize(&esys, tctiContext, nil)
+        guard initialized == 0, let esys else {
+            library.tctiFinalize(&self.tcti)
+            throw .command("Esys_Initialize", initialized)
+        }
+        context = esys
+    }
+
+    deinit {
+        library.finalize(&context)
+        library.tctiFinalize(&tcti)
+    }
+
+    /// The TCTI to use when none is given: `$MODELSEAL_TPM_TCTI`, else the system's TPM device
+    /// (`/dev/tpmrm0`, else `/dev/tpm0`), else nil (no TPM). Network simulators are never guessed.
+    public static var systemTCTI: String? {
+        if let named = ProcessEnvironment.value(variable), !named.isEmpty { return named }
+        for device in ["/dev/tpmrm0", "/dev/tpm0"] where access(device, F_OK) == 0 { return "device:" + device }
+        return nil
+    }
+
+    /// The TPM `systemTCTI` names.
+    public static func system() throws(TPMError) -> TPMConnection { try TPMConnection() }
+
+    /// Runs `body` with a TPM object handle that `make` created, and flushes it afterwards, also on errors.
+    func withObject<T>(
+        _ make: () throws(TPMError) -> UInt32, _ body: (UInt32) throws(TPMError) -> T
+    ) throws(TPMError) -> T {
+        let handle = try make()
+        defer { _ = library.flushContext(context, handle) }
+        return try body(handle)
+    }
+
+    /// Unmarshals `bytes` as a `type` structure into a scratch buffer for the duration of `body`.
+    func withStructure<T>(
+        _ type: String, _ bytes: [UInt8], _ body: (UnsafeRawPointer) throws(TPMError) -> T
+    ) throws(TPMError) -> T {
+        let buffer = UnsafeMutableRawPointer.allocate(byteCount: 8192, alignment: 16)
+        buffer.initializeMemory(as: UInt8.self, repeating: 0, count: 8192)
+        defer {
+            buffer.initializeMemory(as: UInt8.self, repeating: 0, count: 8192)  // may hold a private scalar
+            buffer.deallocate()
+        }
+        var offset = 0
+        let rc = bytes.withUnsafeBufferPointer { library.unmarshal[type]?($0.baseAddress, $0.count, &offset, buffer) }
+        guard rc == 0, offset == bytes.count else { throw .malformed("\(type) does not unmarshal") }
+        return try body(UnsafeRawPointer(buffer))
+    }
+
+    /// Marshals a structure the library returned (and frees it).
+    func take(_ type: String, _ pointer: UnsafeMutableRawPointer?) throws(TPMError) -> [UInt8] {
+        guard let pointer else { throw .malformed("no \(type) in the answer") }
+        defer { library.free(pointer) }
+        var bytes = [UInt8](repeating: 0, count: 4096)
+        var offset = 0
+        let rc = bytes.withUnsafeMutableBufferPointer {
+            library.marshal[type]?(UnsafeRawPointer(pointer), $0.baseAddress, $0.count, &offset)
+        }
+        guard rc == 0 else { throw .malformed("\(type) does not marshal") }
+        return Array(bytes.prefix(offset))
+    }
+
+    /// Flushes a transient object.
+    func flush(_ handle: UInt32) { _ = library.flushContext(context, handle) }
+
+    func check(_ rc: UInt32, _ command: String) throws(TPMError) {
+        if rc != 0 { throw .command(command, rc) }
+    }
+
+    /// Loads a P-256 key pair from outside the TPM into the NULL hierarchy (tests: the RFC 9180 vectors).
+    func loadExternalP256(scalar: [UInt8], point x963: [UInt8]) throws(TPMError) -> UInt32 {
+        let publicArea = TPMWire.eccDecryptionPublic(
+            attributes: TPMWire.Attribute.userWithAuth | TPMWire.Attribute.decrypt,
+            x: Array(x963.dropFirst().prefix(32)), y: Array(x963.suffix(32)))
+        var handle: UInt32 = 0
+        try withStructure("TPM2B_SENSITIVE", TPMWire.eccSensitive(scalar)) { (sensitive) throws(TPMError) in
+            try withStructure("TPM2B_PUBLIC", publicArea) { (area) throws(TPMError) in
+                try check(
+                    library.loadExternal(
+                        context, Handle.none, Handle.none, Handle.none, sensitive, area, Handle.null, &handle),
+                    "TPM2_LoadExternal")
+            }
+        }
+        return handle
+    }
+
+    /// Creates the machine key: a primary, non-exportable P-256 decryption key under the storage (owner)
+    /// hierarchy, derived from the TPM's owner seed and `unique` (so the same `unique` gives the same key
+    /// until the TPM is cleared). Returns its handle and its public point `04 || x || y`.
+    func createMachineKey(unique: [UInt8]) throws(TPMError) -> (handle: UInt32, point: [UInt8]) {
+        let attributes =
+            TPMWire.Attribute.fixedTPM | TPMWire.Attribute.fixedParent | TPMWire.Attribute.sensitiveDataOrigin
+            | TPMWire.Attribute.userWithAuth | TPMWire.Attribute.noDA | TPMWire.Attribute.decrypt
+        let template = TPMWire.eccDecryptionPublic(attributes: attributes, x: unique, y: [])
+        let empty = [UInt8](repeating: 0, count: 512)  // TPM2B_DATA and TPML_PCR_SELECTION: size/count 0
+        var handle: UInt32 = 0
+        var outPublic: UnsafeMutableRawPointer?
+        var creationData: UnsafeMutableRawPointer?
+        var creationHash: UnsafeMutableRawPointer?
+        var ticket: UnsafeMutableRawPointer?
+        try withStructure("TPM2B_SENSITIVE_CREATE", TPMWire.emptySensitiveCreate) { (sensitive) throws(TPMError) in
+            try withStructure("TPM2B_PUBLIC", template) { (area) throws(TPMError) in
+                let rc = empty.withUnsafeBytes { zero in
+                    library.createPrimary(
+                        context, Handle.owner, Handle.password, Handle.none, Handle.none, sensitive, area,
+                        zero.baseAddress, zero.baseAddress, &handle, &outPublic, &creationData, &creationHash,
+                        &ticket)
+                }
+                try check(rc, "TPM2_CreatePrimary")
+            }
+        }
+        library.free(creationData)
+        library.free(creationHash)
+        library.free(ticket)
+        do {
+            return (handle, try TPMWire.point(ofPublic: try take("TPM2B_PUBLIC", outPublic)))
+        } catch {
+            _ = library.flushContext(context, handle)
+            throw error
+        }
+    }
+
+    /// `TPM2_ECDH_ZGen`: the x-coordinate of `key`'s private scalar times `point` (`04 || x || y`).
+    func ecdhZGen(key: UInt32, point x963: [UInt8]) throws(TPMError) -> [UInt8] {
+        var output: UnsafeMutableRawPointer?
+        try withStructure("TPM2B_ECC_POINT", try TPMWire.eccPoint(x963: x963)) { (point) throws(TPMError) in
+            try check(
+                library.ecdhZGen(context, key, Handle.password, Handle.none, Handle.none, point, &output),
+                "TPM2_ECDH_ZGen")
+        }
+        let shared = try TPMWire.point(ofECCPoint: try take("TPM2B_ECC_POINT", output))
+        return Array(shared[1..<33])
+    }
+}
+
+/// A TPM connection made on first use and reused (one per licensed open).
+public final class TPMCache: @unchecked Sendable {
+    private let lock = Mutex<TPMConnection?>(nil)
+
+    public init() {}
+
+    func connection(_ make: () throws -> TPMConnection) throws -> TPMConnection {
+        try lock.withLock { cached in
+            if let cached { return cached }
+            let made = try make()
+            cached = made
+            return made
+        }
+    }
+}
+
+extension TPMConnection {
+    /// The TPM's clock (`TPM2_ReadClock`): milliseconds the TPM has run since its last clear, which only
+    /// moves forward (setting the system clock does not touch it), and its reset count.
+    public func readClock() throws(TPMError) -> (milliseconds: UInt64, resetCount: UInt32) {
+        var output: UnsafeMutableRawPointer?
+        try check(library.readClock(context, Handle.none, Handle.none, Handle.none, &output), "TPM2_ReadClock")
+        let bytes = try take("TPMS_TIME_INFO", output)
+        // TPMS_TIME_INFO: time (8), clockInfo: clock (8), resetCount (4), restartCount (4), safe (1).
+        guard bytes.count >= 20 else { throw .malformed("TPMS_TIME_INFO") }
+        let clock = bytes[8..<16].reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
+        let resets = bytes[16..<20].reduce(UInt32(0)) { $0 << 8 | UInt32($1) }
+        return (clock, resets)
+    }
+
+    /// Defines an orderly NV counter at a free index of the owner range (0x01800000–0x01BFFFFF) with an
+    /// empty authorization, increments it once (a counter reads only after its first write) and
+    /// returns its index. One per machine key: NV indices are few and counters wear.
+    func defineCounter() throws(TPMError) -> UInt32 {
+        let attributes: UInt32 = (1 << 4) | (1 << 2) | (1 << 18) | (1 << 25) | (1 << 26)  // COUNTER, AUTHWRITE,
+        // AUTHREAD, NO_DA, ORDERLY
+        var lastError = TPMError.unavailable("no free NV index")
+        for _ in 0..<8 {
+            let index = 0x0180_0000 | (UInt32.random(in: 0...0x003F_FFFF))
+            let nvPublic = TPMWire.sized(
+                TPMWire.u32(index) + TPMWire.u16(TPMWire.algorithmSHA256) + TPMWire.u32(attributes) + TPMWire.sized([])
+                    + TPMWire.u16(8))
+            var handle: UInt32 = 0
+            let rc = try withStructure("TPM2B_AUTH", TPMWire.sized([])) { (auth) throws(TPMError) in
+                try withStructure("TPM2B_NV_PUBLIC", nvPublic) { (area) throws(TPMError) in
+                    library.nvDefineSpace(
+                        context, Handle.owner, Handle.password, Handle.none, Handle.none, auth, area, &handle)
+                }
+            }
+            guard rc == 0 else {
+                lastError = .command("TPM2_NV_DefineSpace", rc)
+                if rc & 0xFFF == 0x14C { continue }  // TPM_RC_NV_DEFINED: that index is taken, try another
+                throw lastError
+            }
+            defer { _ = library.closeHandle(context, &handle) }
+            try check(
+                library.nvIncrement(context, handle, handle, Handle.password, Handle.none, Handle.none),
+                "TPM2_NV_Increment")
+            return index
+        }
+        throw lastError
+    }
+
+    /// Runs `body` with the ESYS handle of NV index `index` (closed after).
+    func withNV<T>(_ index: UInt32, _ body: (UInt32) throws(TPMError) -> T) throws(TPMError) -> T {
+        var handle: UInt32 = 0
+        try check(
+            library.fromTPMPublic(context, index, Handle.none, Handle.none, Handle.none, &handle),
+            "the NV counter 0x\(String(index, radix: 16)) (TR_FromTPMPublic)")
+        defer { _ = library.closeHandle(context, &handle) }
+        return try body(handle)
+    }
+
+    /// The counter at NV index `index`.
+    func readCounter(_ index: UInt32) throws(TPMError) -> UInt64 {
+        try withNV(index) { (handle) throws(TPMError) in
+            var output: UnsafeMutableRawPointer?
+            try check(
+                library.nvRead(context, handle, handle, Handle.password, Handle.none, Handle.none, 8, 0, &output),
+                "TPM2_NV_Read")
+            let bytes = try take("TPM2B_MAX_NV_BUFFER", output)
+            guard bytes.count == 10 else { throw .malformed("an NV counter reads 8 bytes") }
+            return bytes[2..<10].reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
+        }
+    }
+
+    /// Increments the counter at NV index `index`.
+    func incrementCounter(_ index: UInt32) throws(TPMError) {
+        try withNV(index) { (handle) throws(TPMError) in
+            try check(
+                library.nvIncrement(context, handle, handle, Handle.password, Handle.none, Handle.none),
+                "TPM2_NV_Increment")
+        }
+    }
+
+    /// `TPM2_ClockSet` (owner authorization, empty): moves the TPM's clock forward (tests: days passing).
+    func setClock(milliseconds: UInt64) throws(TPMError) {
+        try check(
+            library.clockSet(context, Handle.owner, Handle.password, Handle.none, Handle.none, milliseconds),
+            "TPM2_ClockSet")
+    }
+
+    /// Runs `body` with the machine key for `unique` as an HPKE KEM private key; the key is flushed after.
+    func withMachineKey<T>(
+        unique: [UInt8], _ body: (TPMP256KEMPrivateKey) throws -> T
+    ) throws -> T {
+        let (handle, point) = try createMachineKey(unique: unique)
+        defer { _ = library.flushContext(context, handle) }
+        let key = TPMP256KEMPrivateKey(
+            publicKey: TPMP256KEMPublicKey(unchecked: point), zGen: { [self] in try ecdhZGen(key: handle, point: $0) })
+        return try body(key)
+    }
+}

@@ -1,0 +1,66 @@
+import ModelSealCore
+import Testing
+
+@testable import ModelSealLicensing
+
+/// The vectors of scripts/gen-license-vectors.py: an independent implementation of spec/LICENSING.md
+/// made the machine key file, the request and the license for `FakeMachine`'s default components.
+@Suite("License vectors (scripts/gen-license-vectors.py, Tests/Vectors/licensing)")
+struct LicenseVectorTests {
+    static func vector(_ version: Int) throws -> JSONValue {
+        var parts = #filePath.split(separator: "/", omittingEmptySubsequences: false)
+        parts.removeLast(2)
+        let path = parts.joined(separator: "/") + "/Vectors/licensing/v\(version).json"
+        return try JSONParser.parse(try SmallFile.read(path, limit: 1 << 20))
+    }
+
+    @Test(
+        "versions 1 and 2: hashes, machine key, machine share, component shares and license key agree",
+        arguments: [1, 2])
+    func vector(version: Int) throws {
+        let vector = try Self.vector(version)
+        let text = { (name: String) in Array((vector[name]?.stringValue ?? "").utf8) }
+        let signed = try SignedLicense(encoded: text("license"))
+        let license = signed.license
+        #expect(license.version == version)
+        let request = try LicenseRequest(encoded: text("request"))
+        #expect(request.version == version && request.encoded == text("request"))
+        let identity = try MachineIdentity(
+            json: try JSONValue.parseCanonical(Array(text("machine_key_file").dropLast()), what: "machine key file"))
+        #expect(identity.version == version && identity.json.canonicalBytes + [0x0A] == text("machine_key_file"))
+        #expect(try SignedLicense(encoded: text("license")).license.json == license.json)
+
+        let machine = try FakeMachine()
+        let fingerprint = machine.fingerprint(vendor: identity.vendorKeyID, version: license.fingerprintVersion)
+        #expect(fingerprint.version.rawValue == version)
+        for component in fingerprint.components {
+            #expect(Hex.encode(fingerprint.hash(of: component)) == vector["hashes"]?[component.name]?.stringValue)
+        }
+        #expect(request.components.map(\.hash) == fingerprint.components.map { fingerprint.hash(of: $0) })
+
+        let machineKey = try identity.unlock(with: fingerprint)
+        let id = try #require(Hex.decode(license.id))
+        let a = try #require(license.keyWrapping.openMachineShare(with: machineKey, licenseID: id))
+        let (b, opened) = license.keyWrapping.componentLock.open(
+            with: fingerprint.privateKeys(for: license.machine.components.map(\.name)),
+            context: License.KeyWrapping.context(licenseID: id))
+        #expect(opened.allSatisfy { $0 })
+        let secretB = try #require(b)
+        let licenseKey = try #require(license.keyWrapping.openKey(a: a, b: secretB, licenseID: id))
+        #expect(Hex.encode(licenseKey) == vector["license_key"]?.stringValue)
+
+        // The same files in the fake machine's licensing folder: the validator sees its machine.
+        try machine.directory.save(identity)
+        let status = machine.validator.status(of: signed)
+        #expect(status.machineKeyMatches && status.matchingComponents == 5)
+    }
+
+    @Test("the version 2 hashes are not the version 1 hashes (components go through scrypt)")
+    func versionsDiffer() throws {
+        let one = try Self.vector(1)["hashes"]
+        let two = try Self.vector(2)["hashes"]
+        for name in ["cpu", "dmi", "machine-id", "network", "root-fs"] {
+            #expect(one?[name]?.stringValue != nil && one?[name]?.stringValue != two?[name]?.stringValue)
+        }
+    }
+}
