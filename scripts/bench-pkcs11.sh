@@ -2,7 +2,8 @@
 # Signing with a key on a PKCS#11 token (a real SoftHSM2 token) against the same key type in a file, same run:
 #   - `modelseal sign --signature` of a 1 GiB sealed file (a detached signature: the Merkle root over the
 #     ciphertext chunks is computed here, the token signs it once);
-#   - `modelseal seal --sign-key` of the 1 GiB plaintext (encryption plus that one signature).
+#   - `modelseal seal --sign-key` of the 1 GiB plaintext (encryption plus that one signature);
+#   - `modelseal sign` of a 4 KiB sealed file ("tiny"): the fixed cost a token adds, isolated.
 # Key types: Ed25519 (CKM_EDDSA) and ECDSA P-256 (CKM_ECDSA over a host-side SHA-256).
 #
 #   bash scripts/bench-pkcs11.sh                 1 GiB, 5 rounds
@@ -39,11 +40,16 @@ pkcs11-tool --module $module --login --pin 1234 --keypairgen --key-type EC:prime
 export MODEL_KEY=$("$bin" keygen --symmetric)
 head -c $((size_mib << 20)) /dev/urandom >model.bin
 "$bin" seal -q --key-env MODEL_KEY -o model.mseal model.bin
+head -c 4096 /dev/urandom >small.bin
+"$bin" seal -q --key-env MODEL_KEY -o small.mseal small.bin
 
 declare -A command
 for type in ed25519 p256; do
     command[sign-$type-file]="$bin sign --sign-key $type.key --signature sig model.mseal"
     command[sign-$type-token]="$bin sign --sign-key pkcs11:token=bench;object=$type --signature sig model.mseal"
+    # A 4 KiB file: what the token adds per command (module load, C_Initialize, login, one C_Sign), isolated.
+    command[tiny-$type-file]="$bin sign --sign-key $type.key --signature sig small.mseal"
+    command[tiny-$type-token]="$bin sign --sign-key pkcs11:token=bench;object=$type --signature sig small.mseal"
     command[seal-$type-file]="$bin seal -q -f --key-env MODEL_KEY --sign-key $type.key -o out.mseal model.bin"
     command[seal-$type-token]="$bin seal -q -f --key-env MODEL_KEY --sign-key pkcs11:token=bench;object=$type -o out.mseal model.bin"
 done
@@ -67,7 +73,7 @@ median() { tr ' ' '\n' | grep -v '^$' | sort -n | awk '{a[NR]=$1} END {print a[i
 range() { tr ' ' '\n' | grep -v '^$' | sort -n | awk 'NR==1{lo=$1} {hi=$1} END {print lo ".." hi}'; }
 printf '%s MiB, %s rounds, %s\n' "$size_mib" "$runs" "$("$bin" --version)"
 printf '%-18s %10s %14s\n' command "median ms" "min..max ms"
-for operation in sign seal; do
+for operation in sign seal tiny; do
     for type in ed25519 p256; do
         for where in file token; do
             name=$operation-$type-$where

@@ -166,12 +166,18 @@ def test_token_errors_are_clear_and_distinct(run, token, tmp_path):
     assert not (tmp_path / "m.mseal").exists()
 
 
-def test_pin_from_a_named_variable(run, token, tmp_path):
+def test_pin_from_a_named_variable_or_a_pin_source(run, token, tmp_path):
     (tmp_path / "m.bin").write_bytes(b"weights")
     env = {**token, "MODELSEAL_PKCS11_PIN": "", "VENDOR_PIN": PIN, "K": run("keygen", "--symmetric").stdout.decode().strip()}
     run("seal", "--key-env", "K", "-o", "m.mseal", "m.bin", "--sign-key", uri("ed25519"), "--pin-env", "VENDOR_PIN",
         env=env)
     assert (tmp_path / "m.mseal").exists()
+    # ... or from the file the URI's pin-source names; the module from the URI's module-path.
+    (tmp_path / "pin.txt").write_text(PIN + "\n")
+    run("seal", "--key-env", "K", "-o", "m2.mseal", "m.bin", "--sign-key",
+        f"{uri('p256')}?pin-source=file:{tmp_path / 'pin.txt'}&module-path={MODULE}",
+        env={**env, "MODELSEAL_PKCS11_MODULE": ""})
+    assert (tmp_path / "m2.mseal").exists()
 
 
 def test_the_signing_key_never_leaves_the_token(run, token, exported, tmp_path):
@@ -188,3 +194,34 @@ def test_the_signing_key_never_leaves_the_token(run, token, exported, tmp_path):
     env = {**token, "K": run("keygen", "--symmetric").stdout.decode().strip()}
     run("seal", "--key-env", "K", "-o", "m.mseal", "m.bin", "--sign-key", uri("p256"), env=env)
     run("verify", "--trust", "p256.pub", "m.mseal")
+
+
+def test_pin_asked_on_the_terminal(modelseal_bin, token, tmp_path):
+    """With no PIN in the environment, the PIN is asked on the controlling terminal with echo off."""
+    import pty
+    import select
+
+    (tmp_path / "m.bin").write_bytes(b"weights")
+    env = {**os.environ, **token, "MODELSEAL_PKCS11_PIN": "", "SWIFT_BACKTRACE": "enable=no",
+           "K": subprocess.run([modelseal_bin, "keygen", "--symmetric"], capture_output=True, text=True).stdout.strip()}
+    pid, fd = pty.fork()
+    if pid == 0:  # the child: the pty is its controlling terminal
+        os.chdir(tmp_path)
+        os.execve(modelseal_bin, [modelseal_bin, "seal", "--key-env", "K", "-o", "m.mseal", "m.bin", "--sign-key",
+                                  uri("p384")], env)
+    seen = b""
+    while b"PIN for" not in seen:
+        ready, _, _ = select.select([fd], [], [], 60)
+        assert ready, seen
+        seen += os.read(fd, 1024)
+    os.write(fd, PIN.encode() + b"\n")
+    rest = b""
+    try:
+        while chunk := os.read(fd, 1024):
+            rest += chunk
+    except OSError:  # EIO once the child closed the terminal
+        pass
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0, seen + rest
+    assert PIN.encode() not in rest  # echo was off
+    assert (tmp_path / "m.mseal").exists()

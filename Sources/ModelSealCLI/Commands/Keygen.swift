@@ -3,7 +3,6 @@ import ContainerEngine
 import ModelSealCore
 import ModelSealKeys
 import ModelSealKit
-import ModelSealPKCS11
 import ModelSealSigning
 
 extension ModelSeal {
@@ -77,23 +76,13 @@ extension ModelSeal {
                 valueName: "FILE|URI"))
         var exportPublic: String?
 
-        @Option(
-            name: .customLong("pkcs11-module"),
-            help: ArgumentHelp(
-                "With --export-public and a pkcs11: URI: the token's PKCS#11 module (default: $MODELSEAL_PKCS11_MODULE).",
-                valueName: "PATH"))
-        var pkcs11Module: String?
+        @OptionGroup var module: PKCS11ModuleOption
 
         func validate() throws {
             if exportPublic != nil && (symmetric || sign || identityFile != nil) {
                 throw ValidationError("--export-public only writes a public key: drop --symmetric, --sign and -y")
             }
-            if pkcs11Module != nil && !(exportPublic.map(PKCS11URI.isURI) ?? false) {
-                throw ValidationError("--pkcs11-module needs --export-public with a pkcs11: URI")
-            }
-            if let exportPublic, PKCS11URI.isURI(exportPublic) {
-                do { _ = try PKCS11URI(parsing: exportPublic) } catch { throw ValidationError("\(error)") }
-            }
+            _ = try module.checkKey(exportPublic, keyOption: "--export-public")
             if identityFile != nil && (symmetric || output != nil || sign) {
                 throw ValidationError("-y only prints recipients: drop --symmetric, --sign and -o")
             }
@@ -182,7 +171,7 @@ extension ModelSeal {
 
         private func exportPublicKey(of reference: String) throws {
             let source = try SigningKeySource(
-                reference: reference, passphraseEnvironment: passphraseEnvironment, pkcs11Module: pkcs11Module)
+                reference: reference, passphraseEnvironment: passphraseEnvironment, pkcs11Module: module.path)
             let key = try source.verifyingKey()
             if let output {
                 let file = try OutputFile(.path(output), mode: 0o644, replace: false)

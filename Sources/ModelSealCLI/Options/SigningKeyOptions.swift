@@ -1,6 +1,5 @@
 import ArgumentParser
 import ModelSealKit
-import ModelSealPKCS11
 import ModelSealSigning
 
 /// The vendor's signing key: `--sign-key` everywhere.
@@ -13,11 +12,7 @@ struct SigningKeyOptions: ParsableArguments {
             valueName: "FILE|URI"))
     var signKey: String?
 
-    @Option(
-        name: .customLong("pkcs11-module"),
-        help: ArgumentHelp(
-            "With a pkcs11: key: the token's PKCS#11 module (default: $MODELSEAL_PKCS11_MODULE).", valueName: "PATH"))
-    var pkcs11Module: String?
+    @OptionGroup var module: PKCS11ModuleOption
 
     @Option(
         name: .customLong("pin-env"),
@@ -50,15 +45,10 @@ struct SigningKeyOptions: ParsableArguments {
         if signKey == nil && (algorithm != nil || passphraseEnvironment != nil) {
             throw ValidationError("--sign-alg and --sign-key-passphrase-env need --sign-key")
         }
-        let isURI = signKey.map(PKCS11URI.isURI) ?? false
-        if !isURI && (pkcs11Module != nil || pinEnvironment != nil) {
-            throw ValidationError("--pkcs11-module and --pin-env need a pkcs11: URI as --sign-key")
-        }
+        let isURI = try module.checkKey(signKey, keyOption: "--sign-key")
+        if !isURI && pinEnvironment != nil { throw ValidationError("--pin-env needs a pkcs11: URI as --sign-key") }
         if isURI && passphraseEnvironment != nil {
             throw ValidationError("a token key has a PIN, not a passphrase: use --pin-env VAR")
-        }
-        if let signKey, isURI {
-            do { _ = try PKCS11URI(parsing: signKey) } catch { throw ValidationError("\(error)") }
         }
     }
 
@@ -67,7 +57,7 @@ struct SigningKeyOptions: ParsableArguments {
         get throws {
             guard let signKey else { return nil }
             return try SigningKeySource(
-                reference: signKey, passphraseEnvironment: passphraseEnvironment, pkcs11Module: pkcs11Module,
+                reference: signKey, passphraseEnvironment: passphraseEnvironment, pkcs11Module: module.path,
                 pinEnvironment: pinEnvironment)
         }
     }
