@@ -25,7 +25,7 @@ extension ModelSeal {
                   modelseal keygen --sign -o vendor.key
                   modelseal keygen --sign --alg ecdsa-p256 --passphrase -o vendor.key
                   # the public key of a key on a PKCS#11 token (no PIN needed), for verifiers:
-                  modelseal keygen --export-public 'pkcs11:token=vendor;object=release' -o vendor.pub
+                  modelseal keygen --export-public 'pkcs11:object=release' -o v.pub
                 """)
 
         @Option(
