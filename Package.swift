@@ -194,7 +194,7 @@ let package = Package(
             name: "ModelSealKitTests",
             dependencies: [
                 "ModelSealCore", "ArticleCompat", "ModelSealKit", "ContainerEngine", "ContainerFormat",
-                "ModelSealSigning", "ModelSealLicensing",
+                "ModelSealSigning", "ModelSealLicensing", "ModelSealPKCS11",
                 "ModelSealEnvironment", .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
             ]
