@@ -14,6 +14,8 @@ final class PKCS11Session: @unchecked Sendable {
     let lock = Mutex(())
 
     private var functions: CK_FUNCTION_LIST { module.functions.pointee }
+    /// Most slots looked at: more than any module has.
+    static let maximumSlots: CK_ULONG = 1024
 
     /// Opens a session with the token `uri` selects among the tokens `module` sees.
     init(module: PKCS11Module, uri: PKCS11URI) throws(PKCS11Error) {
@@ -134,7 +136,8 @@ final class PKCS11Session: @unchecked Sendable {
         }
         var count: CK_ULONG = 0
         try module.check(getSlots(1, nil, &count), "C_GetSlotList")
-        var slots = [CK_SLOT_ID](repeating: 0, count: Int(min(count, 1024)))
+        var slots = [CK_SLOT_ID](repeating: 0, count: Int(min(count, Self.maximumSlots)))
+        count = CK_ULONG(slots.count)  // the buffer's size, not the count the module first reported
         try module.check(getSlots(1, &slots, &count), "C_GetSlotList")
         var matches: [(CK_SLOT_ID, CK_TOKEN_INFO)] = []
         var seen: [String] = []
