@@ -16,11 +16,8 @@
 # (dlopen, C_Initialize reading the token folder) and the login.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
-bin=${MODELSEAL_BIN:-}
-if [ -z "$bin" ]; then
-    (cd "$root" && swift build -c release --product modelseal >/dev/null)
-    bin="$root/.build/release/modelseal"
-fi
+source "$root/scripts/lib/bench.sh"
+bin=$(modelseal_binary)
 module=/usr/lib/softhsm/libsofthsm2.so
 [ -e "$module" ] && command -v pkcs11-tool >/dev/null || { echo "needs softhsm2 and opensc (apt-get install -y softhsm2 opensc)" >&2; exit 1; }
 runs=${RUNS:-5}
