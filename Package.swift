@@ -7,6 +7,7 @@ import PackageDescription
 //   ModelFormats     — PyTorch / safetensors / NumPy readers and writers, restricted pickle machine
 //   ModelSealKeys    — text encodings of keys, identity and recipient files, key sources
 //   ModelSealSigning — signature keys (PEM, OpenSSH), signed trailers, Merkle roots over chunks
+//   ModelSealPKCS11  — signing keys on PKCS#11 tokens: RFC 7512 URIs, the module loaded with dlopen (CPKCS11: declarations)
 //   ModelSealEnvironment — environment locks and contracts: probe, conda formats, policies (no crypto)
 //   ModelSealBundle  — the delivery bundle (.mspkg): signed manifest, strict streaming pack/unpack
 //   ModelSealLicensing — machine fingerprint, machine key, signed licenses, load-count state, runtime guards
@@ -33,6 +34,7 @@ let package = Package(
         .library(name: "ModelSealEnvironment", targets: ["ModelSealEnvironment"]),
         .library(name: "ModelSealBundle", targets: ["ModelSealBundle"]),
         .library(name: "ModelSealLicensing", targets: ["ModelSealLicensing"]),
+        .library(name: "ModelSealPKCS11", targets: ["ModelSealPKCS11"]),
         .library(name: "ModelSealKit", targets: ["ModelSealKit"]),
         .library(name: "ModelSealScan", targets: ["ModelSealScan"]),
         .library(name: "ModelSealMark", targets: ["ModelSealMark"]),
@@ -94,6 +96,16 @@ let package = Package(
                 .product(name: "SwiftASN1", package: "swift-asn1"),
             ]
         ),
+        // The PKCS#11 types and function list, declared from the specification; no module is linked.
+        .target(name: "CPKCS11"),
+        .target(
+            name: "ModelSealPKCS11",
+            dependencies: [
+                "CPKCS11", "ModelSealCore", "ModelSealSigning",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+            ]
+        ),
         .target(name: "ModelSealEnvironment", dependencies: ["ModelSealCore", "ContainerFormat"]),
         .target(
             name: "ModelSealBundle",
@@ -114,7 +126,7 @@ let package = Package(
             name: "ModelSealKit",
             dependencies: [
                 "ModelSealCore", "ArticleCompat", "ContainerFormat", "ContainerEngine", "ModelSealKeys",
-                "ModelSealSigning",
+                "ModelSealSigning", "ModelSealPKCS11",
                 "ModelSealLicensing", "ModelFormats", "ModelSealEnvironment", "ModelSealBundle",
             ]),
         .executableTarget(
@@ -122,7 +134,7 @@ let package = Package(
             dependencies: [
                 "ModelSealCore", "ArticleCompat", "ContainerFormat", "ContainerEngine", "ModelSealKeys", "ModelFormats",
                 "ModelSealKit",
-                "ModelSealSigning",
+                "ModelSealSigning", "ModelSealPKCS11",
                 "ModelSealLicensing", "ModelSealEnvironment", "ModelSealBundle", "ModelSealScan", "ModelSealMark",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -158,6 +170,7 @@ let package = Package(
         .testTarget(
             name: "ModelSealSigningTests",
             dependencies: ["ModelSealCore", "ModelSealSigning", "ContainerEngine", "ContainerFormat", "TestSupport"]),
+        .testTarget(name: "ModelSealPKCS11Tests", dependencies: ["ModelSealPKCS11", "ModelSealSigning"]),
         .testTarget(name: "ModelFormatsTests", dependencies: ["ModelSealCore", "ModelFormats"]),
         .testTarget(
             name: "ModelSealScanTests", dependencies: ["ModelSealCore", "ModelSealScan", "ModelFormats", "TestSupport"]),
@@ -183,7 +196,7 @@ let package = Package(
             name: "ModelSealKitTests",
             dependencies: [
                 "ModelSealCore", "ArticleCompat", "ModelSealKit", "ContainerEngine", "ContainerFormat",
-                "ModelSealSigning", "ModelSealLicensing",
+                "ModelSealSigning", "ModelSealLicensing", "ModelSealPKCS11",
                 "ModelSealEnvironment", .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
             ]

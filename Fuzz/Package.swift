@@ -45,6 +45,9 @@ let package = Package(
             name: "FuzzKeyText",
             dependencies: [.product(name: "ModelSealKeys", package: "ModelSeal")]),
         .executableTarget(
+            name: "FuzzPKCS11URI",
+            dependencies: [.product(name: "ModelSealPKCS11", package: "ModelSeal")]),
+        .executableTarget(
             name: "FuzzLicense",
             dependencies: [
                 .product(name: "ModelSealCore", package: "ModelSeal"),

@@ -3,11 +3,8 @@
 # Usage: bash scripts/bench-chunk-size.sh   (env RUNS, default 5; MODELSEAL_BIN to use a given binary)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
-bin=${MODELSEAL_BIN:-}
-if [ -z "$bin" ]; then
-    (cd "$root" && swift build -c release --product modelseal >/dev/null)
-    bin="$root/.build/release/modelseal"
-fi
+source "$root/scripts/lib/bench.sh"
+bin=$(modelseal_binary)
 runs=${RUNS:-5}
 work=$(mktemp -d /tmp/modelseal-chunks.XXXXXX)
 trap 'rm -rf "$work"' EXIT

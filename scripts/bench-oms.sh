@@ -14,11 +14,8 @@
 # Both wall times include process start (model_signing's Python imports are about 0.5 s of it).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
-bin=${MODELSEAL_BIN:-}
-if [ -z "$bin" ]; then
-    (cd "$root" && swift build -c release --product modelseal >/dev/null)
-    bin="$root/.build/release/modelseal"
-fi
+source "$root/scripts/lib/bench.sh"
+bin=$(modelseal_binary)
 python="$root/.venv/bin/python"
 "$python" -c 'import model_signing' 2>/dev/null || "$root/.venv/bin/pip" install -q model-signing pyopenssl
 runs=${RUNS:-5}

@@ -13,7 +13,7 @@ cd "$(dirname "$0")/.."
 seconds="${1:-240}"
 shift || true
 targets=("$@")
-[ ${#targets[@]} -eq 0 ] && targets=(FuzzPickle FuzzZip FuzzTorch FuzzSafetensors FuzzNpy FuzzScan FuzzSealedFile FuzzKeyText
+[ ${#targets[@]} -eq 0 ] && targets=(FuzzPickle FuzzZip FuzzTorch FuzzSafetensors FuzzNpy FuzzScan FuzzSealedFile FuzzKeyText FuzzPKCS11URI
     FuzzLicense FuzzCABI FuzzFernet FuzzOMSBundle FuzzBundleReader FuzzEnvironmentLock FuzzEnvironmentYAML FuzzMark)
 jobs="${JOBS:-1}"
 export SWIFT_BACKTRACE=enable=no
@@ -77,6 +77,10 @@ PY
         "$modelseal" keygen 2>"$dir/recipient-line" | grep SECRET >"$dir/identity"
         grep -o 'modelseal1[a-z0-9]*' "$dir/recipient-line" >"$dir/recipient" || true
         rm -f "$dir/recipient-line" ;;
+    FuzzPKCS11URI)
+        printf '%s' 'pkcs11:token=The%20Software%20PKCS%2311%20Softtoken;object=my-key;type=private;id=%01%02' >"$dir/rfc"
+        printf '%s' 'pkcs11:library-version=1.2;slot-id=3?module-path=/usr/lib/softhsm/libsofthsm2.so&pin-source=file:/p' \
+            >"$dir/query" ;;
     FuzzFernet) for f in Tests/Vectors/fernet/*; do python3 -c 'import sys; d=open(sys.argv[1],"rb").read(); open(sys.argv[2],"wb").write(d[d.index(b"\n\n")+2:])' "$f" "$dir/$(basename "$f")"; done ;;
     FuzzOMSBundle) cp Tests/Vectors/oms/*.sig "$dir/" ;;
     FuzzEnvironmentLock)

@@ -12,12 +12,13 @@ public enum PassphrasePrompt {
         }
         defer { close(tty) }
         func ask(_ text: String) throws -> String {
-            _ = text.utf8CString.withUnsafeBufferPointer { write(tty, $0.baseAddress, $0.count - 1) }
+            // Echo off before the prompt appears, so that nothing typed after seeing it is echoed.
             var saved = termios()
             tcgetattr(tty, &saved)
             var silent = saved
             silent.c_lflag &= ~tcflag_t(ECHO)
             tcsetattr(tty, TCSANOW, &silent)
+            _ = text.utf8CString.withUnsafeBufferPointer { write(tty, $0.baseAddress, $0.count - 1) }
             defer {
                 tcsetattr(tty, TCSANOW, &saved)
                 _ = write(tty, "\n", 1)

@@ -15,7 +15,8 @@ extension StatusCode {
           0 success, 1 internal error, 64 usage error
           10 wrong key, 11 tampered, 12 truncated, 13 not a sealed file, 14 bad key
           15 unsafe scrypt parameters, 16 cannot read input, 17 cannot write output
-          20-26 signatures and trust, 30-39 licenses, 40-46 environments, bundles
+          20-26 signatures and trust, 27-29 token keys (PKCS#11)
+          30-39 licenses, 40-46 environments, bundles
           50-55 models and scans
         """
     }

@@ -7,6 +7,7 @@ import ModelSealCore
 import ModelSealEnvironment
 import ModelSealKeys
 import ModelSealLicensing
+import ModelSealPKCS11
 import ModelSealSigning
 
 /// The one table of outcomes shared by every surface: CLI exit codes, C ABI status codes and
@@ -32,6 +33,9 @@ public enum StatusCode: Int32, CaseIterable, Sendable {
     case malformedSignature = 24
     case manifestMismatch = 25
     case noTrust = 26
+    case tokenUnavailable = 27
+    case tokenLoginFailed = 28
+    case tokenKeyNotFound = 29
     case invalidLicense = 30
     case licenseExpired = 31
     case licenseNotYetValid = 32
@@ -80,6 +84,10 @@ public enum StatusCode: Int32, CaseIterable, Sendable {
         case .manifestMismatch: "model does not match its signature manifest: files missing, extra or changed (--oms)"
         case .noTrust:
             "no trust: nothing says whose signature to require (--trust, a trust store, or --allow-unsigned to opt out)"
+        case .tokenUnavailable:
+            "token unavailable: no PKCS#11 module named, or it cannot be loaded or initialised, or the token failed"
+        case .tokenLoginFailed: "token login failed: wrong, locked or missing PIN"
+        case .tokenKeyNotFound: "no token or no key on it matches the pkcs11: URI, or the URI matches more than one"
         case .invalidLicense:
             "invalid license: malformed, edited after signing, signed by another vendor, or needs a newer modelseal"
         case .licenseExpired: "license expired"
@@ -127,7 +135,7 @@ public enum StatusCode: Int32, CaseIterable, Sendable {
         case .outputError: "OutputError"
         case .usage: "UsageError"
         case .unsigned, .untrustedSigner, .invalidSignature, .signingKeyError, .malformedSignature, .manifestMismatch,
-            .noTrust:
+            .noTrust, .tokenUnavailable, .tokenLoginFailed, .tokenKeyNotFound:
             "SignatureError"
         case .modelMalformed, .modelUnsupported, .conversionRefused, .scanNotWeightsOnly, .scanDangerous,
             .scanCannotScan:
@@ -210,6 +218,7 @@ public enum StatusCode: Int32, CaseIterable, Sendable {
             case .outputFailed: self = .outputError
             }
         case let error as LicenseError: self = StatusCode(license: error)
+        case let error as PKCS11Error: self = StatusCode(token: error)
         case let error as StatusError: self = error.status
         default: self = .internalError
         }
@@ -240,6 +249,16 @@ public enum StatusCode: Int32, CaseIterable, Sendable {
         case .guardDenied: self = .guardDenied
         case .featureNotLicensed: self = .featureNotLicensed
         case .io: self = .inputError
+        }
+    }
+
+    init(token error: PKCS11Error) {
+        switch error {
+        case .malformedURI: self = .usage
+        case .moduleUnavailable, .tokenFailed: self = .tokenUnavailable
+        case .loginFailed: self = .tokenLoginFailed
+        case .notFound: self = .tokenKeyNotFound
+        case .unsupportedKey: self = .signingKeyError
         }
     }
 

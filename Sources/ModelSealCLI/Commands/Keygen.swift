@@ -24,6 +24,8 @@ extension ModelSeal {
                   # vendor.key and vendor.key.pub; prints the fingerprint:
                   modelseal keygen --sign -o vendor.key
                   modelseal keygen --sign --alg ecdsa-p256 --passphrase -o vendor.key
+                  # the public key of a key on a PKCS#11 token (no PIN needed), for verifiers:
+                  modelseal keygen --export-public 'pkcs11:object=release' -o v.pub
                 """)
 
         @Option(
@@ -66,7 +68,21 @@ extension ModelSeal {
             help: "With --sign: encrypt the private key with a passphrase asked on the terminal.")
         var passphrasePrompt = false
 
+        @Option(
+            name: .customLong("export-public"),
+            help: ArgumentHelp(
+                "Write the public key (PEM) of signing key KEY, a key file or a pkcs11: URI, to -o FILE or standard "
+                    + "output, and print its fingerprint on standard error.",
+                valueName: "FILE|URI"))
+        var exportPublic: String?
+
+        @OptionGroup var module: PKCS11ModuleOption
+
         func validate() throws {
+            if exportPublic != nil && (symmetric || sign || identityFile != nil) {
+                throw ValidationError("--export-public only writes a public key: drop --symmetric, --sign and -y")
+            }
+            _ = try module.checkKey(exportPublic, keyOption: "--export-public")
             if identityFile != nil && (symmetric || output != nil || sign) {
                 throw ValidationError("-y only prints recipients: drop --symmetric, --sign and -o")
             }
@@ -80,7 +96,7 @@ extension ModelSeal {
                         "unknown --alg '\(alg)': use \(SignatureAlgorithm.allCases.map(\.description).joined(separator: ", "))"
                     )
                 }
-            } else if passphraseEnvironment != nil || passphrasePrompt {
+            } else if (passphraseEnvironment != nil || passphrasePrompt) && exportPublic == nil {
                 throw ValidationError("--passphrase and --passphrase-env encrypt signing keys: add --sign")
             }
         }
@@ -90,6 +106,10 @@ extension ModelSeal {
         }
 
         private func execute() throws {
+            if let exportPublic {
+                try exportPublicKey(of: exportPublic)
+                return
+            }
             if sign, let output {
                 try generateSigningKey(to: output)
                 return
@@ -147,6 +167,20 @@ extension ModelSeal {
                     "note: a key file records no algorithm: sign with --sign-alg rsa-pkcs1v15 (RSA keys default to rsa-pss)"
                 )
             }
+        }
+
+        private func exportPublicKey(of reference: String) throws {
+            let source = try SigningKeySource(
+                reference: reference, passphraseEnvironment: passphraseEnvironment, pkcs11Module: module.path)
+            let key = try source.verifyingKey()
+            if let output {
+                let file = try OutputFile(.path(output), mode: 0o644, replace: false)
+                try file.write(contentsOf: Array(key.pem.utf8))
+                try file.commit()
+            } else {
+                Terminal.writeOutput(key.pem)
+            }
+            Terminal.writeError("\(key.typeName) public key \(key.fingerprint)")
         }
     }
 }

@@ -73,8 +73,11 @@ public enum KeyFile {
 
     /// PKCS#8 PEM of a signing key, encrypted with `passphrase` when given.
     public static func pem(of key: SigningKey, passphrase: String? = nil) throws(SigningError) -> String {
-        guard let passphrase else { return PEM.encode(label: "PRIVATE KEY", der: key.pkcs8DER) }
+        guard let der = key.pkcs8DER else {
+            throw .unsuitableKey("the key lives outside this process (a token): it has no private key file")
+        }
+        guard let passphrase else { return PEM.encode(label: "PRIVATE KEY", der: der) }
         return PEM.encode(
-            label: "ENCRYPTED PRIVATE KEY", der: try EncryptedPrivateKey.encrypt(key.pkcs8DER, passphrase: passphrase))
+            label: "ENCRYPTED PRIVATE KEY", der: try EncryptedPrivateKey.encrypt(der, passphrase: passphrase))
     }
 }

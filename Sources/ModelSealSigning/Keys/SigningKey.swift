@@ -2,13 +2,16 @@ import Crypto
 import FoundationEssentials
 import _CryptoExtras
 
-/// A private key that signs: Ed25519 (default), ECDSA P-256/P-384/P-521 or RSA 2048–4096.
+/// A private key that signs: Ed25519 (default), ECDSA P-256/P-384/P-521 or RSA 2048–4096, in memory or
+/// held outside the process (a PKCS#11 token: `external`).
 public enum SigningKey: Sendable {
     case ed25519(Curve25519.Signing.PrivateKey)
     case p256(P256.Signing.PrivateKey)
     case p384(P384.Signing.PrivateKey)
     case p521(P521.Signing.PrivateKey)
     case rsa(_RSA.Signing.PrivateKey)
+    /// A key that never enters this process: it signs through `ExternalSigningKey`.
+    case external(any ExternalSigningKey)
 
     /// A new key for `algorithm` (RSA: `rsaBits`, 3072 by default).
     public static func generate(_ algorithm: SignatureAlgorithm, rsaBits: Int = 3072) throws(SigningError) -> SigningKey
@@ -38,17 +41,19 @@ public enum SigningKey: Sendable {
         case .p384(let key): .p384(key.publicKey)
         case .p521(let key): .p521(key.publicKey)
         case .rsa(let key): .rsa(key.publicKey)
+        case .external(let key): key.verifyingKey
         }
     }
 
-    /// PKCS#8 `PrivateKeyInfo` DER.
-    public var pkcs8DER: [UInt8] {
+    /// PKCS#8 `PrivateKeyInfo` DER; `nil` for an external key, whose private half cannot be read.
+    public var pkcs8DER: [UInt8]? {
         switch self {
         case .ed25519(let key): Array(key.derRepresentation)
         case .p256(let key): Array(key.derRepresentation)
         case .p384(let key): Array(key.derRepresentation)
         case .p521(let key): Array(key.derRepresentation)
         case .rsa(let key): Array(key.pkcs8DERRepresentation)
+        case .external: nil
         }
     }
 
@@ -57,6 +62,7 @@ public enum SigningKey: Sendable {
         guard verifyingKey.supports(algorithm) else {
             throw .unsuitableKey("a \(verifyingKey.typeName) key cannot sign with \(algorithm)")
         }
+        if case .external(let key) = self { return try key.signature(for: message, algorithm: algorithm) }
         do {
             switch self {
             case .ed25519(let key): return Array(try key.signature(for: message))
@@ -66,6 +72,7 @@ public enum SigningKey: Sendable {
             case .rsa(let key):
                 let padding: _RSA.Signing.Padding = algorithm == .rsaPKCS1v15SHA256 ? .insecurePKCS1v1_5 : .PSS
                 return Array(try key.signature(for: SHA256.hash(data: message), padding: padding).rawRepresentation)
+            case .external: throw SigningError.unsuitableKey("unreachable: external keys sign above")
             }
         } catch {
             throw .unsuitableKey("signing failed: \(error)")
