@@ -131,7 +131,7 @@ let package = Package(
             name: "CModelSeal",
             dependencies: [
                 "ModelSealCore", "ArticleCompat", "ContainerFormat", "ContainerEngine", "ModelSealKeys", "ModelSealKit",
-                "ModelSealSigning", "ModelSealEnvironment",
+                "ModelSealSigning", "ModelSealEnvironment", "ModelSealBundle", "ModelFormats",
             ],
             exclude: ["include", "exports.map"]
         ),
