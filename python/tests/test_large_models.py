@@ -299,6 +299,16 @@ def test_open_and_verify_accept_a_sealed_folder(folders, modelseal_bin, tmp_path
     assert b"modelseal-folder.mseal: valid" in verified.stdout
     refused = run_cli(modelseal_bin, root, "seal", "--key-env", "K", "-o", "-", plain, check=False)
     assert refused.returncode == 64
+    listing = run_cli(modelseal_bin, root, "inspect", "--key-env", "K", sealed).stdout.decode()
+    assert "set manifest verified" in listing and "tokenizer.json" in listing
+    shards = [line for line in listing.splitlines() if ".safetensors" in line and "tensor(s)" in line]
+    assert len(shards) == len(list(plain.glob("*.safetensors"))) >= 3
+    unverified = run_cli(modelseal_bin, root, "inspect", sealed).stdout.decode()
+    assert "UNVERIFIED" in unverified
+    scanned = run_cli(modelseal_bin, root, "scan", "--key-env", "K", "--json", sealed, check=False)
+    assert scanned.returncode == 0, scanned.stderr
+    skipped = run_cli(modelseal_bin, root, "scan", "--json", sealed, check=False)
+    assert skipped.returncode == 0 and b"sealed" in skipped.stdout
 
 
 LOAD_INTO_PROBE = textwrap.dedent("""

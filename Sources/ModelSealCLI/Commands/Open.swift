@@ -100,7 +100,7 @@ extension ModelSeal {
 
         private func execute() throws {
             identities.applyPermissionPolicy()
-            if input != "-" && FileKind(input) == .directory { return try openFolder(try opener()) }
+            if input != "-" && SealedFolder.isSealedFolder(input) { return try openFolder(try opener()) }
             let source =
                 input == "-" ? try InputFile.spooling(try InputFile.standardInput()) : try InputFile(path: input)
             if try FernetToken.looksLikeToken(source) { return try openFernet(source) }
