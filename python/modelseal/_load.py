@@ -150,21 +150,24 @@ def load(
     if _folder.is_sealed_folder(path):
         return _load_folder(path, keys, map_location, method)
     name = "<bytes>" if isinstance(path, (bytes, bytearray, memoryview)) else os.fspath(path)
+    started = time.perf_counter()
     with _ffi.SealedFile(path) as sealed:
+        opened = time.perf_counter()
         # Unlocking runs every check that needs no chunk: license and runtime guards, header MAC,
         # signatures (always, when present) and trust; chunks are checked against the signed list
         # while they are decrypted, and torch sees nothing of a file that fails.
         with _keys.opening_keyring(**keys) as ring:
             sealed.unlock(ring)
-        return _load_unlocked(sealed, name, map_location, method)
+        return _load_unlocked(sealed, name, map_location, method, (started, opened))
 
 
-def _load_unlocked(sealed: _ffi.SealedFile, name: str, map_location, method: str | None) -> Any:
-    """The plaintext of an unlocked sealed file as torch.load (or, for safetensors, load_file) returns it."""
+def _load_unlocked(sealed: _ffi.SealedFile, name: str, map_location, method: str | None, timings) -> Any:
+    """The plaintext of an unlocked sealed file as torch.load (or, for safetensors, load_file) returns it;
+    `timings` is (started, opened) for the log."""
     import torch
 
     method = choose_method(method)
-    started = time.perf_counter()
+    started, opened = timings
     # The contract is authentic now (header MAC, signatures): check it against this interpreter.
     tolerated = sealed.check_environment(sys.executable)
     if tolerated:
@@ -212,11 +215,12 @@ def _load_unlocked(sealed: _ffi.SealedFile, name: str, map_location, method: str
         ) from None
     done = time.perf_counter()
     log.info(
-        "modelseal: loaded %s (%d bytes) via %s: environment %.1f ms, decrypt %.1f ms, deserialize %.1f ms",
+        "modelseal: loaded %s (%d bytes) via %s: read %.1f ms, verify %.1f ms, decrypt %.1f ms, deserialize %.1f ms",
         name,
         size,
         method,
-        (unlocked - started) * 1e3,
+        (opened - started) * 1e3,
+        (unlocked - opened) * 1e3,
         (decrypted - unlocked) * 1e3,
         (done - decrypted) * 1e3,
     )
@@ -231,8 +235,9 @@ def _load_folder(path, keys: dict, map_location, method: str | None) -> dict:
         if not names:
             raise _errors.ModelFormatError(f"{os.fspath(path)}: the sealed folder holds no weight files", 50)
         for name in names:
+            started = time.perf_counter()
             with folder.open_member(name) as sealed:
-                part = _load_unlocked(sealed, name, map_location, method)
+                part = _load_unlocked(sealed, name, map_location, method, (started, time.perf_counter()))
             if not isinstance(part, dict):
                 raise _errors.ModelFormatError(f"{name} is not a state_dict: load it on its own", 50)
             repeated = state.keys() & part.keys()
