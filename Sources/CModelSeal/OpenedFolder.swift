@@ -13,19 +13,6 @@ func openedFolder(_ handle: OpaquePointer?) throws -> OpenedFolder {
     try Handles.lookup(handle, as: OpenedFolder.self, "folder")
 }
 
-/// Copies `bytes` into a library buffer the caller frees with `modelseal_buffer_free`.
-private func handOut(
-    _ bytes: [UInt8], _ out: UnsafeMutablePointer<UnsafeMutablePointer<UInt8>?>?,
-    _ outLength: UnsafeMutablePointer<UInt>?
-) throws {
-    let out = try Argument.output(out, "out")
-    let outLength = try Argument.output(outLength, "out_length")
-    let buffer = try LibraryBuffers.allocate(bytes.count)
-    bytes.withUnsafeBytes { source in buffer.copyMemory(from: source) }
-    out.pointee = buffer.baseAddress?.assumingMemoryBound(to: UInt8.self)
-    outLength.pointee = UInt(bytes.count)
-}
-
 @_cdecl("modelseal_folder_open")
 public func folderOpen(
     _ path: UnsafePointer<CChar>?, _ ring: OpaquePointer?, _ out: UnsafeMutablePointer<OpaquePointer?>?

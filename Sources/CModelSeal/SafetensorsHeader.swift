@@ -12,17 +12,10 @@ public func fileSafetensorsHeader(
     _ outLength: UnsafeMutablePointer<UInt>?
 ) -> Int32 {
     boundary {
-        let file = try openedFile(file)
-        let out = try Argument.output(out, "out")
-        let outLength = try Argument.output(outLength, "out_length")
-        let header = try file.withVerifiedRandomAccess { prepared in
+        let header = try openedFile(file).withVerifiedRandomAccess { prepared in
             try PlaintextSource(prepared).parsing { try SafetensorsFile.read(from: $0) }
         }
-        let bytes = Array(JSONWriter.serialize(json(of: header)).utf8)
-        let buffer = try LibraryBuffers.allocate(bytes.count)
-        bytes.withUnsafeBytes { buffer.copyMemory(from: $0) }
-        out.pointee = buffer.baseAddress?.assumingMemoryBound(to: UInt8.self)
-        outLength.pointee = UInt(bytes.count)
+        try handOut(Array(JSONWriter.serialize(json(of: header)).utf8), out, outLength)
     }
 }
 
