@@ -181,7 +181,7 @@ let package = Package(
             name: "ModelSealKitTests",
             dependencies: [
                 "ModelSealCore", "ArticleCompat", "ModelSealKit", "ContainerEngine", "ContainerFormat",
-                "ModelSealSigning", "ModelSealLicensing",
+                "ModelSealSigning", "ModelSealLicensing", "ModelSealBundle",
                 "ModelSealEnvironment", .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
             ]
