@@ -28,7 +28,7 @@ extension ModelSeal {
                   modelseal open --key-env MODEL_KEY -o model.pt model.mseal
                   modelseal open -i customer.key -o - model.mseal | python serve.py
                   modelseal open -i customer.key --check model.mseal
-                  # a sealed folder (seal's directory mode): every file checked against its set manifest
+                  # a sealed folder: the set manifest and every file checked
                   modelseal open -i customer.key --check gpt2-sealed
                   modelseal open -i customer.key -o gpt2-plain gpt2-sealed
                   # the article's Fernet file, recognised by its content:
