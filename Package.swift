@@ -144,7 +144,7 @@ let package = Package(
             name: "CModelSeal",
             dependencies: [
                 "ModelSealCore", "ArticleCompat", "ContainerFormat", "ContainerEngine", "ModelSealKeys", "ModelSealKit",
-                "ModelSealSigning", "ModelSealEnvironment",
+                "ModelSealSigning", "ModelSealEnvironment", "ModelSealBundle", "ModelFormats",
             ],
             exclude: ["include", "exports.map"]
         ),
@@ -196,7 +196,7 @@ let package = Package(
             name: "ModelSealKitTests",
             dependencies: [
                 "ModelSealCore", "ArticleCompat", "ModelSealKit", "ContainerEngine", "ContainerFormat",
-                "ModelSealSigning", "ModelSealLicensing", "ModelSealPKCS11",
+                "ModelSealSigning", "ModelSealLicensing", "ModelSealPKCS11", "ModelSealBundle",
                 "ModelSealEnvironment", .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
             ]

@@ -64,6 +64,9 @@ let package = Package(
                 .product(name: "ContainerEngine", package: "ModelSeal"),
             ]),
         .executableTarget(
+            name: "FuzzFolderManifest",
+            dependencies: [.product(name: "ModelSealBundle", package: "ModelSeal")]),
+        .executableTarget(
             name: "FuzzEnvironmentLock",
             dependencies: [.product(name: "ModelSealEnvironment", package: "ModelSeal")]),
         .executableTarget(

@@ -14,7 +14,7 @@ seconds="${1:-240}"
 shift || true
 targets=("$@")
 [ ${#targets[@]} -eq 0 ] && targets=(FuzzPickle FuzzZip FuzzTorch FuzzSafetensors FuzzNpy FuzzScan FuzzSealedFile FuzzKeyText FuzzPKCS11URI
-    FuzzLicense FuzzCABI FuzzFernet FuzzOMSBundle FuzzBundleReader FuzzEnvironmentLock FuzzEnvironmentYAML FuzzMark)
+    FuzzLicense FuzzCABI FuzzFernet FuzzOMSBundle FuzzBundleReader FuzzFolderManifest FuzzEnvironmentLock FuzzEnvironmentYAML FuzzMark)
 jobs="${JOBS:-1}"
 export SWIFT_BACKTRACE=enable=no
 
@@ -83,6 +83,10 @@ PY
             >"$dir/query" ;;
     FuzzFernet) for f in Tests/Vectors/fernet/*; do python3 -c 'import sys; d=open(sys.argv[1],"rb").read(); open(sys.argv[2],"wb").write(d[d.index(b"\n\n")+2:])' "$f" "$dir/$(basename "$f")"; done ;;
     FuzzOMSBundle) cp Tests/Vectors/oms/*.sig "$dir/" ;;
+    FuzzFolderManifest)
+        # Manifests as seal's directory mode writes them: one signed, one with a clear member.
+        printf '%s' '{"files":[{"chunks_root":"'"$(printf 'a%.0s' {1..64})"'","header_sha256":"'"$(printf 'b%.0s' {1..64})"'","length":1234,"name":"model.safetensors","plaintext_length":1000,"sealed":true},{"length":5,"name":"tokenizer.json","sealed":false,"sha256":"'"$(printf 'c%.0s' {1..64})"'"}],"format":"modelseal-folder","version":1}' >"$dir/signed.json"
+        printf '%s' '{"files":[{"header_sha256":"'"$(printf '0%.0s' {1..64})"'","length":99,"name":"config.json","plaintext_length":20,"sealed":true}],"format":"modelseal-folder","version":1}' >"$dir/unsigned.json" ;;
     FuzzEnvironmentLock)
         # A real lock of this repository's venv, and the contract extension body a seal embeds.
         "$modelseal" env capture --python .venv/bin/python -o "$dir/venv.lock.json" --force >/dev/null 2>&1 || true ;;

@@ -35,3 +35,16 @@ enum LibraryBuffers {
 public func bufferFree(_ buffer: UnsafeMutablePointer<UInt8>?) {
     LibraryBuffers.free(buffer.map { UnsafeMutableRawPointer($0) })
 }
+
+/// Copies `bytes` into a library buffer the caller frees with `modelseal_buffer_free`.
+func handOut(
+    _ bytes: [UInt8], _ out: UnsafeMutablePointer<UnsafeMutablePointer<UInt8>?>?,
+    _ outLength: UnsafeMutablePointer<UInt>?
+) throws {
+    let out = try Argument.output(out, "out")
+    let outLength = try Argument.output(outLength, "out_length")
+    let buffer = try LibraryBuffers.allocate(bytes.count)
+    bytes.withUnsafeBytes { source in buffer.copyMemory(from: source) }
+    out.pointee = buffer.baseAddress?.assumingMemoryBound(to: UInt8.self)
+    outLength.pointee = UInt(bytes.count)
+}

@@ -51,6 +51,8 @@ final class OpenedFile: Sendable {
     struct State: @unchecked Sendable {
         let content: Content
         var unlocked: Unlocked?
+        /// Set once random access has authenticated the last chunk (`modelseal_file_read_at`).
+        var lastChunkChecked = false
     }
 
     let state: Mutex<State>
@@ -59,6 +61,11 @@ final class OpenedFile: Sendable {
         let content: Content =
             try FernetToken.looksLikeToken(source) ? .fernet(try FernetFile(source)) : .sealed(try SealedFile(source))
         state = Mutex(State(content: content, unlocked: nil))
+    }
+
+    /// A sealed file that already passed every check that needs no chunk (a sealed folder's member).
+    init(prepared: ModelOpener.Prepared) {
+        state = Mutex(State(content: .sealed(prepared.file), unlocked: .sealed(prepared)))
     }
 
     /// Runs `body` with the unlocked file, or refuses when no key has unlocked it yet.

@@ -17,6 +17,8 @@ public enum BundleError: Error, Equatable, Sendable, CustomStringConvertible {
     case sizeMismatch(String)
     /// A member's bytes differ from the manifest's SHA-256.
     case memberAltered(name: String)
+    /// A sealed folder's files differ from its set manifest: missing, extra, swapped or changed (spec/FOLDERS.md).
+    case folderAltered(String)
     /// A file given to `pack` that is not a regular file (link, device, folder, FIFO).
     case unsupportedInput(path: String, reason: String)
     /// Reading an input failed.
@@ -34,6 +36,7 @@ public enum BundleError: Error, Equatable, Sendable, CustomStringConvertible {
         case .sizeMismatch(let reason): "bundle altered: \(reason)"
         case .memberAltered(let name):
             "bundle altered: member '\(name)' differs from the signed manifest (SHA-256 mismatch); nothing was unpacked"
+        case .folderAltered(let reason): "sealed folder altered: \(reason); nothing was returned"
         case .unsupportedInput(let path, let reason): "cannot pack \(path): \(reason)"
         case .inputFailed(let reason): reason
         case .outputFailed(let reason): reason

@@ -12,18 +12,20 @@ import ModelSealCore
 /// `O_NOFOLLOW | O_EXCL`), so no path component can be a link planted by someone else; the final
 /// `renameat2(RENAME_NOREPLACE)` never replaces an existing target. Until then nothing is visible
 /// under the target's name; on failure (or deinit without commit) the staging folder is removed.
-final class StagingDirectory {
+public final class StagingDirectory {
     let target: String
-    let path: String
+    /// The hidden staging folder's path.
+    public let path: String
     let descriptor: Int32
     /// Relative paths created, in creation order (removed in reverse on failure).
     var created: [(path: String, isDirectory: Bool)] = []
     var committed = false
 
-    init(target: String) throws(BundleError) {
+    /// A staging folder for the new folder `target` (which must not exist).
+    public init(target: String) throws(BundleError) {
         var status = stat()
         if lstat(target, &status) == 0 {
-            throw .outputFailed("\(target) exists: unpack into a new folder (nothing was written)")
+            throw .outputFailed("\(target) exists: name a new folder (nothing was written)")
         }
         let parent = Paths.directory(of: target)
         guard stat(parent, &status) == 0, status.st_mode & S_IFMT == S_IFDIR else {
@@ -47,7 +49,7 @@ final class StagingDirectory {
     }
 
     /// Creates the regular file `name` (a validated member name) and its folders; returns its descriptor.
-    func createFile(_ name: String) throws(BundleError) -> Int32 {
+    public func createFile(_ name: String) throws(BundleError) -> Int32 {
         var directory = dup(descriptor)
         defer { close(directory) }
         let segments = name.split(separator: "/").map(String.init)
@@ -72,7 +74,7 @@ final class StagingDirectory {
     }
 
     /// Renames the staging folder to the target; fails (and cleans up) when the target appeared meanwhile.
-    func commit() throws(BundleError) {
+    public func commit() throws(BundleError) {
         _ = fchmod(descriptor, 0o755)
         _ = fsync(descriptor)
         #if canImport(Glibc)
@@ -81,7 +83,7 @@ final class StagingDirectory {
             let result = renamex_np(path, target, UInt32(RENAME_EXCL))
         #endif
         guard result == 0 else {
-            throw .outputFailed("\(target): \(IOError.text(of: errno)) (nothing was unpacked)")
+            throw .outputFailed("\(target): \(IOError.text(of: errno)) (nothing was written)")
         }
         committed = true
     }

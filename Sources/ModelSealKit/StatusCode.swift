@@ -107,7 +107,8 @@ public enum StatusCode: Int32, CaseIterable, Sendable {
         case .malformedContract: "malformed environment lock, contract, environment.yml, explicit spec or conda record"
         case .environmentUnreadable: "cannot read the Python environment (no interpreter, site-packages or metadata)"
         case .malformedBundle: "not a bundle, or a malformed/oversized bundle header, manifest or signature block"
-        case .bundleAltered: "bundle altered: a member is missing, extra or differs from the signed manifest"
+        case .bundleAltered:
+            "bundle or sealed folder altered: a member is missing, extra or differs from the signed manifest"
         case .unsafeBundleMember: "unsafe bundle member: path traversal, absolute path, link, device or colliding name"
         case .modelMalformed: "not a recognised model file, or malformed, truncated or hostile model content"
         case .modelUnsupported: "a valid model file using a feature ModelSeal does not model (e.g. big-endian storages)"
@@ -212,7 +213,7 @@ public enum StatusCode: Int32, CaseIterable, Sendable {
         case let error as BundleError:
             switch error {
             case .notBundle, .unsupportedVersion, .malformed, .malformedManifest: self = .malformedBundle
-            case .sizeMismatch, .memberAltered: self = .bundleAltered
+            case .sizeMismatch, .memberAltered, .folderAltered: self = .bundleAltered
             case .unsafeMemberName, .unsupportedInput: self = .unsafeBundleMember
             case .inputFailed: self = .inputError
             case .outputFailed: self = .outputError

@@ -4,6 +4,9 @@
     modelseal.save(model.state_dict(), "model.mseal", recipients="modelseal1...")  # or key=, or $MODEL_KEY
     state = modelseal.load("model.mseal", identity="customer.key")                # torch.load(..., weights_only=True)
     model = modelseal.load_model(ResNet, "model.mseal", device="cuda")             # keys from $MODEL_KEY
+    with modelseal.safe_open("model.safetensors.mseal", key=k) as f: f.get_tensor("w")  # random access
+    modelseal.load_into(model, "llm-sealed/", key=k)                               # tensor by tensor
+    modelseal.transformers.from_pretrained(AutoModelForCausalLM, "llm-sealed/", key=k)
 
 Decryption runs in the bundled Swift library (libmodelseal_c.so); plaintext exists only in memory.
 Errors are `modelseal.Error` subclasses sharing the status codes of the `modelseal` CLI.
@@ -27,6 +30,8 @@ from ._errors import (
     WrongKeyError,
 )
 from ._load import load, load_model
+from ._load_into import load_into
+from ._safetensors import safe_open
 from ._save import save
 
 __version__ = "0.1.0"
@@ -35,6 +40,8 @@ __all__ = [
     "save",
     "load",
     "load_model",
+    "load_into",
+    "safe_open",
     "library_version",
     "Error",
     "InternalError",

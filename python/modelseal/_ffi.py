@@ -56,6 +56,13 @@ FUNCTIONS: dict[str, tuple[object, tuple[object, ...]]] = {
     "modelseal_buffer_free": (None, (_c.c_void_p,)),
     "modelseal_file_check_environment": (_status, (_handle, _c.c_char_p, _c.POINTER(_c.c_void_p))),
     "modelseal_file_decrypt_to_memfd": (_status, (_handle, _c.c_char_p, _c.c_uint32, _c.POINTER(_c.c_int32))),
+    "modelseal_file_read_at": (_status, (_handle, _c.c_uint64, _c.c_void_p, _size)),
+    "modelseal_file_safetensors_header": (_status, (_handle, _c.POINTER(_c.c_void_p), _c.POINTER(_size))),
+    "modelseal_folder_open": (_status, (_c.c_char_p, _handle, _c.POINTER(_handle))),
+    "modelseal_folder_close": (None, (_handle,)),
+    "modelseal_folder_manifest": (_status, (_handle, _c.POINTER(_c.c_void_p), _c.POINTER(_size))),
+    "modelseal_folder_open_member": (_status, (_handle, _c.c_char_p, _c.POINTER(_handle))),
+    "modelseal_folder_read_clear": (_status, (_handle, _c.c_char_p, _c.POINTER(_c.c_void_p), _c.POINTER(_size))),
 }
 
 SEAL_REPLACE = 1
@@ -178,7 +185,11 @@ class Keyring:
 class SealedFile:
     """A `modelseal_file` handle over a path or over bytes, closed on close."""
 
-    def __init__(self, source: "str | os.PathLike[str] | bytes | bytearray | memoryview") -> None:
+    def __init__(self, source: "str | os.PathLike[str] | bytes | bytearray | memoryview | None", handle=None) -> None:
+        if handle is not None:
+            # A handle the library already opened (a sealed folder's member).
+            self.handle = handle
+            return
         handle = _handle()
         if isinstance(source, (bytes, bytearray, memoryview)):
             view = memoryview(source).cast("B")
@@ -229,6 +240,30 @@ class SealedFile:
         target = (ctypes.c_char * len(view)).from_buffer(view)
         check(lib().modelseal_file_decrypt_into(self.handle, target, len(view)))
 
+    def read_into(self, offset: int, buffer) -> None:
+        """Plaintext bytes [offset, offset + len(buffer)) into `buffer`, decrypting only the chunks that hold
+        them, each verified (and compared with its signed hash) first; zeroed on failure."""
+        view = memoryview(buffer).cast("B")
+        if len(view) == 0:
+            return
+        target = (ctypes.c_char * len(view)).from_buffer(view)
+        check(lib().modelseal_file_read_at(self.handle, offset, target, len(view)))
+
+    def safetensors_header(self) -> bytes:
+        """The checked safetensors header as JSON (see modelseal.h)."""
+        return _library_bytes(lambda out, length: lib().modelseal_file_safetensors_header(self.handle, out, length))
+
+    def read_into_address(self, offset: int, address: int, count: int) -> None:
+        """Like `read_into`, into `count` bytes of memory at `address` (a tensor's storage)."""
+        if count:
+            check(lib().modelseal_file_read_at(self.handle, offset, address, count))
+
+    def read_at(self, offset: int, count: int) -> bytearray:
+        """`count` verified plaintext bytes from `offset`."""
+        buffer = bytearray(count)
+        self.read_into(offset, buffer)
+        return buffer
+
     def decrypt(self) -> bytes:
         """The plaintext as `bytes` (through a library-owned buffer, freed here)."""
         pointer = ctypes.c_void_p()
@@ -258,3 +293,49 @@ def seal_buffer(data, keyring: Keyring, path: str, replace: bool = False, chunk_
     pointer = ctypes.cast(source, ctypes.c_void_p)
     flags = SEAL_REPLACE if replace else 0
     check(lib().modelseal_seal_buffer(pointer, len(view), keyring.handle, os.fsencode(path), chunk_log2, flags))
+
+
+def _library_bytes(call) -> bytes:
+    """Calls `call(out_pointer, out_length)` and returns the library buffer's bytes (freed here)."""
+    pointer = ctypes.c_void_p()
+    length = _size()
+    check(call(ctypes.byref(pointer), ctypes.byref(length)))
+    try:
+        return ctypes.string_at(pointer, length.value) if length.value else b""
+    finally:
+        lib().modelseal_buffer_free(pointer)
+
+
+class SealedFolder:
+    """A `modelseal_folder` handle: a sealed model folder whose set manifest was opened and checked."""
+
+    def __init__(self, path, keyring: Keyring) -> None:
+        handle = _handle()
+        check(lib().modelseal_folder_open(os.fsencode(os.fspath(path)), keyring.handle, ctypes.byref(handle)))
+        self.handle = handle
+
+    def close(self) -> None:
+        if self.handle:
+            lib().modelseal_folder_close(self.handle)
+            self.handle = _handle()
+
+    def __enter__(self) -> "SealedFolder":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def manifest(self) -> bytes:
+        """The verified manifest's canonical JSON (spec/FOLDERS.md)."""
+        return _library_bytes(lambda out, length: lib().modelseal_folder_manifest(self.handle, out, length))
+
+    def open_member(self, name: str) -> SealedFile:
+        """The sealed member `name`, checked against the manifest and unlocked."""
+        handle = _handle()
+        check(lib().modelseal_folder_open_member(self.handle, name.encode("utf-8"), ctypes.byref(handle)))
+        return SealedFile(None, handle=handle)
+
+    def read_clear(self, name: str) -> bytes:
+        """The clear member `name`, checked against its hash."""
+        encoded = name.encode("utf-8")
+        return _library_bytes(lambda out, length: lib().modelseal_folder_read_clear(self.handle, encoded, out, length))

@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from typing import Any
 
-from . import _errors, _ffi, _keys
+from . import _errors, _ffi, _folder, _keys, _safetensors
 
 log = logging.getLogger("modelseal")
 
@@ -57,7 +57,9 @@ def plain_allowed(force_plain: bool, trust: Any = None, license: Any = None) -> 
 
 
 def is_sealed(source) -> bool:
-    """True when `source` (a path or bytes) starts with the sealed-file magic."""
+    """True when `source` (a path or bytes) starts with the sealed-file magic, or is a sealed folder."""
+    if _folder.is_sealed_folder(source):
+        return True
     if isinstance(source, (bytes, bytearray, memoryview)):
         return bytes(memoryview(source)[: len(MAGIC)]) == MAGIC
     try:
@@ -113,6 +115,7 @@ def load(
     map_location=None,
     force_plain: bool = False,
     method: str | None = None,
+    server=None,
 ) -> Any:
     """What `torch.load(plaintext, weights_only=True)` returns, decrypted in memory.
 
@@ -120,13 +123,20 @@ def load(
     read from its current position, as `torch.load` accepts. `method` picks how the plaintext
     reaches torch: "mapped", "memfd" or "stream" (see the module documentation); by default the
     fastest this torch and platform allow. `path` may also be the article's Fernet file
-    (`save_encrypted_model` output) with its key (docs/PYTHON.md).
+    (`save_encrypted_model` output) with its key (docs/PYTHON.md). A sealed `.safetensors` file gives
+    what `safetensors.torch.load_file` gives (tensors viewing the decrypted buffer); a sealed folder
+    (`modelseal seal` of a folder) gives every weight shard's tensors in one dict, after its set
+    manifest was checked (docs/LARGE-MODELS.md).
 
     A model that `torch.load(weights_only=True)` refuses raises `ModelFormatError` (status 53); a
     file that decrypts to something other than a PyTorch checkpoint raises `ModelFormatError` (50).
     """
     import torch
 
+    if server is not None:
+        # The key server (keys released to this machine) plugs in here: a keyring from server=.
+        raise _errors.NotSupportedError("server= (keys from the key server) is not available in this release")
+    keys = dict(key=key, identity=identity, passphrase=passphrase, trust=trust, license=license)
     path = _readable_source(path)
 
     if plain_allowed(force_plain, trust, license) and not is_sealed(path):
@@ -137,30 +147,52 @@ def load(
         )
         source = io.BytesIO(path) if isinstance(path, (bytes, bytearray, memoryview)) else path
         return torch.load(source, map_location=map_location, weights_only=True)
+    if _folder.is_sealed_folder(path):
+        return _load_folder(path, keys, map_location, method)
     name = "<bytes>" if isinstance(path, (bytes, bytearray, memoryview)) else os.fspath(path)
-    method = choose_method(method)
     started = time.perf_counter()
     with _ffi.SealedFile(path) as sealed:
         opened = time.perf_counter()
         # Unlocking runs every check that needs no chunk: license and runtime guards, header MAC,
         # signatures (always, when present) and trust; chunks are checked against the signed list
         # while they are decrypted, and torch sees nothing of a file that fails.
-        with _keys.opening_keyring(key=key, identity=identity, passphrase=passphrase, trust=trust, license=license) as ring:
+        with _keys.opening_keyring(**keys) as ring:
             sealed.unlock(ring)
-        # The contract is authentic now (header MAC, signatures): check it against this interpreter.
-        tolerated = sealed.check_environment(sys.executable)
-        if tolerated:
-            log.warning("modelseal: the environment differs from the model's contract (policy allows it):\n%s", tolerated)
-        unlocked = time.perf_counter()
-        size = sealed.plaintext_length()
-        if method == "memfd":
-            descriptor = sealed.decrypt_to_memfd("modelseal:" + os.path.basename(name))
-        else:
-            buffer = _anonymous_buffer(size) if method == "mapped" else bytearray(size)
-            sealed.decrypt_into(buffer)
+        return _load_unlocked(sealed, name, map_location, method, (started, opened))
+
+
+def _load_unlocked(sealed: _ffi.SealedFile, name: str, map_location, method: str | None, timings) -> Any:
+    """The plaintext of an unlocked sealed file as torch.load (or, for safetensors, load_file) returns it;
+    `timings` is (started, opened) for the log."""
+    import torch
+
+    method = choose_method(method)
+    started, opened = timings
+    # The contract is authentic now (header MAC, signatures): check it against this interpreter.
+    tolerated = sealed.check_environment(sys.executable)
+    if tolerated:
+        log.warning("modelseal: the environment differs from the model's contract (policy allows it):\n%s", tolerated)
+    unlocked = time.perf_counter()
+    size = sealed.plaintext_length()
+    if method == "memfd":
+        descriptor = sealed.decrypt_to_memfd("modelseal:" + os.path.basename(name))
+        head = os.pread(descriptor, SAFETENSORS_PROBE, 0)
+    else:
+        buffer = _anonymous_buffer(size) if method == "mapped" else bytearray(size)
+        sealed.decrypt_into(buffer)
+        head = bytes(buffer[:SAFETENSORS_PROBE])
+    # A safetensors plaintext: its header checked by the library's reader, the tensors views of the buffer.
+    header = _safetensors.Header(sealed.safetensors_header()) if _looks_like_safetensors(head, size) else None
     decrypted = time.perf_counter()
     try:
-        if method == "memfd":
+        if header is not None:
+            if method == "memfd":
+                try:
+                    buffer = _mmap.mmap(descriptor, size, flags=_mmap.MAP_PRIVATE) if size else bytearray()
+                finally:
+                    os.close(descriptor)
+            result = _safetensors.state_dict(buffer, header, map_location)
+        elif method == "memfd":
             try:
                 _require_checkpoint(os.pread(descriptor, len(ZIP_MAGIC), 0), name)
                 result = _load_memfd(torch, descriptor, map_location)
@@ -193,6 +225,37 @@ def load(
         (done - decrypted) * 1e3,
     )
     return result
+
+
+def _load_folder(path, keys: dict, map_location, method: str | None) -> dict:
+    """Every tensor of a sealed folder's weight files, merged into one state_dict (names must not repeat)."""
+    state: dict = {}
+    with _folder.Folder(path, **keys) as folder:
+        names = folder.weight_names()
+        if not names:
+            raise _errors.ModelFormatError(f"{os.fspath(path)}: the sealed folder holds no weight files", 50)
+        for name in names:
+            started = time.perf_counter()
+            with folder.open_member(name) as sealed:
+                part = _load_unlocked(sealed, name, map_location, method, (started, time.perf_counter()))
+            if not isinstance(part, dict):
+                raise _errors.ModelFormatError(f"{name} is not a state_dict: load it on its own", 50)
+            repeated = state.keys() & part.keys()
+            if repeated:
+                raise _errors.ModelFormatError(f"{name} repeats tensors of another shard: {sorted(repeated)[:3]}", 50)
+            state.update(part)
+    return state
+
+
+#: Bytes read to recognise a safetensors plaintext: the header length and its first byte.
+SAFETENSORS_PROBE = 9
+
+
+def _looks_like_safetensors(head: bytes, size: int) -> bool:
+    """An 8-byte little-endian header length that fits the file, then '{' (what safetensors writes)."""
+    if len(head) < SAFETENSORS_PROBE or head[8:9] != b"{":
+        return False
+    return 0 < int.from_bytes(head[:8], "little") <= size - 8
 
 
 #: First bytes of a zip-format checkpoint (torch >= 1.6) and of a legacy one (a pickle, protocol 2+).
@@ -233,16 +296,24 @@ def _require_checkpoint(head: bytes, name: str) -> None:
 
 def _anonymous_buffer(size: int):
     """Private anonymous memory for the plaintext, with huge pages where the kernel allows them
-    (one fault per 2 MiB instead of per 4 KiB)."""
+    (one fault per 2 MiB instead of per 4 KiB), populated before the library writes it."""
     if size == 0:
         return bytearray()
     buffer = _mmap.mmap(-1, size, flags=_mmap.MAP_PRIVATE | _mmap.MAP_ANONYMOUS)
-    if hasattr(_mmap, "MADV_HUGEPAGE"):
+    for advice in (getattr(_mmap, "MADV_HUGEPAGE", None), MADV_POPULATE_WRITE):
+        if advice is None:
+            continue
         try:
-            buffer.madvise(_mmap.MADV_HUGEPAGE)
+            buffer.madvise(advice)
         except OSError:
-            pass
+            pass  # an older kernel: the pages fault in during decryption instead
     return buffer
+
+
+#: Linux 5.14's madvise(MADV_POPULATE_WRITE) (not in Python's mmap module before 3.13): fault every page in
+#: once, on this thread, before the decryption threads write. Measured on the 4 GiB benchmark (scripts/bench-
+#: large.py): faults taken by the decryption workers instead cost more than twice the decryption itself.
+MADV_POPULATE_WRITE = getattr(_mmap, "MADV_POPULATE_WRITE", 23 if sys.platform.startswith("linux") else None)
 
 
 def _load_mapped(torch, buffer, map_location) -> Any:

@@ -30,6 +30,7 @@ def header_prototypes(text: str) -> dict[str, tuple[str, list[str]]]:
 
 C_TYPES = {
     "uint32_t": ctypes.c_uint32,
+    "uint64_t": ctypes.c_uint64,
     "int32_t": ctypes.c_int32,
     "const char *": ctypes.c_char_p,
     "size_t": ctypes.c_size_t,
@@ -42,9 +43,9 @@ C_TYPES = {
 def c_type(declaration: str, ffi):
     declaration = re.sub(r"\s*\b\w+$", "", declaration.strip()) if declaration.strip() not in C_TYPES else declaration
     declaration = declaration.replace(" *", " *").strip()
-    if declaration in ("modelseal_keyring *", "const modelseal_keyring *", "modelseal_file *"):
+    if declaration in ("modelseal_keyring *", "const modelseal_keyring *", "modelseal_file *", "modelseal_folder *"):
         return ctypes.c_void_p
-    if declaration in ("modelseal_keyring **", "modelseal_file **", "uint8_t **"):
+    if declaration in ("modelseal_keyring **", "modelseal_file **", "modelseal_folder **", "uint8_t **"):
         return ctypes.POINTER(ctypes.c_void_p)
     if declaration == "uint64_t *":
         return ctypes.POINTER(ctypes.c_uint64)

@@ -154,6 +154,35 @@ void modelseal_buffer_free(uint8_t *buffer);
 int32_t modelseal_file_check_environment(modelseal_file *file, const char *python, uint8_t **out_report);
 int32_t modelseal_file_decrypt_to_memfd(modelseal_file *file, const char *name, uint32_t flags, int32_t *out_fd);
 
+/* ---- random access and sealed folders (docs/LARGE-MODELS.md, spec/FOLDERS.md) ---- */
+
+/* Decrypts plaintext bytes [offset, offset + count) of an unlocked sealed file into `buffer`, opening only
+   the chunks that hold them; each is authenticated and, for a signed file, compared with its signed leaf
+   hash (whose list the signatures covered at unlock) before any of its bytes are copied. The first call
+   on a handle also authenticates the last chunk (a file cut short is refused). A range past the end is
+   refused; on any failure the buffer is zeroed. Not for the article's Fernet files (status 51). */
+int32_t modelseal_file_read_at(modelseal_file *file, uint64_t offset, uint8_t *buffer, size_t count);
+/* The header of an unlocked sealed safetensors file, read through read_at and checked by the library's
+   safetensors reader (tensors tile the data exactly, dtypes and shapes match their byte ranges), as JSON:
+   {"data_offset":N,"metadata":{..}|null,"tensors":[{"name","dtype","shape","begin","end"},..]} with
+   absolute plaintext offsets, in header order. Status 50 for a plaintext that is not safetensors. Free the
+   buffer with modelseal_buffer_free. */
+int32_t modelseal_file_safetensors_header(modelseal_file *file, uint8_t **out, size_t *out_length);
+
+typedef struct modelseal_folder modelseal_folder;
+/* Opens a sealed model folder with the ring's keys, trust and license: decrypts its set manifest in
+   memory after every check, then refuses a missing or extra file, a clear file whose hash differs and a
+   sealed member whose length or header differs from the manifest's (status 45), before returning. */
+int32_t modelseal_folder_open(const char *path, const modelseal_keyring *ring, modelseal_folder **out);
+void modelseal_folder_close(modelseal_folder *folder);
+/* The verified manifest as canonical JSON (spec/FOLDERS.md §1); free with modelseal_buffer_free. */
+int32_t modelseal_folder_manifest(modelseal_folder *folder, uint8_t **out, size_t *out_length);
+/* The sealed member `name` (its name without .mseal), checked against the manifest and unlocked with the
+   folder's keys: a file handle ready for decrypt_into or read_at; close it with modelseal_file_close. */
+int32_t modelseal_folder_open_member(modelseal_folder *folder, const char *name, modelseal_file **out);
+/* The clear member `name`, checked against its SHA-256 in the manifest; free with modelseal_buffer_free. */
+int32_t modelseal_folder_read_clear(modelseal_folder *folder, const char *name, uint8_t **out, size_t *out_length);
+
 #ifdef __cplusplus
 }
 #endif

@@ -24,13 +24,18 @@ extension ModelSeal {
                   modelseal inspect model.pt
                   modelseal inspect --json model.safetensors
                   modelseal inspect --key-env MODEL_KEY model.mseal
+
+                A sealed folder (seal's directory mode) lists its files; with a key its set manifest and every file \
+                are checked first (as `open --check` does for the set) and each sealed weight file's tensors are \
+                read from its header by verified random access (only the chunks holding the header are decrypted):
+                  modelseal inspect --key-env MODEL_KEY gpt2-sealed
                 """
         )
 
         @OptionGroup(title: "Keys (sealed files only: verify the header and show sealed metadata)")
         var identities: IdentityOptions
 
-        @Argument(help: ArgumentHelp("The file to inspect.", valueName: "FILE"))
+        @Argument(help: ArgumentHelp("The file or sealed folder to inspect.", valueName: "FILE"))
         var file: String
 
         @Flag(help: "Print JSON (schema modelseal.inspect/1 for model files, see docs/FOREIGN-FORMATS.md).")
@@ -50,6 +55,7 @@ extension ModelSeal {
         }
 
         private func execute() throws {
+            if SealedFolder.isSealedFolder(file) { return try inspectFolder() }
             let source = try InputFile.regular(path: file)
             let magic = try source.read(at: 0, count: min(source.size, Magic.sealed.count))
             if magic == Magic.sealed {

@@ -28,6 +28,9 @@ extension ModelSeal {
                   modelseal open --key-env MODEL_KEY -o model.pt model.mseal
                   modelseal open -i customer.key -o - model.mseal | python serve.py
                   modelseal open -i customer.key --check model.mseal
+                  # a sealed folder: the set manifest and every file checked
+                  modelseal open -i customer.key --check gpt2-sealed
+                  modelseal open -i customer.key -o gpt2-plain gpt2-sealed
                   # the article's Fernet file, recognised by its content:
                   modelseal open --key-env MODEL_KEY -o model.pt model.enc
                 """)
@@ -51,7 +54,7 @@ extension ModelSeal {
 
         @Argument(
             help: ArgumentHelp(
-                "The sealed file, or - for standard input (spooled, still verified first).",
+                "The sealed file, - for standard input (spooled, still verified first), or a sealed folder.",
                 valueName: "INPUT"))
         var input: String
 
@@ -87,15 +90,21 @@ extension ModelSeal {
             try reportingErrors(json: json) { try execute() }
         }
 
-        private func execute() throws {
-            identities.applyPermissionPolicy()
-            let source =
-                input == "-" ? try InputFile.spooling(try InputFile.standardInput()) : try InputFile(path: input)
-            if try FernetToken.looksLikeToken(source) { return try openFernet(source) }
+        private func opener() throws -> ModelOpener {
             var opener = ModelOpener(identities: license == nil ? try identities.resolve() : [])
             opener.license = try license.map { try LicenseGate(path: $0, use: check ? .verify : .file) }
             opener.trustedKeys = try trust.keysForOpening()
             opener.detachedSignature = try trust.signature.map { Array(try KeyFiles.read($0)) }
+            return opener
+        }
+
+        private func execute() throws {
+            identities.applyPermissionPolicy()
+            if input != "-" && SealedFolder.isSealedFolder(input) { return try openFolder(try opener()) }
+            let source =
+                input == "-" ? try InputFile.spooling(try InputFile.standardInput()) : try InputFile(path: input)
+            if try FernetToken.looksLikeToken(source) { return try openFernet(source) }
+            var opener = try opener()
             let bar = ProgressBar.make(label: check ? "verifying" : "opening", total: source.size, quiet: quiet || json)
             opener.progress = bar?.callback
             let clock = Stopwatch()

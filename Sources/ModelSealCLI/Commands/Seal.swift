@@ -1,6 +1,7 @@
 import ArgumentParser
 import ContainerEngine
 import ContainerFormat
+import ModelFormats
 import ModelSealCore
 import ModelSealKit
 import ModelSealMark
@@ -31,6 +32,14 @@ extension ModelSeal {
                 With --mark ID the input (.pt or .safetensors) is marked for customer ID in memory (as \
                 `modelseal mark` does), self-checked, sealed, and the mark recorded in the registry; the marked \
                 plaintext is never written. Memory then holds the marked tensors (about the model's size).
+
+                A folder as INPUT (a Hugging Face layout: config.json, model-0000k-of-0000n.safetensors, the index, \
+                tokenizer files) switches to directory mode: -o must name a new folder, written beside it and renamed \
+                into place only when complete. Weights, config.json and *.index.json are sealed as NAME.mseal; other \
+                files are copied in clear; modelseal-folder.mseal, a set manifest sealed to the same recipients (and \
+                signed with --sign-key), binds every file's name, size and header, so a swapped, missing or extra \
+                file is refused when the folder is opened (spec/FOLDERS.md, docs/LARGE-MODELS.md):
+                  modelseal seal -R customers.txt --sign-key vendor.key -o gpt2-sealed gpt2/
                 """)
 
         @OptionGroup(title: "Recipients") var recipients: RecipientOptions
@@ -62,7 +71,10 @@ extension ModelSeal {
                 valueName: "FILE"))
         var output: String
 
-        @Argument(help: ArgumentHelp("The file to seal, or - for standard input.", valueName: "INPUT"))
+        @Argument(
+            help: ArgumentHelp(
+                "The file to seal, - for standard input, or a model folder (directory mode: -o names a new folder).",
+                valueName: "INPUT"))
         var input: String
 
         @Option(help: "Payload cipher: aes-256-gcm (default) or chacha20-poly1305.")
@@ -73,6 +85,13 @@ extension ModelSeal {
             help: ArgumentHelp(
                 "Chunk size, a power of two from 64KiB to 16MiB.", valueName: "SIZE"))
         var chunkSize = "1MiB"
+
+        @Flag(
+            name: .customLong("to-safetensors"),
+            help: ArgumentHelp(
+                "Convert a weights-only PyTorch checkpoint to safetensors in memory and seal that (no pickle "
+                    + "reaches the customer; the converted copy is never written in clear)."))
+        var toSafetensors = false
 
         @Flag(
             name: .customLong("no-metadata"), help: "Do not record the input's name and type (encrypted) in the header."
@@ -105,6 +124,9 @@ extension ModelSeal {
             if markCustomer != nil && input == "-" {
                 throw ValidationError("--mark needs an input file: a model cannot be marked from standard input")
             }
+            if toSafetensors && (input == "-" || markCustomer != nil) {
+                throw ValidationError("--to-safetensors needs an input file and cannot be combined with --mark")
+            }
             if markCustomer == nil && (mark.secret != nil || mark.modelID != nil) {
                 throw ValidationError("--secret and --model-id mark a copy: give --mark ID as well")
             }
@@ -132,10 +154,13 @@ extension ModelSeal {
             if output == "-" && Terminal.standardOutputIsTerminal {
                 throw CLIError(.outputError, "refusing to write a sealed file to the terminal: use -o FILE or a pipe")
             }
+            if input != "-" && FileKind(input) == .directory {
+                return try sealFolder(recipients: recipients, signer: signer, required: required)
+            }
             if input != "-" { warnUnlessWeightsOnly(input) }
             let marking = try markedInput()
             let source: ByteStream =
-                try marking?.model.delivered
+                try marking?.model.delivered ?? convertedInput()
                 ?? (input == "-" ? try InputFile.standardInput() : try InputFile(path: input))
             let total = (source as? ByteSource)?.size ?? 0
             var prefix = [UInt8](repeating: 0, count: ContentType.sniffLength)
@@ -192,6 +217,18 @@ extension ModelSeal {
 }
 
 extension ModelSeal.Seal {
+    /// With --to-safetensors: the weights-only checkpoint converted to safetensors in memory (about the model's
+    /// size); a checkpoint holding more than tensors is refused (`modelseal convert` explains the options).
+    func convertedInput() throws -> ByteStream? {
+        guard toSafetensors else { return nil }
+        let sink = MemorySink()
+        let report = try ModelConversion.torchToSafetensors(try InputFile(path: input), to: sink)
+        if !quiet && !json {
+            Terminal.writeError("converted \(report.tensorsWritten) tensor(s) to safetensors in memory")
+        }
+        return MemorySource(sink.bytes)
+    }
+
     /// With --mark: the input marked in memory and self-checked, and the registry entry to record once sealed.
     func markedInput() throws -> (model: MarkedModel, entry: MarkRegistry.Entry)? {
         guard let markCustomer else { return nil }

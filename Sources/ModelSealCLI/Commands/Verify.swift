@@ -31,6 +31,10 @@ extension ModelSeal {
                 (sigstore/model-transparency, key mode), such as `model_signing sign key` writes; exit code 25 \
                 means files are missing, extra or changed:
                   modelseal verify --oms --trust ec.pub --signature model.sig MODEL_DIR
+
+                A sealed folder (seal's directory mode) has every sealed file's signature checked, the set manifest's \
+                included; which files belong to the set is inside the sealed manifest, so the set itself (missing, \
+                extra, swapped files) is checked with a key: `modelseal open --check -i KEY FOLDER`.
                 """)
 
         @Flag(
@@ -71,6 +75,7 @@ extension ModelSeal {
             if BundleVerification.recognizes(file) {
                 return try BundleVerification.verify(file, trust: trust.keysForVerifying, json: json)
             }
+            if FileKind(file) == .directory { return try verifyFolder() }
             let sealed = try SealedFile(try InputFile(path: file))
             var opener = ModelOpener(identities: [])
             opener.detachedSignature = try trust.signature.map { Array(try KeyFiles.read($0)) }

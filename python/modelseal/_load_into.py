@@ -1,0 +1,134 @@
+"""`load_into`: fill an existing module tensor by tensor from a sealed safetensors file or sealed folder.
+
+Each tensor is decrypted (verified) by random access into a fresh buffer of its own size, copied into
+the module's parameter or buffer, and dropped: peak host memory is the model plus the largest tensor,
+not twice the model (docs/LARGE-MODELS.md). With a CUDA device the copy goes to the device; pinned
+buffers and overlapped copies are not implemented (CUDA is untested here)."""
+from __future__ import annotations
+
+import logging
+import os
+import time
+from typing import NamedTuple
+
+from . import _errors, _folder, _safetensors
+
+log = logging.getLogger("modelseal")
+
+
+class LoadResult(NamedTuple):
+    """Like `torch.nn.Module.load_state_dict`'s result."""
+
+    missing_keys: list[str]
+    unexpected_keys: list[str]
+
+
+def _slots(model) -> dict:
+    """name -> (module, attribute, is_parameter) for every parameter and persistent buffer."""
+    slots = {}
+    for module_name, module in model.named_modules(remove_duplicate=False):
+        prefix = module_name + "." if module_name else ""
+        for name in module._parameters:
+            if module._parameters[name] is not None:
+                slots[prefix + name] = (module, name, True)
+        persistent = getattr(module, "_non_persistent_buffers_set", set())
+        for name in module._buffers:
+            if module._buffers[name] is not None and name not in persistent:
+                slots[prefix + name] = (module, name, False)
+    return slots
+
+
+def _place(slot, tensor, assign: bool) -> None:
+    import torch
+
+    module, name, is_parameter = slot
+    current = module._parameters[name] if is_parameter else module._buffers[name]
+    if tuple(current.shape) != tuple(tensor.shape):
+        raise _errors.ModelFormatError(
+            f"{name}: the sealed tensor has shape {tuple(tensor.shape)}, the model's is {tuple(current.shape)}", 50)
+    if assign or current.is_meta:
+        value = tensor.to(device=current.device if not current.is_meta else tensor.device, dtype=current.dtype)
+        if is_parameter:
+            module._parameters[name] = torch.nn.Parameter(value, requires_grad=current.requires_grad)
+        else:
+            module._buffers[name] = value
+        return
+    with torch.no_grad():
+        current.copy_(tensor)
+
+
+def _sources(path_or_dir, keys: dict):
+    """(name, SafeOpen) for each safetensors source: the file itself, or every sealed shard of a folder."""
+    if isinstance(path_or_dir, _folder.Folder) or _folder.is_sealed_folder(path_or_dir):
+        opened = isinstance(path_or_dir, _folder.Folder)
+        folder = path_or_dir if opened else _folder.Folder(path_or_dir, **keys)
+        try:
+            names = [name for name in folder.weight_names() if name.endswith(".safetensors")]
+            if not names:
+                raise _errors.NotSupportedError(
+                    f"{folder.path} holds no sealed .safetensors: load_into reads safetensors shards "
+                    "(convert PyTorch shards with `modelseal seal --to-safetensors`)")
+            for name in names:
+                with _safetensors.SafeOpen(None, _sealed=folder.open_member(name)) as source:
+                    yield name, source
+        finally:
+            if not opened:
+                folder.close()
+    else:
+        with _safetensors.SafeOpen(path_or_dir, **keys) as source:
+            yield os.fspath(path_or_dir), source
+
+
+def load_into(model, path_or_dir, *, device=None, strict: bool = True, assign: bool = False, key=None,
+              identity=None, passphrase: str | None = None, trust=None, license=None, server=None) -> LoadResult:
+    """Fills `model`'s parameters and persistent buffers from a sealed safetensors file or sealed folder,
+    one tensor at a time (see the module documentation). `device` moves the model there first. With
+    `strict`, a tensor the model lacks or a parameter no file holds raises `ModelFormatError` (tied
+    weights that the checkpoint stores once count as held). Returns missing and unexpected keys."""
+    if server is not None:
+        raise _errors.NotSupportedError("server= (keys from the key server) is not available in this release")
+    if device is not None:
+        model.to(device)
+    keys = dict(key=key, identity=identity, passphrase=passphrase, trust=trust, license=license)
+    slots = _slots(model)
+    loaded: set[str] = set()
+    unexpected: list[str] = []
+    started = time.perf_counter()
+    total = 0
+    for _, source in _sources(path_or_dir, keys):
+        for name in source.offset_keys():
+            slot = slots.get(name)
+            if slot is None:
+                unexpected.append(name)
+                continue
+            tensor = source.get_tensor(name)
+            total += tensor.numel() * tensor.element_size()
+            _place(slot, tensor, assign)
+            del tensor
+            loaded.add(name)
+    tie = getattr(model, "tie_weights", None)
+    if callable(tie):
+        tie()
+    missing = [name for name in slots if name not in loaded and not _is_tied(model, slots, name, loaded)]
+    if strict and (missing or unexpected):
+        raise _errors.ModelFormatError(
+            f"the sealed weights do not fit the model: missing {missing[:5]}{'...' if len(missing) > 5 else ''}, "
+            f"unexpected {unexpected[:5]}{'...' if len(unexpected) > 5 else ''} (strict=False to accept)", 50)
+    log.info("modelseal: loaded %d tensors (%d bytes) into %s in %.1f ms", len(loaded), total,
+             type(model).__name__, (time.perf_counter() - started) * 1e3)
+    return LoadResult(missing, unexpected)
+
+
+def _is_tied(model, slots: dict, name: str, loaded: set) -> bool:
+    """Whether parameter `name` shares its storage with a loaded one (weights the checkpoint stores once)."""
+    module, attribute, is_parameter = slots[name]
+    tensor = module._parameters[attribute] if is_parameter else module._buffers[attribute]
+    if tensor.is_meta:
+        return False
+    pointer = tensor.data_ptr()
+    for other in loaded:
+        other_module, other_attribute, other_is_parameter = slots[other]
+        other_tensor = (other_module._parameters if other_is_parameter else other_module._buffers)[other_attribute]
+        if other_tensor.data_ptr() == pointer and tuple(other_tensor.shape) == tuple(tensor.shape):
+            return True
+    return False
