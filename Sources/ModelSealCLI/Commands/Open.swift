@@ -43,6 +43,12 @@ extension ModelSeal {
         var license: String?
 
         @Option(
+            help: ArgumentHelp(
+                "Get the file's key from the vendor's key server this machine activated with (`modelseal activate`; "
+                    + "docs/SERVER.md).", valueName: "URL"))
+        var server: String?
+
+        @Option(
             name: .shortAndLong,
             help: ArgumentHelp(
                 "Write the plaintext to FILE (linked into place when verified), or - for standard output.",
@@ -68,9 +74,12 @@ extension ModelSeal {
         var quiet = false
 
         func validate() throws {
-            if identities.isEmpty && license == nil {
+            if identities.isEmpty && license == nil && server == nil {
                 throw ValidationError(
-                    "no key: give --key-env, --key-file, -i, --passphrase, --passphrase-env or --license")
+                    "no key: give --key-env, --key-file, -i, --passphrase, --passphrase-env, --license or --server")
+            }
+            if server != nil && (!identities.isEmpty || license != nil) {
+                throw ValidationError("--server gives the key: drop the other key options and --license")
             }
             if !identities.isEmpty && license != nil {
                 throw ValidationError("--license is the key: drop the other key options")
@@ -91,8 +100,15 @@ extension ModelSeal {
             identities.applyPermissionPolicy()
             let source =
                 input == "-" ? try InputFile.spooling(try InputFile.standardInput()) : try InputFile(path: input)
-            if try FernetToken.looksLikeToken(source) { return try openFernet(source) }
-            var opener = ModelOpener(identities: license == nil ? try identities.resolve() : [])
+            if server == nil, try FernetToken.looksLikeToken(source) { return try openFernet(source) }
+            if server != nil, try FernetToken.looksLikeToken(source) {
+                throw CLIError(.inputError, "--server opens sealed files (.mseal), not Fernet tokens")
+            }
+            let keys: [Identity] =
+                if let server { [try ServerKeyRelease.identity(server: server, source: source)] } else {
+                    license == nil ? try identities.resolve() : []
+                }
+            var opener = ModelOpener(identities: keys)
             opener.license = try license.map { try LicenseGate(path: $0, use: check ? .verify : .file) }
             opener.trustedKeys = try trust.keysForOpening()
             opener.detachedSignature = try trust.signature.map { Array(try KeyFiles.read($0)) }
