@@ -218,6 +218,7 @@ let package = Package(
                 "ModelSealCore", "ModelSealServer", "ModelSealServerProtocol", "ContainerEngine", "ModelSealLicensing",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
             ]
         ),
         .testTarget(name: "ModelSealEnvironmentTests", dependencies: ["ModelSealCore", "ModelSealEnvironment"]),

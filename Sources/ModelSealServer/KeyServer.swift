@@ -12,23 +12,26 @@ public final class KeyServer: Sendable {
     public let keys: ServerKeys
     /// Seconds since the Unix epoch; tests move it.
     let clock: @Sendable () -> Int64
+    public let limits: RateLimits
+    public let metrics = ServerMetrics()
 
-    init(store: any ServerStore, keys: ServerKeys, clock: @escaping @Sendable () -> Int64) {
+    init(store: any ServerStore, keys: ServerKeys, limits: RateLimits, clock: @escaping @Sendable () -> Int64) {
         self.store = store
         self.keys = keys
+        self.limits = limits
         self.clock = clock
     }
 
     /// Opens the store named by `database` (`sqlite:PATH`), applies its migrations, loads the keys and
     /// records the first admin from `adminToken` when the database has none.
     public static func start(
-        database: String, masterKeyFile: String?, adminToken: String?,
+        database: String, masterKeyFile: String?, adminToken: String?, limits: RateLimits = .standard,
         clock: @escaping @Sendable () -> Int64 = KeyServer.systemClock
     ) async throws -> KeyServer {
         let (store, defaultKeyFile) = try await openStore(database)
         try await store.migrate()
         let keys = try await ServerKeys.load(store: store, masterKeyFile: masterKeyFile, defaultFile: defaultKeyFile)
-        let server = KeyServer(store: store, keys: keys, clock: clock)
+        let server = KeyServer(store: store, keys: keys, limits: limits, clock: clock)
         if let adminToken, !adminToken.isEmpty {
             try await server.bootstrapAdmin(token: adminToken)
         }
@@ -54,25 +57,32 @@ public final class KeyServer: Sendable {
 
     public static let systemClock: @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970) }
 
+    /// The OpenAPI 3.1 document served at `/openapi.json` (docs/openapi.json).
+    public static var openAPIText: String { OpenAPIDocument.text }
+
     /// Routes for the client listener.
     public func clientRouter() -> Router<BasicRequestContext> {
         let router = Router(context: BasicRequestContext.self)
+        router.add(middleware: UnroutedMiddleware(allowed: OpenAPIDocument.clientPathNames))
         addOperations(router)
         addClientRoutes(router)
         return router
     }
 
-    /// Routes for the admin listener.
+    /// Routes for the admin listener (with /metrics).
     public func adminRouter() -> Router<BasicRequestContext> {
         let router = Router(context: BasicRequestContext.self)
+        router.add(middleware: UnroutedMiddleware(allowed: OpenAPIDocument.adminPathNames))
         addOperations(router)
         addAdminRoutes(router)
         return router
     }
 
-    /// One router with both APIs, for a single loopback listener.
+    /// Both APIs on one router, for a single loopback listener.
     public func combinedRouter() -> Router<BasicRequestContext> {
         let router = Router(context: BasicRequestContext.self)
+        router.add(
+            middleware: UnroutedMiddleware(allowed: OpenAPIDocument.clientPathNames + OpenAPIDocument.adminPathNames))
         addOperations(router)
         addClientRoutes(router)
         addAdminRoutes(router)
@@ -85,6 +95,11 @@ public final class KeyServer: Sendable {
                 _ = try await self.store.adminCount()
                 return APIResponse.json(.object(["status": .string("ok")]))
             }
+        }
+        router.get("/openapi.json") { _, _ in
+            Response(
+                status: .ok, headers: [.contentType: "application/json"],
+                body: ResponseBody(byteBuffer: ByteBuffer(string: OpenAPIDocument.text)))
         }
     }
 }

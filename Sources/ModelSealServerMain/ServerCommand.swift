@@ -24,8 +24,17 @@ struct ServerCommand: AsyncParsableCommand {
               modelseal-server audit verify --db sqlite:keys.db
               modelseal-server backup --db sqlite:keys.db backup.db
             """,
-        subcommands: [Serve.self, Audit.self, Backup.self],
+        subcommands: [Serve.self, Audit.self, Backup.self, OpenAPI.self],
         defaultSubcommand: Serve.self)
+}
+
+extension ServerCommand {
+    struct OpenAPI: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "openapi", abstract: "Print the OpenAPI 3.1 document the server serves at /openapi.json.")
+
+        func run() { print(KeyServer.openAPIText, terminator: "") }
+    }
 }
 
 /// Options every subcommand that opens the database shares.
@@ -68,11 +77,23 @@ extension ServerCommand {
         @Flag(help: "Plain HTTP (loopback addresses only).")
         var insecureHttp = false
 
+        @Option(help: "Releases per second per machine (token bucket refill).")
+        var releaseRate: Double = 10
+
+        @Option(help: "Releases a machine may make at once (token bucket size).")
+        var releaseBurst: Double = 50
+
+        @Flag(help: "No rate limits (tests and benchmarks).")
+        var noRateLimit = false
+
         func run() async throws {
             let listen = try ServerRunner.Address(self.listen)
             let admin = try adminListen.map { try ServerRunner.Address($0) }
             if admin == nil && !listen.isLoopback && !exposeAdmin {
                 throw ValidationError("--listen \(listen) is not loopback: give --admin-listen, or --expose-admin")
+            }
+            guard releaseRate > 0, releaseBurst >= 1 else {
+                throw ValidationError("--release-rate must be above 0 and --release-burst at least 1")
             }
             guard insecureHttp else {
                 throw ValidationError("this build serves plain HTTP only: give --insecure-http (loopback addresses)")
@@ -82,7 +103,11 @@ extension ServerCommand {
             }
             let server = try await KeyServer.start(
                 database: database.db, masterKeyFile: database.masterKeyFile,
-                adminToken: ProcessEnvironment.value("MODELSEAL_ADMIN_TOKEN"))
+                adminToken: ProcessEnvironment.value("MODELSEAL_ADMIN_TOKEN"),
+                limits: noRateLimit
+                    ? .off
+                    : RateLimits(
+                        release: .init(rate: releaseRate, burst: releaseBurst), activation: .init(rate: 1, burst: 10)))
             let runner = ServerRunner(server: server, listen: listen, adminListen: admin) { name, port in
                 let host = name == "admin" ? (admin?.host ?? listen.host) : listen.host
                 ServerCommand.writeError("modelseal-server: \(name) API listening on http://\(host):\(port)")

@@ -115,6 +115,44 @@ import Testing
         try await harness.close()
     }
 
+    @Test func rateLimitedReleasesGet429AndAreNotCounted() async throws {
+        let harness = try await ServerHarness.make(
+            limits: RateLimits(release: .init(rate: 0.01, burst: 2), activation: nil))
+        try await harness.test { client in
+            let license = try await client.setUpLicense(fileID: Self.fileID, fileKey: Self.fileKey, maxMachines: 1)
+            var machine = TestMachine()
+            let (_, activation) = try await client.activate(machine, token: license.token, now: now)
+            machine.machineID = activation["machine_id"]?.stringValue ?? ""
+            for _ in 0..<2 {
+                let (status, _) = try await client.release(machine, fileID: Self.fileID, now: now)
+                #expect(status == .ok)
+            }
+            let (limited, body) = try await client.release(machine, fileID: Self.fileID, now: now)
+            #expect(limited == .tooManyRequests)
+            #expect(body["error"]?.stringValue == "rate_limited")
+            let (_, after) = try await client.json(.get, "/v1/admin/licenses/\(license.id)")
+            #expect(after["loads"]?.intValue == 2)
+            let metrics = try await client.execute(uri: "/metrics", method: .get) { String(buffer: $0.body) }
+            #expect(metrics.contains("modelseal_requests_total{kind=\"release\",outcome=\"limited\"} 1"))
+            #expect(metrics.contains("modelseal_requests_total{kind=\"release\",outcome=\"ok\"} 2"))
+            #expect(!metrics.contains(license.id))
+        }
+        try await harness.close()
+    }
+
+    @Test func theServedOpenAPIDocumentIsTheCommittedOne() async throws {
+        let harness = try await ServerHarness.make()
+        let committed = try String(
+            contentsOfFile: #filePath.replacingOccurrences(
+                of: "Tests/ModelSealServerTests/ServerAPITests.swift", with: "docs/openapi.json"),
+            encoding: .utf8)
+        try await harness.test { client in
+            let served = try await client.execute(uri: "/openapi.json", method: .get) { String(buffer: $0.body) }
+            #expect(served == committed, "docs/openapi.json is stale: regenerate it with scripts/gen-openapi.sh")
+        }
+        try await harness.close()
+    }
+
     @Test func theAuditChainVerifiesAndDetectsAnEdit() async throws {
         let harness = try await ServerHarness.make()
         try await harness.test { client in

@@ -1,6 +1,7 @@
 import ContainerEngine
 import Crypto
 import FoundationEssentials
+import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import ModelSealCore
@@ -13,11 +14,12 @@ struct ServerHarness {
     let server: KeyServer
     let folder: String
 
-    static func make() async throws -> ServerHarness {
+    static func make(limits: RateLimits = .off) async throws -> ServerHarness {
         let folder = FileManager.default.temporaryDirectory.path + "/ms-server-" + Identifier.new("t")
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         let server = try await KeyServer.start(
-            database: "sqlite:\(folder)/keys.db", masterKeyFile: nil, adminToken: adminToken)
+            database: "sqlite:\(folder)/keys.db", masterKeyFile: nil, adminToken: adminToken, limits: limits,
+            clock: { now })
         return ServerHarness(server: server, folder: folder)
     }
 

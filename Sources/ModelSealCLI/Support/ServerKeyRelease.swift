@@ -28,8 +28,9 @@ enum ServerKeyRelease {
         case .protocolError: CLIError(.malformed, error.description)
         case .notActivated: CLIError(.invalidLicense, error.description)
         case .local: CLIError(.keyError, error.description)
-        case .refused(_, let code, _):
+        case .refused(let status, let code, _):
             switch code {
+            case _ where status == 429 || status >= 500: CLIError(.inputError, error.description)
             case "expired": CLIError(.licenseExpired, error.description)
             case "over_quota": CLIError(.loadsExhausted, error.description)
             case "wrong_model", "not_found": CLIError(.wrongModel, error.description)

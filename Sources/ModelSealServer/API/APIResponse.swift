@@ -7,6 +7,15 @@ struct APIError: Error {
     let status: HTTPResponse.Status
     let code: String
     let message: String
+    /// Seconds for Retry-After (429).
+    var retryAfter: Int? = nil
+
+    static func limited(_ seconds: Double) -> APIError {
+        let whole = max(1, Int(seconds.rounded(.up)))
+        return APIError(
+            status: .tooManyRequests, code: "rate_limited", message: "too many requests: retry in \(whole) s",
+            retryAfter: whole)
+    }
 
     static func badRequest(_ message: String) -> APIError {
         APIError(status: .badRequest, code: "bad_request", message: message)
@@ -31,7 +40,10 @@ enum APIResponse {
     }
 
     static func error(_ error: APIError) -> Response {
-        json(.object(["error": .string(error.code), "message": .string(error.message)]), status: error.status)
+        var response = json(
+            .object(["error": .string(error.code), "message": .string(error.message)]), status: error.status)
+        if let seconds = error.retryAfter { response.headers[.retryAfter] = String(seconds) }
+        return response
     }
 
     /// Runs a handler, turning what it throws into the documented error responses.
@@ -86,6 +98,13 @@ extension JSONValue {
         guard let value = self[name]?.stringValue, !value.isEmpty else {
             throw APIError.badRequest("missing string field \"\(name)\"")
         }
+        return value
+    }
+
+    /// A required name: 1 to 256 characters.
+    func name(_ member: String) throws -> String {
+        let value = try required(member)
+        guard value.count <= 256 else { throw APIError.badRequest("\"\(member)\" is at most 256 characters") }
         return value
     }
 

@@ -6,6 +6,11 @@ import ModelSealCore
 /// audited with the admin's name.
 extension KeyServer {
     func addAdminRoutes(_ router: Router<BasicRequestContext>) {
+        router.get("/metrics") { _, _ in
+            Response(
+                status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
+                body: ResponseBody(byteBuffer: ByteBuffer(string: self.metrics.text)))
+        }
         let admin = router.group("/v1/admin")
         admin.post("/customers") { request, _ in
             await self.asAdmin(request) { name, body in try await self.addCustomer(body, actor: name) }
@@ -21,7 +26,7 @@ extension KeyServer {
             await self.asAdmin(request) { name, body in
                 .object([
                     "model": try await self.store.addModel(
-                        name: try body.required("name"), actor: "admin:" + name, now: self.clock()
+                        name: try body.name("name"), actor: "admin:" + name, now: self.clock()
                     ).json
                 ])
             }
@@ -39,7 +44,7 @@ extension KeyServer {
         }
         admin.get("/models/:model/versions") { request, context in
             await self.asAdmin(request) { _, _ in
-                guard let model = try await self.store.model(named: context.parameters.get("model") ?? "") else {
+                guard let model = try await self.model(context.parameters.get("model") ?? "") else {
                     throw APIError.notFound("no model of that name")
                 }
                 return .object(["items": .array(try await self.store.versions(modelID: model.id).map(\.json))])
@@ -94,9 +99,9 @@ extension KeyServer {
             await self.asAdmin(request) { name, body in
                 let token = Identifier.newToken()
                 try await self.store.addAdmin(
-                    name: try body.required("name"), tokenHash: Identifier.tokenHash(token), actor: "admin:" + name,
+                    name: try body.name("name"), tokenHash: Identifier.tokenHash(token), actor: "admin:" + name,
                     now: self.clock())
-                return .object(["name": .string(try body.required("name")), "token": .string(token)])
+                return .object(["name": .string(try body.name("name")), "token": .string(token)])
             }
         }
     }
@@ -117,6 +122,12 @@ extension KeyServer {
         }
     }
 
+    /// A model by name, else by id.
+    func model(_ nameOrID: String) async throws -> ModelRecord? {
+        if let model = try await store.model(named: nameOrID) { return model }
+        return try await store.model(id: nameOrID)
+    }
+
     static func page(_ request: Request) throws -> (String?, Int) {
         let limit = Int(request.uri.queryParameters.get("limit") ?? "100") ?? -1
         guard (1...1000).contains(limit) else { throw APIError.badRequest("limit must be 1...1000") }
@@ -126,7 +137,7 @@ extension KeyServer {
     func addCustomer(_ body: JSONValue, actor: String) async throws -> JSONValue {
         .object([
             "customer": try await store.addCustomer(
-                name: try body.required("name"), actor: "admin:" + actor, now: clock()
+                name: try body.name("name"), actor: "admin:" + actor, now: clock()
             ).json
         ])
     }
@@ -134,19 +145,21 @@ extension KeyServer {
     /// A version: its file id and its file key, HPKE-wrapped to the server's intake key by the vendor's
     /// tool; stored rewrapped under the master key.
     func addVersion(_ modelName: String, _ body: JSONValue, actor: String) async throws -> JSONValue {
-        guard let model = try await store.model(named: modelName) else {
+        guard let model = try await model(modelName) else {
             throw APIError.notFound("no model \(modelName)")
         }
         let fileID = try body.required("file_id")
         guard fileID.utf8.count == 32, Hex.decode(fileID) != nil else {
             throw APIError.badRequest("file_id is the sealed file's 32 lowercase hex digits (`modelseal inspect`)")
         }
-        guard let stanza = Base64.decode(try body.required("wrapped_key")), stanza.count == 80,
-            let key = keys.openIntake(stanza)
-        else {
-            throw APIError.badRequest(
-                "wrapped_key is the file key HPKE-wrapped to this server's intake_key (GET /v1/server), 80 bytes in base64"
-            )
+        guard let stanza = Base64.decode(try body.required("wrapped_key")), stanza.count == 80 else {
+            throw APIError.badRequest("wrapped_key is 80 bytes in base64: the file key HPKE-wrapped to the intake key")
+        }
+        guard let key = keys.openIntake(stanza) else {
+            throw APIError(
+                status: .forbidden, code: "intake_mismatch",
+                message: "wrapped_key does not open with this server's intake_key (GET /v1/server): wrap the file key "
+                    + "to it (`modelseal admin model add` does)")
         }
         let wrapped = try keys.wrap(fileKey: key, fileID: fileID)
         let version = try await store.addVersion(
@@ -156,8 +169,8 @@ extension KeyServer {
 
     /// A license; the customer is made when it does not exist yet. The token is in this answer only.
     func addLicense(_ body: JSONValue, actor: String) async throws -> JSONValue {
-        let customerName = try body.required("customer")
-        let modelName = try body.required("model")
+        let customerName = try body.name("customer")
+        let modelName = try body.name("model")
         guard let model = try await store.model(named: modelName) else {
             throw APIError.notFound("no model \(modelName)")
         }

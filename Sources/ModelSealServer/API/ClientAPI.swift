@@ -15,8 +15,18 @@ extension KeyServer {
                     "protocol": .integer(1),
                 ]))
         }
-        router.post("/v1/activate") { request, _ in await APIResponse.handle { try await self.activate(request) } }
-        router.post("/v1/release") { request, _ in await APIResponse.handle { try await self.release(request) } }
+        router.post("/v1/activate") { request, _ in
+            await self.counted("activation") { try await self.activate(request) }
+        }
+        router.post("/v1/release") { request, _ in
+            let start = ContinuousClock.now
+            let response = await self.counted("release") { try await self.release(request) }
+            if response.status == .ok {
+                let elapsed = (ContinuousClock.now - start).components
+                self.metrics.observeRelease(seconds: Double(elapsed.seconds) + Double(elapsed.attoseconds) * 1e-18)
+            }
+            return response
+        }
     }
 
     /// Activation: the body names the token and the machine's two public keys; the request is signed
@@ -31,10 +41,12 @@ extension KeyServer {
         else { throw APIError.badRequest("signing_key is the base64 of a 32-byte Ed25519 public key") }
         let label = body["label"]?.stringValue ?? ""
         guard label.utf8.count <= 256 else { throw APIError.badRequest("label is at most 256 bytes") }
+        let tokenHash = Identifier.tokenHash(try body.name("token"))
+        if let wait = limits.activation.take(tokenHash) { throw APIError.limited(wait) }
         let signature = try Self.signature(request)
         try signature.verify(method: "POST", path: request.uri.path, body: bytes, publicKey: signingKey, now: clock())
         let machine = try await store.activate(
-            tokenHash: Identifier.tokenHash(try body.required("token")), machineKey: machineKey,
+            tokenHash: tokenHash, machineKey: machineKey,
             signingKey: signingBytes, label: label, now: clock())
         return APIResponse.json(
             .object([
@@ -50,6 +62,7 @@ extension KeyServer {
         guard let name = HTTPField.Name(RequestSignature.machineHeader), let machineID = request.headers[name] else {
             throw APIError.unauthorized("the request needs the x-modelseal-machine header")
         }
+        if let wait = limits.release.take(machineID) { throw APIError.limited(wait) }
         guard let machine = try await store.machine(id: machineID),
             let signingKey = try? Curve25519.Signing.PublicKey(rawRepresentation: machine.signingKey)
         else { throw APIError.unauthorized("unknown machine: activate again") }
@@ -73,6 +86,20 @@ extension KeyServer {
         return Response(
             status: .ok, headers: [.contentType: "application/json"],
             body: ResponseBody(byteBuffer: ByteBuffer(bytes: answer)))
+    }
+
+    /// Answers with `handler` and counts the outcome.
+    func counted(_ kind: String, _ handler: () async throws -> Response) async -> Response {
+        let response = await APIResponse.handle(handler)
+        let outcome =
+            switch response.status.code {
+            case 200: "ok"
+            case 429: "limited"
+            case 500...: "error"
+            default: "refused"
+            }
+        metrics.count(kind, outcome: outcome)
+        return response
     }
 
     static func signature(_ request: Request) throws -> RequestSignature {

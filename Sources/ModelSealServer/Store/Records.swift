@@ -66,6 +66,18 @@ public struct AuditRecord: Sendable, Equatable {
     public let detail: String
     /// Hex SHA-256 of the previous entry's hash and this entry's fields (docs/SERVER.md §Audit).
     public let hash: String
+
+    public init(
+        sequence: Int64, at: Int64, actor: String, action: String, subject: String, detail: String, hash: String
+    ) {
+        self.sequence = sequence
+        self.at = at
+        self.actor = actor
+        self.action = action
+        self.subject = subject
+        self.detail = detail
+        self.hash = hash
+    }
 }
 
 /// What a new license is made with.

@@ -85,6 +85,10 @@ extension SQLiteStore {
         try await read { try await rows("SELECT * FROM models WHERE name = ?", [.text(name)]).first.map(Self.model) }
     }
 
+    public func model(id: String) async throws -> ModelRecord? {
+        try await read { try await rows("SELECT * FROM models WHERE id = ?", [.text(id)]).first.map(Self.model) }
+    }
+
     public func addVersion(modelID: String, fileID: String, wrappedKey: [UInt8], actor: String, now: Int64)
         async throws -> VersionRecord
     {

@@ -1,6 +1,10 @@
 import NIOCore
 import SQLiteNIO
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// The embedded store: one SQLite file in WAL mode with `synchronous=NORMAL` (docs/SERVER.md §Stores).
 ///
 /// A committed transaction survives the server being killed; a power loss can lose the last
@@ -15,6 +19,12 @@ public final class SQLiteStore: ServerStore {
 
     /// Opens (creating) the database file at `path` and sets its journal mode.
     public static func open(path: String) async throws -> SQLiteStore {
+        // Made owner-only before SQLite opens it (its -wal and -shm files take the same mode).
+        let descriptor = Glibc.open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        guard descriptor >= 0 else {
+            throw StoreError.database("cannot open \(path): \(String(cString: strerror(errno)))")
+        }
+        Glibc.close(descriptor)
         let connection: SQLiteConnection
         do {
             connection = try await SQLiteConnection.open(storage: .file(path: path))

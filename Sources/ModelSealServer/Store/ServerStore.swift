@@ -22,6 +22,7 @@ public protocol ServerStore: Sendable {
     func addModel(name: String, actor: String, now: Int64) async throws -> ModelRecord
     func models(after: String?, limit: Int) async throws -> [ModelRecord]
     func model(named name: String) async throws -> ModelRecord?
+    func model(id: String) async throws -> ModelRecord?
     func addVersion(modelID: String, fileID: String, wrappedKey: [UInt8], actor: String, now: Int64) async throws
         -> VersionRecord
     func versions(modelID: String) async throws -> [VersionRecord]
