@@ -16,14 +16,16 @@ seconds="${1:-10}" machines="${2:-1000}" count="${3:-120000}"
 python="${PYTHON:-.venv/bin/python}"
 command -v wrk >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null
 
+# The server is measured release-built; the `modelseal` that sets up the model and license is not measured.
 swift build -c release --product modelseal-server >/dev/null
-swift build -c release --product modelseal >/dev/null
-bin="$(swift build -c release --show-bin-path)"
+swift build --product modelseal >/dev/null
+server_bin="$(swift build -c release --show-bin-path)"
+bin="$(swift build --show-bin-path)"
 work="$(mktemp -d)"
 trap 'kill "$server_pid" 2>/dev/null || true; rm -rf "$work"' EXIT
 export MODELSEAL_ADMIN_TOKEN="bench-$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')"
 
-"$bin/modelseal-server" --db "sqlite:$work/keys.db" --listen 127.0.0.1:0 --insecure-http --no-rate-limit \
+"$server_bin/modelseal-server" --db "sqlite:$work/keys.db" --listen 127.0.0.1:0 --insecure-http --no-rate-limit \
     2> "$work/server.log" &
 server_pid=$!
 for _ in $(seq 100); do grep -q listening "$work/server.log" && break; sleep 0.1; done

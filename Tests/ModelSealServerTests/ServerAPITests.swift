@@ -1,6 +1,5 @@
 import Crypto
 import FoundationEssentials
-import HummingbirdTesting
 import ModelSealCore
 import ModelSealServer
 import ModelSealServerProtocol
@@ -80,9 +79,7 @@ import Testing
         try await harness.test { client in
             let license = try await client.setUpLicense(
                 fileID: Self.fileID, fileKey: Self.fileKey, maxMachines: 1, maxLoads: 2)
-            var machine = TestMachine()
-            let (_, activation) = try await client.activate(machine, token: license.token, now: now)
-            machine.machineID = activation["machine_id"]?.stringValue ?? ""
+            let machine = try await client.activated(license.token)
             let nonce = RequestSignature.newNonce()
             let (first, one) = try await client.release(machine, fileID: Self.fileID, now: now, nonce: nonce)
             let (second, two) = try await client.release(machine, fileID: Self.fileID, now: now + 1, nonce: nonce)
@@ -120,9 +117,7 @@ import Testing
             limits: RateLimits(release: .init(rate: 0.01, burst: 2), activation: nil))
         try await harness.test { client in
             let license = try await client.setUpLicense(fileID: Self.fileID, fileKey: Self.fileKey, maxMachines: 1)
-            var machine = TestMachine()
-            let (_, activation) = try await client.activate(machine, token: license.token, now: now)
-            machine.machineID = activation["machine_id"]?.stringValue ?? ""
+            let machine = try await client.activated(license.token)
             for _ in 0..<2 {
                 let (status, _) = try await client.release(machine, fileID: Self.fileID, now: now)
                 #expect(status == .ok)
@@ -132,7 +127,7 @@ import Testing
             #expect(body["error"]?.stringValue == "rate_limited")
             let (_, after) = try await client.json(.get, "/v1/admin/licenses/\(license.id)")
             #expect(after["loads"]?.intValue == 2)
-            let metrics = try await client.execute(uri: "/metrics", method: .get) { String(buffer: $0.body) }
+            let metrics = try await client.text("/metrics")
             #expect(metrics.contains("modelseal_requests_total{kind=\"release\",outcome=\"limited\"} 1"))
             #expect(metrics.contains("modelseal_requests_total{kind=\"release\",outcome=\"ok\"} 2"))
             #expect(!metrics.contains(license.id))
@@ -147,7 +142,7 @@ import Testing
                 of: "Tests/ModelSealServerTests/ServerAPITests.swift", with: "docs/openapi.json"),
             encoding: .utf8)
         try await harness.test { client in
-            let served = try await client.execute(uri: "/openapi.json", method: .get) { String(buffer: $0.body) }
+            let served = try await client.text("/openapi.json")
             #expect(served == committed, "docs/openapi.json is stale: regenerate it with scripts/gen-openapi.sh")
         }
         try await harness.close()

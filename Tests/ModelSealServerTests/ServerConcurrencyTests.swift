@@ -1,4 +1,3 @@
-import HummingbirdTesting
 import ModelSealCore
 import ModelSealServer
 import ModelSealServerProtocol
@@ -31,14 +30,11 @@ import Testing
         try await harness.test { client in
             let license = try await client.setUpLicense(
                 fileID: ServerAPITests.fileID, fileKey: ServerAPITests.fileKey, maxMachines: 1, maxLoads: 300)
-            var machine = TestMachine()
-            let (_, activation) = try await client.activate(machine, token: license.token, now: now)
-            machine.machineID = activation["machine_id"]?.stringValue ?? ""
-            let fixed = machine
+            let machine = try await client.activated(license.token)
             let statuses = try await withThrowingTaskGroup(of: Int.self) { group in
                 for _ in 0..<1000 {
                     group.addTask {
-                        Int(try await client.release(fixed, fileID: ServerAPITests.fileID, now: now).0.code)
+                        Int(try await client.release(machine, fileID: ServerAPITests.fileID, now: now).0.code)
                     }
                 }
                 return try await group.reduce(into: [Int]()) { $0.append($1) }

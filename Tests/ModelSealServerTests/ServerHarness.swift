@@ -3,7 +3,6 @@ import Crypto
 import FoundationEssentials
 import HTTPTypes
 import Hummingbird
-import HummingbirdTesting
 import ModelSealCore
 import ModelSealServer
 import ModelSealServerProtocol
@@ -28,9 +27,8 @@ struct ServerHarness {
         try? FileManager.default.removeItem(atPath: folder)
     }
 
-    func test(_ body: @Sendable (any TestClientProtocol) async throws -> Void) async throws {
-        let app = Application(router: server.combinedRouter())
-        try await app.test(.router, body)
+    func test(_ body: (RouterClient) async throws -> Void) async throws {
+        try await body(RouterClient(server.combinedRouter()))
     }
 }
 
@@ -41,7 +39,7 @@ struct TestMachine: Sendable {
     var machineID = ""
 }
 
-extension TestClientProtocol {
+extension RouterClient {
     func json(
         _ method: HTTPRequest.Method, _ path: String, _ body: JSONValue? = nil, admin: Bool = true,
         headers extra: [(String, String)] = []
@@ -52,11 +50,8 @@ extension TestClientProtocol {
             if let field = HTTPField.Name(name) { headers[field] = value }
         }
         let bytes = body.map { Array(JSONWriter.serialize($0).utf8) } ?? []
-        return try await execute(uri: path, method: method, headers: headers, body: ByteBuffer(bytes: bytes)) {
-            response in
-            let data = Array(response.body.readableBytesView)
-            return (response.status, (try? JSONParser.parse(data)) ?? .null)
-        }
+        let response = try await execute(uri: path, method: method, headers: headers, body: bytes)
+        return (response.status, (try? JSONParser.parse(response.body)) ?? .null)
     }
 
     /// A model with one version whose file key is `fileKey`, and a license for it.
@@ -90,6 +85,14 @@ extension TestClientProtocol {
         let signature = try RequestSignature.sign(
             method: "POST", path: "/v1/activate", body: bytes, key: machine.signingKey, time: now)
         return try await json(.post, "/v1/activate", body, admin: false, headers: signature.headers)
+    }
+
+    /// A new machine activated with `token`.
+    func activated(_ token: String) async throws -> TestMachine {
+        var machine = TestMachine()
+        let (_, activation) = try await activate(machine, token: token, now: now)
+        machine.machineID = activation["machine_id"]?.stringValue ?? ""
+        return machine
     }
 
     func release(
