@@ -47,7 +47,8 @@ extension ServerCommand.Audit {
 
     struct Head: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Print the audit log's head (last sequence number and hash) signed by the server's key, as JSON.")
+            abstract: "Print the audit log's head (last sequence number and hash) signed by the server's key, as JSON.",
+            discussion: "Example:\n  modelseal-server audit head --db sqlite:keys.db > head-$(date +%F).json")
 
         @OptionGroup var database: DatabaseOptions
 

@@ -19,8 +19,8 @@ struct ServerCommand: AsyncParsableCommand {
             audit) is for the vendor's `modelseal admin` (docs/SERVER.md).
 
             Examples:
-              MODELSEAL_ADMIN_TOKEN=$(cat admin.token) modelseal-server --db sqlite:keys.db \\
-                  --listen 127.0.0.1:8443 --insecure-http
+              MODELSEAL_ADMIN_TOKEN=$(cat admin.token) \\
+                  modelseal-server --db sqlite:k.db --listen 127.0.0.1:8443 --insecure-http
               modelseal-server audit verify --db sqlite:keys.db
               modelseal-server backup --db sqlite:keys.db backup.db
             """,
@@ -31,7 +31,8 @@ struct ServerCommand: AsyncParsableCommand {
 extension ServerCommand {
     struct OpenAPI: ParsableCommand {
         static let configuration = CommandConfiguration(
-            commandName: "openapi", abstract: "Print the OpenAPI 3.1 document the server serves at /openapi.json.")
+            commandName: "openapi", abstract: "Print the OpenAPI 3.1 document the server serves at /openapi.json.",
+            discussion: "Example:\n  modelseal-server openapi > docs/openapi.json")
 
         func run() { print(KeyServer.openAPIText, terminator: "") }
     }
@@ -61,6 +62,10 @@ extension ServerCommand {
                 admin add` makes named admins). The admin API is served on --listen unless --admin-listen is \
                 given; a non-loopback --listen without --admin-listen is refused unless --expose-admin. This \
                 build serves plain HTTP only, on loopback, with --insecure-http (TLS is not implemented yet).
+
+                Example:
+                  MODELSEAL_ADMIN_TOKEN=$(cat admin.token) \\
+                      modelseal-server --db sqlite:k.db --listen 127.0.0.1:8443 --insecure-http
                 """)
 
         @OptionGroup var database: DatabaseOptions

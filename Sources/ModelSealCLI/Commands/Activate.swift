@@ -8,7 +8,7 @@ extension ModelSeal {
     struct Activate: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "activate",
-            abstract: "Register this machine with the vendor's key server, using the license token it sent.",
+            abstract: "Register this machine with a vendor's key server.",
             discussion: """
                 Makes this machine's key for that server (in the licensing folder, $MODELSEAL_LICENSE_DIR as for \
                 `license request`) and a request-signing key sealed to it, registers both with the token, and pins \

@@ -9,23 +9,23 @@ extension ModelSeal {
     struct Admin: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "admin",
-            abstract: "Manage the key server: models, licenses, revocation, audit (the vendor's side).",
+            abstract: "The vendor's key server: models, licenses, revocation.",
             discussion: """
-                The admin token comes from $MODELSEAL_ADMIN_TOKEN, never from the command line. The admin API \
+                The vendor's side of the key server (`modelseal server` runs it). The admin token comes from $MODELSEAL_ADMIN_TOKEN, never from the command line. The admin API \
                 is on the server's --admin-listen address, or its --listen address when that is loopback \
                 (docs/SERVER.md).
 
                 Examples:
-                  export MODELSEAL_ADMIN_TOKEN=$(cat admin.token)
-                  modelseal admin --server http://127.0.0.1:8443 model add --name llama-ft --key-env MODEL_KEY model.mseal
-                  modelseal admin --server http://127.0.0.1:8443 license add --customer ACME --model llama-ft \\
+                  export MODELSEAL_ADMIN_TOKEN=$(cat admin.token) URL=http://127.0.0.1:8443
+                  modelseal admin --server $URL model add --name m --key-env MODEL_KEY m.mseal
+                  modelseal admin --server $URL license add --customer ACME --model m \\
                       --max-machines 5 --max-loads 1000 --expires 2027-12-31 --json
-                  modelseal admin --server http://127.0.0.1:8443 license revoke lic_...
+                  modelseal admin --server $URL license revoke lic_...
                 """,
             subcommands: [AdminModel.self, AdminLicense.self, AdminMachine.self, AdminAudit.self, AdminUser.self])
 
         @Option(help: ArgumentHelp("The key server's admin address.", valueName: "URL"))
-        var server: String
+        var server: String?
 
         /// Sends one admin call and returns its JSON answer; errors as the CLI reports them.
         func call(_ method: String, _ path: String, _ body: JSONValue? = nil) throws -> JSONValue {
@@ -37,6 +37,7 @@ extension ModelSeal {
         }
 
         func request(_ method: String, _ path: String, _ body: JSONValue?) throws(ServerClientError) -> JSONValue {
+            guard let server else { throw .usage("give --server URL: the key server's admin address") }
             guard let token = ProcessEnvironment.value("MODELSEAL_ADMIN_TOKEN"), !token.isEmpty else {
                 throw .usage("set MODELSEAL_ADMIN_TOKEN to an admin token of the server")
             }
@@ -66,6 +67,9 @@ extension ModelSeal {
                 discussion: """
                     Opens FILE's header with your key (nothing is decrypted), wraps its file key to the server's \
                     intake key and sends that with the file id: the key never crosses the network in clear.
+
+                    Example:
+                      modelseal admin --server $URL model add --name m --key-env MODEL_KEY m.mseal
                     """)
 
             @ParentCommand var admin: Admin
@@ -100,7 +104,9 @@ extension ModelSeal {
         }
 
         struct List: ParsableCommand {
-            static let configuration = CommandConfiguration(commandName: "list", abstract: "List models.")
+            static let configuration = CommandConfiguration(
+                commandName: "list", abstract: "List models.",
+                discussion: "Example:\n  modelseal admin --server $URL model list")
             @ParentCommand var admin: Admin
             func run() throws { try reportingErrors { Admin.print(try admin.call("GET", "/v1/admin/models")) } }
         }

@@ -15,6 +15,10 @@ extension ModelSeal {
                 discussion: """
                     The token is shown once: send it to the customer, who activates with \
                     `modelseal activate --server URL --token-file FILE`. The server stores only its hash.
+
+                    Example:
+                      modelseal admin --server $URL license add --customer ACME --model m \\
+                          --max-machines 5 --max-loads 1000 --expires 2027-12-31 --json
                     """)
 
             @ParentCommand var admin: Admin
@@ -53,14 +57,17 @@ extension ModelSeal {
 
         struct Show: ParsableCommand {
             static let configuration = CommandConfiguration(
-                commandName: "show", abstract: "Show a license, its load count and its machines.")
+                commandName: "show", abstract: "Show a license, its load count and its machines.",
+                discussion: "Example:\n  modelseal admin --server $URL license show lic_...")
             @ParentCommand var admin: Admin
             @Argument(help: ArgumentHelp("The license id.", valueName: "ID")) var id: String
             func run() throws { try reportingErrors { Admin.print(try admin.call("GET", "/v1/admin/licenses/\(id)")) } }
         }
 
         struct List: ParsableCommand {
-            static let configuration = CommandConfiguration(commandName: "list", abstract: "List licenses.")
+            static let configuration = CommandConfiguration(
+                commandName: "list", abstract: "List licenses.",
+                discussion: "Example:\n  modelseal admin --server $URL license list")
             @ParentCommand var admin: Admin
             func run() throws { try reportingErrors { Admin.print(try admin.call("GET", "/v1/admin/licenses")) } }
         }
@@ -69,7 +76,12 @@ extension ModelSeal {
             static let configuration = CommandConfiguration(
                 commandName: "revoke",
                 abstract: "Revoke a license: every later release and activation is refused.",
-                discussion: "Keys released before stay usable by whoever kept them (docs/SERVER.md, SECURITY.md).")
+                discussion: """
+                    Keys released before stay usable by whoever kept them (docs/SERVER.md, SECURITY.md).
+
+                    Example:
+                      modelseal admin --server $URL license revoke lic_...
+                    """)
             @ParentCommand var admin: Admin
             @Argument(help: ArgumentHelp("The license id.", valueName: "ID")) var id: String
             func run() throws {
@@ -84,7 +96,8 @@ extension ModelSeal {
 
         struct Revoke: ParsableCommand {
             static let configuration = CommandConfiguration(
-                commandName: "revoke", abstract: "Revoke one machine; its slot is freed, it cannot activate again.")
+                commandName: "revoke", abstract: "Revoke one machine; its slot is freed, it cannot activate again.",
+                discussion: "Example:\n  modelseal admin --server $URL machine revoke mac_...")
             @ParentCommand var admin: Admin
             @Argument(help: ArgumentHelp("The machine id (mac_...).", valueName: "ID")) var id: String
             func run() throws {
@@ -95,7 +108,8 @@ extension ModelSeal {
 
     struct AdminAudit: ParsableCommand {
         static let configuration = CommandConfiguration(
-            commandName: "audit", abstract: "Print audit entries after a sequence number (keyset paging).")
+            commandName: "audit", abstract: "Print audit entries after a sequence number (keyset paging).",
+            discussion: "Example:\n  modelseal admin --server $URL audit --after 100 --limit 50")
         @ParentCommand var admin: Admin
         @Option(help: "Entries after this sequence number.") var after: Int = 0
         @Option(help: "At most this many entries (1...1000).") var limit: Int = 100
@@ -110,7 +124,8 @@ extension ModelSeal {
 
         struct Add: ParsableCommand {
             static let configuration = CommandConfiguration(
-                commandName: "add", abstract: "Add a named admin; prints its token once.")
+                commandName: "add", abstract: "Add a named admin; prints its token once.",
+                discussion: "Example:\n  modelseal admin --server $URL user add alice > alice.json")
             @ParentCommand var admin: Admin
             @Argument(help: ArgumentHelp("The admin's name.", valueName: "NAME")) var name: String
             func run() throws {

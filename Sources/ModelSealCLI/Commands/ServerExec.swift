@@ -17,9 +17,10 @@ extension ModelSeal {
                 with the same arguments (`modelseal server --help` shows its help).
 
                 Example:
-                  MODELSEAL_ADMIN_TOKEN=$(cat admin.token) modelseal server --db sqlite:keys.db \\
-                      --listen 127.0.0.1:8443 --insecure-http
-                """)
+                  MODELSEAL_ADMIN_TOKEN=$(cat admin.token) \\
+                      modelseal server --db sqlite:k.db --listen 127.0.0.1:8443 --insecure-http
+                """,
+            shouldDisplay: false)
 
         @Argument(parsing: .captureForPassthrough, help: "Arguments for modelseal-server.")
         var arguments: [String] = []
