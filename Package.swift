@@ -16,6 +16,12 @@ import PackageDescription
 //   ModelSealKit     — what every surface shares: the status-code table, key options → keys
 //   ModelSealCLI     — the `modelseal` command (a surface: it only calls the libraries)
 //   CModelSeal       — the C ABI (libmodelseal_c.so, include/modelseal.h) the Python package loads (a surface)
+//   ModelSealServerProtocol — the key server's wire rules shared by server and client: signed requests,
+//                      leases, release wrapping (no networking, no database)
+//   ModelSealServerClient — the customer side of the key server: activation, key requests, lease cache,
+//                      over a libc-only HTTP/1.1 client (so the static `modelseal` stays libc-only)
+//   ModelSealServer  — the vendor's key and license server (Hummingbird, SQLite): store, admin and client API
+//   ModelSealServerMain — the `modelseal-server` executable (a surface); the customer CLI never links it
 let package = Package(
     name: "ModelSeal",
     // Built and tested on Linux only (Debian, x86_64: scripts/test.sh). The macOS minimum below is only
@@ -24,6 +30,9 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "modelseal", targets: ["ModelSealCLI"]),
+        // The vendor's server: its own product, so the customer's command and the wheel link neither
+        // Hummingbird nor a database driver (docs/SERVER.md).
+        .executable(name: "modelseal-server", targets: ["ModelSealServerMain"]),
         .library(name: "ModelSealCore", targets: ["ModelSealCore"]),
         .library(name: "ContainerFormat", targets: ["ContainerFormat"]),
         .library(name: "ContainerEngine", targets: ["ContainerEngine"]),
@@ -47,6 +56,12 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-asn1.git", from: "1.7.4"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/vapor/sqlite-nio.git", from: "1.13.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
     ],
     targets: [
         .target(name: "ModelSealCore"),
@@ -136,6 +151,7 @@ let package = Package(
                 "ModelSealKit",
                 "ModelSealSigning", "ModelSealPKCS11",
                 "ModelSealLicensing", "ModelSealEnvironment", "ModelSealBundle", "ModelSealScan", "ModelSealMark",
+                "ModelSealServerProtocol", "ModelSealServerClient",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
@@ -147,6 +163,40 @@ let package = Package(
                 "ModelSealSigning", "ModelSealEnvironment", "ModelSealBundle", "ModelFormats",
             ],
             exclude: ["include", "exports.map"]
+        ),
+        .target(
+            name: "ModelSealServerProtocol",
+            dependencies: [
+                "ModelSealCore", "ContainerEngine", "ModelSealLicensing",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+        .target(
+            name: "ModelSealServerClient",
+            dependencies: [
+                "ModelSealCore", "ModelSealLicensing", "ModelSealServerProtocol",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+        .target(
+            name: "ModelSealServer",
+            dependencies: [
+                "ModelSealCore", "ContainerFormat", "ContainerEngine", "ModelSealKeys", "ModelSealLicensing",
+                "ModelSealServerProtocol",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "SQLiteNIO", package: "sqlite-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+            ]
+        ),
+        .executableTarget(
+            name: "ModelSealServerMain",
+            dependencies: [
+                "ModelSealServer",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
         ),
         // Helpers shared by test targets (a seeded generator), never linked into a product.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
@@ -177,6 +227,18 @@ let package = Package(
         .testTarget(
             name: "ModelSealMarkTests", dependencies: ["ModelSealCore", "ModelFormats", "ModelSealMark", "TestSupport"]),
         .testTarget(name: "ModelSealCLITests", dependencies: ["ModelSealCore", "ModelSealCLI"]),
+        .testTarget(
+            name: "ModelSealServerTests",
+            dependencies: [
+                "ModelSealCore", "ModelSealServer", "ModelSealServerProtocol", "ContainerEngine", "ModelSealLicensing",
+                .product(name: "Crypto", package: "swift-crypto"),
+                // In-process router tests without HummingbirdTesting (which brings AsyncHTTPClient and BoringSSL).
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+            ]
+        ),
         .testTarget(name: "ModelSealEnvironmentTests", dependencies: ["ModelSealCore", "ModelSealEnvironment"]),
         .testTarget(
             name: "ModelSealBundleTests",

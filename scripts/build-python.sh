@@ -22,7 +22,10 @@ flags=(-c release --scratch-path "$scratch" --static-swift-stdlib -Xswiftc -stat
 if [ "${1:-}" = "--lib-only" ]; then
     swift build "${flags[@]}" --product modelseal_c
 else
-    swift build "${flags[@]}"   # every product: libmodelseal_c.so and the modelseal command
+    # The two products the wheel ships (not the vendor's modelseal-server, which links Hummingbird):
+    # the second build reuses every module the first compiled.
+    swift build "${flags[@]}" --product modelseal_c
+    swift build "${flags[@]}" --product modelseal
 fi
 library="$scratch/release/libmodelseal_c.so"
 strip --strip-unneeded -o python/modelseal/libmodelseal_c.so "$library"

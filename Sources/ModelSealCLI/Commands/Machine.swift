@@ -10,7 +10,7 @@ extension ModelSeal {
     struct Machine: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "machine",
-            abstract: "Show this machine's fingerprint (what licenses bind to).",
+            abstract: "Show this machine's fingerprint (licenses bind to it).",
             discussion: """
                 Licenses (docs/LICENSING.md) bind to salted hashes of this machine's components; this shows them.
 

@@ -46,6 +46,12 @@ extension ModelSeal {
         var license: String?
 
         @Option(
+            help: ArgumentHelp(
+                "Get the file's key from the vendor's key server this machine activated with (`modelseal activate`; "
+                    + "docs/SERVER.md).", valueName: "URL"))
+        var server: String?
+
+        @Option(
             name: .shortAndLong,
             help: ArgumentHelp(
                 "Write the plaintext to FILE (linked into place when verified), or - for standard output.",
@@ -71,9 +77,12 @@ extension ModelSeal {
         var quiet = false
 
         func validate() throws {
-            if identities.isEmpty && license == nil {
+            if identities.isEmpty && license == nil && server == nil {
                 throw ValidationError(
-                    "no key: give --key-env, --key-file, -i, --passphrase, --passphrase-env or --license")
+                    "no key: give --key-env, --key-file, -i, --passphrase, --passphrase-env, --license or --server")
+            }
+            if server != nil && (!identities.isEmpty || license != nil) {
+                throw ValidationError("--server gives the key: drop the other key options and --license")
             }
             if !identities.isEmpty && license != nil {
                 throw ValidationError("--license is the key: drop the other key options")
@@ -90,8 +99,13 @@ extension ModelSeal {
             try reportingErrors(json: json) { try execute() }
         }
 
-        private func opener() throws -> ModelOpener {
-            var opener = ModelOpener(identities: license == nil ? try identities.resolve() : [])
+        /// The opener with its keys: a key release from `--server` for `source`, else the key options.
+        private func opener(source: InputFile? = nil) throws -> ModelOpener {
+            let keys: [Identity] =
+                if let server, let source { [try ServerKeyRelease.identity(server: server, source: source)] } else {
+                    license == nil ? try identities.resolve() : []
+                }
+            var opener = ModelOpener(identities: keys)
             opener.license = try license.map { try LicenseGate(path: $0, use: check ? .verify : .file) }
             opener.trustedKeys = try trust.keysForOpening()
             opener.detachedSignature = try trust.signature.map { Array(try KeyFiles.read($0)) }
@@ -100,11 +114,21 @@ extension ModelSeal {
 
         private func execute() throws {
             identities.applyPermissionPolicy()
-            if input != "-" && SealedFolder.isSealedFolder(input) { return try openFolder(try opener()) }
+            if input != "-" && SealedFolder.isSealedFolder(input) {
+                if server != nil {
+                    throw CLIError(.usage, "--server opens one sealed file; a sealed folder needs a key")
+                }
+                return try openFolder(try opener())
+            }
             let source =
                 input == "-" ? try InputFile.spooling(try InputFile.standardInput()) : try InputFile(path: input)
-            if try FernetToken.looksLikeToken(source) { return try openFernet(source) }
-            var opener = try opener()
+            if try FernetToken.looksLikeToken(source) {
+                if server != nil {
+                    throw CLIError(.inputError, "--server opens sealed files (.mseal), not Fernet tokens")
+                }
+                return try openFernet(source)
+            }
+            var opener = try opener(source: source)
             let bar = ProgressBar.make(label: check ? "verifying" : "opening", total: source.size, quiet: quiet || json)
             opener.progress = bar?.callback
             let clock = Stopwatch()

@@ -51,6 +51,12 @@ extension ModelSeal {
                 valueName: "FILE"))
         var license: String?
 
+        @Option(
+            help: ArgumentHelp(
+                "Get the file's key from the vendor's key server this machine activated with (`modelseal activate`; "
+                    + "docs/SERVER.md).", valueName: "URL"))
+        var server: String?
+
         @Option(help: ArgumentHelp("The sealed model to decrypt.", valueName: "FILE"))
         var model: String
 
@@ -77,9 +83,12 @@ extension ModelSeal {
         static let keyVariables = ["MODEL_KEY"]
 
         func validate() throws {
-            if identities.isEmpty && license == nil {
+            if identities.isEmpty && license == nil && server == nil {
                 throw ValidationError(
-                    "no key: give --key-env, --key-file, -i, --passphrase, --passphrase-env or --license")
+                    "no key: give --key-env, --key-file, -i, --passphrase, --passphrase-env, --license or --server")
+            }
+            if server != nil && (!identities.isEmpty || license != nil) {
+                throw ValidationError("--server gives the key: drop the other key options and --license")
             }
             if !identities.isEmpty && license != nil {
                 throw ValidationError("--license is the key: drop the other key options")
@@ -98,11 +107,16 @@ extension ModelSeal {
         private func execute() throws {
             // Same checks as `open`: license and guards, header, signatures, trust; then every chunk.
             identities.applyPermissionPolicy()
-            var opener = ModelOpener(identities: license == nil ? try identities.resolve() : [])
+            let source = try InputFile(path: model)
+            let keys: [Identity] =
+                if let server { [try ServerKeyRelease.identity(server: server, source: source)] } else {
+                    license == nil ? try identities.resolve() : []
+                }
+            var opener = ModelOpener(identities: keys)
             opener.trustedKeys = try trust.keysForOpening()
             opener.detachedSignature = try trust.signature.map { Array(try KeyFiles.read($0)) }
             opener.license = try license.map { try LicenseGate(path: $0, use: .run) }
-            let prepared = try opener.prepare(try InputFile(path: model))
+            let prepared = try opener.prepare(source)
             for warning in prepared.licenseWarnings {
                 Terminal.writeError("modelseal: warning: runtime guard: \(warning)")
             }

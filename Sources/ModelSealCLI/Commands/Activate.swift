@@ -1,0 +1,58 @@
+import ArgumentParser
+import ModelSealCore
+import ModelSealLicensing
+import ModelSealServerClient
+
+extension ModelSeal {
+    /// `modelseal activate`: register this machine with the vendor's key server.
+    struct Activate: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "activate",
+            abstract: "Register this machine with a vendor's key server.",
+            discussion: """
+                Makes this machine's key for that server (in the licensing folder, $MODELSEAL_LICENSE_DIR as for \
+                `license request`) and a request-signing key sealed to it, registers both with the token, and pins \
+                the server's key. Then `open --server URL` and `run --server URL` get each file's key from the \
+                server. The token is read from a file, never from the command line. Activating the same machine \
+                again takes no new machine slot (docs/SERVER.md).
+
+                Example:
+                  modelseal activate --server http://127.0.0.1:8443 --token-file acme.token
+                """)
+
+        @Option(help: ArgumentHelp("The key server.", valueName: "URL"))
+        var server: String
+
+        @Option(help: ArgumentHelp("File holding the license token (first line).", valueName: "FILE"))
+        var tokenFile: String
+
+        @Option(
+            help: ArgumentHelp("A label the vendor sees for this machine (host name by default).", valueName: "TEXT"))
+        var label: String?
+
+        func run() throws {
+            try reportingErrors {
+                let bytes = try SmallFile.read(tokenFile, limit: 4096)
+                guard let token = String(decoding: bytes, as: UTF8.self).split(whereSeparator: \.isNewline).first,
+                    !token.isEmpty
+                else { throw CLIError(.inputError, "\(tokenFile) holds no token") }
+                do throws(ServerClientError) {
+                    let activation = try ServerActivation.activate(
+                        url: try ServerURL(server), token: String(token), label: label ?? Self.hostName(),
+                        directory: .fromEnvironment(), now: LicenseClock.now())
+                    Terminal.writeError(
+                        "activated machine \(activation.machineID) on license \(activation.licenseID) at \(activation.url)"
+                    )
+                } catch {
+                    throw ServerKeyRelease.cliError(error)
+                }
+            }
+        }
+
+        static func hostName() -> String {
+            let bytes = (try? SmallFile.read("/proc/sys/kernel/hostname", limit: 256)) ?? []
+            return String(decoding: bytes, as: UTF8.self).split(whereSeparator: \.isNewline).first.map(String.init)
+                ?? ""
+        }
+    }
+}

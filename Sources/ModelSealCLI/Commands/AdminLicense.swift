@@ -1,0 +1,138 @@
+import ArgumentParser
+import ModelSealCore
+import ModelSealLicensing
+
+extension ModelSeal {
+    struct AdminLicense: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "license", abstract: "Licenses: add, show, list, revoke.",
+            subcommands: [Add.self, Show.self, List.self, Revoke.self])
+
+        struct Add: ParsableCommand {
+            static let configuration = CommandConfiguration(
+                commandName: "add",
+                abstract: "Add a license of a customer (made when new) for a model; prints its id and token.",
+                discussion: """
+                    The token is shown once: send it to the customer, who activates with \
+                    `modelseal activate --server URL --token-file FILE`. The server stores only its hash.
+
+                    Example:
+                      modelseal admin --server $URL license add --customer ACME --model m \\
+                          --max-machines 5 --max-loads 1000 --expires 2027-12-31 --json
+                    """)
+
+            @ParentCommand var admin: Admin
+            @Option(help: ArgumentHelp("The customer's name.", valueName: "NAME")) var customer: String
+            @Option(help: ArgumentHelp("The model's name.", valueName: "NAME")) var model: String
+            @Option(help: "Machines that may be active at once.") var maxMachines: Int = 1
+            @Option(help: "Key releases allowed in all (default: unlimited).") var maxLoads: Int?
+            @Option(help: ArgumentHelp("Last valid UTC day (YYYY-MM-DD) or an exclusive UTC time.", valueName: "DATE"))
+            var expires: String?
+            @Option(help: "Hours a release may be reused when the server is unreachable.") var leaseHours: Int = 24
+            @Flag(help: "Print {\"id\", \"token\", ...} as JSON (the default prints the same).") var json = false
+
+            func validate() throws {
+                if maxMachines < 1 { throw ValidationError("--max-machines must be at least 1") }
+                if let maxLoads, maxLoads < 0 { throw ValidationError("--max-loads must be 0 or more") }
+                if let expires, LicenseTime.parse(expires) == nil {
+                    throw ValidationError("--expires: use YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ (UTC)")
+                }
+                if leaseHours < 0 || leaseHours > 366 * 24 { throw ValidationError("--lease-hours must be 0...8784") }
+            }
+
+            func run() throws {
+                try reportingErrors(json: json) {
+                    var body: JSONObject = [
+                        ("customer", .string(customer)), ("model", .string(model)),
+                        ("max_machines", .integer(maxMachines)), ("lease_seconds", .integer(leaseHours * 3600)),
+                    ]
+                    if let maxLoads { body.append(("max_loads", .integer(maxLoads))) }
+                    if let expires, let time = LicenseTime.parse(expires) {
+                        body.append(("expires_at", .integer(expires.count == 10 ? time + 86_400 : time)))
+                    }
+                    Admin.print(try admin.call("POST", "/v1/admin/licenses", .object(body)))
+                }
+            }
+        }
+
+        struct Show: ParsableCommand {
+            static let configuration = CommandConfiguration(
+                commandName: "show", abstract: "Show a license, its load count and its machines.",
+                discussion: "Example:\n  modelseal admin --server $URL license show lic_...")
+            @ParentCommand var admin: Admin
+            @Argument(help: ArgumentHelp("The license id.", valueName: "ID")) var id: String
+            func run() throws { try reportingErrors { Admin.print(try admin.call("GET", "/v1/admin/licenses/\(id)")) } }
+        }
+
+        struct List: ParsableCommand {
+            static let configuration = CommandConfiguration(
+                commandName: "list", abstract: "List licenses.",
+                discussion: "Example:\n  modelseal admin --server $URL license list")
+            @ParentCommand var admin: Admin
+            func run() throws { try reportingErrors { Admin.print(try admin.call("GET", "/v1/admin/licenses")) } }
+        }
+
+        struct Revoke: ParsableCommand {
+            static let configuration = CommandConfiguration(
+                commandName: "revoke",
+                abstract: "Revoke a license: every later release and activation is refused.",
+                discussion: """
+                    Keys released before stay usable by whoever kept them (docs/SERVER.md, SECURITY.md).
+
+                    Example:
+                      modelseal admin --server $URL license revoke lic_...
+                    """)
+            @ParentCommand var admin: Admin
+            @Argument(help: ArgumentHelp("The license id.", valueName: "ID")) var id: String
+            func run() throws {
+                try reportingErrors { Admin.print(try admin.call("POST", "/v1/admin/licenses/\(id)/revoke")) }
+            }
+        }
+    }
+
+    struct AdminMachine: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "machine", abstract: "Revoke one machine of a license.", subcommands: [Revoke.self])
+
+        struct Revoke: ParsableCommand {
+            static let configuration = CommandConfiguration(
+                commandName: "revoke", abstract: "Revoke one machine; its slot is freed, it cannot activate again.",
+                discussion: "Example:\n  modelseal admin --server $URL machine revoke mac_...")
+            @ParentCommand var admin: Admin
+            @Argument(help: ArgumentHelp("The machine id (mac_...).", valueName: "ID")) var id: String
+            func run() throws {
+                try reportingErrors { Admin.print(try admin.call("POST", "/v1/admin/machines/\(id)/revoke")) }
+            }
+        }
+    }
+
+    struct AdminAudit: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "audit", abstract: "Print audit entries after a sequence number (keyset paging).",
+            discussion: "Example:\n  modelseal admin --server $URL audit --after 100 --limit 50")
+        @ParentCommand var admin: Admin
+        @Option(help: "Entries after this sequence number.") var after: Int = 0
+        @Option(help: "At most this many entries (1...1000).") var limit: Int = 100
+        func run() throws {
+            try reportingErrors { Admin.print(try admin.call("GET", "/v1/admin/audit?after=\(after)&limit=\(limit)")) }
+        }
+    }
+
+    struct AdminUser: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "user", abstract: "Named admins, so the audit says who did what.", subcommands: [Add.self])
+
+        struct Add: ParsableCommand {
+            static let configuration = CommandConfiguration(
+                commandName: "add", abstract: "Add a named admin; prints its token once.",
+                discussion: "Example:\n  modelseal admin --server $URL user add alice > alice.json")
+            @ParentCommand var admin: Admin
+            @Argument(help: ArgumentHelp("The admin's name.", valueName: "NAME")) var name: String
+            func run() throws {
+                try reportingErrors {
+                    Admin.print(try admin.call("POST", "/v1/admin/admins", .object(["name": .string(name)])))
+                }
+            }
+        }
+    }
+}

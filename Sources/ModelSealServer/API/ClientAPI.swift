@@ -1,0 +1,111 @@
+import Crypto
+import HTTPTypes
+import Hummingbird
+import ModelSealCore
+import ModelSealServerProtocol
+
+/// The client API under `/v1` (docs/SERVER.md §Client API): signed activation and key release.
+extension KeyServer {
+    func addClientRoutes(_ router: Router<BasicRequestContext>) {
+        router.get("/v1/server") { _, _ in
+            APIResponse.json(
+                .object([
+                    "server_key": .string(self.keys.publicKeyText),
+                    "intake_key": .string(self.keys.intakeKeyText),
+                    "protocol": .integer(1),
+                ]))
+        }
+        router.post("/v1/activate") { request, _ in
+            await self.counted("activation") { try await self.activate(request) }
+        }
+        router.post("/v1/release") { request, _ in
+            let start = ContinuousClock.now
+            let response = await self.counted("release") { try await self.release(request) }
+            if response.status == .ok {
+                let elapsed = (ContinuousClock.now - start).components
+                self.metrics.observeRelease(seconds: Double(elapsed.seconds) + Double(elapsed.attoseconds) * 1e-18)
+            }
+            return response
+        }
+    }
+
+    /// Activation: the body names the token and the machine's two public keys; the request is signed
+    /// with the request-signing key it registers (proof of possession).
+    func activate(_ request: Request) async throws -> Response {
+        let (bytes, body) = try await APIResponse.body(request)
+        guard let machineKey = Base64.decode(try body.required("machine_key")), machineKey.count == 32,
+            (try? Curve25519.KeyAgreement.PublicKey(rawRepresentation: machineKey)) != nil
+        else { throw APIError.badRequest("machine_key is the base64 of a 32-byte X25519 public key") }
+        guard let signingBytes = Base64.decode(try body.required("signing_key")),
+            let signingKey = try? Curve25519.Signing.PublicKey(rawRepresentation: signingBytes)
+        else { throw APIError.badRequest("signing_key is the base64 of a 32-byte Ed25519 public key") }
+        let label = body["label"]?.stringValue ?? ""
+        guard label.utf8.count <= 256 else { throw APIError.badRequest("label is at most 256 bytes") }
+        let tokenHash = Identifier.tokenHash(try body.name("token"))
+        if let wait = limits.activation.take(tokenHash) { throw APIError.limited(wait) }
+        let signature = try Self.signature(request)
+        try signature.verify(method: "POST", path: request.uri.path, body: bytes, publicKey: signingKey, now: clock())
+        let machine = try await store.activate(
+            tokenHash: tokenHash, machineKey: machineKey,
+            signingKey: signingBytes, label: label, now: clock())
+        return APIResponse.json(
+            .object([
+                "machine_id": .string(machine.id), "license_id": .string(machine.licenseID),
+                "server_key": .string(keys.publicKeyText),
+            ]))
+    }
+
+    /// Release: the version's file key wrapped to the machine key, bound to the signed lease, counted once
+    /// per nonce in the store's transaction.
+    func release(_ request: Request) async throws -> Response {
+        let (bytes, body) = try await APIResponse.body(request)
+        guard let name = HTTPField.Name(RequestSignature.machineHeader), let machineID = request.headers[name] else {
+            throw APIError.unauthorized("the request needs the x-modelseal-machine header")
+        }
+        if let wait = limits.release.take(machineID) { throw APIError.limited(wait) }
+        guard let machine = try await store.machine(id: machineID),
+            let signingKey = try? Curve25519.Signing.PublicKey(rawRepresentation: machine.signingKey)
+        else { throw APIError.unauthorized("unknown machine: activate again") }
+        let signature = try Self.signature(request)
+        let now = clock()
+        try signature.verify(method: "POST", path: request.uri.path, body: bytes, publicKey: signingKey, now: now)
+        let fileID = try body.required("file_id")
+        let keys = self.keys
+        let answer = try await store.release(machineID: machineID, nonce: signature.nonce, fileID: fileID, now: now) {
+            license, version in
+            let fileKey = try keys.unwrap(version.wrappedKey, fileID: version.fileID)
+            var expiry = now + license.leaseSeconds
+            if let licenseExpiry = license.expiresAt { expiry = min(expiry, licenseExpiry) }
+            let lease = Lease(
+                licenseID: license.id, machineID: machineID, fileID: fileID, nonce: signature.nonce, issuedAt: now,
+                expiresAt: expiry)
+            let release = try KeyRelease.make(
+                lease: lease, fileKey: fileKey, machineKey: machine.machineKey, serverKey: keys.signing)
+            return Array(JSONWriter.serialize(release.json).utf8) + [0x0A]
+        }
+        return Response(
+            status: .ok, headers: [.contentType: "application/json"],
+            body: ResponseBody(byteBuffer: ByteBuffer(bytes: answer)))
+    }
+
+    /// Answers with `handler` and counts the outcome.
+    func counted(_ kind: String, _ handler: () async throws -> Response) async -> Response {
+        let response = await APIResponse.handle(handler)
+        let outcome =
+            switch response.status.code {
+            case 200: "ok"
+            case 429: "limited"
+            case 500...: "error"
+            default: "refused"
+            }
+        metrics.count(kind, outcome: outcome)
+        return response
+    }
+
+    static func signature(_ request: Request) throws -> RequestSignature {
+        func header(_ name: String) -> String? { HTTPField.Name(name).flatMap { request.headers[$0] } }
+        return try RequestSignature(
+            nonce: header(RequestSignature.nonceHeader), time: header(RequestSignature.timeHeader),
+            signature: header(RequestSignature.signatureHeader))
+    }
+}

@@ -1,0 +1,90 @@
+import ModelSealCore
+
+/// The schemas of the OpenAPI document.
+extension OpenAPIDocument {
+    static var components: JSONValue {
+        .object([
+            (
+                "securitySchemes",
+                .object([("admin", .object([("type", .string("http")), ("scheme", .string("bearer"))]))])
+            ),
+            ("schemas", .object(JSONObject(schemas))),
+        ])
+    }
+
+    static let named: JSONValue = object(["id": string, "name": string, "created_at": integer])
+
+    static var schemas: [(String, JSONValue)] {
+        [
+            ("Error", object(["error": string, "message": string])),
+            ("Health", object(["status": string])),
+            ("Customer", named), ("Model", named),
+            ("Version", object(["file_id": string, "model_id": string, "created_at": integer])),
+            ("License", object(licenseFields)),
+            ("NewLicense", object(adding(licenseFields, [("token", string)]))),
+            (
+                "LicenseDetail",
+                object(
+                    adding(
+                        licenseFields, [("machines", .object([("type", .string("array")), ("items", ref("Machine"))]))])
+                )
+            ),
+            (
+                "Machine",
+                object([
+                    "id": string, "license_id": string, "machine_key": string, "label": string,
+                    "activated_at": integer, "revoked_at": nullableInteger,
+                ])
+            ),
+            ("Revoked", object(["id": string, "revoked": .object([("type", .string("boolean"))])])),
+            (
+                "AuditEntry",
+                object([
+                    "seq": integer, "at": integer, "actor": string, "action": string, "subject": string,
+                    "detail": string, "hash": string,
+                ])
+            ),
+            ("NewAdmin", object(["name": string, "token": string])),
+            ("NameBody", object(["name": name])),
+            (
+                "VersionBody",
+                object(["file_id": pattern("^[0-9a-f]{32}$"), "wrapped_key": pattern("^[A-Za-z0-9+/]{106}[AQgw]=$")])
+            ),
+            (
+                "LicenseBody",
+                object(
+                    [
+                        "customer": name, "model": name, "max_machines": bounded(1, 1_000_000),
+                        "max_loads": bounded(0, 1 << 53, nullable: true),
+                        "expires_at": bounded(0, 1 << 40, nullable: true), "lease_seconds": bounded(0, 366 * 86_400),
+                    ], optional: ["max_machines", "max_loads", "expires_at", "lease_seconds"])
+            ),
+            ("ServerInfo", object(["server_key": string, "intake_key": string, "protocol": integer])),
+            (
+                "ActivateBody",
+                object(
+                    [
+                        "token": name, "machine_key": key32, "signing_key": key32,
+                        "label": .object([("type", .string("string")), ("maxLength", .integer(256))]),
+                    ], optional: ["label"])
+            ),
+            ("Activation", object(["machine_id": string, "license_id": string, "server_key": string])),
+            ("ReleaseBody", object(["file_id": pattern("^[0-9a-f]{32}$")])),
+            (
+                "Release",
+                object([
+                    "lease": object([
+                        "type": string, "version": integer, "license_id": string, "machine_id": string,
+                        "file_id": string, "nonce": string, "issued_at": integer, "expires_at": integer,
+                    ]), "signature": string, "wrapped_key": string,
+                ])
+            ),
+        ]
+    }
+
+    static let licenseFields: JSONObject = [
+        ("id", string), ("customer_id", string), ("model_id", string), ("max_machines", integer),
+        ("max_loads", nullableInteger), ("loads", integer), ("expires_at", nullableInteger),
+        ("lease_seconds", integer), ("created_at", integer), ("revoked_at", nullableInteger),
+    ]
+}

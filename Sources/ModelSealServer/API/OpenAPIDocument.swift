@@ -1,0 +1,143 @@
+import ModelSealCore
+
+/// The OpenAPI 3.1 description of both APIs, served at `/openapi.json` and committed as
+/// docs/openapi.json (a test keeps the two equal).
+enum OpenAPIDocument {
+    static let json: JSONValue = .object([
+        ("openapi", .string("3.1.0")),
+        (
+            "info",
+            .object([
+                ("title", .string("ModelSeal key and license server")), ("version", .string("1")),
+                ("description", .string("docs/SERVER.md")),
+            ])
+        ),
+        ("paths", .object(JSONObject(operationsPaths + adminPaths + clientPaths))),
+        ("components", components),
+    ])
+
+    static var text: String { JSONWriter.serialize(json, pretty: true) + "\n" }
+
+    // MARK: paths
+
+    static let operationsPaths: [(String, JSONValue)] = [
+        ("/healthz", .object([("get", operation("health", "Liveness and database check.", ok: ref("Health")))])),
+        (
+            "/openapi.json",
+            .object([("get", operation("openapi", "This document.", ok: .object([("type", .string("object"))])))])
+        ),
+        ("/metrics", .object([("get", textOperation("metrics", "Prometheus metrics (text exposition format)."))])),
+    ]
+
+    static let adminPaths: [(String, JSONValue)] = [
+        (
+            "/v1/admin/customers",
+            .object([
+                ("get", admin("listCustomers", "Customers, by id (keyset paging).", ok: list("Customer"), paged: true)),
+                (
+                    "post",
+                    admin("addCustomer", "Add a customer.", body: "NameBody", ok: wrapped("customer", "Customer"))
+                ),
+            ])
+        ),
+        (
+            "/v1/admin/models",
+            .object([
+                ("get", admin("listModels", "Models, by id (keyset paging).", ok: list("Model"), paged: true)),
+                ("post", admin("addModel", "Add a model.", body: "NameBody", ok: wrapped("model", "Model"))),
+            ])
+        ),
+        (
+            "/v1/admin/models/{model}/versions",
+            .object([
+                ("parameters", .array([pathParameter("model")])),
+                ("get", admin("listVersions", "A model's versions.", ok: list("Version"))),
+                (
+                    "post",
+                    admin(
+                        "addVersion", "Add a version (its file key wrapped to the intake key).", body: "VersionBody",
+                        ok: wrapped("version", "Version"))
+                ),
+            ])
+        ),
+        (
+            "/v1/admin/licenses",
+            .object([
+                ("get", admin("listLicenses", "Licenses, by id (keyset paging).", ok: list("License"), paged: true)),
+                (
+                    "post",
+                    admin(
+                        "addLicense", "Add a license; the answer holds its token once.", body: "LicenseBody",
+                        ok: ref("NewLicense"))
+                ),
+            ])
+        ),
+        (
+            "/v1/admin/licenses/{id}",
+            .object([
+                ("parameters", .array([pathParameter("id")])),
+                ("get", admin("showLicense", "A license with its machines.", ok: ref("LicenseDetail"))),
+            ])
+        ),
+        (
+            "/v1/admin/licenses/{id}/revoke",
+            .object([
+                ("parameters", .array([pathParameter("id")])),
+                ("post", admin("revokeLicense", "Revoke a license.", ok: ref("Revoked"))),
+            ])
+        ),
+        (
+            "/v1/admin/machines/{id}/revoke",
+            .object([
+                ("parameters", .array([pathParameter("id")])),
+                ("post", admin("revokeMachine", "Revoke a machine.", ok: ref("Revoked"))),
+            ])
+        ),
+        (
+            "/v1/admin/audit",
+            .object([
+                (
+                    "get",
+                    admin("listAudit", "Audit entries after a sequence number.", ok: list("AuditEntry"), paged: true)
+                )
+            ])
+        ),
+        (
+            "/v1/admin/admins",
+            .object([
+                (
+                    "post",
+                    admin(
+                        "addAdmin", "Add a named admin; the answer holds its token once.", body: "NameBody",
+                        ok: ref("NewAdmin"))
+                )
+            ])
+        ),
+    ]
+
+    static let clientPaths: [(String, JSONValue)] = [
+        ("/v1/server", .object([("get", operation("serverInfo", "The server's public keys.", ok: ref("ServerInfo")))])),
+        (
+            "/v1/activate",
+            .object([
+                (
+                    "post",
+                    signed(
+                        "activate", "Register a machine on a license (signed with the key it registers).",
+                        body: "ActivateBody", ok: ref("Activation"))
+                )
+            ])
+        ),
+        (
+            "/v1/release",
+            .object([
+                (
+                    "post",
+                    signed(
+                        "release", "Release a version's file key to an activated machine.", body: "ReleaseBody",
+                        ok: ref("Release"))
+                )
+            ])
+        ),
+    ]
+}

@@ -1,0 +1,105 @@
+import Crypto
+import FoundationEssentials
+import Hummingbird
+import Logging
+import ModelSealCore
+
+/// The vendor's key and license server (docs/SERVER.md): one store, the server's keys, and the two
+/// routers — the client API (`/v1/activate`, `/v1/release`) and the admin API (`/v1/admin/…`),
+/// served on separate listeners unless both are on one loopback address.
+public final class KeyServer: Sendable {
+    public let store: any ServerStore
+    public let keys: ServerKeys
+    /// Seconds since the Unix epoch; tests move it.
+    let clock: @Sendable () -> Int64
+    public let limits: RateLimits
+    public let metrics = ServerMetrics()
+
+    init(store: any ServerStore, keys: ServerKeys, limits: RateLimits, clock: @escaping @Sendable () -> Int64) {
+        self.store = store
+        self.keys = keys
+        self.limits = limits
+        self.clock = clock
+    }
+
+    /// Opens the store named by `database` (`sqlite:PATH`), applies its migrations, loads the keys and
+    /// records the first admin from `adminToken` when the database has none.
+    public static func start(
+        database: String, masterKeyFile: String?, adminToken: String?, limits: RateLimits = .standard,
+        clock: @escaping @Sendable () -> Int64 = KeyServer.systemClock
+    ) async throws -> KeyServer {
+        let (store, defaultKeyFile) = try await openStore(database)
+        try await store.migrate()
+        let keys = try await ServerKeys.load(store: store, masterKeyFile: masterKeyFile, defaultFile: defaultKeyFile)
+        let server = KeyServer(store: store, keys: keys, limits: limits, clock: clock)
+        if let adminToken, !adminToken.isEmpty {
+            try await server.bootstrapAdmin(token: adminToken)
+        }
+        return server
+    }
+
+    static func openStore(_ database: String) async throws -> (any ServerStore, String?) {
+        if database.hasPrefix("sqlite:") {
+            let path = String(database.dropFirst("sqlite:".count))
+            guard !path.isEmpty else { throw StoreError.database("--db sqlite:PATH needs a path") }
+            return (try await SQLiteStore.open(path: path), path + ".master-key")
+        }
+        throw StoreError.database("--db must be sqlite:PATH (PostgreSQL is not supported in this build yet)")
+    }
+
+    /// The first admin, named `root`, from `$MODELSEAL_ADMIN_TOKEN`; stored as a hash.
+    func bootstrapAdmin(token: String) async throws {
+        let hash = Identifier.tokenHash(token)
+        if try await store.admin(tokenHash: hash) != nil { return }
+        guard try await store.adminCount() == 0 else { return }
+        try await store.addAdmin(name: "root", tokenHash: hash, actor: "server", now: clock())
+    }
+
+    public static let systemClock: @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970) }
+
+    /// The OpenAPI 3.1 document served at `/openapi.json` (docs/openapi.json).
+    public static var openAPIText: String { OpenAPIDocument.text }
+
+    /// Routes for the client listener.
+    public func clientRouter() -> Router<BasicRequestContext> {
+        let router = Router(context: BasicRequestContext.self)
+        router.add(middleware: UnroutedMiddleware(allowed: OpenAPIDocument.clientPathNames))
+        addOperations(router)
+        addClientRoutes(router)
+        return router
+    }
+
+    /// Routes for the admin listener (with /metrics).
+    public func adminRouter() -> Router<BasicRequestContext> {
+        let router = Router(context: BasicRequestContext.self)
+        router.add(middleware: UnroutedMiddleware(allowed: OpenAPIDocument.adminPathNames))
+        addOperations(router)
+        addAdminRoutes(router)
+        return router
+    }
+
+    /// Both APIs on one router, for a single loopback listener.
+    public func combinedRouter() -> Router<BasicRequestContext> {
+        let router = Router(context: BasicRequestContext.self)
+        router.add(
+            middleware: UnroutedMiddleware(allowed: OpenAPIDocument.clientPathNames + OpenAPIDocument.adminPathNames))
+        addOperations(router)
+        addClientRoutes(router)
+        addAdminRoutes(router)
+        return router
+    }
+
+    func addOperations(_ router: Router<BasicRequestContext>) {
+        router.get("/healthz") { _, _ in
+            await APIResponse.handle {
+                _ = try await self.store.adminCount()
+                return APIResponse.json(.object(["status": .string("ok")]))
+            }
+        }
+        router.get("/openapi.json") { _, _ in
+            Response(
+                status: .ok, headers: [.contentType: "application/json"],
+                body: ResponseBody(byteBuffer: ByteBuffer(string: OpenAPIDocument.text)))
+        }
+    }
+}

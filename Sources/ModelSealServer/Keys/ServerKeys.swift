@@ -1,0 +1,87 @@
+import ContainerEngine
+import ContainerFormat
+import Crypto
+import FoundationEssentials
+import ModelSealCore
+
+/// The server's secrets (docs/SERVER.md §Keys): the master key that wraps every file key and the
+/// server's own Ed25519 signing key (itself stored wrapped in the database), which signs leases and
+/// the audit head and which clients pin at activation.
+public struct ServerKeys: Sendable {
+    /// Environment variable holding the master key (base64 of 32 bytes) instead of a key file.
+    public static let masterKeyVariable = "MODELSEAL_SERVER_MASTER_KEY"
+
+    let master: SymmetricKey
+    /// Signs leases and the audit head.
+    public let signing: Curve25519.Signing.PrivateKey
+    /// The X25519 key vendors wrap a version's file key to when they add it (`admin model add`), so the
+    /// key never crosses the admin API in clear.
+    let intake: X25519Identity
+
+    init(master: SymmetricKey, signing: Curve25519.Signing.PrivateKey, intake: X25519Identity) {
+        self.master = master
+        self.signing = signing
+        self.intake = intake
+    }
+
+    /// The intake public key in base64.
+    public var intakeKeyText: String { Base64.encode(intake.recipient.rawRepresentation) }
+
+    /// The public key clients pin, in base64.
+    public var publicKeyText: String { Base64.encode(signing.publicKey.rawRepresentation) }
+
+    /// What clients use as the vendor key id of their machine key: SHA-256 of the signing public key.
+    public var vendorKeyID: [UInt8] { Array(SHA256.hash(data: signing.publicKey.rawRepresentation)) }
+
+    /// Loads the server's keys: the master key from `masterKeyFile` or the environment, else from (or
+    /// made into) `defaultFile`; the signing key from the store, made on first start.
+    static func load(store: any ServerStore, masterKeyFile: String?, defaultFile: String?) async throws -> ServerKeys {
+        let master = try MasterKeySource.load(file: masterKeyFile, defaultFile: defaultFile)
+        let signingSeed = try await secret("signing_key", store: store, master: master)
+        let intakeSeed = try await secret("intake_key", store: store, master: master)
+        guard let signing = try? Curve25519.Signing.PrivateKey(rawRepresentation: signingSeed),
+            let intake = try? X25519Identity(rawRepresentation: intakeSeed)
+        else { throw StoreError.database("the stored server keys are not 32-byte keys") }
+        return ServerKeys(master: master, signing: signing, intake: intake)
+    }
+
+    /// A 32-byte secret kept in the settings table under the master key, made by the first server.
+    static func secret(_ name: String, store: any ServerStore, master: SymmetricKey) async throws -> [UInt8] {
+        let fresh = try seal(Identifier.random(32), under: master, label: name)
+        return try open(try await store.initializeSetting(name, value: fresh), under: master, label: name)
+    }
+
+    /// The file key in a stanza wrapped to the intake key, or `nil` when it does not open.
+    func openIntake(_ body: [UInt8]) -> [UInt8]? {
+        guard let key = try? intake.unwrap([Stanza(type: .x25519HPKE, body: body)]) else { return nil }
+        return key.withUnsafeBytes { Array($0) }
+    }
+
+    /// A file key wrapped for the database.
+    func wrap(fileKey: [UInt8], fileID: String) throws -> [UInt8] {
+        try Self.seal(fileKey, under: master, label: "file-key " + fileID)
+    }
+
+    /// A file key from the database.
+    func unwrap(_ wrapped: [UInt8], fileID: String) throws -> [UInt8] {
+        try Self.open(wrapped, under: master, label: "file-key " + fileID)
+    }
+
+    static func seal(_ secret: [UInt8], under key: SymmetricKey, label: String) throws -> [UInt8] {
+        let box = try AES.GCM.seal(secret, using: key, authenticating: Array(("modelseal/v1 server " + label).utf8))
+        guard let combined = box.combined else { throw StoreError.database("cannot wrap a secret") }
+        return Array(combined)
+    }
+
+    static func open(_ wrapped: [UInt8], under key: SymmetricKey, label: String) throws -> [UInt8] {
+        guard let box = try? AES.GCM.SealedBox(combined: wrapped),
+            let opened = try? AES.GCM.open(
+                box, using: key, authenticating: Array(("modelseal/v1 server " + label).utf8))
+        else {
+            throw StoreError.database(
+                "a secret in the database does not open with this master key: start the server with the master key "
+                    + "the database was made with")
+        }
+        return Array(opened)
+    }
+}

@@ -1,0 +1,96 @@
+/// Rows of the server's database, as the API sees them (docs/SERVER.md §Schema).
+
+/// A customer: the party licenses are issued to.
+public struct CustomerRecord: Sendable, Equatable {
+    public let id: String
+    public let name: String
+    public let createdAt: Int64
+}
+
+/// A model: a name that versions (sealed files) belong to.
+public struct ModelRecord: Sendable, Equatable {
+    public let id: String
+    public let name: String
+    public let createdAt: Int64
+}
+
+/// A version: one sealed file, named by the SHA-256 of its header, with its file key wrapped under
+/// the server's master key.
+public struct VersionRecord: Sendable, Equatable {
+    public let fileID: String
+    public let modelID: String
+    public let wrappedKey: [UInt8]
+    public let createdAt: Int64
+}
+
+/// A license: a customer's right to a model's versions on at most `maxMachines` machines.
+public struct LicenseRecord: Sendable, Equatable {
+    public let id: String
+    public let customerID: String
+    public let modelID: String
+    /// SHA-256 (hex) of the activation token; the token itself is shown once, at creation.
+    public let tokenHash: String
+    public let maxMachines: Int64
+    /// Releases allowed in all (`nil`: unlimited).
+    public let maxLoads: Int64?
+    /// Releases counted so far.
+    public let loads: Int64
+    public let expiresAt: Int64?
+    /// How long a release may be reused offline after a network error.
+    public let leaseSeconds: Int64
+    public let createdAt: Int64
+    public let revokedAt: Int64?
+}
+
+/// A machine: one machine key activated on a license.
+public struct MachineRecord: Sendable, Equatable {
+    public let id: String
+    public let licenseID: String
+    /// X25519 public key file keys are wrapped to.
+    public let machineKey: [UInt8]
+    /// Ed25519 public key the machine signs requests with.
+    public let signingKey: [UInt8]
+    public let label: String
+    public let activatedAt: Int64
+    public let revokedAt: Int64?
+}
+
+/// One entry of the hash-chained audit log.
+public struct AuditRecord: Sendable, Equatable {
+    public let sequence: Int64
+    public let at: Int64
+    /// Who: `admin:NAME`, `machine:ID` or `server`.
+    public let actor: String
+    public let action: String
+    public let subject: String
+    public let detail: String
+    /// Hex SHA-256 of the previous entry's hash and this entry's fields (docs/SERVER.md §Audit).
+    public let hash: String
+
+    public init(
+        sequence: Int64, at: Int64, actor: String, action: String, subject: String, detail: String, hash: String
+    ) {
+        self.sequence = sequence
+        self.at = at
+        self.actor = actor
+        self.action = action
+        self.subject = subject
+        self.detail = detail
+        self.hash = hash
+    }
+}
+
+/// What a new license is made with.
+public struct LicenseTerms: Sendable, Equatable {
+    public var maxMachines: Int64
+    public var maxLoads: Int64?
+    public var expiresAt: Int64?
+    public var leaseSeconds: Int64
+
+    public init(maxMachines: Int64, maxLoads: Int64? = nil, expiresAt: Int64? = nil, leaseSeconds: Int64 = 86_400) {
+        self.maxMachines = maxMachines
+        self.maxLoads = maxLoads
+        self.expiresAt = expiresAt
+        self.leaseSeconds = leaseSeconds
+    }
+}

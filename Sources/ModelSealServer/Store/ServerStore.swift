@@ -1,0 +1,55 @@
+/// The one repository protocol both stores implement (SQLite; PostgreSQL, docs/SERVER.md §Stores).
+///
+/// Operations are whole business steps, each one transaction: a release checks the policy, counts
+/// and records its answer under the request nonce together, so concurrent requests cannot over-release.
+public protocol ServerStore: Sendable {
+    /// Applies the migrations this server knows, refusing a database made by a newer server.
+    func migrate() async throws
+
+    func setting(_ name: String) async throws -> [UInt8]?
+    /// Stores `value` unless the setting exists; returns the stored value (first writer wins).
+    func initializeSetting(_ name: String, value: [UInt8]) async throws -> [UInt8]
+
+    func addAdmin(name: String, tokenHash: String, actor: String, now: Int64) async throws
+    /// The admin's name for a token hash.
+    func admin(tokenHash: String) async throws -> String?
+    func adminCount() async throws -> Int
+
+    func addCustomer(name: String, actor: String, now: Int64) async throws -> CustomerRecord
+    func customers(after: String?, limit: Int) async throws -> [CustomerRecord]
+    func customer(named name: String) async throws -> CustomerRecord?
+
+    func addModel(name: String, actor: String, now: Int64) async throws -> ModelRecord
+    func models(after: String?, limit: Int) async throws -> [ModelRecord]
+    func model(named name: String) async throws -> ModelRecord?
+    func model(id: String) async throws -> ModelRecord?
+    func addVersion(modelID: String, fileID: String, wrappedKey: [UInt8], actor: String, now: Int64) async throws
+        -> VersionRecord
+    func versions(modelID: String) async throws -> [VersionRecord]
+
+    func addLicense(
+        customerID: String, modelID: String, tokenHash: String, terms: LicenseTerms, actor: String, now: Int64
+    ) async throws -> LicenseRecord
+    func license(id: String) async throws -> LicenseRecord?
+    func licenses(after: String?, limit: Int) async throws -> [LicenseRecord]
+    func revokeLicense(id: String, actor: String, now: Int64) async throws
+    func machines(licenseID: String) async throws -> [MachineRecord]
+    func revokeMachine(id: String, actor: String, now: Int64) async throws
+
+    /// Registers a machine key on the license whose token hashes to `tokenHash`, in one transaction
+    /// with the machine-count check; re-activating the same machine key returns its existing row.
+    func activate(
+        tokenHash: String, machineKey: [UInt8], signingKey: [UInt8], label: String, now: Int64
+    ) async throws -> MachineRecord
+    func machine(id: String) async throws -> MachineRecord?
+
+    /// The stored answer for `(machineID, nonce)` if any; otherwise checks the license, the version and
+    /// the quota, counts the release and stores `answer(license, version)` — all in one transaction.
+    func release(
+        machineID: String, nonce: String, fileID: String, now: Int64,
+        answer: @Sendable (LicenseRecord, VersionRecord) throws -> [UInt8]
+    ) async throws -> [UInt8]
+
+    func audit(after: Int64, limit: Int) async throws -> [AuditRecord]
+    func close() async throws
+}

@@ -1,0 +1,128 @@
+import ArgumentParser
+import ModelSealCore
+import ModelSealServer
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// `modelseal-server`: the vendor's key and license server (docs/SERVER.md). `modelseal server …` runs it.
+@main
+struct ServerCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "modelseal-server",
+        abstract: "The vendor's key and license server: activation, key release, leases, revocation, audit.",
+        discussion: """
+            Customers' machines activate with a license token and then ask the server for a version's file \
+            key each time they open it; the server checks the license, counts the release and answers with \
+            the key wrapped to that machine's key. The admin API (customers, models, licenses, revocation, \
+            audit) is for the vendor's `modelseal admin` (docs/SERVER.md).
+
+            Examples:
+              MODELSEAL_ADMIN_TOKEN=$(cat admin.token) \\
+                  modelseal-server --db sqlite:k.db --listen 127.0.0.1:8443 --insecure-http
+              modelseal-server audit verify --db sqlite:keys.db
+              modelseal-server backup --db sqlite:keys.db backup.db
+            """,
+        subcommands: [Serve.self, Audit.self, Backup.self, OpenAPI.self],
+        defaultSubcommand: Serve.self)
+}
+
+extension ServerCommand {
+    struct OpenAPI: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "openapi", abstract: "Print the OpenAPI 3.1 document the server serves at /openapi.json.",
+            discussion: "Example:\n  modelseal-server openapi > docs/openapi.json")
+
+        func run() { print(KeyServer.openAPIText, terminator: "") }
+    }
+}
+
+/// Options every subcommand that opens the database shares.
+struct DatabaseOptions: ParsableArguments {
+    @Option(
+        help: ArgumentHelp(
+            "The database: sqlite:PATH (one file, made when missing).", valueName: "URL"))
+    var db: String
+
+    @Option(
+        help: ArgumentHelp(
+            "File holding the master key (base64 of 32 bytes) that wraps every file key; default: "
+                + "$MODELSEAL_SERVER_MASTER_KEY, else PATH.master-key beside a SQLite database (made on first start).",
+            valueName: "FILE"))
+    var masterKeyFile: String?
+}
+
+extension ServerCommand {
+    struct Serve: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Run the server (the default subcommand).",
+            discussion: """
+                The first admin's token comes from $MODELSEAL_ADMIN_TOKEN (stored hashed; `modelseal admin \
+                admin add` makes named admins). The admin API is served on --listen unless --admin-listen is \
+                given; a non-loopback --listen without --admin-listen is refused unless --expose-admin. This \
+                build serves plain HTTP only, on loopback, with --insecure-http (TLS is not implemented yet).
+
+                Example:
+                  MODELSEAL_ADMIN_TOKEN=$(cat admin.token) \\
+                      modelseal-server --db sqlite:k.db --listen 127.0.0.1:8443 --insecure-http
+                """)
+
+        @OptionGroup var database: DatabaseOptions
+
+        @Option(help: ArgumentHelp("Client API address (port 0: any free port).", valueName: "HOST:PORT"))
+        var listen: String = "127.0.0.1:8443"
+
+        @Option(help: ArgumentHelp("Admin API address (default: the --listen address).", valueName: "HOST:PORT"))
+        var adminListen: String?
+
+        @Flag(help: "Serve the admin API on a non-loopback --listen address.")
+        var exposeAdmin = false
+
+        @Flag(help: "Plain HTTP (loopback addresses only).")
+        var insecureHttp = false
+
+        @Option(help: "Releases per second per machine (token bucket refill).")
+        var releaseRate: Double = 10
+
+        @Option(help: "Releases a machine may make at once (token bucket size).")
+        var releaseBurst: Double = 50
+
+        @Flag(help: "No rate limits (tests and benchmarks).")
+        var noRateLimit = false
+
+        func run() async throws {
+            let listen = try ServerRunner.Address(self.listen)
+            let admin = try adminListen.map { try ServerRunner.Address($0) }
+            if admin == nil && !listen.isLoopback && !exposeAdmin {
+                throw ValidationError("--listen \(listen) is not loopback: give --admin-listen, or --expose-admin")
+            }
+            guard releaseRate > 0, releaseBurst >= 1 else {
+                throw ValidationError("--release-rate must be above 0 and --release-burst at least 1")
+            }
+            guard insecureHttp else {
+                throw ValidationError("this build serves plain HTTP only: give --insecure-http (loopback addresses)")
+            }
+            guard listen.isLoopback, admin?.isLoopback ?? true else {
+                throw ValidationError("--insecure-http serves loopback addresses only (127.0.0.1, ::1, localhost)")
+            }
+            let server = try await KeyServer.start(
+                database: database.db, masterKeyFile: database.masterKeyFile,
+                adminToken: ProcessEnvironment.value("MODELSEAL_ADMIN_TOKEN"),
+                limits: noRateLimit
+                    ? .off
+                    : RateLimits(
+                        release: .init(rate: releaseRate, burst: releaseBurst), activation: .init(rate: 1, burst: 10)))
+            let runner = ServerRunner(server: server, listen: listen, adminListen: admin) { name, port in
+                let host = name == "admin" ? (admin?.host ?? listen.host) : listen.host
+                ServerCommand.writeError("modelseal-server: \(name) API listening on http://\(host):\(port)")
+            }
+            try await runner.run()
+        }
+    }
+
+    static func writeError(_ line: String) {
+        let bytes = Array((line + "\n").utf8)
+        bytes.withUnsafeBytes { _ = write(2, $0.baseAddress, $0.count) }
+    }
+}

@@ -1,0 +1,120 @@
+import ContainerEngine
+import Crypto
+import FoundationEssentials
+import HTTPTypes
+import Hummingbird
+import ModelSealCore
+import ModelSealServer
+import ModelSealServerProtocol
+
+/// A server on a fresh SQLite file in a temp folder, driven in-process through its router.
+struct ServerHarness {
+    static let adminToken = "test-admin-token-0123456789"
+    let server: KeyServer
+    let folder: String
+
+    static func make(limits: RateLimits = .off) async throws -> ServerHarness {
+        let folder = FileManager.default.temporaryDirectory.path + "/ms-server-" + Identifier.new("t")
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let server = try await KeyServer.start(
+            database: "sqlite:\(folder)/keys.db", masterKeyFile: nil, adminToken: adminToken, limits: limits,
+            clock: { now })
+        return ServerHarness(server: server, folder: folder)
+    }
+
+    func close() async throws {
+        try await server.store.close()
+        try? FileManager.default.removeItem(atPath: folder)
+    }
+
+    func test(_ body: (RouterClient) async throws -> Void) async throws {
+        try await body(RouterClient(server.combinedRouter()))
+    }
+}
+
+/// A customer machine: its X25519 machine key and Ed25519 request-signing key, in memory.
+struct TestMachine: Sendable {
+    let machineKey = Curve25519.KeyAgreement.PrivateKey()
+    let signingKey = Curve25519.Signing.PrivateKey()
+    var machineID = ""
+}
+
+extension RouterClient {
+    func json(
+        _ method: HTTPRequest.Method, _ path: String, _ body: JSONValue? = nil, admin: Bool = true,
+        headers extra: [(String, String)] = []
+    ) async throws -> (HTTPResponse.Status, JSONValue) {
+        var headers = HTTPFields()
+        if admin { headers[.authorization] = "Bearer " + ServerHarness.adminToken }
+        for (name, value) in extra {
+            if let field = HTTPField.Name(name) { headers[field] = value }
+        }
+        let bytes = body.map { Array(JSONWriter.serialize($0).utf8) } ?? []
+        let response = try await execute(uri: path, method: method, headers: headers, body: bytes)
+        return (response.status, (try? JSONParser.parse(response.body)) ?? .null)
+    }
+
+    /// A model with one version whose file key is `fileKey`, and a license for it.
+    func setUpLicense(
+        fileID: String, fileKey: [UInt8], maxMachines: Int, maxLoads: Int? = nil
+    ) async throws -> (id: String, token: String) {
+        let (_, info) = try await json(.get, "/v1/server", admin: false)
+        let intake = try X25519Recipient(rawRepresentation: Base64.decode(info["intake_key"]?.stringValue ?? "") ?? [])
+        let stanza = try intake.wrap(SymmetricKey(data: fileKey))
+        _ = try await json(.post, "/v1/admin/models", .object(["name": .string("m")]))
+        let (status, _) = try await json(
+            .post, "/v1/admin/models/m/versions",
+            .object(["file_id": .string(fileID), "wrapped_key": .string(Base64.encode(stanza.body))]))
+        precondition(status == .created, "version add failed: \(status)")
+        var terms: JSONObject = [
+            ("customer", .string("acme")), ("model", .string("m")), ("max_machines", .integer(maxMachines)),
+        ]
+        if let maxLoads { terms.append(("max_loads", .integer(maxLoads))) }
+        let (_, license) = try await json(.post, "/v1/admin/licenses", .object(terms))
+        return (license["id"]?.stringValue ?? "", license["token"]?.stringValue ?? "")
+    }
+
+    func activate(_ machine: TestMachine, token: String, now: Int64) async throws -> (HTTPResponse.Status, JSONValue) {
+        let body: JSONValue = .object([
+            "token": .string(token),
+            "machine_key": .string(Base64.encode(machine.machineKey.publicKey.rawRepresentation)),
+            "signing_key": .string(Base64.encode(machine.signingKey.publicKey.rawRepresentation)),
+            "label": .string("test"),
+        ])
+        let bytes = Array(JSONWriter.serialize(body).utf8)
+        let signature = try RequestSignature.sign(
+            method: "POST", path: "/v1/activate", body: bytes, key: machine.signingKey, time: now)
+        return try await json(.post, "/v1/activate", body, admin: false, headers: signature.headers)
+    }
+
+    /// A new machine activated with `token`.
+    func activated(_ token: String) async throws -> TestMachine {
+        var machine = TestMachine()
+        let (_, activation) = try await activate(machine, token: token, now: now)
+        machine.machineID = activation["machine_id"]?.stringValue ?? ""
+        return machine
+    }
+
+    func release(
+        _ machine: TestMachine, fileID: String, now: Int64, nonce: String = RequestSignature.newNonce()
+    ) async throws -> (HTTPResponse.Status, JSONValue) {
+        let body: JSONValue = .object(["file_id": .string(fileID)])
+        let bytes = Array(JSONWriter.serialize(body).utf8)
+        let signature = try RequestSignature.sign(
+            method: "POST", path: "/v1/release", body: bytes, key: machine.signingKey, time: now, nonce: nonce)
+        return try await json(
+            .post, "/v1/release", body, admin: false,
+            headers: signature.headers + [(RequestSignature.machineHeader, machine.machineID)])
+    }
+}
+
+/// Opens a release's wrapped key with the machine's private key (what MachineKeyAccess does on a real machine).
+func openRelease(_ release: KeyRelease, machine: TestMachine) throws -> [UInt8] {
+    var receiver = try HPKE.Recipient(
+        privateKey: machine.machineKey,
+        ciphersuite: HPKE.Ciphersuite(kem: .Curve25519_HKDF_SHA256, kdf: .HKDF_SHA256, aead: .AES_GCM_256),
+        info: Data(KeyRelease.info), encapsulatedKey: Data(release.wrappedKey.prefix(32)))
+    return Array(try receiver.open(Data(release.wrappedKey.dropFirst(32)), authenticating: Data(release.lease.binding)))
+}
+
+let now = Int64(Date().timeIntervalSince1970)
