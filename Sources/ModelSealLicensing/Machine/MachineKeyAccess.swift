@@ -15,9 +15,16 @@ public enum MachineKeyAccess {
         if let identity = try directory.machineIdentity(vendorKeyID: vendorKeyID) {
             return Array(identity.publicKey.rawRepresentation)
         }
-        return try LicenseRequest.create(
-            vendorKeyID: vendorKeyID, tolerance: tolerance, label: label, directory: directory
-        ).machineKey
+        do {
+            // A software X25519 key: the server's client does not use TPM-bound machine keys (docs/SERVER.md).
+            return try LicenseRequest.create(
+                vendorKeyID: vendorKeyID, tolerance: tolerance, label: label, directory: directory
+            ).machineKey
+        } catch let error as LicenseError {
+            throw error
+        } catch {
+            throw .io("cannot make the machine key: \(error)")
+        }
     }
 
     /// Opens an HPKE base-mode box (`encapsulated key (32) || ciphertext`, X25519 / HKDF-SHA256 /
