@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test of ModelSeal on a fresh machine (Debian, Swift 6.3 at /opt/swift or on PATH).
 #
-# Installs what the tests need first, idempotently: Debian packages (age, time, strace), a Python
+# Installs what the tests need first, idempotently: Debian packages (age, time, strace, chromium), a Python
 # venv in .venv with the packages of python/tests/requirements.txt (real torch, torchvision,
 # cryptography, ...). Then builds, runs the Swift suites, the Python suites against the built binary
 # and C library, installs the built wheel into a separate venv and tests it with the Swift toolchain
@@ -22,6 +22,7 @@ command -v age >/dev/null || missing+=(age)
 command -v strace >/dev/null || missing+=(strace)       # licensing: a real tracer for the runtime-guard test
 command -v faketime >/dev/null || missing+=(faketime)   # licensing: the clock set back
 command -v unshare >/dev/null || missing+=(util-linux)
+[ -x /usr/bin/chromium ] || missing+=(chromium)       # the console's browser test (Playwright drives it)
 if [ ${#missing[@]} -gt 0 ]; then
     sudo=""
     [ "$(id -u)" -eq 0 ] || sudo="sudo"
