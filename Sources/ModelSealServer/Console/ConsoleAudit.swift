@@ -10,7 +10,7 @@ extension KeyServer {
             before: field("before").flatMap { Int64($0) }, actor: field("actor"), action: field("action"),
             limit: Self.pageSize)
         let entries = try await context.store.auditPage(query)
-        let status = try await context.store.verifyAuditIncrementally(budget: 2000, now: clock())
+        let status = try await consoleAuditStatus(context)
         let rows: [HTML] = entries.map {
             """
             <tr><td class="num">\($0.sequence)</td><td>\(ConsoleFormat.time($0.at))</td><td><code>\($0.actor)</code></td>\

@@ -20,7 +20,7 @@ enum ConsoleCSS {
         header nav { display: flex; flex-wrap: wrap; gap: 4px 14px; flex: 1; }
         header form { margin: 0; }
         main { padding: 8px 16px 32px; max-width: 1100px; }
-        h1 { font-size: 1.5rem; }
+        h1 { font-size: 1.5rem; overflow-wrap: anywhere; }
         h2 { font-size: 1.15rem; margin-top: 1.5rem; }
         .table { overflow-x: auto; }
         table { border-collapse: collapse; width: 100%; }

@@ -19,7 +19,7 @@ extension KeyServer {
         }
         let active = try await context.store.activeMachineCount(seenSince: now - 30 * 86_400)
         let expiring = try await context.store.expiringLicenses(now: now, until: now + 30 * 86_400, limit: 20)
-        let audit = try await context.store.verifyAuditIncrementally(budget: 2000, now: now)
+        let audit = try await consoleAuditStatus(context)
         let refusalRows: [HTML] = refusals.sorted { $0.value > $1.value }.map {
             "<tr><td><code>\($0.key)</code></td><td class=\"num\">\($0.value)</td></tr>"
         }
@@ -79,6 +79,15 @@ extension KeyServer {
             """
     }
 
+    /// The recorded status; starts a background pass when entries are unverified.
+    func consoleAuditStatus(_ context: ConsoleContext) async throws -> AuditVerification {
+        let status = try await context.store.auditVerificationStatus()
+        if status.brokenAt == nil && status.verifiedThrough < status.lastSequence {
+            ConsoleAuditVerifier.shared.catchUp(context.store, clock: clock)
+        }
+        return status
+    }
+
     static func auditStatus(_ audit: AuditVerification) -> HTML {
         if let broken = audit.brokenAt {
             return """
@@ -88,8 +97,8 @@ extension KeyServer {
         }
         return """
             <p class="notice" id="audit-status"><span class="ok">Verified</span> through entry \(audit.verifiedThrough) \
-            of \(audit.lastSequence) (incremental check at \(ConsoleFormat.time(audit.checkedAt)); the full check is \
-            <code>modelseal-server audit verify</code>).</p>
+            of \(audit.lastSequence) (last incremental check \(ConsoleFormat.time(audit.checkedAt == 0 ? nil : audit.checkedAt)); \
+            newer entries are verified in the background; the full check is <code>modelseal-server audit verify</code>).</p>
             """
     }
 

@@ -15,7 +15,7 @@ enum ConsoleSchema {
         "ALTER TABLE machines ADD COLUMN last_seen_at INTEGER",
         "ALTER TABLE machines ADD COLUMN lease_expires_at INTEGER",
         "CREATE INDEX machines_license ON machines(license_id, id)",
-        "CREATE INDEX machines_last_seen ON machines(last_seen_at)",
+        "CREATE INDEX machines_active ON machines(last_seen_at) WHERE revoked_at IS NULL",
         "CREATE INDEX licenses_customer ON licenses(customer_id, id)",
         "CREATE INDEX licenses_expiry ON licenses(expires_at)",
         "CREATE INDEX audit_actor ON audit(actor, seq)",

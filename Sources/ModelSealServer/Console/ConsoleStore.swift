@@ -22,4 +22,6 @@ public protocol ConsoleStore: ServerStore {
     func auditPage(_ query: AuditQuery) async throws -> [AuditRecord]
     /// Verifies at most `budget` entries after the last verified one and records how far it got.
     func verifyAuditIncrementally(budget: Int, now: Int64) async throws -> AuditVerification
+    /// The status the last incremental verification recorded (two indexed reads, no hashing).
+    func auditVerificationStatus() async throws -> AuditVerification
 }

@@ -98,6 +98,16 @@ extension SQLiteStore {
         return try await read { try await rows(sql, binds).map(Self.audit) }
     }
 
+    public func auditVerificationStatus() async throws -> AuditVerification {
+        try await read {
+            let mark = try await rows("SELECT seq, checked_at, broken_at FROM audit_verified WHERE id = 1").first
+            let last = try await rows("SELECT MAX(seq) AS n FROM audit").first?.int("n") ?? 0
+            return AuditVerification(
+                verifiedThrough: mark?.int("seq") ?? 0, lastSequence: last, brokenAt: mark?.int("broken_at"),
+                checkedAt: mark?.int("checked_at") ?? 0)
+        }
+    }
+
     public func verifyAuditIncrementally(budget: Int, now: Int64) async throws -> AuditVerification {
         try await transaction {
             let mark = try await rows("SELECT seq, hash, broken_at FROM audit_verified WHERE id = 1").first
