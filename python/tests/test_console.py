@@ -151,6 +151,12 @@ def test_console_end_to_end(run, tmp_path, console, browser):
     assert page.locator("button:has-text('Deactivate')").count() == 1
     shoot(page, shots, "license")
 
+    # Edit limits: the form saves them and shows them back.
+    page.fill("#max_loads", "10")
+    page.click("form[action$='/limits'] button")
+    page.wait_for_url(url + f"/console/licenses/{license_id}")
+    assert page.input_value("#max_loads") == "10"
+
     # Revoke behind a confirmation page; the next CLI open is refused.
     page.click("text=Revoke this license")
     assert page.url.endswith(f"/console/licenses/{license_id}/revoke")
@@ -164,6 +170,12 @@ def test_console_end_to_end(run, tmp_path, console, browser):
     page.goto(url + "/console")
     assert "revoked" in page.inner_text("main")  # refusals by reason
 
+    # Deactivate the machine from its license's page.
+    page.goto(url + f"/console/licenses/{license_id}")
+    page.click("button:has-text('Deactivate')")
+    page.wait_for_url(url + f"/console/licenses/{license_id}")
+    assert "deactivated" in page.inner_text("main")
+
     page.goto(url + "/console/models")
     shoot(page, shots, "models")
     page.goto(url + "/console/trace")
@@ -171,7 +183,8 @@ def test_console_end_to_end(run, tmp_path, console, browser):
     # The audit log names the admin for each console action, filtered by actor.
     page.goto(url + "/console/audit?actor=admin%3Aroot")
     text = page.inner_text("main")
-    for action in ["console.login", "customer.add", "license.add", "license.revoke"]:
+    for action in ["console.login", "customer.add", "license.add", "license.limits", "license.revoke",
+                   "machine.revoke"]:
         assert action in text, action
     assert "key.release" not in text
     shoot(page, shots, "audit")
