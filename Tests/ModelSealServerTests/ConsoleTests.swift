@@ -56,6 +56,23 @@ import Testing
         try await harness.close()
     }
 
+    @Test func sessionsExpireAndTheClientListenerHasNoConsole() async throws {
+        let harness = try await ServerHarness.make()
+        let store = try #require(harness.server.store as? SQLiteStore)
+        try await store.createSession(tokenHash: "a", admin: "root", csrf: "c", now: now, expiresAt: now + 10)
+        try await store.createSession(tokenHash: "b", admin: "root", csrf: "c", now: now - 20, expiresAt: now - 10)
+        #expect(try await store.session(tokenHash: "a", now: now)?.admin == "root")
+        #expect(try await store.session(tokenHash: "b", now: now) == nil)
+        #expect(try await store.session(tokenHash: "a", now: now + 10) == nil)
+        let app = Application(router: harness.server.clientRouter())
+        try await app.test(.router) { client in
+            try await client.execute(uri: "/console/login", method: .get) { response in
+                #expect(response.status == .notFound)
+            }
+        }
+        try await harness.close()
+    }
+
     @Test func consoleNeedsASessionAndAFormToken() async throws {
         let harness = try await ServerHarness.make()
         try await harness.test { client in
