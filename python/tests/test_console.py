@@ -7,6 +7,8 @@ import datetime
 import os
 import re
 import shutil
+import socket
+import subprocess
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -202,3 +204,30 @@ def test_console_end_to_end(run, tmp_path, console, browser):
         for name in ["overview", "license", "customers", "audit"]:
             for size in SIZES:
                 shutil.copy(shots / f"{name}-{size}.png", Path(os.environ["MODELSEAL_CONSOLE_DOCS"]))
+
+
+def test_console_is_on_the_admin_listener_only(modelseal_bin, tmp_path):
+    """With --admin-listen the console answers there; the client listener has no /console."""
+    binary = server_binary(modelseal_bin)
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        admin_port = probe.getsockname()[1]
+    process = subprocess.Popen(
+        [binary, "--db", f"sqlite:{tmp_path}/keys.db", "--listen", "127.0.0.1:0", "--insecure-http",
+         "--admin-listen", f"127.0.0.1:{admin_port}"],
+        env=dict(os.environ, MODELSEAL_ADMIN_TOKEN=ADMIN_TOKEN, SWIFT_BACKTRACE="enable=no"),
+        stderr=subprocess.PIPE, text=True)
+    try:
+        urls = {}
+        for _ in range(2):
+            match = re.search(r"(\S+) API listening on (http://\S+)", process.stderr.readline())
+            assert match, "the server did not start"
+            urls[match.group(1)] = match.group(2)
+        with urllib.request.urlopen(urls["admin"] + "/console/login") as answer:
+            assert answer.status == 200 and "Admin token" in answer.read().decode()
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(urls["client"] + "/console/login")
+        assert refused.value.code == 404
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
