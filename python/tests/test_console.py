@@ -228,6 +228,13 @@ def test_console_is_on_the_admin_listener_only(modelseal_bin, tmp_path):
         with pytest.raises(urllib.error.HTTPError) as refused:
             urllib.request.urlopen(urls["client"] + "/console/login")
         assert refused.value.code == 404
+        # Guessing tokens is rate-limited: wrong tokens get 401, then 429 past the burst.
+        with urllib.request.urlopen(urls["admin"] + "/console/login") as answer:
+            login_cookie = answer.headers["Set-Cookie"].split(";")[0]
+        form_token = login_cookie.split("=", 1)[1]
+        statuses = [post_raw(urls["admin"] + "/console/login", f"csrf={form_token}&token=wrong-{i}",
+                             cookie=login_cookie)[0] for i in range(15)]
+        assert statuses[0] == 401 and 429 in statuses, statuses
     finally:
         process.terminate()
         process.wait(timeout=30)

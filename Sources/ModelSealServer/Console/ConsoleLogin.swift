@@ -34,6 +34,11 @@ extension KeyServer {
                     status: .forbidden, message: "The login form's security token is missing or stale: reload the page."
                 )
             }
+            // Guessing admin tokens is limited like activation tokens (1 per second, burst 10, all clients).
+            if let wait = limits.activation.take("console-login") {
+                throw ConsoleFailure(
+                    status: .tooManyRequests, message: "Too many login attempts: wait \(Int(wait.rounded(.up)) + 1) s.")
+            }
             guard let token = form["token"], !token.isEmpty,
                 let name = try await store.admin(tokenHash: Identifier.tokenHash(token))
             else { return loginPage(request, message: "That admin token is not valid.") }
