@@ -145,6 +145,11 @@ def test_console_end_to_end(run, tmp_path, console, browser):
     assert page.inner_text("#active-machines").strip() == "1"
     assert "Verified" in page.inner_text("#audit-status")
     shoot(page, shots, "overview")
+    page.emulate_media(color_scheme="dark")
+    assert page.evaluate("getComputedStyle(document.body).backgroundColor") == "rgb(13, 17, 23)"
+    page.screenshot(path=str(shots / "overview-dark.png"), full_page=True)
+    page.emulate_media(color_scheme="light")
+    assert page.evaluate("getComputedStyle(document.body).backgroundColor") == "rgb(255, 255, 255)"
 
     page.goto(url + "/console/licenses")
     shoot(page, shots, "licenses")
@@ -201,9 +206,9 @@ def test_console_end_to_end(run, tmp_path, console, browser):
     assert not [v for v in violations if "Content Security Policy" in v], violations
     context.close()
     if os.environ.get("MODELSEAL_CONSOLE_DOCS"):
-        for name in ["overview", "license", "customers", "audit"]:
-            for size in SIZES:
-                shutil.copy(shots / f"{name}-{size}.png", Path(os.environ["MODELSEAL_CONSOLE_DOCS"]))
+        for name in ["overview-desktop", "overview-phone", "overview-dark", "license-desktop", "license-phone",
+                     "customers-desktop", "audit-desktop"]:
+            shutil.copy(shots / f"{name}.png", Path(os.environ["MODELSEAL_CONSOLE_DOCS"]))
 
 
 def test_console_is_on_the_admin_listener_only(modelseal_bin, tmp_path):
