@@ -75,6 +75,7 @@ public final class KeyServer: Sendable {
         router.add(middleware: UnroutedMiddleware(allowed: OpenAPIDocument.adminPathNames))
         addOperations(router)
         addAdminRoutes(router)
+        addConsoleRoutes(router)
         return router
     }
 
@@ -86,6 +87,7 @@ public final class KeyServer: Sendable {
         addOperations(router)
         addClientRoutes(router)
         addAdminRoutes(router)
+        addConsoleRoutes(router)
         return router
     }
 

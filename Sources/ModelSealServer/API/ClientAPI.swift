@@ -16,11 +16,13 @@ extension KeyServer {
                 ]))
         }
         router.post("/v1/activate") { request, _ in
-            await self.counted("activation") { try await self.activate(request) }
+            await self.counted("activation") { try await self.countingRefusals { try await self.activate(request) } }
         }
         router.post("/v1/release") { request, _ in
             let start = ContinuousClock.now
-            let response = await self.counted("release") { try await self.release(request) }
+            let response = await self.counted("release") {
+                try await self.countingRefusals { try await self.release(request) }
+            }
             if response.status == .ok {
                 let elapsed = (ContinuousClock.now - start).components
                 self.metrics.observeRelease(seconds: Double(elapsed.seconds) + Double(elapsed.attoseconds) * 1e-18)

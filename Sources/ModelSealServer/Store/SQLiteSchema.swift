@@ -41,6 +41,7 @@ enum SQLiteSchema {
             CREATE TABLE audit(seq INTEGER PRIMARY KEY, at INTEGER NOT NULL, actor TEXT NOT NULL,
                 action TEXT NOT NULL, subject TEXT NOT NULL, detail TEXT NOT NULL, hash TEXT NOT NULL)
             """,
-        ]
+        ],
+        ConsoleSchema.migration,
     ]
 }

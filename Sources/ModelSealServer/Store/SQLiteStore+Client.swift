@@ -86,6 +86,7 @@ extension SQLiteStore {
             _ = try await rows(
                 "INSERT INTO releases(machine_id, nonce, license_id, file_id, answer, created_at) VALUES(?, ?, ?, ?, ?, ?)",
                 [.text(machineID), .text(nonce), .text(license.id), .text(fileID), .bytes(bytes), .int(now)])
+            try await recordReleaseRollup(machineID: machineID, license: license, now: now)
             try await appendAudit(
                 actor: "machine:\(machineID)", action: "key.release", subject: license.id, detail: fileID, now: now)
             return bytes

@@ -1,0 +1,141 @@
+import SQLiteNIO
+
+/// The console's keyset pages on SQLite: every list is `WHERE key > ? ORDER BY key LIMIT ?` on an
+/// index (docs/CONSOLE.md §Query plans), never OFFSET.
+extension SQLiteStore {
+    static let listingColumns = """
+        SELECT l.*, c.name AS customer_name, m.name AS model_name FROM licenses l
+        JOIN customers c ON c.id = l.customer_id JOIN models m ON m.id = l.model_id
+        """
+
+    static func listing(_ row: SQLiteRow) throws -> LicenseListing {
+        LicenseListing(
+            license: try license(row), customerName: try row.text("customer_name"),
+            modelName: try row.text("model_name"))
+    }
+
+    public func expiringLicenses(now: Int64, until: Int64, limit: Int) async throws -> [LicenseListing] {
+        try await read {
+            try await rows(
+                Self.listingColumns
+                    + " WHERE l.expires_at > ? AND l.expires_at <= ? AND l.revoked_at IS NULL ORDER BY l.expires_at LIMIT ?",
+                [.int(now), .int(until), .integer(limit)]
+            ).map(Self.listing)
+        }
+    }
+
+    public func licenseListings(after: String?, customerID: String?, limit: Int) async throws -> [LicenseListing] {
+        try await read {
+            if let customerID {
+                return try await rows(
+                    Self.listingColumns + " WHERE l.customer_id = ? AND l.id > ? ORDER BY l.id LIMIT ?",
+                    [.text(customerID), .text(after ?? ""), .integer(limit)]
+                ).map(Self.listing)
+            }
+            return try await rows(
+                Self.listingColumns + " WHERE l.id > ? ORDER BY l.id LIMIT ?", [.text(after ?? ""), .integer(limit)]
+            ).map(Self.listing)
+        }
+    }
+
+    public func licenseListing(id: String) async throws -> LicenseListing? {
+        try await read {
+            try await rows(Self.listingColumns + " WHERE l.id = ?", [.text(id)]).first.map(Self.listing)
+        }
+    }
+
+    public func machineActivity(licenseID: String, after: String?, limit: Int) async throws -> [MachineActivity] {
+        try await read {
+            try await rows(
+                "SELECT * FROM machines WHERE license_id = ? AND id > ? ORDER BY id LIMIT ?",
+                [.text(licenseID), .text(after ?? ""), .integer(limit)]
+            ).map {
+                MachineActivity(
+                    machine: try Self.machine($0), lastSeenAt: $0.int("last_seen_at"),
+                    leaseExpiresAt: $0.int("lease_expires_at"))
+            }
+        }
+    }
+
+    public func customer(id: String) async throws -> CustomerRecord? {
+        try await read { try await rows("SELECT * FROM customers WHERE id = ?", [.text(id)]).first.map(Self.customer) }
+    }
+
+    public func updateLicenseLimits(id: String, terms: LicenseTerms, actor: String, now: Int64) async throws {
+        try await transaction {
+            guard try await rows("SELECT id FROM licenses WHERE id = ?", [.text(id)]).first != nil else {
+                throw StoreError.notFound("license \(id)")
+            }
+            _ = try await rows(
+                "UPDATE licenses SET max_machines = ?, max_loads = ?, expires_at = ?, lease_seconds = ? WHERE id = ?",
+                [
+                    .int(terms.maxMachines), .int(terms.maxLoads), .int(terms.expiresAt), .int(terms.leaseSeconds),
+                    .text(id),
+                ])
+            let loads = terms.maxLoads.map(String.init) ?? "unlimited"
+            let expiry = terms.expiresAt.map(String.init) ?? "never"
+            try await appendAudit(
+                actor: actor, action: "license.limits", subject: id,
+                detail: "max_machines=\(terms.maxMachines) max_loads=\(loads) expires_at=\(expiry) "
+                    + "lease_seconds=\(terms.leaseSeconds)", now: now)
+        }
+    }
+
+    /// Newest first, keyset on `seq`; a filter on actor or action uses its `(column, seq)` index.
+    public func auditPage(_ query: AuditQuery) async throws -> [AuditRecord] {
+        var conditions = ["seq < ?"]
+        var binds: [SQLiteData] = [.int(query.before ?? Int64.max)]
+        if let actor = query.actor {
+            conditions.append("actor = ?")
+            binds.append(.text(actor))
+        }
+        if let action = query.action {
+            conditions.append("action = ?")
+            binds.append(.text(action))
+        }
+        binds.append(.integer(query.limit))
+        let sql = "SELECT * FROM audit WHERE \(conditions.joined(separator: " AND ")) ORDER BY seq DESC LIMIT ?"
+        return try await read { try await rows(sql, binds).map(Self.audit) }
+    }
+
+    public func auditVerificationStatus() async throws -> AuditVerification {
+        try await read {
+            let mark = try await rows("SELECT seq, checked_at, broken_at FROM audit_verified WHERE id = 1").first
+            let last = try await rows("SELECT MAX(seq) AS n FROM audit").first?.int("n") ?? 0
+            return AuditVerification(
+                verifiedThrough: mark?.int("seq") ?? 0, lastSequence: last, brokenAt: mark?.int("broken_at"),
+                checkedAt: mark?.int("checked_at") ?? 0)
+        }
+    }
+
+    public func verifyAuditIncrementally(budget: Int, now: Int64) async throws -> AuditVerification {
+        try await transaction {
+            let mark = try await rows("SELECT seq, hash, broken_at FROM audit_verified WHERE id = 1").first
+            var sequence = mark?.int("seq") ?? 0
+            var hash = try mark?.text("hash") ?? AuditChain.genesis
+            var broken = mark?.int("broken_at")
+            if broken == nil {
+                let entries = try await rows(
+                    "SELECT * FROM audit WHERE seq > ? ORDER BY seq LIMIT ?", [.int(sequence), .integer(budget)]
+                ).map(Self.audit)
+                broken = AuditChain.firstBreak(entries, previous: hash)
+                for (index, entry) in entries.enumerated()
+                where broken == nil && entry.sequence != sequence + 1 + Int64(index) {
+                    broken = entry.sequence
+                }
+                if broken == nil, let last = entries.last {
+                    sequence = last.sequence
+                    hash = last.hash
+                }
+            }
+            _ = try await rows(
+                """
+                INSERT INTO audit_verified(id, seq, hash, checked_at, broken_at) VALUES(1, ?, ?, ?, ?)
+                ON CONFLICT(id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash,
+                    checked_at = excluded.checked_at, broken_at = excluded.broken_at
+                """, [.int(sequence), .text(hash), .int(now), .int(broken)])
+            let last = try await rows("SELECT MAX(seq) AS n FROM audit").first?.int("n") ?? 0
+            return AuditVerification(verifiedThrough: sequence, lastSequence: last, brokenAt: broken, checkedAt: now)
+        }
+    }
+}
