@@ -22,6 +22,22 @@ import PackageDescription
 //                      over a libc-only HTTP/1.1 client (so the static `modelseal` stays libc-only)
 //   ModelSealServer  — the vendor's key and license server (Hummingbird, SQLite): store, admin and client API
 //   ModelSealServerMain — the `modelseal-server` executable (a surface); the customer CLI never links it
+// The vendor's server and what only it needs. `MODELSEAL_WITHOUT_SERVER=1` leaves them out of the package
+// graph (scripts/test-sanitizers.sh: the customer-side suites under sanitizers, without compiling
+// Hummingbird, SwiftNIO and SQLite twice more).
+let withServer = Context.environment["MODELSEAL_WITHOUT_SERVER"] != "1"
+let serverOnly: Set<String> = ["ModelSealServer", "ModelSealServerMain", "ModelSealServerTests", "modelseal-server"]
+let serverDependencies: [Package.Dependency] =
+    withServer
+    ? [
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/vapor/sqlite-nio.git", from: "1.13.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
+    ] : []
+
 let package = Package(
     name: "ModelSeal",
     // Built and tested on Linux only (Debian, x86_64: scripts/test.sh). The macOS minimum below is only
@@ -56,13 +72,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-asn1.git", from: "1.7.4"),
-        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
-        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
-        .package(url: "https://github.com/vapor/sqlite-nio.git", from: "1.13.2"),
-        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
-        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
-        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
-    ],
+    ] + serverDependencies,
     targets: [
         .target(name: "ModelSealCore"),
         .target(name: "ContainerFormat", dependencies: ["ModelSealCore"]),
@@ -265,3 +275,8 @@ let package = Package(
         ),
     ]
 )
+
+if !withServer {
+    package.targets.removeAll { serverOnly.contains($0.name) }
+    package.products.removeAll { serverOnly.contains($0.name) }
+}
