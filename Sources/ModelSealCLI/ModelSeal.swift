@@ -54,7 +54,7 @@ struct ModelSeal: ParsableCommand {
               modelseal open -i customer.key -o model.pt model.mseal
               modelseal demo                       # the whole flow, with timings
 
-            Exit codes (every code: docs/CLI.md, or `man modelseal` after scripts/gen-manual.sh):
+            Exit codes (all: docs/CLI.md; man page: scripts/gen-manual.sh):
             \(StatusCode.summary)
             """,
         version: version,
