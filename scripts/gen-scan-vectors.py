@@ -561,16 +561,24 @@ def _():
 
 
 # Where scripts/scan_oracle.py (CPython's unpickler with inert stand-ins, torch's and NumPy's format decisions)
-# and the scanner differ on purpose: file, kind of difference, reason.
+# and the scanner differ on purpose: file (or rule:NAME, any file where the scanner reports that rule), kind of
+# difference, reason.
 ORACLE_DIFFERENCES = """file\tkind\treason
 frame_length_mismatch.pkl\taccepted\tCPython refuses a FRAME whose bytes run short; the scanner reads on past a frame anomaly and reports it (frame-boundary, dangerous): which opcodes run depends on the CPython version
 frame_straddle_hidden_call.pkl\tglobals-missed\tthis CPython runs the builtins.print hidden across a FRAME (python/cpython#154848); the scanner reports the frame trick itself (frame-boundary, dangerous) instead of following the buffered read
 frame_straddle_hidden_call_file.pkl\tglobals-missed\tthe same trick read from a file
 nested_pickle.pkl\tglobals-extra\tthe scanner also traces the bytes handed to pickle.loads (the oracle's stand-in pickle.loads runs nothing)
 malicious12.pkl\tglobals-extra\tthe same: a nested pickle passed to pickle.loads is traced
-zip_data_before_archive.bin\taccepted\tonly Python's zipfile opens a zip found by its end record behind other data; torch and NumPy (and this oracle) look at offset 0. The scanner counts the zipfile reading too
-zip_data_before_archive.bin\tglobals-extra\tthe same: the os.system member is what zipfile-based loaders read
 malicious1.7z\taccepted\t7z, gzip, bzip2, xz, zstd and RAR containers are reported cannot-scan (joblib and unpackers open them); no pickle reading reaches anything
+rule:too-large\taccepted\ta scan cap (MARK depth, memo size, pickle length, member count) stops the scanner with cannot-scan, never clean, before CPython reaches the error further on that refuses the bytes
+rule:too-large\tglobals-missed\tthe same cap: globals after the point where the scanner stopped are not read; the verdict is cannot-scan
+rule:zip-encrypted\taccepted\tan encrypted member cannot be read without its password, so Python's zipfile reads nothing; a loader given the password would: the scanner reports it (cannot-scan), never clean
+rule:zip-encryption-flag-on-plain-data\taccepted\tzipfile refuses a member flagged as encrypted; miniz ignores the flag and reads the plain pickle: the scanner follows miniz and reports the flag
+rule:unparseable-zip\taccepted\ta zip record the scanner cannot parse is cannot-scan (never clean) even where no loader reads a member
+rule:zip-local-central-mismatch\taccepted\tthe scanner reads a member whose local header, CRC or data descriptor disagrees with the central directory, as miniz (torch) does, and reports the mismatch; Python's zipfile refuses that member, so for a zip only zipfile finds (behind other data) no loader may read it
+rule:zip-descriptor-mismatch\taccepted\tthe scanner reads a member whose local header, CRC or data descriptor disagrees with the central directory, as miniz (torch) does, and reports the mismatch; Python's zipfile refuses that member, so for a zip only zipfile finds (behind other data) no loader may read it
+55c29a6e4f22a88213032a24dd380e7c15bdcfb9\tglobals-missed\ta PROTO 4 inside a protocol-0 pickle: CPython switches fix_imports off for the globals after it (the scanner follows, reporting __builtin__.sep15); the oracle's find_class cannot see the current protocol and maps by the first PROTO (builtins.sep15)
+55c29a6e4f22a88213032a24dd380e7c15bdcfb9\tglobals-extra\tthe same name, seen from the scanner's side
 """
 
 
