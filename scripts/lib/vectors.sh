@@ -5,7 +5,8 @@
 #   regenerate_vectors NAME [PYTHON_MODULE...] -- "$@"
 #
 # With modules named, the generator runs in the repository's .venv (made and filled when a module
-# is missing); without, in the system python3.
+# is missing); without, in the system python3. VECTORS_GENERATOR names a generator whose file name is
+# not gen-NAME-vectors.py (the licensing vectors come from gen-license-vectors.py).
 regenerate_vectors() {
     local name=$1
     shift
@@ -17,7 +18,7 @@ regenerate_vectors() {
     [ $# -gt 0 ] && shift
     local root
     root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
-    local vectors="$root/Tests/Vectors/$name" generator="$root/scripts/gen-$name-vectors.py" python=python3
+    local vectors="$root/Tests/Vectors/$name" generator="${VECTORS_GENERATOR:-$root/scripts/gen-$name-vectors.py}" python=python3
     if [ ${#modules[@]} -gt 0 ]; then
         python="$root/.venv/bin/python"
         local imports
