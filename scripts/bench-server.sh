@@ -9,6 +9,10 @@
 # where N counts 200 answers only and R is the server's peak resident memory.
 #
 #   bash scripts/bench-server.sh [SECONDS=10] [MACHINES=1000] [COUNT=120000]
+#
+# BENCH_PERF=FILE also samples the server with `perf record` (call graphs) while wrk runs and prints the
+# CPU split per release (auth, policy transaction, audit append, HPKE, lease signature, HTTP, ...) from
+# scripts/bench-server-split.py; the perf data is kept in FILE.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="/opt/swift/usr/bin:$PATH" SWIFT_BACKTRACE=enable=no
@@ -42,6 +46,12 @@ token="$("$python" -c 'import json,sys; print(json.load(open(sys.argv[1]))["toke
 "$python" scripts/bench_server_requests.py "$url" "$token" "$file_id" "$machines" "$count" "$work/requests.lua"
 
 uptime
+if [ -n "${BENCH_PERF:-}" ]; then
+    command -v perf >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq linux-perf >/dev/null
+    perf record -F 499 --call-graph dwarf,32768 -p "$server_pid" -o "$BENCH_PERF" -- sleep "$seconds" \
+        2> "$work/perf.log" &
+    perf_pid=$!
+fi
 REQUESTS_FILE="$work/requests.lua" WRK_THREADS=2 wrk -t2 -c32 -d"${seconds}s" --latency -s scripts/bench-server.lua \
     "$url" | tee "$work/wrk.txt"
 summary="$(grep '^wrk:' "$work/wrk.txt")"
@@ -52,6 +62,10 @@ wraps="$(sed -E 's/.*wraps=([0-9]+).*/\1/' <<< "$summary")"
 rss_kib="$(awk '/VmHWM/ {print $2}' "/proc/$server_pid/status")"
 loads="$("$bin/modelseal" admin --server "$url" license show "$("$python" -c 'import json,sys; print(json.load(open(sys.argv[1]))["id"])' "$work/license.json")" \
     | "$python" -c 'import json,sys; print(json.load(sys.stdin)["loads"])')"
+if [ -n "${BENCH_PERF:-}" ]; then
+    wait "$perf_pid" || true
+    perf script -i "$BENCH_PERF" 2>/dev/null | "$python" scripts/bench-server-split.py "$(( requests - non2xx ))"
+fi
 echo "counted releases: $loads (of $requests answers, $non2xx not 2xx; request list wrapped $wraps time(s))"
 uptime
 "$python" - "$requests" "$non2xx" "$seconds" "$p99_us" "$rss_kib" <<'PY'

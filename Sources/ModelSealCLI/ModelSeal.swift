@@ -62,7 +62,7 @@ struct ModelSeal: ParsableCommand {
             Seal.self, Open.self, Run.self, Keygen.self, Inspect.self, Convert.self, Rekey.self, Sign.self, Verify.self,
             Migrate.self, License.self, Machine.self, Scan.self, Mark.self, Trace.self,
             Env.self, Pack.self, Unpack.self,
-            Activate.self, Admin.self, Server.self,
+            Activate.self, Deactivate.self, Heartbeat.self, Admin.self, Server.self,
             Demo.self,
         ]
     )

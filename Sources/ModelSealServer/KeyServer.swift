@@ -29,13 +29,20 @@ public final class KeyServer: Sendable {
         clock: @escaping @Sendable () -> Int64 = KeyServer.systemClock
     ) async throws -> KeyServer {
         let (store, defaultKeyFile) = try await openStore(database)
-        try await store.migrate()
-        let keys = try await ServerKeys.load(store: store, masterKeyFile: masterKeyFile, defaultFile: defaultKeyFile)
-        let server = KeyServer(store: store, keys: keys, limits: limits, clock: clock)
-        if let adminToken, !adminToken.isEmpty {
-            try await server.bootstrapAdmin(token: adminToken)
+        do {
+            try await store.migrate()
+            let keys = try await ServerKeys.load(
+                store: store, masterKeyFile: masterKeyFile, defaultFile: defaultKeyFile)
+            let server = KeyServer(store: store, keys: keys, limits: limits, clock: clock)
+            if let adminToken, !adminToken.isEmpty {
+                try await server.bootstrapAdmin(token: adminToken)
+            }
+            return server
+        } catch {
+            // A wrong master key or a newer schema: the store is closed before the error is reported.
+            try? await store.close()
+            throw error
         }
-        return server
     }
 
     static func openStore(_ database: String) async throws -> (any ServerStore, String?) {

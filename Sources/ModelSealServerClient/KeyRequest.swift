@@ -49,11 +49,12 @@ public enum KeyRequest {
             throw .network("\(reason); no cached lease for this file on this machine")
         }
         let release = try parse(bytes, activation: activation, fileID: fileID)
-        guard now < release.lease.expiresAt else {
-            throw .network("\(reason); the cached lease ran out at \(release.lease.expiresAt) (Unix time)")
+        guard now < release.lease.graceEnd else {
+            throw .network(
+                "\(reason); the cached lease's offline grace ran out at \(release.lease.graceEnd) (Unix time)")
         }
         let key = try open(release, activation: activation, directory: directory)
-        let minutes = (release.lease.expiresAt - now + 59) / 60
+        let minutes = (release.lease.graceEnd - now + 59) / 60
         return Outcome(
             fileKey: key, lease: release.lease,
             note: "the key server is unreachable (\(reason)): using the cached lease, valid \(minutes) more minute(s)")

@@ -24,7 +24,7 @@ struct ServerCommand: AsyncParsableCommand {
               modelseal-server audit verify --db sqlite:keys.db
               modelseal-server backup --db sqlite:keys.db backup.db
             """,
-        subcommands: [Serve.self, Audit.self, Backup.self, OpenAPI.self],
+        subcommands: [Serve.self, Audit.self, Backup.self, Key.self, OpenAPI.self],
         defaultSubcommand: Serve.self)
 }
 

@@ -13,11 +13,15 @@ public struct Lease: Sendable, Equatable {
     /// The request nonce the key was released for.
     public let nonce: String
     public let issuedAt: Int64
-    /// The end of the offline grace: a cached release is not used after it.
+    /// The end of the lease's TTL (for a floating license, of the machine's seat unless renewed).
     public let expiresAt: Int64
+    /// The end of the offline grace: a cached release is used after a network error until then, never after.
+    /// Absent in leases of servers before the policies: `expiresAt` is the grace's end then.
+    public let offlineUntil: Int64?
 
     public init(
-        licenseID: String, machineID: String, fileID: String, nonce: String, issuedAt: Int64, expiresAt: Int64
+        licenseID: String, machineID: String, fileID: String, nonce: String, issuedAt: Int64, expiresAt: Int64,
+        offlineUntil: Int64? = nil
     ) {
         self.licenseID = licenseID
         self.machineID = machineID
@@ -25,15 +29,21 @@ public struct Lease: Sendable, Equatable {
         self.nonce = nonce
         self.issuedAt = issuedAt
         self.expiresAt = expiresAt
+        self.offlineUntil = offlineUntil
     }
+
+    /// Until when a cached copy of this release may be used after a network error.
+    public var graceEnd: Int64 { offlineUntil ?? expiresAt }
 
     /// The JSON object (canonical bytes are what is signed).
     public var json: JSONValue {
-        .object([
-            "type": .string("modelseal-lease"), "version": .integer(1), "license_id": .string(licenseID),
-            "machine_id": .string(machineID), "file_id": .string(fileID), "nonce": .string(nonce),
-            "issued_at": .integer(issuedAt), "expires_at": .integer(expiresAt),
-        ])
+        var members: JSONObject = [
+            ("type", .string("modelseal-lease")), ("version", .integer(1)), ("license_id", .string(licenseID)),
+            ("machine_id", .string(machineID)), ("file_id", .string(fileID)), ("nonce", .string(nonce)),
+            ("issued_at", .integer(issuedAt)), ("expires_at", .integer(expiresAt)),
+        ]
+        if let offlineUntil { members.append(("offline_until", .integer(offlineUntil))) }
+        return .object(members)
     }
 
     /// The signed bytes.
@@ -46,8 +56,13 @@ public struct Lease: Sendable, Equatable {
             let file = value["file_id"]?.stringValue, let nonce = value["nonce"]?.stringValue,
             let issued = value["issued_at"]?.int64Value, let expires = value["expires_at"]?.int64Value
         else { throw ServerProtocolError("the lease is not a version 1 modelseal lease") }
+        let offline = value["offline_until"]
+        guard offline == nil || offline?.int64Value != nil else {
+            throw ServerProtocolError("the lease's offline_until is not an integer")
+        }
         self.init(
-            licenseID: license, machineID: machine, fileID: file, nonce: nonce, issuedAt: issued, expiresAt: expires)
+            licenseID: license, machineID: machine, fileID: file, nonce: nonce, issuedAt: issued, expiresAt: expires,
+            offlineUntil: offline?.int64Value)
     }
 
     /// The fingerprint that binds a wrapped key to this lease (HPKE associated data).

@@ -22,7 +22,9 @@ extension ModelSeal {
                       --max-machines 5 --max-loads 1000 --expires 2027-12-31 --json
                   modelseal admin --server $URL license revoke lic_...
                 """,
-            subcommands: [AdminModel.self, AdminLicense.self, AdminMachine.self, AdminAudit.self, AdminUser.self])
+            subcommands: [
+                AdminModel.self, AdminLicense.self, AdminMachine.self, AdminAudit.self, AdminUser.self, AdminToken.self,
+            ])
 
         @Option(help: ArgumentHelp("The key server's admin address.", valueName: "URL"))
         var server: String?

@@ -19,6 +19,9 @@ extension ModelSeal {
                     Example:
                       modelseal admin --server $URL license add --customer ACME --model m \\
                           --max-machines 5 --max-loads 1000 --expires 2027-12-31 --json
+                      modelseal admin --server $URL license add --customer ACME --model m \\
+                          --policy floating --max-machines 3 --lease-seconds 900 \\
+                          --max-loads-per-day 500 --cooldown-seconds 86400
                     """)
 
             @ParentCommand var admin: Admin
@@ -28,7 +31,17 @@ extension ModelSeal {
             @Option(help: "Key releases allowed in all (default: unlimited).") var maxLoads: Int?
             @Option(help: ArgumentHelp("Last valid UTC day (YYYY-MM-DD) or an exclusive UTC time.", valueName: "DATE"))
             var expires: String?
-            @Option(help: "Hours a release may be reused when the server is unreachable.") var leaseHours: Int = 24
+            @Option(help: "Hours a lease lasts (a floating seat's TTL; the offline grace unless --grace-seconds).")
+            var leaseHours: Int = 24
+            @Option(help: "The lease TTL in seconds (instead of --lease-hours).") var leaseSeconds: Int?
+            @Option(help: "node-locked (a machine keeps its slot) or floating (at most --max-machines live seats).")
+            var policy: String = "node-locked"
+            @Option(help: "Key releases allowed per UTC day.") var maxLoadsPerDay: Int?
+            @Option(help: "Key releases allowed per UTC month.") var maxLoadsPerMonth: Int?
+            @Option(help: "Seconds a cached release may be used after a network error (default: the lease TTL).")
+            var graceSeconds: Int?
+            @Option(help: "Seconds a customer-deactivated machine's slot stays held for that machine only.")
+            var cooldownSeconds: Int = 0
             @Flag(help: "Print {\"id\", \"token\", ...} as JSON (the default prints the same).") var json = false
 
             func validate() throws {
@@ -38,15 +51,30 @@ extension ModelSeal {
                     throw ValidationError("--expires: use YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ (UTC)")
                 }
                 if leaseHours < 0 || leaseHours > 366 * 24 { throw ValidationError("--lease-hours must be 0...8784") }
+                if !["node-locked", "floating"].contains(policy) {
+                    throw ValidationError("--policy is node-locked or floating")
+                }
+                for (name, value) in [
+                    ("--lease-seconds", leaseSeconds), ("--max-loads-per-day", maxLoadsPerDay),
+                    ("--max-loads-per-month", maxLoadsPerMonth), ("--grace-seconds", graceSeconds),
+                    ("--cooldown-seconds", Optional(cooldownSeconds)),
+                ] where (value ?? 0) < 0 {
+                    throw ValidationError("\(name) must be 0 or more")
+                }
             }
 
             func run() throws {
                 try reportingErrors(json: json) {
                     var body: JSONObject = [
                         ("customer", .string(customer)), ("model", .string(model)),
-                        ("max_machines", .integer(maxMachines)), ("lease_seconds", .integer(leaseHours * 3600)),
+                        ("max_machines", .integer(maxMachines)),
+                        ("lease_seconds", .integer(leaseSeconds ?? leaseHours * 3600)), ("policy", .string(policy)),
+                        ("cooldown_seconds", .integer(cooldownSeconds)),
                     ]
                     if let maxLoads { body.append(("max_loads", .integer(maxLoads))) }
+                    if let maxLoadsPerDay { body.append(("max_loads_per_day", .integer(maxLoadsPerDay))) }
+                    if let maxLoadsPerMonth { body.append(("max_loads_per_month", .integer(maxLoadsPerMonth))) }
+                    if let graceSeconds { body.append(("grace_seconds", .integer(graceSeconds))) }
                     if let expires, let time = LicenseTime.parse(expires) {
                         body.append(("expires_at", .integer(expires.count == 10 ? time + 86_400 : time)))
                     }
@@ -115,6 +143,34 @@ extension ModelSeal {
         @Option(help: "At most this many entries (1...1000).") var limit: Int = 100
         func run() throws {
             try reportingErrors { Admin.print(try admin.call("GET", "/v1/admin/audit?after=\(after)&limit=\(limit)")) }
+        }
+    }
+
+    struct AdminToken: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "token", abstract: "Admin tokens.", subcommands: [Rotate.self])
+
+        struct Rotate: ParsableCommand {
+            static let configuration = CommandConfiguration(
+                commandName: "rotate",
+                abstract: "Replace an admin's token (yours by default); prints the new one once, the old one stops.",
+                discussion: """
+                    The server stores only the new token's hash; the old token and that admin's console sessions \
+                    stop working at once.
+
+                    Example:
+                      modelseal admin --server $URL token rotate > root.json
+                      modelseal admin --server $URL token rotate --name alice > alice.json
+                    """)
+            @ParentCommand var admin: Admin
+            @Option(help: ArgumentHelp("Another admin's name.", valueName: "NAME")) var name: String?
+            func run() throws {
+                try reportingErrors {
+                    var body: JSONObject = []
+                    if let name { body.append(("name", .string(name))) }
+                    Admin.print(try admin.call("POST", "/v1/admin/token/rotate", .object(body)))
+                }
+            }
         }
     }
 

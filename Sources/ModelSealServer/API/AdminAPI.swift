@@ -104,6 +104,15 @@ extension KeyServer {
                 return .object(["name": .string(try body.name("name")), "token": .string(token)])
             }
         }
+        admin.post("/token/rotate") { request, _ in
+            await self.asAdmin(request) { name, body in
+                let target = body["name"] == nil ? name : try body.name("name")
+                let token = Identifier.newToken()
+                try await self.store.rotateAdminToken(
+                    name: target, tokenHash: Identifier.tokenHash(token), actor: "admin:" + name, now: self.clock())
+                return .object(["name": .string(target), "token": .string(token)])
+            }
+        }
     }
 
     /// Authenticates the bearer token, parses a JSON body for POST, and answers with `handler`'s JSON.
@@ -120,6 +129,22 @@ extension KeyServer {
             let status: HTTPResponse.Status = request.method == .post ? .created : .ok
             return APIResponse.json(try await handler(name, body), status: status)
         }
+    }
+
+    /// The policy members of a license body (docs/SERVER.md §Policies).
+    static func policy(_ body: JSONValue, leaseSeconds: Int64) throws -> LicensePolicy {
+        let kindText = body["policy"].map { $0.stringValue ?? "" } ?? LicensePolicy.Kind.nodeLocked.rawValue
+        guard let kind = LicensePolicy.Kind(rawValue: kindText) else {
+            throw APIError.badRequest("policy is \"node-locked\" or \"floating\"")
+        }
+        if kind == .floating && leaseSeconds < 1 {
+            throw APIError.badRequest("a floating license needs lease_seconds of at least 1 (the seat's TTL)")
+        }
+        return LicensePolicy(
+            kind: kind, maxLoadsPerDay: try body.optionalInteger("max_loads_per_day", in: 0...(1 << 53)),
+            maxLoadsPerMonth: try body.optionalInteger("max_loads_per_month", in: 0...(1 << 53)),
+            graceSeconds: try body.optionalInteger("grace_seconds", in: 0...(366 * 86_400)),
+            cooldownSeconds: try body.optionalInteger("cooldown_seconds", in: 0...(366 * 86_400)) ?? 0)
     }
 
     /// A model by name, else by id.
@@ -180,11 +205,12 @@ extension KeyServer {
         } else {
             customer = try await store.addCustomer(name: customerName, actor: "admin:" + actor, now: clock())
         }
-        let terms = LicenseTerms(
+        var terms = LicenseTerms(
             maxMachines: try body.optionalInteger("max_machines", in: 1...1_000_000) ?? 1,
             maxLoads: try body.optionalInteger("max_loads", in: 0...(1 << 53)),
             expiresAt: try body.optionalInteger("expires_at", in: 0...(1 << 40)),
             leaseSeconds: try body.optionalInteger("lease_seconds", in: 0...(366 * 86_400)) ?? 86_400)
+        terms.policy = try Self.policy(body, leaseSeconds: terms.leaseSeconds)
         let token = Identifier.newToken()
         let license = try await store.addLicense(
             customerID: customer.id, modelID: model.id, tokenHash: Identifier.tokenHash(token), terms: terms,

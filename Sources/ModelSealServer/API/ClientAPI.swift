@@ -29,6 +29,7 @@ extension KeyServer {
             }
             return response
         }
+        addSeatRoutes(router)
     }
 
     /// Activation: the body names the token and the machine's two public keys; the request is signed
@@ -60,7 +61,38 @@ extension KeyServer {
     /// Release: the version's file key wrapped to the machine key, bound to the signed lease, counted once
     /// per nonce in the store's transaction.
     func release(_ request: Request) async throws -> Response {
-        let (bytes, body) = try await APIResponse.body(request)
+        let signed = try await machineRequest(request)
+        let (machine, signature, now) = (signed.machine, signed.signature, signed.now)
+        let machineID = machine.id
+        let fileID = try signed.body.required("file_id")
+        let keys = self.keys
+        let answer = try await store.release(machineID: machineID, nonce: signature.nonce, fileID: fileID, now: now) {
+            license, version in
+            let fileKey = try keys.unwrap(version.wrappedKey, fileID: version.fileID)
+            var expiry = now + license.leaseSeconds
+            var offline = now + (license.policy.graceSeconds ?? license.leaseSeconds)
+            if let licenseExpiry = license.expiresAt {
+                expiry = min(expiry, licenseExpiry)
+                offline = min(offline, licenseExpiry)
+            }
+            let lease = Lease(
+                licenseID: license.id, machineID: machineID, fileID: fileID, nonce: signature.nonce, issuedAt: now,
+                expiresAt: expiry, offlineUntil: offline)
+            let release = try KeyRelease.make(
+                lease: lease, fileKey: fileKey, machineKey: machine.machineKey, serverKey: keys.signing)
+            return Array(JSONWriter.serialize(release.json).utf8) + [0x0A]
+        }
+        return Response(
+            status: .ok, headers: [.contentType: "application/json"],
+            body: ResponseBody(byteBuffer: ByteBuffer(bytes: answer)))
+    }
+
+    /// A signed request of an activated machine (`x-modelseal-machine`), rate-limited per machine, with
+    /// its signature checked against the machine's registered key.
+    func machineRequest(_ request: Request) async throws -> (
+        machine: MachineRecord, signature: RequestSignature, body: JSONValue, now: Int64
+    ) {
+        let (bytes, body) = try await APIResponse.body(request, allowEmpty: true)
         guard let name = HTTPField.Name(RequestSignature.machineHeader), let machineID = request.headers[name] else {
             throw APIError.unauthorized("the request needs the x-modelseal-machine header")
         }
@@ -71,23 +103,7 @@ extension KeyServer {
         let signature = try Self.signature(request)
         let now = clock()
         try signature.verify(method: "POST", path: request.uri.path, body: bytes, publicKey: signingKey, now: now)
-        let fileID = try body.required("file_id")
-        let keys = self.keys
-        let answer = try await store.release(machineID: machineID, nonce: signature.nonce, fileID: fileID, now: now) {
-            license, version in
-            let fileKey = try keys.unwrap(version.wrappedKey, fileID: version.fileID)
-            var expiry = now + license.leaseSeconds
-            if let licenseExpiry = license.expiresAt { expiry = min(expiry, licenseExpiry) }
-            let lease = Lease(
-                licenseID: license.id, machineID: machineID, fileID: fileID, nonce: signature.nonce, issuedAt: now,
-                expiresAt: expiry)
-            let release = try KeyRelease.make(
-                lease: lease, fileKey: fileKey, machineKey: machine.machineKey, serverKey: keys.signing)
-            return Array(JSONWriter.serialize(release.json).utf8) + [0x0A]
-        }
-        return Response(
-            status: .ok, headers: [.contentType: "application/json"],
-            body: ResponseBody(byteBuffer: ByteBuffer(bytes: answer)))
+        return (machine, signature, body, now)
     }
 
     /// Answers with `handler` and counts the outcome.

@@ -79,7 +79,7 @@ extension OpenAPIDocument {
     static func signed(_ id: String, _ summary: String, body: String, ok: JSONValue) -> JSONValue {
         let headers = [RequestSignature.nonceHeader, RequestSignature.timeHeader, RequestSignature.signatureHeader]
         var parameters = headers.map { headerParameter($0) }
-        if id == "release" { parameters.append(headerParameter(RequestSignature.machineHeader)) }
+        if id != "activate" { parameters.append(headerParameter(RequestSignature.machineHeader)) }
         return operation(
             id, summary, ok: ok, extra: [("requestBody", requestBody(body)), ("parameters", .array(parameters))])
     }

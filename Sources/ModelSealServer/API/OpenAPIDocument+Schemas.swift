@@ -33,7 +33,8 @@ extension OpenAPIDocument {
                 "Machine",
                 object([
                     "id": string, "license_id": string, "machine_key": string, "label": string,
-                    "activated_at": integer, "revoked_at": nullableInteger,
+                    "activated_at": integer, "revoked_at": nullableInteger, "deactivated_at": nullableInteger,
+                    "seat_expires_at": nullableInteger,
                 ])
             ),
             ("Revoked", object(["id": string, "revoked": .object([("type", .string("boolean"))])])),
@@ -57,8 +58,21 @@ extension OpenAPIDocument {
                         "customer": name, "model": name, "max_machines": bounded(1, 1_000_000),
                         "max_loads": bounded(0, 1 << 53, nullable: true),
                         "expires_at": bounded(0, 1 << 40, nullable: true), "lease_seconds": bounded(0, 366 * 86_400),
-                    ], optional: ["max_machines", "max_loads", "expires_at", "lease_seconds"])
+                        "policy": policyKind, "max_loads_per_day": bounded(0, 1 << 53, nullable: true),
+                        "max_loads_per_month": bounded(0, 1 << 53, nullable: true),
+                        "grace_seconds": bounded(0, 366 * 86_400, nullable: true),
+                        "cooldown_seconds": bounded(0, 366 * 86_400),
+                    ],
+                    optional: [
+                        "max_machines", "max_loads", "expires_at", "lease_seconds", "policy", "max_loads_per_day",
+                        "max_loads_per_month", "grace_seconds", "cooldown_seconds",
+                    ])
             ),
+            ("RotateBody", object(["name": name], optional: ["name"])),
+            ("EmptyBody", object([:])),
+            ("Heartbeat", object(["machine_id": string, "seat_expires_at": nullableInteger])),
+            ("CheckedIn", object(["machine_id": string, "checked_in": boolean])),
+            ("Deactivated", object(["machine_id": string, "deactivated": boolean])),
             ("ServerInfo", object(["server_key": string, "intake_key": string, "protocol": integer])),
             (
                 "ActivateBody",
@@ -73,10 +87,12 @@ extension OpenAPIDocument {
             (
                 "Release",
                 object([
-                    "lease": object([
-                        "type": string, "version": integer, "license_id": string, "machine_id": string,
-                        "file_id": string, "nonce": string, "issued_at": integer, "expires_at": integer,
-                    ]), "signature": string, "wrapped_key": string,
+                    "lease": object(
+                        [
+                            "type": string, "version": integer, "license_id": string, "machine_id": string,
+                            "file_id": string, "nonce": string, "issued_at": integer, "expires_at": integer,
+                            "offline_until": integer,
+                        ], optional: ["offline_until"]), "signature": string, "wrapped_key": string,
                 ])
             ),
         ]
@@ -86,5 +102,12 @@ extension OpenAPIDocument {
         ("id", string), ("customer_id", string), ("model_id", string), ("max_machines", integer),
         ("max_loads", nullableInteger), ("loads", integer), ("expires_at", nullableInteger),
         ("lease_seconds", integer), ("created_at", integer), ("revoked_at", nullableInteger),
+        ("policy", policyKind), ("max_loads_per_day", nullableInteger), ("max_loads_per_month", nullableInteger),
+        ("grace_seconds", nullableInteger), ("cooldown_seconds", integer),
     ]
+
+    static let policyKind: JSONValue = .object([
+        ("type", .string("string")), ("enum", .array(LicensePolicy.Kind.allCases.map { .string($0.rawValue) })),
+    ])
+    static let boolean: JSONValue = .object([("type", .string("boolean"))])
 }

@@ -113,6 +113,18 @@ enum OpenAPIDocument {
                 )
             ])
         ),
+        (
+            "/v1/admin/token/rotate",
+            .object([
+                (
+                    "post",
+                    admin(
+                        "rotateAdminToken",
+                        "A new token for the calling admin (or the named one); the old token stops working.",
+                        body: "RotateBody", ok: ref("NewAdmin"))
+                )
+            ])
+        ),
     ]
 
     static let clientPaths: [(String, JSONValue)] = [
@@ -139,5 +151,16 @@ enum OpenAPIDocument {
                 )
             ])
         ),
+        seatPath(
+            "/v1/heartbeat", "heartbeat", "Take or renew this machine's floating seat (node-locked: a check).",
+            ok: "Heartbeat"),
+        seatPath("/v1/checkin", "checkIn", "Free this machine's floating seat now.", ok: "CheckedIn"),
+        seatPath(
+            "/v1/deactivate", "deactivate", "Deactivate this machine (its slot is held through the cooldown).",
+            ok: "Deactivated"),
     ]
+
+    static func seatPath(_ path: String, _ id: String, _ summary: String, ok: String) -> (String, JSONValue) {
+        (path, .object([("post", signed(id, summary, body: "EmptyBody", ok: ref(ok)))]))
+    }
 }

@@ -22,7 +22,11 @@ extension LicenseRecord {
             ("max_machines", .integer(maxMachines)), ("max_loads", maxLoads.map { .integer($0) } ?? .null),
             ("loads", .integer(loads)), ("expires_at", expiresAt.map { .integer($0) } ?? .null),
             ("lease_seconds", .integer(leaseSeconds)), ("created_at", .integer(createdAt)),
-            ("revoked_at", revokedAt.map { .integer($0) } ?? .null),
+            ("revoked_at", revokedAt.map { .integer($0) } ?? .null), ("policy", .string(policy.kind.rawValue)),
+            ("max_loads_per_day", policy.maxLoadsPerDay.map { .integer($0) } ?? .null),
+            ("max_loads_per_month", policy.maxLoadsPerMonth.map { .integer($0) } ?? .null),
+            ("grace_seconds", policy.graceSeconds.map { .integer($0) } ?? .null),
+            ("cooldown_seconds", .integer(policy.cooldownSeconds)),
         ]
     }
 
@@ -35,6 +39,8 @@ extension MachineRecord {
             "id": .string(id), "license_id": .string(licenseID), "machine_key": .string(Base64.encode(machineKey)),
             "label": .string(label), "activated_at": .integer(activatedAt),
             "revoked_at": revokedAt.map { .integer($0) } ?? .null,
+            "deactivated_at": deactivatedAt.map { .integer($0) } ?? .null,
+            "seat_expires_at": seatExpiresAt.map { .integer($0) } ?? .null,
         ])
     }
 }

@@ -15,6 +15,11 @@ enum MasterKeySource {
                 "no master key: give --master-key-file FILE or set \(ServerKeys.masterKeyVariable) "
                     + "(base64 of 32 random bytes, e.g. from `head -c 32 /dev/urandom | base64`)")
         }
+        return try readOrCreate(defaultFile)
+    }
+
+    /// The key in `path`, made there (mode 0600) when the file does not exist.
+    static func readOrCreate(_ defaultFile: String) throws -> SymmetricKey {
         if let text = try? read(defaultFile) { return try parse(text, what: defaultFile) }
         let key = Identifier.random(32)
         do {

@@ -40,6 +40,8 @@ public struct LicenseRecord: Sendable, Equatable {
     public let leaseSeconds: Int64
     public let createdAt: Int64
     public let revokedAt: Int64?
+    /// Seats, metering, offline grace, deactivation cooldown.
+    public var policy = LicensePolicy()
 }
 
 /// A machine: one machine key activated on a license.
@@ -53,6 +55,10 @@ public struct MachineRecord: Sendable, Equatable {
     public let label: String
     public let activatedAt: Int64
     public let revokedAt: Int64?
+    /// When the customer deactivated it (`modelseal deactivate`); `nil` while active.
+    public var deactivatedAt: Int64? = nil
+    /// End of its floating seat (floating licenses only).
+    public var seatExpiresAt: Int64? = nil
 }
 
 /// One entry of the hash-chained audit log.
@@ -86,6 +92,7 @@ public struct LicenseTerms: Sendable, Equatable {
     public var maxLoads: Int64?
     public var expiresAt: Int64?
     public var leaseSeconds: Int64
+    public var policy = LicensePolicy()
 
     public init(maxMachines: Int64, maxLoads: Int64? = nil, expiresAt: Int64? = nil, leaseSeconds: Int64 = 86_400) {
         self.maxMachines = maxMachines

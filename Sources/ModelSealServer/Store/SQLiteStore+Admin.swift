@@ -115,20 +115,25 @@ extension SQLiteStore {
         let record = LicenseRecord(
             id: Identifier.new("lic"), customerID: customerID, modelID: modelID, tokenHash: tokenHash,
             maxMachines: terms.maxMachines, maxLoads: terms.maxLoads, loads: 0, expiresAt: terms.expiresAt,
-            leaseSeconds: terms.leaseSeconds, createdAt: now, revokedAt: nil)
+            leaseSeconds: terms.leaseSeconds, createdAt: now, revokedAt: nil, policy: terms.policy)
+        let policy = terms.policy
         try await transaction {
             _ = try await rows(
                 """
                 INSERT INTO licenses(id, customer_id, model_id, token_hash, max_machines, max_loads, expires_at,
-                    lease_seconds, created_at) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    lease_seconds, created_at, policy, max_loads_day, max_loads_month, grace_seconds,
+                    cooldown_seconds) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """,
                 [
                     .text(record.id), .text(customerID), .text(modelID), .text(tokenHash), .int(terms.maxMachines),
                     .int(terms.maxLoads), .int(terms.expiresAt), .int(terms.leaseSeconds), .int(now),
+                    .text(policy.kind.rawValue), .int(policy.maxLoadsPerDay), .int(policy.maxLoadsPerMonth),
+                    .int(policy.graceSeconds), .int(policy.cooldownSeconds),
                 ])
             try await appendAudit(
                 actor: actor, action: "license.add", subject: record.id,
-                detail: "customer=\(customerID) model=\(modelID) max_machines=\(terms.maxMachines)", now: now)
+                detail: "customer=\(customerID) model=\(modelID) max_machines=\(terms.maxMachines) "
+                    + "policy=\(policy.kind.rawValue)", now: now)
         }
         return record
     }

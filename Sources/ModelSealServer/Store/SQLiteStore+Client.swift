@@ -18,8 +18,12 @@ extension SQLiteStore {
             ).first.map(Self.machine)
             if let existing {
                 if existing.revokedAt != nil { throw Refusal.machineRevoked }
+                if let deactivated = existing.deactivatedAt, deactivated + license.policy.cooldownSeconds <= now {
+                    // Its slot was freed when the cooldown passed: taking one back needs a free slot.
+                    try await checkSlot(license, except: existing.id, now: now)
+                }
                 _ = try await rows(
-                    "UPDATE machines SET signing_key = ?, label = ? WHERE id = ?",
+                    "UPDATE machines SET signing_key = ?, label = ?, deactivated_at = NULL WHERE id = ?",
                     [.bytes(signingKey), .text(label), .text(existing.id)])
                 try await appendAudit(
                     actor: "machine:\(existing.id)", action: "machine.reactivate", subject: license.id, detail: label,
@@ -28,12 +32,7 @@ extension SQLiteStore {
                     Self.machine)
                     ?? existing
             }
-            let active =
-                try await rows(
-                    "SELECT COUNT(*) AS n FROM machines WHERE license_id = ? AND revoked_at IS NULL",
-                    [.text(license.id)]
-                ).first?.int("n") ?? 0
-            guard active < license.maxMachines else { throw Refusal.machinesExhausted(license) }
+            try await checkSlot(license, except: nil, now: now)
             let record = MachineRecord(
                 id: Identifier.new("mac"), licenseID: license.id, machineKey: machineKey, signingKey: signingKey,
                 label: label, activatedAt: now, revokedAt: nil)
@@ -70,6 +69,7 @@ extension SQLiteStore {
                     Self.machine)
             else { throw StoreError.notFound("machine \(machineID)") }
             if machine.revokedAt != nil { throw Refusal.machineRevoked }
+            if machine.deactivatedAt != nil { throw Refusal.machineDeactivated }
             guard
                 let license = try await rows("SELECT * FROM licenses WHERE id = ?", [.text(machine.licenseID)]).first
                     .map(Self.license)
@@ -81,12 +81,15 @@ extension SQLiteStore {
             else { throw StoreError.notFound("version \(fileID): the vendor has not added this file to the server") }
             guard version.modelID == license.modelID else { throw Refusal.wrongModel }
             if let maximum = license.maxLoads, license.loads >= maximum { throw Refusal.loadsExhausted(license) }
+            try await checkMeter(license, now: now)
+            try await takeSeat(machine, license, now: now)
             let bytes = try answer(license, version)
             _ = try await rows("UPDATE licenses SET loads = loads + 1 WHERE id = ?", [.text(license.id)])
             _ = try await rows(
                 "INSERT INTO releases(machine_id, nonce, license_id, file_id, answer, created_at) VALUES(?, ?, ?, ?, ?, ?)",
                 [.text(machineID), .text(nonce), .text(license.id), .text(fileID), .bytes(bytes), .int(now)])
             try await recordReleaseRollup(machineID: machineID, license: license, now: now)
+            try await countUsage(license, now: now)
             try await appendAudit(
                 actor: "machine:\(machineID)", action: "key.release", subject: license.id, detail: fileID, now: now)
             return bytes

@@ -18,19 +18,31 @@ extension SQLiteStore {
     }
 
     static func license(_ row: SQLiteRow) throws -> LicenseRecord {
-        LicenseRecord(
+        var record = LicenseRecord(
             id: try row.text("id"), customerID: try row.text("customer_id"), modelID: try row.text("model_id"),
             tokenHash: try row.text("token_hash"), maxMachines: try row.requiredInt("max_machines"),
             maxLoads: row.int("max_loads"), loads: try row.requiredInt("loads"), expiresAt: row.int("expires_at"),
             leaseSeconds: try row.requiredInt("lease_seconds"), createdAt: try row.requiredInt("created_at"),
             revokedAt: row.int("revoked_at"))
+        record.policy = try policy(row)
+        return record
+    }
+
+    static func policy(_ row: SQLiteRow) throws -> LicensePolicy {
+        guard let kind = LicensePolicy.Kind(rawValue: try row.text("policy")) else {
+            throw StoreError.database("column policy is not a known license policy")
+        }
+        return LicensePolicy(
+            kind: kind, maxLoadsPerDay: row.int("max_loads_day"), maxLoadsPerMonth: row.int("max_loads_month"),
+            graceSeconds: row.int("grace_seconds"), cooldownSeconds: try row.requiredInt("cooldown_seconds"))
     }
 
     static func machine(_ row: SQLiteRow) throws -> MachineRecord {
         MachineRecord(
             id: try row.text("id"), licenseID: try row.text("license_id"), machineKey: try row.bytes("machine_key"),
             signingKey: try row.bytes("signing_key"), label: try row.text("label"),
-            activatedAt: try row.requiredInt("activated_at"), revokedAt: row.int("revoked_at"))
+            activatedAt: try row.requiredInt("activated_at"), revokedAt: row.int("revoked_at"),
+            deactivatedAt: row.int("deactivated_at"), seatExpiresAt: row.int("seat_expires_at"))
     }
 
     static func audit(_ row: SQLiteRow) throws -> AuditRecord {

@@ -52,4 +52,23 @@ public protocol ServerStore: Sendable {
 
     func audit(after: Int64, limit: Int) async throws -> [AuditRecord]
     func close() async throws
+
+    // MARK: policies and rotation (docs/SERVER.md §Policies, §Rotation)
+
+    /// Floating: takes or renews the machine's seat (refused when every seat is live elsewhere); node-locked:
+    /// checks the machine and license are still good. Returns the machine with its seat's end.
+    func heartbeat(machineID: String, now: Int64) async throws -> MachineRecord
+    /// Frees the machine's floating seat now (a no-op without one).
+    func checkIn(machineID: String, now: Int64) async throws
+    /// The customer's deactivation: frees the seat; the node-locked slot stays held for the license's
+    /// cooldown, for this machine key only.
+    func deactivate(machineID: String, now: Int64) async throws
+    /// Replaces admin `name`'s token hash; the old token stops working (and its console sessions end).
+    func rotateAdminToken(name: String, tokenHash: String, actor: String, now: Int64) async throws
+    /// Replaces every secret wrapped under the master key (settings rows, labelled by name; versions'
+    /// keys, labelled `file-key FILE_ID`) by `rewrap(label, wrapped)`, all in one transaction; returns how
+    /// many.
+    func rewrapSecrets(
+        actor: String, now: Int64, _ rewrap: @Sendable (_ label: String, _ wrapped: [UInt8]) throws -> [UInt8]
+    ) async throws -> Int
 }
