@@ -203,6 +203,6 @@ def test_master_key_rotation(run, tmp_path, server, shipped):
     stale = subprocess.run([server.binary, "audit", "verify", "--db", f"sqlite:{tmp_path}/keys.db",
                             "--master-key-file", str(tmp_path / "old.key")], capture_output=True, text=True)
     assert stale.returncode != 0 and "does not open with this master key" in stale.stderr
-    server.start()
+    server.start(port=int(server.url.rsplit(":", 1)[1]))  # the activation is kept per server URL
     run("open", "--server", server.url, "-o", "out.bin", "m.mseal")
     assert (tmp_path / "out.bin").read_bytes() == (tmp_path / "model.bin").read_bytes()

@@ -8,7 +8,7 @@ extension ModelSeal {
     struct Convert: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "convert",
-            abstract: "Convert between PyTorch checkpoints (.pt/.pth/.bin) and .safetensors.",
+            abstract: "Convert PyTorch checkpoints to or from .safetensors.",
             discussion: """
                 The direction comes from the output name (.safetensors, or .pt/.pth/.bin) or --to. \
                 A checkpoint converted to .pt is rewritten as a plain zip-format state_dict (legacy \

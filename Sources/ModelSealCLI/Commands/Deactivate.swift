@@ -8,7 +8,7 @@ extension ModelSeal {
     struct Deactivate: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "deactivate",
-            abstract: "Deactivate this machine on a vendor's key server (frees its slot for another machine).",
+            abstract: "Give this machine's key-server slot back.",
             discussion: """
                 Tells the server, then removes this machine's activation and cached releases for that server. \
                 The machine key stays in the licensing folder: activating this machine again later takes its \

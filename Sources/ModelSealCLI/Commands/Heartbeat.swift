@@ -8,7 +8,7 @@ extension ModelSeal {
     struct Heartbeat: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "heartbeat",
-            abstract: "Renew this machine's floating seat on a key server, or free it with --check-in.",
+            abstract: "Renew or free (--check-in) a floating key-server seat.",
             discussion: """
                 A floating license lets at most max-machines machines hold a live seat; a release takes one for \
                 the license's lease TTL. `modelseal run --server` replaces itself with the program, so a long \

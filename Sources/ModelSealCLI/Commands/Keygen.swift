@@ -10,7 +10,7 @@ extension ModelSeal {
     struct Keygen: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "keygen",
-            abstract: "Generate a customer identity (X25519) or a raw symmetric key.",
+            abstract: "Generate an X25519 identity or a raw symmetric key.",
             discussion: """
                 Without options, writes a new identity (secret key) and prints its recipient (public key) on \
                 standard output: give the recipient to the vendor, keep the identity file secret.
