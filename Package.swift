@@ -280,3 +280,21 @@ if !withServer {
     package.targets.removeAll { serverOnly.contains($0.name) }
     package.products.removeAll { serverOnly.contains($0.name) }
 }
+
+// `MODELSEAL_SANITIZER_SUITES=1` keeps only what scripts/test-sanitizers.sh runs: the libraries under the
+// suites that share memory across threads (parallel map and chunk stream, opener, scanner) and those suites.
+// The command line, the C ABI, the mark, the key-server client and every other suite stay out, so each
+// instrumented build compiles about a quarter less.
+if Context.environment["MODELSEAL_SANITIZER_SUITES"] == "1" {
+    let suites: Set<String> = [
+        "ModelSealCoreTests", "ContainerEngineTests", "ModelFormatsTests", "ModelSealScanTests", "ModelSealKitTests",
+        "TestSupport",
+    ]
+    let libraries: Set<String> = [
+        "ModelSealCore", "ContainerFormat", "ContainerEngine", "ArticleCompat", "ModelFormats", "ModelSealScan",
+        "ModelSealKeys", "ModelSealSigning", "CPKCS11", "ModelSealPKCS11", "ModelSealEnvironment", "ModelSealBundle",
+        "ModelSealLicensing", "ModelSealKit",
+    ]
+    package.targets.removeAll { !suites.contains($0.name) && !libraries.contains($0.name) }
+    package.products.removeAll { !libraries.contains($0.name) }
+}
