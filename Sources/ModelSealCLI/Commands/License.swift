@@ -105,6 +105,7 @@ extension ModelSeal.License {
                         + "licenses issued to it keep working. Pass --new to replace it (they then stop working here)")
             }
             let sink = try OutputFile(output == "-" ? .standardOutput : .path(output), mode: 0o644, replace: force)
+            let retiredCounter = directory.tpmCounterIndex(vendorKeyID: key.keyID)
             let connection: TPMConnection?
             do {
                 // Explicit --tpm: this TPM or an error; by default: the system's TPM when one answers.
@@ -122,6 +123,9 @@ extension ModelSeal.License {
             }
             try sink.write(contentsOf: request.encoded)
             try sink.commit()
+            if let retiredCounter {
+                Terminal.writeError(TPMMachineIdentity.releaseCounter(retiredCounter, connection: connection))
+            }
             Terminal.writeError(
                 "machine key for vendor \(key.fingerprint) stored in \(directory.vendorPath(key.keyID)); request with "
                     + "\(request.components.count) component(s) (\(request.components.map(\.name).joined(separator: ", "))), "

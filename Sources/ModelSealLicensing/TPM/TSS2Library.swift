@@ -32,6 +32,13 @@ struct TSS2Library: @unchecked Sendable {
             UnsafeMutablePointer<Handle>?
         ) -> RC
     let ecdhZGen: @convention(c) (Context?, Handle, Handle, Handle, Handle, UnsafeRawPointer?, Output?) -> RC
+    let startAuthSession:
+        @convention(c) (
+            Context?, Handle, Handle, Handle, Handle, Handle, UnsafeRawPointer?, UInt8, UnsafeRawPointer?, UInt16,
+            UnsafeMutablePointer<Handle>?
+        ) -> RC
+    let setSessionAttributes: @convention(c) (Context?, Handle, UInt8, UInt8) -> RC
+    let hmac: @convention(c) (Context?, Handle, Handle, Handle, Handle, UnsafeRawPointer?, UInt16, Output?) -> RC
     let readClock: @convention(c) (Context?, Handle, Handle, Handle, Output?) -> RC
     let clockSet: @convention(c) (Context?, Handle, Handle, Handle, Handle, UInt64) -> RC
     let nvDefineSpace:
@@ -40,6 +47,7 @@ struct TSS2Library: @unchecked Sendable {
             UnsafeMutablePointer<Handle>?
         ) -> RC
     let nvIncrement: @convention(c) (Context?, Handle, Handle, Handle, Handle, Handle) -> RC
+    let nvUndefineSpace: @convention(c) (Context?, Handle, Handle, Handle, Handle, Handle) -> RC
     let nvRead: @convention(c) (Context?, Handle, Handle, Handle, Handle, Handle, UInt16, UInt16, Output?) -> RC
     let fromTPMPublic: @convention(c) (Context?, UInt32, Handle, Handle, Handle, UnsafeMutablePointer<Handle>?) -> RC
     let closeHandle: @convention(c) (Context?, UnsafeMutablePointer<Handle>?) -> RC
@@ -79,11 +87,15 @@ struct TSS2Library: @unchecked Sendable {
         createPrimary = try symbol(esys, "Esys_CreatePrimary", as: type(of: createPrimary))
         loadExternal = try symbol(esys, "Esys_LoadExternal", as: type(of: loadExternal))
         ecdhZGen = try symbol(esys, "Esys_ECDH_ZGen", as: type(of: ecdhZGen))
+        hmac = try symbol(esys, "Esys_HMAC", as: type(of: hmac))
+        startAuthSession = try symbol(esys, "Esys_StartAuthSession", as: type(of: startAuthSession))
+        setSessionAttributes = try symbol(esys, "Esys_TRSess_SetAttributes", as: type(of: setSessionAttributes))
         readClock = try symbol(esys, "Esys_ReadClock", as: type(of: readClock))
         clockSet = try symbol(esys, "Esys_ClockSet", as: type(of: clockSet))
         nvDefineSpace = try symbol(esys, "Esys_NV_DefineSpace", as: type(of: nvDefineSpace))
         nvIncrement = try symbol(esys, "Esys_NV_Increment", as: type(of: nvIncrement))
         nvRead = try symbol(esys, "Esys_NV_Read", as: type(of: nvRead))
+        nvUndefineSpace = try symbol(esys, "Esys_NV_UndefineSpace", as: type(of: nvUndefineSpace))
         fromTPMPublic = try symbol(esys, "Esys_TR_FromTPMPublic", as: type(of: fromTPMPublic))
         closeHandle = try symbol(esys, "Esys_TR_Close", as: type(of: closeHandle))
         var unmarshal:
@@ -97,7 +109,7 @@ struct TSS2Library: @unchecked Sendable {
         for type in [
             "TPM2B_PUBLIC", "TPM2B_SENSITIVE", "TPM2B_SENSITIVE_CREATE", "TPM2B_ECC_POINT", "TPMS_TIME_INFO",
             "TPM2B_AUTH", "TPM2B_NV_PUBLIC",
-            "TPM2B_MAX_NV_BUFFER",
+            "TPM2B_MAX_NV_BUFFER", "TPM2B_MAX_BUFFER", "TPM2B_DIGEST", "TPMT_SYM_DEF",
         ] {
             unmarshal[type] = try symbol(
                 mu, "Tss2_MU_\(type)_Unmarshal",
@@ -128,6 +140,9 @@ public enum TPMError: Error, Equatable, Sendable, CustomStringConvertible {
         case .command(let name, let code):
             "TPM command \(name) failed with response code 0x\(String(code, radix: 16))"
                 + (code & 0xFFFF == 0x902 ? " (out of object memory: something did not flush its objects)" : "")
+                + (code == 0x7_001B
+                    ? " (the answer failed its HMAC session check: something between modelseal and the TPM, "
+                        + "MODELSEAL_TPM_TCTI, altered or replayed it)" : "")
         case .malformed(let reason): "malformed TPM structure: \(reason)"
         }
     }
