@@ -173,6 +173,8 @@ def test_a_proxy_replaying_an_earlier_counter_answer_is_refused(run, tmp_path, t
     direct = run("open", "--license", "acme.lic", "-o", "-", "m.mseal", env=dict(env, MODELSEAL_TPM_TCTI=tpm.tcti),
                  check=False)
     assert direct.returncode == 37
+    # Granted, exhausted (35), replayed (33) and rolled back (37): every path flushed its objects and session.
+    assert tpm_leftovers(tpm) == []
 
 
 def forged_ledger_key(machine_key):
@@ -230,6 +232,15 @@ def nv_indices(tpm):
     listed = subprocess.run(["tpm2_getcap", "handles-nv-index"], env=dict(os.environ, TPM2TOOLS_TCTI=tpm.tcti),
                             check=True, capture_output=True, timeout=30).stdout.decode()
     return {int(line.strip("- \n"), 16) for line in listed.splitlines() if line.strip()}
+
+
+def tpm_leftovers(tpm):
+    """Transient objects and sessions left in `tpm` (tpm2-tools): a TPM without a resource manager keeps them
+    after the process that made them exits, and holds only three of each."""
+    env = dict(os.environ, TPM2TOOLS_TCTI=tpm.tcti)
+    return [line for kind in ("handles-transient", "handles-loaded-session", "handles-saved-session")
+            for line in subprocess.run(["tpm2_getcap", kind], env=env, check=True, capture_output=True,
+                                       timeout=30).stdout.decode().splitlines() if line.strip()]
 
 
 def test_a_new_request_releases_the_old_machine_keys_nv_counter(run, tmp_path, tpms):

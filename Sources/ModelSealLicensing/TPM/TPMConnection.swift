@@ -28,6 +28,8 @@ public final class TPMConnection: @unchecked Sendable {
     /// The HMAC session salted to the machine key (`startSession`): every answer the licensing checks rely
     /// on comes through it, and the TSS verifies each answer's HMAC. Flushed when the connection goes.
     private(set) var session: UInt32?
+    /// The session's TPM handle, to flush it without ESYS (`deinit`).
+    private var sessionTPMHandle: UInt32?
     /// ESYS handles of NV indices (`withNV`).
     private var nvHandles: [UInt32: UInt32] = [:]
 
@@ -55,7 +57,9 @@ public final class TPMConnection: @unchecked Sendable {
     }
 
     deinit {
-        if let session { _ = library.flushContext(context, session) }
+        if let session, library.flushContext(context, session) != 0, let sessionTPMHandle {
+            library.flushThroughTCTI(tcti, sessionTPMHandle)
+        }
         library.finalize(&context)
         library.tctiFinalize(&tcti)
     }
@@ -76,7 +80,7 @@ public final class TPMConnection: @unchecked Sendable {
         _ make: () throws(TPMError) -> UInt32, _ body: (UInt32) throws(TPMError) -> T
     ) throws(TPMError) -> T {
         let handle = try make()
-        defer { _ = library.flushContext(context, handle) }
+        defer { flush(handle) }
         return try body(handle)
     }
 
@@ -110,7 +114,14 @@ public final class TPMConnection: @unchecked Sendable {
     }
 
     /// Flushes a transient object.
-    func flush(_ handle: UInt32) { _ = library.flushContext(context, handle) }
+    /// Flushes a transient object or session; when ESYS refuses (after an answer failed its session check it
+    /// refuses every call), straight through the TCTI, so nothing outlives the process in a TPM without a
+    /// resource manager.
+    func flush(_ handle: UInt32) {
+        guard library.flushContext(context, handle) != 0 else { return }
+        var tpmHandle: UInt32 = 0
+        if library.tpmHandle(context, handle, &tpmHandle) == 0 { library.flushThroughTCTI(tcti, tpmHandle) }
+    }
 
     func check(_ rc: UInt32, _ command: String) throws(TPMError) {
         if rc != 0 { throw .command(command, rc) }
@@ -137,10 +148,12 @@ public final class TPMConnection: @unchecked Sendable {
         let continueAndAudit: UInt8 = 0x01 | 0x80  // TPMA_SESSION continueSession | audit
         let rc = library.setSessionAttributes(context, handle, continueAndAudit, 0xFF)
         guard rc == 0 else {
-            _ = library.flushContext(context, handle)
+            flush(handle)
             throw .command("Esys_TRSess_SetAttributes", rc)
         }
         session = handle
+        var tpmHandle: UInt32 = 0
+        if library.tpmHandle(context, handle, &tpmHandle) == 0 { sessionTPMHandle = tpmHandle }
     }
 
     /// The salted session, which every answer the licensing checks rely on must come through. `encrypting`:
@@ -197,7 +210,7 @@ public final class TPMConnection: @unchecked Sendable {
         do {
             return (handle, try take("TPM2B_PUBLIC", outPublic))
         } catch {
-            _ = library.flushContext(context, handle)
+            flush(handle)
             throw error
         }
     }
@@ -214,7 +227,7 @@ public final class TPMConnection: @unchecked Sendable {
         do {
             return (handle, try TPMWire.point(ofPublic: publicArea))
         } catch {
-            _ = library.flushContext(context, handle)
+            flush(handle)
             throw error
         }
     }
@@ -403,7 +416,7 @@ extension TPMConnection {
         _ body: (TPMP256KEMPrivateKey) throws -> T
     ) throws -> T {
         let (handle, point) = try createMachineKey(unique: unique)
-        defer { _ = library.flushContext(context, handle) }
+        defer { flush(handle) }
         if let expected {
             guard point == expected else { throw otherKey ?? TPMError.malformed("another machine key") }
             try startSession(saltedTo: handle)

@@ -38,6 +38,11 @@ struct TSS2Library: @unchecked Sendable {
             UnsafeMutablePointer<Handle>?
         ) -> RC
     let setSessionAttributes: @convention(c) (Context?, Handle, UInt8, UInt8) -> RC
+    let tpmHandle: @convention(c) (Context?, Handle, UnsafeMutablePointer<Handle>?) -> RC
+    let sysContextSize: @convention(c) (Int) -> Int
+    let sysInitialize: @convention(c) (OpaquePointer?, Int, OpaquePointer?, UnsafeMutableRawPointer?) -> RC
+    let sysFlushContext: @convention(c) (OpaquePointer?, Handle) -> RC
+    let sysFinalize: @convention(c) (OpaquePointer?) -> Void
     let hmac: @convention(c) (Context?, Handle, Handle, Handle, Handle, UnsafeRawPointer?, UInt16, Output?) -> RC
     let readClock: @convention(c) (Context?, Handle, Handle, Handle, Output?) -> RC
     let clockSet: @convention(c) (Context?, Handle, Handle, Handle, Handle, UInt64) -> RC
@@ -74,6 +79,7 @@ struct TSS2Library: @unchecked Sendable {
         let esys = try open("libtss2-esys.so.0")
         let loader = try open("libtss2-tctildr.so.0")
         let mu = try open("libtss2-mu.so.0")
+        let sys = try open("libtss2-sys.so.1")
         func symbol<T>(_ library: UnsafeMutableRawPointer, _ name: String, as type: T.Type) throws(TPMError) -> T {
             guard let pointer = dlsym(library, name) else { throw .unavailable("the TPM software stack lacks \(name)") }
             return unsafeBitCast(pointer, to: type)
@@ -89,6 +95,11 @@ struct TSS2Library: @unchecked Sendable {
         ecdhZGen = try symbol(esys, "Esys_ECDH_ZGen", as: type(of: ecdhZGen))
         hmac = try symbol(esys, "Esys_HMAC", as: type(of: hmac))
         startAuthSession = try symbol(esys, "Esys_StartAuthSession", as: type(of: startAuthSession))
+        tpmHandle = try symbol(esys, "Esys_TR_GetTpmHandle", as: type(of: tpmHandle))
+        sysContextSize = try symbol(sys, "Tss2_Sys_GetContextSize", as: type(of: sysContextSize))
+        sysInitialize = try symbol(sys, "Tss2_Sys_Initialize", as: type(of: sysInitialize))
+        sysFlushContext = try symbol(sys, "Tss2_Sys_FlushContext", as: type(of: sysFlushContext))
+        sysFinalize = try symbol(sys, "Tss2_Sys_Finalize", as: type(of: sysFinalize))
         setSessionAttributes = try symbol(esys, "Esys_TRSess_SetAttributes", as: type(of: setSessionAttributes))
         readClock = try symbol(esys, "Esys_ReadClock", as: type(of: readClock))
         clockSet = try symbol(esys, "Esys_ClockSet", as: type(of: clockSet))
@@ -122,6 +133,24 @@ struct TSS2Library: @unchecked Sendable {
         }
         self.unmarshal = unmarshal
         self.marshal = marshal
+    }
+}
+
+extension TSS2Library {
+    /// `TPM2_FlushContext` of TPM handle `handle` straight through `tcti` (the SAPI layer), for when the ESYS
+    /// context can no longer be used: after an answer fails its session check, ESYS refuses every later call,
+    /// and a session left in a TPM without a resource manager outlives the process.
+    func flushThroughTCTI(_ tcti: OpaquePointer?, _ handle: Handle) {
+        let size = sysContextSize(0)
+        let buffer = UnsafeMutableRawPointer.allocate(byteCount: size, alignment: 16)
+        defer { buffer.deallocate() }
+        var abi: (UInt32, UInt32, UInt32, UInt32) = (1, 2, 1, 108)  // TSS2_ABI_VERSION_CURRENT
+        let context = OpaquePointer(buffer)
+        guard withUnsafeMutableBytes(of: &abi, { sysInitialize(context, size, tcti, $0.baseAddress) }) == 0 else {
+            return
+        }
+        _ = sysFlushContext(context, handle)
+        sysFinalize(context)
     }
 }
 
