@@ -89,6 +89,7 @@ def test_a_tpm_bound_license_opens_with_its_tpm_and_nowhere_else(run, tmp_path, 
         (tmp_path / "model.bin").read_bytes()
     shown = run("license", "show", "acme.lic", env=env).stdout.decode()
     assert "TPM binding" in shown and "1 load(s) used" in shown
+    assert "without EK attestation" in shown and "advisory" in shown  # no attestation yet: said, not hidden
 
     # The attack: the licensing folder and the records copied next to a second TPM (another machine).
     other = tpms("other")
