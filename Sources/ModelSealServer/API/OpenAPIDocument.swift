@@ -108,9 +108,37 @@ enum OpenAPIDocument {
                 (
                     "post",
                     admin(
-                        "addAdmin", "Add a named admin; the answer holds its token once.", body: "NameBody",
-                        ok: ref("NewAdmin"))
+                        "addAdmin",
+                        "Add a named admin (with a console password when given); the answer holds its token once.",
+                        body: "AdminBody", ok: ref("NewAdmin"))
                 )
+            ])
+        ),
+        (
+            "/v1/admin/admins/{name}/password",
+            .object([
+                ("parameters", .array([pathParameter("name")])),
+                (
+                    "post",
+                    admin(
+                        "setAdminPassword", "Set a named admin's console password (stored with scrypt).",
+                        body: "PasswordBody", ok: object(["name": string, "password": boolean]))
+                ),
+            ])
+        ),
+        (
+            "/v1/admin/marks",
+            .object([
+                (
+                    "get",
+                    admin(
+                        "listMarks", "Issued leak marks in issue order (keyset paging on seq; model_id filters).",
+                        ok: list("Mark"), paged: true)
+                ),
+                (
+                    "post",
+                    admin("addMark", "Record an issued leak mark.", body: "MarkBody", ok: wrapped("mark", "Mark"))
+                ),
             ])
         ),
     ]
