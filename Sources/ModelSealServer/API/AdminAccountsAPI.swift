@@ -56,7 +56,7 @@ extension KeyServer {
 
     /// The `password` member: absent (when not required), else at least 12 characters.
     static func password(_ body: JSONValue, required: Bool) throws -> String? {
-        guard let member = body["password"], member != .null else {
+        guard let member = body["password"] else {
             if required { throw APIError.badRequest("missing string field \"password\"") }
             return nil
         }
@@ -70,14 +70,21 @@ extension KeyServer {
         try await OffLoop.run { try AdminPassword.hash(password) }
     }
 
+    /// A member that is absent or a string; anything else is a 400 naming it.
+    static func optionalString(_ body: JSONValue, _ name: String) throws -> String? {
+        guard let member = body[name] else { return nil }
+        guard let value = member.stringValue else { throw APIError.badRequest("\"\(name)\" is a string") }
+        return value
+    }
+
     static func newMark(_ body: JSONValue) throws -> NewMark {
         let parameters = body["parameters"] ?? .object([:])
         guard parameters.objectValue != nil else { throw APIError.badRequest("\"parameters\" is a JSON object") }
         guard JSONWriter.serialize(parameters).utf8.count <= 16_384 else {
             throw APIError.badRequest("\"parameters\" is at most 16 KiB")
         }
-        let version = body["version"]?.stringValue ?? ""
-        let tiers = body["tiers"]?.stringValue ?? "B"
+        let version = try optionalString(body, "version") ?? ""
+        let tiers = try optionalString(body, "tiers") ?? "B"
         guard version.count <= 256, tiers.count <= 64 else {
             throw APIError.badRequest("\"version\" is at most 256 characters and \"tiers\" at most 64")
         }

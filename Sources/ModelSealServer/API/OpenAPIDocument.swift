@@ -129,12 +129,7 @@ enum OpenAPIDocument {
         (
             "/v1/admin/marks",
             .object([
-                (
-                    "get",
-                    admin(
-                        "listMarks", "Issued leak marks in issue order (keyset paging on seq; model_id filters).",
-                        ok: list("Mark"), paged: true)
-                ),
+                ("get", listMarks),
                 (
                     "post",
                     admin("addMark", "Record an issued leak mark.", body: "MarkBody", ok: wrapped("mark", "Mark"))
@@ -168,4 +163,25 @@ enum OpenAPIDocument {
             ])
         ),
     ]
+
+    /// `GET /v1/admin/marks`: keyset paging on the integer `seq`, filtered by `model_id`.
+    static var listMarks: JSONValue {
+        guard
+            case .object(var members) = admin(
+                "listMarks", "Issued leak marks in issue order (keyset paging on seq; model_id filters).",
+                ok: list("Mark"))
+        else { return .null }
+        members.append(
+            (
+                "parameters",
+                .array([
+                    queryParameter("model_id", string),
+                    queryParameter("after", .object([("type", .string("integer")), ("minimum", .integer(0))])),
+                    queryParameter(
+                        "limit",
+                        .object([("type", .string("integer")), ("minimum", .integer(1)), ("maximum", .integer(1000))])),
+                ])
+            ))
+        return .object(members)
+    }
 }
