@@ -5,38 +5,17 @@ import json
 import os
 import re
 import sqlite3
-import subprocess
-import threading
 import urllib.error
 import urllib.request
 
 import pytest
 import torch
 
-from test_console import CHROMIUM, SIZES, post_raw
-from test_server import ADMIN_TOKEN, server_binary
+from test_console import CHROMIUM, SIZES, browser  # noqa: F401 (the browser fixture)
+from test_server import ADMIN_TOKEN, Server, server_binary
 
 MODEL_ID = "tiny-v1"
 PASSWORD = "correct horse battery staple"
-
-
-class TraceServer:
-    """modelseal-server with the trace page configured (--originals, --mark-secret)."""
-
-    def __init__(self, binary, folder, extra):
-        self.process = subprocess.Popen(
-            [binary, "--db", f"sqlite:{folder}/keys.db", "--listen", "127.0.0.1:0", "--insecure-http", *extra],
-            env=dict(os.environ, MODELSEAL_ADMIN_TOKEN=ADMIN_TOKEN, SWIFT_BACKTRACE="enable=no"),
-            stderr=subprocess.PIPE, text=True)
-        line = self.process.stderr.readline()
-        match = re.search(r"listening on (http://\S+)", line)
-        assert match, f"the server did not start: {line}"
-        self.url = match.group(1)
-        threading.Thread(target=self.process.stderr.read, daemon=True).start()
-
-    def stop(self):
-        self.process.terminate()
-        self.process.wait(timeout=30)
 
 
 @pytest.fixture
@@ -52,19 +31,10 @@ def lab(modelseal_bin, tmp_path, monkeypatch):
     state["layer0.bias"] = torch.zeros(256)
     torch.save(state, originals / "tiny.pt")
     (tmp_path / "secret").write_bytes(os.urandom(32))
-    server = TraceServer(server_binary(modelseal_bin), tmp_path,
-                         ["--originals", str(originals), "--mark-secret", str(tmp_path / "secret")])
+    server = Server(server_binary(modelseal_bin), tmp_path).start(
+        extra=["--originals", str(originals), "--mark-secret", str(tmp_path / "secret")])
     yield server, originals
     server.stop()
-
-
-@pytest.fixture
-def browser():
-    from playwright.sync_api import sync_playwright
-    with sync_playwright() as playwright:
-        instance = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        yield instance
-        instance.close()
 
 
 def log_in(page, url, name=None, secret=ADMIN_TOKEN):
@@ -111,7 +81,7 @@ def test_named_admin_logs_in_with_a_password(run, lab, browser):
     rows = page.inner_text("main")
     assert "console.login" in rows and "customer.add" in rows and "Made by Alice" in rows
     # The stored form is scrypt, not the password.
-    database = server.process.args[2].split(":", 1)[1]
+    database = str(server.folder / "keys.db")
     stored = sqlite3.connect(database).execute("SELECT password_hash FROM admins WHERE name='alice'").fetchone()[0]
     assert stored.startswith("scrypt$15$8$1$") and PASSWORD not in stored
 
