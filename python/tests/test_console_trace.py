@@ -32,7 +32,7 @@ def lab(modelseal_bin, tmp_path, monkeypatch):
     torch.save(state, originals / "tiny.pt")
     (tmp_path / "secret").write_bytes(os.urandom(32))
     server = Server(server_binary(modelseal_bin), tmp_path).start(
-        extra=["--originals", str(originals), "--mark-secret", str(tmp_path / "secret")])
+        extra=["--originals", str(originals), "--mark-secret", str(tmp_path / "secret"), "--trace-max-mib", "2"])
     yield server, originals
     server.stop()
 
@@ -136,15 +136,31 @@ def test_trace_page_names_the_leaker(run, lab, browser, tmp_path):
 
     # A multipart post without the CSRF token is refused before any file byte is kept.
     cookie = next(c for c in context.cookies() if c["name"] == "modelseal_console")
-    boundary = "b0undary"
-    body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"model_id\"\r\n\r\n{MODEL_ID}\r\n"
-            f"--{boundary}\r\nContent-Disposition: form-data; name=\"suspect\"; filename=\"x.pt\"\r\n\r\n"
-            f"{'x' * 1000}\r\n--{boundary}--\r\n")
-    request = urllib.request.Request(server.url + "/console/trace", data=body.encode(), method="POST", headers={
-        "Content-Type": f"multipart/form-data; boundary={boundary}",
-        "Cookie": f"modelseal_console={cookie['value']}"})
-    with pytest.raises(urllib.error.HTTPError) as refused:
-        urllib.request.urlopen(request)
-    assert refused.value.code == 403
+    page.goto(server.url + "/console/trace")
+    csrf = page.get_attribute("input[name=csrf]", "value")
+
+    def post_upload(csrf_field, size):
+        boundary = "b0undary"
+        head = ""
+        if csrf_field:
+            head = f"--{boundary}\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{csrf_field}\r\n"
+        body = (head + f"--{boundary}\r\nContent-Disposition: form-data; name=\"model_id\"\r\n\r\n{MODEL_ID}\r\n"
+                f"--{boundary}\r\nContent-Disposition: form-data; name=\"original\"\r\n\r\ntiny.pt\r\n"
+                f"--{boundary}\r\nContent-Disposition: form-data; name=\"suspect\"; filename=\"x.pt\"\r\n\r\n"
+                f"{'x' * size}\r\n--{boundary}--\r\n")
+        request = urllib.request.Request(server.url + "/console/trace", data=body.encode(), method="POST", headers={
+            "Content-Type": f"multipart/form-data; boundary={boundary}",
+            "Cookie": f"modelseal_console={cookie['value']}"})
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(request)
+        return refused.value.code, refused.value.read().decode()
+
+    assert post_upload(None, 1000)[0] == 403
+    # Over --trace-max-mib (2 here) the upload is refused and nothing is traced.
+    status, text = post_upload(csrf, 3 << 20)
+    assert status == 413 and "over 2 MiB" in text
+    # Bytes that are no model file are refused with a reason, not a crash.
+    status, text = post_upload(csrf, 5000)
+    assert status == 422 and "could not" in text
     assert not [v for v in violations if "Content Security Policy" in v], violations
     context.close()
