@@ -20,7 +20,8 @@ import PackageDescription
 //                      leases, release wrapping (no networking, no database)
 //   ModelSealServerClient — the customer side of the key server: activation, key requests, lease cache,
 //                      over a libc-only HTTP/1.1 client (so the static `modelseal` stays libc-only)
-//   ModelSealServer  — the vendor's key and license server (Hummingbird, SQLite): store, admin and client API
+//   ModelSealServer  — the vendor's key and license server (Hummingbird, SQLite): store, admin and client API,
+//                      the console (its trace page calls ModelSealMark)
 //   ModelSealServerMain — the `modelseal-server` executable (a surface); the customer CLI never links it
 // The vendor's server and what only it needs. `MODELSEAL_WITHOUT_SERVER=1` leaves them out of the package
 // graph (scripts/test-sanitizers.sh: the customer-side suites under sanitizers, without compiling
@@ -36,6 +37,8 @@ let serverDependencies: [Package.Dependency] =
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
+        // The console's trace upload (multipart/form-data, parsed as it streams).
+        .package(url: "https://github.com/vapor/multipart-kit.git", from: "4.7.1"),
     ] : []
 
 let package = Package(
@@ -192,8 +195,10 @@ let package = Package(
             name: "ModelSealServer",
             dependencies: [
                 "ModelSealCore", "ContainerFormat", "ContainerEngine", "ModelSealKeys", "ModelSealLicensing",
-                "ModelSealServerProtocol",
+                "ModelSealServerProtocol", "ModelSealMark",
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+                .product(name: "MultipartKit", package: "multipart-kit"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "SQLiteNIO", package: "sqlite-nio"),
                 .product(name: "Logging", package: "swift-log"),

@@ -91,6 +91,8 @@ extension ServerCommand {
         @Flag(help: "No rate limits (tests and benchmarks).")
         var noRateLimit = false
 
+        @OptionGroup(title: "Console trace page (docs/CONSOLE.md §Trace)") var trace: TraceOptions
+
         func run() async throws {
             let listen = try ServerRunner.Address(self.listen)
             let admin = try adminListen.map { try ServerRunner.Address($0) }
@@ -112,7 +114,8 @@ extension ServerCommand {
                 limits: noRateLimit
                     ? .off
                     : RateLimits(
-                        release: .init(rate: releaseRate, burst: releaseBurst), activation: .init(rate: 1, burst: 10)))
+                        release: .init(rate: releaseRate, burst: releaseBurst), activation: .init(rate: 1, burst: 10)),
+                trace: try trace.settings())
             let runner = ServerRunner(server: server, listen: listen, adminListen: admin) { name, port in
                 let host = name == "admin" ? (admin?.host ?? listen.host) : listen.host
                 ServerCommand.writeError("modelseal-server: \(name) API listening on http://\(host):\(port)")
@@ -124,5 +127,34 @@ extension ServerCommand {
     static func writeError(_ line: String) {
         let bytes = Array((line + "\n").utf8)
         bytes.withUnsafeBytes { _ = write(2, $0.baseAddress, $0.count) }
+    }
+}
+
+/// The console trace page's options: without both --originals and --mark-secret the page says it is off.
+struct TraceOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("Folder of the unmarked originals the trace page offers.", valueName: "DIR"))
+    var originals: String?
+
+    @Option(
+        name: .customLong("mark-secret"),
+        help: ArgumentHelp("The vendor's mark secret (as given to `modelseal mark --secret`).", valueName: "FILE"))
+    var markSecret: String?
+
+    @Option(name: .customLong("trace-max-mib"), help: "Largest suspect file the trace page accepts, in MiB.")
+    var maxMiB: Int = 4096
+
+    @Option(name: .customLong("trace-timeout"), help: "Seconds a trace may run before the page gives up on it.")
+    var timeoutSeconds: Int = 300
+
+    func settings() throws -> TraceSettings? {
+        guard originals != nil || markSecret != nil else { return nil }
+        guard let originals, let markSecret else {
+            throw ValidationError("the trace page needs both --originals DIR and --mark-secret FILE")
+        }
+        guard (1...(1 << 20)).contains(maxMiB), (1...86_400).contains(timeoutSeconds) else {
+            throw ValidationError("--trace-max-mib is 1...1048576 and --trace-timeout 1...86400")
+        }
+        return try TraceSettings(
+            originals: originals, secretFile: markSecret, maxUploadBytes: maxMiB << 20, timeoutSeconds: timeoutSeconds)
     }
 }

@@ -29,9 +29,10 @@ class Server:
     def __init__(self, binary, folder):
         self.binary, self.folder, self.process, self.url = binary, folder, None, None
 
-    def start(self, port=0):
+    def start(self, port=0, extra=()):
         self.process = subprocess.Popen(
-            [self.binary, "--db", f"sqlite:{self.folder}/keys.db", "--listen", f"127.0.0.1:{port}", "--insecure-http"],
+            [self.binary, "--db", f"sqlite:{self.folder}/keys.db", "--listen", f"127.0.0.1:{port}", "--insecure-http",
+             *extra],
             env=dict(os.environ, MODELSEAL_ADMIN_TOKEN=ADMIN_TOKEN, SWIFT_BACKTRACE="enable=no"),
             stderr=subprocess.PIPE, text=True)
         line = self.process.stderr.readline()

@@ -38,6 +38,14 @@ extension ModelSeal {
 
         func request(_ method: String, _ path: String, _ body: JSONValue?) throws(ServerClientError) -> JSONValue {
             guard let server else { throw .usage("give --server URL: the key server's admin address") }
+            return try Self.send(server: server, method, path, body)
+        }
+
+        /// One admin call to `server` with $MODELSEAL_ADMIN_TOKEN (also how `mark`/`seal --mark --registry URL`
+        /// record in the server's registry).
+        static func send(server: String, _ method: String, _ path: String, _ body: JSONValue?)
+            throws(ServerClientError) -> JSONValue
+        {
             guard let token = ProcessEnvironment.value("MODELSEAL_ADMIN_TOKEN"), !token.isEmpty else {
                 throw .usage("set MODELSEAL_ADMIN_TOKEN to an admin token of the server")
             }

@@ -44,7 +44,25 @@ extension OpenAPIDocument {
                     "detail": string, "hash": string,
                 ])
             ),
-            ("NewAdmin", object(["name": string, "token": string])),
+            ("NewAdmin", object(["name": string, "token": string, "password": boolean])),
+            ("AdminBody", object(["name": name, "password": password], optional: ["password"])),
+            ("PasswordBody", object(["password": password])),
+            (
+                "Mark",
+                object([
+                    "seq": integer, "id": string, "customer": string, "model_id": string, "version": string,
+                    "tiers": string, "parameters": .object([("type", .string("object"))]), "actor": string,
+                    "created_at": integer,
+                ])
+            ),
+            (
+                "MarkBody",
+                object(
+                    [
+                        "customer": name, "model_id": name, "version": string, "tiers": string,
+                        "parameters": .object([("type", .string("object"))]),
+                    ], optional: ["version", "tiers", "parameters"])
+            ),
             ("NameBody", object(["name": name])),
             (
                 "VersionBody",
@@ -81,6 +99,11 @@ extension OpenAPIDocument {
             ),
         ]
     }
+
+    static let boolean: JSONValue = .object([("type", .string("boolean"))])
+    static let password: JSONValue = .object([
+        ("type", .string("string")), ("minLength", .integer(Int64(AdminPassword.minimumLength))),
+    ])
 
     static let licenseFields: JSONObject = [
         ("id", string), ("customer_id", string), ("model_id", string), ("max_machines", integer),
