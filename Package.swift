@@ -19,7 +19,8 @@ import PackageDescription
 //   ModelSealServerProtocol — the key server's wire rules shared by server and client: signed requests,
 //                      leases, release wrapping (no networking, no database)
 //   ModelSealServerClient — the customer side of the key server: activation, key requests, lease cache,
-//                      over a libc-only HTTP/1.1 client (so the static `modelseal` stays libc-only)
+//                      over a libc-only HTTP/1.1 client (so the static `modelseal` stays libc-only); TLS
+//                      through the system's OpenSSL loaded with dlopen, the server's key pinned
 //   ModelSealServer  — the vendor's key and license server (Hummingbird, SQLite): store, admin and client API
 //   ModelSealServerMain — the `modelseal-server` executable (a surface); the customer CLI never links it
 // The vendor's server and what only it needs. `MODELSEAL_WITHOUT_SERVER=1` leaves them out of the package
@@ -36,6 +37,7 @@ let serverDependencies: [Package.Dependency] =
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
     ] : []
 
 let package = Package(
@@ -195,6 +197,8 @@ let package = Package(
                 "ModelSealServerProtocol",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTLS", package: "hummingbird"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "SQLiteNIO", package: "sqlite-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

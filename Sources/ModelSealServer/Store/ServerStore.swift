@@ -52,4 +52,12 @@ public protocol ServerStore: Sendable {
 
     func audit(after: Int64, limit: Int) async throws -> [AuditRecord]
     func close() async throws
+
+    /// Replaces the settings in `values` in one transaction with an audit entry (`action` on `name`),
+    /// only while setting `name` still holds `expected`: two rotations at once cannot both win
+    /// (`StoreError.conflict` for the later one).
+    func replaceSettings(
+        _ values: [String: [UInt8]], whileSetting name: String, holds expected: [UInt8], actor: String,
+        action: String, now: Int64
+    ) async throws
 }
