@@ -67,7 +67,8 @@ extension ServerCommand {
 
                 Examples:
                   MODELSEAL_ADMIN_TOKEN=$(cat admin.token) modelseal-server --db sqlite:k.db \\
-                      --listen 0.0.0.0:8443 --admin-listen 127.0.0.1:8444 --tls-cert server.pem --tls-key server.key
+                      --listen 0.0.0.0:8443 --admin-listen 127.0.0.1:8444 \\
+                      --tls-cert server.pem --tls-key server.key
                   MODELSEAL_ADMIN_TOKEN=$(cat admin.token) \\
                       modelseal-server --db sqlite:k.db --listen 127.0.0.1:8443 --insecure-http
                 """)

@@ -22,8 +22,8 @@ extension ModelSeal {
                 that key, whatever CA signed it.
 
                 Examples:
-                  modelseal activate --server https://keys.vendor.example --token-file acme.token \\
-                      --server-pin sha256:9f2c...
+                  modelseal activate --server https://keys.example.com \\
+                      --token-file acme.token --server-pin sha256:9f2c...
                   modelseal activate --server http://127.0.0.1:8443 --token-file acme.token
                 """)
 
