@@ -19,7 +19,8 @@ import PackageDescription
 //   ModelSealServerProtocol — the key server's wire rules shared by server and client: signed requests,
 //                      leases, release wrapping (no networking, no database)
 //   ModelSealServerClient — the customer side of the key server: activation, key requests, lease cache,
-//                      over a libc-only HTTP/1.1 client (so the static `modelseal` stays libc-only)
+//                      over a libc-only HTTP/1.1 client (so the static `modelseal` stays libc-only); TLS
+//                      through the system's OpenSSL loaded with dlopen, the server's key pinned
 //   ModelSealServer  — the vendor's key and license server (Hummingbird, SQLite): store, admin and client API,
 //                      the console (its trace page calls ModelSealMark)
 //   ModelSealServerMain — the `modelseal-server` executable (a surface); the customer CLI never links it
@@ -39,6 +40,7 @@ let serverDependencies: [Package.Dependency] =
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
         // The console's trace upload (multipart/form-data, parsed as it streams).
         .package(url: "https://github.com/vapor/multipart-kit.git", from: "4.7.1"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
     ] : []
 
 let package = Package(
@@ -200,6 +202,8 @@ let package = Package(
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
                 .product(name: "MultipartKit", package: "multipart-kit"),
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTLS", package: "hummingbird"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "SQLiteNIO", package: "sqlite-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -32,6 +32,9 @@ ldconfig -p | grep -q 'libtss2-tcti-swtpm.so.0 ' || missing+=(libtss2-tcti-swtpm
 [ -e /usr/lib/softhsm/libsofthsm2.so ] || missing+=(softhsm2)   # signing: a real PKCS#11 token (python/tests/test_pkcs11.py)
 command -v pkcs11-tool >/dev/null || missing+=(opensc)           # signing: makes the token's keys
 [ -x /usr/bin/chromium ] || missing+=(chromium)       # the console's browser test (Playwright drives it)
+command -v openssl >/dev/null || missing+=(openssl)   # the server's TLS tests make their certificates
+command -v ip >/dev/null || missing+=(iproute2)        # the TLS client in its own network namespace (ip netns, veth)
+ldconfig -p | grep -q 'libssl.so.3 ' || missing+=(libssl3)   # the client's https:// (dlopen, not linked)
 if [ ${#missing[@]} -gt 0 ]; then
     sudo=""
     [ "$(id -u)" -eq 0 ] || sudo="sudo"

@@ -17,7 +17,7 @@ public enum KeyRequest {
     public static func fileKey(
         url: ServerURL, fileID: String, directory: LicensingDirectory, now: Int64
     ) throws(ServerClientError) -> Outcome {
-        let activation = try ServerActivation.load(url, directory: directory)
+        var activation = try ServerActivation.load(url, directory: directory)
         let cachePath = ServerActivation.folder(url, directory: directory) + "/leases/" + fileID + ".json"
         let nonce = RequestSignature.newNonce()
         let answer: [UInt8]
@@ -25,7 +25,7 @@ public enum KeyRequest {
             answer = try ServerCall.signed(
                 url, path: "/v1/release", body: .object(["file_id": .string(fileID)]),
                 key: try activation.signingKey(directory: directory), machineID: activation.machineID, now: now,
-                nonce: nonce
+                nonce: nonce, trust: activation.trust
             ).bytes
         } catch .network(let reason) {
             return try cached(
@@ -34,11 +34,37 @@ public enum KeyRequest {
             ClientFiles.remove(cachePath)
             throw .refused(status: status, code: code, message: message)
         }
-        let release = try parse(answer, activation: activation, fileID: fileID)
+        let release: KeyRelease
+        do {
+            release = try parse(answer, activation: activation, fileID: fileID)
+        } catch {
+            activation = try rotated(activation, directory: directory, failure: error)
+            release = try parse(answer, activation: activation, fileID: fileID)
+        }
         guard release.lease.nonce == nonce else { throw .protocolError("the lease answers another request (nonce)") }
         let key = try open(release, activation: activation, directory: directory)
         try ClientFiles.write(answer, to: cachePath)
         return Outcome(fileKey: key, lease: release.lease, note: nil)
+    }
+
+    /// After a lease that does not verify with the pinned signing key: the server's current key, pinned
+    /// anew when a chain of rotation statements leads to it from the pinned key (docs/SERVER.md §Rotation);
+    /// otherwise `failure`, or `.untrusted` for a key without such a chain.
+    static func rotated(_ activation: ServerActivation, directory: LicensingDirectory, failure: ServerClientError)
+        throws(ServerClientError) -> ServerActivation
+    {
+        let server = try ServerInfo.fetch(activation.url, trust: activation.trust)
+        guard server.key != activation.serverKey else { throw failure }
+        do {
+            try KeyRotation.follow(from: activation.serverKey, to: server.key, chain: server.rotations)
+        } catch {
+            throw .untrusted(
+                "\(error.description): refusing its leases. If the vendor replaced the server, remove "
+                    + "\(ServerActivation.folder(activation.url, directory: directory)) and activate again")
+        }
+        let moved = activation.rotated(to: server.key)
+        try moved.save(directory: directory)
+        return moved
     }
 
     static func cached(

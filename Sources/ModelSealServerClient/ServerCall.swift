@@ -7,7 +7,7 @@ enum ServerCall {
     /// A signed POST; `machineID` is sent in `x-modelseal-machine` once activated.
     static func signed(
         _ url: ServerURL, path: String, body: JSONValue, key: Curve25519.Signing.PrivateKey, machineID: String?,
-        now: Int64, nonce: String = RequestSignature.newNonce()
+        now: Int64, nonce: String = RequestSignature.newNonce(), trust: TLSTrust? = nil
     ) throws(ServerClientError) -> (value: JSONValue, bytes: [UInt8]) {
         let bytes = Array(JSONWriter.serialize(body).utf8)
         let signature: RequestSignature
@@ -17,7 +17,7 @@ enum ServerCall {
         } catch { throw .local(error.description) }
         var headers = signature.headers
         if let machineID { headers.append((RequestSignature.machineHeader, machineID)) }
-        let answer = try PlainHTTP.send("POST", url, path: path, headers: headers, body: bytes)
+        let answer = try PlainHTTP.send("POST", url, path: path, headers: headers, body: bytes, trust: trust)
         return (try json(answer), answer.body)
     }
 

@@ -28,6 +28,7 @@ enum ServerKeyRelease {
         case .protocolError: CLIError(.malformed, error.description)
         case .notActivated: CLIError(.invalidLicense, error.description)
         case .local: CLIError(.keyError, error.description)
+        case .untrusted: CLIError(.untrustedSigner, error.description)
         case .refused(let status, let code, _):
             switch code {
             case _ where status == 429 || status >= 500: CLIError(.inputError, error.description)

@@ -77,7 +77,22 @@ extension OpenAPIDocument {
                         "expires_at": bounded(0, 1 << 40, nullable: true), "lease_seconds": bounded(0, 366 * 86_400),
                     ], optional: ["max_machines", "max_loads", "expires_at", "lease_seconds"])
             ),
-            ("ServerInfo", object(["server_key": string, "intake_key": string, "protocol": integer])),
+            (
+                "ServerInfo",
+                object([
+                    "server_key": string, "intake_key": string, "protocol": integer,
+                    "key_rotations": .object([("type", .string("array")), ("items", ref("KeyRotation"))]),
+                ])
+            ),
+            (
+                "KeyRotation",
+                object([
+                    "statement": object([
+                        "type": string, "version": integer, "previous_key": string, "next_key": string, "at": integer,
+                    ]),
+                    "signature": string,
+                ])
+            ),
             (
                 "ActivateBody",
                 object(

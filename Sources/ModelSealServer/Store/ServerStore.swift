@@ -62,4 +62,12 @@ public protocol ServerStore: Sendable {
     func addMark(_ mark: NewMark, actor: String, now: Int64) async throws -> MarkRecord
     /// Issued marks in issue order after sequence number `after`, of one model id when given.
     func marks(modelID: String?, after: Int64, limit: Int) async throws -> [MarkRecord]
+
+    /// Replaces the settings in `values` in one transaction with an audit entry (`action` on `name`),
+    /// only while setting `name` still holds `expected`: two rotations at once cannot both win
+    /// (`StoreError.conflict` for the later one).
+    func replaceSettings(
+        _ values: [String: [UInt8]], whileSetting name: String, holds expected: [UInt8], actor: String,
+        action: String, now: Int64
+    ) async throws
 }
