@@ -14,6 +14,11 @@ public enum PlainHTTP {
     public struct Answer: Sendable {
         public let status: Int
         public let body: [UInt8]
+
+        public init(status: Int, body: [UInt8]) {
+            self.status = status
+            self.body = body
+        }
     }
 
     static let maximumAnswer = 1 << 20
