@@ -224,12 +224,28 @@ class TLSListener:
                 return
             try:
                 with self.context.wrap_socket(connection, server_side=True) as tls:
-                    data = tls.recv(65536)
+                    data = self.read_request(tls)
                     self.received.append(data)
                     if data:
                         tls.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}")
             except (OSError, ssl.SSLError):
                 pass
+
+    @staticmethod
+    def read_request(tls) -> bytes:
+        """The whole request (head and Content-Length body), or what came before the client closed."""
+        data = b""
+        while True:
+            head, _, body = data.partition(b"\r\n\r\n")
+            if _:
+                length = next((int(line.split(b":", 1)[1]) for line in head.split(b"\r\n")
+                               if line.lower().startswith(b"content-length:")), 0)
+                if len(body) >= length:
+                    return data
+            chunk = tls.recv(65536)
+            if not chunk:
+                return data
+            data += chunk
 
     def close(self):
         self.socket.close()
