@@ -176,6 +176,7 @@ let package = Package(
             dependencies: [
                 "ModelSealCore", "ArticleCompat", "ContainerFormat", "ContainerEngine", "ModelSealKeys", "ModelSealKit",
                 "ModelSealSigning", "ModelSealEnvironment", "ModelSealBundle", "ModelFormats",
+                "ModelSealLicensing", "ModelSealServerProtocol", "ModelSealServerClient",
             ],
             exclude: ["include", "exports.map"]
         ),
@@ -189,8 +190,9 @@ let package = Package(
         .target(
             name: "ModelSealServerClient",
             dependencies: [
-                "ModelSealCore", "ModelSealLicensing", "ModelSealServerProtocol",
+                "ModelSealCore", "ModelSealLicensing", "ModelSealServerProtocol", "ModelSealKit",
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
             ]
         ),
         .target(

@@ -17,6 +17,11 @@ public enum PlainHTTP {
         public let body: [UInt8]
         /// Over TLS: the hex SHA-256 of the server certificate's SubjectPublicKeyInfo.
         public var tlsKey: String? = nil
+
+        public init(status: Int, body: [UInt8]) {
+            self.status = status
+            self.body = body
+        }
     }
 
     static let maximumAnswer = 1 << 20
