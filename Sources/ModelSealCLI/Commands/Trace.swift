@@ -69,6 +69,15 @@ extension ModelSeal {
                 )
             }
             if report.accused.isEmpty { lines.append("nobody accused") }
+            let tierA = report.evidence.tierA
+            if let template = tierA.template {
+                let found =
+                    tierA.customer.map {
+                        "the permutations name \($0) (\(tierA.symbolErrors) symbol error(s) corrected)"
+                    }
+                    ?? (tierA.decoded ? "the permutations decode to no issued id" : "no customer decoded")
+                lines.append("Tier A (\(template), \(tierA.unitsMoved) unit(s) moved): \(found)")
+            }
             if let runnerUp = report.runnerUp { lines.append("runner-up \(runnerUp.customer): z = \(runnerUp.z)") }
             Terminal.writeOutput(lines.joined(separator: "\n") + "\n")
         }
