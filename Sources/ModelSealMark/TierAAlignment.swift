@@ -18,8 +18,11 @@ struct TierAAlignment: Sendable {
     /// Units found away from their original position.
     var unitsMoved: Int
 
-    /// Elements of a unit compared.
-    static let featureLength = 256
+    /// Elements of a unit compared (two random unit vectors of 64 elements correlate with standard deviation
+    /// 1/8; a unit and its noisy or quantized self above 0.9).
+    static let featureLength = 64
+    /// Smallest correlation taken as a match.
+    static let minimumCorrelation: Float = 0.5
 
     static func align(
         slots: [PermutationSlot], original: WeightFile, suspect: WeightFile, matches: [String: TensorMatch]
@@ -72,12 +75,14 @@ struct TierAAlignment: Sendable {
         }
     }
 
-    /// The first `featureLength` elements of each unit's slice along `edge`, centred and scaled to unit norm.
-    static func features(_ values: [Float], shape: [Int], edge: PermutationSlot.Edge, units: Int) -> [[Float]] {
+    /// The first `featureLength` elements of each unit's slice along `edge` (zeros past the slice's end),
+    /// centred and scaled to unit norm: `units × featureLength` values.
+    static func features(_ values: [Float], shape: [Int], edge: PermutationSlot.Edge, units: Int) -> [Float] {
         let inner = shape.dropFirst(edge.axis + 1).reduce(1, *)
         let outer = shape.prefix(edge.axis).reduce(1, *)
         let span = shape[edge.axis] * inner
-        return (0..<units).map { unit in
+        var flat = [Float](repeating: 0, count: units * featureLength)
+        for unit in 0..<units {
             var vector: [Float] = []
             vector.reserveCapacity(featureLength)
             outer: for index in 0..<outer {
@@ -90,19 +95,32 @@ struct TierAAlignment: Sendable {
             let mean = vector.reduce(0, +) / Float(max(1, vector.count))
             vector = vector.map { $0 - mean }
             let norm = vector.reduce(0) { $0 + $1 * $1 }.squareRoot()
-            return norm > 0 ? vector.map { $0 / norm } : vector
+            for (k, value) in vector.enumerated() { flat[unit * featureLength + k] = norm > 0 ? value / norm : 0 }
         }
+        return flat
     }
 
     /// For each suspect unit, the original unit it is: pairs taken by decreasing correlation, each unit once;
-    /// units left over (no correlation above 0.1) are paired in order.
-    static func assign(suspect: [[Float]], original: [[Float]], units: Int) -> [Int] {
+    /// units left over (no correlation of at least `minimumCorrelation`) are paired in order.
+    static func assign(suspect: [Float], original: [Float], units: Int) -> [Int] {
         let rows = Parallel.map(units) { (j: Int) -> [(Float, Int, Int)] in
             var pairs: [(Float, Int, Int)] = []
-            for u in 0..<units {
-                var dot: Float = 0
-                for k in 0..<min(suspect[j].count, original[u].count) { dot += suspect[j][k] * original[u][k] }
-                if dot > 0.1 { pairs.append((dot, j, u)) }
+            suspect.withUnsafeBufferPointer { x in
+                original.withUnsafeBufferPointer { o in
+                    guard let xb = x.baseAddress, let ob = o.baseAddress else { return }
+                    let a = UnsafeRawPointer(xb + j * featureLength)
+                    for u in 0..<units {
+                        let b = UnsafeRawPointer(ob + u * featureLength)
+                        var sum = SIMD8<Float>()
+                        for k in stride(from: 0, to: featureLength, by: 8) {
+                            sum +=
+                                a.loadUnaligned(fromByteOffset: k * 4, as: SIMD8<Float>.self)
+                                * b.loadUnaligned(fromByteOffset: k * 4, as: SIMD8<Float>.self)
+                        }
+                        let dot = sum.sum()
+                        if dot >= minimumCorrelation { pairs.append((dot, j, u)) }
+                    }
+                }
             }
             return pairs
         }

@@ -303,7 +303,7 @@ def test_seal_mark_opens_to_a_traceable_copy(lab, tmp_path, modelseal_bin):
     def run(*args):
         return subprocess.run([modelseal_bin, *map(str, args)], env=env, capture_output=True, timeout=300)
 
-    result = run("seal", "--key-env", "MODEL_KEY", "--mark", "acme", "--secret", lab["root"] / "secret",
+    result = run("seal", "--key-env", "MODEL_KEY", "--mark", "acme", "--tier-a", "--secret", lab["root"] / "secret",
                  "--model-id", MODEL_ID, "--registry", tmp_path / "reg.json", "-q", "-o", sealed,
                  lab["root"] / "original.pt")
     assert result.returncode == 0, result.stderr
@@ -316,8 +316,9 @@ def test_seal_mark_opens_to_a_traceable_copy(lab, tmp_path, modelseal_bin):
                                    "--secret", lab["root"] / "secret", "--model-id", MODEL_ID,
                                    "--customers", ids_file, "--json").stdout)
     assert [a["customer"] for a in report["accused"]] == ["acme"]
+    assert report["evidence"]["tier_a"]["customer"] == "acme"
     registry = json.loads((tmp_path / "reg.json").read_text())
-    assert [m["customer"] for m in registry["marks"]] == ["acme"]
+    assert [(m["customer"], m["tier"]) for m in registry["marks"]] == [("acme", "A+B")]
 
 
 @pytest.mark.parametrize("args,needle", [
