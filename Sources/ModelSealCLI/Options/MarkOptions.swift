@@ -33,6 +33,13 @@ struct MarkOptions: ParsableArguments {
             valueName: "FILE|URL"))
     var registry: String?
 
+    @Flag(
+        name: .customLong("tier-a"),
+        help: ArgumentHelp(
+            "Also permute hidden units of a built-in template (torchvision ResNet, GPT-2, BERT) to spell the "
+                + "customer (Tier A; spec/MARK.md §8)."))
+    var tierA = false
+
     var minElements: Int { minElementsOption ?? MarkParameters.defaultMinElements }
 
     var parameters: MarkParameters { MarkParameters(alpha: alpha, minElements: minElements) }
@@ -83,6 +90,13 @@ enum MarkSelfCheck {
                 secret: request.secret, modelID: request.modelID, customers: [request.customer],
                 parameters: request.parameters))
         let z = report.accused.first?.z ?? report.runnerUp?.z ?? 0
+        if let tierA = marked.tierA {
+            guard report.evidence.tierA.customer == request.customer else {
+                throw MarkError.fidelityBound(
+                    "the self-check does not read the customer back from the \(tierA.template) permutations "
+                        + "(\(report.evidence.tierA.symbolErrors) symbol errors): refusing the copy")
+            }
+        }
         guard !report.accused.isEmpty else {
             throw MarkError.fidelityBound(
                 "the self-check scores the delivered copy at z = \(z), below the threshold \(report.thresholdZ): "

@@ -310,14 +310,14 @@ struct LicenseStateStore: Sendable {
         try AtomicFiles.makeDirectory(directory)
         if let ledger {
             // One ledger for every TPM-bound license of the machine key: one lock for it.
-            let lock = try FileLock(path: ledger.path + ".lock")
+            let lock = try FileLock.licensing(path: ledger.path + ".lock")
             let (entries, counter) = try ledger.read()
             let state = try advanced(try TPMLedger.state(from: entries[licenseID], path: ledger.path))
             try ledger.write(state, licenseID: licenseID, entries: entries, counter: counter)
             withExtendedLifetime(lock) {}
             return
         }
-        let lock = try FileLock(path: files.lock)
+        let lock = try FileLock.licensing(path: files.lock)
         let state = try advanced(try LicenseState.read(files, licenseID: licenseID, key: key))
         try state.write(files, licenseID: licenseID, key: key)
         withExtendedLifetime(lock) {}

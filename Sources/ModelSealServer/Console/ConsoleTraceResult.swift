@@ -41,13 +41,23 @@ extension KeyServer {
             <tr><th>Weights sampled / scored (tail)</th><td>\(tierB.weightsSampled) / \(tierB.weightsScored) \
             (\(tierB.tailWeightsScored))</td></tr>
             <tr><th>Not found in the suspect</th><td>\(tierB.unmatched.prefix(20).joined(separator: ", "))</td></tr>
-            <tr><th>Tier A</th><td>\(report.evidence.tierA)</td></tr>
+            <tr><th>Tier A</th><td>\(tierA(report.evidence.tierA))</td></tr>
             <tr><th>Ids not accused: count, mean and spread of z, highest z</th><td>\(report.null.count), \
             \(number(report.null.meanZAll)) ± \(number(report.null.stdZAll)), \(number(report.null.maxZ))</td></tr>
             </tbody></table></div>
             <p><a href="/console/trace">Trace another file</a></p>
             """
         return body
+    }
+
+    /// The Tier A evidence in words: no template, no code read, or the customer the code names.
+    static func tierA(_ tierA: TraceReport.TierA) -> String {
+        guard let template = tierA.template else { return "no Tier A template matches this model" }
+        let aligned = "template \(template), \(tierA.slotsAligned)/\(tierA.slots) slot(s) aligned, \(tierA.unitsMoved) unit(s) moved"
+        guard tierA.decoded else { return aligned + "; no fingerprint read (\(tierA.invalidChunks) invalid chunk(s))" }
+        let named = tierA.customer.map { "names \($0)" } ?? "names no issued id"
+        return aligned + "; the code \(named) with \(tierA.symbolErrors) symbol error(s), false-positive bound "
+            + bound(tierA.falsePositiveBound, log10: nil)
     }
 
     static func number(_ value: Double) -> String {
