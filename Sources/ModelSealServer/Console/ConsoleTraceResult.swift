@@ -53,7 +53,9 @@ extension KeyServer {
     /// The Tier A evidence in words: no template, no code read, or the customer the code names.
     static func tierA(_ tierA: TraceReport.TierA) -> String {
         guard let template = tierA.template else { return "no Tier A template matches this model" }
-        let aligned = "template \(template), \(tierA.slotsAligned)/\(tierA.slots) slot(s) aligned, \(tierA.unitsMoved) unit(s) moved"
+        let aligned =
+            "template \(template), \(tierA.slotsAligned)/\(tierA.slots) slot(s) aligned, "
+            + "\(tierA.unitsMoved) unit(s) moved"
         guard tierA.decoded else { return aligned + "; no fingerprint read (\(tierA.invalidChunks) invalid chunk(s))" }
         let named = tierA.customer.map { "names \($0)" } ?? "names no issued id"
         return aligned + "; the code \(named) with \(tierA.symbolErrors) symbol error(s), false-positive bound "
