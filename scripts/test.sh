@@ -2,7 +2,7 @@
 # Runs every test of ModelSeal on a fresh machine (Debian, Swift 6.3 at /opt/swift or on PATH).
 #
 # Installs what the tests need first, idempotently: Debian packages (age, time, strace, swtpm and libtss2,
-# softhsm2, opensc, chromium), a Python
+# softhsm2, opensc, chromium, postgresql), a Python
 # venv in .venv with the packages of python/tests/requirements.txt (real torch, torchvision,
 # cryptography, ...). Then builds, runs the Swift suites, the Python suites against the built binary
 # and C library, installs the built wheel into a separate venv and tests it with the Swift toolchain
@@ -31,6 +31,7 @@ ldconfig -p | grep -q 'libtss2-tcti-swtpm.so.0 ' || missing+=(libtss2-tcti-swtpm
 [ -e /usr/lib/softhsm/libsofthsm2.so ] || missing+=(softhsm2)   # signing: a real PKCS#11 token (python/tests/test_pkcs11.py)
 command -v pkcs11-tool >/dev/null || missing+=(opensc)           # signing: makes the token's keys
 [ -x /usr/bin/chromium ] || missing+=(chromium)       # the console's browser test (Playwright drives it)
+[ -x /usr/lib/postgresql/15/bin/initdb ] || missing+=(postgresql)   # the server's PostgreSQL store (scripts/postgres-temp.sh)
 if [ ${#missing[@]} -gt 0 ]; then
     sudo=""
     [ "$(id -u)" -eq 0 ] || sudo="sudo"
