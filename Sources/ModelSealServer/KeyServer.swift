@@ -29,8 +29,14 @@ public final class KeyServer: Sendable {
         clock: @escaping @Sendable () -> Int64 = KeyServer.systemClock
     ) async throws -> KeyServer {
         let (store, defaultKeyFile) = try await openStore(database)
-        try await store.migrate()
-        let keys = try await ServerKeys.load(store: store, masterKeyFile: masterKeyFile, defaultFile: defaultKeyFile)
+        let keys: ServerKeys
+        do {
+            try await store.migrate()
+            keys = try await ServerKeys.load(store: store, masterKeyFile: masterKeyFile, defaultFile: defaultKeyFile)
+        } catch {
+            try? await store.close()
+            throw error
+        }
         let server = KeyServer(store: store, keys: keys, limits: limits, clock: clock)
         if let adminToken, !adminToken.isEmpty {
             try await server.bootstrapAdmin(token: adminToken)

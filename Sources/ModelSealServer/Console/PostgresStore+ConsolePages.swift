@@ -101,15 +101,7 @@ extension PostgresStore {
                 let entries = try await db.rows(
                     "SELECT * FROM audit WHERE seq > \(sequence) ORDER BY seq LIMIT \(Int64(budget))"
                 ).map(Self.audit)
-                broken = AuditChain.firstBreak(entries, previous: hash)
-                for (index, entry) in entries.enumerated()
-                where broken == nil && entry.sequence != sequence + 1 + Int64(index) {
-                    broken = entry.sequence
-                }
-                if broken == nil, let last = entries.last {
-                    sequence = last.sequence
-                    hash = last.hash
-                }
+                (sequence, hash, broken) = AuditChain.advance(sequence: sequence, hash: hash, over: entries)
             }
             _ = try await db.rows(
                 """

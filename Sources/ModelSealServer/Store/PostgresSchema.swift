@@ -56,16 +56,10 @@ enum PostgresSchema {
             """,
             "ALTER TABLE machines ADD COLUMN last_seen_at BIGINT",
             "ALTER TABLE machines ADD COLUMN lease_expires_at BIGINT",
-            "CREATE INDEX machines_license ON machines(license_id, id)",
-            "CREATE INDEX machines_active ON machines(last_seen_at) WHERE revoked_at IS NULL",
-            "CREATE INDEX licenses_customer ON licenses(customer_id, id)",
-            "CREATE INDEX licenses_expiry ON licenses(expires_at)",
-            "CREATE INDEX audit_actor ON audit(actor, seq)",
-            "CREATE INDEX audit_action ON audit(action, seq)",
             """
             CREATE TABLE audit_verified(id BIGINT PRIMARY KEY CHECK(id = 1), seq BIGINT NOT NULL, hash TEXT NOT NULL,
                 checked_at BIGINT NOT NULL, broken_at BIGINT)
             """,
-        ],
+        ] + ConsoleSchema.indexes,
     ]
 }

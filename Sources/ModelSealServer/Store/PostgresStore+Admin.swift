@@ -37,12 +37,8 @@ extension PostgresStore {
     }
 
     public func addCustomer(name: String, actor: String, now: Int64) async throws -> CustomerRecord {
-        let record = CustomerRecord(id: Identifier.new("cus"), name: name, createdAt: now)
-        try await transaction { db in
-            _ = try await db.rows("INSERT INTO customers(id, name, created_at) VALUES(\(record.id), \(name), \(now))")
-            try await appendAudit(db, actor: actor, action: "customer.add", subject: record.id, detail: name, now: now)
-        }
-        return record
+        let id = try await addNamed("customers", prefix: "cus", action: "customer.add", name, actor: actor, now: now)
+        return CustomerRecord(id: id, name: name, createdAt: now)
     }
 
     public func customers(after: String?, limit: Int) async throws -> [CustomerRecord] {
@@ -57,12 +53,8 @@ extension PostgresStore {
     }
 
     public func addModel(name: String, actor: String, now: Int64) async throws -> ModelRecord {
-        let record = ModelRecord(id: Identifier.new("mod"), name: name, createdAt: now)
-        try await transaction { db in
-            _ = try await db.rows("INSERT INTO models(id, name, created_at) VALUES(\(record.id), \(name), \(now))")
-            try await appendAudit(db, actor: actor, action: "model.add", subject: record.id, detail: name, now: now)
-        }
-        return record
+        let id = try await addNamed("models", prefix: "mod", action: "model.add", name, actor: actor, now: now)
+        return ModelRecord(id: id, name: name, createdAt: now)
     }
 
     public func models(after: String?, limit: Int) async throws -> [ModelRecord] {
@@ -105,10 +97,8 @@ extension PostgresStore {
     public func addLicense(
         customerID: String, modelID: String, tokenHash: String, terms: LicenseTerms, actor: String, now: Int64
     ) async throws -> LicenseRecord {
-        let record = LicenseRecord(
-            id: Identifier.new("lic"), customerID: customerID, modelID: modelID, tokenHash: tokenHash,
-            maxMachines: terms.maxMachines, maxLoads: terms.maxLoads, loads: 0, expiresAt: terms.expiresAt,
-            leaseSeconds: terms.leaseSeconds, createdAt: now, revokedAt: nil)
+        let record = LicenseRecord.new(
+            customerID: customerID, modelID: modelID, tokenHash: tokenHash, terms: terms, now: now)
         try await transaction { db in
             _ = try await db.rows(
                 """
@@ -157,5 +147,20 @@ extension PostgresStore {
             guard !updated.isEmpty else { throw StoreError.notFound("machine \(id)") }
             try await appendAudit(db, actor: actor, action: "machine.revoke", subject: id, detail: "", now: now)
         }
+    }
+
+    /// Inserts a row of a `(id, name, created_at)` table with its audit entry; returns the new id.
+    func addNamed(_ table: String, prefix: String, action: String, _ name: String, actor: String, now: Int64)
+        async throws -> String
+    {
+        let id = Identifier.new(prefix)
+        try await transaction { db in
+            _ = try await db.rows(
+                PostgresQuery(
+                    unsafeSQL: "INSERT INTO \(table)(id, name, created_at) VALUES($1, $2, $3)",
+                    binds: try Self.binds(id, name, now)))
+            try await appendAudit(db, actor: actor, action: action, subject: id, detail: name, now: now)
+        }
+        return id
     }
 }
