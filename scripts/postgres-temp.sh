@@ -4,8 +4,9 @@
 # random free port. initdb refuses root, so as root the cluster belongs to the `postgres` user (runuser)
 # in a folder made with `install -d -o postgres`.
 #
-#   scripts/postgres-temp.sh start      prints  PG_DIR=… PG_PORT=… PG_USER=… PG_PASSWORD=… PG_URL=… PG_SOCKET_URL=…
-#   scripts/postgres-temp.sh stop DIR   stops that server (immediate mode) and removes its folder
+#   scripts/postgres-temp.sh start [PID]  prints  PG_DIR=… PG_PORT=… PG_USER=… PG_PASSWORD=… PG_URL=… PG_SOCKET_URL=…
+#                                         (with PID: also stopped once that process is gone, even if it crashed)
+#   scripts/postgres-temp.sh stop DIR     stops that server (immediate mode) and removes its folder
 #
 # PG_URL (TCP) needs the password (scram-sha-256, give it as $PGPASSWORD); PG_SOCKET_URL (the socket in DIR)
 # is trusted. Both name the database `postgres`; callers make their own databases.
@@ -29,6 +30,11 @@ start)
         port=$(( 20000 + $(od -An -N2 -tu2 /dev/urandom) % 40000 ))
         if as_owner "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 30 \
             -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c max_connections=200" start >/dev/null 2>&1; then
+            if [ -n "${2:-}" ]; then
+                # A watcher outside the caller's process group: stops the server when the caller is gone.
+                setsid bash -c 'while kill -0 "$1" 2>/dev/null && [ -d "$2/data" ]; do sleep 2; done; bash "$3" stop "$2"' \
+                    watcher "$2" "$dir" "$0" </dev/null >/dev/null 2>&1 &
+            fi
             echo "PG_DIR=$dir"
             echo "PG_PORT=$port"
             echo "PG_USER=$user"

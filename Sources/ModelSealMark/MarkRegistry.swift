@@ -82,7 +82,8 @@ public struct MarkRegistry: Sendable {
         return registry
     }
 
-    static func number(_ value: JSONValue?) -> Double? {
+    /// A JSON number as a `Double` (`nil` for anything else).
+    public static func number(_ value: JSONValue?) -> Double? {
         if case let .number(text)? = value { return Double(text) }
         return nil
     }

@@ -14,19 +14,25 @@ public final class KeyServer: Sendable {
     let clock: @Sendable () -> Int64
     public let limits: RateLimits
     public let metrics = ServerMetrics()
+    /// The console's trace page (`--originals`, `--mark-secret`); `nil`: the page says it is not configured.
+    public let trace: TraceSettings?
 
-    init(store: any ServerStore, keys: ServerKeys, limits: RateLimits, clock: @escaping @Sendable () -> Int64) {
+    init(
+        store: any ServerStore, keys: ServerKeys, limits: RateLimits, clock: @escaping @Sendable () -> Int64,
+        trace: TraceSettings? = nil
+    ) {
         self.store = store
         self.keys = keys
         self.limits = limits
         self.clock = clock
+        self.trace = trace
     }
 
     /// Opens the store named by `database` (`sqlite:PATH` or `postgres://…`), applies its migrations, loads the keys and
     /// records the first admin from `adminToken` when the database has none.
     public static func start(
         database: String, masterKeyFile: String?, adminToken: String?, limits: RateLimits = .standard,
-        clock: @escaping @Sendable () -> Int64 = KeyServer.systemClock
+        clock: @escaping @Sendable () -> Int64 = KeyServer.systemClock, trace: TraceSettings? = nil
     ) async throws -> KeyServer {
         let (store, defaultKeyFile) = try await openStore(database)
         let keys: ServerKeys
@@ -37,7 +43,7 @@ public final class KeyServer: Sendable {
             try? await store.close()
             throw error
         }
-        let server = KeyServer(store: store, keys: keys, limits: limits, clock: clock)
+        let server = KeyServer(store: store, keys: keys, limits: limits, clock: clock, trace: trace)
         if let adminToken, !adminToken.isEmpty {
             try await server.bootstrapAdmin(token: adminToken)
         }

@@ -41,6 +41,9 @@ struct ServerHarness {
         }
     }
 
+    /// The master key file a restarted server on this database needs (`nil`: SQLite's default file).
+    var masterKeyFile: String? { kind == .postgres ? folder + "/master-key" : nil }
+
     func close() async throws {
         try await server.store.close()
         try? FileManager.default.removeItem(atPath: folder)

@@ -11,7 +11,8 @@ enum StoreKind: String, CaseIterable, Sendable {
 }
 
 /// One real PostgreSQL 15 server for this test process (scripts/postgres-temp.sh), started on first use
-/// and stopped when the process exits; each harness gets a new database on it.
+/// and stopped when the process exits (or, if it crashes, by the script's watcher); each harness gets a
+/// new database on it.
 actor TestPostgres {
     static let shared = TestPostgres()
     static let repository = #filePath.replacingOccurrences(
@@ -33,7 +34,7 @@ actor TestPostgres {
 
     private func start() throws -> [String: String] {
         if let settings { return settings }
-        let output = try Self.run("bash '\(Self.repository)/scripts/postgres-temp.sh' start")
+        let output = try Self.run("bash '\(Self.repository)/scripts/postgres-temp.sh' start \(getpid())")
         var values: [String: String] = [:]
         for line in output.split(separator: "\n") {
             let parts = line.split(separator: "=", maxSplits: 1)

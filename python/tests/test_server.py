@@ -30,9 +30,9 @@ class Server:
         self.binary, self.folder, self.process, self.url = binary, folder, None, None
         self.db, self.options, self.env = db or f"sqlite:{folder}/keys.db", list(options), env or {}
 
-    def start(self, port=0):
+    def start(self, port=0, extra=()):
         self.process = subprocess.Popen(
-            [self.binary, "--db", self.db, "--listen", f"127.0.0.1:{port}", "--insecure-http", *self.options],
+            [self.binary, "--db", self.db, "--listen", f"127.0.0.1:{port}", "--insecure-http", *self.options, *extra],
             env=dict(os.environ, MODELSEAL_ADMIN_TOKEN=ADMIN_TOKEN, SWIFT_BACKTRACE="enable=no", **self.env),
             stderr=subprocess.PIPE, text=True)
         line = self.process.stderr.readline()

@@ -26,8 +26,8 @@ spec.loader.exec_module(bench_requests)
 
 @pytest.fixture(scope="module")
 def cluster():
-    started = subprocess.run(["bash", str(REPO / "scripts" / "postgres-temp.sh"), "start"], capture_output=True,
-                             text=True, timeout=120)
+    started = subprocess.run(["bash", str(REPO / "scripts" / "postgres-temp.sh"), "start", str(os.getpid())],
+                             capture_output=True, text=True, timeout=120)
     assert started.returncode == 0, started.stderr
     settings = dict(line.split("=", 1) for line in started.stdout.split())
     yield settings

@@ -58,12 +58,12 @@ extension ModelSeal {
             let sink = try OutputFile(.path(output), mode: 0o644, replace: force)
             try marked.delivered.write(to: sink)
             try sink.commit()
-            try MarkRegistry.record(
+            try MarkRegistryTarget.record(
                 MarkRegistry.Entry(
                     customer: customer, modelID: request.modelID, alpha: mark.alpha, minElements: mark.minElements,
                     format: marked.format.rawValue, markedTensors: marked.tensors.count,
                     markedWeights: marked.markedElements, selfCheckZ: z),
-                path: try mark.registryPath())
+                registry: try mark.registryPath())
             let report = MarkReport(
                 marked: marked, output: output, customer: customer, selfCheckZ: z, seconds: markSeconds)
             if json {

@@ -199,7 +199,10 @@ extension ModelSeal {
             }
             try sink.commit()
             progress?.finish()
-            if let marking { try MarkRegistry.record(marking.entry, path: try mark.registryPath()) }
+            if let marking {
+                try MarkRegistryTarget.record(
+                    marking.entry, registry: try mark.registryPath(), version: summary.fileID)
+            }
             let seconds = clock.elapsed
             if json {
                 try JSONOutput.print(

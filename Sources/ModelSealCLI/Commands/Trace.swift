@@ -88,13 +88,13 @@ extension ModelSeal {
                 return (ids, nil)
             }
             let path = try mark.registryPath()
-            let registry = try MarkRegistry.load(path: path)
+            let registry = MarkRegistry(entries: try MarkRegistryTarget.entries(modelID: modelID, registry: path))
             let ids = registry.customers(modelID: modelID)
             guard !ids.isEmpty else {
                 throw CLIError(
                     .inputError, "the registry \(path) records no mark of \(modelID): give --customers or --registry")
             }
-            return (ids, registry.entries.filter { $0.modelID == modelID }.map(\.minElements).min())
+            return (ids, registry.entries.map(\.minElements).min())
         }
     }
 }

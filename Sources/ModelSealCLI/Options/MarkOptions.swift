@@ -28,7 +28,9 @@ struct MarkOptions: ParsableArguments {
 
     @Option(
         help: ArgumentHelp(
-            "The registry of issued marks (default: the secret's path + .registry.json).", valueName: "FILE"))
+            "The registry of issued marks: a file (default: the secret's path + .registry.json), or the key "
+                + "server's admin URL (http://HOST:PORT, with $MODELSEAL_ADMIN_TOKEN) to use its registry.",
+            valueName: "FILE|URL"))
     var registry: String?
 
     var minElements: Int { minElementsOption ?? MarkParameters.defaultMinElements }

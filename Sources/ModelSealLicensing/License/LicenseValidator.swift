@@ -86,14 +86,14 @@ public struct LicenseValidator: Sendable {
             return (LicenseState.key(machinePrivateKey: machineSecret, licenseID: license.id), a, nil)
         case .tpm(let identity):
             do {
-                return try identity.withKey(try connectTPM()) { key in
+                let tpm = try connectTPM()
+                return try identity.withKey(tpm) { key in
                     guard let a = license.keyWrapping.openMachineShare(with: key, licenseID: idBytes) else {
                         throw noShare
                     }
-                    return (
-                        try LicenseState.key(tpmKey: key, licenseID: license.id), a,
-                        try LicenseState.key(tpmKey: key, licenseID: "tpm-ledger")
-                    )
+                    let keys = try LicenseState.keys(
+                        tpm: tpm, identity: identity, licenseIDs: [license.id, "tpm-ledger"])
+                    return (keys[0], a, keys[1])
                 }
             } catch let error as LicenseError {
                 throw error

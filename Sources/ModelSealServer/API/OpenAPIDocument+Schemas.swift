@@ -44,7 +44,25 @@ extension OpenAPIDocument {
                     "detail": string, "hash": string,
                 ])
             ),
-            ("NewAdmin", object(["name": string, "token": string])),
+            ("NewAdmin", object(["name": string, "token": string, "password": boolean])),
+            ("AdminBody", object(["name": name, "password": password], optional: ["password"])),
+            ("PasswordBody", object(["password": password])),
+            (
+                "Mark",
+                object([
+                    "seq": integer, "id": string, "customer": string, "model_id": string, "version": string,
+                    "tiers": string, "parameters": .object([("type", .string("object"))]), "actor": string,
+                    "created_at": integer,
+                ])
+            ),
+            (
+                "MarkBody",
+                object(
+                    [
+                        "customer": name, "model_id": name, "version": string, "tiers": string,
+                        "parameters": .object([("type", .string("object"))]),
+                    ], optional: ["version", "tiers", "parameters"])
+            ),
             ("NameBody", object(["name": name])),
             (
                 "VersionBody",
@@ -59,7 +77,22 @@ extension OpenAPIDocument {
                         "expires_at": bounded(0, 1 << 40, nullable: true), "lease_seconds": bounded(0, 366 * 86_400),
                     ], optional: ["max_machines", "max_loads", "expires_at", "lease_seconds"])
             ),
-            ("ServerInfo", object(["server_key": string, "intake_key": string, "protocol": integer])),
+            (
+                "ServerInfo",
+                object([
+                    "server_key": string, "intake_key": string, "protocol": integer,
+                    "key_rotations": .object([("type", .string("array")), ("items", ref("KeyRotation"))]),
+                ])
+            ),
+            (
+                "KeyRotation",
+                object([
+                    "statement": object([
+                        "type": string, "version": integer, "previous_key": string, "next_key": string, "at": integer,
+                    ]),
+                    "signature": string,
+                ])
+            ),
             (
                 "ActivateBody",
                 object(
@@ -81,6 +114,11 @@ extension OpenAPIDocument {
             ),
         ]
     }
+
+    static let boolean: JSONValue = .object([("type", .string("boolean"))])
+    static let password: JSONValue = .object([
+        ("type", .string("string")), ("minLength", .integer(Int64(AdminPassword.minimumLength))),
+    ])
 
     static let licenseFields: JSONObject = [
         ("id", string), ("customer_id", string), ("model_id", string), ("max_machines", integer),

@@ -108,9 +108,32 @@ enum OpenAPIDocument {
                 (
                     "post",
                     admin(
-                        "addAdmin", "Add a named admin; the answer holds its token once.", body: "NameBody",
-                        ok: ref("NewAdmin"))
+                        "addAdmin",
+                        "Add a named admin (with a console password when given); the answer holds its token once.",
+                        body: "AdminBody", ok: ref("NewAdmin"))
                 )
+            ])
+        ),
+        (
+            "/v1/admin/admins/{name}/password",
+            .object([
+                ("parameters", .array([pathParameter("name")])),
+                (
+                    "post",
+                    admin(
+                        "setAdminPassword", "Set a named admin's console password (stored with scrypt).",
+                        body: "PasswordBody", ok: object(["name": string, "password": boolean]))
+                ),
+            ])
+        ),
+        (
+            "/v1/admin/marks",
+            .object([
+                ("get", listMarks),
+                (
+                    "post",
+                    admin("addMark", "Record an issued leak mark.", body: "MarkBody", ok: wrapped("mark", "Mark"))
+                ),
             ])
         ),
     ]
@@ -140,4 +163,25 @@ enum OpenAPIDocument {
             ])
         ),
     ]
+
+    /// `GET /v1/admin/marks`: keyset paging on the integer `seq`, filtered by `model_id`.
+    static var listMarks: JSONValue {
+        guard
+            case .object(var members) = admin(
+                "listMarks", "Issued leak marks in issue order (keyset paging on seq; model_id filters).",
+                ok: list("Mark"))
+        else { return .null }
+        members.append(
+            (
+                "parameters",
+                .array([
+                    queryParameter("model_id", string),
+                    queryParameter("after", .object([("type", .string("integer")), ("minimum", .integer(0))])),
+                    queryParameter(
+                        "limit",
+                        .object([("type", .string("integer")), ("minimum", .integer(1)), ("maximum", .integer(1000))])),
+                ])
+            ))
+        return .object(members)
+    }
 }

@@ -43,5 +43,6 @@ enum SQLiteSchema {
             """,
         ],
         ConsoleSchema.migration,
+        MarkRegistrySchema.migration,
     ]
 }

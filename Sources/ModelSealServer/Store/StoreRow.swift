@@ -1,3 +1,5 @@
+import ModelSealCore
+
 /// A database row as both stores read it: columns by name, typed (docs/SERVER.md §Schema). The record
 /// mappings below are written once for SQLite and PostgreSQL rows.
 protocol StoreRow {
@@ -80,5 +82,15 @@ extension ServerStore {
 
     static func dailyCount(_ row: some StoreRow) throws -> DailyCount {
         DailyCount(day: try row.requiredInt("day"), kind: try row.text("kind"), count: try row.requiredInt("count"))
+    }
+
+    static func mark(_ row: some StoreRow) throws -> MarkRecord {
+        let parameters = (try? JSONParser.parse(Array(try row.text("parameters").utf8))) ?? .object([:])
+        return MarkRecord(
+            seq: try row.requiredInt("seq"), id: try row.text("id"),
+            mark: NewMark(
+                customer: try row.text("customer"), modelID: try row.text("model_id"),
+                version: try row.text("version"), tiers: try row.text("tiers"), parameters: parameters),
+            actor: try row.text("actor"), createdAt: try row.requiredInt("created_at"))
     }
 }
