@@ -21,7 +21,7 @@ import PackageDescription
 //   ModelSealServerClient — the customer side of the key server: activation, key requests, lease cache,
 //                      over a libc-only HTTP/1.1 client (so the static `modelseal` stays libc-only); TLS
 //                      through the system's OpenSSL loaded with dlopen, the server's key pinned
-//   ModelSealServer  — the vendor's key and license server (Hummingbird, SQLite): store, admin and client API,
+//   ModelSealServer  — the vendor's key and license server (Hummingbird; SQLite or PostgreSQL): store, admin and client API,
 //                      the console (its trace page calls ModelSealMark)
 //   ModelSealServerMain — the `modelseal-server` executable (a surface); the customer CLI never links it
 // The vendor's server and what only it needs. `MODELSEAL_WITHOUT_SERVER=1` leaves them out of the package
@@ -35,6 +35,7 @@ let serverDependencies: [Package.Dependency] =
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/vapor/sqlite-nio.git", from: "1.13.2"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
@@ -207,6 +208,7 @@ let package = Package(
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "SQLiteNIO", package: "sqlite-nio"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),

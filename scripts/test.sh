@@ -2,7 +2,7 @@
 # Runs every test of ModelSeal on a fresh machine (Debian, Swift 6.3 at /opt/swift or on PATH).
 #
 # Installs what the tests need first, idempotently: Debian packages (age, time, strace, swtpm and libtss2,
-# softhsm2, opensc, chromium), a Python
+# softhsm2, opensc, chromium, postgresql), a Python
 # venv in .venv with the packages of python/tests/requirements.txt (real torch, torchvision,
 # cryptography, ...). Then builds, runs the Swift suites, the Python suites against the built binary
 # and C library, installs the built wheel into a separate venv and tests it with the Swift toolchain
@@ -35,6 +35,7 @@ command -v pkcs11-tool >/dev/null || missing+=(opensc)           # signing: make
 command -v openssl >/dev/null || missing+=(openssl)   # the server's TLS tests make their certificates
 command -v ip >/dev/null || missing+=(iproute2)        # the TLS client in its own network namespace (ip netns, veth)
 ldconfig -p | grep -q 'libssl.so.3 ' || missing+=(libssl3)   # the client's https:// (dlopen, not linked)
+[ -x /usr/lib/postgresql/15/bin/initdb ] || missing+=(postgresql)   # the server's PostgreSQL store (scripts/postgres-temp.sh)
 if [ ${#missing[@]} -gt 0 ]; then
     sudo=""
     [ "$(id -u)" -eq 0 ] || sudo="sudo"

@@ -42,13 +42,16 @@ extension ServerCommand {
 struct DatabaseOptions: ParsableArguments {
     @Option(
         help: ArgumentHelp(
-            "The database: sqlite:PATH (one file, made when missing).", valueName: "URL"))
+            "The database: sqlite:PATH (one file, made when missing), or PostgreSQL for several server processes: "
+                + "postgres://USER@HOST:PORT/DB or postgres://USER@/DB?host=/socket/dir (password in $PGPASSWORD, "
+                + "never in the URL).", valueName: "URL"))
     var db: String
 
     @Option(
         help: ArgumentHelp(
             "File holding the master key (base64 of 32 bytes) that wraps every file key; default: "
-                + "$MODELSEAL_SERVER_MASTER_KEY, else PATH.master-key beside a SQLite database (made on first start).",
+                + "$MODELSEAL_SERVER_MASTER_KEY, else PATH.master-key beside a SQLite database (made on first start); "
+                + "PostgreSQL needs one of the first two, the same for every server process.",
             valueName: "FILE"))
     var masterKeyFile: String?
 }

@@ -18,8 +18,8 @@ import Testing
         #expect(AdminPassword.problem("short") != nil && AdminPassword.problem("long enough pw") == nil)
     }
 
-    @Test func adminsGetPasswordsThroughTheAPI() async throws {
-        let harness = try await ServerHarness.make()
+    @Test(arguments: StoreKind.allCases) func adminsGetPasswordsThroughTheAPI(_ kind: StoreKind) async throws {
+        let harness = try await ServerHarness.make(kind)
         try await harness.test { client in
             let (weak, _) = try await client.json(
                 .post, "/v1/admin/admins", .object([("name", .string("bob")), ("password", .string("short"))]))
@@ -42,8 +42,8 @@ import Testing
         try await harness.close()
     }
 
-    @Test func marksAreRecordedAndKeysetPaged() async throws {
-        let harness = try await ServerHarness.make()
+    @Test(arguments: StoreKind.allCases) func marksAreRecordedAndKeysetPaged(_ kind: StoreKind) async throws {
+        let harness = try await ServerHarness.make(kind)
         try await harness.test { client in
             for customer in ["acme", "globex", "initech"] {
                 let (status, _) = try await client.json(

@@ -41,8 +41,10 @@ import Testing
         #expect(try KeyRotation(json: try JSONParser.parse(Array(JSONWriter.serialize(one.json).utf8))) == one)
     }
 
-    @Test func rotationPublishesTheChainAndTheNewKeySignsLeases() async throws {
-        let harness = try await ServerHarness.make()
+    @Test(arguments: StoreKind.allCases) func rotationPublishesTheChainAndTheNewKeySignsLeases(_ kind: StoreKind)
+        async throws
+    {
+        let harness = try await ServerHarness.make(kind)
         let old = harness.server.keys.signing
         let head = try await AuditHead.verifyChain(harness.server.store, expecting: nil, serverKey: harness.server.keys)
             .head.signed(by: harness.server.keys)
@@ -60,7 +62,7 @@ import Testing
         try await harness.server.store.close()
 
         let restarted = try await KeyServer.start(
-            database: "sqlite:\(harness.folder)/keys.db", masterKeyFile: nil, adminToken: nil, limits: .off,
+            database: harness.url, masterKeyFile: harness.masterKeyFile, adminToken: nil, limits: .off,
             clock: { now })
         let new = restarted.keys.signing.publicKey
         #expect(Array(new.rawRepresentation) == rotation.nextKey)

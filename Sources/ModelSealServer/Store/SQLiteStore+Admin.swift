@@ -131,10 +131,8 @@ extension SQLiteStore {
     public func addLicense(
         customerID: String, modelID: String, tokenHash: String, terms: LicenseTerms, actor: String, now: Int64
     ) async throws -> LicenseRecord {
-        let record = LicenseRecord(
-            id: Identifier.new("lic"), customerID: customerID, modelID: modelID, tokenHash: tokenHash,
-            maxMachines: terms.maxMachines, maxLoads: terms.maxLoads, loads: 0, expiresAt: terms.expiresAt,
-            leaseSeconds: terms.leaseSeconds, createdAt: now, revokedAt: nil)
+        let record = LicenseRecord.new(
+            customerID: customerID, modelID: modelID, tokenHash: tokenHash, terms: terms, now: now)
         try await transaction {
             _ = try await rows(
                 """

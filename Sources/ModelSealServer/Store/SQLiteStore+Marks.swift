@@ -53,14 +53,4 @@ extension SQLiteStore {
             return try found.map(Self.mark)
         }
     }
-
-    static func mark(_ row: SQLiteRow) throws -> MarkRecord {
-        let parameters = (try? JSONParser.parse(Array(try row.text("parameters").utf8))) ?? .object([:])
-        return MarkRecord(
-            seq: try row.requiredInt("seq"), id: try row.text("id"),
-            mark: NewMark(
-                customer: try row.text("customer"), modelID: try row.text("model_id"),
-                version: try row.text("version"), tiers: try row.text("tiers"), parameters: parameters),
-            actor: try row.text("actor"), createdAt: try row.requiredInt("created_at"))
-    }
 }
