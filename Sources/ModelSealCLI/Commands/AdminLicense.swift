@@ -158,7 +158,8 @@ extension ModelSeal {
 
                     Examples:
                       modelseal admin --server $URL user add alice > alice.json
-                      ALICE_PASSWORD=... modelseal admin --server $URL user add alice --password-env ALICE_PASSWORD
+                      export ALICE_PASSWORD=...
+                      modelseal admin --server $URL user add alice --password-env ALICE_PASSWORD
                     """)
             @ParentCommand var admin: Admin
             @Argument(help: ArgumentHelp("The admin's name.", valueName: "NAME")) var name: String
