@@ -19,8 +19,10 @@ import PackageDescription
 //   ModelSealServerProtocol — the key server's wire rules shared by server and client: signed requests,
 //                      leases, release wrapping (no networking, no database)
 //   ModelSealServerClient — the customer side of the key server: activation, key requests, lease cache,
-//                      over a libc-only HTTP/1.1 client (so the static `modelseal` stays libc-only)
-//   ModelSealServer  — the vendor's key and license server (Hummingbird, SQLite): store, admin and client API
+//                      over a libc-only HTTP/1.1 client (so the static `modelseal` stays libc-only); TLS
+//                      through the system's OpenSSL loaded with dlopen, the server's key pinned
+//   ModelSealServer  — the vendor's key and license server (Hummingbird; SQLite or PostgreSQL): store, admin and client API,
+//                      the console (its trace page calls ModelSealMark)
 //   ModelSealServerMain — the `modelseal-server` executable (a surface); the customer CLI never links it
 // The vendor's server and what only it needs. `MODELSEAL_WITHOUT_SERVER=1` leaves them out of the package
 // graph (scripts/test-sanitizers.sh: the customer-side suites under sanitizers, without compiling
@@ -33,9 +35,13 @@ let serverDependencies: [Package.Dependency] =
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/vapor/sqlite-nio.git", from: "1.13.2"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
+        // The console's trace upload (multipart/form-data, parsed as it streams).
+        .package(url: "https://github.com/vapor/multipart-kit.git", from: "4.7.1"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
     ] : []
 
 let package = Package(
@@ -171,6 +177,7 @@ let package = Package(
             dependencies: [
                 "ModelSealCore", "ArticleCompat", "ContainerFormat", "ContainerEngine", "ModelSealKeys", "ModelSealKit",
                 "ModelSealSigning", "ModelSealEnvironment", "ModelSealBundle", "ModelFormats",
+                "ModelSealLicensing", "ModelSealServerProtocol", "ModelSealServerClient",
             ],
             exclude: ["include", "exports.map"]
         ),
@@ -184,18 +191,24 @@ let package = Package(
         .target(
             name: "ModelSealServerClient",
             dependencies: [
-                "ModelSealCore", "ModelSealLicensing", "ModelSealServerProtocol",
+                "ModelSealCore", "ModelSealLicensing", "ModelSealServerProtocol", "ModelSealKit",
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
             ]
         ),
         .target(
             name: "ModelSealServer",
             dependencies: [
                 "ModelSealCore", "ContainerFormat", "ContainerEngine", "ModelSealKeys", "ModelSealLicensing",
-                "ModelSealServerProtocol",
+                "ModelSealServerProtocol", "ModelSealMark",
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+                .product(name: "MultipartKit", package: "multipart-kit"),
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTLS", package: "hummingbird"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "SQLiteNIO", package: "sqlite-nio"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -279,4 +292,22 @@ let package = Package(
 if !withServer {
     package.targets.removeAll { serverOnly.contains($0.name) }
     package.products.removeAll { serverOnly.contains($0.name) }
+}
+
+// `MODELSEAL_SANITIZER_SUITES=1` keeps only what scripts/test-sanitizers.sh runs: the libraries under the
+// suites that share memory across threads (parallel map and chunk stream, opener, scanner) and those suites.
+// The command line, the C ABI, the mark, the key-server client and every other suite stay out, so each
+// instrumented build compiles about a quarter less.
+if Context.environment["MODELSEAL_SANITIZER_SUITES"] == "1" {
+    let suites: Set<String> = [
+        "ModelSealCoreTests", "ContainerEngineTests", "ModelFormatsTests", "ModelSealScanTests", "ModelSealKitTests",
+        "TestSupport",
+    ]
+    let libraries: Set<String> = [
+        "ModelSealCore", "ContainerFormat", "ContainerEngine", "ArticleCompat", "ModelFormats", "ModelSealScan",
+        "ModelSealKeys", "ModelSealSigning", "CPKCS11", "ModelSealPKCS11", "ModelSealEnvironment", "ModelSealBundle",
+        "ModelSealLicensing", "ModelSealKit",
+    ]
+    package.targets.removeAll { !suites.contains($0.name) && !libraries.contains($0.name) }
+    package.products.removeAll { !libraries.contains($0.name) }
 }

@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
-# Key releases per second of modelseal-server on SQLite (docs/BENCHMARKS.md §Key server).
+# Key releases per second of modelseal-server on SQLite or PostgreSQL (docs/BENCHMARKS.md §Key server).
 #
-# Starts its own release-built server on a temp SQLite database (rate limits off), adds a sealed model
+# Starts its own release-built server on a temp SQLite database, or with `--db postgres` (or
+# BENCH_DB=postgres) on a throwaway PostgreSQL 15 cluster over TCP on loopback (scripts/postgres-temp.sh,
+# default settings: fsync and synchronous_commit on), rate limits off; adds a sealed model
 # and a license with the real `modelseal admin`, activates MACHINES machines (Ed25519 request keys, in
 # Python) and pre-signs COUNT single-use release requests (a fresh nonce each), then drives the server
 # with wrk -c32 over loopback for SECONDS. The last line reads
 #   releases_per_s=N p99_ms=M rss_mib=R
 # where N counts 200 answers only and R is the server's peak resident memory.
 #
-#   bash scripts/bench-server.sh [SECONDS=10] [MACHINES=1000] [COUNT=120000]
+#   bash scripts/bench-server.sh [--db sqlite|postgres] [SECONDS=10] [MACHINES=1000] [COUNT=120000]
 #
 # BENCH_PERF=FILE also samples the server with `perf record` (call graphs) while wrk runs and prints the
 # CPU split per release (auth, policy transaction, audit append, HPKE, lease signature, HTTP, ...) from
@@ -16,6 +18,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="/opt/swift/usr/bin:$PATH" SWIFT_BACKTRACE=enable=no
+store="${BENCH_DB:-sqlite}"
+if [ "${1:-}" = "--db" ]; then store="${2:?--db sqlite|postgres}"; shift 2; fi
+case "$store" in sqlite|postgres) ;; *) echo "bench-server.sh: --db must be sqlite or postgres" >&2; exit 2 ;; esac
 seconds="${1:-10}" machines="${2:-1000}" count="${3:-120000}"
 python="${PYTHON:-.venv/bin/python}"
 command -v wrk >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null
@@ -26,10 +31,19 @@ swift build --product modelseal >/dev/null
 server_bin="$(swift build -c release --show-bin-path)"
 bin="$(swift build --show-bin-path)"
 work="$(mktemp -d)"
-trap 'kill "$server_pid" 2>/dev/null || true; rm -rf "$work"' EXIT
+PG_DIR=""
+trap 'kill "$server_pid" 2>/dev/null || true; [ -z "$PG_DIR" ] || bash scripts/postgres-temp.sh stop "$PG_DIR"; rm -rf "$work"' EXIT
 export MODELSEAL_ADMIN_TOKEN="bench-$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')"
 
-"$server_bin/modelseal-server" --db "sqlite:$work/keys.db" --listen 127.0.0.1:0 --insecure-http --no-rate-limit \
+database="sqlite:$work/keys.db"
+if [ "$store" = postgres ]; then
+    eval "$(bash scripts/postgres-temp.sh start)"
+    export PGPASSWORD="$PG_PASSWORD"
+    export MODELSEAL_SERVER_MASTER_KEY="$(head -c 32 /dev/urandom | base64)"
+    database="$PG_URL"
+fi
+echo "store: $store ($database)"
+"$server_bin/modelseal-server" --db "$database" --listen 127.0.0.1:0 --insecure-http --no-rate-limit \
     2> "$work/server.log" &
 server_pid=$!
 for _ in $(seq 100); do grep -q listening "$work/server.log" && break; sleep 0.1; done

@@ -14,6 +14,10 @@ RFC 9180 A.1.1 on every run.
 Output: OUTPUT_DIR/v1.json and OUTPUT_DIR/v2.json, each an object with the raw component values
 of the machine, the vendor public key, the machine key file, the request and the license file
 (as text), the per-component hashes and the license key the license wraps (hex).
+OUTPUT_DIR/v2-p256-tpm.json is the version 2 license for a TPM machine key (§5, `kem` `p256-tpm`):
+the machine share is HPKE DHKEM(P-256, HKDF-SHA256) / HKDF-SHA256 / AES-256-GCM (checked against
+RFC 9180 A.3.1 on every run), and `machine_private_key` is the P-256 scalar a test loads into a
+TPM with TPM2_LoadExternal in place of the key TPM2_CreatePrimary would make from `tpm_unique`.
 
 Usage: gen-license-vectors.py OUTPUT_DIR   (the committed vectors: Tests/Vectors/licensing)
 """
@@ -26,6 +30,7 @@ import os
 import sys
 
 from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -135,6 +140,50 @@ def component_lock(secret, publics, k, context, label):
     return sealed
 
 
+# --- HPKE with DHKEM(P-256, HKDF-SHA256) (RFC 9180 §7.1; the TPM machine key's KEM) ---------------
+
+
+def p256_private(seed):
+    """A P-256 private key from 32 bytes (reduced into [1, n-1])."""
+    order = 0xFFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551
+    return ec.derive_private_key(int.from_bytes(seed, "big") % (order - 1) + 1, ec.SECP256R1())
+
+
+def p256_point(private):
+    return private.public_key().public_bytes(serialization.Encoding.X962,
+                                             serialization.PublicFormat.UncompressedPoint)
+
+
+def hpke_p256_seal(pk_r, sk_e, info, aad, plaintext, aead_id=0x0002, nk=32):
+    """SetupBaseS (DHKEM(P-256): dh = x-coordinate, kem_context = enc || pkR) then one Seal."""
+    kem_suite = b"KEM" + container.i2osp(0x0010, 2)
+    enc = p256_point(sk_e)
+    dh = sk_e.exchange(ec.ECDH(), ec.EllipticCurvePublicKey.from_encoded_point(ec.SECP256R1(), pk_r))
+    eae_prk = container.labeled_extract(kem_suite, b"", b"eae_prk", dh)
+    shared = container.labeled_expand(kem_suite, eae_prk, b"shared_secret", enc + pk_r, 32)
+    suite = b"HPKE" + container.i2osp(0x0010, 2) + container.i2osp(0x0001, 2) + container.i2osp(aead_id, 2)
+    context = b"\x00" + container.labeled_extract(suite, b"", b"psk_id_hash", b"") + \
+        container.labeled_extract(suite, b"", b"info_hash", info)
+    secret = container.labeled_extract(suite, shared, b"secret", b"")
+    key = container.labeled_expand(suite, secret, b"key", context, nk)
+    nonce = container.labeled_expand(suite, secret, b"base_nonce", context, 12)
+    return enc, AESGCM(key).encrypt(nonce, plaintext, aad)
+
+
+def check_hpke_p256_against_rfc9180():
+    """RFC 9180 A.3.1: DHKEM(P-256, HKDF-SHA256), HKDF-SHA256, AES-128-GCM, base mode."""
+    h = bytes.fromhex
+    sk_e = ec.derive_private_key(int("4995788ef4b9d6132b249ce59a77281493eb39af373d236a1fe415cb0c2d7beb", 16),
+                                 ec.SECP256R1())
+    pk_r = h("04fe8c19ce0905191ebc298a9245792531f26f0cece2460639e8bc39cb7f706a826a779b4cf969b8a0e539c7f62fb3d30ad6"
+             "aa8f80e30f1d128aafd68a2ce72ea0")
+    enc, ct = hpke_p256_seal(pk_r, sk_e, h("4f6465206f6e2061204772656369616e2055726e"), h("436f756e742d30"),
+                             h("4265617574792069732074727574682c20747275746820626561757479"), aead_id=0x0001, nk=16)
+    assert enc == h("04a92719c6195d5085104f469a8b9814d5838ff72b60501e2c4466e5e67b325ac98536d7b61a1af4b78e5b7f951c09"
+                    "00be863c403ce65c9bfcb9382657222d18c4")
+    assert ct == h("5ad590bb8baa577f8619db35a36311226a896e7342a6d836d8b7bcd2f20b6c7f9076ac232e3ab2523f39513434")
+
+
 def aes_gcm_zero_nonce(key, plaintext, aad):
     return AESGCM(key).encrypt(bytes(12), plaintext, aad)
 
@@ -142,7 +191,7 @@ def aes_gcm_zero_nonce(key, plaintext, aad):
 # --- §5 machine key file and request, §3/§4 license ----------------------------------------------
 
 
-def build(version):
+def build(version, kem="x25519"):
     vendor = Ed25519PrivateKey.from_private_bytes(det("vendor %d" % version))
     spki = vendor.public_key().public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
     vendor_key_id = hashlib.sha256(spki).digest()
@@ -151,6 +200,9 @@ def build(version):
     threshold = max(1, len(components) - TOLERANCE)
     machine_private = det("machine key %d" % version)
     machine_public = x25519_public(machine_private)
+    if kem == "p256-tpm":
+        machine_private = det("machine key p256-tpm")
+        machine_public = p256_point(p256_private(machine_private))
 
     label = b"modelseal/v1 machine-key"
     s = det("machine secret %d" % version)
@@ -170,15 +222,23 @@ def build(version):
         "threshold": threshold, "created_at": NOW, "label": "vector",
     }
     if version == 2:
-        machine_file["kem"] = "x25519"
-        request["kem"] = "x25519"
+        machine_file["kem"] = kem
+        request["kem"] = kem
+    if kem == "p256-tpm":  # §5: no shares, the TPM protects the key; CreatePrimary's unique and the NV counter
+        del machine_file["shares"], machine_file["sealed_private_key"]
+        machine_file["tpm_unique"] = b64(det("tpm unique"))
+        machine_file["tpm_counter"] = 0x01812345
 
     license_id = det("license id %d" % version, 16)
     license_key = det("license key %d" % version)
     a = det("secret A %d" % version)
     b = det("secret B %d" % version)
-    enc, ct = hpke_seal(machine_public, det("machine share ephemeral %d" % version),
-                        b"modelseal/v1 license-machine", license_id, a)
+    if kem == "p256-tpm":
+        enc, ct = hpke_p256_seal(machine_public, p256_private(det("machine share ephemeral p256-tpm")),
+                                 b"modelseal/v1 license-machine", license_id, a)
+    else:
+        enc, ct = hpke_seal(machine_public, det("machine share ephemeral %d" % version),
+                            b"modelseal/v1 license-machine", license_id, a)
     component_shares = component_lock(b, [c["public"] for c in components], threshold,
                                       b"modelseal/v1 license" + license_id, "license %d" % version)
     wrapped = aes_gcm_zero_nonce(hkdf(a + b, license_id, b"modelseal/v1 license-key"), license_key,
@@ -186,7 +246,7 @@ def build(version):
     machine = {"vendor_key_id": vendor_key_id.hex(), "machine_key": b64(machine_public),
                "components": [{"name": c["name"], "hash": c["hash"].hex()} for c in components], "match": threshold}
     if version == 2:
-        machine["kem"] = "x25519"
+        machine["kem"] = kem
     body = {
         "type": "modelseal-license", "version": version, "id": license_id.hex(), "customer": "Vector Customer",
         "issued_at": NOW, "not_before": NOW, "expires_at": NOW + 365 * 86400, "models": [], "machine": machine,
@@ -198,7 +258,7 @@ def build(version):
     signature = vendor.sign(b"modelseal/v1 license\x00" + canonical(body))
     license_file = {"license": body,
                     "signature": {"algorithm": "ed25519", "public_key": b64(spki), "value": b64(signature)}}
-    return {
+    result = {
         "comment": "spec/LICENSING.md version %d: a license for the machine with these raw components "
                    "(scripts/gen-license-vectors.py)" % version,
         "version": version,
@@ -209,16 +269,23 @@ def build(version):
         "license": canonical(license_file).decode() + "\n",
         "license_key": license_key.hex(),
     }
+    if kem == "p256-tpm":
+        result["comment"] = ("spec/LICENSING.md version 2, kem p256-tpm: a license for a TPM machine key whose "
+                             "private scalar is machine_private_key (scripts/gen-license-vectors.py)")
+        result["machine_private_key"] = p256_private(machine_private).private_numbers().private_value.to_bytes(
+            32, "big").hex()
+    return result
 
 
 def main():
     if len(sys.argv) != 2:
         sys.exit(__doc__)
     container.check_hpke_against_rfc9180()
+    check_hpke_p256_against_rfc9180()
     os.makedirs(sys.argv[1], exist_ok=True)
-    for version in (1, 2):
-        with open(os.path.join(sys.argv[1], "v%d.json" % version), "w") as out:
-            out.write(json.dumps(build(version), indent=1, sort_keys=True, ensure_ascii=False) + "\n")
+    for name, version, kem in (("v1", 1, "x25519"), ("v2", 2, "x25519"), ("v2-p256-tpm", 2, "p256-tpm")):
+        with open(os.path.join(sys.argv[1], name + ".json"), "w") as out:
+            out.write(json.dumps(build(version, kem), indent=1, sort_keys=True, ensure_ascii=False) + "\n")
 
 
 if __name__ == "__main__":

@@ -100,6 +100,84 @@ def mark(values_bits, dtype, rows, key, name, alpha):
     return out
 
 
+# ---- Tier A (spec/MARK.md §8) ------------------------------------------------------------------------------
+
+TIER_A_LABEL = b"modelseal-mark/v1 tier-a\x00"
+EXP, LOG = [0] * 512, [0] * 256
+_value = 1
+for _power in range(255):
+    EXP[_power], LOG[_value] = _value, _power
+    _value <<= 1
+    if _value & 0x100:
+        _value ^= 0x11D
+for _power in range(255, 512):
+    EXP[_power] = EXP[_power - 255]
+
+
+def gf_mul(a, b):
+    return 0 if a == 0 or b == 0 else EXP[LOG[a] + LOG[b]]
+
+
+def fingerprint(secret, model_id, customer):
+    return hmac.new(secret, TIER_A_LABEL + field(model_id) + field(customer), hashlib.sha256).digest()[:8]
+
+
+def rs_encode(message, length):
+    """Systematic Reed-Solomon over GF(2^8)/0x11D, g(x) = prod_{i<n-k} (x - 2^i), highest degree first."""
+    parity = length - len(message)
+    g = [1]
+    for i in range(parity):
+        g = [a ^ gf_mul(b, EXP[i]) for a, b in zip(g + [0], [0] + g)]
+    remainder = list(message) + [0] * parity
+    for i in range(len(message)):
+        factor = remainder[i]
+        if factor:
+            for j in range(1, len(g)):
+                remainder[i + j] ^= gf_mul(g[j], factor)
+    return list(message) + remainder[len(message):]
+
+
+def permutation_of_rank(rank, units=6):
+    remaining, result = list(range(units)), []
+    for position in range(units):
+        factorial = math.factorial(units - 1 - position)
+        result.append(remaining.pop(rank // factorial))
+        rank %= factorial
+    return result
+
+
+def slot_permutations(fp, slot_units):
+    chunks = sum(u // 6 for u in slot_units)
+    codeword = rs_encode(fp, min(255, chunks))
+    chunk, result = 0, []
+    for units in slot_units:
+        order = list(range(units))
+        for start in range(0, units - 5, 6):
+            for position, unit in enumerate(permutation_of_rank(codeword[chunk % len(codeword)])):
+                order[start + position] = start + unit
+            chunk += 1
+        result.append(order)
+    return result
+
+
+def tier_a_vectors(secret, model_id, customer):
+    rng = np.random.default_rng(8)
+    fp = fingerprint(secret, model_id, customer)
+    codeword = rs_encode(fp, 40)
+    received = list(codeword)
+    for position in rng.choice(40, size=16, replace=False).tolist():  # 16 errors: the most 32 parity symbols fix
+        received[position] ^= int(rng.integers(1, 256))
+    return {
+        "fingerprint_hex": fp.hex(),
+        "codeword_40_hex": bytes(codeword).hex(),
+        "codeword_255_hex": bytes(rs_encode(fp, 255)).hex(),
+        "received_40_with_16_errors_hex": bytes(received).hex(),
+        "permutations_of_rank": {str(r): permutation_of_rank(r) for r in (0, 1, 255, 719)},
+        "slot_units": [64, 36, 5],
+        "slot_permutations": slot_permutations(fp, [64, 36, 5]),
+    }
+
+
 def main():
     rng = np.random.default_rng(18)
     secret = bytes(range(32))
@@ -118,6 +196,7 @@ def main():
         "pattern_from_element_1024_16_bytes_hex": pattern_bytes(key, nonce, 1024, 128).hex(),
         "alpha": 6e-4,
         "tensors": [],
+        "tier_a": tier_a_vectors(secret, model_id, customer),
     }
     rows, cols = 4, 163  # rows not a multiple of 8: both the 8-wide and the one-by-one paths
     base = rng.standard_normal(rows * cols).astype(np.float32) * 0.05

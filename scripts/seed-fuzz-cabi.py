@@ -5,7 +5,9 @@ Every container and Fernet vector becomes a scenario-1 seed `\\x01 [len(key)] ke
 start from files their key opens; one seed each for the key-text, handle and status scenarios.
 """
 import pathlib
+import subprocess
 import sys
+import tempfile
 
 corpus = pathlib.Path(sys.argv[1])
 corpus.mkdir(parents=True, exist_ok=True)
@@ -18,3 +20,11 @@ for vector in vectors:
 (corpus / "keys").write_bytes(b"\x00" + b"zr4THqgxsBt0Zh5XfAqRGW6ThCEi_Xuzz6dtBFz-qCU=")
 (corpus / "handles").write_bytes(b"\x02" + bytes(range(64)))
 (corpus / "statuses").write_bytes(b"\x03" + bytes([10, 0, 0, 0, 30, 0, 0, 0, 255, 255, 255, 255]))
+# A real self-signed certificate (DER) for the TLS pin reader.
+with tempfile.TemporaryDirectory() as folder:
+    made = subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+                           "-keyout", f"{folder}/key.pem", "-outform", "DER", "-out", f"{folder}/cert.der",
+                           "-subj", "/CN=modelseal-fuzz", "-days", "1"], capture_output=True)
+    if made.returncode == 0:
+        (corpus / "tls-certificate").write_bytes(b"\x04" + pathlib.Path(f"{folder}/cert.der").read_bytes())
+(corpus / "server-answer").write_bytes(b"\x04" + b'{"lease":{"type":"modelseal-lease","version":1},"signature":"","wrapped_key":""}')

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs the built wheel (dist/modelseal-*.whl) into its own venv, .venv-wheel, and runs the
-# Python API and ABI suites and the customer's whole path (test_wheel_customer.py: the installed
-# `modelseal` command and library, auditwheel, ldd) against the installed package where no Swift
-# toolchain is visible:
+# Python API and ABI suites, the server= TLS pin check (the key server is a debug build that needs
+# the toolchain, so server= against it runs in the main pass only) and the customer's whole path
+# (test_wheel_customer.py: the installed `modelseal` command and library, auditwheel, ldd) against
+# the installed package where no Swift toolchain is visible:
 # in a private mount namespace with an empty /opt/swift, PATH without it, no LD_LIBRARY_PATH, from
 # a directory outside the repository (so `import modelseal` can only find the installed copy).
 #
@@ -33,7 +34,9 @@ run_tests() {
         MODELSEAL_WHEEL="$repo/$wheel" MODELSEAL_TOOLS="$repo/.venv/bin" \
         "$repo/.venv-wheel/bin/python" -m pytest -q -rs -p no:cacheprovider --rootdir "$repo/python/tests" \
         "$repo/python/tests/test_python_api.py" "$repo/python/tests/test_python_abi.py" \
-        "$repo/python/tests/test_wheel_customer.py"
+        "$repo/python/tests/test_wheel_customer.py" \
+        "$repo/python/tests/test_python_server.py::test_the_library_computes_the_spki_pin" \
+        "$repo/python/tests/test_python_server.py::test_https_requires_the_pinned_key"
 }
 
 if unshare --mount --propagation private true 2>/dev/null; then

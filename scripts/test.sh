@@ -2,7 +2,7 @@
 # Runs every test of ModelSeal on a fresh machine (Debian, Swift 6.3 at /opt/swift or on PATH).
 #
 # Installs what the tests need first, idempotently: Debian packages (age, time, strace, swtpm and libtss2,
-# softhsm2, opensc, chromium), a Python
+# softhsm2, opensc, chromium, postgresql), a Python
 # venv in .venv with the packages of python/tests/requirements.txt (real torch, torchvision,
 # cryptography, ...). Then builds, runs the Swift suites, the Python suites against the built binary
 # and C library, installs the built wheel into a separate venv and tests it with the Swift toolchain
@@ -24,6 +24,7 @@ command -v strace >/dev/null || missing+=(strace)       # licensing: a real trac
 command -v faketime >/dev/null || missing+=(faketime)   # licensing: the clock set back
 command -v unshare >/dev/null || missing+=(util-linux)
 command -v swtpm >/dev/null || missing+=(swtpm)          # licensing: a TPM 2.0 emulator per TPM test
+command -v tpm2_getcap >/dev/null || missing+=(tpm2-tools) # licensing: reads the TPM's NV indices apart from modelseal
 # licensing: the TPM software stack the TPM layer dlopens (not linked; the product runs without it)
 ldconfig -p | grep -q 'libtss2-esys.so.0 ' || missing+=(libtss2-esys-3.0.2-0 libtss2-mu0)
 ldconfig -p | grep -q 'libtss2-tctildr.so.0 ' || missing+=(libtss2-tctildr0)
@@ -31,6 +32,10 @@ ldconfig -p | grep -q 'libtss2-tcti-swtpm.so.0 ' || missing+=(libtss2-tcti-swtpm
 [ -e /usr/lib/softhsm/libsofthsm2.so ] || missing+=(softhsm2)   # signing: a real PKCS#11 token (python/tests/test_pkcs11.py)
 command -v pkcs11-tool >/dev/null || missing+=(opensc)           # signing: makes the token's keys
 [ -x /usr/bin/chromium ] || missing+=(chromium)       # the console's browser test (Playwright drives it)
+command -v openssl >/dev/null || missing+=(openssl)   # the server's TLS tests make their certificates
+command -v ip >/dev/null || missing+=(iproute2)        # the TLS client in its own network namespace (ip netns, veth)
+ldconfig -p | grep -q 'libssl.so.3 ' || missing+=(libssl3)   # the client's https:// (dlopen, not linked)
+[ -x /usr/lib/postgresql/15/bin/initdb ] || missing+=(postgresql)   # the server's PostgreSQL store (scripts/postgres-temp.sh)
 if [ ${#missing[@]} -gt 0 ]; then
     sudo=""
     [ "$(id -u)" -eq 0 ] || sudo="sudo"

@@ -81,7 +81,7 @@ public final class FernetFile {
             }
         }
         let tag = Array(tail[32..<64])
-        guard let match = macs.firstIndex(where: { Self.constantTimeEqual(Array($0.finalize()), tag) }) else {
+        guard let match = macs.firstIndex(where: { ConstantTime.equal(Array($0.finalize()), tag) }) else {
             throw .hmacMismatch(keysTried: keys.count)
         }
         let key = keys[match]
@@ -104,13 +104,6 @@ public final class FernetFile {
             iv: Array(head[FernetToken.ivOffset..<FernetToken.headerLength]),
             timestamp: head[1..<FernetToken.ivOffset].reduce(0) { $0 << 8 | UInt64($1) },
             plaintextLength: layout.ciphertextLength - padding)
-    }
-
-    static func constantTimeEqual(_ a: [UInt8], _ b: [UInt8]) -> Bool {
-        guard a.count == b.count else { return false }
-        var difference: UInt8 = 0
-        for index in a.indices { difference |= a[index] ^ b[index] }
-        return difference == 0
     }
 }
 

@@ -82,7 +82,8 @@ public struct MarkRegistry: Sendable {
         return registry
     }
 
-    static func number(_ value: JSONValue?) -> Double? {
+    /// A JSON number as a `Double` (`nil` for anything else).
+    public static func number(_ value: JSONValue?) -> Double? {
         if case let .number(text)? = value { return Double(text) }
         return nil
     }
@@ -110,8 +111,11 @@ public struct MarkRegistry: Sendable {
         return try parse(SmallFile.read(path, limit: maxBytes))
     }
 
-    /// Appends `entry` to the registry at `path`, replacing the file atomically.
+    /// Appends `entry` to the registry at `path`, replacing the file atomically, under an exclusive lock on
+    /// `path + ".lock"`: marks recorded at the same time by several processes are all kept.
     public static func record(_ entry: Entry, path: String) throws {
+        let lock = try FileLock(path: path + ".lock")
+        defer { withExtendedLifetime(lock) {} }
         var registry = try load(path: path)
         registry.entries.append(entry)
         let output = try OutputFile(.path(path), mode: 0o600, replace: true)

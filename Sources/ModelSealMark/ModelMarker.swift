@@ -7,12 +7,18 @@ public struct MarkRequest: Sendable {
     public var modelID: String
     public var customer: String
     public var parameters: MarkParameters
+    /// Also write Tier A (the permutation mark of a built-in template; spec/MARK.md §8).
+    public var tierA: Bool
 
-    public init(secret: [UInt8], modelID: String, customer: String, parameters: MarkParameters = MarkParameters()) {
+    public init(
+        secret: [UInt8], modelID: String, customer: String, parameters: MarkParameters = MarkParameters(),
+        tierA: Bool = false
+    ) {
         self.secret = secret
         self.modelID = modelID
         self.customer = customer
         self.parameters = parameters
+        self.tierA = tierA
     }
 }
 
@@ -29,12 +35,25 @@ public struct MarkedModel: Sendable {
     public var delivered: PatchedSource
     public var tensors: [TensorMarkStats]
     public var skipped: [SkippedTensor]
+    /// What Tier A permuted, when asked for.
+    public var tierA: TierAMarking? = nil
 
     public var markedElements: Int { tensors.reduce(0) { $0 + $1.shape.reduce(1, *) } }
     /// Largest per-tensor ‖ΔW‖/‖W‖.
     public var maxRelativeChange: Double { tensors.map(\.relativeChange).max() ?? 0 }
     /// Largest per-element change in ulps of the delivery dtype.
     public var maxUlps: Int { tensors.map(\.maxUlps).max() ?? 0 }
+}
+
+/// What Tier A did to a copy.
+public struct TierAMarking: Sendable {
+    public var template: String
+    public var slots: Int
+    public var chunks: Int
+    public var codeLength: Int
+    public var unitsMoved: Int
+    /// The tensors permuted.
+    public var tensors: Set<String>
 }
 
 /// Tier B marking of a whole file (spec/MARK.md §3), in memory: nothing is written here.
@@ -62,14 +81,52 @@ public enum ModelMarker {
         let marked = try markTensors(chosen, in: file, key: key, alpha: request.parameters.alpha)
         for (tensor, stats) in zip(chosen, marked.map(\.stats)) { try checkBound(stats, tensor: tensor) }
         var patches = marked.map(\.patch)
+        var members = Set(chosen.compactMap(\.zipMember))
+        var tierA: TierAMarking?
+        if request.tierA {
+            let permuted = try permute(file, request, patches: patches)
+            patches = permuted.patches
+            tierA = permuted.marking
+            members.formUnion(
+                file.tensors.filter { permuted.marking.tensors.contains($0.name) }.compactMap(\.zipMember))
+        }
         if let archive = file.archive {
-            let members = Set(chosen.compactMap(\.zipMember))
             let tensorsOnly = try PatchedSource(base: file.source, patches: patches)
             patches += try ZipChecksumPatches.make(archive: archive, members: members, patched: tensorsOnly)
         }
         return MarkedModel(
             format: file.format, delivered: try PatchedSource(base: file.source, patches: patches),
-            tensors: marked.map(\.stats), skipped: skipped)
+            tensors: marked.map(\.stats), skipped: skipped, tierA: tierA)
+    }
+
+    /// Tier A over the Tier B patches: the template's slots permuted for the customer's fingerprint.
+    static func permute(_ file: WeightFile, _ request: MarkRequest, patches: [BytePatch]) throws -> (
+        patches: [BytePatch], marking: TierAMarking
+    ) {
+        guard let (template, slots) = TierATemplates.slots(file.tensors) else {
+            throw MarkError.unsupported(
+                "--tier-a: no built-in template matches this state dict (torchvision ResNet blocks, GPT-2, BERT); "
+                    + "mark it without --tier-a (Tier B only)")
+        }
+        let chunks = TierACode.chunkCount(slots)
+        guard chunks >= TierACode.minimumChunks else {
+            throw MarkError.unsupported(
+                "--tier-a: the \(template) template finds \(chunks) chunk(s) of \(TierACode.chunkUnits) units, fewer "
+                    + "than the \(TierACode.minimumChunks) the code needs: mark it without --tier-a")
+        }
+        let fingerprint = try TierACode.fingerprint(
+            secret: request.secret, modelID: request.modelID, customer: request.customer)
+        let permutations = TierACode.permutations(fingerprint: fingerprint, slots: slots)
+        let permuted = try TierAPermuter.apply(
+            slots: slots, permutations: permutations, file: file, patches: patches)
+        let moved = permutations.reduce(0) { $0 + $1.enumerated().filter { $0.offset != $0.element }.count }
+        return (
+            permuted,
+            TierAMarking(
+                template: template, slots: slots.count, chunks: chunks,
+                codeLength: TierACode.codeLength(chunks: chunks), unitsMoved: moved,
+                tensors: Set(slots.flatMap { $0.edges.map(\.tensor) }))
+        )
     }
 
     /// The 1e-3 bound on ‖ΔW‖/‖W‖ for 32-bit tensors, one ulp per element for 16-bit ones.

@@ -18,7 +18,7 @@ enum TensorMatcher {
     static func match(_ originals: [WeightTensor], original: WeightFile, suspect: WeightFile) throws -> [Int:
         TensorMatch]
     {
-        let candidates = suspect.tensors.filter { $0.markDType != nil && $0.fileRange != nil }
+        let candidates = suspect.tensors.filter { $0.markDType != nil && $0.fileRange != nil } + suspect.dequantized
         var matches: [Int: TensorMatch] = [:]
         var used: Set<String> = []
         for (index, tensor) in originals.enumerated() {

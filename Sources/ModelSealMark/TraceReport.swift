@@ -21,6 +21,8 @@ public struct TraceReport: Sendable, Encodable {
         public var matchedByShape: Int
         public var transposed: Int
         public var unmatched: [String]
+        /// Matched suspect tensors stored as integers and read back as floats: "name: layout".
+        public var dequantized: [String]
         public var segments: Int
         /// Elements in the subsample.
         public var weightsSampled: Int
@@ -37,9 +39,54 @@ public struct TraceReport: Sendable, Encodable {
         public var maxZ: Double
     }
 
+    /// Tier A's evidence (spec/MARK.md §8.5): the permutations recovered by aligning the suspect to the
+    /// original, decoded. `customer` is the issued id whose fingerprint the permutations carry; an innocent
+    /// id's fingerprint is 64 bits independent of the suspect, so the chance that any of `issued` ids is named
+    /// wrongly is at most `issued × 2⁻⁶⁴` (`false_positive_bound`).
+    public struct TierA: Sendable, Encodable {
+        /// The built-in template that matched the original (`torchvision-resnet`, `gpt2`, `bert`), or nil.
+        public var template: String?
+        public var slots = 0
+        public var slotsAligned = 0
+        public var unitsMoved = 0
+        public var chunks = 0
+        public var codeLength = 0
+        /// The Reed–Solomon decoding succeeded (a fingerprint was read, issued or not).
+        public var decoded = false
+        public var customer: String?
+        public var symbolErrors = 0
+        public var invalidChunks = 0
+        public var falsePositiveBound: Double
+
+        init(template: String?, issued: Int) {
+            self.template = template
+            falsePositiveBound = Double(issued) * 0x1p-64
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case template, slots, slotsAligned, unitsMoved, chunks, codeLength, decoded, customer, symbolErrors
+            case invalidChunks, falsePositiveBound
+        }
+
+        public func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(template, forKey: .template)
+            try container.encode(slots, forKey: .slots)
+            try container.encode(slotsAligned, forKey: .slotsAligned)
+            try container.encode(unitsMoved, forKey: .unitsMoved)
+            try container.encode(chunks, forKey: .chunks)
+            try container.encode(codeLength, forKey: .codeLength)
+            try container.encode(decoded, forKey: .decoded)
+            try container.encode(customer, forKey: .customer)
+            try container.encode(symbolErrors, forKey: .symbolErrors)
+            try container.encode(invalidChunks, forKey: .invalidChunks)
+            try container.encode(falsePositiveBound, forKey: .falsePositiveBound)
+        }
+    }
+
     public struct Evidence: Sendable, Encodable {
         public var tierB: TierB
-        public var tierA: String
+        public var tierA: TierA
     }
 
     public var schema = 1

@@ -36,12 +36,18 @@ public enum Tracer {
         }
         let matches = try TensorMatcher.match(marked, original: original, suspect: suspect)
         let matchedIndexes = marked.indices.filter { matches[$0] != nil }
+        var byName: [String: TensorMatch] = [:]
+        for (index, match) in matches { byName[marked[index].name] = match }
+        let template = TierATemplates.slots(original.tensors)
+        let alignment = try template.map {
+            try TierAAlignment.align(slots: $0.slots, original: original, suspect: suspect, matches: byName)
+        }
         let segments = TraceSubsample.select(
             tensors: matchedIndexes.map { (marked[$0].name, marked[$0].elementCount) }, secret: request.secret,
             modelID: request.modelID, maxElements: request.maxElements)
         let bits = try evidence(
             segments: segments, tensors: matchedIndexes.map { marked[$0] }, matches: matchedIndexes.map { matches[$0] },
-            original: original, suspect: suspect)
+            maps: matchedIndexes.map { alignment?.maps[marked[$0].name] }, original: original, suspect: suspect)
         let nonces = matchedIndexes.map { MarkKey.nonce(tensor: marked[$0].name) }
         let scores = try Parallel.map(customers.count) { (index: Int) throws -> CustomerScore in
             let key = try MarkKey(secret: request.secret, modelID: request.modelID, customer: customers[index])
@@ -54,17 +60,46 @@ public enum Tracer {
             matchedByShape: matches.values.filter { !$0.byName }.count,
             transposed: matches.values.filter(\.transposed).count,
             unmatched: marked.indices.filter { matches[$0] == nil }.map { marked[$0].name },
+            dequantized: matchedIndexes.compactMap { index in
+                matches[index]?.suspect.quantized.map { "\($0.name): \($0.layout)" }
+            },
             segments: segments.count, weightsSampled: segments.reduce(0) { $0 + $1.count },
             weightsScored: bits.reduce(0) { $0 + $1.validCount },
             tailWeightsScored: bits.reduce(0) { $0 + $1.tailCount })
-        return report(scores: scores, request: request, tierB: tierB)
+        let tierA = try tierAEvidence(template: template, alignment: alignment, request: request, customers: customers)
+        return report(scores: scores, request: request, tierB: tierB, tierA: tierA)
+    }
+
+    /// Tier A's evidence: the recovered permutations decoded, and the issued id whose fingerprint they carry.
+    static func tierAEvidence(
+        template: (template: String, slots: [PermutationSlot])?, alignment: TierAAlignment?, request: TraceRequest,
+        customers: [String]
+    ) throws -> TraceReport.TierA {
+        guard let template, let alignment else { return TraceReport.TierA(template: nil, issued: customers.count) }
+        let decoded = TierACode.decode(alignment.recovered, slots: template.slots)
+        var evidence = TraceReport.TierA(template: template.template, issued: customers.count)
+        evidence.slots = template.slots.count
+        evidence.slotsAligned = alignment.recovered.filter { $0 != nil }.count
+        evidence.unitsMoved = alignment.unitsMoved
+        evidence.chunks = TierACode.chunkCount(template.slots)
+        evidence.codeLength = decoded.codeLength
+        evidence.decoded = decoded.fingerprint != nil
+        evidence.symbolErrors = decoded.symbolErrors
+        evidence.invalidChunks = decoded.invalidChunks
+        if let fingerprint = decoded.fingerprint {
+            let fingerprints = try Parallel.map(customers.count) { (index: Int) throws -> [UInt8] in
+                try TierACode.fingerprint(secret: request.secret, modelID: request.modelID, customer: customers[index])
+            }
+            evidence.customer = customers.indices.first { fingerprints[$0] == fingerprint }.map { customers[$0] }
+        }
+        return evidence
     }
 
     /// Residual bits of every segment: each reads only the rows it touches, of both files (of a transposed
     /// suspect tensor, one short run per stored row).
     static func evidence(
-        segments: [TraceSegment], tensors: [WeightTensor], matches: [TensorMatch?], original: WeightFile,
-        suspect: WeightFile
+        segments: [TraceSegment], tensors: [WeightTensor], matches: [TensorMatch?], maps: [IndexMaps?],
+        original: WeightFile, suspect: WeightFile
     ) throws -> [ResidualBits] {
         try Parallel.map(segments.count) { (item: Int) throws -> ResidualBits in
             let segment = segments[item]
@@ -78,7 +113,9 @@ public enum Tracer {
             let window = (firstRow * columns)..<((firstRow + rows) * columns)
             let o = try original.floats(tensor, elements: window)
             let x: [Float]
-            if match.transposed {
+            if let map = maps[segment.tensor], !match.transposed {
+                x = try aligned(suspect: suspect, tensor: match.suspect, map: map, rows: firstRow..<(firstRow + rows))
+            } else if match.transposed {
                 // Stored as [columns, rows]: the window's rows are a short run in each stored row.
                 let total = tensor.shape[0]
                 var gathered = [Float](repeating: 0, count: window.count)
@@ -97,7 +134,21 @@ public enum Tracer {
         }
     }
 
-    static func report(scores: [CustomerScore], request: TraceRequest, tierB: TraceReport.TierB) -> TraceReport {
+    /// The suspect's elements at the original's rows `rows`, read through Tier A's index maps.
+    static func aligned(suspect: WeightFile, tensor: WeightTensor, map: IndexMaps, rows: Range<Int>) throws -> [Float] {
+        let columns = tensor.elementCount / max(1, tensor.shape[0])
+        var output = [Float](repeating: 0, count: rows.count * columns)
+        for (offset, row) in rows.enumerated() {
+            let from = map.rows?[row] ?? row
+            let values = try suspect.floats(tensor, elements: (from * columns)..<((from + 1) * columns))
+            for column in 0..<columns { output[offset * columns + column] = values[map.columns?[column] ?? column] }
+        }
+        return output
+    }
+
+    static func report(
+        scores: [CustomerScore], request: TraceRequest, tierB: TraceReport.TierB, tierA: TraceReport.TierA
+    ) -> TraceReport {
         let tests = 2 * scores.count
         let threshold = HoeffdingThreshold.z(tests: tests, target: request.falsePositiveTarget)
         func candidate(_ score: CustomerScore) -> TraceReport.Candidate {
@@ -119,6 +170,6 @@ public enum Tracer {
             accused: accused.map(candidate), runnerUp: others.first.map(candidate),
             null: TraceReport.NullScores(
                 count: others.count, meanZAll: mean, stdZAll: variance.squareRoot(), maxZ: others.first?.z ?? 0),
-            evidence: TraceReport.Evidence(tierB: tierB, tierA: "not built: Tier A (--tier-a) is not implemented"))
+            evidence: TraceReport.Evidence(tierB: tierB, tierA: tierA))
     }
 }

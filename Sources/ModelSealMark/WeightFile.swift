@@ -12,6 +12,8 @@ public struct WeightTensor: Sendable, Equatable {
     public var zipMember: String?
     /// True when another tensor views the same storage (never marked: the views would disagree).
     public var sharesStorage: Bool
+    /// For a tensor stored as integers with scales (suspects only): how to read it back as floats.
+    public var quantized: QuantizedTensor? = nil
 
     public var elementCount: Int { shape.reduce(1) { $0 &* $1 } }
     /// The mark's element type, for the float types it handles.
@@ -27,6 +29,9 @@ public struct WeightFile: Sendable {
     public let source: any ByteSource
     public let format: Format
     public let tensors: [WeightTensor]
+    /// Float views of the integer-quantized weights (`QuantizedLayouts`), named as their originals: tracing
+    /// matches them like float tensors; marking ignores them.
+    public var dequantized: [WeightTensor] = []
     /// The walked archive, for zip checkpoints (its checksums are updated when marking).
     let archive: ZipArchive?
 
@@ -40,16 +45,22 @@ public struct WeightFile: Sendable {
                     name: tensor.name, dtype: tensor.dtype ?? .uint8, shape: tensor.shape,
                     fileRange: tensor.dtype == nil ? nil : tensor.dataRange, zipMember: nil, sharesStorage: false)
             }
-            return WeightFile(source: source, format: .safetensors, tensors: tensors, archive: nil)
+            var opened = WeightFile(source: source, format: .safetensors, tensors: tensors, archive: nil)
+            opened.dequantized = QuantizedLayouts.safetensors(file, source: source).map(WeightTensor.init)
+            return opened
         case .pytorchZip?:
             let archive = try ZipArchive(source: source)
             let checkpoint = try TorchCheckpoint.readZip(archive)
-            return WeightFile(
+            var opened = WeightFile(
                 source: source, format: .pytorchZip, tensors: try torchTensors(checkpoint), archive: archive)
+            opened.dequantized = quantizedTensors(checkpoint)
+            return opened
         case .pytorchLegacy?:
             let checkpoint = try TorchCheckpoint.readLegacy(from: source)
-            return WeightFile(
+            var opened = WeightFile(
                 source: source, format: .pytorchLegacy, tensors: try torchTensors(checkpoint), archive: nil)
+            opened.dequantized = quantizedTensors(checkpoint)
+            return opened
         default:
             throw MarkError.unsupported(
                 "\(source.name) is not a PyTorch checkpoint (.pt) or a safetensors file: the mark handles only these")
@@ -65,24 +76,37 @@ public struct WeightFile: Sendable {
         var prefix = ""
         if case let .zip(recordPrefix) = checkpoint.format { prefix = recordPrefix + "/" }
         return checkpoint.tensors.map { tensor in
-            var range: Range<Int>?
-            if let storage = checkpoint.storage(tensor.storageKey), tensor.isContiguous, storage.dataOffset >= 0,
-                tensor.quantization == nil
-            {
-                let start = storage.dataOffset + tensor.storageOffset * tensor.dtype.elementSize
-                if start + tensor.byteCount <= storage.dataOffset + storage.byteCount {
-                    range = start..<(start + tensor.byteCount)
-                }
-            }
-            return WeightTensor(
-                name: tensor.name, dtype: tensor.dtype, shape: tensor.shape, fileRange: range,
+            WeightTensor(
+                name: tensor.name, dtype: tensor.dtype, shape: tensor.shape,
+                fileRange: tensor.quantization == nil ? elementRange(tensor, checkpoint) : nil,
                 zipMember: checkpoint.format == .legacy ? nil : prefix + "data/" + tensor.storageKey,
                 sharesStorage: shared.contains(tensor.name))
         }
     }
 
-    /// The elements of a float tensor (fp32, fp16, bf16) widened to `Float`.
+    /// Where a contiguous tensor's elements lie in the file, if they do.
+    static func elementRange(_ tensor: TorchTensor, _ checkpoint: TorchCheckpoint) -> Range<Int>? {
+        guard let storage = checkpoint.storage(tensor.storageKey), tensor.isContiguous, storage.dataOffset >= 0
+        else { return nil }
+        let start = storage.dataOffset + tensor.storageOffset * tensor.dtype.elementSize
+        guard start + tensor.byteCount <= storage.dataOffset + storage.byteCount else { return nil }
+        return start..<(start + tensor.byteCount)
+    }
+
+    /// The quantized tensors of a checkpoint that `trace` reads back as floats.
+    static func quantizedTensors(_ checkpoint: TorchCheckpoint) -> [WeightTensor] {
+        guard checkpoint.byteOrder == "little" else { return [] }
+        return checkpoint.tensors.compactMap { tensor in
+            guard tensor.quantization != nil, let range = elementRange(tensor, checkpoint) else { return nil }
+            return QuantizedLayouts.torch(tensor, range: range, checkpoint: checkpoint).map(WeightTensor.init)
+        }
+    }
+
+    /// The elements of a float tensor (fp32, fp16, bf16) widened to `Float`, or of a dequantized one.
     public func floats(_ tensor: WeightTensor, elements: Range<Int>? = nil) throws -> [Float] {
+        if let quantized = tensor.quantized {
+            return try quantized.floats(source: source, elements: elements ?? 0..<tensor.elementCount)
+        }
         guard let dtype = tensor.markDType, let range = tensor.fileRange else {
             throw MarkError.unsupported("tensor \(tensor.name) is not a contiguous fp32/fp16/bf16 tensor")
         }
@@ -98,5 +122,15 @@ public struct WeightFile: Sendable {
                 initialized = count
             }
         }
+    }
+}
+
+extension WeightTensor {
+    /// The float view of a quantized tensor, under its original's name (`M.weight`).
+    init(_ quantized: QuantizedTensor) {
+        self.init(
+            name: quantized.name, dtype: .float32, shape: quantized.shape, fileRange: nil, zipMember: nil,
+            sharesStorage: false,
+            quantized: quantized)
     }
 }

@@ -14,26 +14,32 @@ public final class KeyServer: Sendable {
     let clock: @Sendable () -> Int64
     public let limits: RateLimits
     public let metrics = ServerMetrics()
+    /// The console's trace page (`--originals`, `--mark-secret`); `nil`: the page says it is not configured.
+    public let trace: TraceSettings?
 
-    init(store: any ServerStore, keys: ServerKeys, limits: RateLimits, clock: @escaping @Sendable () -> Int64) {
+    init(
+        store: any ServerStore, keys: ServerKeys, limits: RateLimits, clock: @escaping @Sendable () -> Int64,
+        trace: TraceSettings? = nil
+    ) {
         self.store = store
         self.keys = keys
         self.limits = limits
         self.clock = clock
+        self.trace = trace
     }
 
-    /// Opens the store named by `database` (`sqlite:PATH`), applies its migrations, loads the keys and
+    /// Opens the store named by `database` (`sqlite:PATH` or `postgres://…`), applies its migrations, loads the keys and
     /// records the first admin from `adminToken` when the database has none.
     public static func start(
         database: String, masterKeyFile: String?, adminToken: String?, limits: RateLimits = .standard,
-        clock: @escaping @Sendable () -> Int64 = KeyServer.systemClock
+        clock: @escaping @Sendable () -> Int64 = KeyServer.systemClock, trace: TraceSettings? = nil
     ) async throws -> KeyServer {
         let (store, defaultKeyFile) = try await openStore(database)
         do {
             try await store.migrate()
             let keys = try await ServerKeys.load(
                 store: store, masterKeyFile: masterKeyFile, defaultFile: defaultKeyFile)
-            let server = KeyServer(store: store, keys: keys, limits: limits, clock: clock)
+            let server = KeyServer(store: store, keys: keys, limits: limits, clock: clock, trace: trace)
             if let adminToken, !adminToken.isEmpty {
                 try await server.bootstrapAdmin(token: adminToken)
             }
@@ -51,7 +57,12 @@ public final class KeyServer: Sendable {
             guard !path.isEmpty else { throw StoreError.database("--db sqlite:PATH needs a path") }
             return (try await SQLiteStore.open(path: path), path + ".master-key")
         }
-        throw StoreError.database("--db must be sqlite:PATH (PostgreSQL is not supported in this build yet)")
+        if PostgresLocation.isPostgres(database) {
+            // No default master key file: every server process on the database needs the same key.
+            return (try await PostgresStore.open(try PostgresLocation(url: database)), nil)
+        }
+        throw StoreError.database(
+            "--db must be sqlite:PATH or postgres://USER@HOST:PORT/DB (or postgres://USER@/DB?host=/socket/dir)")
     }
 
     /// The first admin, named `root`, from `$MODELSEAL_ADMIN_TOKEN`; stored as a hash.

@@ -27,16 +27,19 @@ public struct ServerRunner: Sendable {
     public let listen: Address
     /// The admin listener; `nil` serves the admin API on `listen` (loopback only, or with `exposeAdmin`).
     public let adminListen: Address?
+    /// TLS on both listeners; `nil` serves plain HTTP (loopback only, `--insecure-http`).
+    public let tls: ServerTLS?
     /// Called with each listener's name and bound port once it accepts connections.
     public let onListening: @Sendable (String, Int) -> Void
 
     public init(
-        server: KeyServer, listen: Address, adminListen: Address?,
+        server: KeyServer, listen: Address, adminListen: Address?, tls: ServerTLS? = nil,
         onListening: @escaping @Sendable (String, Int) -> Void
     ) {
         self.server = server
         self.listen = listen
         self.adminListen = adminListen
+        self.tls = tls
         self.onListening = onListening
     }
 
@@ -45,10 +48,10 @@ public struct ServerRunner: Sendable {
         logger.logLevel = .warning
         var services: [any Service] = []
         if let adminListen {
-            services.append(application(server.clientRouter(), listen, name: "client", logger: logger))
-            services.append(application(server.adminRouter(), adminListen, name: "admin", logger: logger))
+            services.append(try application(server.clientRouter(), listen, name: "client", logger: logger))
+            services.append(try application(server.adminRouter(), adminListen, name: "admin", logger: logger))
         } else {
-            services.append(application(server.combinedRouter(), listen, name: "client+admin", logger: logger))
+            services.append(try application(server.combinedRouter(), listen, name: "client+admin", logger: logger))
         }
         let group = ServiceGroup(
             configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
@@ -58,11 +61,19 @@ public struct ServerRunner: Sendable {
 
     func application(
         _ router: Router<BasicRequestContext>, _ address: Address, name: String, logger: Logger
-    ) -> some Service {
+    ) throws -> any Service {
         let report = onListening
+        let configuration = ApplicationConfiguration(
+            address: .hostname(address.host, port: address.port), serverName: nil)
+        guard let tls else {
+            return Application(
+                router: router, configuration: configuration,
+                onServerRunning: { channel in report(name, channel.localAddress?.port ?? address.port) },
+                logger: logger)
+        }
         return Application(
-            router: router,
-            configuration: .init(address: .hostname(address.host, port: address.port), serverName: nil),
+            responder: HTTPSResponder(inner: router.buildResponder()),
+            server: try .tls(.http1(), tlsConfiguration: tls.configuration), configuration: configuration,
             onServerRunning: { channel in report(name, channel.localAddress?.port ?? address.port) },
             logger: logger)
     }

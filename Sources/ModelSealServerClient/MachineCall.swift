@@ -39,7 +39,7 @@ public enum MachineCall {
         let activation = try ServerActivation.load(url, directory: directory)
         return try ServerCall.signed(
             url, path: path, body: .object([:]), key: try activation.signingKey(directory: directory),
-            machineID: activation.machineID, now: now
+            machineID: activation.machineID, now: now, trust: activation.trust
         ).value
     }
 }

@@ -6,30 +6,70 @@ import ModelSealCore
 
 /// A minimal HTTP/1.1 client over a POSIX socket, for the key server's JSON API (docs/SERVER.md §Client).
 ///
-/// It needs nothing but libc, so the `modelseal` command stays statically linkable into the wheel.
-/// One request per connection (`Connection: close`), a bounded answer (1 MiB), 30 s send/receive
-/// timeouts. Plain `http://` only: this build has no TLS client (docs/SERVER.md §Missing).
+/// It needs nothing but libc, so the `modelseal` command stays statically linkable into the wheel;
+/// `https://` goes through the system's OpenSSL loaded with dlopen (`SystemTLS`), the server's key
+/// checked against a `TLSTrust` before the request is sent. One request per connection
+/// (`Connection: close`), a bounded answer (1 MiB), 30 s send/receive timeouts.
 public enum PlainHTTP {
     /// An answer: the status code and the body.
     public struct Answer: Sendable {
         public let status: Int
         public let body: [UInt8]
+        /// Over TLS: the hex SHA-256 of the server certificate's SubjectPublicKeyInfo.
+        public var tlsKey: String? = nil
+
+        public init(status: Int, body: [UInt8]) {
+            self.status = status
+            self.body = body
+        }
     }
 
     static let maximumAnswer = 1 << 20
 
-    /// Sends one request; throws `.network` when no answer came back.
+    /// Sends one request; throws `.network` when no answer came back, `.untrusted` when an `https://`
+    /// server's key fails `trust` (nothing is sent to it then). `https://` needs a `trust`.
     public static func send(
         _ method: String, _ url: ServerURL, path: String, headers: [(String, String)] = [], body: [UInt8] = [],
-        timeoutSeconds: Int = 30
+        trust: TLSTrust? = nil, timeoutSeconds: Int = 30
     ) throws(ServerClientError) -> Answer {
         let descriptor = try connect(url, timeoutSeconds: timeoutSeconds)
         defer { close(descriptor) }
         var head = "\(method) \(url.basePath)\(path) HTTP/1.1\r\nHost: \(url.hostHeader)\r\nConnection: close\r\n"
         head += "Content-Type: application/json\r\nContent-Length: \(body.count)\r\nUser-Agent: modelseal\r\n"
         for (name, value) in headers { head += "\(name): \(value)\r\n" }
-        try sendAll(descriptor, Array((head + "\r\n").utf8) + body, url: url)
-        return try parse(try receiveAll(descriptor, url: url), url: url)
+        let request = Array((head + "\r\n").utf8) + body
+        guard url.isTLS else {
+            try sendAll(descriptor, request, url: url)
+            return try parse(try receiveAll(descriptor, url: url), url: url)
+        }
+        guard let trust else {
+            throw .usage("\(url): say how to trust its TLS key (--server-pin sha256:HEX or --ca-file FILE)")
+        }
+        let connection = try secure(descriptor, url: url, trust: trust)
+        try connection.send(request, url: url)
+        var answer = try parse(
+            try receiveAll(url: url) { buffer throws(ServerClientError) in
+                try connection.receive(&buffer, url: url)
+            }, url: url)
+        answer.tlsKey = connection.serverKeySHA256
+        return answer
+    }
+
+    /// The TLS handshake over `descriptor` and the check of the server's key against `trust`.
+    static func secure(_ descriptor: Int32, url: ServerURL, trust: TLSTrust) throws(ServerClientError)
+        -> TLSConnection
+    {
+        var caFile: String? = nil
+        if case .certificateAuthorities(let file) = trust { caFile = file }
+        let connection = try TLSConnection(descriptor: descriptor, url: url, caFile: caFile)
+        if case .pinned(let pin) = trust, connection.serverKeySHA256 != pin {
+            throw .untrusted(
+                "\(url) presented TLS key sha256:\(connection.serverKeySHA256), not the key sha256:\(pin) this machine "
+                    + "pinned: someone may be intercepting the connection, so nothing was sent. If the vendor says "
+                    + "the server's TLS key changed, get the new pin from the vendor and run `modelseal activate "
+                    + "--server \(url) --token-file FILE --server-pin sha256:NEW`")
+        }
+        return connection
     }
 
     static func connect(_ url: ServerURL, timeoutSeconds: Int) throws(ServerClientError) -> Int32 {
@@ -69,12 +109,24 @@ public enum PlainHTTP {
     }
 
     static func receiveAll(_ descriptor: Int32, url: ServerURL) throws(ServerClientError) -> [UInt8] {
+        try receiveAll(url: url) { buffer throws(ServerClientError) in
+            while true {
+                let count = buffer.withUnsafeMutableBytes { recv(descriptor, $0.baseAddress, $0.count, 0) }
+                if count < 0 && errno == EINTR { continue }
+                guard count >= 0 else { throw .network("no answer from \(url): \(String(cString: strerror(errno)))") }
+                return count
+            }
+        }
+    }
+
+    /// Reads with `receive` (bytes into the buffer, 0 at the end) until the answer is complete.
+    static func receiveAll(
+        url: ServerURL, _ receive: (inout [UInt8]) throws(ServerClientError) -> Int
+    ) throws(ServerClientError) -> [UInt8] {
         var answer: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 16384)
         while true {
-            let count = buffer.withUnsafeMutableBytes { recv(descriptor, $0.baseAddress, $0.count, 0) }
-            if count < 0 && errno == EINTR { continue }
-            guard count >= 0 else { throw .network("no answer from \(url): \(String(cString: strerror(errno)))") }
+            let count = try receive(&buffer)
             if count == 0 { return answer }
             answer += buffer[0..<count]
             guard answer.count <= maximumAnswer else { throw .protocolError("the answer from \(url) is over 1 MiB") }

@@ -7,8 +7,20 @@ enum ServerCall {
     /// A signed POST; `machineID` is sent in `x-modelseal-machine` once activated.
     static func signed(
         _ url: ServerURL, path: String, body: JSONValue, key: Curve25519.Signing.PrivateKey, machineID: String?,
-        now: Int64, nonce: String = RequestSignature.newNonce()
+        now: Int64, nonce: String = RequestSignature.newNonce(), trust: TLSTrust? = nil
     ) throws(ServerClientError) -> (value: JSONValue, bytes: [UInt8]) {
+        let request = try signedRequest(
+            url, path: path, body: body, key: key, machineID: machineID, now: now, nonce: nonce)
+        let answer = try PlainHTTP.send(
+            "POST", url, path: path, headers: request.headers, body: request.body, trust: trust)
+        return (try json(answer), answer.body)
+    }
+
+    /// The headers and body of a signed POST to `path` (after the URL's base path).
+    static func signedRequest(
+        _ url: ServerURL, path: String, body: JSONValue, key: Curve25519.Signing.PrivateKey, machineID: String?,
+        now: Int64, nonce: String
+    ) throws(ServerClientError) -> (headers: [(String, String)], body: [UInt8]) {
         let bytes = Array(JSONWriter.serialize(body).utf8)
         let signature: RequestSignature
         do {
@@ -17,8 +29,7 @@ enum ServerCall {
         } catch { throw .local(error.description) }
         var headers = signature.headers
         if let machineID { headers.append((RequestSignature.machineHeader, machineID)) }
-        let answer = try PlainHTTP.send("POST", url, path: path, headers: headers, body: bytes)
-        return (try json(answer), answer.body)
+        return (headers, bytes)
     }
 
     /// The body of a 2xx answer as JSON; any other status is the server's refusal.

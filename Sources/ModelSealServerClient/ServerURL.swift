@@ -1,17 +1,17 @@
-/// A key server's address as the customer gives it: `http://HOST:PORT[/PREFIX]`.
+/// A key server's address as the customer gives it: `https://HOST[:PORT][/PREFIX]`, or
+/// `http://HOST:PORT[/PREFIX]` for a loopback server started with `--insecure-http`.
 public struct ServerURL: Sendable, Equatable, CustomStringConvertible {
+    /// `https://`: TLS with the server's key pinned (docs/SERVER.md §TLS).
+    public let isTLS: Bool
     public let host: String
     public let port: Int
     /// A path prefix before `/v1/…` (no trailing slash).
     public let basePath: String
 
     public init(_ text: String) throws(ServerClientError) {
-        if text.hasPrefix("https://") {
-            throw .usage(
-                "\(text): this build's client speaks plain HTTP only (loopback servers started with --insecure-http)")
-        }
-        guard text.hasPrefix("http://") else { throw .usage("\(text) is not an http:// URL") }
-        var rest = Substring(text.dropFirst("http://".count))
+        isTLS = text.hasPrefix("https://")
+        guard isTLS || text.hasPrefix("http://") else { throw .usage("\(text) is not an https:// or http:// URL") }
+        var rest = Substring(text.dropFirst(isTLS ? "https://".count : "http://".count))
         var path = ""
         if let slash = rest.firstIndex(of: "/") {
             path = String(rest[slash...])
@@ -19,7 +19,7 @@ public struct ServerURL: Sendable, Equatable, CustomStringConvertible {
         }
         while path.hasSuffix("/") { path.removeLast() }
         var host = String(rest)
-        var port = 80
+        var port = isTLS ? 443 : 80
         if host.hasPrefix("["), let close = host.firstIndex(of: "]") {
             let after = host[host.index(after: close)...]
             if after.hasPrefix(":") {
@@ -40,5 +40,5 @@ public struct ServerURL: Sendable, Equatable, CustomStringConvertible {
 
     var hostHeader: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
 
-    public var description: String { "http://\(hostHeader)\(basePath)" }
+    public var description: String { "\(isTLS ? "https" : "http")://\(hostHeader)\(basePath)" }
 }

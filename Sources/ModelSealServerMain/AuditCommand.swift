@@ -61,36 +61,3 @@ extension ServerCommand.Audit {
         }
     }
 }
-
-extension ServerCommand {
-    struct Backup: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(
-            abstract: "Copy a consistent snapshot of the SQLite database to a new file while the server runs.",
-            discussion: """
-                The copy holds every committed transaction at the moment it starts (SQLite's VACUUM INTO). File \
-                keys in it stay wrapped under the master key: keep the master key apart from backups. Restoring \
-                a backup undoes every release, activation and revocation after it — a machine revoked since \
-                is active again (revoke it again) — and the audit chain then ends at the backup's head \
-                (docs/SERVER.md §Backup).
-
-                Example:
-                  modelseal-server backup --db sqlite:keys.db /backups/keys-$(date +%F).db
-                """)
-
-        @OptionGroup var database: DatabaseOptions
-
-        @Argument(help: ArgumentHelp("The new file (must not exist).", valueName: "OUTPUT"))
-        var output: String
-
-        func run() async throws {
-            let server = try await KeyServer.start(
-                database: database.db, masterKeyFile: database.masterKeyFile, adminToken: nil)
-            guard let store = server.store as? SQLiteStore else {
-                throw ValidationError("backup copies SQLite databases; back PostgreSQL up with pg_dump")
-            }
-            try await store.backup(to: output)
-            try await store.close()
-            ServerCommand.writeError("modelseal-server: backup written to \(output)")
-        }
-    }
-}

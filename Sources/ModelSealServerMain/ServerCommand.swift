@@ -24,7 +24,7 @@ struct ServerCommand: AsyncParsableCommand {
               modelseal-server audit verify --db sqlite:keys.db
               modelseal-server backup --db sqlite:keys.db backup.db
             """,
-        subcommands: [Serve.self, Audit.self, Backup.self, Key.self, OpenAPI.self],
+        subcommands: [Serve.self, Audit.self, Backup.self, OpenAPI.self, Key.self],
         defaultSubcommand: Serve.self)
 }
 
@@ -42,13 +42,16 @@ extension ServerCommand {
 struct DatabaseOptions: ParsableArguments {
     @Option(
         help: ArgumentHelp(
-            "The database: sqlite:PATH (one file, made when missing).", valueName: "URL"))
+            "The database: sqlite:PATH (one file, made when missing), or PostgreSQL for several server processes: "
+                + "postgres://USER@HOST:PORT/DB or postgres://USER@/DB?host=/socket/dir (password in $PGPASSWORD, "
+                + "never in the URL).", valueName: "URL"))
     var db: String
 
     @Option(
         help: ArgumentHelp(
             "File holding the master key (base64 of 32 bytes) that wraps every file key; default: "
-                + "$MODELSEAL_SERVER_MASTER_KEY, else PATH.master-key beside a SQLite database (made on first start).",
+                + "$MODELSEAL_SERVER_MASTER_KEY, else PATH.master-key beside a SQLite database (made on first start); "
+                + "PostgreSQL needs one of the first two, the same for every server process.",
             valueName: "FILE"))
     var masterKeyFile: String?
 }
@@ -60,10 +63,15 @@ extension ServerCommand {
             discussion: """
                 The first admin's token comes from $MODELSEAL_ADMIN_TOKEN (stored hashed; `modelseal admin \
                 admin add` makes named admins). The admin API is served on --listen unless --admin-listen is \
-                given; a non-loopback --listen without --admin-listen is refused unless --expose-admin. This \
-                build serves plain HTTP only, on loopback, with --insecure-http (TLS is not implemented yet).
+                given; a non-loopback --listen without --admin-listen is refused unless --expose-admin. Both \
+                listeners serve TLS with --tls-cert and --tls-key (PEM); plain HTTP needs --insecure-http and \
+                loopback addresses. On start the server prints its TLS key's pin (`sha256:HEX`): give it to \
+                customers out of band for `modelseal activate --server-pin` (docs/SERVER.md §TLS).
 
-                Example:
+                Examples:
+                  MODELSEAL_ADMIN_TOKEN=$(cat admin.token) modelseal-server --db sqlite:k.db \\
+                      --listen 0.0.0.0:8443 --admin-listen 127.0.0.1:8444 \\
+                      --tls-cert server.pem --tls-key server.key
                   MODELSEAL_ADMIN_TOKEN=$(cat admin.token) \\
                       modelseal-server --db sqlite:k.db --listen 127.0.0.1:8443 --insecure-http
                 """)
@@ -79,7 +87,15 @@ extension ServerCommand {
         @Flag(help: "Serve the admin API on a non-loopback --listen address.")
         var exposeAdmin = false
 
-        @Flag(help: "Plain HTTP (loopback addresses only).")
+        @Option(
+            help: ArgumentHelp(
+                "PEM certificate chain (server certificate first) for both listeners.", valueName: "FILE"))
+        var tlsCert: String?
+
+        @Option(help: ArgumentHelp("PEM private key of --tls-cert (unencrypted, mode 0600).", valueName: "FILE"))
+        var tlsKey: String?
+
+        @Flag(help: "Plain HTTP without TLS (loopback addresses only).")
         var insecureHttp = false
 
         @Option(help: "Releases per second per machine (token bucket refill).")
@@ -91,6 +107,8 @@ extension ServerCommand {
         @Flag(help: "No rate limits (tests and benchmarks).")
         var noRateLimit = false
 
+        @OptionGroup(title: "Console trace page (docs/CONSOLE.md §Trace)") var trace: TraceOptions
+
         func run() async throws {
             let listen = try ServerRunner.Address(self.listen)
             let admin = try adminListen.map { try ServerRunner.Address($0) }
@@ -100,29 +118,84 @@ extension ServerCommand {
             guard releaseRate > 0, releaseBurst >= 1 else {
                 throw ValidationError("--release-rate must be above 0 and --release-burst at least 1")
             }
-            guard insecureHttp else {
-                throw ValidationError("this build serves plain HTTP only: give --insecure-http (loopback addresses)")
-            }
-            guard listen.isLoopback, admin?.isLoopback ?? true else {
-                throw ValidationError("--insecure-http serves loopback addresses only (127.0.0.1, ::1, localhost)")
-            }
+            let tls = try transport(listen: listen, admin: admin)
             let server = try await KeyServer.start(
                 database: database.db, masterKeyFile: database.masterKeyFile,
                 adminToken: ProcessEnvironment.value("MODELSEAL_ADMIN_TOKEN"),
                 limits: noRateLimit
                     ? .off
                     : RateLimits(
-                        release: .init(rate: releaseRate, burst: releaseBurst), activation: .init(rate: 1, burst: 10)))
-            let runner = ServerRunner(server: server, listen: listen, adminListen: admin) { name, port in
+                        release: .init(rate: releaseRate, burst: releaseBurst), activation: .init(rate: 1, burst: 10)),
+                trace: try trace.settings())
+            if let tls { ServerCommand.writeError("modelseal-server: TLS key pin sha256:\(tls.spkiSHA256)") }
+            let scheme = tls == nil ? "http" : "https"
+            let runner = ServerRunner(server: server, listen: listen, adminListen: admin, tls: tls) { name, port in
                 let host = name == "admin" ? (admin?.host ?? listen.host) : listen.host
-                ServerCommand.writeError("modelseal-server: \(name) API listening on http://\(host):\(port)")
+                ServerCommand.writeError("modelseal-server: \(name) API listening on \(scheme)://\(host):\(port)")
             }
             try await runner.run()
+        }
+
+        /// TLS from --tls-cert/--tls-key, or `nil` for --insecure-http on loopback; anything else is refused.
+        func transport(listen: ServerRunner.Address, admin: ServerRunner.Address?) throws -> ServerTLS? {
+            switch (tlsCert, tlsKey) {
+            case (let cert?, let key?):
+                guard !insecureHttp else {
+                    throw ValidationError("give either --tls-cert/--tls-key or --insecure-http")
+                }
+                do {
+                    return try ServerTLS(certificateFile: cert, keyFile: key)
+                } catch { throw ValidationError("\(error)") }
+            case (nil, nil):
+                guard insecureHttp else {
+                    throw ValidationError(
+                        "give --tls-cert FILE --tls-key FILE (PEM) to serve TLS, or --insecure-http for plain HTTP on "
+                            + "a loopback address")
+                }
+                guard listen.isLoopback, admin?.isLoopback ?? true else {
+                    throw ValidationError(
+                        "\(listen.isLoopback ? admin?.description ?? "" : listen.description) is not a loopback "
+                            + "address: plain HTTP (--insecure-http) is for 127.0.0.1, ::1 or localhost only; serve "
+                            + "other addresses with --tls-cert FILE --tls-key FILE")
+                }
+                return nil
+            default:
+                throw ValidationError("--tls-cert and --tls-key go together")
+            }
         }
     }
 
     static func writeError(_ line: String) {
         let bytes = Array((line + "\n").utf8)
         bytes.withUnsafeBytes { _ = write(2, $0.baseAddress, $0.count) }
+    }
+}
+
+/// The console trace page's options: without both --originals and --mark-secret the page says it is off.
+struct TraceOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("Folder of the unmarked originals the trace page offers.", valueName: "DIR"))
+    var originals: String?
+
+    @Option(
+        name: .customLong("mark-secret"),
+        help: ArgumentHelp("The vendor's mark secret (as given to `modelseal mark --secret`).", valueName: "FILE"))
+    var markSecret: String?
+
+    @Option(name: .customLong("trace-max-mib"), help: "Largest suspect file the trace page accepts, in MiB.")
+    var maxMiB: Int = 4096
+
+    @Option(name: .customLong("trace-timeout"), help: "Seconds a trace may run before the page gives up on it.")
+    var timeoutSeconds: Int = 300
+
+    func settings() throws -> TraceSettings? {
+        guard originals != nil || markSecret != nil else { return nil }
+        guard let originals, let markSecret else {
+            throw ValidationError("the trace page needs both --originals DIR and --mark-secret FILE")
+        }
+        guard (1...(1 << 20)).contains(maxMiB), (1...86_400).contains(timeoutSeconds) else {
+            throw ValidationError("--trace-max-mib is 1...1048576 and --trace-timeout 1...86400")
+        }
+        return try TraceSettings(
+            originals: originals, secretFile: markSecret, maxUploadBytes: maxMiB << 20, timeoutSeconds: timeoutSeconds)
     }
 }

@@ -7,10 +7,12 @@ import Testing
 /// made the machine key file, the request and the license for `FakeMachine`'s default components.
 @Suite("License vectors (scripts/gen-license-vectors.py, Tests/Vectors/licensing)")
 struct LicenseVectorTests {
-    static func vector(_ version: Int) throws -> JSONValue {
+    static func vector(_ version: Int) throws -> JSONValue { try vector(named: "v\(version)") }
+
+    static func vector(named name: String) throws -> JSONValue {
         var parts = #filePath.split(separator: "/", omittingEmptySubsequences: false)
         parts.removeLast(2)
-        let path = parts.joined(separator: "/") + "/Vectors/licensing/v\(version).json"
+        let path = parts.joined(separator: "/") + "/Vectors/licensing/\(name).json"
         return try JSONParser.parse(try SmallFile.read(path, limit: 1 << 20))
     }
 
@@ -53,6 +55,42 @@ struct LicenseVectorTests {
         try machine.directory.save(identity)
         let status = machine.validator.status(of: signed)
         #expect(status.machineKeyMatches && status.matchingComponents == 5)
+    }
+
+    @Test("kem p256-tpm: the vector's machine key loaded into swtpm opens the machine share through TPM2_ECDH_ZGen")
+    func p256TPM() throws {
+        let vector = try Self.vector(named: "v2-p256-tpm")
+        let text = { (name: String) in Array((vector[name]?.stringValue ?? "").utf8) }
+        let license = try SignedLicense(encoded: text("license")).license
+        let request = try LicenseRequest(encoded: text("request"))
+        #expect(request.kem == .p256TPM && license.machine.kem == .p256TPM && request.encoded == text("request"))
+        let identity = try TPMMachineIdentity(
+            json: try JSONValue.parseCanonical(Array(text("machine_key_file").dropLast()), what: "machine key file"))
+        #expect(identity.json.canonicalBytes + [0x0A] == text("machine_key_file"))
+        #expect(identity.machineKey == request.machineKey && license.machine.machineKey == request.machineKey)
+
+        let machine = try FakeMachine()
+        let fingerprint = machine.fingerprint(vendor: identity.vendorKeyID, version: .v2)
+        let id = try #require(Hex.decode(license.id))
+        let (b, _) = license.keyWrapping.componentLock.open(
+            with: fingerprint.privateKeys(for: license.machine.components.map(\.name)),
+            context: License.KeyWrapping.context(licenseID: id))
+        let secretB = try #require(b)
+        let scalar = try #require(Hex.decode(vector["machine_private_key"]?.stringValue ?? ""))
+        let tpm = try SoftwareTPM()
+        defer { withExtendedLifetime(tpm) {} }  // releasing it stops the swtpm
+        let connection = try tpm.connect()
+        let a = try connection.withObject({ () throws(TPMError) in
+            try connection.loadExternalP256(scalar: scalar, point: identity.machineKey)
+        }) { (handle) throws(TPMError) in
+            let key = TPMP256KEMPrivateKey(
+                publicKey: TPMP256KEMPublicKey(unchecked: identity.machineKey),
+                zGen: { try connection.ecdhZGen(key: handle, point: $0) })
+            return license.keyWrapping.openMachineShare(with: key, licenseID: id)
+        }
+        let secretA = try #require(a)
+        let licenseKey = try #require(license.keyWrapping.openKey(a: secretA, b: secretB, licenseID: id))
+        #expect(Hex.encode(licenseKey) == vector["license_key"]?.stringValue)
     }
 
     @Test("the version 2 hashes are not the version 1 hashes (components go through scrypt)")

@@ -157,7 +157,7 @@ struct TPMKEMTests {
         try run("rm -rf '\(licensing)' && cp -a '\(licensing).after' '\(licensing)'")
         // Two days pass for the TPM (TPM2_ClockSet moves its clock forward only); the system clock says an hour.
         let connection = try tpm.connect()
-        try connection.setClock(milliseconds: try connection.readClock().milliseconds + 2 * 86_400_000)
+        try connection.setClock(milliseconds: try connection.readClock(verified: false).milliseconds + 2 * 86_400_000)
         machine.now = start + 3600
         validator = machine.validator
         validator.tpm = { try tpm.connect() }

@@ -5,6 +5,10 @@ import Testing
 @testable import ModelFormats
 @testable import ModelSealMark
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// Marking and tracing small generated models end to end (the ResNet-18 robustness suite is in
 /// python/tests/test_mark.py, with real torch).
 @Suite("mark and trace")
@@ -186,5 +190,30 @@ struct MarkTraceTests {
         #expect(parsed.customers(modelID: "m1") == ["acme"])
         #expect(throws: MarkError.self) { try MarkRegistry.parse(Array("{\"schema\": 2}".utf8)) }
         #expect(throws: MarkError.self) { try MarkRegistry.parse(Array("[".utf8)) }
+    }
+
+    @Test("marks recorded at the same time are all kept (the registry lock)")
+    func concurrentRecorders() throws {
+        var template = Array("/tmp/modelseal-registry-XXXXXX".utf8CString)
+        let made = template.withUnsafeMutableBufferPointer { $0.baseAddress.flatMap { mkdtemp($0) } }
+        let folder = String(cString: try #require(made))
+        defer {
+            for name in ["registry.json", "registry.json.lock"] { unlink(folder + "/" + name) }
+            rmdir(folder)
+        }
+        let path = folder + "/registry.json"
+        let writers = 8, each = 12
+        try Parallel.map(writers, workers: writers) { (writer: Int) throws -> Void in
+            for index in 0..<each {
+                try MarkRegistry.record(
+                    MarkRegistry.Entry(
+                        customer: "w\(writer)-\(index)", modelID: "m1", alpha: 6e-4, minElements: 4096,
+                        format: "safetensors", markedTensors: 1, markedWeights: 4096, selfCheckZ: 60),
+                    path: path)
+            }
+        }
+        let customers = try MarkRegistry.load(path: path).customers(modelID: "m1")
+        #expect(customers.count == writers * each)
+        #expect(Set(customers).count == writers * each)
     }
 }

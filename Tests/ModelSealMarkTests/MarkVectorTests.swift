@@ -1,4 +1,5 @@
 import ModelSealCore
+import TestSupport
 import Testing
 
 @testable import ModelSealMark
@@ -78,6 +79,47 @@ struct MarkVectorTests {
             }
             #expect(marked == expected, "dtype \(dtype.rawValue)")
             #expect(stats.maxUlps <= 1 || dtype == .float32)
+        }
+    }
+
+    @Test("Tier A: fingerprint, Reed–Solomon codewords, chunk permutations match the generator; 16 errors corrected")
+    func tierA() throws {
+        let v = try Self.vectors()
+        let a = try #require(v["tier_a"])
+        let secret = Self.unhex(v["secret_hex"]?.stringValue ?? "")
+        let fingerprint = try TierACode.fingerprint(
+            secret: secret, modelID: v["model_id"]?.stringValue ?? "", customer: v["customer"]?.stringValue ?? "")
+        #expect(Self.hex(fingerprint) == a["fingerprint_hex"]?.stringValue)
+        #expect(Self.hex(ReedSolomon.encode(fingerprint, length: 40)) == a["codeword_40_hex"]?.stringValue)
+        #expect(Self.hex(ReedSolomon.encode(fingerprint, length: 255)) == a["codeword_255_hex"]?.stringValue)
+        let received = Self.unhex(a["received_40_with_16_errors_hex"]?.stringValue ?? "")
+        let decoded = try #require(ReedSolomon.decode(received, messageLength: 8))
+        #expect(decoded.message == fingerprint && decoded.errors == 16)
+        for (rank, expected) in try #require(a["permutations_of_rank"]?.objectValue) {
+            let permutation = TierACode.permutation(rank: Int(rank) ?? -1)
+            #expect(permutation == expected.arrayValue?.compactMap(\.intValue))
+            #expect(TierACode.rank(permutation) == Int(rank))
+        }
+        let units = try #require(a["slot_units"]?.arrayValue).compactMap(\.intValue)
+        let slots = units.map { PermutationSlot(name: "s", units: $0, edges: []) }
+        let permutations = TierACode.permutations(fingerprint: fingerprint, slots: slots)
+        #expect(permutations == a["slot_permutations"]?.arrayValue?.map { $0.arrayValue?.compactMap(\.intValue) ?? [] })
+        #expect(TierACode.decode(permutations, slots: slots).fingerprint == fingerprint)
+    }
+
+    @Test("Reed–Solomon corrects up to (n−k)/2 random errors and refuses or misses no more than that")
+    func reedSolomonRandom() {
+        var generator = SplitMix64(seed: 3)
+        for trial in 0..<200 {
+            let message = (0..<8).map { _ in UInt8.random(in: 0...255, using: &generator) }
+            let length = [16, 40, 255][trial % 3]
+            var word = ReedSolomon.encode(message, length: length)
+            let errors = Int.random(in: 0...((length - 8) / 2), using: &generator)
+            var positions = Set<Int>()
+            while positions.count < errors { positions.insert(Int.random(in: 0..<length, using: &generator)) }
+            for position in positions { word[position] ^= UInt8.random(in: 1...255, using: &generator) }
+            let decoded = ReedSolomon.decode(word, messageLength: 8)
+            #expect(decoded?.message == message && decoded?.errors == errors, "trial \(trial)")
         }
     }
 }

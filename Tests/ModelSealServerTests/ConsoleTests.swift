@@ -17,9 +17,9 @@ import Testing
         #expect(HTML.query("a b/&") == "a%20b%2f%26")
     }
 
-    @Test func releasesAndRefusalsAreCountedPerDay() async throws {
-        let harness = try await ServerHarness.make()
-        let store = try #require(harness.server.store as? SQLiteStore)
+    @Test(arguments: StoreKind.allCases) func releasesAndRefusalsAreCountedPerDay(_ kind: StoreKind) async throws {
+        let harness = try await ServerHarness.make(kind)
+        let store = try #require(harness.server.store as? any ConsoleStore)
         try await harness.test { client in
             let license = try await client.setUpLicense(
                 fileID: ServerAPITests.fileID, fileKey: ServerAPITests.fileKey, maxMachines: 1)
@@ -40,24 +40,26 @@ import Testing
         try await harness.close()
     }
 
-    @Test func auditVerificationIsIncrementalAndFindsABreak() async throws {
-        let harness = try await ServerHarness.make()
-        let store = try #require(harness.server.store as? SQLiteStore)
+    @Test(arguments: StoreKind.allCases) func auditVerificationIsIncrementalAndFindsABreak(_ kind: StoreKind)
+        async throws
+    {
+        let harness = try await ServerHarness.make(kind)
+        let store = try #require(harness.server.store as? any ConsoleStore)
         _ = try await store.addCustomer(name: "a", actor: "admin:root", now: now)
         let first = try await store.verifyAuditIncrementally(budget: 1, now: now)
         #expect(first.verifiedThrough == 1 && first.lastSequence == 2 && first.brokenAt == nil)
         let second = try await store.verifyAuditIncrementally(budget: 1000, now: now)
         #expect(second.verifiedThrough == 2 && second.brokenAt == nil)
         _ = try await store.addCustomer(name: "b", actor: "admin:root", now: now)
-        _ = try await store.rows("UPDATE audit SET detail = 'edited' WHERE seq = 3")
+        try await harness.tamper("UPDATE audit SET detail = 'edited' WHERE seq = 3")
         let third = try await store.verifyAuditIncrementally(budget: 1000, now: now)
         #expect(third.brokenAt == 3 && third.verifiedThrough == 2)
         try await harness.close()
     }
 
-    @Test func sessionsExpire() async throws {
-        let harness = try await ServerHarness.make()
-        let store = try #require(harness.server.store as? SQLiteStore)
+    @Test(arguments: StoreKind.allCases) func sessionsExpire(_ kind: StoreKind) async throws {
+        let harness = try await ServerHarness.make(kind)
+        let store = try #require(harness.server.store as? any ConsoleStore)
         try await store.createSession(tokenHash: "a", admin: "root", csrf: "c", now: now, expiresAt: now + 10)
         try await store.createSession(tokenHash: "b", admin: "root", csrf: "c", now: now - 20, expiresAt: now - 10)
         #expect(try await store.session(tokenHash: "a", now: now)?.admin == "root")

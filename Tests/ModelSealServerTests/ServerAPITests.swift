@@ -9,8 +9,8 @@ import Testing
     static let fileID = "0123456789abcdef0123456789abcdef"
     static let fileKey = (0..<32).map { UInt8($0) }
 
-    @Test func adminNeedsAToken() async throws {
-        let harness = try await ServerHarness.make()
+    @Test(arguments: StoreKind.allCases) func adminNeedsAToken(_ kind: StoreKind) async throws {
+        let harness = try await ServerHarness.make(kind)
         try await harness.test { client in
             let (status, body) = try await client.json(.get, "/v1/admin/licenses", admin: false)
             #expect(status == .unauthorized)
@@ -21,8 +21,8 @@ import Testing
         try await harness.close()
     }
 
-    @Test func activateReleaseAndRevoke() async throws {
-        let harness = try await ServerHarness.make()
+    @Test(arguments: StoreKind.allCases) func activateReleaseAndRevoke(_ kind: StoreKind) async throws {
+        let harness = try await ServerHarness.make(kind)
         let serverKey = harness.server.keys.signing.publicKey
         try await harness.test { client in
             let license = try await client.setUpLicense(fileID: Self.fileID, fileKey: Self.fileKey, maxMachines: 2)
@@ -53,8 +53,8 @@ import Testing
         try await harness.close()
     }
 
-    @Test func signaturesAreChecked() async throws {
-        let harness = try await ServerHarness.make()
+    @Test(arguments: StoreKind.allCases) func signaturesAreChecked(_ kind: StoreKind) async throws {
+        let harness = try await ServerHarness.make(kind)
         try await harness.test { client in
             let license = try await client.setUpLicense(fileID: Self.fileID, fileKey: Self.fileKey, maxMachines: 1)
             var machine = TestMachine()
@@ -74,8 +74,8 @@ import Testing
         try await harness.close()
     }
 
-    @Test func aRetriedNonceIsCountedOnce() async throws {
-        let harness = try await ServerHarness.make()
+    @Test(arguments: StoreKind.allCases) func aRetriedNonceIsCountedOnce(_ kind: StoreKind) async throws {
+        let harness = try await ServerHarness.make(kind)
         try await harness.test { client in
             let license = try await client.setUpLicense(
                 fileID: Self.fileID, fileKey: Self.fileKey, maxMachines: 1, maxLoads: 2)
@@ -96,8 +96,8 @@ import Testing
         try await harness.close()
     }
 
-    @Test func reactivatingTheSameMachineTakesNoSlot() async throws {
-        let harness = try await ServerHarness.make()
+    @Test(arguments: StoreKind.allCases) func reactivatingTheSameMachineTakesNoSlot(_ kind: StoreKind) async throws {
+        let harness = try await ServerHarness.make(kind)
         try await harness.test { client in
             let license = try await client.setUpLicense(fileID: Self.fileID, fileKey: Self.fileKey, maxMachines: 1)
             let machine = TestMachine()
@@ -112,9 +112,10 @@ import Testing
         try await harness.close()
     }
 
-    @Test func rateLimitedReleasesGet429AndAreNotCounted() async throws {
+    @Test(arguments: StoreKind.allCases) func rateLimitedReleasesGet429AndAreNotCounted(_ kind: StoreKind) async throws
+    {
         let harness = try await ServerHarness.make(
-            limits: RateLimits(release: .init(rate: 0.01, burst: 2), activation: nil))
+            kind, limits: RateLimits(release: .init(rate: 0.01, burst: 2), activation: nil))
         try await harness.test { client in
             let license = try await client.setUpLicense(fileID: Self.fileID, fileKey: Self.fileKey, maxMachines: 1)
             let machine = try await client.activated(license.token)
@@ -148,8 +149,8 @@ import Testing
         try await harness.close()
     }
 
-    @Test func theAuditChainVerifiesAndDetectsAnEdit() async throws {
-        let harness = try await ServerHarness.make()
+    @Test(arguments: StoreKind.allCases) func theAuditChainVerifiesAndDetectsAnEdit(_ kind: StoreKind) async throws {
+        let harness = try await ServerHarness.make(kind)
         try await harness.test { client in
             _ = try await client.setUpLicense(fileID: Self.fileID, fileKey: Self.fileKey, maxMachines: 1)
         }

@@ -4,8 +4,10 @@ import ModelSealServerProtocol
 import Testing
 
 @Suite struct ServerConcurrencyTests {
-    @Test func twoHundredParallelActivationsOfAFiveMachineLicenseMakeFive() async throws {
-        let harness = try await ServerHarness.make()
+    @Test(arguments: StoreKind.allCases) func twoHundredParallelActivationsOfAFiveMachineLicenseMakeFive(
+        _ kind: StoreKind
+    ) async throws {
+        let harness = try await ServerHarness.make(kind)
         try await harness.test { client in
             let license = try await client.setUpLicense(
                 fileID: ServerAPITests.fileID, fileKey: ServerAPITests.fileKey, maxMachines: 5)
@@ -25,8 +27,10 @@ import Testing
         try await harness.close()
     }
 
-    @Test func aThousandParallelReleasesAgainstAQuotaOf300ReleaseExactly300() async throws {
-        let harness = try await ServerHarness.make()
+    @Test(arguments: StoreKind.allCases) func aThousandParallelReleasesAgainstAQuotaOf300ReleaseExactly300(
+        _ kind: StoreKind
+    ) async throws {
+        let harness = try await ServerHarness.make(kind)
         try await harness.test { client in
             let license = try await client.setUpLicense(
                 fileID: ServerAPITests.fileID, fileKey: ServerAPITests.fileKey, maxMachines: 1, maxLoads: 300)

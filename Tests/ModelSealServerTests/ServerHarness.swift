@@ -4,27 +4,59 @@ import FoundationEssentials
 import HTTPTypes
 import Hummingbird
 import ModelSealCore
-import ModelSealServer
 import ModelSealServerProtocol
 
-/// A server on a fresh SQLite file in a temp folder, driven in-process through its router.
+@testable import ModelSealServer
+
+/// A server on a fresh SQLite file in a temp folder, or a fresh PostgreSQL database on the test process's
+/// PostgreSQL server, driven in-process through its router.
 struct ServerHarness {
     static let adminToken = "test-admin-token-0123456789"
     let server: KeyServer
     let folder: String
+    let kind: StoreKind
+    /// What `--db` names: `sqlite:PATH` or the PostgreSQL URL.
+    let url: String
+    /// The PostgreSQL database's name (empty on SQLite).
+    var database = ""
 
-    static func make(limits: RateLimits = .off) async throws -> ServerHarness {
+    static func make(
+        _ kind: StoreKind = .sqlite, limits: RateLimits = .off, clock: @escaping @Sendable () -> Int64 = { now }
+    ) async throws -> ServerHarness {
         let folder = FileManager.default.temporaryDirectory.path + "/ms-server-" + Identifier.new("t")
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        let server = try await KeyServer.start(
-            database: "sqlite:\(folder)/keys.db", masterKeyFile: nil, adminToken: adminToken, limits: limits,
-            clock: { now })
-        return ServerHarness(server: server, folder: folder)
+        switch kind {
+        case .sqlite:
+            let server = try await KeyServer.start(
+                database: "sqlite:\(folder)/keys.db", masterKeyFile: nil, adminToken: adminToken, limits: limits,
+                clock: clock)
+            return ServerHarness(server: server, folder: folder, kind: kind, url: "sqlite:\(folder)/keys.db")
+        case .postgres:
+            let url = try await TestPostgres.shared.newDatabase()
+            let keyFile = folder + "/master-key"
+            let key = Base64.encode((0..<32).map { _ in UInt8.random(in: .min ... .max) })
+            FileManager.default.createFile(atPath: keyFile, contents: Data(key.utf8))
+            let server = try await KeyServer.start(
+                database: url, masterKeyFile: keyFile, adminToken: adminToken, limits: limits, clock: clock)
+            let name = String(url.split(separator: "/").last ?? "")
+            return ServerHarness(server: server, folder: folder, kind: kind, url: url, database: name)
+        }
     }
+
+    /// The master key file a restarted server on this database needs (`nil`: SQLite's default file).
+    var masterKeyFile: String? { kind == .postgres ? folder + "/master-key" : nil }
 
     func close() async throws {
         try await server.store.close()
         try? FileManager.default.removeItem(atPath: folder)
+    }
+
+    /// Runs `sql` on the database behind the server's back (tests that tamper with rows).
+    func tamper(_ sql: String) async throws {
+        switch kind {
+        case .sqlite: _ = try await (server.store as? SQLiteStore)?.rows(sql)
+        case .postgres: try await TestPostgres.shared.execute(sql, database: database)
+        }
     }
 
     func test(_ body: (RouterClient) async throws -> Void) async throws {

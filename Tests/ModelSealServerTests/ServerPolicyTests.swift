@@ -15,8 +15,8 @@ import Testing
 @Suite struct ServerPolicyTests {
     static let fileID = ServerAPITests.fileID
 
-    @Test func floatingSeatsAreLeasedRenewedAndFreed() async throws {
-        let harness = try await PolicyHarness.make(at: now)
+    @Test(arguments: StoreKind.allCases) func floatingSeatsAreLeasedRenewedAndFreed(_ kind: StoreKind) async throws {
+        let harness = try await PolicyHarness.make(kind, at: now)
         try await harness.test { client in
             let license = try await client.policyLicense([
                 "policy": .string("floating"), "max_machines": .integer(2), "lease_seconds": .integer(600),
@@ -47,9 +47,11 @@ import Testing
         try await harness.close()
     }
 
-    @Test func dailyAndMonthlyQuotasRefuseWithTheirResetAndDoNotCountRefusals() async throws {
+    @Test(arguments: StoreKind.allCases) func dailyAndMonthlyQuotasRefuseWithTheirResetAndDoNotCountRefusals(
+        _ kind: StoreKind
+    ) async throws {
         let start = try #require(LicenseTime.parse("2026-12-30T23:00:00Z"))
-        let harness = try await PolicyHarness.make(at: start)
+        let harness = try await PolicyHarness.make(kind, at: start)
         try await harness.test { client in
             let license = try await client.policyLicense([
                 "max_machines": .integer(1), "max_loads_per_day": .integer(2), "max_loads_per_month": .integer(3),
@@ -76,8 +78,9 @@ import Testing
         try await harness.close()
     }
 
-    @Test func parallelReleasesStopExactlyAtTheDailyQuota() async throws {
-        let harness = try await PolicyHarness.make(at: now)
+    @Test(arguments: StoreKind.allCases) func parallelReleasesStopExactlyAtTheDailyQuota(_ kind: StoreKind) async throws
+    {
+        let harness = try await PolicyHarness.make(kind, at: now)
         try await harness.test { client in
             let license = try await client.policyLicense([
                 "max_machines": .integer(1), "max_loads_per_day": .integer(50),
@@ -97,8 +100,10 @@ import Testing
         try await harness.close()
     }
 
-    @Test func theSignedLeaseStatesAnOfflineGraceApartFromItsTTL() async throws {
-        let harness = try await PolicyHarness.make(at: now)
+    @Test(arguments: StoreKind.allCases) func theSignedLeaseStatesAnOfflineGraceApartFromItsTTL(_ kind: StoreKind)
+        async throws
+    {
+        let harness = try await PolicyHarness.make(kind, at: now)
         try await harness.test { client in
             let license = try await client.policyLicense([
                 "max_machines": .integer(1), "lease_seconds": .integer(600), "grace_seconds": .integer(7200),
@@ -116,8 +121,10 @@ import Testing
         try await harness.close()
     }
 
-    @Test func aDeactivatedSlotIsHeldThroughTheCooldownForTheSameKeyOnly() async throws {
-        let harness = try await PolicyHarness.make(at: now)
+    @Test(arguments: StoreKind.allCases) func aDeactivatedSlotIsHeldThroughTheCooldownForTheSameKeyOnly(
+        _ kind: StoreKind
+    ) async throws {
+        let harness = try await PolicyHarness.make(kind, at: now)
         try await harness.test { client in
             let license = try await client.policyLicense([
                 "max_machines": .integer(1), "cooldown_seconds": .integer(3600),
@@ -147,8 +154,8 @@ import Testing
         try await harness.close()
     }
 
-    @Test func anAdminTokenRotatesAndTheOldOneStops() async throws {
-        let harness = try await PolicyHarness.make(at: now)
+    @Test(arguments: StoreKind.allCases) func anAdminTokenRotatesAndTheOldOneStops(_ kind: StoreKind) async throws {
+        let harness = try await PolicyHarness.make(kind, at: now)
         try await harness.test { client in
             let (status, answer) = try await client.json(.post, "/v1/admin/token/rotate", .object([:]))
             #expect(status == .created && answer["name"]?.stringValue == "root")
@@ -162,35 +169,66 @@ import Testing
         // Restarting with the old $MODELSEAL_ADMIN_TOKEN does not bring it back.
         try await harness.server.store.close()
         let restarted = try await KeyServer.start(
-            database: "sqlite:\(harness.folder)/keys.db", masterKeyFile: nil, adminToken: ServerHarness.adminToken,
-            limits: .off, clock: { now })
+            database: harness.base.url, masterKeyFile: harness.base.masterKeyFile,
+            adminToken: ServerHarness.adminToken, limits: .off, clock: { now })
         #expect(try await restarted.store.admin(tokenHash: Identifier.tokenHash(ServerHarness.adminToken)) == nil)
         try await restarted.store.close()
         try? FileManager.default.removeItem(atPath: harness.folder)
     }
 
-    @Test func theMasterKeyRotatesAndTheOldKeyOpensNothing() async throws {
-        let harness = try await PolicyHarness.make(at: now)
+    @Test(arguments: StoreKind.allCases) func theMasterKeyRotatesAndTheOldKeyOpensNothing(_ kind: StoreKind)
+        async throws
+    {
+        try await rotateMaster(kind, signingRotations: 0)
+    }
+
+    /// The signing-key rotation statements live in the settings under the master key too: a master-key
+    /// rotation after a signing-key rotation re-wraps them, and the restarted server still serves them.
+    @Test(arguments: StoreKind.allCases) func theMasterKeyRotatesAfterASigningKeyRotation(_ kind: StoreKind)
+        async throws
+    {
+        try await rotateMaster(kind, signingRotations: 1)
+    }
+
+    /// Rotates the signing key `signingRotations` times, then the master key; the old master key opens
+    /// nothing and the new one serves a release signed by the current signing key.
+    func rotateMaster(_ kind: StoreKind, signingRotations: Int) async throws {
+        let harness = try await PolicyHarness.make(kind, at: now)
         var machine = TestMachine()
         try await harness.test { client in
             let license = try await client.policyLicense(["max_machines": .integer(1)])
             machine = try await client.activated(license, now: now)
         }
+        var expectedKey = harness.server.keys.publicKeyText
+        for _ in 0..<signingRotations {
+            let keys = try await ServerKeys.load(
+                store: harness.server.store, masterKeyFile: harness.base.masterKeyFile,
+                defaultFile: kind == .sqlite ? harness.folder + "/keys.db.master-key" : nil)
+            let rotation = try await KeyRotationStore.rotate(
+                store: harness.server.store, keys: keys, actor: "test", now: now)
+            expectedKey = Base64.encode(rotation.nextKey)
+        }
         let newKey = harness.folder + "/new.master-key"
-        #expect(try await harness.server.rotateMasterKey(newKeyFile: newKey) == 3)
-        let serverKey = harness.server.keys.publicKeyText
+        // signing_key, intake_key, the rotation statements when there are any, and the one version's key.
+        #expect(try await harness.server.rotateMasterKey(newKeyFile: newKey) == 3 + min(signingRotations, 1))
         try await harness.server.store.close()
-        let database = "sqlite:\(harness.folder)/keys.db"
         await #expect(throws: StoreError.self) {
-            _ = try await KeyServer.start(database: database, masterKeyFile: nil, adminToken: nil, clock: { now })
+            _ = try await KeyServer.start(
+                database: harness.base.url, masterKeyFile: harness.base.masterKeyFile, adminToken: nil,
+                clock: { now })
         }
         let rotated = try await KeyServer.start(
-            database: database, masterKeyFile: newKey, adminToken: nil, limits: .off, clock: { now })
-        #expect(rotated.keys.publicKeyText == serverKey)
-        let (status, body) = try await RouterClient(rotated.combinedRouter()).release(
-            machine, fileID: Self.fileID, now: now)
+            database: harness.base.url, masterKeyFile: newKey, adminToken: nil, limits: .off, clock: { now })
+        #expect(rotated.keys.publicKeyText == expectedKey)
+        #expect(rotated.keys.rotations.count == signingRotations)
+        let client = RouterClient(rotated.combinedRouter())
+        let (_, info) = try await client.json(.get, "/v1/server", admin: false)
+        #expect(info["key_rotations"]?.arrayValue?.count == signingRotations)
+        let (status, body) = try await client.release(machine, fileID: Self.fileID, now: now)
         #expect(status == .ok)
-        #expect(try openRelease(try KeyRelease(json: body), machine: machine) == ServerAPITests.fileKey)
+        let release = try KeyRelease(json: body)
+        try release.verify(serverKey: rotated.keys.signing.publicKey, fileID: Self.fileID, machineID: machine.machineID)
+        #expect(try openRelease(release, machine: machine) == ServerAPITests.fileKey)
         #expect(try await rotated.store.audit(after: 0, limit: 1000).contains { $0.action == "master_key.rotate" })
         try await rotated.store.close()
         try? FileManager.default.removeItem(atPath: harness.folder)
@@ -205,30 +243,21 @@ final class TestClock: Sendable {
     func set(_ time: Int64) { value.store(time, ordering: .relaxed) }
 }
 
-/// A server on a fresh SQLite file whose clock the test sets.
+/// A server (on SQLite or PostgreSQL, as `ServerHarness`) whose clock the test sets.
 struct PolicyHarness {
-    let server: KeyServer
-    let folder: String
+    let base: ServerHarness
     let clock: TestClock
+    var server: KeyServer { base.server }
+    var folder: String { base.folder }
 
-    static func make(at start: Int64) async throws -> PolicyHarness {
-        let folder = FileManager.default.temporaryDirectory.path + "/ms-policy-" + Identifier.new("t")
-        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+    static func make(_ kind: StoreKind, at start: Int64) async throws -> PolicyHarness {
         let clock = TestClock(start)
-        let server = try await KeyServer.start(
-            database: "sqlite:\(folder)/keys.db", masterKeyFile: nil, adminToken: ServerHarness.adminToken,
-            limits: .off, clock: { clock.now })
-        return PolicyHarness(server: server, folder: folder, clock: clock)
+        return PolicyHarness(base: try await ServerHarness.make(kind, clock: { clock.now }), clock: clock)
     }
 
-    func close() async throws {
-        try await server.store.close()
-        try? FileManager.default.removeItem(atPath: folder)
-    }
+    func close() async throws { try await base.close() }
 
-    func test(_ body: (RouterClient) async throws -> Void) async throws {
-        try await body(RouterClient(server.combinedRouter()))
-    }
+    func test(_ body: (RouterClient) async throws -> Void) async throws { try await base.test(body) }
 }
 
 extension RouterClient {

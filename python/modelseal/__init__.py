@@ -7,6 +7,7 @@
     with modelseal.safe_open("model.safetensors.mseal", key=k) as f: f.get_tensor("w")  # random access
     modelseal.load_into(model, "llm-sealed/", key=k)                               # tensor by tensor
     modelseal.transformers.from_pretrained(AutoModelForCausalLM, "llm-sealed/", key=k)
+    state = modelseal.load("model.mseal", server="http://127.0.0.1:8443")         # key from the vendor's server
 
 Decryption runs in the bundled Swift library (libmodelseal_c.so); plaintext exists only in memory.
 Errors are `modelseal.Error` subclasses sharing the status codes of the `modelseal` CLI.
@@ -19,9 +20,17 @@ from ._errors import (
     InternalError,
     InvalidKeyError,
     LicenseError,
+    LicenseExpiredError,
+    LicenseRevokedError,
     ModelFormatError,
+    NotActivatedError,
     NotSupportedError,
     OutputError,
+    OverQuotaError,
+    ServerPinError,
+    ServerRefusedError,
+    ServerUnreachableError,
+    ServerUnreachableWarning,
     SignatureError,
     TamperedFileError,
     TruncatedFileError,
@@ -59,6 +68,14 @@ __all__ = [
     "EnvironmentMismatchError",
     "ModelFormatError",
     "NotSupportedError",
+    "NotActivatedError",
+    "ServerRefusedError",
+    "LicenseRevokedError",
+    "LicenseExpiredError",
+    "OverQuotaError",
+    "ServerUnreachableError",
+    "ServerPinError",
+    "ServerUnreachableWarning",
 ]
 
 

@@ -108,6 +108,57 @@ class NotSupportedError(Error, NotImplementedError):
     status = 64
 
 
+class NotActivatedError(LicenseError):
+    """server=: this machine has not activated with that key server (`modelseal activate --server URL
+    --token-file FILE`)."""
+
+    status = 30
+
+
+class ServerRefusedError(LicenseError):
+    """server=: the key server refused the release; `code` is its error code (docs/SERVER.md §Errors) and
+    `http_status` the HTTP status. The cached lease for the file was deleted."""
+
+    status = 30
+    code = ""
+    http_status = 0
+
+
+class LicenseRevokedError(ServerRefusedError):
+    """server=: the vendor revoked the license (or this machine)."""
+
+
+class LicenseExpiredError(ServerRefusedError):
+    """server=: the license expired."""
+
+    status = 31
+
+
+class OverQuotaError(ServerRefusedError):
+    """server=: the license's loads are used up."""
+
+    status = 35
+
+
+class ServerUnreachableError(InputError):
+    """server=: no answer from the key server, and no cached lease that still runs (the message says when
+    it ran out)."""
+
+
+class ServerPinError(SignatureError):
+    """server=: the https server presented another TLS key than the one pinned at activation."""
+
+    status = 22
+
+
+class ServerUnreachableWarning(UserWarning):
+    """server=: the key server did not answer, the cached lease was used; `lease_expires_at` (Unix seconds)
+    and `lease_seconds_left` say how long it still runs."""
+
+    lease_expires_at: int | None = None
+    lease_seconds_left: int | None = None
+
+
 #: Exact codes, then reserved ranges: what `error_for_status` maps.
 BY_STATUS: dict[int, type[Error]] = {
     cls.status: cls

@@ -63,6 +63,13 @@ FUNCTIONS: dict[str, tuple[object, tuple[object, ...]]] = {
     "modelseal_folder_manifest": (_status, (_handle, _c.POINTER(_c.c_void_p), _c.POINTER(_size))),
     "modelseal_folder_open_member": (_status, (_handle, _c.c_char_p, _c.POINTER(_handle))),
     "modelseal_folder_read_clear": (_status, (_handle, _c.c_char_p, _c.POINTER(_c.c_void_p), _c.POINTER(_size))),
+    "modelseal_server_request_new": (_status, (_handle, _c.c_char_p, _c.POINTER(_handle))),
+    "modelseal_server_request_free": (None, (_handle,)),
+    "modelseal_server_request_http": (_status, (_handle, _c.POINTER(_c.c_void_p), _c.POINTER(_size))),
+    "modelseal_keyring_add_server_answer": (_status, (_handle, _handle, _c.c_int32, _c.c_void_p, _size)),
+    "modelseal_keyring_add_server_unreachable": (_status, (_handle, _handle, _c.c_char_p)),
+    "modelseal_server_request_result": (_status, (_handle, _c.POINTER(_c.c_void_p), _c.POINTER(_size))),
+    "modelseal_tls_spki_sha256": (_status, (_c.c_void_p, _size, _c.c_char_p, _size)),
 }
 
 SEAL_REPLACE = 1
@@ -339,3 +346,46 @@ class SealedFolder:
         """The clear member `name`, checked against its hash."""
         encoded = name.encode("utf-8")
         return _library_bytes(lambda out, length: lib().modelseal_folder_read_clear(self.handle, encoded, out, length))
+
+
+class ServerRequest:
+    """A `modelseal_server_request` handle: one signed key-release request for one sealed file."""
+
+    def __init__(self, sealed: SealedFile, url: str) -> None:
+        handle = _handle()
+        check(lib().modelseal_server_request_new(sealed.handle, url.encode("utf-8"), ctypes.byref(handle)))
+        self.handle = handle
+
+    def close(self) -> None:
+        if self.handle:
+            lib().modelseal_server_request_free(self.handle)
+            self.handle = _handle()
+
+    def __enter__(self) -> "ServerRequest":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def http(self) -> bytes:
+        """The request to send, as JSON (modelseal.h)."""
+        return _library_bytes(lambda out, length: lib().modelseal_server_request_http(self.handle, out, length))
+
+    def add_answer(self, ring: Keyring, status: int, body: bytes) -> None:
+        """The server's answer: the released key into `ring`, or the refusal raised."""
+        check(lib().modelseal_keyring_add_server_answer(ring.handle, self.handle, status, body, len(body)))
+
+    def add_unreachable(self, ring: Keyring, reason: str) -> None:
+        """No answer: the cached release into `ring` while its lease runs, or the failure raised."""
+        check(lib().modelseal_keyring_add_server_unreachable(ring.handle, self.handle, reason.encode("utf-8")))
+
+    def result(self) -> bytes:
+        """The outcome as JSON: note, lease_expires_at, failure (modelseal.h)."""
+        return _library_bytes(lambda out, length: lib().modelseal_server_request_result(self.handle, out, length))
+
+
+def tls_spki_sha256(der: bytes) -> str:
+    """The TLS pin of a DER certificate: hex SHA-256 of its SubjectPublicKeyInfo."""
+    out = ctypes.create_string_buffer(65)
+    check(lib().modelseal_tls_spki_sha256(der, len(der), out, len(out)))
+    return out.value.decode("ascii")

@@ -57,13 +57,8 @@ def check_trust_argument(trust) -> None:
         )
 
 
-def opening_keyring(key=None, identity=None, passphrase: str | None = None, trust=None, license=None) -> _ffi.Keyring:
-    """Identities to open with: `key` (text), `identity` (file path or text), `passphrase`; else `$MODEL_KEY`.
-
-    `trust`: public keys (PEM/OpenSSH text or key files) one of which must have signed the file; None
-    (the default) uses the trust store when there is one; False accepts files no trusted key signed.
-    `license`: a machine-bound license file, used instead of keys (its vendor's signature is always required).
-    """
+def trust_keyring(trust=None) -> _ffi.Keyring:
+    """A keyring holding only the trust keys of `trust` (see `opening_keyring`)."""
     check_trust_argument(trust)
     ring = _ffi.Keyring()
     try:
@@ -77,6 +72,21 @@ def opening_keyring(key=None, identity=None, passphrase: str | None = None, trus
                 ring.add_trust_key(text)
             else:
                 ring.add_trust_file(os.fsdecode(text))
+    except BaseException:
+        ring.close()
+        raise
+    return ring
+
+
+def opening_keyring(key=None, identity=None, passphrase: str | None = None, trust=None, license=None) -> _ffi.Keyring:
+    """Identities to open with: `key` (text), `identity` (file path or text), `passphrase`; else `$MODEL_KEY`.
+
+    `trust`: public keys (PEM/OpenSSH text or key files) one of which must have signed the file; None
+    (the default) uses the trust store when there is one; False accepts files no trusted key signed.
+    `license`: a machine-bound license file, used instead of keys (its vendor's signature is always required).
+    """
+    ring = trust_keyring(trust)
+    try:
         if license is not None:
             if key is not None or identity is not None or passphrase is not None:
                 raise _errors.UsageError("license= is the key: drop key=, identity= and passphrase=")

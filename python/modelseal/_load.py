@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from typing import Any
 
-from . import _errors, _ffi, _folder, _keys, _safetensors
+from . import _errors, _ffi, _folder, _keys, _safetensors, _server
 
 log = logging.getLogger("modelseal")
 
@@ -126,20 +126,21 @@ def load(
     (`save_encrypted_model` output) with its key (docs/PYTHON.md). A sealed `.safetensors` file gives
     what `safetensors.torch.load_file` gives (tensors viewing the decrypted buffer); a sealed folder
     (`modelseal seal` of a folder) gives every weight shard's tensors in one dict, after its set
-    manifest was checked (docs/LARGE-MODELS.md).
+    manifest was checked (docs/LARGE-MODELS.md). `server=URL` takes the key from the vendor's key server this
+    machine activated with (`modelseal activate --server URL --token-file FILE`; docs/SERVER.md §Client).
 
     A model that `torch.load(weights_only=True)` refuses raises `ModelFormatError` (status 53); a
     file that decrypts to something other than a PyTorch checkpoint raises `ModelFormatError` (50).
     """
     import torch
 
-    if server is not None:
-        # The key server (keys released to this machine) plugs in here: a keyring from server=.
-        raise _errors.NotSupportedError("server= (keys from the key server) is not available in this release")
     keys = dict(key=key, identity=identity, passphrase=passphrase, trust=trust, license=license)
+    if server is not None:
+        _server.check_arguments(server, keys)
     path = _readable_source(path)
 
-    if plain_allowed(force_plain, trust, license) and not is_sealed(path):
+    # server= is a license: the plaintext switch never applies with it.
+    if plain_allowed(force_plain, trust, license if server is None else server) and not is_sealed(path):
         log.warning(
             "modelseal: LOADING AN UNSEALED MODEL (%s) because %s; development only, never in production",
             path if not isinstance(path, (bytes, bytearray, memoryview)) else "<bytes>",
@@ -148,6 +149,8 @@ def load(
         source = io.BytesIO(path) if isinstance(path, (bytes, bytearray, memoryview)) else path
         return torch.load(source, map_location=map_location, weights_only=True)
     if _folder.is_sealed_folder(path):
+        if server is not None:
+            _server.refuse_folder(server, path)
         return _load_folder(path, keys, map_location, method)
     name = "<bytes>" if isinstance(path, (bytes, bytearray, memoryview)) else os.fspath(path)
     started = time.perf_counter()
@@ -156,7 +159,7 @@ def load(
         # Unlocking runs every check that needs no chunk: license and runtime guards, header MAC,
         # signatures (always, when present) and trust; chunks are checked against the signed list
         # while they are decrypted, and torch sees nothing of a file that fails.
-        with _keys.opening_keyring(**keys) as ring:
+        with _server.keyring(sealed, keys, server) as ring:
             sealed.unlock(ring)
         return _load_unlocked(sealed, name, map_location, method, (started, opened))
 

@@ -11,7 +11,7 @@ import os
 import time
 from typing import NamedTuple
 
-from . import _errors, _folder, _safetensors
+from . import _errors, _folder, _safetensors, _server
 
 log = logging.getLogger("modelseal")
 
@@ -85,11 +85,14 @@ def load_into(model, path_or_dir, *, device=None, strict: bool = True, assign: b
     one tensor at a time (see the module documentation). `device` moves the model there first. With
     `strict`, a tensor the model lacks or a parameter no file holds raises `ModelFormatError` (tied
     weights that the checkpoint stores once count as held). Returns missing and unexpected keys."""
+    keys = dict(key=key, identity=identity, passphrase=passphrase, trust=trust, license=license)
     if server is not None:
-        raise _errors.NotSupportedError("server= (keys from the key server) is not available in this release")
+        _server.check_arguments(server, keys)
+        if isinstance(path_or_dir, _folder.Folder) or _folder.is_sealed_folder(path_or_dir):
+            _server.refuse_folder(server, getattr(path_or_dir, "path", path_or_dir))
+        keys["server"] = server
     if device is not None:
         model.to(device)
-    keys = dict(key=key, identity=identity, passphrase=passphrase, trust=trust, license=license)
     slots = _slots(model)
     loaded: set[str] = set()
     unexpected: list[str] = []

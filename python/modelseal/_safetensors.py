@@ -11,7 +11,7 @@ import math
 import os
 from typing import TYPE_CHECKING
 
-from . import _errors, _ffi, _keys
+from . import _errors, _ffi, _server
 
 if TYPE_CHECKING:
     from typing import Any
@@ -144,7 +144,8 @@ class SafeOpen:
     """`modelseal.safe_open(path, framework="pt", ...)`: see the module documentation."""
 
     def __init__(self, path, framework: str = "pt", device: str = "cpu", *, key=None, identity=None,
-                 passphrase: str | None = None, trust=None, license=None, _sealed: _ffi.SealedFile | None = None):
+                 passphrase: str | None = None, trust=None, license=None, server=None,
+                 _sealed: _ffi.SealedFile | None = None):
         if framework not in ("pt", "torch", "pytorch"):
             raise _errors.NotSupportedError(f"framework={framework!r}: modelseal.safe_open gives torch tensors ('pt')")
         self._device = device
@@ -153,8 +154,8 @@ class SafeOpen:
         else:
             self._sealed = _ffi.SealedFile(os.fspath(path))
             try:
-                with _keys.opening_keyring(key=key, identity=identity, passphrase=passphrase, trust=trust,
-                                           license=license) as ring:
+                keys = dict(key=key, identity=identity, passphrase=passphrase, trust=trust, license=license)
+                with _server.keyring(self._sealed, keys, server) as ring:
                     self._sealed.unlock(ring)
             except BaseException:
                 self._sealed.close()
@@ -200,7 +201,5 @@ def safe_open(path, framework: str = "pt", device: str = "cpu", *, key=None, ide
     """A sealed `.safetensors` file opened for verified random access, with `safetensors.safe_open`'s
     surface: `keys()`, `metadata()`, `get_tensor(name)`, `get_slice(name)[...]`. Key arguments as for
     `modelseal.load`. Only the chunks a tensor spans are decrypted."""
-    if server is not None:
-        raise _errors.NotSupportedError("server= (keys from the key server) is not available in this release")
     return SafeOpen(path, framework, device, key=key, identity=identity, passphrase=passphrase, trust=trust,
-                    license=license)
+                    license=license, server=server)

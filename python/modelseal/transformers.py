@@ -13,7 +13,7 @@ import json
 import logging
 import time
 
-from . import _errors, _folder, _load_into
+from . import _errors, _folder, _load_into, _server
 
 log = logging.getLogger("modelseal")
 
@@ -57,7 +57,7 @@ def from_pretrained(model_class, sealed_dir, *, key=None, identity=None, passphr
     arguments, `torch_dtype`/`dtype`, `device_map` (a single device: "cpu", "cuda:0"), `attn_implementation`
     and config overrides (`num_labels=...`) are honoured; sharded device maps are not."""
     if server is not None:
-        raise _errors.NotSupportedError("server= (keys from the key server) is not available in this release")
+        _server.refuse_folder(server, sealed_dir)
     started = time.perf_counter()
     keys = dict(key=key, identity=identity, passphrase=passphrase, trust=trust, license=license)
     device = None

@@ -229,7 +229,7 @@ def test_console_is_on_the_admin_listener_only(modelseal_bin, tmp_path):
             assert match, "the server did not start"
             urls[match.group(1)] = match.group(2)
         with urllib.request.urlopen(urls["admin"] + "/console/login") as answer:
-            assert answer.status == 200 and "Admin token" in answer.read().decode()
+            assert answer.status == 200 and "Admin name" in answer.read().decode()
         with pytest.raises(urllib.error.HTTPError) as refused:
             urllib.request.urlopen(urls["client"] + "/console/login")
         assert refused.value.code == 404

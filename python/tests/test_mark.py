@@ -166,6 +166,49 @@ def test_quantization(lab, name, bits, group):
     assert_named(trace(lab, state, name.split()[0]), name, [LEAKER])
 
 
+# ---- suspects stored as integers (dequantized by trace; spec/MARK.md §4.1) -----------------------------------
+
+def quantized_suspect(lab, layout):
+    """The leaker's copy with every marked weight stored as integers in a tool's on-disk layout."""
+    state = {}
+    for k, v in lab["marked"][LEAKER].items():
+        if not (v.is_floating_point() and v.dim() >= 2 and v.numel() >= 4096):
+            state[k] = v
+            continue
+        module, rows = k[: -len(".weight")], v.reshape(v.shape[0], -1)
+        absmax = rows.abs().amax(1, keepdim=True).clamp_min(1e-12)
+        if layout == "torch-qint8":  # torch.quantize_per_channel along the output channel
+            scale = (absmax[:, 0] / 127).double()
+            state[k] = torch.quantize_per_channel(v, scale, torch.zeros(v.shape[0], dtype=torch.long), 0, torch.qint8)
+        elif layout == "compressed-int8":  # compressed-tensors int-quantized, channel strategy
+            scale = absmax / 127
+            state[k] = torch.round(rows / scale).clamp(-128, 127).to(torch.int8).reshape(v.shape)
+            state[module + ".weight_scale"] = scale.float()
+        elif layout == "bitsandbytes-int8":  # LLM.int8: weight int8 + SCB (the row's absmax)
+            state[k] = torch.round(rows * 127 / absmax).clamp(-127, 127).to(torch.int8).reshape(v.shape)
+            state[module + ".SCB"] = absmax[:, 0].float()
+        elif layout == "compressed-int4-g128":  # compressed-tensors pack-quantized, group 128, fp16 scales
+            from compressed_tensors.compressors.pack_quantized.helpers import pack_to_int32
+            groups = -(-rows.shape[1] // 128)
+            padded = torch.nn.functional.pad(rows, (0, groups * 128 - rows.shape[1])).reshape(rows.shape[0], groups, 128)
+            scale = (padded.abs().amax(2).clamp_min(1e-12) / 7).half()
+            codes = torch.round(padded / scale.float().unsqueeze(2)).clamp(-8, 7).reshape(rows.shape[0], -1)
+            state[module + ".weight_packed"] = pack_to_int32(codes[:, : rows.shape[1]].to(torch.int8), 4)
+            state[module + ".weight_scale"] = scale
+            state[module + ".weight_shape"] = torch.tensor(list(v.shape), dtype=torch.int32)
+    return state
+
+
+@pytest.mark.parametrize("layout,fmt", [("torch-qint8", "pt"), ("compressed-int8", "safetensors"),
+                                        ("bitsandbytes-int8", "safetensors"),
+                                        ("compressed-int4-g128", "safetensors")])
+def test_integer_suspects_are_dequantized(lab, layout, fmt):
+    report = trace(lab, quantized_suspect(lab, layout), layout, fmt)
+    dequantized = report["evidence"]["tier_b"]["dequantized"]
+    assert len(dequantized) == 21 and report["evidence"]["tier_b"]["tensors_matched"] == 21, dequantized
+    assert_named(report, f"stored as integers: {layout}", [LEAKER])
+
+
 @pytest.mark.parametrize("fraction", [0.5, 0.9])
 def test_magnitude_pruning(lab, fraction):
     state = {}
@@ -260,7 +303,7 @@ def test_seal_mark_opens_to_a_traceable_copy(lab, tmp_path, modelseal_bin):
     def run(*args):
         return subprocess.run([modelseal_bin, *map(str, args)], env=env, capture_output=True, timeout=300)
 
-    result = run("seal", "--key-env", "MODEL_KEY", "--mark", "acme", "--secret", lab["root"] / "secret",
+    result = run("seal", "--key-env", "MODEL_KEY", "--mark", "acme", "--tier-a", "--secret", lab["root"] / "secret",
                  "--model-id", MODEL_ID, "--registry", tmp_path / "reg.json", "-q", "-o", sealed,
                  lab["root"] / "original.pt")
     assert result.returncode == 0, result.stderr
@@ -273,8 +316,9 @@ def test_seal_mark_opens_to_a_traceable_copy(lab, tmp_path, modelseal_bin):
                                    "--secret", lab["root"] / "secret", "--model-id", MODEL_ID,
                                    "--customers", ids_file, "--json").stdout)
     assert [a["customer"] for a in report["accused"]] == ["acme"]
+    assert report["evidence"]["tier_a"]["customer"] == "acme"
     registry = json.loads((tmp_path / "reg.json").read_text())
-    assert [m["customer"] for m in registry["marks"]] == ["acme"]
+    assert [(m["customer"], m["tier"]) for m in registry["marks"]] == [("acme", "A+B")]
 
 
 @pytest.mark.parametrize("args,needle", [
@@ -326,3 +370,134 @@ def test_trace_takes_the_threshold_from_the_registry(lab, tmp_path):
                                    tmp_path / "r.json", "--json").stdout)
     assert report["evidence"]["tier_b"]["tensors_marked"] == 14  # 7 of the 21 are below 40,000 elements
     assert [a["customer"] for a in report["accused"]] == ["big-only"]
+
+
+# ---- Tier A: permutations of hidden units (spec/MARK.md §8) ---------------------------------------------------
+
+def mark_file(lab, original, customer, out, *extra, model_id=MODEL_ID):
+    result = lab["cli"]("mark", "--secret", lab["root"] / "secret", "--customer", customer, "--model-id", model_id,
+                        "--registry", out.parent / "registry.json", "--json", *extra, "-o", out, original)
+    return json.loads(result.stdout)
+
+
+def trace_file(lab, suspect, original, model_id=MODEL_ID):
+    result = lab["cli"]("trace", suspect, "--original", original, "--secret", lab["root"] / "secret",
+                        "--model-id", model_id, "--customers", lab["root"] / "issued.txt", "--json")
+    return json.loads(result.stdout)
+
+
+def assert_tier_a(report, name, customer):
+    tier_a = report["evidence"]["tier_a"]
+    keep(dict(attack=f"Tier A: {name}", tier_a_customer=tier_a["customer"], symbol_errors=tier_a["symbol_errors"],
+              invalid_chunks=tier_a["invalid_chunks"], code_length=tier_a["code_length"],
+              units_moved=tier_a["units_moved"], tier_a_false_positive_bound=tier_a["false_positive_bound"]))
+    assert tier_a["customer"] == customer, f"{name}: Tier A named {tier_a['customer']}, expected {customer}"
+    assert tier_a["false_positive_bound"] <= ISSUED * 2.0 ** -64
+
+
+@pytest.fixture(scope="module")
+def resnet_tier_a(lab):
+    out = lab["root"] / "tier-a" / f"{LEAKER}.pt"
+    out.parent.mkdir(exist_ok=True)
+    report = mark_file(lab, lab["root"] / "original.pt", LEAKER, out, "--tier-a")
+    return report, out, torch.load(out, weights_only=True)
+
+
+def test_tier_a_resnet_outputs_unchanged_and_traced(lab, resnet_tier_a):
+    report, path, state = resnet_tier_a
+    assert report["tier_a"]["template"] == "torchvision-resnet" and report["tier_a"]["slots"] == 8
+    assert report["tier_a"]["units_moved"] > 1000
+    tier_b_only = lab["marked"][LEAKER]
+    assert any(not torch.equal(state[k], tier_b_only[k]) for k in state)
+    # The same customer's Tier B copy and Tier A+B copy compute the same function, up to summation order.
+    a, b = torchvision.models.resnet18(weights=None).eval(), torchvision.models.resnet18(weights=None).eval()
+    a.load_state_dict(tier_b_only)
+    b.load_state_dict(state)
+    torch.manual_seed(5)
+    x = torch.randn(64, 3, 64, 64)
+    with torch.no_grad():
+        ya, yb = a(x), b(x)
+    keep(dict(attack="Tier A fidelity (ResNet-18)", max_abs_diff=(ya - yb).abs().max().item(),
+              output_scale=ya.abs().max().item()))
+    assert torch.allclose(ya, yb, rtol=1e-4, atol=1e-4 * ya.abs().max().item())
+    traced = trace_file(lab, path, lab["root"] / "original.pt")
+    assert_named(traced, "Tier A+B copy (ResNet-18)", [LEAKER])
+    assert_tier_a(traced, "delivered copy (ResNet-18)", LEAKER)
+    assert traced["evidence"]["tier_a"]["symbol_errors"] == 0
+
+
+def repermuted(state, seed):
+    """Every BasicBlock's hidden channels permuted again at random: a function-preserving removal attempt."""
+    generator = torch.Generator().manual_seed(seed)
+    state = dict(state)
+    for name in [k for k in state if k.startswith("layer") and k.endswith(".conv1.weight")]:
+        block = name[: -len("conv1.weight")]
+        perm = torch.randperm(state[name].shape[0], generator=generator)
+        state[name] = state[name][perm]
+        for part in ("weight", "bias", "running_mean", "running_var"):
+            state[block + "bn1." + part] = state[block + "bn1." + part][perm]
+        state[block + "conv2.weight"] = state[block + "conv2.weight"][:, perm]
+    return state
+
+
+def test_tier_a_repermuted_copy_is_still_traced(lab, resnet_tier_a):
+    _, _, state = resnet_tier_a
+    attacked = repermuted(state, 11)
+    report = trace(lab, attacked, "tier-a-repermuted")
+    # Alignment undoes the new permutation: Tier B names the leaker; the Tier A code itself is gone.
+    assert report["evidence"]["tier_a"]["units_moved"] > 1000
+    assert_named(report, "re-permutation of hidden units (Tier A copy, Tier B after alignment)", [LEAKER])
+    assert_tier_a(report, "re-permuted copy (the code is destroyed; nobody named)", None)
+
+
+@pytest.mark.parametrize("attack", ["int4 group-128 RTN", "Gaussian noise 10% of row RMS"])
+def test_tier_a_survives(lab, resnet_tier_a, attack):
+    _, _, state = resnet_tier_a
+    if attack.startswith("int4"):
+        attacked = {k: (rtn(v, 4, 128) if v.is_floating_point() and v.dim() >= 2 else v) for k, v in state.items()}
+    else:
+        generator = torch.Generator().manual_seed(9)
+        attacked = {}
+        for k, v in state.items():
+            if v.is_floating_point() and v.dim() >= 2:
+                rms = v.reshape(v.shape[0], -1).pow(2).mean(1).sqrt().reshape(-1, *([1] * (v.dim() - 1)))
+                v = v + 0.1 * rms * torch.randn(v.shape, generator=generator)
+            attacked[k] = v
+    report = trace(lab, attacked, "tier-a-" + attack.split()[0])
+    assert_named(report, f"Tier A copy, {attack}", [LEAKER])
+    assert_tier_a(report, attack, LEAKER)
+
+
+@pytest.mark.parametrize("family", ["gpt2", "bert"])
+def test_tier_a_transformers(lab, tmp_path, family):
+    import transformers
+    torch.manual_seed(0)
+    if family == "gpt2":
+        config = transformers.GPT2Config(n_layer=2, n_embd=384, n_head=6, vocab_size=1000, n_positions=64,
+                                         bos_token_id=0, eos_token_id=0)
+        model = transformers.GPT2Model(config).eval()
+    else:
+        config = transformers.BertConfig(hidden_size=384, num_hidden_layers=2, num_attention_heads=6,
+                                         intermediate_size=1536, vocab_size=1000, max_position_embeddings=64)
+        model = transformers.BertModel(config).eval()
+    original = tmp_path / "original.safetensors"
+    save_file({k: v.contiguous() for k, v in model.state_dict().items()}, str(original))
+    model_id = f"{family}-tier-a-test"
+    b_report = mark_file(lab, original, "cust-00007", tmp_path / "b.safetensors", model_id=model_id)
+    a_report = mark_file(lab, original, "cust-00007", tmp_path / "a.safetensors", "--tier-a", model_id=model_id)
+    assert "tier_a" not in b_report and a_report["tier_a"]["template"] == family
+    assert a_report["tier_a"]["slots"] == 4  # per layer: the MLP hidden units and the heads
+    from safetensors.torch import load_file
+    outputs = []
+    ids = torch.randint(0, 1000, (8, 32), generator=torch.Generator().manual_seed(2))
+    for path in (tmp_path / "b.safetensors", tmp_path / "a.safetensors"):
+        copy = type(model)(config).eval()
+        copy.load_state_dict(load_file(str(path)))
+        with torch.no_grad():
+            outputs.append(copy(input_ids=ids).last_hidden_state)
+    diff = (outputs[0] - outputs[1]).abs().max().item()
+    keep(dict(attack=f"Tier A fidelity ({family})", max_abs_diff=diff, output_scale=outputs[0].abs().max().item()))
+    assert diff <= 1e-4 * outputs[0].abs().max().item()
+    report = trace_file(lab, tmp_path / "a.safetensors", original, model_id=model_id)
+    assert_named(report, f"Tier A+B copy ({family})", ["cust-00007"])
+    assert_tier_a(report, f"delivered copy ({family})", "cust-00007")

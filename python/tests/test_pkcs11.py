@@ -166,6 +166,16 @@ def test_token_errors_are_clear_and_distinct(run, token, tmp_path):
     assert not (tmp_path / "m.mseal").exists()
 
 
+def test_pkcs11_identities_are_refused_with_the_reason(run, tmp_path):
+    """Issue 17 leaves `-i pkcs11:` out (no P-256 recipient stanza): a clear usage error, not "no such file"."""
+    (tmp_path / "m.bin").write_bytes(b"x" * 100)
+    recipient = run("keygen", "-o", "id.key").stdout.decode().strip()
+    run("seal", "-r", recipient, "-o", "m.mseal", "m.bin")
+    refused = run("open", "-i", "pkcs11:token=t;object=o", "-o", "-", "m.mseal", check=False)
+    assert refused.returncode == 64 and refused.stdout == b""
+    assert b"not supported" in refused.stderr and b"X25519" in refused.stderr
+
+
 def test_pin_from_a_named_variable_or_a_pin_source(run, token, tmp_path):
     (tmp_path / "m.bin").write_bytes(b"weights")
     env = {**token, "MODELSEAL_PKCS11_PIN": "", "VENDOR_PIN": PIN, "K": run("keygen", "--symmetric").stdout.decode().strip()}

@@ -43,9 +43,13 @@ C_TYPES = {
 def c_type(declaration: str, ffi):
     declaration = re.sub(r"\s*\b\w+$", "", declaration.strip()) if declaration.strip() not in C_TYPES else declaration
     declaration = declaration.replace(" *", " *").strip()
-    if declaration in ("modelseal_keyring *", "const modelseal_keyring *", "modelseal_file *", "modelseal_folder *"):
+    if declaration in ("modelseal_keyring *", "const modelseal_keyring *", "modelseal_file *", "modelseal_folder *",
+                       "modelseal_server_request *"):
         return ctypes.c_void_p
-    if declaration in ("modelseal_keyring **", "modelseal_file **", "modelseal_folder **", "uint8_t **"):
+    if declaration == "char *":
+        return ctypes.c_char_p
+    if declaration in ("modelseal_keyring **", "modelseal_file **", "modelseal_folder **", "uint8_t **",
+                       "modelseal_server_request **"):
         return ctypes.POINTER(ctypes.c_void_p)
     if declaration == "uint64_t *":
         return ctypes.POINTER(ctypes.c_uint64)

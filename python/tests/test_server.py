@@ -26,13 +26,14 @@ def server_binary(modelseal_bin):
 class Server:
     """A running modelseal-server; `url` once it listens."""
 
-    def __init__(self, binary, folder):
+    def __init__(self, binary, folder, db=None, options=(), env=None):
         self.binary, self.folder, self.process, self.url = binary, folder, None, None
+        self.db, self.options, self.env = db or f"sqlite:{folder}/keys.db", list(options), env or {}
 
-    def start(self, port=0):
+    def start(self, port=0, extra=()):
         self.process = subprocess.Popen(
-            [self.binary, "--db", f"sqlite:{self.folder}/keys.db", "--listen", f"127.0.0.1:{port}", "--insecure-http"],
-            env=dict(os.environ, MODELSEAL_ADMIN_TOKEN=ADMIN_TOKEN, SWIFT_BACKTRACE="enable=no"),
+            [self.binary, "--db", self.db, "--listen", f"127.0.0.1:{port}", "--insecure-http", *self.options, *extra],
+            env=dict(os.environ, MODELSEAL_ADMIN_TOKEN=ADMIN_TOKEN, SWIFT_BACKTRACE="enable=no", **self.env),
             stderr=subprocess.PIPE, text=True)
         line = self.process.stderr.readline()
         match = re.search(r"listening on (http://\S+)", line)

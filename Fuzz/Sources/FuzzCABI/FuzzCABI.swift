@@ -13,16 +13,20 @@ import FuzzSupport
 //   2  handles: arbitrary 8-byte values passed as keyring and file handles (must be refused by the
 //      handle table, never dereferenced), double close, use after close
 //   3  status table: arbitrary codes
+//   4  key server: arbitrary bytes as a TLS certificate (the pin's DER reader) and as a server answer
+//      handed to request handles that are not live (an answer is parsed only for a live request, which
+//      needs an activation)
 // Every call must return a status; any trap, crash or sanitizer report is a bug.
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
     guard size > 0 else { return 0 }
     let input = UnsafeBufferPointer(start: data + 1, count: size - 1)
-    switch data[0] % 4 {
+    switch data[0] % 5 {
     case 0: keyTexts(input)
     case 1: sealedFile(input)
     case 2: handles(input)
-    default: statuses(input)
+    case 3: statuses(input)
+    default: serverBytes(input)
     }
     return 0
 }
@@ -127,4 +131,20 @@ private func statuses(_ input: UnsafeBufferPointer<UInt8>) {
 @_cdecl("FuzzCABI_main")
 public func fuzzCABIMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> CInt {
     runFuzzer(argc, argv, fuzz)
+}
+
+private func serverBytes(_ input: UnsafeBufferPointer<UInt8>) {
+    var pin = [CChar](repeating: 0, count: 65)
+    if tlsSPKISHA256(input.baseAddress, UInt(input.count), &pin, 65) == 0 {
+        guard strlen(pin) == 64 else { fatalError("the pin is not 64 hex digits") }
+    }
+    var ring: OpaquePointer? = nil
+    guard keyringNew(&ring) == 0 else { fatalError("keyring_new failed") }
+    defer { keyringFree(ring) }
+    var request: OpaquePointer? = nil
+    _ = serverRequestNew(nil, "http://127.0.0.1:1", &request)
+    let stale = OpaquePointer(bitPattern: UInt(0x4000))
+    _ = keyringAddServerAnswer(ring, stale, 200, input.baseAddress, UInt(input.count))
+    _ = keyringAddServerUnreachable(ring, stale, "down")
+    serverRequestFree(stale)
 }

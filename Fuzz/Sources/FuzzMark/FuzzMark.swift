@@ -29,6 +29,7 @@ let secret = [UInt8](repeating: 0x5A, count: 32)
 public func fuzzMark(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     let source = MemorySource(Array(UnsafeBufferPointer(start: data, count: size)))
     guard let suspect = try? WeightFile.open(source) else { return 0 }
+    for tensor in suspect.dequantized { _ = try? suspect.floats(tensor, elements: 0..<4096) }
     if let original {
         _ = try? Tracer.trace(
             original: original, suspect: suspect,
@@ -36,9 +37,13 @@ public func fuzzMark(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     }
     let request = MarkRequest(
         secret: secret, modelID: "fuzz", customer: "a", parameters: MarkParameters(minElements: 512))
-    if let marked = try? ModelMarker.mark(suspect, request) {
-        _ = try? marked.delivered.write(to: DiscardingSink())
-        _ = try? WeightFile.open(marked.delivered)
+    for tierA in [false, true] {
+        var asked = request
+        asked.tierA = tierA
+        if let marked = try? ModelMarker.mark(suspect, asked) {
+            _ = try? marked.delivered.write(to: DiscardingSink())
+            _ = try? WeightFile.open(marked.delivered)
+        }
     }
     return 0
 }

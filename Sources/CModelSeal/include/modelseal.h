@@ -183,6 +183,37 @@ int32_t modelseal_folder_open_member(modelseal_folder *folder, const char *name,
 /* The clear member `name`, checked against its SHA-256 in the manifest; free with modelseal_buffer_free. */
 int32_t modelseal_folder_read_clear(modelseal_folder *folder, const char *name, uint8_t **out, size_t *out_length);
 
+/* Keys from the vendor's key server (docs/SERVER.md §Client). The caller speaks HTTP; the library signs the
+   request with this machine's activation (the licensing folder: $MODELSEAL_LICENSE_DIR, else its default;
+   `modelseal activate --server URL --token-file FILE` makes it), verifies the answer (server signature,
+   nonce, file, machine), opens the wrapped file key with the machine key (software or TPM) and adds it to a
+   keyring; the file key never leaves the library. The lease cache is the CLI's: a cached release is used
+   only when the server did not answer, while its lease runs; any HTTP refusal deletes it. */
+typedef struct modelseal_server_request modelseal_server_request;
+/* A release request for the sealed file to the server at url (http://HOST:PORT[/PREFIX]). */
+int32_t modelseal_server_request_new(modelseal_file *file, const char *url, modelseal_server_request **out);
+void modelseal_server_request_free(modelseal_server_request *request);
+/* The HTTP request as JSON: scheme, host, port, method, target, headers (object), body (text to send as is),
+   and tls_spki_sha256 for https; free with modelseal_buffer_free. The first call signs it with this
+   machine's activation (not activated: 30); later calls give the same request (a retry, same nonce). */
+int32_t modelseal_server_request_http(modelseal_server_request *request, uint8_t **out, size_t *out_length);
+/* The server's answer (HTTP status, body of at most 1 MiB): a verified release adds the file key to ring;
+   a refusal deletes the cached lease and fails (30 revoked or refused, 31 expired, 34 wrong model, 35 over
+   quota, 16 rate-limited or server error, 13 an answer that is not a valid release). */
+int32_t modelseal_keyring_add_server_answer(modelseal_keyring *ring, modelseal_server_request *request,
+                                            int32_t status, const uint8_t *body, size_t length);
+/* No answer (reason: the network error, for the message): the cached release while its lease runs (see
+   modelseal_server_request_result's note), else 16. */
+int32_t modelseal_keyring_add_server_unreachable(modelseal_keyring *ring, modelseal_server_request *request,
+                                                 const char *reason);
+/* After an answer, as JSON: note (the warning to show when the cached lease was used, or null),
+   lease_expires_at (Unix seconds or null), failure (null, or kind: unreachable, refused, protocol,
+   not_activated, local, usage; with http_status and code for a refusal); free with modelseal_buffer_free. */
+int32_t modelseal_server_request_result(modelseal_server_request *request, uint8_t **out, size_t *out_length);
+/* The TLS pin of a DER certificate (at most 64 KiB): lowercase hex SHA-256 of its SubjectPublicKeyInfo, 64
+   characters and a NUL into out (out_length >= 65). A certificate that is not X.509 DER: 13. */
+int32_t modelseal_tls_spki_sha256(const uint8_t *der, size_t length, char *out, size_t out_length);
+
 #ifdef __cplusplus
 }
 #endif

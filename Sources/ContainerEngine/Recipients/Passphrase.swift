@@ -44,12 +44,6 @@ public struct Passphrase: Recipient, Identity {
     }
 
     private func derive(salt: ArraySlice<UInt8>, parameters: ScryptParameters) throws(SealError) -> SymmetricKey {
-        do {
-            return try KDF.Scrypt.deriveKey(
-                from: passphrase, salt: Array(Self.label.utf8) + salt, outputByteCount: 32,
-                rounds: 1 << parameters.log2N, blockSize: parameters.r, parallelism: parameters.p)
-        } catch {
-            throw .unsafeScryptParameters(log2N: parameters.log2N, r: parameters.r, p: parameters.p)
-        }
+        SymmetricKey(data: try parameters.derive(password: Array(passphrase), salt: Array(Self.label.utf8) + salt))
     }
 }

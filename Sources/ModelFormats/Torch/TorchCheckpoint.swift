@@ -63,6 +63,8 @@ public struct TorchTensor: Sendable, Equatable {
     /// For quantized tensors (`_rebuild_qtensor`): the scheme and its parameters, e.g.
     /// `per_tensor_affine scale=0.1 zero_point=3`.
     public var quantization: String? = nil
+    /// For per-channel quantized tensors: the `scales` and `zero_points` tensors, in that order.
+    public var quantizationTensors: [TorchTensor] = []
 
     /// Number of elements.
     public var elementCount: Int { ShapeMath.elementCount(shape) ?? 0 }

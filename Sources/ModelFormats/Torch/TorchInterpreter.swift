@@ -149,6 +149,7 @@ struct TorchInterpreter {
                         let values = try self.tensor(from: inner, path: path + "." + label)
                     {
                         parts.append("\(label)=\(values.dtype.rawValue)\(values.shape)")
+                        tensor.quantizationTensors.append(values)
                     }
                 }
                 if params.count > 3 { parts.append("axis=\(summary(params[3]))") }

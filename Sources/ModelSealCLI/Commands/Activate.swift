@@ -16,7 +16,14 @@ extension ModelSeal {
                 server. The token is read from a file, never from the command line. Activating the same machine \
                 again takes no new machine slot (docs/SERVER.md).
 
-                Example:
+                Over https:// the server's TLS key is pinned too (docs/SERVER.md §TLS): the one given with \
+                --server-pin (from the vendor, out of band), else the one a certificate from --ca-file names the \
+                host with, else the one the server presents now (trust on first use). Every later call must meet \
+                that key, whatever CA signed it.
+
+                Examples:
+                  modelseal activate --server https://keys.example.com \\
+                      --token-file acme.token --server-pin sha256:9f2c...
                   modelseal activate --server http://127.0.0.1:8443 --token-file acme.token
                 """)
 
@@ -30,6 +37,8 @@ extension ModelSeal {
             help: ArgumentHelp("A label the vendor sees for this machine (host name by default).", valueName: "TEXT"))
         var label: String?
 
+        @OptionGroup(title: "TLS (https:// servers)") var tls: ServerTLSOptions
+
         func run() throws {
             try reportingErrors {
                 let bytes = try SmallFile.read(tokenFile, limit: 4096)
@@ -39,7 +48,7 @@ extension ModelSeal {
                 do throws(ServerClientError) {
                     let activation = try ServerActivation.activate(
                         url: try ServerURL(server), token: String(token), label: label ?? Self.hostName(),
-                        directory: .fromEnvironment(), now: LicenseClock.now())
+                        trust: try tls.trust(), directory: .fromEnvironment(), now: LicenseClock.now())
                     Terminal.writeError(
                         "activated machine \(activation.machineID) on license \(activation.licenseID) at \(activation.url)"
                     )
@@ -55,4 +64,21 @@ extension ModelSeal {
                 ?? ""
         }
     }
+}
+
+/// How an https:// key server's TLS key is trusted (docs/SERVER.md §TLS).
+struct ServerTLSOptions: ParsableArguments {
+    @Option(
+        help: ArgumentHelp(
+            "The server's TLS key as the vendor gives it (modelseal-server prints it on start).",
+            valueName: "sha256:HEX"))
+    var serverPin: String?
+
+    @Option(
+        help: ArgumentHelp(
+            "PEM file of CA certificates: the server's certificate must chain to one and name its host.",
+            valueName: "FILE"))
+    var caFile: String?
+
+    func trust() throws(ServerClientError) -> TLSTrust { try TLSTrust.choose(pin: serverPin, caFile: caFile) }
 }

@@ -29,6 +29,8 @@ extension ModelSeal {
         @Option(help: ArgumentHelp("The key server's admin address.", valueName: "URL"))
         var server: String?
 
+        @OptionGroup(title: "TLS (https:// servers: one of them is needed)") var tls: ServerTLSOptions
+
         /// Sends one admin call and returns its JSON answer; errors as the CLI reports them.
         func call(_ method: String, _ path: String, _ body: JSONValue? = nil) throws -> JSONValue {
             do {
@@ -40,12 +42,24 @@ extension ModelSeal {
 
         func request(_ method: String, _ path: String, _ body: JSONValue?) throws(ServerClientError) -> JSONValue {
             guard let server else { throw .usage("give --server URL: the key server's admin address") }
+            return try Self.send(server: server, method, path, body, trust: try tls.trust())
+        }
+
+        /// One admin call to `server` with $MODELSEAL_ADMIN_TOKEN (also how `mark`/`seal --mark --registry URL`
+        /// record in the server's registry). `trust` is how an https server's key is checked (`nil`: http only).
+        static func send(
+            server: String, _ method: String, _ path: String, _ body: JSONValue?, trust: TLSTrust? = nil
+        ) throws(ServerClientError) -> JSONValue {
             guard let token = ProcessEnvironment.value("MODELSEAL_ADMIN_TOKEN"), !token.isEmpty else {
                 throw .usage("set MODELSEAL_ADMIN_TOKEN to an admin token of the server")
             }
             let bytes = body.map { Array(JSONWriter.serialize($0).utf8) } ?? []
+            let url = try ServerURL(server)
+            if url.isTLS && (trust == nil || trust == .firstUse) {
+                throw .usage("\(url): give --server-pin sha256:HEX (printed by modelseal-server) or --ca-file FILE")
+            }
             let answer = try PlainHTTP.send(
-                method, try ServerURL(server), path: path, headers: [("Authorization", "Bearer " + token)], body: bytes)
+                method, url, path: path, headers: [("Authorization", "Bearer " + token)], body: bytes, trust: trust)
             let value = try? JSONParser.parse(answer.body)
             guard (200..<300).contains(answer.status), let value else {
                 throw .refused(

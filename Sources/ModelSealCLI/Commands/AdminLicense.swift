@@ -1,5 +1,6 @@
 import ArgumentParser
 import ModelSealCore
+import ModelSealKit
 import ModelSealLicensing
 
 extension ModelSeal {
@@ -176,17 +177,76 @@ extension ModelSeal {
 
     struct AdminUser: ParsableCommand {
         static let configuration = CommandConfiguration(
-            commandName: "user", abstract: "Named admins, so the audit says who did what.", subcommands: [Add.self])
+            commandName: "user", abstract: "Named admins, so the audit says who did what.",
+            subcommands: [Add.self, Password.self])
+
+        /// Where a console password comes from: an environment variable or the terminal, never the command line.
+        struct PasswordOptions: ParsableArguments {
+            @Option(
+                name: .customLong("password-env"),
+                help: ArgumentHelp(
+                    "Read the admin's console password (at least 12 characters) from this environment variable.",
+                    valueName: "VAR"))
+            var environment: String?
+
+            @Flag(
+                name: .customLong("password-prompt"),
+                help: "Ask for the admin's console password on the terminal (echo off, asked twice).")
+            var prompt = false
+
+            func password() throws -> String? {
+                if let environment {
+                    guard let value = ProcessEnvironment.value(environment), !value.isEmpty else {
+                        throw CLIError(.usage, "--password-env \(environment): the variable is unset or empty")
+                    }
+                    return value
+                }
+                return prompt ? try PassphrasePrompt.read(prompt: "Console password: ", confirm: true) : nil
+            }
+        }
 
         struct Add: ParsableCommand {
             static let configuration = CommandConfiguration(
                 commandName: "add", abstract: "Add a named admin; prints its token once.",
-                discussion: "Example:\n  modelseal admin --server $URL user add alice > alice.json")
+                discussion: """
+                    With --password-env VAR or --password-prompt the admin also gets a console password (the server \
+                    keeps it as scrypt, log2 N = 15, r = 8, p = 1), for logging in at /console/login by name.
+
+                    Examples:
+                      modelseal admin --server $URL user add alice > alice.json
+                      export ALICE_PASSWORD=...
+                      modelseal admin --server $URL user add alice --password-env ALICE_PASSWORD
+                    """)
             @ParentCommand var admin: Admin
             @Argument(help: ArgumentHelp("The admin's name.", valueName: "NAME")) var name: String
+            @OptionGroup var passwordOptions: PasswordOptions
             func run() throws {
                 try reportingErrors {
-                    Admin.print(try admin.call("POST", "/v1/admin/admins", .object(["name": .string(name)])))
+                    var body: JSONObject = [("name", .string(name))]
+                    if let password = try passwordOptions.password() { body.append(("password", .string(password))) }
+                    Admin.print(try admin.call("POST", "/v1/admin/admins", .object(body)))
+                }
+            }
+        }
+
+        struct Password: ParsableCommand {
+            static let configuration = CommandConfiguration(
+                commandName: "password", abstract: "Set or replace a named admin's console password.",
+                discussion: """
+                    Example:
+                      modelseal admin --server $URL user password alice --password-prompt
+                    """)
+            @ParentCommand var admin: Admin
+            @Argument(help: ArgumentHelp("The admin's name.", valueName: "NAME")) var name: String
+            @OptionGroup var passwordOptions: PasswordOptions
+            func run() throws {
+                try reportingErrors {
+                    guard let password = try passwordOptions.password() else {
+                        throw CLIError(.usage, "give --password-env VAR or --password-prompt")
+                    }
+                    Admin.print(
+                        try admin.call(
+                            "POST", "/v1/admin/admins/\(name)/password", .object(["password": .string(password)])))
                 }
             }
         }

@@ -105,6 +105,7 @@ extension ModelSeal.License {
                         + "licenses issued to it keep working. Pass --new to replace it (they then stop working here)")
             }
             let sink = try OutputFile(output == "-" ? .standardOutput : .path(output), mode: 0o644, replace: force)
+            let retiredCounter = directory.tpmCounterIndex(vendorKeyID: key.keyID)
             let connection: TPMConnection?
             do {
                 // Explicit --tpm: this TPM or an error; by default: the system's TPM when one answers.
@@ -122,6 +123,9 @@ extension ModelSeal.License {
             }
             try sink.write(contentsOf: request.encoded)
             try sink.commit()
+            if let retiredCounter {
+                Terminal.writeError(TPMMachineIdentity.releaseCounter(retiredCounter, connection: connection))
+            }
             Terminal.writeError(
                 "machine key for vendor \(key.fingerprint) stored in \(directory.vendorPath(key.keyID)); request with "
                     + "\(request.components.count) component(s) (\(request.components.map(\.name).joined(separator: ", "))), "
@@ -327,15 +331,15 @@ extension ModelSeal.License {
             Terminal.writeError(
                 "issued license \(signed.license.id) to \(customer) for \(unlocked.count) model(s), "
                     + "\(signed.license.machine.match) of \(request.components.count) components: \(output)")
-            let binding =
-                request.kem == .p256TPM
-                ? "the request says its machine key is in a TPM, which a clone cannot copy, but without endorsement-key "
-                    + "attestation that is the customer's word (advisory)"
-                : "and clone the machine's fingerprint in software; the machine binding is advisory"
             Terminal.writeError(
-                "note: an offline license binds honest use only: a licensee can reset its load count and clock checks "
-                    + "by restoring the licensing folder's files together with the license records kept outside it, "
-                    + "\(binding) (SECURITY.md)")
+                request.kem == .p256TPM
+                    ? "note: the request says its machine key is in a TPM (clones, restored state files and a clock set "
+                        + "back after a counted load are refused there), but without endorsement-key attestation that "
+                        + "is the customer's word: the binding is advisory against a forged request (SECURITY.md)"
+                    : "note: an offline license binds honest use only: a licensee can reset its load count and clock "
+                        + "checks by restoring the licensing folder's files together with the license records kept "
+                        + "outside it, and clone the machine's fingerprint in software; the machine binding is "
+                        + "advisory (SECURITY.md)")
         }
     }
 

@@ -14,7 +14,10 @@ extension ModelSeal {
                 ±alpha × its row's RMS, in a pattern only the secret, the model id and the customer id produce \
                 (spec/MARK.md). Refused when a 32-bit tensor changes by more than 1e-3 (‖ΔW‖/‖W‖) or a 16-bit \
                 element by more than one ulp. The output has the input's format; every other byte is unchanged \
-                (zip checksums are updated). The mark is recorded in the registry. Use `modelseal seal --mark` to \
+                (zip checksums are updated). With --tier-a, a built-in template (torchvision ResNet blocks, \
+                GPT-2, BERT) also permutes hidden units so that the permutations spell the customer's \
+                Reed–Solomon coded fingerprint; outputs are unchanged up to summation order. The mark is recorded \
+                in the registry. Use `modelseal seal --mark` to \
                 deliver a sealed marked copy without writing the marked plaintext.
 
                 Example:
@@ -49,7 +52,7 @@ extension ModelSeal {
             guard input != output else { throw CLIError(.usage, "input and output are the same file") }
             let request = MarkRequest(
                 secret: try mark.secretBytes(), modelID: try mark.requiredModelID(), customer: customer,
-                parameters: mark.parameters)
+                parameters: mark.parameters, tierA: mark.tierA)
             let clock = Stopwatch()
             let original = try WeightFile.open(try InputFile(path: input))
             let marked = try ModelMarker.mark(original, request)
@@ -58,12 +61,13 @@ extension ModelSeal {
             let sink = try OutputFile(.path(output), mode: 0o644, replace: force)
             try marked.delivered.write(to: sink)
             try sink.commit()
-            try MarkRegistry.record(
+            try MarkRegistryTarget.record(
                 MarkRegistry.Entry(
-                    customer: customer, modelID: request.modelID, alpha: mark.alpha, minElements: mark.minElements,
-                    format: marked.format.rawValue, markedTensors: marked.tensors.count,
+                    customer: customer, modelID: request.modelID, tier: marked.tierA == nil ? "B" : "A+B",
+                    alpha: mark.alpha, minElements: mark.minElements, format: marked.format.rawValue,
+                    markedTensors: marked.tensors.count,
                     markedWeights: marked.markedElements, selfCheckZ: z),
-                path: try mark.registryPath())
+                registry: try mark.registryPath())
             let report = MarkReport(
                 marked: marked, output: output, customer: customer, selfCheckZ: z, seconds: markSeconds)
             if json {
@@ -97,6 +101,17 @@ struct MarkReport: Encodable {
     let markSeconds: Double
     let skipped: [String]
     let tensors: [Tensor]
+    let tierA: TierA?
+
+    /// What Tier A permuted (absent without --tier-a).
+    struct TierA: Encodable {
+        let template: String
+        let slots: Int
+        let chunks: Int
+        let codeLength: Int
+        let unitsMoved: Int
+        let tensorsPermuted: Int
+    }
 
     init(marked: MarkedModel, output: String, customer: String, selfCheckZ: Double, seconds: Double) {
         self.output = output
@@ -109,6 +124,11 @@ struct MarkReport: Encodable {
         self.selfCheckZ = selfCheckZ
         markSeconds = seconds
         skipped = marked.skipped.map { "\($0.name): \($0.reason)" }
+        tierA = marked.tierA.map {
+            TierA(
+                template: $0.template, slots: $0.slots, chunks: $0.chunks, codeLength: $0.codeLength,
+                unitsMoved: $0.unitsMoved, tensorsPermuted: $0.tensors.count)
+        }
         tensors = marked.tensors.map {
             Tensor(
                 name: $0.name, dtype: $0.dtype.rawValue, relativeChange: $0.relativeChange, maxUlps: $0.maxUlps,

@@ -199,7 +199,10 @@ extension ModelSeal {
             }
             try sink.commit()
             progress?.finish()
-            if let marking { try MarkRegistry.record(marking.entry, path: try mark.registryPath()) }
+            if let marking {
+                try MarkRegistryTarget.record(
+                    marking.entry, registry: try mark.registryPath(), version: summary.fileID)
+            }
             let seconds = clock.elapsed
             if json {
                 try JSONOutput.print(
@@ -234,7 +237,7 @@ extension ModelSeal.Seal {
         guard let markCustomer else { return nil }
         let request = MarkRequest(
             secret: try mark.secretBytes(), modelID: try mark.requiredModelID(), customer: markCustomer,
-            parameters: mark.parameters)
+            parameters: mark.parameters, tierA: mark.tierA)
         let original = try WeightFile.open(try InputFile(path: input))
         let marked = try ModelMarker.mark(original, request)
         let z = try MarkSelfCheck.run(original: original, marked: marked, request: request)
@@ -244,9 +247,9 @@ extension ModelSeal.Seal {
                     + "(max ‖ΔW‖/‖W‖ \(marked.maxRelativeChange), self-check z = \(z))")
         }
         let entry = MarkRegistry.Entry(
-            customer: markCustomer, modelID: request.modelID, alpha: mark.alpha, minElements: mark.minElements,
-            format: marked.format.rawValue, markedTensors: marked.tensors.count, markedWeights: marked.markedElements,
-            selfCheckZ: z)
+            customer: markCustomer, modelID: request.modelID, tier: marked.tierA == nil ? "B" : "A+B",
+            alpha: mark.alpha, minElements: mark.minElements, format: marked.format.rawValue,
+            markedTensors: marked.tensors.count, markedWeights: marked.markedElements, selfCheckZ: z)
         return (marked, entry)
     }
 }

@@ -10,11 +10,13 @@ extension ModelSeal {
             commandName: "trace",
             abstract: "Name the customer(s) whose mark is in a leaked copy of a model.",
             discussion: """
-                Aligns the suspect (.pt or .safetensors; fp32/fp16/bf16; renamed or transposed tensors are found \
-                by shape) to the original, scores every issued id on a keyed subsample of at most 2^22 weights, \
-                and accuses an id only when its score passes the threshold set by Hoeffding's bound so that the \
-                probability of accusing any innocent is at most 1e-9 (spec/MARK.md §5). Exits 0 whether or not \
-                anyone is accused.
+                Aligns the suspect (.pt or .safetensors; fp32/fp16/bf16, or int8/int4 as written by torch \
+                quantization, compressed-tensors or bitsandbytes; renamed or transposed tensors are found by \
+                shape; hidden units of a built-in template are matched back to the original's, which also reads \
+                a Tier A mark) to the original, scores every issued id on a keyed subsample of at most 2^22 \
+                weights, and accuses an id only when its score passes the threshold set by Hoeffding's bound so \
+                that the probability of accusing any innocent is at most 1e-9 (spec/MARK.md §5). Exits 0 whether \
+                or not anyone is accused.
 
                 Example:
                   modelseal trace leaked.safetensors --original resnet18.pt \\
@@ -69,6 +71,15 @@ extension ModelSeal {
                 )
             }
             if report.accused.isEmpty { lines.append("nobody accused") }
+            let tierA = report.evidence.tierA
+            if let template = tierA.template {
+                let found =
+                    tierA.customer.map {
+                        "the permutations name \($0) (\(tierA.symbolErrors) symbol error(s) corrected)"
+                    }
+                    ?? (tierA.decoded ? "the permutations decode to no issued id" : "no customer decoded")
+                lines.append("Tier A (\(template), \(tierA.unitsMoved) unit(s) moved): \(found)")
+            }
             if let runnerUp = report.runnerUp { lines.append("runner-up \(runnerUp.customer): z = \(runnerUp.z)") }
             Terminal.writeOutput(lines.joined(separator: "\n") + "\n")
         }
@@ -88,13 +99,13 @@ extension ModelSeal {
                 return (ids, nil)
             }
             let path = try mark.registryPath()
-            let registry = try MarkRegistry.load(path: path)
+            let registry = MarkRegistry(entries: try MarkRegistryTarget.entries(modelID: modelID, registry: path))
             let ids = registry.customers(modelID: modelID)
             guard !ids.isEmpty else {
                 throw CLIError(
                     .inputError, "the registry \(path) records no mark of \(modelID): give --customers or --registry")
             }
-            return (ids, registry.entries.filter { $0.modelID == modelID }.map(\.minElements).min())
+            return (ids, registry.entries.map(\.minElements).min())
         }
     }
 }

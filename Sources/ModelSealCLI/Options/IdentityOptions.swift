@@ -29,7 +29,8 @@ struct IdentityOptions: ParsableArguments {
     @Option(
         name: [.customShort("i"), .customLong("identity")],
         help: ArgumentHelp(
-            "Open with the secret key(s) in identity FILE (from `modelseal keygen`). Repeatable.", valueName: "FILE"))
+            "Open with the secret key(s) in identity FILE (from `modelseal keygen`). Repeatable. Not a pkcs11: URI: "
+                + "token keys sign only (docs/SIGNING.md).", valueName: "FILE"))
     var identityFiles: [String] = []
 
     @Flag(
@@ -55,6 +56,13 @@ struct IdentityOptions: ParsableArguments {
     }
 
     func resolve() throws -> [Identity] {
+        if let uri = identityFiles.first(where: { $0.hasPrefix("pkcs11:") }) {
+            throw CLIError(
+                .usage,
+                "-i \(uri): opening with a key on a PKCS#11 token is not supported (token keys sign only): the "
+                    + "container's recipients are X25519, which tokens do not do (docs/SIGNING.md). Use an identity "
+                    + "file from `modelseal keygen`")
+        }
         applyPermissionPolicy()
         let identities = try KeyMaterial.identities(
             keyEnvironment: keyEnvironment, keyFiles: keyFiles, passphrasePrompt: passphrasePrompt,

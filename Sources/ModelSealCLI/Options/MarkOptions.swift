@@ -28,8 +28,17 @@ struct MarkOptions: ParsableArguments {
 
     @Option(
         help: ArgumentHelp(
-            "The registry of issued marks (default: the secret's path + .registry.json).", valueName: "FILE"))
+            "The registry of issued marks: a file (default: the secret's path + .registry.json), or the key "
+                + "server's admin URL (http://HOST:PORT, with $MODELSEAL_ADMIN_TOKEN) to use its registry.",
+            valueName: "FILE|URL"))
     var registry: String?
+
+    @Flag(
+        name: .customLong("tier-a"),
+        help: ArgumentHelp(
+            "Also permute hidden units of a built-in template (torchvision ResNet, GPT-2, BERT) to spell the "
+                + "customer (Tier A; spec/MARK.md §8)."))
+    var tierA = false
 
     var minElements: Int { minElementsOption ?? MarkParameters.defaultMinElements }
 
@@ -81,6 +90,13 @@ enum MarkSelfCheck {
                 secret: request.secret, modelID: request.modelID, customers: [request.customer],
                 parameters: request.parameters))
         let z = report.accused.first?.z ?? report.runnerUp?.z ?? 0
+        if let tierA = marked.tierA {
+            guard report.evidence.tierA.customer == request.customer else {
+                throw MarkError.fidelityBound(
+                    "the self-check does not read the customer back from the \(tierA.template) permutations "
+                        + "(\(report.evidence.tierA.symbolErrors) symbol errors): refusing the copy")
+            }
+        }
         guard !report.accused.isEmpty else {
             throw MarkError.fidelityBound(
                 "the self-check scores the delivered copy at z = \(z), below the threshold \(report.thresholdZ): "

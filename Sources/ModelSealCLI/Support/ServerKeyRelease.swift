@@ -21,21 +21,5 @@ enum ServerKeyRelease {
     }
 
     /// The exit status for each client error (docs/SERVER.md §Client).
-    static func cliError(_ error: ServerClientError) -> CLIError {
-        switch error {
-        case .usage(let text): CLIError(.inputError, text)
-        case .network: CLIError(.inputError, error.description)
-        case .protocolError: CLIError(.malformed, error.description)
-        case .notActivated: CLIError(.invalidLicense, error.description)
-        case .local: CLIError(.keyError, error.description)
-        case .refused(let status, let code, _):
-            switch code {
-            case _ where status == 429 || status >= 500: CLIError(.inputError, error.description)
-            case "expired": CLIError(.licenseExpired, error.description)
-            case "over_quota": CLIError(.loadsExhausted, error.description)
-            case "wrong_model", "not_found": CLIError(.wrongModel, error.description)
-            default: CLIError(.invalidLicense, error.description)
-            }
-        }
-    }
+    static func cliError(_ error: ServerClientError) -> CLIError { error.statusError }
 }

@@ -28,8 +28,9 @@ public struct LicenseStatus: Sendable {
     /// What a TPM binding adds and what it does not, as this version implements it: said by `license show`.
     public static let tpmBindingLimit =
         "TPM binding: the machine key never leaves this machine's TPM, so a copy of the licensing folder opens "
-        + "nothing elsewhere; without EK attestation the vendor cannot prove the request's key is in a TPM "
-        + "(advisory), and the load count is still kept in files (restoring every file restores loads) (SECURITY.md)"
+        + "nothing elsewhere, and the load count and clock are held by the TPM's NV counter and clock (restoring "
+        + "files does not restore loads); without EK attestation the vendor cannot prove the request's key is in a "
+        + "TPM: the binding is advisory against a customer who forges a request (SECURITY.md)"
 
     /// The limit that applies to this license.
     public var bindingLimit: String { binding == "tpm" ? Self.tpmBindingLimit : Self.softwareBindingLimit }

@@ -86,14 +86,14 @@ public struct LicenseValidator: Sendable {
             return (LicenseState.key(machinePrivateKey: machineSecret, licenseID: license.id), a, nil)
         case .tpm(let identity):
             do {
-                return try identity.withKey(try connectTPM()) { key in
+                let tpm = try connectTPM()
+                return try identity.withKey(tpm) { key in
                     guard let a = license.keyWrapping.openMachineShare(with: key, licenseID: idBytes) else {
                         throw noShare
                     }
-                    return (
-                        try LicenseState.key(tpmKey: key, licenseID: license.id), a,
-                        try LicenseState.key(tpmKey: key, licenseID: "tpm-ledger")
-                    )
+                    let keys = try LicenseState.keys(
+                        tpm: tpm, identity: identity, licenseIDs: [license.id, "tpm-ledger"])
+                    return (keys[0], a, keys[1])
                 }
             } catch let error as LicenseError {
                 throw error
@@ -310,14 +310,14 @@ struct LicenseStateStore: Sendable {
         try AtomicFiles.makeDirectory(directory)
         if let ledger {
             // One ledger for every TPM-bound license of the machine key: one lock for it.
-            let lock = try FileLock(path: ledger.path + ".lock")
+            let lock = try FileLock.licensing(path: ledger.path + ".lock")
             let (entries, counter) = try ledger.read()
             let state = try advanced(try TPMLedger.state(from: entries[licenseID], path: ledger.path))
             try ledger.write(state, licenseID: licenseID, entries: entries, counter: counter)
             withExtendedLifetime(lock) {}
             return
         }
-        let lock = try FileLock(path: files.lock)
+        let lock = try FileLock.licensing(path: files.lock)
         let state = try advanced(try LicenseState.read(files, licenseID: licenseID, key: key))
         try state.write(files, licenseID: licenseID, key: key)
         withExtendedLifetime(lock) {}

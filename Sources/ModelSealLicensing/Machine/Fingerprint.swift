@@ -1,3 +1,4 @@
+import ContainerEngine
 import Crypto
 import ModelSealCore
 import _CryptoExtras
@@ -101,7 +102,7 @@ public struct Fingerprint: Sendable {
     func matches(_ expected: [(name: String, hash: [UInt8])]) -> [Bool] {
         expected.map { entry in
             guard let component = component(named: entry.name) else { return false }
-            return constantTimeEqual(hash(of: component), entry.hash)
+            return ConstantTime.equal(hash(of: component), entry.hash)
         }
     }
 }
@@ -125,16 +126,7 @@ public enum FingerprintVersion: Int, Sendable {
         guard self == .v2 else { return value }
         let password = Array("modelseal/v2 fingerprint".utf8) + [0] + Array(name.utf8) + [0] + value
         // Fixed, small parameters: scrypt cannot refuse them.
-        let key = try? KDF.Scrypt.deriveKey(
-            from: password, salt: salt, outputByteCount: 32, rounds: 1 << Self.scryptLog2N,
-            blockSize: Self.scryptR, parallelism: Self.scryptP)
-        return key.map { $0.withUnsafeBytes { Array($0) } } ?? []
+        let parameters = try? ScryptParameters.validated(log2N: Self.scryptLog2N, r: Self.scryptR, p: Self.scryptP)
+        return (try? parameters?.derive(password: password, salt: salt)) ?? []
     }
-}
-
-func constantTimeEqual(_ a: [UInt8], _ b: [UInt8]) -> Bool {
-    guard a.count == b.count else { return false }
-    var difference: UInt8 = 0
-    for index in a.indices { difference |= a[index] ^ b[index] }
-    return difference == 0
 }

@@ -40,6 +40,13 @@ public struct LicensingDirectory: Sendable {
         access(machinePath(vendorKeyID), F_OK) == 0
     }
 
+    /// The NV index of the load counter of this vendor's machine key when that key is in a TPM (`license
+    /// request --new` releases it after the new key is made: NV indices are few).
+    public func tpmCounterIndex(vendorKeyID: [UInt8]) -> UInt32? {
+        guard case .tpm(let identity)? = try? machineKeyFile(vendorKeyID: vendorKeyID) else { return nil }
+        return identity.counterIndex
+    }
+
     func machinePath(_ vendorKeyID: [UInt8]) -> String { vendorPath(vendorKeyID) + "/" + MachineIdentity.fileName }
 
     func statePath(_ vendorKeyID: [UInt8], licenseID: String) -> String {

@@ -33,16 +33,25 @@ public struct TPMMachineIdentity: Sendable {
             unique: unique, counterIndex: counterIndex)
     }
 
+    /// Releases the NV counter `index` of a retired machine key (`license request --new`) in the TPM behind
+    /// `connection` (nil: the system's TPM) and says what happened: a counter already gone (a TPM clear,
+    /// another TPM) is not an error, the old key's licenses stop working here either way.
+    public static func releaseCounter(_ index: UInt32, connection: TPMConnection?) -> String {
+        let name = "NV counter 0x" + String(index, radix: 16)
+        do {
+            try (connection ?? TPMConnection()).undefineCounter(index)
+            return "the old machine key's \(name) was released in the TPM"
+        } catch {
+            return "the old machine key's \(name) was not released (\(error)); tpm2_nvundefine frees it"
+        }
+    }
+
     /// Runs `body` with the TPM key as an HPKE KEM key; refuses when the TPM no longer holds this key.
     func withKey<T>(_ connection: TPMConnection, _ body: (TPMP256KEMPrivateKey) throws -> T) throws -> T {
-        try connection.withMachineKey(unique: unique) { key in
-            guard key.publicKey.x963 == machineKey else {
-                throw LicenseError.wrongMachine(
-                    "this TPM no longer holds the machine key of the request (another TPM, or it was cleared): make "
-                        + "a new `license request --tpm`")
-            }
-            return try body(key)
-        }
+        let otherKey = LicenseError.wrongMachine(
+            "this TPM no longer holds the machine key of the request (another TPM, or it was cleared): make "
+                + "a new `license request --tpm`")
+        return try connection.withMachineKey(unique: unique, expected: machineKey, otherKey: otherKey, body)
     }
 
     var json: JSONValue {

@@ -43,25 +43,10 @@ enum AtomicFiles {
     }
 }
 
-/// An exclusive advisory lock (`flock`) on a lock file, held until `unlock()` or deinit: several
-/// workers loading at once update the load count one after another.
-final class FileLock {
-    private let descriptor: Int32
-
-    init(path: String) throws(LicenseError) {
-        descriptor = open(path, O_CREAT | O_RDWR | O_CLOEXEC, 0o600)
-        guard descriptor >= 0 else { throw .io("cannot open lock file \(path): \(IOError.text(of: errno))") }
-        while flock(descriptor, LOCK_EX) != 0 {
-            guard errno == EINTR else {
-                let reason = IOError.text(of: errno)
-                close(descriptor)
-                throw .io("cannot lock \(path): \(reason)")
-            }
-        }
-    }
-
-    deinit {
-        flock(descriptor, LOCK_UN)
-        close(descriptor)
+extension FileLock {
+    /// The lock on `path`, its failure as a licensing error: several workers loading at once update the load
+    /// count one after another.
+    static func licensing(path: String) throws(LicenseError) -> FileLock {
+        do throws(IOError) { return try FileLock(path: path) } catch { throw .io("cannot lock \(error)") }
     }
 }

@@ -40,16 +40,17 @@ struct LicenseState: Equatable {
             info: Array("modelseal/v1 license-state".utf8), outputByteCount: 32)
     }
 
-    /// The state key of a TPM-bound license: the TPM's Diffie–Hellman with a point derived from the license id
-    /// (`sk·P(id)`, a keyed function only that TPM computes), through HKDF. The machine key never leaves the TPM.
-    static func key(tpmKey: TPMP256KEMPrivateKey, licenseID: String) throws -> SymmetricKey {
-        let scalar = Array(SHA256.hash(data: Array("modelseal/v2 license-state-point".utf8) + Array(licenseID.utf8)))
-        let point = try P256.KeyAgreement.PrivateKey(rawRepresentation: scalar).publicKey.x963Representation
-        var z = try tpmKey.zGen(Array(point))
-        defer { SecretMemory.wipe(&z) }
-        return HKDF<SHA256>.deriveKey(
-            inputKeyMaterial: SymmetricKey(data: z), salt: Array(licenseID.utf8),
-            info: Array("modelseal/v2 license-state-tpm".utf8), outputByteCount: 32)
+    /// The state keys of a TPM-bound license, one per id in `licenseIDs`: `TPM2_HMAC` under a keyed-hash key
+    /// that the TPM makes from its owner seed and the machine key's `unique` and never releases
+    /// (spec/LICENSING.md §7), so neither the machine key file nor the public key lets anyone else compute them.
+    static func keys(tpm: TPMConnection, identity: TPMMachineIdentity, licenseIDs: [String]) throws -> [SymmetricKey] {
+        var macs = try tpm.stateHMACs(
+            unique: identity.unique,
+            messages: licenseIDs.map { Array("modelseal/v2 license-state-tpm\0".utf8) + Array($0.utf8) })
+        defer {
+            for index in macs.indices { SecretMemory.wipe(&macs[index]) }
+        }
+        return macs.map { SymmetricKey(data: $0) }
     }
 
     /// Reads the state: every present copy must verify, and none may be older than another.

@@ -51,7 +51,7 @@ struct TPMLedger: Sendable {
         if let clock = state.tpmClock { entry["tpm_clock"] = .integer(clock) }
         entries[licenseID] = .object(entry)
         var members: JSONObject = [
-            "type": .string("modelseal-tpm-ledger"), "version": .integer(1), "counter": .integer(counter + 1),
+            "type": .string("modelseal-tpm-ledger"), "version": .integer(2), "counter": .integer(counter + 1),
             "licenses": .object(entries),
         ]
         members["mac"] = .string(
@@ -62,7 +62,7 @@ struct TPMLedger: Sendable {
 
     private func decode(_ bytes: [UInt8]) throws(LicenseError) -> (JSONObject, Int64) {
         let members = try LicenseState.verifiedMembers(bytes, path: path, key: key)
-        guard members["type"] == .string("modelseal-tpm-ledger"), members["version"] == .integer(1),
+        guard members["type"] == .string("modelseal-tpm-ledger"), members["version"] == .integer(2),
             case .object(let entries)? = members["licenses"],
             var fields = try? JSONFields(.object(members), what: "ledger"),
             let counter = try? fields.integer("counter")

@@ -25,6 +25,13 @@ public final class TPMConnection: @unchecked Sendable {
     let library: TSS2Library
     private var tcti: OpaquePointer?
     private var context: OpaquePointer?
+    /// The HMAC session salted to the machine key (`startSession`): every answer the licensing checks rely
+    /// on comes through it, and the TSS verifies each answer's HMAC. Flushed when the connection goes.
+    private(set) var session: UInt32?
+    /// The session's TPM handle, to flush it without ESYS (`deinit`).
+    private var sessionTPMHandle: UInt32?
+    /// ESYS handles of NV indices (`withNV`).
+    private var nvHandles: [UInt32: UInt32] = [:]
 
     /// Connects to the TPM named by `tcti` (nil: `systemTCTI`).
     public init(tcti: String? = nil) throws(TPMError) {
@@ -50,6 +57,9 @@ public final class TPMConnection: @unchecked Sendable {
     }
 
     deinit {
+        if let session, library.flushContext(context, session) != 0, let sessionTPMHandle {
+            library.flushThroughTCTI(tcti, sessionTPMHandle)
+        }
         library.finalize(&context)
         library.tctiFinalize(&tcti)
     }
@@ -70,7 +80,7 @@ public final class TPMConnection: @unchecked Sendable {
         _ make: () throws(TPMError) -> UInt32, _ body: (UInt32) throws(TPMError) -> T
     ) throws(TPMError) -> T {
         let handle = try make()
-        defer { _ = library.flushContext(context, handle) }
+        defer { flush(handle) }
         return try body(handle)
     }
 
@@ -104,10 +114,57 @@ public final class TPMConnection: @unchecked Sendable {
     }
 
     /// Flushes a transient object.
-    func flush(_ handle: UInt32) { _ = library.flushContext(context, handle) }
+    /// Flushes a transient object or session; when ESYS refuses (after an answer failed its session check it
+    /// refuses every call), straight through the TCTI, so nothing outlives the process in a TPM without a
+    /// resource manager.
+    func flush(_ handle: UInt32) {
+        guard library.flushContext(context, handle) != 0 else { return }
+        var tpmHandle: UInt32 = 0
+        if library.tpmHandle(context, handle, &tpmHandle) == 0 { library.flushThroughTCTI(tcti, tpmHandle) }
+    }
 
     func check(_ rc: UInt32, _ command: String) throws(TPMError) {
         if rc != 0 { throw .command(command, rc) }
+    }
+
+    /// Starts the HMAC session (SHA-256, AES-128-CFB parameter encryption) salted to `key`, a loaded decryption key
+    /// whose public part the caller checked against the one recorded in the machine key file: the salt is
+    /// encrypted to that key, so only the TPM holding it knows the session key, and a proxy on the TCTI can
+    /// neither answer for the TPM nor replay an earlier answer (each answer's HMAC covers fresh nonces).
+    /// The session continues across commands and is also an audit session, so answers to commands without
+    /// authorization (`TPM2_ReadClock`) carry the HMAC too. Secrets the TPM answers with (the ECDH point, the
+    /// state HMAC, the counter) come back encrypted under the session key (`encrypting`).
+    func startSession(saltedTo key: UInt32) throws(TPMError) {
+        guard session == nil else { return }
+        var handle: UInt32 = 0
+        let aes128CFB = TPMWire.u16(0x0006) + TPMWire.u16(128) + TPMWire.u16(0x0043)
+        try withStructure("TPMT_SYM_DEF", aes128CFB) { (symmetric) throws(TPMError) in
+            try check(
+                library.startAuthSession(
+                    context, key, Handle.none, Handle.none, Handle.none, Handle.none, nil, 0x00, symmetric,
+                    TPMWire.algorithmSHA256, &handle),
+                "TPM2_StartAuthSession (salted)")
+        }
+        let continueAndAudit: UInt8 = 0x01 | 0x80  // TPMA_SESSION continueSession | audit
+        let rc = library.setSessionAttributes(context, handle, continueAndAudit, 0xFF)
+        guard rc == 0 else {
+            flush(handle)
+            throw .command("Esys_TRSess_SetAttributes", rc)
+        }
+        session = handle
+        var tpmHandle: UInt32 = 0
+        if library.tpmHandle(context, handle, &tpmHandle) == 0 { sessionTPMHandle = tpmHandle }
+    }
+
+    /// The salted session, which every answer the licensing checks rely on must come through. `encrypting`:
+    /// the command's first answer parameter (a sized buffer) comes back encrypted under the session key.
+    func verifiedSession(encrypting: Bool = false) throws(TPMError) -> UInt32 {
+        guard let session else {
+            throw .unavailable("no salted session with the machine key: refusing an answer the TPM did not sign")
+        }
+        let rc = library.setSessionAttributes(context, session, encrypting ? 0x40 : 0, 0x40)  // TPMA_SESSION encrypt
+        guard rc == 0 else { throw .command("Esys_TRSess_SetAttributes", rc) }
+        return session
     }
 
     /// Loads a P-256 key pair from outside the TPM into the NULL hierarchy (tests: the RFC 9180 vectors).
@@ -127,14 +184,9 @@ public final class TPMConnection: @unchecked Sendable {
         return handle
     }
 
-    /// Creates the machine key: a primary, non-exportable P-256 decryption key under the storage (owner)
-    /// hierarchy, derived from the TPM's owner seed and `unique` (so the same `unique` gives the same key
-    /// until the TPM is cleared). Returns its handle and its public point `04 || x || y`.
-    func createMachineKey(unique: [UInt8]) throws(TPMError) -> (handle: UInt32, point: [UInt8]) {
-        let attributes =
-            TPMWire.Attribute.fixedTPM | TPMWire.Attribute.fixedParent | TPMWire.Attribute.sensitiveDataOrigin
-            | TPMWire.Attribute.userWithAuth | TPMWire.Attribute.noDA | TPMWire.Attribute.decrypt
-        let template = TPMWire.eccDecryptionPublic(attributes: attributes, x: unique, y: [])
+    /// `TPM2_CreatePrimary` under the storage (owner) hierarchy with `template` (a `TPM2B_PUBLIC`), empty
+    /// authorization. Returns the object's handle (the caller flushes it) and its marshaled `TPM2B_PUBLIC`.
+    func createPrimary(template: [UInt8]) throws(TPMError) -> (handle: UInt32, public: [UInt8]) {
         let empty = [UInt8](repeating: 0, count: 512)  // TPM2B_DATA and TPML_PCR_SELECTION: size/count 0
         var handle: UInt32 = 0
         var outPublic: UnsafeMutableRawPointer?
@@ -156,10 +208,66 @@ public final class TPMConnection: @unchecked Sendable {
         library.free(creationHash)
         library.free(ticket)
         do {
-            return (handle, try TPMWire.point(ofPublic: try take("TPM2B_PUBLIC", outPublic)))
+            return (handle, try take("TPM2B_PUBLIC", outPublic))
         } catch {
-            _ = library.flushContext(context, handle)
+            flush(handle)
             throw error
+        }
+    }
+
+    /// Creates the machine key: a primary, non-exportable P-256 decryption key under the storage (owner)
+    /// hierarchy, derived from the TPM's owner seed and `unique` (so the same `unique` gives the same key
+    /// until the TPM is cleared). Returns its handle and its public point `04 || x || y`.
+    func createMachineKey(unique: [UInt8]) throws(TPMError) -> (handle: UInt32, point: [UInt8]) {
+        let attributes =
+            TPMWire.Attribute.fixedTPM | TPMWire.Attribute.fixedParent | TPMWire.Attribute.sensitiveDataOrigin
+            | TPMWire.Attribute.userWithAuth | TPMWire.Attribute.noDA | TPMWire.Attribute.decrypt
+        let (handle, publicArea) = try createPrimary(
+            template: TPMWire.eccDecryptionPublic(attributes: attributes, x: unique, y: []))
+        do {
+            return (handle, try TPMWire.point(ofPublic: publicArea))
+        } catch {
+            flush(handle)
+            throw error
+        }
+    }
+
+    /// `TPM2_HMAC` (SHA-256) of each of `messages` under the machine key's state key: a primary keyed-hash
+    /// key under the storage hierarchy made from the owner seed and `unique` (the machine key's), flushed
+    /// after. The key never leaves the TPM, so the results are a function only this TPM computes.
+    func stateHMACs(unique: [UInt8], messages: [[UInt8]]) throws(TPMError) -> [[UInt8]] {
+        let session = try verifiedSession(encrypting: true)
+        let attributes =
+            TPMWire.Attribute.fixedTPM | TPMWire.Attribute.fixedParent | TPMWire.Attribute.sensitiveDataOrigin
+            | TPMWire.Attribute.userWithAuth | TPMWire.Attribute.noDA | TPMWire.Attribute.sign
+        let template = TPMWire.hmacKeyPublic(attributes: attributes, unique: unique)
+        return try withObject({ () throws(TPMError) in
+            let (handle, made) = try createPrimary(template: template)
+            // The answer to CreatePrimary is not authenticated: a key made from another template (one whose
+            // value a proxy chose) is refused here; a forged public area changes the key's name, which the
+            // TPM then refuses in the session's HMAC of TPM2_HMAC.
+            guard made.count == template.count, made.prefix(template.count - 32) == template.prefix(template.count - 32)
+            else {
+                flush(handle)
+                throw .malformed("the TPM made the state key from another template")
+            }
+            return handle
+        }) { (key) throws(TPMError) in
+            var results: [[UInt8]] = []
+            for message in messages {
+                var output: UnsafeMutableRawPointer?
+                try withStructure("TPM2B_MAX_BUFFER", TPMWire.sized(message)) { (buffer) throws(TPMError) in
+                    try check(
+                        library.hmac(
+                            context, key, session, Handle.none, Handle.none, buffer, TPMWire.algorithmSHA256,
+                            &output),
+                        "TPM2_HMAC")
+                }
+                let digest = try take("TPM2B_DIGEST", output)
+                guard digest.count == 34 else { throw .malformed("TPM2_HMAC with SHA-256 answers 32 bytes") }
+                results.append(Array(digest.dropFirst(2)))
+            }
+            return results
         }
     }
 
@@ -168,7 +276,9 @@ public final class TPMConnection: @unchecked Sendable {
         var output: UnsafeMutableRawPointer?
         try withStructure("TPM2B_ECC_POINT", try TPMWire.eccPoint(x963: x963)) { (point) throws(TPMError) in
             try check(
-                library.ecdhZGen(context, key, Handle.password, Handle.none, Handle.none, point, &output),
+                library.ecdhZGen(
+                    context, key, session == nil ? Handle.password : try verifiedSession(encrypting: true), Handle.none,
+                    Handle.none, point, &output),
                 "TPM2_ECDH_ZGen")
         }
         let shared = try TPMWire.point(ofECCPoint: try take("TPM2B_ECC_POINT", output))
@@ -194,10 +304,12 @@ public final class TPMCache: @unchecked Sendable {
 
 extension TPMConnection {
     /// The TPM's clock (`TPM2_ReadClock`): milliseconds the TPM has run since its last clear, which only
-    /// moves forward (setting the system clock does not touch it), and its reset count.
-    public func readClock() throws(TPMError) -> (milliseconds: UInt64, resetCount: UInt32) {
+    /// moves forward (setting the system clock does not touch it), and its reset count. `verified`: through
+    /// the salted session (the licensing checks); false only for tests that move the TPM's clock.
+    public func readClock(verified: Bool = true) throws(TPMError) -> (milliseconds: UInt64, resetCount: UInt32) {
         var output: UnsafeMutableRawPointer?
-        try check(library.readClock(context, Handle.none, Handle.none, Handle.none, &output), "TPM2_ReadClock")
+        let audit = verified ? try verifiedSession() : Handle.none
+        try check(library.readClock(context, audit, Handle.none, Handle.none, &output), "TPM2_ReadClock")
         let bytes = try take("TPMS_TIME_INFO", output)
         // TPMS_TIME_INFO: time (8), clockInfo: clock (8), resetCount (4), restartCount (4), safe (1).
         guard bytes.count >= 20 else { throw .malformed("TPMS_TIME_INFO") }
@@ -239,13 +351,16 @@ extension TPMConnection {
         throw lastError
     }
 
-    /// Runs `body` with the ESYS handle of NV index `index` (closed after).
+    /// Runs `body` with the ESYS handle of NV index `index`, read once per connection (`TPM2_NV_ReadPublic`)
+    /// and kept: a local record of the TSS, not a TPM object, so nothing in the TPM needs flushing. A name
+    /// that a proxy forged makes the TPM refuse the session's HMAC of every command that uses it.
     func withNV<T>(_ index: UInt32, _ body: (UInt32) throws(TPMError) -> T) throws(TPMError) -> T {
+        if let handle = nvHandles[index] { return try body(handle) }
         var handle: UInt32 = 0
         try check(
             library.fromTPMPublic(context, index, Handle.none, Handle.none, Handle.none, &handle),
             "the NV counter 0x\(String(index, radix: 16)) (TR_FromTPMPublic)")
-        defer { _ = library.closeHandle(context, &handle) }
+        nvHandles[index] = handle
         return try body(handle)
     }
 
@@ -254,7 +369,9 @@ extension TPMConnection {
         try withNV(index) { (handle) throws(TPMError) in
             var output: UnsafeMutableRawPointer?
             try check(
-                library.nvRead(context, handle, handle, Handle.password, Handle.none, Handle.none, 8, 0, &output),
+                library.nvRead(
+                    context, handle, handle, try verifiedSession(encrypting: true), Handle.none, Handle.none, 8, 0,
+                    &output),
                 "TPM2_NV_Read")
             let bytes = try take("TPM2B_MAX_NV_BUFFER", output)
             guard bytes.count == 10 else { throw .malformed("an NV counter reads 8 bytes") }
@@ -264,11 +381,23 @@ extension TPMConnection {
 
     /// Increments the counter at NV index `index`.
     func incrementCounter(_ index: UInt32) throws(TPMError) {
+        let session = try verifiedSession()
         try withNV(index) { (handle) throws(TPMError) in
             try check(
-                library.nvIncrement(context, handle, handle, Handle.password, Handle.none, Handle.none),
+                library.nvIncrement(context, handle, handle, session, Handle.none, Handle.none),
                 "TPM2_NV_Increment")
         }
+    }
+
+    /// Removes the NV index `index` (owner authorization, empty): a retired machine key's counter, so
+    /// replaced machine keys do not use up the TPM's few NV indices.
+    func undefineCounter(_ index: UInt32) throws(TPMError) {
+        try withNV(index) { (handle) throws(TPMError) in
+            try check(
+                library.nvUndefineSpace(context, Handle.owner, handle, Handle.password, Handle.none, Handle.none),
+                "TPM2_NV_UndefineSpace")
+        }
+        nvHandles[index] = nil  // the TSS deleted its record with the index
     }
 
     /// `TPM2_ClockSet` (owner authorization, empty): moves the TPM's clock forward (tests: days passing).
@@ -279,11 +408,19 @@ extension TPMConnection {
     }
 
     /// Runs `body` with the machine key for `unique` as an HPKE KEM private key; the key is flushed after.
+    /// When `expected` (the public key the machine key file records) is given, a key that differs is refused
+    /// with `otherKey`, else the connection's salted session starts with this key (`startSession`) before
+    /// `body` runs, so every later answer is verified.
     func withMachineKey<T>(
-        unique: [UInt8], _ body: (TPMP256KEMPrivateKey) throws -> T
+        unique: [UInt8], expected: [UInt8]? = nil, otherKey: Error? = nil,
+        _ body: (TPMP256KEMPrivateKey) throws -> T
     ) throws -> T {
         let (handle, point) = try createMachineKey(unique: unique)
-        defer { _ = library.flushContext(context, handle) }
+        defer { flush(handle) }
+        if let expected {
+            guard point == expected else { throw otherKey ?? TPMError.malformed("another machine key") }
+            try startSession(saltedTo: handle)
+        }
         let key = TPMP256KEMPrivateKey(
             publicKey: TPMP256KEMPublicKey(unchecked: point), zGen: { [self] in try ecdhZGen(key: handle, point: $0) })
         return try body(key)

@@ -1,6 +1,8 @@
 /// TPM 2.0 wire encodings (TPM 2.0 Part 2, big-endian) of the few structures the machine key uses.
 enum TPMWire {
     static let algorithmECC: UInt16 = 0x0023
+    static let algorithmKeyedHash: UInt16 = 0x0008
+    static let algorithmHMAC: UInt16 = 0x0005
     static let algorithmSHA256: UInt16 = 0x000B
     static let algorithmNull: UInt16 = 0x0010
     static let curveP256: UInt16 = 0x0003
@@ -13,6 +15,7 @@ enum TPMWire {
         static let userWithAuth: UInt32 = 1 << 6
         static let noDA: UInt32 = 1 << 10
         static let decrypt: UInt32 = 1 << 17
+        static let sign: UInt32 = 1 << 18
     }
 
     static func u16(_ value: UInt16) -> [UInt8] { [UInt8(value >> 8), UInt8(value & 0xFF)] }
@@ -27,6 +30,14 @@ enum TPMWire {
             u16(algorithmECC) + u16(algorithmSHA256) + u32(attributes) + sized([])
             + u16(algorithmNull) + u16(algorithmNull) + u16(curveP256) + u16(algorithmNull) + sized(x) + sized(y)
         return sized(area)
+    }
+
+    /// `TPM2B_PUBLIC` template of a keyed-hash key for `TPM2_HMAC` with SHA-256 (`sign` set, the TPM makes
+    /// the key: `unique` is the template's unique entropy).
+    static func hmacKeyPublic(attributes: UInt32, unique: [UInt8]) -> [UInt8] {
+        sized(
+            u16(algorithmKeyedHash) + u16(algorithmSHA256) + u32(attributes) + sized([]) + u16(algorithmHMAC)
+                + u16(algorithmSHA256) + sized(unique))
     }
 
     /// `TPM2B_SENSITIVE` holding a P-256 private scalar (for `TPM2_LoadExternal`).

@@ -32,6 +32,18 @@ struct TSS2Library: @unchecked Sendable {
             UnsafeMutablePointer<Handle>?
         ) -> RC
     let ecdhZGen: @convention(c) (Context?, Handle, Handle, Handle, Handle, UnsafeRawPointer?, Output?) -> RC
+    let startAuthSession:
+        @convention(c) (
+            Context?, Handle, Handle, Handle, Handle, Handle, UnsafeRawPointer?, UInt8, UnsafeRawPointer?, UInt16,
+            UnsafeMutablePointer<Handle>?
+        ) -> RC
+    let setSessionAttributes: @convention(c) (Context?, Handle, UInt8, UInt8) -> RC
+    let tpmHandle: @convention(c) (Context?, Handle, UnsafeMutablePointer<Handle>?) -> RC
+    let sysContextSize: @convention(c) (Int) -> Int
+    let sysInitialize: @convention(c) (OpaquePointer?, Int, OpaquePointer?, UnsafeMutableRawPointer?) -> RC
+    let sysFlushContext: @convention(c) (OpaquePointer?, Handle) -> RC
+    let sysFinalize: @convention(c) (OpaquePointer?) -> Void
+    let hmac: @convention(c) (Context?, Handle, Handle, Handle, Handle, UnsafeRawPointer?, UInt16, Output?) -> RC
     let readClock: @convention(c) (Context?, Handle, Handle, Handle, Output?) -> RC
     let clockSet: @convention(c) (Context?, Handle, Handle, Handle, Handle, UInt64) -> RC
     let nvDefineSpace:
@@ -40,6 +52,7 @@ struct TSS2Library: @unchecked Sendable {
             UnsafeMutablePointer<Handle>?
         ) -> RC
     let nvIncrement: @convention(c) (Context?, Handle, Handle, Handle, Handle, Handle) -> RC
+    let nvUndefineSpace: @convention(c) (Context?, Handle, Handle, Handle, Handle, Handle) -> RC
     let nvRead: @convention(c) (Context?, Handle, Handle, Handle, Handle, Handle, UInt16, UInt16, Output?) -> RC
     let fromTPMPublic: @convention(c) (Context?, UInt32, Handle, Handle, Handle, UnsafeMutablePointer<Handle>?) -> RC
     let closeHandle: @convention(c) (Context?, UnsafeMutablePointer<Handle>?) -> RC
@@ -66,6 +79,7 @@ struct TSS2Library: @unchecked Sendable {
         let esys = try open("libtss2-esys.so.0")
         let loader = try open("libtss2-tctildr.so.0")
         let mu = try open("libtss2-mu.so.0")
+        let sys = try open("libtss2-sys.so.1")
         func symbol<T>(_ library: UnsafeMutableRawPointer, _ name: String, as type: T.Type) throws(TPMError) -> T {
             guard let pointer = dlsym(library, name) else { throw .unavailable("the TPM software stack lacks \(name)") }
             return unsafeBitCast(pointer, to: type)
@@ -79,11 +93,20 @@ struct TSS2Library: @unchecked Sendable {
         createPrimary = try symbol(esys, "Esys_CreatePrimary", as: type(of: createPrimary))
         loadExternal = try symbol(esys, "Esys_LoadExternal", as: type(of: loadExternal))
         ecdhZGen = try symbol(esys, "Esys_ECDH_ZGen", as: type(of: ecdhZGen))
+        hmac = try symbol(esys, "Esys_HMAC", as: type(of: hmac))
+        startAuthSession = try symbol(esys, "Esys_StartAuthSession", as: type(of: startAuthSession))
+        tpmHandle = try symbol(esys, "Esys_TR_GetTpmHandle", as: type(of: tpmHandle))
+        sysContextSize = try symbol(sys, "Tss2_Sys_GetContextSize", as: type(of: sysContextSize))
+        sysInitialize = try symbol(sys, "Tss2_Sys_Initialize", as: type(of: sysInitialize))
+        sysFlushContext = try symbol(sys, "Tss2_Sys_FlushContext", as: type(of: sysFlushContext))
+        sysFinalize = try symbol(sys, "Tss2_Sys_Finalize", as: type(of: sysFinalize))
+        setSessionAttributes = try symbol(esys, "Esys_TRSess_SetAttributes", as: type(of: setSessionAttributes))
         readClock = try symbol(esys, "Esys_ReadClock", as: type(of: readClock))
         clockSet = try symbol(esys, "Esys_ClockSet", as: type(of: clockSet))
         nvDefineSpace = try symbol(esys, "Esys_NV_DefineSpace", as: type(of: nvDefineSpace))
         nvIncrement = try symbol(esys, "Esys_NV_Increment", as: type(of: nvIncrement))
         nvRead = try symbol(esys, "Esys_NV_Read", as: type(of: nvRead))
+        nvUndefineSpace = try symbol(esys, "Esys_NV_UndefineSpace", as: type(of: nvUndefineSpace))
         fromTPMPublic = try symbol(esys, "Esys_TR_FromTPMPublic", as: type(of: fromTPMPublic))
         closeHandle = try symbol(esys, "Esys_TR_Close", as: type(of: closeHandle))
         var unmarshal:
@@ -97,7 +120,7 @@ struct TSS2Library: @unchecked Sendable {
         for type in [
             "TPM2B_PUBLIC", "TPM2B_SENSITIVE", "TPM2B_SENSITIVE_CREATE", "TPM2B_ECC_POINT", "TPMS_TIME_INFO",
             "TPM2B_AUTH", "TPM2B_NV_PUBLIC",
-            "TPM2B_MAX_NV_BUFFER",
+            "TPM2B_MAX_NV_BUFFER", "TPM2B_MAX_BUFFER", "TPM2B_DIGEST", "TPMT_SYM_DEF",
         ] {
             unmarshal[type] = try symbol(
                 mu, "Tss2_MU_\(type)_Unmarshal",
@@ -110,6 +133,24 @@ struct TSS2Library: @unchecked Sendable {
         }
         self.unmarshal = unmarshal
         self.marshal = marshal
+    }
+}
+
+extension TSS2Library {
+    /// `TPM2_FlushContext` of TPM handle `handle` straight through `tcti` (the SAPI layer), for when the ESYS
+    /// context can no longer be used: after an answer fails its session check, ESYS refuses every later call,
+    /// and a session left in a TPM without a resource manager outlives the process.
+    func flushThroughTCTI(_ tcti: OpaquePointer?, _ handle: Handle) {
+        let size = sysContextSize(0)
+        let buffer = UnsafeMutableRawPointer.allocate(byteCount: size, alignment: 16)
+        defer { buffer.deallocate() }
+        var abi: (UInt32, UInt32, UInt32, UInt32) = (1, 2, 1, 108)  // TSS2_ABI_VERSION_CURRENT
+        let context = OpaquePointer(buffer)
+        guard withUnsafeMutableBytes(of: &abi, { sysInitialize(context, size, tcti, $0.baseAddress) }) == 0 else {
+            return
+        }
+        _ = sysFlushContext(context, handle)
+        sysFinalize(context)
     }
 }
 
@@ -128,6 +169,9 @@ public enum TPMError: Error, Equatable, Sendable, CustomStringConvertible {
         case .command(let name, let code):
             "TPM command \(name) failed with response code 0x\(String(code, radix: 16))"
                 + (code & 0xFFFF == 0x902 ? " (out of object memory: something did not flush its objects)" : "")
+                + (code == 0x7_001B
+                    ? " (the answer failed its HMAC session check: something between modelseal and the TPM, "
+                        + "MODELSEAL_TPM_TCTI, altered or replayed it)" : "")
         case .malformed(let reason): "malformed TPM structure: \(reason)"
         }
     }

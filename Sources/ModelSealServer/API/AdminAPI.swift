@@ -51,6 +51,7 @@ extension KeyServer {
             }
         }
         addLicenseRoutes(admin)
+        addAccountAndMarkRoutes(admin)
     }
 
     func addLicenseRoutes(_ admin: RouterGroup<BasicRequestContext>) {
@@ -93,15 +94,6 @@ extension KeyServer {
                 let after = Int64(request.uri.queryParameters.get("after") ?? "0") ?? 0
                 let (_, limit) = try Self.page(request)
                 return .object(["items": .array(try await self.store.audit(after: after, limit: limit).map(\.json))])
-            }
-        }
-        admin.post("/admins") { request, _ in
-            await self.asAdmin(request) { name, body in
-                let token = Identifier.newToken()
-                try await self.store.addAdmin(
-                    name: try body.name("name"), tokenHash: Identifier.tokenHash(token), actor: "admin:" + name,
-                    now: self.clock())
-                return .object(["name": .string(try body.name("name")), "token": .string(token)])
             }
         }
         admin.post("/token/rotate") { request, _ in

@@ -13,6 +13,7 @@ extension KeyServer {
                     "server_key": .string(self.keys.publicKeyText),
                     "intake_key": .string(self.keys.intakeKeyText),
                     "protocol": .integer(1),
+                    "key_rotations": .array(self.keys.rotations.map(\.json)),
                 ]))
         }
         router.post("/v1/activate") { request, _ in

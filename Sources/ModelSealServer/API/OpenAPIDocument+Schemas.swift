@@ -45,7 +45,25 @@ extension OpenAPIDocument {
                     "detail": string, "hash": string,
                 ])
             ),
-            ("NewAdmin", object(["name": string, "token": string])),
+            ("NewAdmin", object(["name": string, "token": string, "password": boolean])),
+            ("AdminBody", object(["name": name, "password": password], optional: ["password"])),
+            ("PasswordBody", object(["password": password])),
+            (
+                "Mark",
+                object([
+                    "seq": integer, "id": string, "customer": string, "model_id": string, "version": string,
+                    "tiers": string, "parameters": .object([("type", .string("object"))]), "actor": string,
+                    "created_at": integer,
+                ])
+            ),
+            (
+                "MarkBody",
+                object(
+                    [
+                        "customer": name, "model_id": name, "version": string, "tiers": string,
+                        "parameters": .object([("type", .string("object"))]),
+                    ], optional: ["version", "tiers", "parameters"])
+            ),
             ("NameBody", object(["name": name])),
             (
                 "VersionBody",
@@ -69,11 +87,27 @@ extension OpenAPIDocument {
                     ])
             ),
             ("RotateBody", object(["name": name], optional: ["name"])),
+            ("RotatedToken", object(["name": string, "token": string])),
             ("EmptyBody", object([:])),
             ("Heartbeat", object(["machine_id": string, "seat_expires_at": nullableInteger])),
             ("CheckedIn", object(["machine_id": string, "checked_in": boolean])),
             ("Deactivated", object(["machine_id": string, "deactivated": boolean])),
-            ("ServerInfo", object(["server_key": string, "intake_key": string, "protocol": integer])),
+            (
+                "ServerInfo",
+                object([
+                    "server_key": string, "intake_key": string, "protocol": integer,
+                    "key_rotations": .object([("type", .string("array")), ("items", ref("KeyRotation"))]),
+                ])
+            ),
+            (
+                "KeyRotation",
+                object([
+                    "statement": object([
+                        "type": string, "version": integer, "previous_key": string, "next_key": string, "at": integer,
+                    ]),
+                    "signature": string,
+                ])
+            ),
             (
                 "ActivateBody",
                 object(
@@ -98,6 +132,11 @@ extension OpenAPIDocument {
         ]
     }
 
+    static let boolean: JSONValue = .object([("type", .string("boolean"))])
+    static let password: JSONValue = .object([
+        ("type", .string("string")), ("minLength", .integer(Int64(AdminPassword.minimumLength))),
+    ])
+
     static let licenseFields: JSONObject = [
         ("id", string), ("customer_id", string), ("model_id", string), ("max_machines", integer),
         ("max_loads", nullableInteger), ("loads", integer), ("expires_at", nullableInteger),
@@ -109,5 +148,4 @@ extension OpenAPIDocument {
     static let policyKind: JSONValue = .object([
         ("type", .string("string")), ("enum", .array(LicensePolicy.Kind.allCases.map { .string($0.rawValue) })),
     ])
-    static let boolean: JSONValue = .object([("type", .string("boolean"))])
 }

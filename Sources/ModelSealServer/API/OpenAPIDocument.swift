@@ -108,8 +108,9 @@ enum OpenAPIDocument {
                 (
                     "post",
                     admin(
-                        "addAdmin", "Add a named admin; the answer holds its token once.", body: "NameBody",
-                        ok: ref("NewAdmin"))
+                        "addAdmin",
+                        "Add a named admin (with a console password when given); the answer holds its token once.",
+                        body: "AdminBody", ok: ref("NewAdmin"))
                 )
             ])
         ),
@@ -121,8 +122,30 @@ enum OpenAPIDocument {
                     admin(
                         "rotateAdminToken",
                         "A new token for the calling admin (or the named one); the old token stops working.",
-                        body: "RotateBody", ok: ref("NewAdmin"))
+                        body: "RotateBody", ok: ref("RotatedToken"))
                 )
+            ])
+        ),
+        (
+            "/v1/admin/admins/{name}/password",
+            .object([
+                ("parameters", .array([pathParameter("name")])),
+                (
+                    "post",
+                    admin(
+                        "setAdminPassword", "Set a named admin's console password (stored with scrypt).",
+                        body: "PasswordBody", ok: object(["name": string, "password": boolean]))
+                ),
+            ])
+        ),
+        (
+            "/v1/admin/marks",
+            .object([
+                ("get", listMarks),
+                (
+                    "post",
+                    admin("addMark", "Record an issued leak mark.", body: "MarkBody", ok: wrapped("mark", "Mark"))
+                ),
             ])
         ),
     ]
@@ -162,5 +185,26 @@ enum OpenAPIDocument {
 
     static func seatPath(_ path: String, _ id: String, _ summary: String, ok: String) -> (String, JSONValue) {
         (path, .object([("post", signed(id, summary, body: "EmptyBody", ok: ref(ok)))]))
+    }
+
+    /// `GET /v1/admin/marks`: keyset paging on the integer `seq`, filtered by `model_id`.
+    static var listMarks: JSONValue {
+        guard
+            case .object(var members) = admin(
+                "listMarks", "Issued leak marks in issue order (keyset paging on seq; model_id filters).",
+                ok: list("Mark"))
+        else { return .null }
+        members.append(
+            (
+                "parameters",
+                .array([
+                    queryParameter("model_id", string),
+                    queryParameter("after", .object([("type", .string("integer")), ("minimum", .integer(0))])),
+                    queryParameter(
+                        "limit",
+                        .object([("type", .string("integer")), ("minimum", .integer(1)), ("maximum", .integer(1000))])),
+                ])
+            ))
+        return .object(members)
     }
 }

@@ -32,16 +32,4 @@ extension KeyServer {
             """
         return ConsoleResponse.layout("Audit log", context, body)
     }
-
-    func tracePage(_ context: ConsoleContext) -> HTML {
-        let body: HTML = """
-            <p class="notice">Leak tracing is not wired into the console in this build. Tracing needs the unmarked
-            original, the vendor's mark secret and the issued ids, which the key server does not hold; run it where
-            they are:</p>
-            <pre><code>modelseal trace SUSPECT --original ORIGINAL --secret vendor.mark-secret --model-id ID --customers issued.txt</code></pre>
-            <p class="muted">See docs/MARKING.md. A later build can upload a suspect file here once the server keeps the
-            mark registry (docs/CONSOLE.md §Missing).</p>
-            """
-        return ConsoleResponse.layout("Trace a leaked copy", context, body)
-    }
 }

@@ -2,8 +2,8 @@ import HTTPTypes
 import Hummingbird
 import ModelSealCore
 
-/// `/console/login` and `/console/logout`: the admin logs in with an admin token (docs/CONSOLE.md
-/// §Login). The login form carries a token that must equal its cookie (the form has no session yet).
+/// `/console/login` and `/console/logout`: the admin logs in by name and password, or with an admin token
+/// (docs/CONSOLE.md §Security). The login form carries a token that must equal its cookie (the form has no session yet).
 extension KeyServer {
     func loginPage(_ request: Request, message: String? = nil) -> Response {
         let formToken = Identifier.newToken()
@@ -12,9 +12,11 @@ extension KeyServer {
             \(notice)
             <form class="stack" method="post" action="/console/login">
             <input type="hidden" name="csrf" value="\(formToken)">
-            <label for="token">Admin token<input id="token" name="token" type="password" autocomplete="current-password" required autofocus></label>
+            <label for="name">Admin name (empty: log in with an admin token)<input id="name" name="name" type="text" autocomplete="username" autofocus></label>
+            <label for="token">Password, or admin token<input id="token" name="token" type="password" autocomplete="current-password" required></label>
             <button type="submit">Log in</button></form>
-            <p class="muted">An admin token is printed once by <code>POST /v1/admin/admins</code>; the first one is
+            <p class="muted">A named admin's password is set by <code>modelseal admin user add NAME --password-env VAR</code>.
+            An admin token is printed once by <code>POST /v1/admin/admins</code>; the first one is
             <code>$MODELSEAL_ADMIN_TOKEN</code> of the first start.</p>
             """
         var response = ConsoleResponse.html(
@@ -39,9 +41,11 @@ extension KeyServer {
                 throw ConsoleFailure(
                     status: .tooManyRequests, message: "Too many login attempts: wait \(Int(wait.rounded(.up)) + 1) s.")
             }
-            guard let token = form["token"], !token.isEmpty,
-                let name = try await store.admin(tokenHash: Identifier.tokenHash(token))
-            else { return loginPage(request, message: "That admin token is not valid.") }
+            guard let name = try await authenticate(form, store: store) else {
+                let named = !(form["name"] ?? "").isEmpty
+                return loginPage(
+                    request, message: named ? "That name and password do not match." : "That admin token is not valid.")
+            }
             let session = Identifier.newToken()
             let now = clock()
             try await store.createSession(
@@ -56,6 +60,19 @@ extension KeyServer {
         } catch {
             return await consoleError(error, request)
         }
+    }
+
+    /// The admin a login form names: by name and password (scrypt, compared in constant time; an unknown
+    /// name costs the same derivation), or by admin token when the name is empty.
+    func authenticate(_ form: [String: String], store: any ConsoleStore) async throws -> String? {
+        guard let secret = form["token"], !secret.isEmpty, secret.utf8.count <= AdminPassword.maximumLength else {
+            return nil
+        }
+        let name = form["name"] ?? ""
+        if name.isEmpty { return try await store.admin(tokenHash: Identifier.tokenHash(secret)) }
+        let stored = try await store.adminPasswordHash(name: name)
+        let matches = try await OffLoop.run { AdminPassword.verify(secret, stored: stored) }
+        return matches ? name : nil
     }
 
     func logout(_ request: Request) async -> Response {

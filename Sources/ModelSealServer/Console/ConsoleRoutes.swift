@@ -30,6 +30,7 @@ extension KeyServer {
             await self.consolePage(request) { try await self.auditPage(request, $0) }
         }
         router.get("/console/trace") { request, _ in await self.consolePage(request) { self.tracePage($0) } }
+        router.post("/console/trace") { request, _ in await self.traceAction(request) }
     }
 
     func addConsoleLicenseRoutes(_ router: Router<BasicRequestContext>) {

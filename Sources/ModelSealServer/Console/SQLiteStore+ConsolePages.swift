@@ -3,17 +3,6 @@ import SQLiteNIO
 /// The console's keyset pages on SQLite: every list is `WHERE key > ? ORDER BY key LIMIT ?` on an
 /// index (docs/CONSOLE.md §Query plans), never OFFSET.
 extension SQLiteStore {
-    static let listingColumns = """
-        SELECT l.*, c.name AS customer_name, m.name AS model_name FROM licenses l
-        JOIN customers c ON c.id = l.customer_id JOIN models m ON m.id = l.model_id
-        """
-
-    static func listing(_ row: SQLiteRow) throws -> LicenseListing {
-        LicenseListing(
-            license: try license(row), customerName: try row.text("customer_name"),
-            modelName: try row.text("model_name"))
-    }
-
     public func expiringLicenses(now: Int64, until: Int64, limit: Int) async throws -> [LicenseListing] {
         try await read {
             try await rows(
@@ -49,11 +38,7 @@ extension SQLiteStore {
             try await rows(
                 "SELECT * FROM machines WHERE license_id = ? AND id > ? ORDER BY id LIMIT ?",
                 [.text(licenseID), .text(after ?? ""), .integer(limit)]
-            ).map {
-                MachineActivity(
-                    machine: try Self.machine($0), lastSeenAt: $0.int("last_seen_at"),
-                    leaseExpiresAt: $0.int("lease_expires_at"))
-            }
+            ).map(Self.activity)
         }
     }
 
@@ -118,15 +103,7 @@ extension SQLiteStore {
                 let entries = try await rows(
                     "SELECT * FROM audit WHERE seq > ? ORDER BY seq LIMIT ?", [.int(sequence), .integer(budget)]
                 ).map(Self.audit)
-                broken = AuditChain.firstBreak(entries, previous: hash)
-                for (index, entry) in entries.enumerated()
-                where broken == nil && entry.sequence != sequence + 1 + Int64(index) {
-                    broken = entry.sequence
-                }
-                if broken == nil, let last = entries.last {
-                    sequence = last.sequence
-                    hash = last.hash
-                }
+                (sequence, hash, broken) = AuditChain.advance(sequence: sequence, hash: hash, over: entries)
             }
             _ = try await rows(
                 """

@@ -17,14 +17,10 @@ extension SQLiteStore: ConsoleStore {
 
     public func session(tokenHash: String, now: Int64) async throws -> ConsoleSession? {
         try await read {
-            guard
-                let row = try await rows(
-                    "SELECT admin, csrf, expires_at FROM console_sessions WHERE token_hash = ? AND expires_at > ?",
-                    [.text(tokenHash), .int(now)]
-                ).first
-            else { return nil }
-            return ConsoleSession(
-                admin: try row.text("admin"), csrf: try row.text("csrf"), expiresAt: try row.requiredInt("expires_at"))
+            try await rows(
+                "SELECT admin, csrf, expires_at FROM console_sessions WHERE token_hash = ? AND expires_at > ?",
+                [.text(tokenHash), .int(now)]
+            ).first.map(Self.consoleSession)
         }
     }
 
@@ -70,10 +66,7 @@ extension SQLiteStore: ConsoleStore {
     public func dailyCounts(fromDay: Int64) async throws -> [DailyCount] {
         try await read {
             try await rows("SELECT day, kind, count FROM daily_counts WHERE day >= ? ORDER BY day", [.int(fromDay)])
-                .map {
-                    DailyCount(
-                        day: try $0.requiredInt("day"), kind: try $0.text("kind"), count: try $0.requiredInt("count"))
-                }
+                .map(Self.dailyCount)
         }
     }
 

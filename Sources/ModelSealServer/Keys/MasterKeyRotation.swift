@@ -13,7 +13,8 @@ extension KeyServer {
         guard old != newMaster else {
             throw StoreError.database("\(newKeyFile) holds the current master key: give a new key file")
         }
-        return try await store.rewrapSecrets(actor: "server", now: clock()) { label, wrapped in
+        return try await store.rewrapSecrets(settings: ServerKeys.wrappedSettings, actor: "server", now: clock()) {
+            label, wrapped in
             try ServerKeys.seal(try ServerKeys.open(wrapped, under: old, label: label), under: newMaster, label: label)
         }
     }

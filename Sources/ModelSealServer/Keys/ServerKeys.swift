@@ -3,6 +3,7 @@ import ContainerFormat
 import Crypto
 import FoundationEssentials
 import ModelSealCore
+import ModelSealServerProtocol
 
 /// The server's secrets (docs/SERVER.md §Keys): the master key that wraps every file key and the
 /// server's own Ed25519 signing key (itself stored wrapped in the database), which signs leases and
@@ -11,17 +12,39 @@ public struct ServerKeys: Sendable {
     /// Environment variable holding the master key (base64 of 32 bytes) instead of a key file.
     public static let masterKeyVariable = "MODELSEAL_SERVER_MASTER_KEY"
 
+    /// The settings sealed under the master key (each labelled by its name): the signing and intake keys'
+    /// seeds and the signing-key rotation statements (KeyRotationStore). A master-key rotation re-wraps
+    /// exactly these and every version's file key; a setting added later under the master key belongs here.
+    static let wrappedSettings = ["signing_key", "intake_key", KeyRotationStore.setting]
+
     let master: SymmetricKey
     /// Signs leases and the audit head.
     public let signing: Curve25519.Signing.PrivateKey
     /// The X25519 key vendors wrap a version's file key to when they add it (`admin model add`), so the
     /// key never crosses the admin API in clear.
     let intake: X25519Identity
+    /// The signing keys this one replaced, each statement signed by the key it replaced, oldest first
+    /// (docs/SERVER.md §Rotation); stored under the master key, served at `GET /v1/server`.
+    public let rotations: [KeyRotation]
 
-    init(master: SymmetricKey, signing: Curve25519.Signing.PrivateKey, intake: X25519Identity) {
+    init(
+        master: SymmetricKey, signing: Curve25519.Signing.PrivateKey, intake: X25519Identity,
+        rotations: [KeyRotation] = []
+    ) {
         self.master = master
         self.signing = signing
         self.intake = intake
+        self.rotations = rotations
+    }
+
+    /// Whether `signature` over `message` is by the key `keyText` (base64) and that key is this server's
+    /// signing key or one it replaced.
+    public func signedByThisServer(keyText: String, signature: [UInt8], message: [UInt8]) -> Bool {
+        let known = [Array(signing.publicKey.rawRepresentation)] + rotations.map(\.previousKey)
+        guard let raw = Base64.decode(keyText), known.contains(raw),
+            let key = try? Curve25519.Signing.PublicKey(rawRepresentation: raw)
+        else { return false }
+        return key.isValidSignature(signature, for: message)
     }
 
     /// The intake public key in base64.
@@ -42,7 +65,8 @@ public struct ServerKeys: Sendable {
         guard let signing = try? Curve25519.Signing.PrivateKey(rawRepresentation: signingSeed),
             let intake = try? X25519Identity(rawRepresentation: intakeSeed)
         else { throw StoreError.database("the stored server keys are not 32-byte keys") }
-        return ServerKeys(master: master, signing: signing, intake: intake)
+        let rotations = try await KeyRotationStore.load(store: store, master: master)
+        return ServerKeys(master: master, signing: signing, intake: intake, rotations: rotations)
     }
 
     /// A 32-byte secret kept in the settings table under the master key, made by the first server.

@@ -1,6 +1,6 @@
 import SQLiteNIO
 
-/// Rotation on SQLite (docs/SERVER.md §Rotation): an admin's token, and every secret wrapped under the
+/// Rotation on SQLite (docs/SERVER.md §Rotation): an admin's token, and the secrets wrapped under the
 /// master key re-wrapped under a new one — each in one transaction.
 extension SQLiteStore {
     public func rotateAdminToken(name: String, tokenHash: String, actor: String, now: Int64) async throws {
@@ -15,12 +15,14 @@ extension SQLiteStore {
     }
 
     public func rewrapSecrets(
-        actor: String, now: Int64, _ rewrap: @Sendable (_ label: String, _ wrapped: [UInt8]) throws -> [UInt8]
+        settings names: [String], actor: String, now: Int64,
+        _ rewrap: @Sendable (_ label: String, _ wrapped: [UInt8]) throws -> [UInt8]
     ) async throws -> Int {
         try await transaction {
             var count = 0
-            for row in try await rows("SELECT name, value FROM settings ORDER BY name") {
-                let name = try row.text("name")
+            for name in names.sorted() {
+                guard let row = try await rows("SELECT value FROM settings WHERE name = ?", [.text(name)]).first
+                else { continue }
                 _ = try await rows(
                     "UPDATE settings SET value = ? WHERE name = ?",
                     [.bytes(try rewrap(name, try row.bytes("value"))), .text(name)])

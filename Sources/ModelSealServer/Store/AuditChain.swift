@@ -35,4 +35,17 @@ public enum AuditChain {
         return nil
     }
 
+    /// Continues a verification that reached `sequence` with `hash` over the `entries` after it: where it
+    /// reaches now, or the first entry that breaks the chain or skips a sequence number.
+    static func advance(sequence: Int64, hash: String, over entries: [AuditRecord]) -> (
+        sequence: Int64, hash: String, broken: Int64?
+    ) {
+        var broken = firstBreak(entries, previous: hash)
+        for (index, entry) in entries.enumerated() where broken == nil && entry.sequence != sequence + 1 + Int64(index)
+        {
+            broken = entry.sequence
+        }
+        guard broken == nil, let last = entries.last else { return (sequence, hash, broken) }
+        return (last.sequence, last.hash, nil)
+    }
 }

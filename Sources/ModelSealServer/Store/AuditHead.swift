@@ -46,8 +46,9 @@ public struct AuditHead: Sendable, Equatable {
         _ store: any ServerStore, expecting expected: AuditHead?, serverKey keys: ServerKeys
     ) async throws -> (count: Int64, head: AuditHead, broken: Int64?) {
         if let expected {
-            guard expected.serverKey == keys.publicKeyText,
-                keys.signing.publicKey.isValidSignature(expected.signature, for: expected.message)
+            guard
+                keys.signedByThisServer(
+                    keyText: expected.serverKey, signature: expected.signature, message: expected.message)
             else { return (0, AuditHead(sequence: 0, hash: AuditChain.genesis), expected.sequence) }
         }
         var previous = AuditChain.genesis

@@ -101,3 +101,15 @@ public struct LicenseTerms: Sendable, Equatable {
         self.leaseSeconds = leaseSeconds
     }
 }
+
+extension LicenseRecord {
+    /// A new license (no loads, not revoked) with a fresh id.
+    static func new(customerID: String, modelID: String, tokenHash: String, terms: LicenseTerms, now: Int64)
+        -> LicenseRecord
+    {
+        LicenseRecord(
+            id: Identifier.new("lic"), customerID: customerID, modelID: modelID, tokenHash: tokenHash,
+            maxMachines: terms.maxMachines, maxLoads: terms.maxLoads, loads: 0, expiresAt: terms.expiresAt,
+            leaseSeconds: terms.leaseSeconds, createdAt: now, revokedAt: nil, policy: terms.policy)
+    }
+}

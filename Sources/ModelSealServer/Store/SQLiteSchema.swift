@@ -43,6 +43,7 @@ enum SQLiteSchema {
             """,
         ],
         ConsoleSchema.migration,
+        MarkRegistrySchema.migration,
         PolicySchema.migration,
     ]
 }

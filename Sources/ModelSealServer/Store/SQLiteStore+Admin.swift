@@ -18,6 +18,25 @@ extension SQLiteStore {
         }
     }
 
+    public func replaceSettings(
+        _ values: [String: [UInt8]], whileSetting name: String, holds expected: [UInt8], actor: String,
+        action: String, now: Int64
+    ) async throws {
+        try await transaction {
+            let current = try await rows("SELECT value FROM settings WHERE name = ?", [.text(name)]).first?.bytes(
+                "value")
+            guard current == expected else {
+                throw StoreError.conflict("the setting \(name) changed meanwhile (another rotation?): try again")
+            }
+            for (key, value) in values.sorted(by: { $0.key < $1.key }) {
+                _ = try await rows(
+                    "INSERT INTO settings(name, value) VALUES(?, ?) ON CONFLICT(name) DO UPDATE SET value = excluded.value",
+                    [.text(key), .bytes(value)])
+            }
+            try await appendAudit(actor: actor, action: action, subject: name, detail: "", now: now)
+        }
+    }
+
     public func addAdmin(name: String, tokenHash: String, actor: String, now: Int64) async throws {
         try await transaction {
             _ = try await rows(
@@ -112,10 +131,8 @@ extension SQLiteStore {
     public func addLicense(
         customerID: String, modelID: String, tokenHash: String, terms: LicenseTerms, actor: String, now: Int64
     ) async throws -> LicenseRecord {
-        let record = LicenseRecord(
-            id: Identifier.new("lic"), customerID: customerID, modelID: modelID, tokenHash: tokenHash,
-            maxMachines: terms.maxMachines, maxLoads: terms.maxLoads, loads: 0, expiresAt: terms.expiresAt,
-            leaseSeconds: terms.leaseSeconds, createdAt: now, revokedAt: nil, policy: terms.policy)
+        let record = LicenseRecord.new(
+            customerID: customerID, modelID: modelID, tokenHash: tokenHash, terms: terms, now: now)
         let policy = terms.policy
         try await transaction {
             _ = try await rows(

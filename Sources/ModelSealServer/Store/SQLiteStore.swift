@@ -104,18 +104,13 @@ extension SQLiteData {
     static func bytes(_ value: [UInt8]) -> SQLiteData { .blob(ByteBuffer(bytes: value)) }
 }
 
-extension SQLiteRow {
+extension SQLiteRow: StoreRow {
     func text(_ name: String) throws -> String {
         guard let value = column(name)?.string else { throw StoreError.database("column \(name) is not text") }
         return value
     }
 
     func int(_ name: String) -> Int64? { column(name)?.integer.map { Int64($0) } }
-
-    func requiredInt(_ name: String) throws -> Int64 {
-        guard let value = int(name) else { throw StoreError.database("column \(name) is not an integer") }
-        return value
-    }
 
     func bytes(_ name: String) throws -> [UInt8] {
         guard let buffer = column(name)?.blob else { throw StoreError.database("column \(name) is not a blob") }

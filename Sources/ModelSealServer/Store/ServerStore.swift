@@ -65,10 +65,28 @@ public protocol ServerStore: Sendable {
     func deactivate(machineID: String, now: Int64) async throws
     /// Replaces admin `name`'s token hash; the old token stops working (and its console sessions end).
     func rotateAdminToken(name: String, tokenHash: String, actor: String, now: Int64) async throws
-    /// Replaces every secret wrapped under the master key (settings rows, labelled by name; versions'
-    /// keys, labelled `file-key FILE_ID`) by `rewrap(label, wrapped)`, all in one transaction; returns how
-    /// many.
+    /// Replaces every secret wrapped under the master key — the settings named in `settings` (labelled by
+    /// name; absent ones skipped) and every version's key (labelled `file-key FILE_ID`) — by
+    /// `rewrap(label, wrapped)`, all in one transaction with an audit entry; returns how many.
     func rewrapSecrets(
-        actor: String, now: Int64, _ rewrap: @Sendable (_ label: String, _ wrapped: [UInt8]) throws -> [UInt8]
+        settings: [String], actor: String, now: Int64,
+        _ rewrap: @Sendable (_ label: String, _ wrapped: [UInt8]) throws -> [UInt8]
     ) async throws -> Int
+    /// Sets (or replaces) a named admin's password hash (AdminPassword's encoding); throws when no such admin.
+    func setAdminPassword(name: String, passwordHash: String, actor: String, now: Int64) async throws
+    /// The admin's stored password hash, `nil` when the admin is unknown or has no password.
+    func adminPasswordHash(name: String) async throws -> String?
+
+    /// Records an issued leak mark (docs/MARKING.md §Registry on the key server), audited in one transaction.
+    func addMark(_ mark: NewMark, actor: String, now: Int64) async throws -> MarkRecord
+    /// Issued marks in issue order after sequence number `after`, of one model id when given.
+    func marks(modelID: String?, after: Int64, limit: Int) async throws -> [MarkRecord]
+
+    /// Replaces the settings in `values` in one transaction with an audit entry (`action` on `name`),
+    /// only while setting `name` still holds `expected`: two rotations at once cannot both win
+    /// (`StoreError.conflict` for the later one).
+    func replaceSettings(
+        _ values: [String: [UInt8]], whileSetting name: String, holds expected: [UInt8], actor: String,
+        action: String, now: Int64
+    ) async throws
 }
