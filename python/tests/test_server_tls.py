@@ -166,6 +166,28 @@ def test_trust_on_first_use_pins_the_tls_key(run, tmp_path, tls_server, monkeypa
     run("open", "--server", tls_server.url, "--check", "m.mseal")
 
 
+def test_machine_calls_over_https_check_the_pin(run, tmp_path, tls_server, monkeypatch):
+    """heartbeat, check-in and deactivate go over the activation's pinned TLS: a server with another key
+    gets no call (exit UNTRUSTED) and the activation stays; the pinned server takes them."""
+    monkeypatch.setenv("MODELSEAL_LICENSE_DIR", str(tmp_path / "licensing"))
+    cert, key, _ = make_certificate(tmp_path, "first", ["127.0.0.1"])
+    tls_server.start(cert, key)
+    ship(run, tmp_path, tls_server)
+    run("activate", "--server", tls_server.url, "--token-file", "acme.token")
+    beat = run("heartbeat", "--server", tls_server.url)
+    assert b"node-locked license" in beat.stdout
+    other_cert, other_key, _ = make_certificate(tmp_path, "other", ["127.0.0.1"])
+    tls_server.restart(other_cert, other_key)
+    for command in (["heartbeat"], ["heartbeat", "--check-in"], ["deactivate"]):
+        refused = run(*command, "--server", tls_server.url, check=False)
+        assert refused.returncode == UNTRUSTED, (command, refused.stderr)
+        assert b"--server-pin" in refused.stderr, refused.stderr
+    assert activation_file(tmp_path).exists()
+    tls_server.restart(cert, key)
+    run("deactivate", "--server", tls_server.url)
+    assert not list((tmp_path / "licensing").glob("servers/*/activation.json"))
+
+
 def test_an_explicit_pin_or_a_ca_file(run, tmp_path, tls_server, monkeypatch):
     monkeypatch.setenv("MODELSEAL_LICENSE_DIR", str(tmp_path / "licensing"))
     ca = make_ca(tmp_path, "vendor-ca")

@@ -28,4 +28,22 @@ extension Refusal {
                 + "holds its slot until \(LicenseTime.format(until)) (deactivation cooldown): only that machine may "
                 + "take it back before then")
     }
+
+    /// The node-locked slot decision both stores make from their count: `held` slots (live machines and
+    /// deactivated ones still cooling down, this machine apart) and the earliest cooling deactivation.
+    static func checkSlots(_ license: LicenseRecord, held: Int64, earliestCooling: Int64?) throws {
+        guard held >= license.maxMachines else { return }
+        if let earliestCooling {
+            throw coolingDown(license, until: earliestCooling + license.policy.cooldownSeconds)
+        }
+        throw machinesExhausted(license)
+    }
+
+    /// The license's daily and monthly limits at `now`, each with its period, for the meter check.
+    static func quotas(_ license: LicenseRecord, now: Int64) -> [(limit: Int64, period: UsagePeriod, daily: Bool)] {
+        [
+            license.policy.maxLoadsPerDay.map { ($0, UsagePeriod.day(now), true) },
+            license.policy.maxLoadsPerMonth.map { ($0, UsagePeriod.month(now), false) },
+        ].compactMap { $0 }
+    }
 }

@@ -18,11 +18,7 @@ extension PostgresStore {
                 AND (deactivated_at IS NULL OR deactivated_at > \(since))
             """
         ).first
-        guard (row?.int("n") ?? 0) >= license.maxMachines else { return }
-        if let cooling = row?.int("cooling") {
-            throw Refusal.coolingDown(license, until: cooling + license.policy.cooldownSeconds)
-        }
-        throw Refusal.machinesExhausted(license)
+        try Refusal.checkSlots(license, held: row?.int("n") ?? 0, earliestCooling: row?.int("cooling"))
     }
 
     /// Floating: takes or renews the machine's seat until `now + lease_seconds`, refusing when
@@ -51,12 +47,7 @@ extension PostgresStore {
 
     /// Refuses a release over the license's daily or monthly quota; the caller counts it afterwards.
     func checkMeter(_ db: PostgresTransaction, _ license: LicenseRecord, now: Int64) async throws {
-        let limits = [
-            (license.policy.maxLoadsPerDay, UsagePeriod.day(now), true),
-            (license.policy.maxLoadsPerMonth, UsagePeriod.month(now), false),
-        ]
-        for (limit, period, daily) in limits {
-            guard let limit else { continue }
+        for (limit, period, daily) in Refusal.quotas(license, now: now) {
             let used =
                 try await db.rows(
                     "SELECT count FROM license_usage WHERE license_id = \(license.id) AND period = \(period.key)"

@@ -15,11 +15,7 @@ extension SQLiteStore {
                 AND (deactivated_at IS NULL OR deactivated_at > ?)
             """, [.text(license.id), .text(machineID ?? ""), .int(since)]
         ).first
-        guard (row?.int("n") ?? 0) >= license.maxMachines else { return }
-        if let cooling = row?.int("cooling") {
-            throw Refusal.coolingDown(license, until: cooling + license.policy.cooldownSeconds)
-        }
-        throw Refusal.machinesExhausted(license)
+        try Refusal.checkSlots(license, held: row?.int("n") ?? 0, earliestCooling: row?.int("cooling"))
     }
 
     /// Floating: takes or renews this machine's seat until `now + lease_seconds`, refusing when
@@ -45,12 +41,7 @@ extension SQLiteStore {
 
     /// Refuses a release over the license's daily or monthly quota; the caller counts it afterwards.
     func checkMeter(_ license: LicenseRecord, now: Int64) async throws {
-        let limits = [
-            (license.policy.maxLoadsPerDay, UsagePeriod.day(now), true),
-            (license.policy.maxLoadsPerMonth, UsagePeriod.month(now), false),
-        ]
-        for (limit, period, daily) in limits {
-            guard let limit else { continue }
+        for (limit, period, daily) in Refusal.quotas(license, now: now) {
             let used =
                 try await rows(
                     "SELECT count FROM license_usage WHERE license_id = ? AND period = ?",
