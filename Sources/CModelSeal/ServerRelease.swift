@@ -60,7 +60,8 @@ final class ServerRequest: Sendable {
             do throws(ServerClientError) {
                 let outcome = try step(pending)
                 state.note = outcome.note
-                state.leaseExpiresAt = outcome.lease.expiresAt
+                // A cached lease (a note says so) is usable until its offline grace ends.
+                state.leaseExpiresAt = outcome.note == nil ? outcome.lease.expiresAt : outcome.lease.graceEnd
                 ring.add(identity: ReleasedKey(fileKey: outcome.fileKey))
             } catch {
                 state.failure = error
@@ -158,7 +159,7 @@ public func keyringAddServerUnreachable(
 }
 
 /// After an answer step, as JSON: `note` (the warning when a cached lease was used, else null),
-/// `lease_expires_at` (Unix seconds, or null), and `failure` (null, or `kind` — `unreachable`,
+/// `lease_expires_at` (Unix seconds, or null; for a cached lease the end of its offline grace), and `failure` (null, or `kind` — `unreachable`,
 /// `refused`, `protocol`, `not_activated`, `local`, `usage` — with `http_status` and `code` for a refusal).
 @_cdecl("modelseal_server_request_result")
 public func serverRequestResult(

@@ -125,7 +125,8 @@ public enum KeyRequest {
         let release = try parse(bytes, activation: pending.activation, fileID: pending.fileID)
         guard pending.now < release.lease.graceEnd else {
             throw .network(
-                "\(reason); the cached lease's offline grace ran out at \(release.lease.graceEnd) (Unix time)")
+                "\(reason); the cached lease ran out at \(release.lease.graceEnd) (Unix time, the end of its offline "
+                    + "grace)")
         }
         let key = try open(release, activation: pending.activation, directory: pending.directory)
         let minutes = (release.lease.graceEnd - pending.now + 59) / 60

@@ -7,6 +7,7 @@ import json
 import socket
 import ssl
 import threading
+import time
 
 import pytest
 import torch
@@ -125,6 +126,22 @@ def test_a_lease_that_ran_out_is_not_used(run, tmp_path, server, licensing, mode
     with pytest.raises(modelseal.ServerUnreachableError, match="the cached lease ran out at"):
         modelseal.load(tmp_path / "model.pt.mseal", server=server.url)
     assert len(leases(licensing)) == 1, "a network error keeps the cache"
+
+
+def test_the_offline_grace_outlives_the_lease(run, tmp_path, server, licensing, modelseal_pkg):
+    """A license with a 1-second lease and an hour of offline grace: once the lease ran out and the server is
+    gone, the cached release still opens (the grace is in the signed lease, checked by the library)."""
+    modelseal = modelseal_pkg
+    shipped = ship(run, tmp_path, server, "--lease-seconds", "1", "--grace-seconds", "3600")
+    run("activate", "--server", server.url, "--token-file", "acme.token")
+    modelseal.load(tmp_path / "model.pt.mseal", server=server.url)
+    server.stop()
+    time.sleep(2)
+    with pytest.warns(modelseal.ServerUnreachableWarning, match="cached lease, valid 60 more minute") as caught:
+        state = modelseal.load(tmp_path / "model.pt.mseal", server=server.url)
+    same_state(state, shipped["state"])
+    warning = next(w.message for w in caught if isinstance(w.message, modelseal.ServerUnreachableWarning))
+    assert 3600 - 120 < warning.lease_seconds_left <= 3600
 
 
 def test_over_quota(run, tmp_path, server, licensing, modelseal_pkg):

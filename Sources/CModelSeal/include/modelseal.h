@@ -202,12 +202,12 @@ int32_t modelseal_server_request_http(modelseal_server_request *request, uint8_t
    quota, 16 rate-limited or server error, 13 an answer that is not a valid release). */
 int32_t modelseal_keyring_add_server_answer(modelseal_keyring *ring, modelseal_server_request *request,
                                             int32_t status, const uint8_t *body, size_t length);
-/* No answer (reason: the network error, for the message): the cached release while its lease runs (see
-   modelseal_server_request_result's note), else 16. */
+/* No answer (reason: the network error, for the message): the cached release until its lease's offline grace
+   ends (offline_until, else its expiry; see modelseal_server_request_result's note), else 16. */
 int32_t modelseal_keyring_add_server_unreachable(modelseal_keyring *ring, modelseal_server_request *request,
                                                  const char *reason);
 /* After an answer, as JSON: note (the warning to show when the cached lease was used, or null),
-   lease_expires_at (Unix seconds or null), failure (null, or kind: unreachable, refused, protocol,
+   lease_expires_at (Unix seconds or null; for a cached lease, when its offline grace ends), failure (null, or kind: unreachable, refused, protocol,
    not_activated, local, usage; with http_status and code for a refusal); free with modelseal_buffer_free. */
 int32_t modelseal_server_request_result(modelseal_server_request *request, uint8_t **out, size_t *out_length);
 /* The TLS pin of a DER certificate (at most 64 KiB): lowercase hex SHA-256 of its SubjectPublicKeyInfo, 64
