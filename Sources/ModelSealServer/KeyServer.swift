@@ -109,7 +109,18 @@ public final class KeyServer: Sendable {
         return router
     }
 
+    /// Health, the OpenAPI document and the server's public keys: on every listener (the vendor's
+    /// `admin model add` reads the intake key from the admin listener).
     func addOperations(_ router: Router<BasicRequestContext>) {
+        router.get("/v1/server") { _, _ in
+            APIResponse.json(
+                .object([
+                    "server_key": .string(self.keys.publicKeyText),
+                    "intake_key": .string(self.keys.intakeKeyText),
+                    "protocol": .integer(1),
+                    "key_rotations": .array(self.keys.rotations.map(\.json)),
+                ]))
+        }
         router.get("/healthz") { _, _ in
             await APIResponse.handle {
                 _ = try await self.store.adminCount()

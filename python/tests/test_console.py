@@ -211,8 +211,76 @@ def test_console_end_to_end(run, tmp_path, console, browser):
             shutil.copy(shots / f"{name}.png", Path(os.environ["MODELSEAL_CONSOLE_DOCS"]))
 
 
-def test_console_is_on_the_admin_listener_only(modelseal_bin, tmp_path):
-    """With --admin-listen the console answers there; the client listener has no /console."""
+def test_console_policy_form(run, tmp_path, console, browser):
+    """A floating license with a daily quota made and edited in the console's policy form: a floating seat
+    needs a lease, the CLI's release is refused past the daily quota, raising the quota in the limits form
+    lets the next release through, and the seat shows on the license's page until the machine checks in."""
+    server, shots = console
+    url = server.url
+    page = browser.new_context(viewport=SIZES["desktop"]).new_page()
+    log_in(page, url)
+
+    def fill_policy(lease_minutes):
+        page.goto(url + "/console/licenses")
+        page.fill("#customer", "Floaty")
+        page.select_option("#model", "m")
+        page.select_option("#policy", "floating")
+        page.fill("#max_machines", "1")
+        page.fill("#max_loads_per_day", "1")
+        page.fill("#lease_minutes", lease_minutes)
+        page.fill("#grace_minutes", "1")
+        page.fill("#cooldown_minutes", "5")
+
+    # A floating seat is a lease: 0 minutes is refused with the reason, and no license is made.
+    fill_policy("0")
+    with page.expect_response(lambda answer: answer.request.method == "POST") as posted:
+        page.click("form[action='/console/licenses'] button")
+    assert posted.value.status == 400
+    assert "floating license needs a lease" in page.inner_text("main")
+    page.goto(url + "/console/licenses")
+    assert "Floaty" not in page.inner_text("main")
+
+    fill_policy("10")
+    page.click("form[action='/console/licenses'] button")
+    (tmp_path / "floaty.token").write_text(page.inner_text("#license-token").strip() + "\n")
+    license_id = re.search(r"lic_[0-9a-f]+", page.inner_text("main")).group(0)
+    page.goto(url + "/console/licenses")
+    assert "floating" in page.inner_text(f"tr:has(a[href='/console/licenses/{license_id}'])")
+
+    # The CLI gets one release today; the second is over the daily quota (exit 35, naming the reset).
+    run("activate", "--server", url, "--token-file", "floaty.token")
+    run("open", "--server", url, "--check", "m.mseal")
+    over = run("open", "--server", url, "--check", "m.mseal", check=False)
+    assert over.returncode == 35 and b"daily quota" in over.stderr
+
+    page.goto(url + f"/console/licenses/{license_id}")
+    summary = page.inner_text("#policy-summary")
+    assert "Floating: at most 1 machine(s) hold a seat" in summary and "10 min" in summary
+    assert "1 key release(s) per UTC day" in summary and "offline grace 1 min" in summary
+    assert page.input_value("#policy") == "floating" and page.input_value("#lease_minutes") == "10"
+    assert page.input_value("#cooldown_minutes") == "5" and page.input_value("#max_loads_per_month") == ""
+    assert page.inner_text("td.seat").strip() != "—", "the release took the floating seat"
+    shoot(page, shots, "license-floating")
+
+    # Raising the daily quota in the limits form lets the next release through; the audit records the new set.
+    page.fill("#max_loads_per_day", "5")
+    page.click("form[action$='/limits'] button")
+    page.wait_for_url(url + f"/console/licenses/{license_id}")
+    assert page.input_value("#max_loads_per_day") == "5" and page.input_value("#policy") == "floating"
+    run("open", "--server", url, "--check", "m.mseal")
+    page.goto(url + "/console/audit?action=license.limits")
+    assert "max_loads_day=5" in page.inner_text("main") and "policy=floating" in page.inner_text("main")
+
+    # A check-in frees the seat.
+    run("heartbeat", "--server", url, "--check-in")
+    page.goto(url + f"/console/licenses/{license_id}")
+    assert page.inner_text("td.seat").strip() == "—"
+    page.context.close()
+
+
+def test_console_is_on_the_admin_listener_only(modelseal_bin, run, tmp_path):
+    """With --admin-listen the console answers there; the client listener has no /console. The vendor's
+    `admin model add` works against the admin listener alone (it reads the intake key there)."""
     binary = server_binary(modelseal_bin)
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -233,6 +301,12 @@ def test_console_is_on_the_admin_listener_only(modelseal_bin, tmp_path):
         with pytest.raises(urllib.error.HTTPError) as refused:
             urllib.request.urlopen(urls["client"] + "/console/login")
         assert refused.value.code == 404
+        (tmp_path / "model.bin").write_bytes(os.urandom(10_000))
+        key = run("keygen", "--symmetric").stdout.decode().strip()
+        run("seal", "--key-env", "MODEL_KEY", "-o", "m.mseal", "model.bin", env={"MODEL_KEY": key})
+        added = run("admin", "--server", urls["admin"], "model", "add", "--name", "m", "--key-env", "MODEL_KEY",
+                    "m.mseal", env={"MODELSEAL_ADMIN_TOKEN": ADMIN_TOKEN, "MODEL_KEY": key})
+        assert added.returncode == 0
         # Guessing tokens is rate-limited: wrong tokens get 401, then 429 past the burst.
         with urllib.request.urlopen(urls["admin"] + "/console/login") as answer:
             login_cookie = answer.headers["Set-Cookie"].split(";")[0]

@@ -129,14 +129,13 @@ extension KeyServer {
         guard let kind = LicensePolicy.Kind(rawValue: kindText) else {
             throw APIError.badRequest("policy is \"node-locked\" or \"floating\"")
         }
-        if kind == .floating && leaseSeconds < 1 {
-            throw APIError.badRequest("a floating license needs lease_seconds of at least 1 (the seat's TTL)")
-        }
-        return LicensePolicy(
+        let policy = LicensePolicy(
             kind: kind, maxLoadsPerDay: try body.optionalInteger("max_loads_per_day", in: 0...(1 << 53)),
             maxLoadsPerMonth: try body.optionalInteger("max_loads_per_month", in: 0...(1 << 53)),
             graceSeconds: try body.optionalInteger("grace_seconds", in: 0...(366 * 86_400)),
             cooldownSeconds: try body.optionalInteger("cooldown_seconds", in: 0...(366 * 86_400)) ?? 0)
+        if let problem = policy.problem(leaseSeconds: leaseSeconds) { throw APIError.badRequest(problem) }
+        return policy
     }
 
     /// A model by name, else by id.

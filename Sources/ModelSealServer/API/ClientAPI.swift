@@ -7,15 +7,6 @@ import ModelSealServerProtocol
 /// The client API under `/v1` (docs/SERVER.md §Client API): signed activation and key release.
 extension KeyServer {
     func addClientRoutes(_ router: Router<BasicRequestContext>) {
-        router.get("/v1/server") { _, _ in
-            APIResponse.json(
-                .object([
-                    "server_key": .string(self.keys.publicKeyText),
-                    "intake_key": .string(self.keys.intakeKeyText),
-                    "protocol": .integer(1),
-                    "key_rotations": .array(self.keys.rotations.map(\.json)),
-                ]))
-        }
         router.post("/v1/activate") { request, _ in
             await self.counted("activation") { try await self.countingRefusals { try await self.activate(request) } }
         }

@@ -27,6 +27,18 @@ enum OpenAPIDocument {
             .object([("get", operation("openapi", "This document.", ok: .object([("type", .string("object"))])))])
         ),
         ("/metrics", .object([("get", textOperation("metrics", "Prometheus metrics (text exposition format)."))])),
+        (
+            "/v1/server",
+            .object([
+                (
+                    "get",
+                    operation(
+                        "serverInfo",
+                        "The server's public keys (on both listeners: `admin model add` wraps to the intake key).",
+                        ok: ref("ServerInfo"))
+                )
+            ])
+        ),
     ]
 
     static let adminPaths: [(String, JSONValue)] = [
@@ -151,7 +163,6 @@ enum OpenAPIDocument {
     ]
 
     static let clientPaths: [(String, JSONValue)] = [
-        ("/v1/server", .object([("get", operation("serverInfo", "The server's public keys.", ok: ref("ServerInfo")))])),
         (
             "/v1/activate",
             .object([

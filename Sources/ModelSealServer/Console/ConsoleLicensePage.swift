@@ -11,9 +11,10 @@ extension KeyServer {
         let now = clock()
         let after = request.uri.queryParameters.get("after")
         let machines = try await context.store.machineActivity(licenseID: id, after: after, limit: Self.pageSize)
-        let terms = LicenseTerms(
+        var terms = LicenseTerms(
             maxMachines: license.maxMachines, maxLoads: license.maxLoads, expiresAt: license.expiresAt,
             leaseSeconds: license.leaseSeconds)
+        terms.policy = license.policy
         let revoke: HTML =
             license.revokedAt == nil
             ? "<p><a class=\"bad\" href=\"/console/licenses/\(id)/revoke\">Revoke this license…</a></p>"
@@ -22,9 +23,10 @@ extension KeyServer {
             <p>Customer <a href="/console/customers/\(license.customerID)">\(listing.customerName)</a>, model
             <a href="/console/models/\(license.modelID)">\(listing.modelName)</a>, status \(ConsoleFormat.status(license, now: now)),
             made \(ConsoleFormat.time(license.createdAt)), key releases counted: <span id="loads">\(license.loads)</span>.</p>
+            <p id="policy-summary">\(Self.policySummary(terms))</p>
             \(revoke)
             <h2>Machines</h2>
-            \(Self.machineTable(machines, context: context, licenseID: id))
+            \(Self.machineTable(machines, context: context, now: now))
             \(ConsoleFormat.pager("/console/licenses/\(id)", key: "after", last: machines.last?.machine.id, full: machines.count == Self.pageSize))
             <h2>Limits</h2>
             <form class="stack" method="post" action="/console/licenses/\(id)/limits">\(context.csrfField)
@@ -34,25 +36,52 @@ extension KeyServer {
         return ConsoleResponse.layout("License " + id, context, body)
     }
 
-    static func machineTable(_ machines: [MachineActivity], context: ConsoleContext, licenseID: String) -> HTML {
+    /// One sentence: how the license counts machines and what it meters.
+    static func policySummary(_ terms: LicenseTerms) -> String {
+        let policy = terms.policy
+        var parts = [
+            policy.kind == .floating
+                ? "Floating: at most \(terms.maxMachines) machine(s) hold a seat at once; a seat lasts "
+                    + "\(minutes(terms.leaseSeconds)) after its last release or heartbeat"
+                : "Node-locked: at most \(terms.maxMachines) machine(s) activated at once"
+        ]
+        if let day = policy.maxLoadsPerDay { parts.append("\(day) key release(s) per UTC day") }
+        if let month = policy.maxLoadsPerMonth { parts.append("\(month) per UTC month") }
+        parts.append("offline grace \(minutes(policy.graceSeconds ?? terms.leaseSeconds))")
+        if policy.cooldownSeconds > 0 {
+            parts.append("a deactivated machine's slot is held \(minutes(policy.cooldownSeconds))")
+        }
+        return parts.joined(separator: "; ") + "."
+    }
+
+    private static func minutes(_ seconds: Int64) -> String { "\(seconds / 60) min" }
+
+    static func machineTable(_ machines: [MachineActivity], context: ConsoleContext, now: Int64) -> HTML {
         if machines.isEmpty { return "<p class=\"muted\">No machine has activated this license.</p>" }
         let rows: [HTML] = machines.map {
             let machine = $0.machine
-            let action: HTML =
-                machine.revokedAt == nil
-                ? """
-                <form class="inline" method="post" action="/console/machines/\(machine.id)/deactivate">\(context.csrfField)\
-                <button class="danger" type="submit">Deactivate</button></form>
-                """
-                : "<span class=\"bad\">deactivated \(ConsoleFormat.time(machine.revokedAt))</span>"
+            let action: HTML
+            if machine.revokedAt != nil {
+                action = "<span class=\"bad\">deactivated \(ConsoleFormat.time(machine.revokedAt))</span>"
+            } else if machine.deactivatedAt != nil {
+                action =
+                    "<span class=\"muted\">deactivated by the customer \(ConsoleFormat.time(machine.deactivatedAt))</span>"
+            } else {
+                action = """
+                    <form class="inline" method="post" action="/console/machines/\(machine.id)/deactivate">\(context.csrfField)\
+                    <button class="danger" type="submit">Deactivate</button></form>
+                    """
+            }
+            let seat = machine.seatExpiresAt.flatMap { $0 > now ? ConsoleFormat.time($0) : nil } ?? "—"
             return """
                 <tr><td><code>\(machine.id)</code></td><td>\(machine.label)</td><td>\(ConsoleFormat.time(machine.activatedAt))</td>\
-                <td>\(ConsoleFormat.time($0.lastSeenAt))</td><td>\(ConsoleFormat.time($0.leaseExpiresAt))</td><td>\(action)</td></tr>
+                <td>\(ConsoleFormat.time($0.lastSeenAt))</td><td>\(ConsoleFormat.time($0.leaseExpiresAt))</td>\
+                <td class="seat">\(seat)</td><td>\(action)</td></tr>
                 """
         }
         return """
             <div class="table"><table><thead><tr><th>Machine</th><th>Label</th><th>Activated</th><th>Last release</th>\
-            <th>Lease expires</th><th></th></tr></thead><tbody>\(rows)</tbody></table></div>
+            <th>Lease expires</th><th>Floating seat until</th><th></th></tr></thead><tbody>\(rows)</tbody></table></div>
             """
     }
 

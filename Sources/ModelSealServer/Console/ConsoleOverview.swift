@@ -109,14 +109,15 @@ extension KeyServer {
             let loads = license.maxLoads.map { "\(license.loads) / \($0)" } ?? "\(license.loads)"
             return """
                 <tr><td><a href="/console/licenses/\(license.id)"><code>\(license.id)</code></a></td>\
-                <td>\($0.customerName)</td><td>\($0.modelName)</td><td class="num">\(license.maxMachines)</td>\
+                <td>\($0.customerName)</td><td>\($0.modelName)</td><td>\(license.policy.kind.rawValue)</td>\
+                <td class="num">\(license.maxMachines)</td>\
                 <td class="num">\(loads)</td><td>\(ConsoleFormat.time(license.expiresAt))</td>\
                 <td>\(ConsoleFormat.status(license, now: now))</td></tr>
                 """
         }
         return """
             <div class="table"><table><thead><tr><th>License</th><th>Customer</th><th>Model</th>\
-            <th class="num">Machines</th><th class="num">Loads</th><th>Expires</th><th>Status</th></tr></thead>
+            <th>Policy</th><th class="num">Machines</th><th class="num">Loads</th><th>Expires</th><th>Status</th></tr></thead>
             <tbody>\(rows)</tbody></table></div>
             """
     }

@@ -47,18 +47,18 @@ extension PostgresStore {
 
     public func updateLicenseLimits(id: String, terms: LicenseTerms, actor: String, now: Int64) async throws {
         try await transaction { db in
+            let policy = terms.policy
             let updated = try await db.rows(
                 """
                 UPDATE licenses SET max_machines = \(terms.maxMachines), max_loads = \(terms.maxLoads),
-                    expires_at = \(terms.expiresAt), lease_seconds = \(terms.leaseSeconds) WHERE id = \(id) RETURNING id
+                    expires_at = \(terms.expiresAt), lease_seconds = \(terms.leaseSeconds),
+                    policy = \(policy.kind.rawValue), max_loads_day = \(policy.maxLoadsPerDay),
+                    max_loads_month = \(policy.maxLoadsPerMonth), grace_seconds = \(policy.graceSeconds),
+                    cooldown_seconds = \(policy.cooldownSeconds) WHERE id = \(id) RETURNING id
                 """)
             guard !updated.isEmpty else { throw StoreError.notFound("license \(id)") }
-            let loads = terms.maxLoads.map(String.init) ?? "unlimited"
-            let expiry = terms.expiresAt.map(String.init) ?? "never"
             try await appendAudit(
-                db, actor: actor, action: "license.limits", subject: id,
-                detail: "max_machines=\(terms.maxMachines) max_loads=\(loads) expires_at=\(expiry) "
-                    + "lease_seconds=\(terms.leaseSeconds)", now: now)
+                db, actor: actor, action: "license.limits", subject: id, detail: terms.auditDetail, now: now)
         }
     }
 

@@ -51,18 +51,19 @@ extension SQLiteStore {
             guard try await rows("SELECT id FROM licenses WHERE id = ?", [.text(id)]).first != nil else {
                 throw StoreError.notFound("license \(id)")
             }
+            let policy = terms.policy
             _ = try await rows(
-                "UPDATE licenses SET max_machines = ?, max_loads = ?, expires_at = ?, lease_seconds = ? WHERE id = ?",
+                """
+                UPDATE licenses SET max_machines = ?, max_loads = ?, expires_at = ?, lease_seconds = ?, policy = ?,
+                    max_loads_day = ?, max_loads_month = ?, grace_seconds = ?, cooldown_seconds = ? WHERE id = ?
+                """,
                 [
                     .int(terms.maxMachines), .int(terms.maxLoads), .int(terms.expiresAt), .int(terms.leaseSeconds),
-                    .text(id),
+                    .text(policy.kind.rawValue), .int(policy.maxLoadsPerDay), .int(policy.maxLoadsPerMonth),
+                    .int(policy.graceSeconds), .int(policy.cooldownSeconds), .text(id),
                 ])
-            let loads = terms.maxLoads.map(String.init) ?? "unlimited"
-            let expiry = terms.expiresAt.map(String.init) ?? "never"
             try await appendAudit(
-                actor: actor, action: "license.limits", subject: id,
-                detail: "max_machines=\(terms.maxMachines) max_loads=\(loads) expires_at=\(expiry) "
-                    + "lease_seconds=\(terms.leaseSeconds)", now: now)
+                actor: actor, action: "license.limits", subject: id, detail: terms.auditDetail, now: now)
         }
     }
 

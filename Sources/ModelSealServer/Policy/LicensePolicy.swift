@@ -34,6 +34,21 @@ public struct LicensePolicy: Sendable, Equatable {
         self.graceSeconds = graceSeconds
         self.cooldownSeconds = cooldownSeconds
     }
+
+    /// Why a policy with a lease of `leaseSeconds` cannot be stored, or `nil` when it can: a floating seat
+    /// is a lease, so it needs a TTL. One rule for the admin API and the console.
+    public func problem(leaseSeconds: Int64) -> String? {
+        kind == .floating && leaseSeconds < 1
+            ? "a floating license needs a lease of at least 1 second (the seat's TTL)" : nil
+    }
+
+    /// The policy columns as the audit log records them (`license.add`, `license.limits`).
+    public var auditDetail: String {
+        let unlimited = "unlimited"
+        return "policy=\(kind.rawValue) max_loads_day=\(maxLoadsPerDay.map(String.init) ?? unlimited) "
+            + "max_loads_month=\(maxLoadsPerMonth.map(String.init) ?? unlimited) "
+            + "grace_seconds=\(graceSeconds.map(String.init) ?? "lease") cooldown_seconds=\(cooldownSeconds)"
+    }
 }
 
 /// A metering period: its key in `license_usage` and when the next one starts (UTC).

@@ -102,6 +102,14 @@ public struct LicenseTerms: Sendable, Equatable {
     }
 }
 
+extension LicenseTerms {
+    /// The terms as `license.limits` records them in the audit log (both stores).
+    public var auditDetail: String {
+        "max_machines=\(maxMachines) max_loads=\(maxLoads.map(String.init) ?? "unlimited") "
+            + "expires_at=\(expiresAt.map(String.init) ?? "never") lease_seconds=\(leaseSeconds) \(policy.auditDetail)"
+    }
+}
+
 extension LicenseRecord {
     /// A new license (no loads, not revoked) with a fresh id.
     static func new(customerID: String, modelID: String, tokenHash: String, terms: LicenseTerms, now: Int64)
