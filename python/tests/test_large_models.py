@@ -327,6 +327,7 @@ LOAD_INTO_PROBE = textwrap.dedent("""
 
     torch.manual_seed(0)
     model = torch.nn.Sequential(*[torch.nn.Linear(1024, 1024) for _ in range(int(sys.argv[3]))])
+    modelseal._ffi.lib()  # the library's own pages are a fixed cost, not part of the window
     reset_peak()
     before = peak_kib()
     if sys.argv[2] == "load_into":
@@ -337,30 +338,42 @@ LOAD_INTO_PROBE = textwrap.dedent("""
 """)
 
 
+def _peak_growth_kib(modelseal_pkg, sealed, mode: str, layers: int) -> int:
+    python_dir = os.path.dirname(os.path.dirname(modelseal_pkg.__file__))
+    out = subprocess.run([sys.executable, "-c", LOAD_INTO_PROBE, str(sealed), mode, str(layers), python_dir, KEY],
+                         capture_output=True, text=True, timeout=300, check=True)
+    probe = json.loads(out.stdout.strip().splitlines()[-1])
+    return probe["peak"] - probe["before"]
+
+
 def test_load_into_peak_memory_is_the_model_plus_a_window(tmp_path, modelseal_pkg, modelseal_bin):
+    """load_into's peak is the model plus a window (one tensor and one decryption batch) whatever the
+    model's size; load + load_state_dict holds a second copy. The window's size depends on the machine
+    (the batch is up to 4 chunks per core, at most 32 MiB), so the check is that doubling the model
+    leaves the growth where it was, plus an absolute bound well under a second copy."""
     from safetensors.torch import save_file
 
-    layers = 24  # 24 x 4 MiB = 96 MiB of float32
-    torch.manual_seed(0)
-    model = torch.nn.Sequential(*[torch.nn.Linear(1024, 1024) for _ in range(layers)])
-    save_file(model.state_dict(), str(tmp_path / "m.safetensors"))
-    run_cli(modelseal_bin, tmp_path, "seal", "--key-env", "K", "-o", "m.mseal", "m.safetensors")
-    size_kib = (tmp_path / "m.safetensors").stat().st_size // 1024
-    results = {}
-    python_dir = os.path.dirname(os.path.dirname(modelseal_pkg.__file__))
-    for mode in ("load_into", "load"):
-        out = subprocess.run([sys.executable, "-c", LOAD_INTO_PROBE, str(tmp_path / "m.mseal"), mode, str(layers),
-                              python_dir, KEY], capture_output=True, text=True, timeout=300, check=True)
-        probe = json.loads(out.stdout.strip().splitlines()[-1])
-        results[mode] = probe["peak"] - probe["before"]
-    print(f"load_into peak growth {results['load_into']} KiB, load+load_state_dict {results['load']} KiB, "
-          f"model {size_kib} KiB")
-    # load_into: the window (one tensor plus the decryption batch), far below a second copy of the model.
-    assert results["load_into"] < size_kib // 2
-    assert results["load"] > size_kib * 3 // 4
-    model.load_state_dict(modelseal_pkg.load(tmp_path / "m.mseal", key=KEY))
-    fresh = torch.nn.Sequential(*[torch.nn.Linear(1024, 1024) for _ in range(layers)])
-    modelseal_pkg.load_into(fresh, tmp_path / "m.mseal", key=KEY)
+    growth = {}
+    sizes = {}
+    for layers in (24, 48):  # 96 and 192 MiB of float32
+        torch.manual_seed(0)
+        model = torch.nn.Sequential(*[torch.nn.Linear(1024, 1024) for _ in range(layers)])
+        save_file(model.state_dict(), str(tmp_path / f"m{layers}.safetensors"))
+        run_cli(modelseal_bin, tmp_path, "seal", "--key-env", "K", "-o", f"m{layers}.mseal", f"m{layers}.safetensors")
+        sizes[layers] = (tmp_path / f"m{layers}.safetensors").stat().st_size // 1024
+        growth[layers] = _peak_growth_kib(modelseal_pkg, tmp_path / f"m{layers}.mseal", "load_into", layers)
+    full = _peak_growth_kib(modelseal_pkg, tmp_path / "m24.mseal", "load", 24)
+    print(f"load_into peak growth {growth[24]} KiB (model {sizes[24]} KiB), {growth[48]} KiB (model {sizes[48]} KiB); "
+          f"load+load_state_dict {full} KiB")
+    # Another 96 MiB of model adds (almost) nothing to load_into's peak; a second copy would add 96 MiB.
+    assert growth[48] - growth[24] < (sizes[48] - sizes[24]) // 4
+    # The window: a 4 MiB tensor, a batch of at most 32 MiB sealed chunks and the chunks being opened.
+    assert growth[48] < sizes[48] // 2
+    assert full > sizes[24] * 3 // 4
+    model = torch.nn.Sequential(*[torch.nn.Linear(1024, 1024) for _ in range(24)])
+    model.load_state_dict(modelseal_pkg.load(tmp_path / "m24.mseal", key=KEY))
+    fresh = torch.nn.Sequential(*[torch.nn.Linear(1024, 1024) for _ in range(24)])
+    modelseal_pkg.load_into(fresh, tmp_path / "m24.mseal", key=KEY)
     for (name, a), (_, b) in zip(model.state_dict().items(), fresh.state_dict().items()):
         assert torch.equal(a, b), name
 
