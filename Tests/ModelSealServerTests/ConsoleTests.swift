@@ -57,6 +57,34 @@ import Testing
         try await harness.close()
     }
 
+    @Test(arguments: StoreKind.allCases) func theLimitsFormStoresThePolicyAndAuditsTheWholeSet(_ kind: StoreKind)
+        async throws
+    {
+        let harness = try await ServerHarness.make(kind)
+        let store = try #require(harness.server.store as? any ConsoleStore)
+        try await harness.test { client in
+            let license = try await client.setUpLicense(
+                fileID: ServerAPITests.fileID, fileKey: ServerAPITests.fileKey, maxMachines: 1)
+            var terms = LicenseTerms(maxMachines: 3, maxLoads: nil, expiresAt: nil, leaseSeconds: 600)
+            terms.policy = LicensePolicy(
+                kind: .floating, maxLoadsPerDay: 7, maxLoadsPerMonth: 70, graceSeconds: 120, cooldownSeconds: 300)
+            try await store.updateLicenseLimits(id: license.id, terms: terms, actor: "admin:root", now: now)
+            let stored = try #require(try await harness.server.store.license(id: license.id))
+            #expect(stored.policy == terms.policy && stored.maxMachines == 3 && stored.leaseSeconds == 600)
+            let entry = try #require(
+                try await store.auditPage(AuditQuery(before: nil, actor: nil, action: "license.limits", limit: 1)).first)
+            #expect(entry.detail == terms.auditDetail)
+            #expect(entry.detail.contains("policy=floating max_loads_day=7 max_loads_month=70 grace_seconds=120"))
+        }
+        try await harness.close()
+    }
+
+    @Test func aFloatingPolicyNeedsALease() {
+        #expect(LicensePolicy(kind: .floating).problem(leaseSeconds: 0) != nil)
+        #expect(LicensePolicy(kind: .floating).problem(leaseSeconds: 1) == nil)
+        #expect(LicensePolicy(kind: .nodeLocked).problem(leaseSeconds: 0) == nil)
+    }
+
     @Test(arguments: StoreKind.allCases) func sessionsExpire(_ kind: StoreKind) async throws {
         let harness = try await ServerHarness.make(kind)
         let store = try #require(harness.server.store as? any ConsoleStore)
