@@ -72,7 +72,8 @@ import Testing
             let stored = try #require(try await harness.server.store.license(id: license.id))
             #expect(stored.policy == terms.policy && stored.maxMachines == 3 && stored.leaseSeconds == 600)
             let entry = try #require(
-                try await store.auditPage(AuditQuery(before: nil, actor: nil, action: "license.limits", limit: 1)).first)
+                try await store.auditPage(AuditQuery(before: nil, actor: nil, action: "license.limits", limit: 1)).first
+            )
             #expect(entry.detail == terms.auditDetail)
             #expect(entry.detail.contains("policy=floating max_loads_day=7 max_loads_month=70 grace_seconds=120"))
         }
