@@ -55,7 +55,28 @@ PY
         cp Tests/Vectors/torch/*.pt Tests/Vectors/pickle/*.pkl "$dir/" 2>/dev/null || true
         [ -d "$shared" ] && find "$shared" -type f -size -1M ! -name '*.tsv' ! -name '*.md' -exec cp {} "$dir/" \; 2>/dev/null || true ;;
     FuzzSafetensors) cp Tests/Vectors/safetensors/*.safetensors "$dir/" ;;
-    FuzzMark) cp Tests/Vectors/safetensors/*.safetensors Tests/Vectors/torch/*.pt "$dir/" 2>/dev/null || true ;;
+    FuzzMark)
+        cp Tests/Vectors/safetensors/*.safetensors Tests/Vectors/torch/*.pt "$dir/" 2>/dev/null || true
+        # The target's tiny ResNet-shaped original, as is and with its residual stream permuted.
+        .venv/bin/python - "$dir" <<'PY' 2>/dev/null || true
+import sys, torch
+from safetensors.torch import save_file
+g = torch.Generator().manual_seed(0)
+shapes = {"conv1.weight": [6, 3, 3, 3]}
+norm = lambda p, c: {f"{p}.{x}": [c] for x in ("weight", "bias", "running_mean", "running_var")}
+shapes.update(norm("bn1", 6))
+for block, i, w in (("layer1.0", 6, 6), ("layer2.0", 6, 12)):
+    shapes.update({f"{block}.conv1.weight": [w, i, 1, 1], **norm(f"{block}.bn1", w)})
+    shapes.update({f"{block}.conv2.weight": [w, w, 1, 1], **norm(f"{block}.bn2", w)})
+shapes.update({"layer2.0.downsample.0.weight": [12, 6, 1, 1], **norm("layer2.0.downsample.1", 12), "fc.weight": [4, 12]})
+state = {k: torch.rand(v, generator=g) - 0.5 for k, v in shapes.items()}
+save_file(state, f"{sys.argv[1]}/tiny-resnet.safetensors")
+p = torch.randperm(12, generator=g)
+state["fc.weight"] = state["fc.weight"][:, p].contiguous()
+state["renamed"] = state.pop("layer2.0.downsample.0.weight")[p].contiguous()
+save_file(state, f"{sys.argv[1]}/tiny-resnet-permuted.safetensors")
+PY
+        ;;
     FuzzNpy) cp Tests/Vectors/numpy/*.np? "$dir/" ;;
     FuzzSealedFile)
         # Container vectors (bytes after the preamble's blank line), plus files sealed with the

@@ -11,12 +11,14 @@ struct IndexMaps: Sendable {
 /// Tier A's alignment: the permutation of each slot recovered by matching the suspect's units to the original's
 /// (correlation of their feature weights, then greedy assignment), and the index maps Tier B reads through.
 struct TierAAlignment: Sendable {
-    /// Per slot: suspect unit `j` is original unit `recovered[s][j]`; `nil` when the slot's feature tensor
-    /// is not matched by name with the same shape.
+    /// Per slot: suspect unit `j` is original unit `recovered[s][j]`; `nil` when no feature tensor of the slot
+    /// was found in the suspect with the original's shape.
     var recovered: [[Int]?]
     var maps: [String: IndexMaps]
     /// Units found away from their original position.
     var unitsMoved: Int
+    /// Where each original tensor is in the suspect: the matches given, and those found by alignment.
+    var matches: [String: TensorMatch]
 
     /// Elements of a unit compared (two random unit vectors of 64 elements correlate with standard deviation
     /// 1/8; a unit and its noisy or quantized self above 0.9).
@@ -24,33 +26,24 @@ struct TierAAlignment: Sendable {
     /// Smallest correlation taken as a match.
     static let minimumCorrelation: Float = 0.5
 
+    /// Aligns every slot (spec/MARK.md §8.5): in passes over the slots, each slot whose feature tensor has its
+    /// other axis already in place; then the rest as they are. `matches` (by original name) grows by the
+    /// tensors found by alignment: renamed and permuted copies.
     static func align(
         slots: [PermutationSlot], original: WeightFile, suspect: WeightFile, matches: [String: TensorMatch]
     ) throws -> TierAAlignment {
-        var recovered: [[Int]?] = []
-        var maps: [String: IndexMaps] = [:]
-        var moved = 0
-        for slot in slots {
-            let feature = slot.edges[0]
-            guard let tensor = original.tensors.first(where: { $0.name == feature.tensor }),
-                let match = matches[feature.tensor], !match.transposed, match.suspect.shape == tensor.shape
-            else {
-                recovered.append(nil)
-                continue
-            }
-            let o = features(try original.floats(tensor), shape: tensor.shape, edge: feature, units: slot.units)
-            let x = features(try suspect.floats(match.suspect), shape: tensor.shape, edge: feature, units: slot.units)
-            let source = assign(suspect: x, original: o, units: slot.units)
-            recovered.append(source)
-            moved += source.enumerated().filter { $0.offset != $0.element }.count
-            var position = [Int](repeating: 0, count: slot.units)
-            for (j, unit) in source.enumerated() { position[unit] = j }
-            for edge in slot.edges where matches[edge.tensor].map({ !$0.transposed }) ?? false {
-                guard let shape = original.tensors.first(where: { $0.name == edge.tensor })?.shape else { continue }
-                extend(&maps[edge.tensor, default: IndexMaps()], shape: shape, edge: edge, position: position)
+        var work = Work(slots: slots, original: original, suspect: suspect, matches: matches)
+        var progress = true
+        while progress {
+            progress = false
+            for slot in slots.indices where work.recovered[slot] == nil {
+                if try work.alignIfReady(slot, strict: true) { progress = true }
             }
         }
-        return TierAAlignment(recovered: recovered, maps: maps, unitsMoved: moved)
+        for slot in slots.indices where work.recovered[slot] == nil { _ = try work.alignIfReady(slot, strict: false) }
+        try work.matchThroughMaps()
+        return TierAAlignment(
+            recovered: work.recovered, maps: work.maps, unitsMoved: work.moved, matches: work.matches)
     }
 
     /// Adds one edge's moves to a tensor's maps.

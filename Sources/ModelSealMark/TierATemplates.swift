@@ -23,39 +23,21 @@ public enum TierATemplates {
     /// exact for any head width dividing 64.
     public static let headWidth = 64
 
+    /// A template's slots found at one tensor (by name), given every tensor's shape.
+    typealias Find = (_ name: String, _ shapes: [String: [Int]]) -> [PermutationSlot]
+
     /// The template's name and slots for the tensors of a state dict, or `nil` when none applies.
     public static func slots(_ tensors: [WeightTensor]) -> (template: String, slots: [PermutationSlot])? {
         var shapes: [String: [Int]] = [:]
         for tensor in tensors { shapes[tensor.name] = tensor.shape }
-        for (template, find) in [("torchvision-resnet", resnet), ("gpt2", gpt2), ("bert", bert)] {
+        let templates: [(String, Find)] = [
+            ("torchvision-resnet", { resnetBlock($0, $1) + resnetStreams($0, $1) }), ("gpt2", gpt2), ("bert", bert),
+        ]
+        for (template, find) in templates {
             let slots = tensors.flatMap { find($0.name, shapes) }
             if !slots.isEmpty { return (template, slots) }
         }
         return nil
-    }
-
-    /// `…layerN.M.conv1.weight`: the channels between conv1/bn1 and conv2 (and, in a Bottleneck, between
-    /// conv2/bn2 and conv3).
-    static func resnet(_ name: String, _ shapes: [String: [Int]]) -> [PermutationSlot] {
-        guard name.hasSuffix(".conv1.weight"), name.contains("layer") else { return [] }
-        let block = String(name.dropLast("conv1.weight".count))
-        var slots: [PermutationSlot] = []
-        for (stage, next) in [("1", "2"), ("2", "3")] {
-            let producer = block + "conv\(stage).weight"
-            let consumer = block + "conv\(next).weight"
-            guard let p = shapes[producer], let c = shapes[consumer], p.count == 4, c.count == 4, c[1] == p[0]
-            else { break }
-            let norms = ["weight", "bias", "running_mean", "running_var"].map { block + "bn\(stage).\($0)" }
-            guard norms.allSatisfy({ shapes[$0] == [p[0]] }) else { break }
-            let edges =
-                [PermutationSlot.Edge(tensor: producer, axis: 0, offset: 0, block: 1)]
-                + norms.map { PermutationSlot.Edge(tensor: $0, axis: 0, offset: 0, block: 1) }
-                + [PermutationSlot.Edge(tensor: consumer, axis: 1, offset: 0, block: 1)]
-            slots.append(
-                PermutationSlot(
-                    name: String(block.dropLast()) + " channels conv\(stage)→conv\(next)", units: p[0], edges: edges))
-        }
-        return slots
     }
 
     /// `…h.N.mlp.c_fc.weight` ([d, 4d], Conv1D: input first) and `…h.N.attn.c_attn.weight` ([d, 3d]).

@@ -7,7 +7,11 @@ public struct TraceReport: Sendable, Encodable {
         public var z: Double
         public var zAll: Double
         public var zTail: Double
-        /// Family-wise probability that any innocent issued id scores this high: tests × exp(−z²/2), at most 1.
+        /// The tiers that name this id: "A" (Tier A's decoded fingerprint is its own), "B" (z reaches the
+        /// threshold); empty for the runner-up.
+        public var tiers: [String]
+        /// Family-wise probability that any innocent issued id is named this way: tests × exp(−z²/2) (at most 1)
+        /// for Tier B, issued × 2⁻⁶⁴ for Tier A, the smaller when both name it.
         public var falsePositiveBound: Double
         /// Its base-10 logarithm, which does not underflow (about −910,778 for z = 2048 and 20,000 tests).
         public var log10FalsePositiveBound: Double
@@ -95,7 +99,8 @@ public struct TraceReport: Sendable, Encodable {
     /// Statistics compared with the threshold: two per issued id.
     public var tests: Int
     public var thresholdZ: Double
-    /// Probability that any innocent id is accused: tests × exp(−threshold²/2).
+    /// Probability that any innocent id is accused: tests × exp(−threshold²/2), plus issued × 2⁻⁶⁴ when a
+    /// Tier A template applies.
     public var familyWiseFalsePositiveBound: Double
     public var accused: [Candidate]
     public var runnerUp: Candidate?

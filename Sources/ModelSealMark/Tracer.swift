@@ -1,5 +1,11 @@
 import ModelSealCore
 
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
 /// What to trace against: the vendor's secret, the model id, the issued customer ids.
 public struct TraceRequest: Sendable {
     public var secret: [UInt8]
@@ -34,14 +40,9 @@ public enum Tracer {
         let marked = original.tensors.filter {
             request.parameters.marks(dtype: $0.markDType, shape: $0.shape) && $0.fileRange != nil && !$0.sharesStorage
         }
-        let matches = try TensorMatcher.match(marked, original: original, suspect: suspect)
-        let matchedIndexes = marked.indices.filter { matches[$0] != nil }
-        var byName: [String: TensorMatch] = [:]
-        for (index, match) in matches { byName[marked[index].name] = match }
         let template = TierATemplates.slots(original.tensors)
-        let alignment = try template.map {
-            try TierAAlignment.align(slots: $0.slots, original: original, suspect: suspect, matches: byName)
-        }
+        let (matches, alignment) = try match(marked, template: template, original: original, suspect: suspect)
+        let matchedIndexes = marked.indices.filter { matches[$0] != nil }
         let segments = TraceSubsample.select(
             tensors: matchedIndexes.map { (marked[$0].name, marked[$0].elementCount) }, secret: request.secret,
             modelID: request.modelID, maxElements: request.maxElements)
@@ -70,6 +71,32 @@ public enum Tracer {
         return report(scores: scores, request: request, tierB: tierB, tierA: tierA)
     }
 
+    /// Where each marked tensor is in the suspect (by name, by shape and correlation, then by Tier A's alignment
+    /// for renamed and permuted tensors), and the alignment of the template's slots.
+    static func match(
+        _ marked: [WeightTensor], template: (template: String, slots: [PermutationSlot])?, original: WeightFile,
+        suspect: WeightFile
+    ) throws -> (matches: [Int: TensorMatch], alignment: TierAAlignment?) {
+        let names = Set(marked.map(\.name))
+        let edges = Set(template?.slots.flatMap { $0.edges.map(\.tensor) } ?? [])
+        let features = original.tensors.filter {
+            edges.contains($0.name) && !names.contains($0.name) && $0.shape.count >= 2 && $0.markDType != nil
+                && $0.fileRange != nil
+        }
+        let all = marked + features
+        var byName: [String: TensorMatch] = [:]
+        for (index, match) in try TensorMatcher.match(all, original: original, suspect: suspect) {
+            byName[all[index].name] = match
+        }
+        let alignment = try template.map {
+            try TierAAlignment.align(slots: $0.slots, original: original, suspect: suspect, matches: byName)
+        }
+        let found = alignment?.matches ?? byName
+        var matches: [Int: TensorMatch] = [:]
+        for (index, tensor) in marked.enumerated() { matches[index] = found[tensor.name] }
+        return (matches, alignment)
+    }
+
     /// Tier A's evidence: the recovered permutations decoded, and the issued id whose fingerprint they carry.
     static func tierAEvidence(
         template: (template: String, slots: [PermutationSlot])?, alignment: TierAAlignment?, request: TraceRequest,
@@ -90,7 +117,9 @@ public enum Tracer {
             let fingerprints = try Parallel.map(customers.count) { (index: Int) throws -> [UInt8] in
                 try TierACode.fingerprint(secret: request.secret, modelID: request.modelID, customer: customers[index])
             }
-            evidence.customer = customers.indices.first { fingerprints[$0] == fingerprint }.map { customers[$0] }
+            let named = customers.indices.filter { fingerprints[$0] == fingerprint }
+            // Two issued ids with one fingerprint (a 64-bit collision) name neither.
+            evidence.customer = named.count == 1 ? customers[named[0]] : nil
         }
         return evidence
     }
@@ -146,27 +175,40 @@ public enum Tracer {
         return output
     }
 
+    /// The accusation (spec/MARK.md §5, §8.5): an id is accused when its Tier B score reaches the threshold or
+    /// Tier A's decoded fingerprint is its own. The family-wise target is shared: Tier A's n·2⁻⁶⁴ when a
+    /// template applies, Tier B's threshold the rest.
     static func report(
         scores: [CustomerScore], request: TraceRequest, tierB: TraceReport.TierB, tierA: TraceReport.TierA
     ) -> TraceReport {
         let tests = 2 * scores.count
-        let threshold = HoeffdingThreshold.z(tests: tests, target: request.falsePositiveTarget)
+        let tierAShare = tierA.template == nil ? 0 : tierA.falsePositiveBound
+        let threshold = HoeffdingThreshold.z(tests: tests, target: request.falsePositiveTarget - tierAShare)
         func candidate(_ score: CustomerScore) -> TraceReport.Candidate {
-            TraceReport.Candidate(
-                customer: score.customer, z: score.z, zAll: score.zAll, zTail: score.zTail,
-                falsePositiveBound: HoeffdingThreshold.familyWiseBound(z: score.z, tests: tests),
-                log10FalsePositiveBound: HoeffdingThreshold.log10FamilyWiseBound(z: score.z, tests: tests))
+            var tiers: [String] = []
+            if tierA.customer == score.customer { tiers.append("A") }
+            if score.z >= threshold { tiers.append("B") }
+            var bound = HoeffdingThreshold.familyWiseBound(z: score.z, tests: tests)
+            var log10Bound = HoeffdingThreshold.log10FamilyWiseBound(z: score.z, tests: tests)
+            if tiers.contains("A") && (tiers == ["A"] || tierA.falsePositiveBound < bound) {
+                bound = tierA.falsePositiveBound
+                log10Bound = log10(bound)
+            }
+            return TraceReport.Candidate(
+                customer: score.customer, z: score.z, zAll: score.zAll, zTail: score.zTail, tiers: tiers,
+                falsePositiveBound: bound, log10FalsePositiveBound: log10Bound)
         }
         let ranked = scores.sorted { $0.z > $1.z }
-        let accused = ranked.filter { $0.z >= threshold }
-        let others = ranked.filter { $0.z < threshold }
+        let isAccused = { (score: CustomerScore) in score.z >= threshold || score.customer == tierA.customer }
+        let accused = ranked.filter(isAccused)
+        let others = ranked.filter { !isAccused($0) }
         let mean = others.isEmpty ? 0 : others.reduce(0) { $0 + $1.zAll } / Double(others.count)
         let variance =
             others.count > 1
             ? others.reduce(0) { $0 + ($1.zAll - mean) * ($1.zAll - mean) } / Double(others.count - 1) : 0
         return TraceReport(
             modelId: request.modelID, issued: scores.count, tests: tests, thresholdZ: threshold,
-            familyWiseFalsePositiveBound: HoeffdingThreshold.familyWiseBound(z: threshold, tests: tests),
+            familyWiseFalsePositiveBound: HoeffdingThreshold.familyWiseBound(z: threshold, tests: tests) + tierAShare,
             accused: accused.map(candidate), runnerUp: others.first.map(candidate),
             null: TraceReport.NullScores(
                 count: others.count, meanZAll: mean, stdZAll: variance.squareRoot(), maxZ: others.first?.z ?? 0),

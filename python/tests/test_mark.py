@@ -405,8 +405,8 @@ def resnet_tier_a(lab):
 
 def test_tier_a_resnet_outputs_unchanged_and_traced(lab, resnet_tier_a):
     report, path, state = resnet_tier_a
-    assert report["tier_a"]["template"] == "torchvision-resnet" and report["tier_a"]["slots"] == 8
-    assert report["tier_a"]["units_moved"] > 1000
+    assert report["tier_a"]["template"] == "torchvision-resnet" and report["tier_a"]["slots"] == 8 + 4
+    assert report["tier_a"]["units_moved"] > 2000
     tier_b_only = lab["marked"][LEAKER]
     assert any(not torch.equal(state[k], tier_b_only[k]) for k in state)
     # The same customer's Tier B copy and Tier A+B copy compute the same function, up to summation order.
@@ -426,28 +426,157 @@ def test_tier_a_resnet_outputs_unchanged_and_traced(lab, resnet_tier_a):
     assert traced["evidence"]["tier_a"]["symbol_errors"] == 0
 
 
-def repermuted(state, seed):
-    """Every BasicBlock's hidden channels permuted again at random: a function-preserving removal attempt."""
+NORM = ("weight", "bias", "running_mean", "running_var")
+
+
+def resnet_streams(state):
+    """The residual stream of a torchvision ResNet state dict, one (permuted along axis 0, along axis 1) pair of
+    name lists per stretch between downsamples, written from the architecture independently of the template."""
+    stream, streams = (["conv1.weight"] + [f"bn1.{p}" for p in NORM], []), []
+    blocks = [k[: -len(".conv1.weight")] for k in state if k.startswith("layer") and k.endswith(".conv1.weight")]
+    for block in blocks:
+        last = "3" if f"{block}.conv3.weight" in state else "2"
+        out = [f"{block}.conv{last}.weight"] + [f"{block}.bn{last}.{p}" for p in NORM]
+        stream[1].append(f"{block}.conv1.weight")
+        if f"{block}.downsample.0.weight" in state:
+            stream[1].append(f"{block}.downsample.0.weight")
+            streams.append(stream)
+            stream = (out + [f"{block}.downsample.0.weight"] + [f"{block}.downsample.1.{p}" for p in NORM], [])
+        else:
+            stream[0].extend(out)
+    stream[1].append("fc.weight")
+    return streams + [stream]
+
+
+def repermuted(state, seed, streams=True):
+    """Every block's hidden channels (and the residual stream) permuted again at random: a function-preserving
+    removal attempt."""
     generator = torch.Generator().manual_seed(seed)
     state = dict(state)
     for name in [k for k in state if k.startswith("layer") and k.endswith(".conv1.weight")]:
         block = name[: -len("conv1.weight")]
         perm = torch.randperm(state[name].shape[0], generator=generator)
         state[name] = state[name][perm]
-        for part in ("weight", "bias", "running_mean", "running_var"):
+        for part in NORM:
             state[block + "bn1." + part] = state[block + "bn1." + part][perm]
         state[block + "conv2.weight"] = state[block + "conv2.weight"][:, perm]
+    for rows, columns in resnet_streams(state) if streams else []:
+        perm = torch.randperm(state[rows[0]].shape[0], generator=generator)
+        for name in rows:
+            state[name] = state[name][perm]
+        for name in columns:
+            state[name] = state[name][:, perm]
     return state
 
 
 def test_tier_a_repermuted_copy_is_still_traced(lab, resnet_tier_a):
     _, _, state = resnet_tier_a
     attacked = repermuted(state, 11)
+    a, b = torchvision.models.resnet18(weights=None).eval(), torchvision.models.resnet18(weights=None).eval()
+    a.load_state_dict(state)
+    b.load_state_dict(attacked)
+    x = torch.randn(8, 3, 64, 64, generator=torch.Generator().manual_seed(6))
+    with torch.no_grad():
+        ya, yb = a(x), b(x)
+    assert torch.allclose(ya, yb, rtol=1e-4, atol=1e-4 * ya.abs().max().item()), "the attack keeps the function"
     report = trace(lab, attacked, "tier-a-repermuted")
-    # Alignment undoes the new permutation: Tier B names the leaker; the Tier A code itself is gone.
-    assert report["evidence"]["tier_a"]["units_moved"] > 1000
-    assert_named(report, "re-permutation of hidden units (Tier A copy, Tier B after alignment)", [LEAKER])
+    # Alignment undoes the new permutations: Tier B names the leaker; the Tier A code itself is gone.
+    assert report["evidence"]["tier_a"]["units_moved"] > 2800  # of 2,880
+    assert_named(report, "re-permutation of hidden channels and residual stream (Tier A copy, Tier B after "
+                 "alignment)", [LEAKER])
     assert_tier_a(report, "re-permuted copy (the code is destroyed; nobody named)", None)
+
+
+def renamed(state):
+    """Float tensors under meaningless names, in reverse order (as in test_renamed_keys)."""
+    items = [(k, v) for k, v in state.items() if v.is_floating_point()]
+    return {f"w{len(items) - i:03d}": v for i, (k, v) in enumerate(items)}
+
+
+@pytest.mark.parametrize("repermute", [False, True])
+def test_tier_a_renamed_and_permuted(lab, resnet_tier_a, repermute):
+    _, _, state = resnet_tier_a
+    attacked = renamed(repermuted(state, 12) if repermute else state)
+    name = "renamed keys" + (" and re-permuted units" if repermute else "") + " (Tier A copy)"
+    report = trace(lab, attacked, "tier-a-renamed" + ("-repermuted" if repermute else ""), "safetensors")
+    tier_b = report["evidence"]["tier_b"]
+    assert tier_b["tensors_matched"] == 21 and tier_b["matched_by_shape"] == 21, tier_b
+    assert_named(report, name, [LEAKER])
+    assert_tier_a(report, name, None if repermute else LEAKER)
+
+
+def test_tier_a_alone_names_the_leaker(lab, resnet_tier_a, tmp_path):
+    """Noise at 30% of row RMS drowns Tier B, but the permutations survive: Tier A alone accuses."""
+    _, _, state = resnet_tier_a
+    generator = torch.Generator().manual_seed(13)
+    attacked = {}
+    for k, v in state.items():
+        if v.is_floating_point() and v.dim() >= 2:
+            rms = v.reshape(v.shape[0], -1).pow(2).mean(1).sqrt().reshape(-1, *([1] * (v.dim() - 1)))
+            v = v + 0.3 * rms * torch.randn(v.shape, generator=generator)
+        attacked[k] = v
+    report = trace(lab, attacked, "tier-a-noise30")
+    assert_named(report, "Tier A copy, Gaussian noise 30% of row RMS (Tier A alone)", [LEAKER])
+    assert_tier_a(report, "Gaussian noise 30% of row RMS", LEAKER)
+    [accused] = report["accused"]
+    assert accused["tiers"] == ["A"] and accused["z"] < report["threshold_z"]
+    assert accused["false_positive_bound"] == pytest.approx(ISSUED * 2.0 ** -64)
+    assert report["family_wise_false_positive_bound"] <= 1e-9
+    # The null: the same suspect against ids never issued (the leaker's among them nowhere) accuses nobody.
+    never = tmp_path / "never.txt"
+    never.write_text("\n".join(f"never-{i:05d}" for i in range(1000)) + "\n")
+    null = json.loads(lab["cli"]("trace", lab["root"] / "suspect-tier-a-noise30.pt", "--original",
+                                 lab["root"] / "original.pt", "--secret", lab["root"] / "secret", "--model-id",
+                                 MODEL_ID, "--customers", never, "--json").stdout)
+    assert null["accused"] == [] and null["evidence"]["tier_a"]["decoded"] and null["evidence"]["tier_a"]["customer"] is None
+
+
+def randomized_norms(model, seed):
+    """Random BatchNorm affine parameters and running statistics, so that a norm left out of a permutation
+    changes the output (torchvision initialises them all alike)."""
+    generator = torch.Generator().manual_seed(seed)
+    for module in model.modules():
+        if isinstance(module, torch.nn.BatchNorm2d):
+            n = module.num_features
+            module.weight.data = 0.5 + torch.rand(n, generator=generator)
+            module.bias.data = 0.2 * torch.randn(n, generator=generator)
+            module.running_mean = 0.2 * torch.randn(n, generator=generator)
+            module.running_var = 0.5 + torch.rand(n, generator=generator)
+    return model
+
+
+@pytest.mark.parametrize("arch,slots", [("resnet18", 8 + 4), ("resnet50", 32 + 5)])
+def test_tier_a_residual_stream_outputs_unchanged(lab, tmp_path, arch, slots):
+    torch.manual_seed(0)
+    model = randomized_norms(getattr(torchvision.models, arch)(weights=None).eval(), 1)
+    original = {k: v.detach().clone() for k, v in model.state_dict().items()}
+    torch.save(original, tmp_path / "original.pt")
+    mark_file(lab, tmp_path / "original.pt", LEAKER, tmp_path / "b.pt")
+    report = mark_file(lab, tmp_path / "original.pt", LEAKER, tmp_path / "a.pt", "--tier-a")
+    assert report["tier_a"]["slots"] == slots
+    b, a = (torch.load(tmp_path / f"{x}.pt", weights_only=True) for x in "ba")
+    # Every tensor on a slot's edge moved: all but the step counters and fc.bias.
+    changed = {k for k in a if not torch.equal(a[k], b[k])}
+    assert changed == {k for k in a if not k.endswith("num_batches_tracked") and k != "fc.bias"}
+    for rows, columns in resnet_streams(original):
+        assert all(sorted(a[n].tolist()) == sorted(b[n].tolist()) for n in rows if a[n].dim() == 1)
+    outputs = []
+    for state in (b, a):
+        copy = getattr(torchvision.models, arch)(weights=None).eval()
+        copy.load_state_dict(state)
+        with torch.no_grad():
+            outputs.append(copy(torch.randn(16, 3, 64, 64, generator=torch.Generator().manual_seed(5))))
+    diff = (outputs[0] - outputs[1]).abs().max().item()
+    keep(dict(attack=f"Tier A fidelity with the residual stream ({arch}, random norms)", max_abs_diff=diff,
+              output_scale=outputs[0].abs().max().item(), units_moved=report["tier_a"]["units_moved"]))
+    assert diff <= 1e-4 * outputs[0].abs().max().item()
+    ids_file = tmp_path / "ids.txt"
+    ids_file.write_text("\n".join(ids()[:200]) + "\n")
+    traced = json.loads(lab["cli"]("trace", tmp_path / "a.pt", "--original", tmp_path / "original.pt", "--secret",
+                                   lab["root"] / "secret", "--model-id", MODEL_ID, "--customers", ids_file,
+                                   "--json").stdout)
+    assert [(x["customer"], x["tiers"]) for x in traced["accused"]] == [(LEAKER, ["A", "B"])]
+    assert traced["evidence"]["tier_a"]["symbol_errors"] == 0
 
 
 @pytest.mark.parametrize("attack", ["int4 group-128 RTN", "Gaussian noise 10% of row RMS"])

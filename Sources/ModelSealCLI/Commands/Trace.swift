@@ -12,11 +12,11 @@ extension ModelSeal {
             discussion: """
                 Aligns the suspect (.pt or .safetensors; fp32/fp16/bf16, or int8/int4 as written by torch \
                 quantization, compressed-tensors or bitsandbytes; renamed or transposed tensors are found by \
-                shape; hidden units of a built-in template are matched back to the original's, which also reads \
-                a Tier A mark) to the original, scores every issued id on a keyed subsample of at most 2^22 \
-                weights, and accuses an id only when its score passes the threshold set by Hoeffding's bound so \
-                that the probability of accusing any innocent is at most 1e-9 (spec/MARK.md §5). Exits 0 whether \
-                or not anyone is accused.
+                shape; units of a built-in template are matched back to the original's, which also reads a \
+                Tier A mark) to the original, scores every issued id on a keyed subsample of at most 2^22 \
+                weights, and accuses an id when its score passes the threshold set by Hoeffding's bound or when \
+                the Tier A mark spells its fingerprint, so that the probability of accusing any innocent is at \
+                most 1e-9 (spec/MARK.md §5). Exits 0 whether or not anyone is accused.
 
                 Example:
                   modelseal trace leaked.safetensors --original resnet18.pt \\
@@ -67,7 +67,8 @@ extension ModelSeal {
             ]
             for candidate in report.accused {
                 lines.append(
-                    "ACCUSED \(candidate.customer): z = \(candidate.z) (false-positive bound 10^\(candidate.log10FalsePositiveBound))"
+                    "ACCUSED \(candidate.customer) (named by Tier \(candidate.tiers.joined(separator: " and Tier "))): "
+                        + "z = \(candidate.z) (false-positive bound 10^\(candidate.log10FalsePositiveBound))"
                 )
             }
             if report.accused.isEmpty { lines.append("nobody accused") }

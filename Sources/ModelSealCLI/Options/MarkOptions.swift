@@ -97,7 +97,8 @@ enum MarkSelfCheck {
                         + "(\(report.evidence.tierA.symbolErrors) symbol errors): refusing the copy")
             }
         }
-        guard !report.accused.isEmpty else {
+        // Tier B must name the customer by itself: Tier A's permutations are undone by anyone who permutes again.
+        guard report.accused.contains(where: { $0.tiers.contains("B") }) else {
             throw MarkError.fidelityBound(
                 "the self-check scores the delivered copy at z = \(z), below the threshold \(report.thresholdZ): "
                     + "the model is too small to carry a traceable mark (lower --min-elements or raise --alpha)")

@@ -13,13 +13,15 @@ extension KeyServer {
         let verdict: HTML =
             report.accused.isEmpty
             ? """
-            <p class="notice" id="verdict" role="status">Nobody accused: no issued customer's score reaches the threshold.
+            <p class="notice" id="verdict" role="status">Nobody accused: no issued customer's score reaches the threshold,
+            and no Tier A mark spells one.
             The copy may be unmarked, marked for an id the registry does not list, or too altered to show a mark;
             this is not evidence of innocence.</p>
             """
             : """
             <p class="notice error" id="verdict" role="status">\(report.accused.count) customer(s) accused. Each
-            bound is the probability that any innocent issued id scores as high by chance.</p>
+            bound is the probability that any innocent issued id is named this way by chance (Tier B: scores as high;
+            Tier A: the permutations spell its fingerprint).</p>
             <div class="table"><table id="accused"><thead><tr><th>Customer</th><th>z</th><th>z (all)</th>\
             <th>z (tail)</th><th>False-positive bound</th></tr></thead><tbody>\(accused)</tbody></table></div>
             """
