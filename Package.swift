@@ -181,8 +181,8 @@ let package = Package(
                 "ModelSealCore", "ArticleCompat", "ContainerFormat", "ContainerEngine", "ModelSealKeys", "ModelFormats",
                 "ModelSealKit",
                 "ModelSealSigning", "ModelSealPKCS11",
-                "ModelSealLicensing", "ModelSealAttestation", "ModelSealEnvironment", "ModelSealBundle", "ModelSealScan",
-                "ModelSealMark", "ModelSealServerProtocol", "ModelSealServerClient",
+                "ModelSealLicensing", "ModelSealAttestation", "ModelSealEnvironment", "ModelSealBundle",
+                "ModelSealScan", "ModelSealMark", "ModelSealServerProtocol", "ModelSealServerClient",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ]

@@ -31,7 +31,8 @@ enum EKCertificateVerifier {
             throw .untrustedEndorsementKey(
                 "its key is not RSA 2048 (only the RSA 2048 EK at NV 0x01c00002 is attested)")
         }
-        return RSAOAEPPublicKey(modulus: Array(primitives.modulus.suffix(256)), exponent: Array(primitives.publicExponent))
+        return RSAOAEPPublicKey(
+            modulus: Array(primitives.modulus.suffix(256)), exponent: Array(primitives.publicExponent))
     }
 
     /// swift-certificates' verifier is async and does no I/O here: run it to completion on another thread.

@@ -5,7 +5,7 @@ import ModelSealCore
 /// P-256 key with SHA-256 names. Byte layout: size(2) · type(2) = 0x0023 · nameAlg(2) = 0x000B · attributes(4) ·
 /// authPolicy(2 + n) · symmetric(2 [+ 4]) · scheme(2 [+ 2]) · curve(2) = 0x0003 · kdf(2 [+ 2]) · x(2 + ≤32) ·
 /// y(2 + ≤32), nothing after.
-struct MachineKeyPublicArea: Sendable {
+public struct MachineKeyPublicArea: Sendable {
     /// `TPMA_OBJECT` bits the attestation requires: the key was made in the TPM (sensitiveDataOrigin) and can
     /// never leave it, not even under its parent (fixedTPM, fixedParent).
     enum Attribute {
@@ -22,13 +22,14 @@ struct MachineKeyPublicArea: Sendable {
     static let maximumPolicyLength = 64
 
     /// `TPMA_OBJECT`.
-    let attributes: UInt32
+    public let attributes: UInt32
     /// The public point, `04 || x || y`.
-    let point: [UInt8]
+    public let point: [UInt8]
     /// The key's name: nameAlg (SHA-256) || SHA-256(TPMT_PUBLIC), what `TPM2_MakeCredential` binds to.
-    let name: [UInt8]
+    public let name: [UInt8]
 
-    init(_ bytes: [UInt8]) throws(AttestationError) {
+    /// Parses a `TPM2B_PUBLIC` (the fuzz target `FuzzLicense` feeds it any bytes).
+    public init(_ bytes: [UInt8]) throws(AttestationError) {
         let bad = AttestationError.notTPMResident("machine_key_public is not a P-256 TPM2B_PUBLIC with SHA-256 names")
         var reader = ByteReader(bytes)
         guard let size = reader.readBigEndian(UInt16.self), Int(size) == reader.remaining,

@@ -1,6 +1,6 @@
 import Crypto
-import _CryptoExtras
 import ModelSealLicensing
+import _CryptoExtras
 
 /// `TPM2_MakeCredential` in software (TPM 2.0 Part 1 §24, Part 3 §12.6) for an RSA EK made from the standard
 /// template (nameAlg SHA-256, AES-128-CFB): what only the TPM holding that EK and the object named `objectName`

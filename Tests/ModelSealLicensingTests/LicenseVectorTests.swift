@@ -137,7 +137,8 @@ struct LicenseVectorTests {
             return license.keyWrapping.openMachineShare(with: key, licenseID: id)
         }
         let secretA = try #require(a)
-        let licenseKey = license.keyWrapping.openKey(a: secretA, b: secretB, c: bytes("credential_secret"), licenseID: id)
+        let licenseKey = license.keyWrapping.openKey(
+            a: secretA, b: secretB, c: bytes("credential_secret"), licenseID: id)
         #expect(licenseKey.map(Hex.encode) == vector["license_key"]?.stringValue)
         #expect(license.keyWrapping.openKey(a: secretA, b: secretB, licenseID: id) == nil)  // without C: nothing
     }

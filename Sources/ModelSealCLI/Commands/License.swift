@@ -1,8 +1,8 @@
 import ArgumentParser
 import ContainerEngine
+import ModelSealAttestation
 import ModelSealCore
 import ModelSealKeys
-import ModelSealAttestation
 import ModelSealKit
 import ModelSealLicensing
 import ModelSealSigning
@@ -373,17 +373,18 @@ extension ModelSeal.License {
                     + "\(signed.license.machine.match) of \(request.components.count) components: \(output)")
             Terminal.writeError(
                 attested != nil
-                    ? "TPM attested: the request's EK certificate chains to --ek-ca and its machine key is that TPM's; "
-                        + "the license opens only where that TPM activates its credential (SECURITY.md)"
+                    ? "TPM attested: the request's EK certificate chains to --ek-ca and its machine key is a key that "
+                        + "cannot leave a TPM; the license opens only in the TPM of that EK holding that key "
+                        + "(TPM2_ActivateCredential; SECURITY.md)"
                     : request.kem == .p256TPM
-                    ? "note: the request says its machine key is in a TPM (clones, restored state files and a clock set "
-                        + "back after a counted load are refused there), but without endorsement-key attestation that "
-                        + "is the customer's word: the binding is advisory against a forged request; "
-                        + "--require-tpm --ek-ca CA.pem proves it (SECURITY.md)"
-                    : "note: an offline license binds honest use only: a licensee can reset its load count and clock "
-                        + "checks by restoring the licensing folder's files together with the license records kept "
-                        + "outside it, and clone the machine's fingerprint in software; the machine binding is "
-                        + "advisory (SECURITY.md)")
+                        ? "note: the request says its machine key is in a TPM (clones, restored state files and a clock set "
+                            + "back after a counted load are refused there), but without endorsement-key attestation that "
+                            + "is the customer's word: the binding is advisory against a forged request; "
+                            + "--require-tpm --ek-ca CA.pem proves it (SECURITY.md)"
+                        : "note: an offline license binds honest use only: a licensee can reset its load count and clock "
+                            + "checks by restoring the licensing folder's files together with the license records kept "
+                            + "outside it, and clone the machine's fingerprint in software; the machine binding is "
+                            + "advisory (SECURITY.md)")
         }
     }
 

@@ -92,9 +92,10 @@ public struct LicenseValidator: Sendable {
                     guard let a = license.keyWrapping.openMachineShare(with: key, licenseID: idBytes) else {
                         throw noShare
                     }
-                    let c = try license.keyWrapping.credential.map { (credential) throws(LicenseError) in
-                        try Self.activate(credential, tpm: tpm, machineKey: handle)
-                    } ?? []
+                    let c =
+                        try license.keyWrapping.credential.map { (credential) throws(LicenseError) in
+                            try Self.activate(credential, tpm: tpm, machineKey: handle)
+                        } ?? []
                     let keys = try LicenseState.keys(
                         tpm: tpm, identity: identity, licenseIDs: [license.id, "tpm-ledger"])
                     return (keys[0], a, keys[1], c)

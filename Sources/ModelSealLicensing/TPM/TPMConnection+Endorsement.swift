@@ -58,8 +58,8 @@ extension TPMConnection {
     /// `TPM2_ActivateCredential`: the credential `idObject`/`encryptedSecret` (made by `TPM2_MakeCredential` for
     /// this TPM's EK and the object `machineKey`) opened with the EK under a `PolicySecret(TPM_RH_ENDORSEMENT)`
     /// session. The EK is the persistent one at 0x81010001 when that opens the credential; else it is made again
-    /// from the standard template under the endorsement hierarchy (an RSA key generation: about 0.7 s on swtpm,
-    /// seconds on a real TPM) and flushed after. Which EK is tried cannot weaken the check: only the TPM holding
+    /// from the standard template under the endorsement hierarchy (an RSA key generation: +69 ms CPU on swtpm,
+    /// commonly seconds on a hardware TPM) and flushed after. Which EK is tried cannot weaken the check: only the TPM holding
     /// the private key the vendor encrypted to recovers the secret. The machine key is authorized through the
     /// salted session when there is one, so the secret comes back encrypted.
     func activateCredential(
@@ -79,7 +79,8 @@ extension TPMConnection {
         return try withObject({ () throws(TPMError) in
             try createPrimary(template: TPMWire.rsaEKTemplate, hierarchy: Handle.endorsement).handle
         }) { (ek) throws(TPMError) in
-            try activateCredential(with: ek, machineKey: machineKey, idObject: idObject, encryptedSecret: encryptedSecret)
+            try activateCredential(
+                with: ek, machineKey: machineKey, idObject: idObject, encryptedSecret: encryptedSecret)
         }
     }
 

@@ -47,7 +47,8 @@ enum TPMWire {
     /// decryption key, AES-128-CFB, policy `PolicySecret(TPM_RH_ENDORSEMENT)`, unique 256 zero bytes. Made from
     /// the endorsement seed, it is the key of the TPM's EK certificate.
     static let rsaEKTemplate: [UInt8] = {
-        let attributes: UInt32 = 0x0003_00B2  // fixedTPM fixedParent sensitiveDataOrigin adminWithPolicy restricted decrypt
+        // fixedTPM fixedParent sensitiveDataOrigin adminWithPolicy restricted decrypt
+        let attributes: UInt32 = 0x0003_00B2
         let policy: [UInt8] = [
             0x83, 0x71, 0x97, 0x67, 0x44, 0x84, 0xB3, 0xF8, 0x1A, 0x90, 0xCC, 0x8D, 0x46, 0xA5, 0xD7, 0x24,
             0xFD, 0x52, 0xD7, 0x6E, 0x06, 0x52, 0x0B, 0x64, 0xF2, 0xA1, 0xDA, 0x1B, 0x33, 0x14, 0x69, 0xAA,
