@@ -16,7 +16,10 @@ extension TPMConnection {
     public func endorsementCertificate() throws(TPMError) -> [UInt8] {
         let index = Self.rsaEKCertificateIndex
         var handle: UInt32 = 0
-        guard library.fromTPMPublic(context, index, Handle.none, Handle.none, Handle.none, &handle) == 0 else {
+        // Asked first (TPM2_GetCapability), so that a TPM without the index is not an error the TSS logs.
+        guard try hasHandle(index),
+            library.fromTPMPublic(context, index, Handle.none, Handle.none, Handle.none, &handle) == 0
+        else {
             throw .unavailable(
                 "this TPM has no RSA EK certificate at NV index 0x01c00002 (its maker stores it there; swtpm: "
                     + "swtpm_setup --create-ek-cert)")
@@ -51,6 +54,20 @@ extension TPMConnection {
         return certificate
     }
 
+    /// Whether `handle` (an NV index or a persistent object) exists: `TPM2_GetCapability(TPM_CAP_HANDLES)`.
+    func hasHandle(_ handle: UInt32) throws(TPMError) -> Bool {
+        var more: UInt8 = 0
+        var output: UnsafeMutableRawPointer?
+        try check(
+            library.getCapability(
+                context, Handle.none, Handle.none, Handle.none, 0x0000_0001, handle, 1, &more, &output),
+            "TPM2_GetCapability")
+        // TPMS_CAPABILITY_DATA: capability (4), TPML_HANDLE: count (4), handles (4 each).
+        let data = try take("TPMS_CAPABILITY_DATA", output)
+        guard data.count >= 12 else { return false }
+        return data[8..<12].reduce(UInt32(0)) { $0 << 8 | UInt32($1) } == handle
+    }
+
     /// The persistent handle where the EK is usually kept (TCG TPM v2.0 Provisioning Guidance §7.8; Windows and
     /// `tpm2_createek -c 0x81010001` put it there; so does swtpm_setup).
     static let persistentEKHandle: UInt32 = 0x8101_0001
@@ -66,8 +83,9 @@ extension TPMConnection {
         machineKey: UInt32, idObject: [UInt8], encryptedSecret: [UInt8]
     ) throws(TPMError) -> [UInt8] {
         var persistent: UInt32 = 0
-        if library.fromTPMPublic(context, Self.persistentEKHandle, Handle.none, Handle.none, Handle.none, &persistent)
-            == 0
+        if (try? hasHandle(Self.persistentEKHandle)) == true,
+            library.fromTPMPublic(
+                context, Self.persistentEKHandle, Handle.none, Handle.none, Handle.none, &persistent) == 0
         {
             defer { _ = library.closeHandle(context, &persistent) }
             if let secret = try? activateCredential(
