@@ -162,10 +162,10 @@ extension ModelSeal.License {
                 TPM attestation: with --require-tpm, the request's machine key must be proven to live in a TPM. \
                 The request's EK certificate must chain to one of the --ek-ca certificates (PEM; self-signed ones \
                 are roots, others intermediates: get them from the TPM maker, e.g. Infineon, STMicroelectronics, \
-                Nuvoton, Intel, AMD), and its machine key must be that TPM's kind of key (fixedTPM, fixedParent, \
-                sensitiveDataOrigin). The license then carries a TPM2_MakeCredential blob for that EK and key: its \
-                secret is part of the license key's wrapping, so the license opens only where that TPM activates \
-                it (exit 33 elsewhere). Without --require-tpm a TPM request is accepted on the customer's word \
+                Nuvoton, Intel, AMD), and its machine key must be a key that cannot leave a TPM (fixedTPM, \
+                fixedParent, sensitiveDataOrigin). The license then carries a TPM2_MakeCredential blob for that EK \
+                and key: its secret is part of the license key's wrapping, so the license opens only in the TPM of \
+                that EK holding that key (exit 33 elsewhere, before anything is decrypted). Without --require-tpm a TPM request is accepted on the customer's word \
                 (advisory, as software binding). --require-tpm without --ek-ca is refused.
 
                 Later model versions: keep the license key (--license-key-out lk.key) and seal new files to it \
