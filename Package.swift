@@ -11,6 +11,8 @@ import PackageDescription
 //   ModelSealEnvironment — environment locks and contracts: probe, conda formats, policies (no crypto)
 //   ModelSealBundle  — the delivery bundle (.mspkg): signed manifest, strict streaming pack/unpack
 //   ModelSealLicensing — machine fingerprint, machine key, signed licenses, load-count state, runtime guards
+//   ModelSealAttestation — the vendor's side of TPM attestation: EK certificate chains (swift-certificates),
+//                      TPM2_MakeCredential in software; only `license issue` links it, never the customer's C ABI
 //   ModelSealMark    — leak forensics: per-customer Tier B mark on float tensors, tracing, the mark registry
 //   ModelSealScan    — model-file safety scanner: verdicts, danger list, reports (on ModelFormats)
 //   ModelSealKit     — what every surface shares: the status-code table, key options → keys
@@ -65,6 +67,7 @@ let package = Package(
         .library(name: "ModelSealEnvironment", targets: ["ModelSealEnvironment"]),
         .library(name: "ModelSealBundle", targets: ["ModelSealBundle"]),
         .library(name: "ModelSealLicensing", targets: ["ModelSealLicensing"]),
+        .library(name: "ModelSealAttestation", targets: ["ModelSealAttestation"]),
         .library(name: "ModelSealPKCS11", targets: ["ModelSealPKCS11"]),
         .library(name: "ModelSealKit", targets: ["ModelSealKit"]),
         .library(name: "ModelSealScan", targets: ["ModelSealScan"]),
@@ -78,6 +81,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-asn1.git", from: "1.7.4"),
+        // EK certificate chains (ModelSealAttestation only).
+        .package(url: "https://github.com/apple/swift-certificates.git", from: "1.21.1"),
     ] + serverDependencies,
     targets: [
         .target(name: "ModelSealCore"),
@@ -154,6 +159,16 @@ let package = Package(
             ]
         ),
         .target(
+            name: "ModelSealAttestation",
+            dependencies: [
+                "ModelSealCore", "ModelSealLicensing",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+            ]
+        ),
+        .target(
             name: "ModelSealKit",
             dependencies: [
                 "ModelSealCore", "ArticleCompat", "ContainerFormat", "ContainerEngine", "ModelSealKeys",
@@ -166,8 +181,8 @@ let package = Package(
                 "ModelSealCore", "ArticleCompat", "ContainerFormat", "ContainerEngine", "ModelSealKeys", "ModelFormats",
                 "ModelSealKit",
                 "ModelSealSigning", "ModelSealPKCS11",
-                "ModelSealLicensing", "ModelSealEnvironment", "ModelSealBundle", "ModelSealScan", "ModelSealMark",
-                "ModelSealServerProtocol", "ModelSealServerClient",
+                "ModelSealLicensing", "ModelSealAttestation", "ModelSealEnvironment", "ModelSealBundle",
+                "ModelSealScan", "ModelSealMark", "ModelSealServerProtocol", "ModelSealServerClient",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
@@ -272,7 +287,7 @@ let package = Package(
             name: "ModelSealLicensingTests",
             dependencies: [
                 "ModelSealCore", "ModelSealLicensing", "ContainerEngine", "ContainerFormat", "ModelSealSigning",
-                "ModelSealKit",
+                "ModelSealKit", "ModelSealAttestation",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
             ]

@@ -52,6 +52,7 @@ let package = Package(
             dependencies: [
                 .product(name: "ModelSealCore", package: "ModelSeal"),
                 .product(name: "ModelSealLicensing", package: "ModelSeal"),
+                .product(name: "ModelSealAttestation", package: "ModelSeal"),
             ]),
         .executableTarget(
             name: "FuzzOMSBundle",

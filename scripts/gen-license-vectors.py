@@ -18,11 +18,18 @@ OUTPUT_DIR/v2-p256-tpm.json is the version 2 license for a TPM machine key (§5,
 the machine share is HPKE DHKEM(P-256, HKDF-SHA256) / HKDF-SHA256 / AES-256-GCM (checked against
 RFC 9180 A.3.1 on every run), and `machine_private_key` is the P-256 scalar a test loads into a
 TPM with TPM2_LoadExternal in place of the key TPM2_CreatePrimary would make from `tpm_unique`.
+OUTPUT_DIR/v2-p256-tpm-attested.json is the same license issued after EK attestation (§5 "Attestation"):
+the request carries an EK certificate (an RSA 2048 EK from deterministic primes, certified by an Ed25519
+test CA, `ek_ca`) and the machine key's TPM2B_PUBLIC; the license carries the TPM2_MakeCredential
+output for that EK and the key's name (RSA-OAEP with label "IDENTITY", KDFa, AES-128-CFB, HMAC, written
+here from TPM 2.0 Part 1 §24 and RFC 8017), made from `credential_seed` and `credential_oaep_seed`, and its
+secret `credential_secret` is the third input of the wrapping key.
 
 Usage: gen-license-vectors.py OUTPUT_DIR   (the committed vectors: Tests/Vectors/licensing)
 """
 
 import base64
+import datetime
 import hashlib
 import importlib.util
 import json
@@ -30,7 +37,16 @@ import os
 import sys
 
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography import x509
+from cryptography.hazmat.primitives import hmac as hmac_primitive
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+from cryptography.x509.oid import NameOID
+
+try:  # AES-CFB's home from cryptography 43 on (TPM 2.0 still uses it)
+    from cryptography.hazmat.decrepit.ciphers.modes import CFB
+except ImportError:
+    CFB = modes.CFB
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -188,10 +204,117 @@ def aes_gcm_zero_nonce(key, plaintext, aad):
     return AESGCM(key).encrypt(bytes(12), plaintext, aad)
 
 
+# --- §5 "Attestation": EK certificate, machine key public area, TPM2_MakeCredential ----------------
+
+
+def det_prime(label, bits=1024):
+    """A deterministic probable prime (Miller-Rabin with 32 fixed bases) with its top two bits set."""
+    small = [2, 3, 5, 7, 11, 13, 17, 19, 23, 29, 31, 37, 41, 43, 47, 53, 59, 61, 67, 71, 73, 79, 83, 89, 97, 101,
+             103, 107, 109, 113, 127, 131]
+    counter = 0
+    while True:
+        candidate = int.from_bytes(det("%s %d" % (label, counter), bits // 8), "big") | (3 << (bits - 2)) | 1
+        counter += 1
+        if any(candidate % p == 0 for p in small):
+            continue
+        d, r = candidate - 1, 0
+        while d % 2 == 0:
+            d, r = d // 2, r + 1
+        def witness(a):
+            x = pow(a, d, candidate)
+            if x in (1, candidate - 1):
+                return False
+            for _ in range(r - 1):
+                x = x * x % candidate
+                if x == candidate - 1:
+                    return False
+            return True
+        if not any(witness(a) for a in small):
+            return candidate
+
+
+def endorsement_key():
+    """The vector's RSA 2048 EK (e = 65537) from deterministic primes."""
+    e = 65537
+    while True:
+        p, q = det_prime("ek p"), det_prime("ek q")
+        if (p - 1) % e and (q - 1) % e:
+            break
+    d = pow(e, -1, (p - 1) * (q - 1))
+    numbers = rsa.RSAPrivateNumbers(p, q, d, d % (p - 1), d % (q - 1), pow(q, -1, p), rsa.RSAPublicNumbers(e, p * q))
+    return numbers.private_key()
+
+
+def ek_certificates(ek):
+    """A self-signed Ed25519 test CA (deterministic signatures) and the EK certificate it issues (DER)."""
+    ca = Ed25519PrivateKey.from_private_bytes(det("ek ca"))
+    ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Vector TPM maker EK root")])
+    start, end = datetime.datetime(2020, 1, 1), datetime.datetime(9999, 12, 31, 23, 59, 59)
+    ca_certificate = (x509.CertificateBuilder().subject_name(ca_name).issuer_name(ca_name)
+                      .public_key(ca.public_key()).serial_number(1).not_valid_before(start).not_valid_after(end)
+                      .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+                      .add_extension(x509.KeyUsage(False, False, False, False, False, True, True, False, False),
+                                     critical=True)
+                      .sign(ca, None))
+    ek_certificate = (x509.CertificateBuilder()
+                      .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "vector EK")]))
+                      .issuer_name(ca_name).public_key(ek.public_key()).serial_number(2)
+                      .not_valid_before(start).not_valid_after(end)
+                      .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+                      .add_extension(x509.KeyUsage(False, False, True, False, False, False, False, False, False),
+                                     critical=True)
+                      .sign(ca, None))
+    return (ca_certificate.public_bytes(serialization.Encoding.PEM).decode(),
+            ek_certificate.public_bytes(serialization.Encoding.DER))
+
+
+def machine_key_public(point):
+    """TPM2B_PUBLIC of the machine key (§5 template, unique = the point)."""
+    attributes = (1 << 1) | (1 << 4) | (1 << 5) | (1 << 6) | (1 << 10) | (1 << 17)
+    area = (bytes.fromhex("0023000b") + attributes.to_bytes(4, "big") + bytes.fromhex("0000" "0010" "0010" "0003" "0010")
+            + b"\x00\x20" + point[1:33] + b"\x00\x20" + point[33:])
+    return len(area).to_bytes(2, "big") + area
+
+
+def kdfa(key, label, context_u, context_v, bits):
+    out, counter = b"", 1
+    while len(out) * 8 < bits:
+        mac = hmac_primitive.HMAC(key, hashes.SHA256())
+        mac.update(counter.to_bytes(4, "big") + label + b"\x00" + context_u + context_v + bits.to_bytes(4, "big"))
+        out += mac.finalize()
+        counter += 1
+    return out[:bits // 8]
+
+
+def rsa_oaep_sha256(public, message, label, seed):
+    """RFC 8017 §7.1.1 with SHA-256, MGF1-SHA-256, a label and a given seed."""
+    def mgf1(data, length):
+        return b"".join(hashlib.sha256(data + i.to_bytes(4, "big")).digest() for i in range(length // 32 + 1))[:length]
+    numbers = public.public_numbers()
+    k = (numbers.n.bit_length() + 7) // 8
+    block = hashlib.sha256(label).digest() + bytes(k - len(message) - 66) + b"\x01" + message
+    masked_block = bytes(x ^ y for x, y in zip(block, mgf1(seed, k - 33)))
+    masked_seed = bytes(x ^ y for x, y in zip(seed, mgf1(masked_block, 32)))
+    return pow(int.from_bytes(b"\x00" + masked_seed + masked_block, "big"), numbers.e, numbers.n).to_bytes(k, "big")
+
+
+def make_credential(ek_public, name, credential, seed, oaep_seed):
+    """TPM2_MakeCredential (TPM 2.0 Part 1 §24) for an EK of template L-1 (SHA-256, AES-128-CFB)."""
+    encrypted_secret = (256).to_bytes(2, "big") + rsa_oaep_sha256(ek_public, seed, b"IDENTITY\x00", oaep_seed)
+    sym_key = kdfa(seed, b"STORAGE", name, b"", 128)
+    encryptor = Cipher(algorithms.AES(sym_key), CFB(bytes(16))).encryptor()
+    enc_identity = encryptor.update(len(credential).to_bytes(2, "big") + credential) + encryptor.finalize()
+    mac = hmac_primitive.HMAC(kdfa(seed, b"INTEGRITY", b"", b"", 256), hashes.SHA256())
+    mac.update(enc_identity + name)
+    integrity = mac.finalize()
+    body = (32).to_bytes(2, "big") + integrity + enc_identity
+    return len(body).to_bytes(2, "big") + body, encrypted_secret
+
+
 # --- §5 machine key file and request, §3/§4 license ----------------------------------------------
 
 
-def build(version, kem="x25519"):
+def build(version, kem="x25519", attested=False):
     vendor = Ed25519PrivateKey.from_private_bytes(det("vendor %d" % version))
     spki = vendor.public_key().public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
     vendor_key_id = hashlib.sha256(spki).digest()
@@ -241,7 +364,17 @@ def build(version, kem="x25519"):
                             b"modelseal/v1 license-machine", license_id, a)
     component_shares = component_lock(b, [c["public"] for c in components], threshold,
                                       b"modelseal/v1 license" + license_id, "license %d" % version)
-    wrapped = aes_gcm_zero_nonce(hkdf(a + b, license_id, b"modelseal/v1 license-key"), license_key,
+    c = b""
+    if attested:  # §5 "Attestation": the request's evidence, the license's credential, C in the wrapping key
+        ek = endorsement_key()
+        ca_pem, ek_der = ek_certificates(ek)
+        area = machine_key_public(machine_public)
+        request["tpm_attestation"] = {"ek_certificate": b64(ek_der), "machine_key_public": b64(area)}
+        c = det("credential secret")
+        id_object, encrypted_secret = make_credential(
+            ek.public_key(), b"\x00\x0b" + hashlib.sha256(area[2:]).digest(), c, det("credential seed"),
+            det("credential oaep seed"))
+    wrapped = aes_gcm_zero_nonce(hkdf(a + b + c, license_id, b"modelseal/v1 license-key"), license_key,
                                  b"modelseal/v1 license-key" + license_id)
     machine = {"vendor_key_id": vendor_key_id.hex(), "machine_key": b64(machine_public),
                "components": [{"name": c["name"], "hash": c["hash"].hex()} for c in components], "match": threshold}
@@ -255,6 +388,8 @@ def build(version, kem="x25519"):
         "max_loads": 10, "features": {"file_output": True},
         "guards": {"tracer": "warn", "preload": "warn", "virtualization": "allow"},
     }
+    if attested:
+        body["key"]["ek_credential"] = {"id_object": b64(id_object), "encrypted_secret": b64(encrypted_secret)}
     signature = vendor.sign(b"modelseal/v1 license\x00" + canonical(body))
     license_file = {"license": body,
                     "signature": {"algorithm": "ed25519", "public_key": b64(spki), "value": b64(signature)}}
@@ -274,6 +409,14 @@ def build(version, kem="x25519"):
                              "private scalar is machine_private_key (scripts/gen-license-vectors.py)")
         result["machine_private_key"] = p256_private(machine_private).private_numbers().private_value.to_bytes(
             32, "big").hex()
+    if attested:
+        result["comment"] = ("spec/LICENSING.md version 2, kem p256-tpm, issued after EK attestation (§5): the EK "
+                             "certificate chains to ek_ca; credential_secret (C) is what TPM2_ActivateCredential "
+                             "recovers, from credential_seed and credential_oaep_seed (scripts/gen-license-vectors.py)")
+        result["ek_ca"] = ca_pem
+        result["credential_secret"] = c.hex()
+        result["credential_seed"] = det("credential seed").hex()
+        result["credential_oaep_seed"] = det("credential oaep seed").hex()
     return result
 
 
@@ -283,9 +426,11 @@ def main():
     container.check_hpke_against_rfc9180()
     check_hpke_p256_against_rfc9180()
     os.makedirs(sys.argv[1], exist_ok=True)
-    for name, version, kem in (("v1", 1, "x25519"), ("v2", 2, "x25519"), ("v2-p256-tpm", 2, "p256-tpm")):
+    for name, version, kem, attested in (("v1", 1, "x25519", False), ("v2", 2, "x25519", False),
+                                         ("v2-p256-tpm", 2, "p256-tpm", False),
+                                         ("v2-p256-tpm-attested", 2, "p256-tpm", True)):
         with open(os.path.join(sys.argv[1], name + ".json"), "w") as out:
-            out.write(json.dumps(build(version, kem), indent=1, sort_keys=True, ensure_ascii=False) + "\n")
+            out.write(json.dumps(build(version, kem, attested), indent=1, sort_keys=True, ensure_ascii=False) + "\n")
 
 
 if __name__ == "__main__":

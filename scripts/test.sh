@@ -24,6 +24,7 @@ command -v strace >/dev/null || missing+=(strace)       # licensing: a real trac
 command -v faketime >/dev/null || missing+=(faketime)   # licensing: the clock set back
 command -v unshare >/dev/null || missing+=(util-linux)
 command -v swtpm >/dev/null || missing+=(swtpm)          # licensing: a TPM 2.0 emulator per TPM test
+command -v swtpm_setup >/dev/null || missing+=(swtpm-tools) # licensing: EK certificates from a test CA (attestation)
 command -v tpm2_getcap >/dev/null || missing+=(tpm2-tools) # licensing: reads the TPM's NV indices apart from modelseal
 # licensing: the TPM software stack the TPM layer dlopens (not linked; the product runs without it)
 ldconfig -p | grep -q 'libtss2-esys.so.0 ' || missing+=(libtss2-esys-3.0.2-0 libtss2-mu0)

@@ -1,6 +1,7 @@
 import ModelSealCore
 import Testing
 
+@testable import ModelSealAttestation
 @testable import ModelSealLicensing
 
 /// The vectors of scripts/gen-license-vectors.py: an independent implementation of spec/LICENSING.md
@@ -91,6 +92,55 @@ struct LicenseVectorTests {
         let secretA = try #require(a)
         let licenseKey = try #require(license.keyWrapping.openKey(a: secretA, b: secretB, licenseID: id))
         #expect(Hex.encode(licenseKey) == vector["license_key"]?.stringValue)
+    }
+
+    @Test("EK-attested p256-tpm: evidence verifies, MakeCredential from the seeds is the license's, the key needs C")
+    func attested() throws {
+        let vector = try Self.vector(named: "v2-p256-tpm-attested")
+        let text = { (name: String) in Array((vector[name]?.stringValue ?? "").utf8) }
+        let bytes = { (name: String) in Hex.decode(vector[name]?.stringValue ?? "") ?? [] }
+        let license = try SignedLicense(encoded: text("license")).license
+        let request = try LicenseRequest(encoded: text("request"))
+        #expect(request.encoded == text("request"))
+        #expect(try SignedLicense(encoded: text("license")).encoded == text("license"))
+        let evidence = try #require(request.attestation)
+        let credential = try #require(license.keyWrapping.credential)
+
+        let anchors = try EKTrustAnchors(pemFiles: [("ek_ca", vector["ek_ca"]?.stringValue ?? "")])
+        let endorsementKey = try EKCertificateVerifier.verify(evidence.ekCertificate, anchors: anchors)
+        let area = try MachineKeyPublicArea(evidence.machineKeyPublic)
+        #expect(area.point == request.machineKey)
+        let made = try MakeCredential.make(
+            credential: bytes("credential_secret"), objectName: area.name, endorsementKey: endorsementKey,
+            seed: bytes("credential_seed"), oaepSeed: bytes("credential_oaep_seed"))
+        #expect(made == credential)
+        #expect(try TPMAttestation.attest(request, anchors: anchors).credential.idObject.count == 70)
+
+        // A (the machine share, opened in software with the vector's scalar), B (the components), C: the key.
+        let machine = try FakeMachine()
+        let fingerprint = machine.fingerprint(vendor: request.vendorKeyID, version: .v2)
+        let id = try #require(Hex.decode(license.id))
+        let (b, _) = license.keyWrapping.componentLock.open(
+            with: fingerprint.privateKeys(for: license.machine.components.map(\.name)),
+            context: License.KeyWrapping.context(licenseID: id))
+        let secretB = try #require(b)
+        let scalar = bytes("machine_private_key")
+        let tpm = try SoftwareTPM()
+        defer { withExtendedLifetime(tpm) {} }
+        let connection = try tpm.connect()
+        let a = try connection.withObject({ () throws(TPMError) in
+            try connection.loadExternalP256(scalar: scalar, point: request.machineKey)
+        }) { (handle) throws(TPMError) in
+            let key = TPMP256KEMPrivateKey(
+                publicKey: TPMP256KEMPublicKey(unchecked: request.machineKey),
+                zGen: { try connection.ecdhZGen(key: handle, point: $0) })
+            return license.keyWrapping.openMachineShare(with: key, licenseID: id)
+        }
+        let secretA = try #require(a)
+        let licenseKey = license.keyWrapping.openKey(
+            a: secretA, b: secretB, c: bytes("credential_secret"), licenseID: id)
+        #expect(licenseKey.map(Hex.encode) == vector["license_key"]?.stringValue)
+        #expect(license.keyWrapping.openKey(a: secretA, b: secretB, licenseID: id) == nil)  // without C: nothing
     }
 
     @Test("the version 2 hashes are not the version 1 hashes (components go through scrypt)")

@@ -1,8 +1,10 @@
 import FuzzSupport
+import ModelSealAttestation
 import ModelSealCore
 import ModelSealLicensing
 
-// License files and license requests: canonical JSON from customers and vendors.
+// License files and license requests: canonical JSON from customers and vendors; the TPM2B_PUBLIC of a request's
+// attestation (ModelSealAttestation), also on the raw input.
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzInput(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     let bytes = Array(UnsafeBufferPointer(start: data, count: size))
@@ -12,7 +14,9 @@ public func fuzzInput(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     }
     if let request = try? LicenseRequest(encoded: bytes) {
         guard (try? LicenseRequest(encoded: request.encoded)) == request else { fatalError("request round trip") }
+        if let evidence = request.attestation { _ = try? MachineKeyPublicArea(evidence.machineKeyPublic) }
     }
+    _ = try? MachineKeyPublicArea(bytes)
     _ = try? SignedLicense(encoded: bytes)
     return 0
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import ContainerEngine
+import ModelSealAttestation
 import ModelSealCore
 import ModelSealKeys
 import ModelSealKit
@@ -46,7 +47,10 @@ extension ModelSeal.License {
                 machine key is a non-exportable P-256 key made inside the TPM instead: a copy of the licensing folder \
                 opens nothing on another machine, and a TPM clear loses the key (make a new request then). \
                 MODELSEAL_TPM_TCTI names the TPM as a TCTI string, e.g. swtpm:path=/run/swtpm.sock or \
-                device:/dev/tpmrm0. --no-tpm makes a software key even where a TPM is present.
+                device:/dev/tpmrm0. --no-tpm makes a software key even where a TPM is present. The request then \
+                also carries the TPM's endorsement-key (EK) certificate, read from NV index 0x01c00002, and the \
+                machine key's public area, so the vendor can prove the key is in that TPM (`license issue \
+                --require-tpm --ek-ca`); a TPM without an EK certificate in NV still binds, unattested.
 
                 A second request for the same vendor is refused unless --new: a new machine key makes every license \
                 issued to the old one stop working on this machine (use it after a hardware change).
@@ -132,8 +136,12 @@ extension ModelSeal.License {
                     + "opens with \(request.threshold) of them: send \(output == "-" ? "it" : output) to the vendor. "
                     + (connection == nil
                         ? "Software binding: advisory against a licensee who copies the folder and spoofs the components"
-                        : "Machine key made in the TPM (kem p256-tpm); without EK attestation the vendor must take "
-                            + "that on trust"))
+                        : request.attestation == nil
+                            ? "Machine key made in the TPM (kem p256-tpm); this TPM has no EK certificate at NV "
+                                + "0x01c00002, so the vendor cannot attest it (without EK attestation the vendor must "
+                                + "take that on trust)"
+                            : "Machine key made in the TPM (kem p256-tpm); the request carries the TPM's EK "
+                                + "certificate, so the vendor can attest it (license issue --require-tpm --ek-ca)"))
         }
     }
 
@@ -151,6 +159,15 @@ extension ModelSeal.License {
                 Dates are UTC days: --expires 2027-12-31 is valid through 2027-12-31T23:59:59Z; --not-before starts at \
                 00:00:00Z. Full times (2027-12-31T12:00:00Z) are accepted too.
 
+                TPM attestation: with --require-tpm, the request's machine key must be proven to live in a TPM. \
+                The request's EK certificate must chain to one of the --ek-ca certificates (PEM; self-signed ones \
+                are roots, others intermediates: get them from the TPM maker, e.g. Infineon, STMicroelectronics, \
+                Nuvoton, Intel, AMD), and its machine key must be a key that cannot leave a TPM (fixedTPM, \
+                fixedParent, sensitiveDataOrigin). The license then carries a TPM2_MakeCredential blob for that EK \
+                and key: its secret is part of the license key's wrapping, so the license opens only in the TPM of \
+                that EK holding that key (exit 33 elsewhere, before anything is decrypted). Without --require-tpm a TPM request is accepted on the customer's word \
+                (advisory, as software binding). --require-tpm without --ek-ca is refused.
+
                 Later model versions: keep the license key (--license-key-out lk.key) and seal new files to it \
                 (`modelseal seal --license-key lk.key ...`): they open with this license, no re-issue needed. Re-issue \
                 for a new request (hardware change, transfer) with --license-key lk.key to keep that chain.
@@ -163,6 +180,10 @@ extension ModelSeal.License {
                       --customer ACME \\
                       --max-loads 1000 --memory-only --guard tracer=deny \\
                       --license-key-out acme.lk \\
+                      --sign-key vendor.key -o acme.lic
+                  modelseal license issue --request req.json --model m.mseal \\
+                      --key-env MODEL_KEY --customer ACME \\
+                      --require-tpm --ek-ca infineon-root.pem --ek-ca infineon-ica.pem \\
                       --sign-key vendor.key -o acme.lic
                 """)
 
@@ -227,6 +248,18 @@ extension ModelSeal.License {
                 "Write the new license key to FILE (mode 0600) to seal later versions to it.", valueName: "FILE"))
         var licenseKeyOut: String?
 
+        @Flag(
+            name: .customLong("require-tpm"),
+            help: "Refuse the request unless its machine key is attested to be in a TPM (needs --ek-ca).")
+        var requireTPM = false
+
+        @Option(
+            name: .customLong("ek-ca"),
+            help: ArgumentHelp(
+                "A CA certificate (PEM) that EK certificates must chain to: a TPM maker's root or intermediate. "
+                    + "Repeatable.", valueName: "FILE"))
+        var ekCAs: [String] = []
+
         @Option(name: .shortAndLong, help: ArgumentHelp("Write the license to FILE.", valueName: "FILE"))
         var output: String
 
@@ -235,6 +268,12 @@ extension ModelSeal.License {
 
         func validate() throws {
             if signing.signKey == nil { throw ValidationError("a license must be signed: give --sign-key FILE") }
+            if requireTPM && ekCAs.isEmpty {
+                throw ValidationError(
+                    "--require-tpm needs --ek-ca FILE: attestation checks the request's EK certificate against the CAs "
+                        + "you trust (the TPM makers' root certificates, docs/LICENSING.md)")
+            }
+            if !requireTPM && !ekCAs.isEmpty { throw ValidationError("--ek-ca is only used with --require-tpm") }
             if models.isEmpty && licenseKey == nil && licenseKeyOut == nil {
                 throw ValidationError(
                     "the license covers nothing: give --model FILE, or --license-key-out/--license-key for files sealed to it"
@@ -316,11 +355,12 @@ extension ModelSeal.License {
                         (try SealedFile(try InputFile(path: path)).unlock(with: keys), Paths.baseName(path)))
                 }
             }
+            let attested = try requireTPM ? attest(request) : nil
             let keyOut = try licenseKeyOut.map { try OutputFile(.path($0), mode: 0o600, replace: force) }
             let sink = try OutputFile(.path(output), mode: 0o644, replace: force)
             let signed = try LicenseIssuer.issue(
                 request: request, models: unlocked, licenseKey: licenseKey, terms: terms, signingKey: key,
-                algorithm: algorithm)
+                algorithm: algorithm, attested: attested)
             try sink.write(contentsOf: signed.encoded)
             if let keyOut {
                 try keyOut.write(
@@ -332,14 +372,19 @@ extension ModelSeal.License {
                 "issued license \(signed.license.id) to \(customer) for \(unlocked.count) model(s), "
                     + "\(signed.license.machine.match) of \(request.components.count) components: \(output)")
             Terminal.writeError(
-                request.kem == .p256TPM
-                    ? "note: the request says its machine key is in a TPM (clones, restored state files and a clock set "
-                        + "back after a counted load are refused there), but without endorsement-key attestation that "
-                        + "is the customer's word: the binding is advisory against a forged request (SECURITY.md)"
-                    : "note: an offline license binds honest use only: a licensee can reset its load count and clock "
-                        + "checks by restoring the licensing folder's files together with the license records kept "
-                        + "outside it, and clone the machine's fingerprint in software; the machine binding is "
-                        + "advisory (SECURITY.md)")
+                attested != nil
+                    ? "TPM attested: the request's EK certificate chains to --ek-ca and its machine key is a key that "
+                        + "cannot leave a TPM; the license opens only in the TPM of that EK holding that key "
+                        + "(TPM2_ActivateCredential; SECURITY.md)"
+                    : request.kem == .p256TPM
+                        ? "note: the request says its machine key is in a TPM (clones, restored state files and a clock set "
+                            + "back after a counted load are refused there), but without endorsement-key attestation that "
+                            + "is the customer's word: the binding is advisory against a forged request; "
+                            + "--require-tpm --ek-ca CA.pem proves it (SECURITY.md)"
+                        : "note: an offline license binds honest use only: a licensee can reset its load count and clock "
+                            + "checks by restoring the licensing folder's files together with the license records kept "
+                            + "outside it, and clone the machine's fingerprint in software; the machine binding is "
+                            + "advisory (SECURITY.md)")
         }
     }
 
@@ -473,4 +518,22 @@ struct LicenseReport: Encodable {
     /// `software`: what `bindingLimit` says a determined licensee can do anyway.
     let binding: String
     let bindingLimit: String
+}
+
+extension ModelSeal.License.Issue {
+    /// The request's TPM attested against `--ek-ca` (`ModelSealAttestation`), or a refusal: exit 33 (the request
+    /// is not shown to come from a TPM), 16 for a CA file that cannot be read or holds no certificate.
+    func attest(_ request: LicenseRequest) throws -> AttestedCredential {
+        var files: [(path: String, text: String)] = []
+        for path in ekCAs {
+            files.append((path, String(decoding: try SmallFile.read(path, limit: 1 << 20), as: UTF8.self)))
+        }
+        do {
+            return try TPMAttestation.attest(request, anchors: try EKTrustAnchors(pemFiles: files))
+        } catch .badCA(let reason) {
+            throw CLIError(.inputError, AttestationError.badCA(reason).description)
+        } catch {
+            throw CLIError(.wrongMachine, error.description)
+        }
+    }
 }

@@ -41,8 +41,11 @@ public struct License: Sendable, Equatable {
         let machineShare: [UInt8]
         /// Secret B split k-of-n over the components.
         let componentLock: ComponentLock
-        /// `AES-256-GCM(HKDF(A || B), zero nonce, ad = label || id)` of the license key: 48 bytes.
+        /// `AES-256-GCM(HKDF(A || B [|| C]), zero nonce, ad = label || id)` of the license key: 48 bytes.
         let wrappedKey: [UInt8]
+        /// Attested licenses (`license issue --require-tpm`): the credential whose secret C only the attested
+        /// TPM recovers; C is the third input of the wrapping key, so without that TPM the key does not unwrap.
+        var credential: EKCredential? = nil
     }
 
     /// Features a license grants.
@@ -106,6 +109,12 @@ extension License {
             "match": .integer(Int64(machine.match)),
         ]
         if version >= 2 { machineMembers["kem"] = .string(machine.kem.rawValue) }
+        var keyMembers: JSONObject = [
+            "machine_share": .string(Codec.base64(keyWrapping.machineShare)),
+            "component_shares": .array(keyWrapping.componentLock.shares.map { .string(Codec.base64($0)) }),
+            "wrapped_key": .string(Codec.base64(keyWrapping.wrappedKey)),
+        ]
+        if let credential = keyWrapping.credential { keyMembers["ek_credential"] = credential.json }
         var members: JSONObject = [
             "type": .string("modelseal-license"),
             "version": .integer(Int64(version)),
@@ -121,11 +130,7 @@ extension License {
                     ])
                 }),
             "machine": .object(machineMembers),
-            "key": .object([
-                "machine_share": .string(Codec.base64(keyWrapping.machineShare)),
-                "component_shares": .array(keyWrapping.componentLock.shares.map { .string(Codec.base64($0)) }),
-                "wrapped_key": .string(Codec.base64(keyWrapping.wrappedKey)),
-            ]),
+            "key": .object(keyMembers),
             "features": .object(
                 features.run
                     ? ["file_output": .bool(features.fileOutput), "run": .bool(true)]
@@ -185,10 +190,16 @@ extension License {
             guard case .string(let text) = share else { throw .malformed(what, "component shares are strings") }
             return try Codec.base64(text, length: ComponentLock.shareLength, what: "license component share")
         }
+        var credential: EKCredential? = nil
+        if keyFields.optional("ek_credential") != nil {
+            guard kem == .p256TPM else { throw .malformed(what, "key.ek_credential needs kem p256-tpm") }
+            var credentialFields = try keyFields.object("ek_credential")
+            credential = try EKCredential(fields: &credentialFields)
+        }
         keyWrapping = KeyWrapping(
             machineShare: try keyFields.base64("machine_share", length: kem.machineShareLength),
             componentLock: ComponentLock(threshold: machine.match, shares: shares),
-            wrappedKey: try keyFields.base64("wrapped_key", length: 48))
+            wrappedKey: try keyFields.base64("wrapped_key", length: 48), credential: credential)
         try keyFields.finish()
         maxLoads = try fields.optionalInteger("max_loads", in: 1...JSONValue.maximumInteger)
         var featureFields = try fields.object("features")

@@ -28,10 +28,12 @@ public struct LicenseTerms: Sendable {
 /// Makes licenses: the vendor side of `license issue` (spec/LICENSING.md).
 public enum LicenseIssuer {
     /// Issues a license for the machine of `request`, covering `models` (files the vendor has
-    /// unlocked), wrapping `licenseKey` to that machine and signing with `signingKey`.
+    /// unlocked), wrapping `licenseKey` to that machine and signing with `signingKey`. `attested`: the credential
+    /// the vendor made after attesting the request's TPM (ModelSealAttestation); its secret joins the wrapping.
     public static func issue(
         request: LicenseRequest, models: [(file: UnlockedFile, name: String)], licenseKey: LicenseKey,
-        terms: LicenseTerms, signingKey: SigningKey, algorithm: SignatureAlgorithm, now: Int64 = LicenseClock.now()
+        terms: LicenseTerms, signingKey: SigningKey, algorithm: SignatureAlgorithm, now: Int64 = LicenseClock.now(),
+        attested: AttestedCredential? = nil
     ) throws -> SignedLicense {
         guard request.vendorKeyID == signingKey.verifyingKey.keyID else {
             throw LicenseError.malformed(
@@ -88,8 +90,7 @@ public enum LicenseIssuer {
                 components: request.components.map { ($0.name, $0.hash) }, match: match),
             keyWrapping: try License.KeyWrapping.make(
                 licenseKey: licenseKey.bytes, licenseID: idBytes, kem: request.kem, machineKey: request.machineKey,
-                componentKeys: componentKeys,
-                match: match),
+                componentKeys: componentKeys, match: match, attested: attested),
             maxLoads: terms.maxLoads, features: terms.features, guards: terms.guards)
         return try SignedLicense.sign(license, with: signingKey, algorithm: algorithm)
     }

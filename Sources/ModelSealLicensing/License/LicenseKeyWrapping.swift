@@ -6,7 +6,9 @@ import FoundationEssentials
 /// Two independent secrets: A is HPKE-sealed to the machine's key (possession: the private key
 /// never left the machine), B is locked k-of-n to the fingerprint components (tolerant binding).
 /// The license key is wrapped under `HKDF(ikm = A || B, salt = license id, info = "modelseal/v1
-/// license-key")`, so opening needs both the machine key and k matching components.
+/// license-key")`, so opening needs both the machine key and k matching components. An attested license
+/// (`license issue --require-tpm`) adds a third secret C, the secret of its EK credential, that only the
+/// attested TPM recovers (`TPM2_ActivateCredential`): `ikm = A || B || C`.
 extension License.KeyWrapping {
     static let machineInfo = Data("modelseal/v1 license-machine".utf8)
     static let keyLabel = "modelseal/v1 license-key"
@@ -16,7 +18,7 @@ extension License.KeyWrapping {
 
     static func make(
         licenseKey: [UInt8], licenseID: [UInt8], kem: MachineKEM, machineKey: [UInt8],
-        componentKeys: [Curve25519.KeyAgreement.PublicKey], match: Int
+        componentKeys: [Curve25519.KeyAgreement.PublicKey], match: Int, attested: AttestedCredential? = nil
     ) throws(LicenseError) -> License.KeyWrapping {
         var a = randomBytes(32)
         var b = randomBytes(32)
@@ -37,11 +39,12 @@ extension License.KeyWrapping {
             let lock = try ComponentLock.seal(
                 b, to: componentKeys, threshold: match, context: context(licenseID: licenseID))
             let box = try AES.GCM.seal(
-                licenseKey, using: wrapKey(a: a, b: b, licenseID: licenseID), nonce: AES.GCM.Nonce(data: zeroNonce),
+                licenseKey, using: wrapKey(a: a, b: b, c: attested?.secret ?? [], licenseID: licenseID),
+                nonce: AES.GCM.Nonce(data: zeroNonce),
                 authenticating: Array(keyLabel.utf8) + licenseID)
             return License.KeyWrapping(
                 machineShare: Array(sender.encapsulatedKey) + Array(sealedA), componentLock: lock,
-                wrappedKey: Array(box.ciphertext) + Array(box.tag))
+                wrappedKey: Array(box.ciphertext) + Array(box.tag), credential: attested?.credential)
         } catch let error as LicenseError {
             throw error
         } catch {
@@ -71,22 +74,22 @@ extension License.KeyWrapping {
         return Array(a)
     }
 
-    /// The license key from A and B, or `nil` when they are not this license's.
-    func openKey(a: [UInt8], b: [UInt8], licenseID: [UInt8]) -> [UInt8]? {
+    /// The license key from A, B and (attested licenses) C, or `nil` when they are not this license's.
+    func openKey(a: [UInt8], b: [UInt8], c: [UInt8] = [], licenseID: [UInt8]) -> [UInt8]? {
         guard
             let box = try? AES.GCM.SealedBox(
                 nonce: AES.GCM.Nonce(data: Self.zeroNonce), ciphertext: wrappedKey.prefix(32),
                 tag: wrappedKey.suffix(16)),
             let key = try? AES.GCM.open(
-                box, using: Self.wrapKey(a: a, b: b, licenseID: licenseID),
+                box, using: Self.wrapKey(a: a, b: b, c: c, licenseID: licenseID),
                 authenticating: Array(Self.keyLabel.utf8) + licenseID)
         else { return nil }
         return Array(key)
     }
 
-    static func wrapKey(a: [UInt8], b: [UInt8], licenseID: [UInt8]) -> SymmetricKey {
+    static func wrapKey(a: [UInt8], b: [UInt8], c: [UInt8] = [], licenseID: [UInt8]) -> SymmetricKey {
         HKDF<SHA256>.deriveKey(
-            inputKeyMaterial: SymmetricKey(data: a + b), salt: licenseID, info: Array(keyLabel.utf8),
+            inputKeyMaterial: SymmetricKey(data: a + b + c), salt: licenseID, info: Array(keyLabel.utf8),
             outputByteCount: 32)
     }
 }

@@ -33,6 +33,9 @@ public struct LicenseRequest: Sendable, Equatable {
     public let createdAt: Int64
     /// A label the customer chose (host name, site); free text, not verified.
     public let label: String
+    /// The TPM's EK certificate and the machine key's public area (`kem` `p256-tpm` from a TPM that has an EK
+    /// certificate): what `license issue --require-tpm --ek-ca` attests the machine key with.
+    public let attestation: TPMEvidence?
 
     /// Makes a machine identity for the vendor on this machine (replacing any earlier one) and the request for it.
     ///
@@ -56,11 +59,17 @@ public struct LicenseRequest: Sendable, Equatable {
         let count = fingerprint.components.count
         let threshold = max(1, count - max(0, tolerance))
         let file: MachineKeyFile
+        var attestation: TPMEvidence? = nil
         if let tpm {
-            file = .tpm(
-                try TPMMachineIdentity.create(
-                    connection: tpm, vendorKeyID: vendorKeyID, componentNames: fingerprint.components.map(\.name),
-                    threshold: threshold))
+            let (identity, publicArea) = try TPMMachineIdentity.create(
+                connection: tpm, vendorKeyID: vendorKeyID, componentNames: fingerprint.components.map(\.name),
+                threshold: threshold)
+            file = .tpm(identity)
+            // A TPM without an EK certificate in NV (some firmware TPMs fetch theirs online) still binds; the
+            // vendor cannot attest it (`license request` says so).
+            attestation = (try? tpm.endorsementCertificate()).map {
+                TPMEvidence(ekCertificate: $0, machineKeyPublic: publicArea)
+            }
         } else {
             file = .software(
                 try MachineIdentity.create(fingerprint: fingerprint, vendorKeyID: vendorKeyID, threshold: threshold).0)
@@ -72,13 +81,14 @@ public struct LicenseRequest: Sendable, Equatable {
                 Component(
                     name: $0.name, hash: fingerprint.hash(of: $0),
                     publicKey: Array(fingerprint.privateKey(of: $0).publicKey.rawRepresentation))
-            }, threshold: threshold, createdAt: now, label: label)
+            }, threshold: threshold, createdAt: now, label: label, attestation: attestation)
     }
 
     init(
         version: Int, kem: MachineKEM = .x25519, vendorKeyID: [UInt8], machineKey: [UInt8], components: [Component],
-        threshold: Int, createdAt: Int64, label: String
+        threshold: Int, createdAt: Int64, label: String, attestation: TPMEvidence? = nil
     ) {
+        self.attestation = attestation
         self.version = version
         self.kem = kem
         self.vendorKeyID = vendorKeyID
@@ -110,6 +120,7 @@ public struct LicenseRequest: Sendable, Equatable {
             "label": .string(label),
         ]
         if version >= 2 { members["kem"] = .string(kem.rawValue) }
+        if let attestation { members["tpm_attestation"] = attestation.json }
         return .object(members)
     }
 
@@ -132,6 +143,13 @@ public struct LicenseRequest: Sendable, Equatable {
         threshold = Int(try fields.integer("threshold", in: 1...Int64(components.count)))
         createdAt = try fields.integer("created_at")
         label = try fields.string("label", maxLength: 256)
+        if fields.optional("tpm_attestation") != nil {
+            guard kem == .p256TPM else { throw .malformed(what, "tpm_attestation needs kem p256-tpm") }
+            var evidence = try fields.object("tpm_attestation")
+            attestation = try TPMEvidence(fields: &evidence)
+        } else {
+            attestation = nil
+        }
         try fields.finish()
     }
 

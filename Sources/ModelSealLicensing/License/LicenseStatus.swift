@@ -16,7 +16,8 @@ public struct LicenseStatus: Sendable {
     public let firstUse: Int64?
     /// When the license was first seen expired here, if it was (a clock set back after that is refused).
     public let expirySeen: Int64?
-    /// How the license is bound to this machine: `software`, or `tpm` (a machine key inside a TPM).
+    /// How the license is bound to this machine: `software`, `tpm` (a machine key inside a TPM), or
+    /// `tpm-attested` (the same, proven to the vendor by EK attestation).
     public let binding: String
 
     /// What a software binding does not stop (SECURITY.md, licensee row): said by `license show`.
@@ -29,11 +30,26 @@ public struct LicenseStatus: Sendable {
     public static let tpmBindingLimit =
         "TPM binding: the machine key never leaves this machine's TPM, so a copy of the licensing folder opens "
         + "nothing elsewhere, and the load count and clock are held by the TPM's NV counter and clock (restoring "
-        + "files does not restore loads); without EK attestation the vendor cannot prove the request's key is in a "
-        + "TPM: the binding is advisory against a customer who forges a request (SECURITY.md)"
+        + "files does not restore loads); this license was issued without EK attestation, so the vendor cannot prove "
+        + "the request's key is in a TPM: the binding is advisory against a customer who forges a request "
+        + "(license issue --require-tpm --ek-ca attests it; SECURITY.md)"
+
+    /// The same for a license issued after EK attestation (`license issue --require-tpm --ek-ca`).
+    public static let attestedTPMBindingLimit =
+        "TPM binding, EK-attested: the vendor checked this TPM's EK certificate against its CAs and the machine "
+        + "key's TPM attributes, and the license key unwraps only with a secret this TPM recovers "
+        + "(TPM2_ActivateCredential), so the license opens in no other TPM and with no software key; the load "
+        + "count and clock are held by the TPM's NV counter and clock. A root user on this machine still reads "
+        + "decrypted weights from the process, and a TPM clear loses the license (SECURITY.md)"
 
     /// The limit that applies to this license.
-    public var bindingLimit: String { binding == "tpm" ? Self.tpmBindingLimit : Self.softwareBindingLimit }
+    public var bindingLimit: String {
+        switch binding {
+        case "tpm": Self.tpmBindingLimit
+        case "tpm-attested": Self.attestedTPMBindingLimit
+        default: Self.softwareBindingLimit
+        }
+    }
 }
 
 extension LicenseValidator {
@@ -50,7 +66,9 @@ extension LicenseValidator {
             let secrets = try? machineSecrets(keyFile, license: license, fingerprint: fingerprint)
         {
             var secretA = secrets.a
+            var secretC = secrets.c
             SecretMemory.wipe(&secretA)
+            SecretMemory.wipe(&secretC)
             if case .tpm(let identity) = keyFile, let ledgerKey = secrets.ledger {
                 state = try? TPMLedger(
                     path: directory.vendorPath(vendor) + "/state/tpm-ledger.json", counterIndex: identity.counterIndex,
@@ -66,6 +84,7 @@ extension LicenseValidator {
             differingComponents: zip(license.machine.components, matches).filter { !$0.1 }.map(\.0.name),
             loadsUsed: state?.loads, firstUse: state.flatMap { $0.firstUse == 0 ? nil : $0.firstUse },
             expirySeen: ExpiryMark.read(stateFiles(license)),
-            binding: license.machine.kem == .p256TPM ? "tpm" : "software")
+            binding: license.machine.kem != .p256TPM
+                ? "software" : license.keyWrapping.credential == nil ? "tpm" : "tpm-attested")
     }
 }

@@ -65,10 +65,11 @@ public struct LicenseValidator: Sendable {
     }
 
     /// The state MAC key and secret A of `license`, from the software machine key (opened with the
-    /// fingerprint) or from the TPM that holds it (never a software fallback for a TPM-bound key).
+    /// fingerprint) or from the TPM that holds it (never a software fallback for a TPM-bound key), and for an
+    /// attested license secret C, which only the attested TPM recovers from the license's credential.
     func machineSecrets(
         _ keyFile: MachineKeyFile, license: License, fingerprint: Fingerprint
-    ) throws(LicenseError) -> (state: SymmetricKey, a: [UInt8], ledger: SymmetricKey?) {
+    ) throws(LicenseError) -> (state: SymmetricKey, a: [UInt8], ledger: SymmetricKey?, c: [UInt8]) {
         let idBytes = Hex.decode(license.id) ?? []
         let noShare = LicenseError.wrongMachine("the license's machine share does not open with this machine's key")
         switch keyFile {
@@ -83,23 +84,44 @@ public struct LicenseValidator: Sendable {
             guard let a = license.keyWrapping.openMachineShare(with: machineKey, licenseID: idBytes) else {
                 throw noShare
             }
-            return (LicenseState.key(machinePrivateKey: machineSecret, licenseID: license.id), a, nil)
+            return (LicenseState.key(machinePrivateKey: machineSecret, licenseID: license.id), a, nil, [])
         case .tpm(let identity):
             do {
                 let tpm = try connectTPM()
-                return try identity.withKey(tpm) { key in
+                return try identity.withKey(tpm) { key, handle in
                     guard let a = license.keyWrapping.openMachineShare(with: key, licenseID: idBytes) else {
                         throw noShare
                     }
+                    let c =
+                        try license.keyWrapping.credential.map { (credential) throws(LicenseError) in
+                            try Self.activate(credential, tpm: tpm, machineKey: handle)
+                        } ?? []
                     let keys = try LicenseState.keys(
                         tpm: tpm, identity: identity, licenseIDs: [license.id, "tpm-ledger"])
-                    return (keys[0], a, keys[1])
+                    return (keys[0], a, keys[1], c)
                 }
             } catch let error as LicenseError {
                 throw error
             } catch {
                 throw .tpm("\(error)")
             }
+        }
+    }
+
+    /// Secret C of an attested license: `TPM2_ActivateCredential` of its credential with this TPM's EK and the
+    /// machine key. Another TPM (another EK), or a machine key the credential does not name, is refused.
+    static func activate(_ credential: EKCredential, tpm: TPMConnection, machineKey: UInt32) throws(LicenseError)
+        -> [UInt8]
+    {
+        do {
+            let secret = try tpm.activateCredential(
+                machineKey: machineKey, idObject: credential.idObject, encryptedSecret: credential.encryptedSecret)
+            guard secret.count == 32 else { throw TPMError.malformed("the credential's secret is 32 bytes") }
+            return secret
+        } catch {
+            throw .wrongMachine(
+                "the license's EK credential does not activate in this TPM (\(error)): it was issued, after EK "
+                    + "attestation, to the TPM whose EK certificate the request carried, and only that TPM opens it")
         }
     }
 
@@ -175,8 +197,11 @@ public struct LicenseValidator: Sendable {
         }
         // 6. Keys: machine key (k-of-n store or TPM), then state and clock, then the license key.
         let idBytes = Hex.decode(license.id) ?? []
-        var (stateKey, a, ledgerKey) = try machineSecrets(keyFile, license: license, fingerprint: fingerprint)
-        defer { SecretMemory.wipe(&a) }
+        var (stateKey, a, ledgerKey, c) = try machineSecrets(keyFile, license: license, fingerprint: fingerprint)
+        defer {
+            SecretMemory.wipe(&a)
+            SecretMemory.wipe(&c)
+        }
         var state = LicenseStateStore(
             files: stateFiles(license), licenseID: license.id, key: stateKey, maxLoads: license.maxLoads, clock: clock)
         if case .tpm(let identity) = keyFile, let ledgerKey {
@@ -196,7 +221,7 @@ public struct LicenseValidator: Sendable {
                 differing: zip(license.machine.components, openedShares).filter { !$0.1 }.map(\.0.name))
         }
         defer { SecretMemory.wipe(&b) }
-        guard var keyBytes = license.keyWrapping.openKey(a: a, b: b, licenseID: idBytes),
+        guard var keyBytes = license.keyWrapping.openKey(a: a, b: b, c: c, licenseID: idBytes),
             let licenseKey = try? LicenseKey(bytes: keyBytes)
         else { throw .tamperedLicense("the license key does not unwrap") }
         SecretMemory.wipe(&keyBytes)

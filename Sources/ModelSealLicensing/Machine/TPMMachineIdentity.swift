@@ -20,17 +20,18 @@ public struct TPMMachineIdentity: Sendable {
     /// The NV index of this machine key's load counter (`TPMLedger`).
     let counterIndex: UInt32
 
-    /// Makes the key in the TPM behind `connection`.
+    /// Makes the key in the TPM behind `connection`; also returns its `TPM2B_PUBLIC` (for the request's attestation).
     static func create(
         connection: TPMConnection, vendorKeyID: [UInt8], componentNames: [String], threshold: Int
-    ) throws(TPMError) -> TPMMachineIdentity {
+    ) throws(TPMError) -> (TPMMachineIdentity, [UInt8]) {
         let unique = randomBytes(32)
-        let (handle, point) = try connection.createMachineKey(unique: unique)
+        let (handle, point, publicArea) = try connection.createMachineKey(unique: unique)
         connection.flush(handle)
         let counterIndex = try connection.defineCounter()
-        return TPMMachineIdentity(
+        let identity = TPMMachineIdentity(
             vendorKeyID: vendorKeyID, machineKey: point, componentNames: componentNames, threshold: threshold,
             unique: unique, counterIndex: counterIndex)
+        return (identity, publicArea)
     }
 
     /// Releases the NV counter `index` of a retired machine key (`license request --new`) in the TPM behind
@@ -46,12 +47,13 @@ public struct TPMMachineIdentity: Sendable {
         }
     }
 
-    /// Runs `body` with the TPM key as an HPKE KEM key; refuses when the TPM no longer holds this key.
-    func withKey<T>(_ connection: TPMConnection, _ body: (TPMP256KEMPrivateKey) throws -> T) throws -> T {
+    /// Runs `body` with the TPM key as an HPKE KEM key and its object handle (for `activateCredential`);
+    /// refuses when the TPM no longer holds this key.
+    func withKey<T>(_ connection: TPMConnection, _ body: (TPMP256KEMPrivateKey, UInt32) throws -> T) throws -> T {
         let otherKey = LicenseError.wrongMachine(
             "this TPM no longer holds the machine key of the request (another TPM, or it was cleared): make "
                 + "a new `license request --tpm`")
-        return try connection.withMachineKey(unique: unique, expected: machineKey, otherKey: otherKey, body)
+        return try connection.withMachineKeyObject(unique: unique, expected: machineKey, otherKey: otherKey, body)
     }
 
     var json: JSONValue {

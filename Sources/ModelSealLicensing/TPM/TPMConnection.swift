@@ -20,11 +20,13 @@ public final class TPMConnection: @unchecked Sendable {
         static let password: UInt32 = 0x0FF
         static let owner: UInt32 = 0x101
         static let null: UInt32 = 0x107
+        static let endorsement: UInt32 = 0x10B
     }
 
     let library: TSS2Library
     private var tcti: OpaquePointer?
-    private var context: OpaquePointer?
+    /// The ESYS context (also used by `TPMConnection+Endorsement.swift`).
+    private(set) var context: OpaquePointer?
     /// The HMAC session salted to the machine key (`startSession`): every answer the licensing checks rely
     /// on comes through it, and the TSS verifies each answer's HMAC. Flushed when the connection goes.
     private(set) var session: UInt32?
@@ -184,9 +186,12 @@ public final class TPMConnection: @unchecked Sendable {
         return handle
     }
 
-    /// `TPM2_CreatePrimary` under the storage (owner) hierarchy with `template` (a `TPM2B_PUBLIC`), empty
-    /// authorization. Returns the object's handle (the caller flushes it) and its marshaled `TPM2B_PUBLIC`.
-    func createPrimary(template: [UInt8]) throws(TPMError) -> (handle: UInt32, public: [UInt8]) {
+    /// `TPM2_CreatePrimary` under `hierarchy` (default the storage (owner) hierarchy) with `template` (a
+    /// `TPM2B_PUBLIC`), empty authorization. Returns the object's handle (the caller flushes it) and its marshaled
+    /// `TPM2B_PUBLIC`.
+    func createPrimary(template: [UInt8], hierarchy: UInt32 = Handle.owner) throws(TPMError) -> (
+        handle: UInt32, public: [UInt8]
+    ) {
         let empty = [UInt8](repeating: 0, count: 512)  // TPM2B_DATA and TPML_PCR_SELECTION: size/count 0
         var handle: UInt32 = 0
         var outPublic: UnsafeMutableRawPointer?
@@ -197,7 +202,7 @@ public final class TPMConnection: @unchecked Sendable {
             try withStructure("TPM2B_PUBLIC", template) { (area) throws(TPMError) in
                 let rc = empty.withUnsafeBytes { zero in
                     library.createPrimary(
-                        context, Handle.owner, Handle.password, Handle.none, Handle.none, sensitive, area,
+                        context, hierarchy, Handle.password, Handle.none, Handle.none, sensitive, area,
                         zero.baseAddress, zero.baseAddress, &handle, &outPublic, &creationData, &creationHash,
                         &ticket)
                 }
@@ -217,15 +222,16 @@ public final class TPMConnection: @unchecked Sendable {
 
     /// Creates the machine key: a primary, non-exportable P-256 decryption key under the storage (owner)
     /// hierarchy, derived from the TPM's owner seed and `unique` (so the same `unique` gives the same key
-    /// until the TPM is cleared). Returns its handle and its public point `04 || x || y`.
-    func createMachineKey(unique: [UInt8]) throws(TPMError) -> (handle: UInt32, point: [UInt8]) {
+    /// until the TPM is cleared). Returns its handle, its public point `04 || x || y` and its `TPM2B_PUBLIC` (from
+    /// which a vendor computes the key's name when it attests the key: `license issue --require-tpm`).
+    func createMachineKey(unique: [UInt8]) throws(TPMError) -> (handle: UInt32, point: [UInt8], public: [UInt8]) {
         let attributes =
             TPMWire.Attribute.fixedTPM | TPMWire.Attribute.fixedParent | TPMWire.Attribute.sensitiveDataOrigin
             | TPMWire.Attribute.userWithAuth | TPMWire.Attribute.noDA | TPMWire.Attribute.decrypt
         let (handle, publicArea) = try createPrimary(
             template: TPMWire.eccDecryptionPublic(attributes: attributes, x: unique, y: []))
         do {
-            return (handle, try TPMWire.point(ofPublic: publicArea))
+            return (handle, try TPMWire.point(ofPublic: publicArea), publicArea)
         } catch {
             flush(handle)
             throw error
@@ -415,7 +421,15 @@ extension TPMConnection {
         unique: [UInt8], expected: [UInt8]? = nil, otherKey: Error? = nil,
         _ body: (TPMP256KEMPrivateKey) throws -> T
     ) throws -> T {
-        let (handle, point) = try createMachineKey(unique: unique)
+        try withMachineKeyObject(unique: unique, expected: expected, otherKey: otherKey) { key, _ in try body(key) }
+    }
+
+    /// `withMachineKey` whose `body` also gets the key's object handle (for `activateCredential`).
+    func withMachineKeyObject<T>(
+        unique: [UInt8], expected: [UInt8]? = nil, otherKey: Error? = nil,
+        _ body: (TPMP256KEMPrivateKey, UInt32) throws -> T
+    ) throws -> T {
+        let (handle, point, _) = try createMachineKey(unique: unique)
         defer { flush(handle) }
         if let expected {
             guard point == expected else { throw otherKey ?? TPMError.malformed("another machine key") }
@@ -423,6 +437,6 @@ extension TPMConnection {
         }
         let key = TPMP256KEMPrivateKey(
             publicKey: TPMP256KEMPublicKey(unchecked: point), zGen: { [self] in try ecdhZGen(key: handle, point: $0) })
-        return try body(key)
+        return try body(key, handle)
     }
 }

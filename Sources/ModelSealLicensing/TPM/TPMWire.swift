@@ -6,6 +6,9 @@ enum TPMWire {
     static let algorithmSHA256: UInt16 = 0x000B
     static let algorithmNull: UInt16 = 0x0010
     static let curveP256: UInt16 = 0x0003
+    static let algorithmRSA: UInt16 = 0x0001
+    static let algorithmAES: UInt16 = 0x0006
+    static let modeCFB: UInt16 = 0x0043
 
     /// `TPMA_OBJECT` bits.
     enum Attribute {
@@ -39,6 +42,21 @@ enum TPMWire {
             u16(algorithmKeyedHash) + u16(algorithmSHA256) + u32(attributes) + sized([]) + u16(algorithmHMAC)
                 + u16(algorithmSHA256) + sized(unique))
     }
+
+    /// `TPM2B_PUBLIC` of the standard RSA 2048 EK (TCG EK Credential Profile 2.0, template L-1): restricted
+    /// decryption key, AES-128-CFB, policy `PolicySecret(TPM_RH_ENDORSEMENT)`, unique 256 zero bytes. Made from
+    /// the endorsement seed, it is the key of the TPM's EK certificate.
+    static let rsaEKTemplate: [UInt8] = {
+        // fixedTPM fixedParent sensitiveDataOrigin adminWithPolicy restricted decrypt
+        let attributes: UInt32 = 0x0003_00B2
+        let policy: [UInt8] = [
+            0x83, 0x71, 0x97, 0x67, 0x44, 0x84, 0xB3, 0xF8, 0x1A, 0x90, 0xCC, 0x8D, 0x46, 0xA5, 0xD7, 0x24,
+            0xFD, 0x52, 0xD7, 0x6E, 0x06, 0x52, 0x0B, 0x64, 0xF2, 0xA1, 0xDA, 0x1B, 0x33, 0x14, 0x69, 0xAA,
+        ]
+        return sized(
+            u16(algorithmRSA) + u16(algorithmSHA256) + u32(attributes) + sized(policy) + u16(algorithmAES) + u16(128)
+                + u16(modeCFB) + u16(algorithmNull) + u16(2048) + u32(0) + sized([UInt8](repeating: 0, count: 256)))
+    }()
 
     /// `TPM2B_SENSITIVE` holding a P-256 private scalar (for `TPM2_LoadExternal`).
     static func eccSensitive(_ scalar: [UInt8]) -> [UInt8] {

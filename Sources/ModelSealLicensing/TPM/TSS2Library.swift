@@ -56,6 +56,18 @@ struct TSS2Library: @unchecked Sendable {
     let nvRead: @convention(c) (Context?, Handle, Handle, Handle, Handle, Handle, UInt16, UInt16, Output?) -> RC
     let fromTPMPublic: @convention(c) (Context?, UInt32, Handle, Handle, Handle, UnsafeMutablePointer<Handle>?) -> RC
     let closeHandle: @convention(c) (Context?, UnsafeMutablePointer<Handle>?) -> RC
+    let nvReadPublic: @convention(c) (Context?, Handle, Handle, Handle, Handle, Output?, Output?) -> RC
+    let getCapability:
+        @convention(c) (Context?, Handle, Handle, Handle, UInt32, UInt32, UInt32, UnsafeMutablePointer<UInt8>?, Output?)
+            -> RC
+    let policySecret:
+        @convention(c) (
+            Context?, Handle, Handle, Handle, Handle, Handle, UnsafeRawPointer?, UnsafeRawPointer?, UnsafeRawPointer?,
+            Int32, Output?, Output?
+        ) -> RC
+    let activateCredential:
+        @convention(c) (Context?, Handle, Handle, Handle, Handle, Handle, UnsafeRawPointer?, UnsafeRawPointer?, Output?)
+            -> RC
     let unmarshal:
         [String:
             @convention(c) (UnsafePointer<UInt8>?, Int, UnsafeMutablePointer<Int>?, UnsafeMutableRawPointer?) -> RC]
@@ -109,6 +121,10 @@ struct TSS2Library: @unchecked Sendable {
         nvUndefineSpace = try symbol(esys, "Esys_NV_UndefineSpace", as: type(of: nvUndefineSpace))
         fromTPMPublic = try symbol(esys, "Esys_TR_FromTPMPublic", as: type(of: fromTPMPublic))
         closeHandle = try symbol(esys, "Esys_TR_Close", as: type(of: closeHandle))
+        nvReadPublic = try symbol(esys, "Esys_NV_ReadPublic", as: type(of: nvReadPublic))
+        getCapability = try symbol(esys, "Esys_GetCapability", as: type(of: getCapability))
+        policySecret = try symbol(esys, "Esys_PolicySecret", as: type(of: policySecret))
+        activateCredential = try symbol(esys, "Esys_ActivateCredential", as: type(of: activateCredential))
         var unmarshal:
             [String:
                 @convention(c) (UnsafePointer<UInt8>?, Int, UnsafeMutablePointer<Int>?, UnsafeMutableRawPointer?) -> RC] =
@@ -120,7 +136,8 @@ struct TSS2Library: @unchecked Sendable {
         for type in [
             "TPM2B_PUBLIC", "TPM2B_SENSITIVE", "TPM2B_SENSITIVE_CREATE", "TPM2B_ECC_POINT", "TPMS_TIME_INFO",
             "TPM2B_AUTH", "TPM2B_NV_PUBLIC",
-            "TPM2B_MAX_NV_BUFFER", "TPM2B_MAX_BUFFER", "TPM2B_DIGEST", "TPMT_SYM_DEF",
+            "TPM2B_MAX_NV_BUFFER", "TPM2B_MAX_BUFFER", "TPM2B_DIGEST", "TPMT_SYM_DEF", "TPM2B_ID_OBJECT",
+            "TPM2B_ENCRYPTED_SECRET", "TPMS_CAPABILITY_DATA",
         ] {
             unmarshal[type] = try symbol(
                 mu, "Tss2_MU_\(type)_Unmarshal",
