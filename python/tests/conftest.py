@@ -105,3 +105,21 @@ def fernet_key() -> bytes:
     from cryptography.fernet import Fernet
 
     return Fernet.generate_key()
+
+
+# Wall time per test file (setup + call + teardown), printed at the end of the run, so that what each
+# suite adds to the test command can be read from any run's log (the issues state a budget per suite).
+_FILE_SECONDS: dict[str, float] = {}
+
+
+def pytest_runtest_logreport(report):
+    path = report.nodeid.split("::", 1)[0]
+    _FILE_SECONDS[path] = _FILE_SECONDS.get(path, 0.0) + report.duration
+
+
+def pytest_terminal_summary(terminalreporter):
+    if not _FILE_SECONDS:
+        return
+    terminalreporter.section("seconds per test file")
+    for path, seconds in sorted(_FILE_SECONDS.items(), key=lambda item: -item[1]):
+        terminalreporter.write_line(f"{seconds:8.1f}  {path}")
