@@ -2,8 +2,9 @@
 """The CPU split per release from `perf script` output of the key server (scripts/bench-server.sh BENCH_PERF=FILE).
 
 A sample belongs to the first stage in STAGES with a frame anywhere in its stack (the order is most
-specific first: SQLite code called from the audit append counts as "audit append", the event loop that
-runs everything counts only when nothing more specific is on the stack). Prints each stage's
+specific first: a futex wake or wait counts as a thread hand-off wherever it happens, SQLite code called from
+the audit append counts as "audit append", the event loop that runs everything counts only when nothing more
+specific is on the stack). Prints each stage's
 share of the server's samples and, given the number of releases answered, the CPU microseconds per release
 (samples x sampling period / releases).
 
@@ -14,12 +15,17 @@ import re
 import sys
 
 STAGES = [
+    # Waking or waiting for another thread (the store's gate, SQLiteNIO's thread pool and the hop back to
+    # the event loop, Dispatch): kernel futex work, whoever asked for it.
+    ("thread hand-offs (futex wake/wait)", r"futex"),
     ("audit append", r"appendAudit|AuditChain"),
     ("auth: request signature (Ed25519 verify)", r"ED25519_verify|RequestSignature.{0,40}verify|16RequestSignatureV6verify"),
     ("lease signature (Ed25519 sign)", r"ED25519_sign|ED25519_keypair"),
     ("HPKE wrap (X25519, HKDF, AES-GCM)", r"HPKE|X25519|hpke"),
     ("file key unwrap (AES-GCM, master key)", r"ServerKeys.{0,20}unwrap|10ServerKeysV6unwrap"),
     ("policy transaction (SQLite)", r"sqlite3|SQLiteNIO|SQLiteStore|11SQLiteStoreC"),
+    # The server's side of the PostgreSQL wire protocol (the PostgreSQL processes are not sampled).
+    ("policy transaction (PostgresNIO client)", r"PostgresNIO|PostgresStore|13PostgresStoreC|PSQL"),
     ("JSON", r"ModelSealCore.{0,20}JSON|JSONWriter|JSONParser|9JSONValue"),
     ("HTTP (NIO, Hummingbird)", r"NIO|Hummingbird|HTTP|epoll|tcp_|sock_|__sys_sendto|__sys_recvfrom|do_writev"),
     ("Swift runtime, allocation, scheduling", r"swift_|malloc|free|_int_|pthread|futex|schedule"),
