@@ -7,7 +7,8 @@ import PackageDescription
 //   ModelFormats     — PyTorch / safetensors / NumPy readers and writers, restricted pickle machine
 //   ModelSealKeys    — text encodings of keys, identity and recipient files, key sources
 //   ModelSealSigning — signature keys (PEM, OpenSSH), signed trailers, Merkle roots over chunks
-//   ModelSealPKCS11  — signing keys on PKCS#11 tokens: RFC 7512 URIs, the module loaded with dlopen (CPKCS11: declarations)
+//   ModelSealPKCS11  — keys on PKCS#11 tokens (signing keys, the key server's AES master key): RFC 7512 URIs,
+//                      the module loaded with dlopen (CPKCS11: declarations)
 //   ModelSealEnvironment — environment locks and contracts: probe, conda formats, policies (no crypto)
 //   ModelSealBundle  — the delivery bundle (.mspkg): signed manifest, strict streaming pack/unpack
 //   ModelSealLicensing — machine fingerprint, machine key, signed licenses, load-count state, runtime guards
@@ -215,7 +216,7 @@ let package = Package(
             name: "ModelSealServer",
             dependencies: [
                 "ModelSealCore", "ContainerFormat", "ContainerEngine", "ModelSealKeys", "ModelSealLicensing",
-                "ModelSealServerProtocol", "ModelSealMark",
+                "ModelSealServerProtocol", "ModelSealMark", "ModelSealPKCS11", "ModelSealKit",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
                 .product(name: "MultipartKit", package: "multipart-kit"),

@@ -12,6 +12,10 @@
 #
 #   bash scripts/bench-server.sh [--db sqlite|postgres] [SECONDS=10] [MACHINES=1000] [COUNT=120000]
 #
+# BENCH_MASTER_KEY=token keeps the server's master key on a SoftHSM2 token made in the temp folder (an AES-256
+# key from pkcs11-tool; docs/SERVER.md §Master key on a token): each release then unwraps its file key with one
+# C_Decrypt on the token instead of in the server's memory.
+#
 # BENCH_PERF=FILE also samples the server with `perf record` (call graphs) while wrk runs and prints the
 # CPU split per release (auth, policy transaction, audit append, HPKE, lease signature, HTTP, ...) from
 # scripts/bench-server-split.py; the perf data is kept in FILE.
@@ -42,8 +46,19 @@ if [ "$store" = postgres ]; then
     export MODELSEAL_SERVER_MASTER_KEY="$(head -c 32 /dev/urandom | base64)"
     database="$PG_URL"
 fi
-echo "store: $store ($database)"
-"$server_bin/modelseal-server" --db "$database" --listen 127.0.0.1:0 --insecure-http --no-rate-limit \
+master=()
+if [ "${BENCH_MASTER_KEY:-file}" = token ]; then
+    mkdir "$work/tokens"
+    echo "directories.tokendir = $work/tokens" > "$work/softhsm2.conf"
+    export SOFTHSM2_CONF="$work/softhsm2.conf" MODELSEAL_PKCS11_MODULE=/usr/lib/softhsm/libsofthsm2.so
+    export MODELSEAL_PKCS11_PIN=1234
+    softhsm2-util --init-token --free --label bench --pin 1234 --so-pin 87654321 >/dev/null
+    pkcs11-tool --module "$MODELSEAL_PKCS11_MODULE" --login --pin 1234 --keygen --key-type AES:32 --label master \
+        --sensitive --private >/dev/null 2>&1
+    master=(--master-key "pkcs11:token=bench;object=master")
+fi
+echo "store: $store ($database), master key: ${BENCH_MASTER_KEY:-file}"
+"$server_bin/modelseal-server" --db "$database" --listen 127.0.0.1:0 --insecure-http --no-rate-limit "${master[@]}" \
     2> "$work/server.log" &
 server_pid=$!
 for _ in $(seq 100); do grep -q listening "$work/server.log" && break; sleep 0.1; done

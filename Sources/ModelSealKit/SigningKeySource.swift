@@ -56,8 +56,9 @@ public enum SigningKeySource: Sendable {
         }
     }
 
-    /// `--pkcs11-module`, else the URI's `module-path`, else `$MODELSEAL_PKCS11_MODULE`.
-    static func modulePath(_ explicit: String?, uri: PKCS11URI) throws(PKCS11Error) -> String {
+    /// `--pkcs11-module`, else the URI's `module-path`, else `$MODELSEAL_PKCS11_MODULE`. Every token key
+    /// resolves its module this way: signing keys here, the key server's master key (docs/SERVER.md §Keys).
+    public static func modulePath(_ explicit: String?, uri: PKCS11URI) throws(PKCS11Error) -> String {
         if let explicit { return explicit }
         if let path = uri.modulePath { return path }
         if let path = ProcessEnvironment.value(moduleVariable), !path.isEmpty { return path }
@@ -66,8 +67,9 @@ public enum SigningKeySource: Sendable {
                 + "(SoftHSM2: /usr/lib/softhsm/libsofthsm2.so)")
     }
 
-    /// The PIN, never from argv: `$VAR` of `--pin-env`, `$MODELSEAL_PKCS11_PIN`, `pin-source`, the terminal.
-    static func pin(for uri: PKCS11URI, environment: String?, prompt: Bool) throws -> [UInt8] {
+    /// The PIN, never from argv: `$VAR` of `--pin-env`, `$MODELSEAL_PKCS11_PIN`, `pin-source`, the terminal
+    /// (when `prompt`). Shared by every token key, as `modulePath`.
+    public static func pin(for uri: PKCS11URI, environment: String?, prompt: Bool) throws -> [UInt8] {
         if let environment {
             guard let value = ProcessEnvironment.value(environment), !value.isEmpty else {
                 throw PKCS11Error.loginFailed("--pin-env \(environment): the variable is not set")

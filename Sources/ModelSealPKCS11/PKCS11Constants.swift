@@ -14,20 +14,27 @@ enum PKCS11Constants {
 
     static let publicKey: CK_OBJECT_CLASS = 2
     static let privateKey: CK_OBJECT_CLASS = 3
+    static let secretKey: CK_OBJECT_CLASS = 4
 
     static let attributeClass: CK_ATTRIBUTE_TYPE = 0x0
+    static let `private`: CK_ATTRIBUTE_TYPE = 0x2
     static let label: CK_ATTRIBUTE_TYPE = 0x3
     static let keyType: CK_ATTRIBUTE_TYPE = 0x100
     static let id: CK_ATTRIBUTE_TYPE = 0x102
+    static let sensitive: CK_ATTRIBUTE_TYPE = 0x103
+    static let valueLength: CK_ATTRIBUTE_TYPE = 0x161
+    static let extractable: CK_ATTRIBUTE_TYPE = 0x162
     static let ecParameters: CK_ATTRIBUTE_TYPE = 0x180
     static let ecPoint: CK_ATTRIBUTE_TYPE = 0x181
     static let alwaysAuthenticate: CK_ATTRIBUTE_TYPE = 0x202
 
     static let keyTypeEC: CK_KEY_TYPE = 0x3
     static let keyTypeEdwards: CK_KEY_TYPE = 0x40
+    static let keyTypeAES: CK_KEY_TYPE = 0x1F
 
     static let mechanismECDSA: CK_MECHANISM_TYPE = 0x1041
     static let mechanismEdDSA: CK_MECHANISM_TYPE = 0x1057
+    static let mechanismAESGCM: CK_MECHANISM_TYPE = 0x1087
 
     /// `ulValueLen` of an attribute the object does not have or will not reveal.
     static let unavailableInformation = CK_ULONG.max
@@ -36,8 +43,11 @@ enum PKCS11Constants {
 /// PKCS#11 return values (CKR_*) ModelSeal tells apart.
 public enum PKCS11ReturnCode {
     static let ok: CK_RV = 0x0
+    static let generalError: CK_RV = 0x5
     static let attributeSensitive: CK_RV = 0x11
     static let attributeTypeInvalid: CK_RV = 0x12
+    static let encryptedDataInvalid: CK_RV = 0x40
+    static let encryptedDataLengthRange: CK_RV = 0x41
     static let pinIncorrect: CK_RV = 0xA0
     static let pinInvalid: CK_RV = 0xA1
     static let pinLengthRange: CK_RV = 0xA2
@@ -51,6 +61,7 @@ public enum PKCS11ReturnCode {
         0x0: "CKR_OK", 0x1: "CKR_CANCEL", 0x2: "CKR_HOST_MEMORY", 0x3: "CKR_SLOT_ID_INVALID",
         0x5: "CKR_GENERAL_ERROR", 0x6: "CKR_FUNCTION_FAILED", 0x7: "CKR_ARGUMENTS_BAD",
         0x11: "CKR_ATTRIBUTE_SENSITIVE", 0x12: "CKR_ATTRIBUTE_TYPE_INVALID", 0x30: "CKR_DEVICE_ERROR",
+        0x40: "CKR_ENCRYPTED_DATA_INVALID", 0x41: "CKR_ENCRYPTED_DATA_LEN_RANGE",
         0x31: "CKR_DEVICE_MEMORY", 0x32: "CKR_DEVICE_REMOVED", 0x54: "CKR_FUNCTION_NOT_SUPPORTED",
         0x60: "CKR_KEY_HANDLE_INVALID", 0x63: "CKR_KEY_TYPE_INCONSISTENT", 0x68: "CKR_KEY_FUNCTION_NOT_PERMITTED",
         0x70: "CKR_MECHANISM_INVALID", 0x71: "CKR_MECHANISM_PARAM_INVALID", 0x82: "CKR_OBJECT_HANDLE_INVALID",

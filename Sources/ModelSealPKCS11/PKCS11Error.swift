@@ -8,7 +8,8 @@ public enum PKCS11Error: Error, Equatable, Sendable, CustomStringConvertible {
     case loginFailed(String)
     /// No token, or no key on the token, matches the URI; or the URI matches more than one.
     case notFound(String)
-    /// The key found is of a type ModelSeal cannot sign with (not Ed25519 or ECDSA P-256/P-384/P-521).
+    /// The key found is of a type ModelSeal cannot sign with (not Ed25519 or ECDSA P-256/P-384/P-521), or,
+    /// for the key server's master key, not an AES-256 key the token keeps to itself.
     case unsupportedKey(String)
     /// The module returned an error code where none was expected.
     case tokenFailed(function: String, code: UInt)

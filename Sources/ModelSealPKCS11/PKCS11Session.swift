@@ -10,10 +10,10 @@ final class PKCS11Session: @unchecked Sendable {
     let slot: CK_SLOT_ID
     let tokenLabel: String
     let tokenFlags: CK_FLAGS
-    private let handle: CK_SESSION_HANDLE
+    let handle: CK_SESSION_HANDLE
     let lock = Mutex(())
 
-    private var functions: CK_FUNCTION_LIST { module.functions.pointee }
+    var functions: CK_FUNCTION_LIST { module.functions.pointee }
     /// Most slots looked at: more than any module has.
     static let maximumSlots: CK_ULONG = 1024
 

@@ -28,17 +28,19 @@ public final class KeyServer: Sendable {
         self.trace = trace
     }
 
-    /// Opens the store named by `database` (`sqlite:PATH` or `postgres://…`), applies its migrations, loads the keys and
-    /// records the first admin from `adminToken` when the database has none.
+    /// Opens the store named by `database` (`sqlite:PATH` or `postgres://…`), applies its migrations, loads the keys
+    /// (the master key from `masterKeyFile`: a file or a `pkcs11:` URI, see MasterKeySource) and records the first
+    /// admin from `adminToken` when the database has none.
     public static func start(
-        database: String, masterKeyFile: String?, adminToken: String?, limits: RateLimits = .standard,
+        database: String, masterKeyFile: String?, pkcs11Module: String? = nil, adminToken: String?,
+        limits: RateLimits = .standard,
         clock: @escaping @Sendable () -> Int64 = KeyServer.systemClock, trace: TraceSettings? = nil
     ) async throws -> KeyServer {
         let (store, defaultKeyFile) = try await openStore(database)
         do {
             try await store.migrate()
             let keys = try await ServerKeys.load(
-                store: store, masterKeyFile: masterKeyFile, defaultFile: defaultKeyFile)
+                store: store, masterKeyFile: masterKeyFile, pkcs11Module: pkcs11Module, defaultFile: defaultKeyFile)
             let server = KeyServer(store: store, keys: keys, limits: limits, clock: clock, trace: trace)
             if let adminToken, !adminToken.isEmpty {
                 try await server.bootstrapAdmin(token: adminToken)

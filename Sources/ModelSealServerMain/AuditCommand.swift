@@ -29,7 +29,8 @@ extension ServerCommand.Audit {
 
         func run() async throws {
             let server = try await KeyServer.start(
-                database: database.db, masterKeyFile: database.masterKeyFile, adminToken: nil)
+                database: database.db, masterKeyFile: database.masterKeyFile, pkcs11Module: database.pkcs11Module,
+                adminToken: nil)
             let expected = try head.map {
                 try AuditHead(json: try JSONParser.parse(try SmallFile.read($0, limit: 65536)))
             }
@@ -54,7 +55,8 @@ extension ServerCommand.Audit {
 
         func run() async throws {
             let server = try await KeyServer.start(
-                database: database.db, masterKeyFile: database.masterKeyFile, adminToken: nil)
+                database: database.db, masterKeyFile: database.masterKeyFile, pkcs11Module: database.pkcs11Module,
+                adminToken: nil)
             let result = try await AuditHead.verifyChain(server.store, expecting: nil, serverKey: server.keys)
             try await server.store.close()
             print(JSONWriter.serialize(try result.head.signed(by: server.keys).json, pretty: true))

@@ -34,7 +34,8 @@ extension ServerCommand {
                 try dumpPostgres(try PostgresLocation(url: database.db))
             }
             let server = try await KeyServer.start(
-                database: database.db, masterKeyFile: database.masterKeyFile, adminToken: nil)
+                database: database.db, masterKeyFile: database.masterKeyFile, pkcs11Module: database.pkcs11Module,
+                adminToken: nil)
             guard let store = server.store as? SQLiteStore else { throw ValidationError("unknown database kind") }
             try await store.backup(to: output)
             try await store.close()

@@ -31,7 +31,8 @@ extension ServerCommand.Key {
 
         func run() async throws {
             let server = try await KeyServer.start(
-                database: database.db, masterKeyFile: database.masterKeyFile, adminToken: nil)
+                database: database.db, masterKeyFile: database.masterKeyFile, pkcs11Module: database.pkcs11Module,
+                adminToken: nil)
             let rotation = try await KeyRotationStore.rotate(
                 store: server.store, keys: server.keys, actor: "server", now: KeyServer.systemClock())
             try await server.store.close()

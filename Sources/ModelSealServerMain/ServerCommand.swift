@@ -48,12 +48,22 @@ struct DatabaseOptions: ParsableArguments {
     var db: String
 
     @Option(
+        name: [.customLong("master-key-file"), .customLong("master-key")],
         help: ArgumentHelp(
-            "File holding the master key (base64 of 32 bytes) that wraps every file key; default: "
-                + "$MODELSEAL_SERVER_MASTER_KEY, else PATH.master-key beside a SQLite database (made on first start); "
-                + "PostgreSQL needs one of the first two, the same for every server process.",
-            valueName: "FILE"))
+            "The master key that wraps every file key: a file holding the base64 of 32 bytes, or a pkcs11: URI "
+                + "naming an AES-256 key on a token ('pkcs11:token=T;object=O', PIN in $MODELSEAL_PKCS11_PIN; the key "
+                + "never leaves the token). Default: $MODELSEAL_SERVER_MASTER_KEY (either form), else PATH.master-key "
+                + "beside a SQLite database (made on first start); PostgreSQL needs one of the first two, the same "
+                + "for every server process.",
+            valueName: "FILE|URI"))
     var masterKeyFile: String?
+
+    @Option(
+        name: .customLong("pkcs11-module"),
+        help: ArgumentHelp(
+            "PKCS#11 module of a pkcs11: master key (default: the URI's module-path, else $MODELSEAL_PKCS11_MODULE; "
+                + "SoftHSM2: /usr/lib/softhsm/libsofthsm2.so).", valueName: "PATH"))
+    var pkcs11Module: String?
 }
 
 extension ServerCommand {
@@ -66,7 +76,9 @@ extension ServerCommand {
                 given; a non-loopback --listen without --admin-listen is refused unless --expose-admin. Both \
                 listeners serve TLS with --tls-cert and --tls-key (PEM); plain HTTP needs --insecure-http and \
                 loopback addresses. On start the server prints its TLS key's pin (`sha256:HEX`): give it to \
-                customers out of band for `modelseal activate --server-pin` (docs/SERVER.md §TLS).
+                customers out of band for `modelseal activate --server-pin` (docs/SERVER.md §TLS). With \
+                --master-key pkcs11:URI the master key stays on a PKCS#11 token and every file key is wrapped and \
+                unwrapped there (docs/SERVER.md §Master key on a token).
 
                 Examples:
                   MODELSEAL_ADMIN_TOKEN=$(cat admin.token) modelseal-server --db sqlite:k.db \\
@@ -74,6 +86,10 @@ extension ServerCommand {
                       --tls-cert server.pem --tls-key server.key
                   MODELSEAL_ADMIN_TOKEN=$(cat admin.token) \\
                       modelseal-server --db sqlite:k.db --listen 127.0.0.1:8443 --insecure-http
+                  MODELSEAL_ADMIN_TOKEN=$(cat admin.token) MODELSEAL_PKCS11_PIN=$(cat pin) \\
+                      modelseal-server --db sqlite:k.db --listen 127.0.0.1:8443 --insecure-http \\
+                      --master-key 'pkcs11:token=server;object=master' \\
+                      --pkcs11-module /usr/lib/softhsm/libsofthsm2.so
                 """)
 
         @OptionGroup var database: DatabaseOptions
@@ -120,7 +136,7 @@ extension ServerCommand {
             }
             let tls = try transport(listen: listen, admin: admin)
             let server = try await KeyServer.start(
-                database: database.db, masterKeyFile: database.masterKeyFile,
+                database: database.db, masterKeyFile: database.masterKeyFile, pkcs11Module: database.pkcs11Module,
                 adminToken: ProcessEnvironment.value("MODELSEAL_ADMIN_TOKEN"),
                 limits: noRateLimit
                     ? .off

@@ -210,7 +210,7 @@ import Testing
         }
         let newKey = harness.folder + "/new.master-key"
         // signing_key, intake_key, the rotation statements when there are any, and the one version's key.
-        #expect(try await harness.server.rotateMasterKey(newKeyFile: newKey) == 3 + min(signingRotations, 1))
+        #expect(try await harness.server.rotateMasterKey(newKey: newKey) == 3 + min(signingRotations, 1))
         try await harness.server.store.close()
         await #expect(throws: StoreError.self) {
             _ = try await KeyServer.start(

@@ -1,4 +1,5 @@
-// The few PKCS#11 (Cryptoki 2.40 / 3.0) declarations ModelSeal uses to sign with a key on a token.
+// The few PKCS#11 (Cryptoki 2.40 / 3.0) declarations ModelSeal uses to sign with a key on a token and to
+// wrap the key server's secrets with an AES key on a token (CKM_AES_GCM).
 //
 // Written from the OASIS specification (PKCS #11 Base Specification, sections 3 and 5), not copied from a
 // vendor header, so that nothing here depends on an installed SDK: the module itself is loaded at run time
@@ -77,6 +78,17 @@ typedef struct CK_MECHANISM {
     CK_ULONG ulParameterLen;
 } CK_MECHANISM;
 
+// CKM_AES_GCM's parameter (PKCS #11 Current Mechanisms 2.40 §2.12.3; the layout 2.40 modules such as
+// SoftHSM2 2.6 read, with ulIvBits).
+typedef struct CK_GCM_PARAMS {
+    CK_BYTE *pIv;
+    CK_ULONG ulIvLen;
+    CK_ULONG ulIvBits;
+    CK_BYTE *pAAD;
+    CK_ULONG ulAADLen;
+    CK_ULONG ulTagBits;
+} CK_GCM_PARAMS;
+
 typedef struct CK_C_INITIALIZE_ARGS {
     void *CreateMutex;
     void *DestroyMutex;
@@ -124,12 +136,16 @@ typedef struct CK_FUNCTION_LIST {
     CK_RV (*C_FindObjects)(
         CK_SESSION_HANDLE hSession, CK_OBJECT_HANDLE *phObject, CK_ULONG ulMaxObjectCount, CK_ULONG *pulObjectCount);
     CK_RV (*C_FindObjectsFinal)(CK_SESSION_HANDLE hSession);
-    CK_UNUSED_FUNCTION C_EncryptInit;
-    CK_UNUSED_FUNCTION C_Encrypt;
+    CK_RV (*C_EncryptInit)(CK_SESSION_HANDLE hSession, CK_MECHANISM *pMechanism, CK_OBJECT_HANDLE hKey);
+    CK_RV (*C_Encrypt)(
+        CK_SESSION_HANDLE hSession, CK_BYTE *pData, CK_ULONG ulDataLen, CK_BYTE *pEncryptedData,
+        CK_ULONG *pulEncryptedDataLen);
     CK_UNUSED_FUNCTION C_EncryptUpdate;
     CK_UNUSED_FUNCTION C_EncryptFinal;
-    CK_UNUSED_FUNCTION C_DecryptInit;
-    CK_UNUSED_FUNCTION C_Decrypt;
+    CK_RV (*C_DecryptInit)(CK_SESSION_HANDLE hSession, CK_MECHANISM *pMechanism, CK_OBJECT_HANDLE hKey);
+    CK_RV (*C_Decrypt)(
+        CK_SESSION_HANDLE hSession, CK_BYTE *pEncryptedData, CK_ULONG ulEncryptedDataLen, CK_BYTE *pData,
+        CK_ULONG *pulDataLen);
     CK_UNUSED_FUNCTION C_DecryptUpdate;
     CK_UNUSED_FUNCTION C_DecryptFinal;
     CK_UNUSED_FUNCTION C_DigestInit;

@@ -10,9 +10,9 @@ public enum KeyRotationStore {
     static let setting = "signing_key_rotations"
 
     /// The stored statements, oldest first (none before the first rotation).
-    static func load(store: any ServerStore, master: SymmetricKey) async throws -> [KeyRotation] {
+    static func load(store: any ServerStore, master: MasterKey) async throws -> [KeyRotation] {
         guard let wrapped = try await store.setting(setting) else { return [] }
-        let bytes = try ServerKeys.open(wrapped, under: master, label: setting)
+        let bytes = try master.unwrap(wrapped, label: setting)
         guard let items = (try? JSONParser.parse(bytes))?.arrayValue else {
             throw StoreError.database("the stored signing-key rotations are not a JSON list")
         }
@@ -37,7 +37,7 @@ public enum KeyRotationStore {
             throw StoreError.database("the database has no signing key yet: start the server once")
         }
         guard
-            try ServerKeys.open(current, under: keys.master, label: "signing_key")
+            try keys.master.unwrap(current, label: "signing_key")
                 == Array(keys.signing.rawRepresentation)
         else {
             throw StoreError.conflict(
@@ -45,10 +45,8 @@ public enum KeyRotationStore {
         }
         try await store.replaceSettings(
             [
-                "signing_key": try ServerKeys.seal(
-                    Array(next.rawRepresentation), under: keys.master, label: "signing_key"),
-                setting: try ServerKeys.seal(
-                    Array(JSONWriter.serialize(list).utf8), under: keys.master, label: setting),
+                "signing_key": try keys.master.wrap(Array(next.rawRepresentation), label: "signing_key"),
+                setting: try keys.master.wrap(Array(JSONWriter.serialize(list).utf8), label: setting),
             ], whileSetting: "signing_key", holds: current, actor: actor, action: "server.signing_key.rotate", now: now)
         return rotation
     }

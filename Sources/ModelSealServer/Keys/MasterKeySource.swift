@@ -1,21 +1,50 @@
 import Crypto
 import ModelSealCore
+import ModelSealKit
+import ModelSealPKCS11
 
-/// Where the master key comes from (docs/SERVER.md §Keys): `--master-key-file`, else
-/// `$MODELSEAL_SERVER_MASTER_KEY`, else a key file beside the SQLite database, made on first start with
-/// mode 0600. Each holds the base64 of 32 random bytes. (A PKCS#11 token is not supported yet.)
+/// Where the master key comes from (docs/SERVER.md §Keys): `--master-key-file` (a file, or a `pkcs11:` URI
+/// naming an AES-256 key on a token), else `$MODELSEAL_SERVER_MASTER_KEY` (the base64 of 32 bytes, or a
+/// `pkcs11:` URI), else a key file beside the SQLite database, made on first start with mode 0600. Each file
+/// holds the base64 of 32 random bytes. A token key's module and PIN are resolved as for the CLI's
+/// `--sign-key pkcs11:…` (`--pkcs11-module`, the URI's `module-path`, `$MODELSEAL_PKCS11_MODULE`;
+/// `$MODELSEAL_PKCS11_PIN` or the URI's `pin-source`).
 enum MasterKeySource {
-    static func load(file: String?, defaultFile: String?) throws -> SymmetricKey {
-        if let file { return try parse(try read(file), what: file) }
+    static func load(reference: String?, pkcs11Module: String?, defaultFile: String?) throws -> MasterKey {
+        if let reference {
+            if PKCS11URI.isURI(reference) { return try token(reference, pkcs11Module: pkcs11Module) }
+            return .file(try parse(try read(reference), what: reference))
+        }
         if let text = ProcessEnvironment.value(ServerKeys.masterKeyVariable), !text.isEmpty {
-            return try parse(text, what: "$" + ServerKeys.masterKeyVariable)
+            let words = text.split(whereSeparator: \.isWhitespace).map(String.init)
+            if words.count == 1, PKCS11URI.isURI(words[0]) { return try token(words[0], pkcs11Module: pkcs11Module) }
+            return .file(try parse(text, what: "$" + ServerKeys.masterKeyVariable))
         }
         guard let defaultFile else {
             throw StoreError.database(
-                "no master key: give --master-key-file FILE or set \(ServerKeys.masterKeyVariable) "
+                "no master key: give --master-key-file FILE or pkcs11:URI, or set \(ServerKeys.masterKeyVariable) "
                     + "(base64 of 32 random bytes, e.g. from `head -c 32 /dev/urandom | base64`)")
         }
-        return try readOrCreate(defaultFile)
+        return .file(try readOrCreate(defaultFile))
+    }
+
+    /// The new key of a rotation: the token key `reference` names, else the key in that file (made when missing).
+    static func rotationTarget(_ reference: String, pkcs11Module: String?) throws -> MasterKey {
+        if PKCS11URI.isURI(reference) { return try token(reference, pkcs11Module: pkcs11Module) }
+        return .file(try readOrCreate(reference))
+    }
+
+    /// The AES-256 key on a token that `reference` names, logged in with the PIN from the environment.
+    static func token(_ reference: String, pkcs11Module: String?) throws -> MasterKey {
+        do {
+            let uri = try PKCS11URI(parsing: reference)
+            let key = try PKCS11SecretKey(
+                uri: uri, modulePath: try SigningKeySource.modulePath(pkcs11Module, uri: uri),
+                pin: { try SigningKeySource.pin(for: uri, environment: nil, prompt: false) })
+            return .token(key)
+        } catch {
+            throw StoreError.database("master key \(reference): \(error)")
+        }
     }
 
     /// The key in `path`, made there (mode 0600) when the file does not exist.

@@ -3,6 +3,7 @@ import ContainerFormat
 import Crypto
 import FoundationEssentials
 import ModelSealCore
+import ModelSealPKCS11
 import ModelSealServerProtocol
 
 /// The server's secrets (docs/SERVER.md §Keys): the master key that wraps every file key and the
@@ -12,12 +13,15 @@ public struct ServerKeys: Sendable {
     /// Environment variable holding the master key (base64 of 32 bytes) instead of a key file.
     public static let masterKeyVariable = "MODELSEAL_SERVER_MASTER_KEY"
 
+    /// Whether a master-key reference (`--master-key-file`, `--new-master-key-file`) names a token key.
+    public static func isTokenReference(_ reference: String) -> Bool { PKCS11URI.isURI(reference) }
+
     /// The settings sealed under the master key (each labelled by its name): the signing and intake keys'
     /// seeds and the signing-key rotation statements (KeyRotationStore). A master-key rotation re-wraps
     /// exactly these and every version's file key; a setting added later under the master key belongs here.
     static let wrappedSettings = ["signing_key", "intake_key", KeyRotationStore.setting]
 
-    let master: SymmetricKey
+    let master: MasterKey
     /// Signs leases and the audit head.
     public let signing: Curve25519.Signing.PrivateKey
     /// The X25519 key vendors wrap a version's file key to when they add it (`admin model add`), so the
@@ -28,7 +32,7 @@ public struct ServerKeys: Sendable {
     public let rotations: [KeyRotation]
 
     init(
-        master: SymmetricKey, signing: Curve25519.Signing.PrivateKey, intake: X25519Identity,
+        master: MasterKey, signing: Curve25519.Signing.PrivateKey, intake: X25519Identity,
         rotations: [KeyRotation] = []
     ) {
         self.master = master
@@ -56,10 +60,14 @@ public struct ServerKeys: Sendable {
     /// What clients use as the vendor key id of their machine key: SHA-256 of the signing public key.
     public var vendorKeyID: [UInt8] { Array(SHA256.hash(data: signing.publicKey.rawRepresentation)) }
 
-    /// Loads the server's keys: the master key from `masterKeyFile` or the environment, else from (or
-    /// made into) `defaultFile`; the signing key from the store, made on first start.
-    static func load(store: any ServerStore, masterKeyFile: String?, defaultFile: String?) async throws -> ServerKeys {
-        let master = try MasterKeySource.load(file: masterKeyFile, defaultFile: defaultFile)
+    /// Loads the server's keys: the master key from `masterKeyFile` (a file or a `pkcs11:` URI, opened with
+    /// the module `pkcs11Module` names) or the environment, else from (or made into) `defaultFile`; the signing
+    /// key from the store, made on first start.
+    static func load(
+        store: any ServerStore, masterKeyFile: String?, pkcs11Module: String? = nil, defaultFile: String?
+    ) async throws -> ServerKeys {
+        let master = try MasterKeySource.load(
+            reference: masterKeyFile, pkcs11Module: pkcs11Module, defaultFile: defaultFile)
         let signingSeed = try await secret("signing_key", store: store, master: master)
         let intakeSeed = try await secret("intake_key", store: store, master: master)
         guard let signing = try? Curve25519.Signing.PrivateKey(rawRepresentation: signingSeed),
@@ -70,9 +78,9 @@ public struct ServerKeys: Sendable {
     }
 
     /// A 32-byte secret kept in the settings table under the master key, made by the first server.
-    static func secret(_ name: String, store: any ServerStore, master: SymmetricKey) async throws -> [UInt8] {
-        let fresh = try seal(Identifier.random(32), under: master, label: name)
-        return try open(try await store.initializeSetting(name, value: fresh), under: master, label: name)
+    static func secret(_ name: String, store: any ServerStore, master: MasterKey) async throws -> [UInt8] {
+        let fresh = try master.wrap(Identifier.random(32), label: name)
+        return try master.unwrap(try await store.initializeSetting(name, value: fresh), label: name)
     }
 
     /// The file key in a stanza wrapped to the intake key, or `nil` when it does not open.
@@ -83,29 +91,11 @@ public struct ServerKeys: Sendable {
 
     /// A file key wrapped for the database.
     func wrap(fileKey: [UInt8], fileID: String) throws -> [UInt8] {
-        try Self.seal(fileKey, under: master, label: "file-key " + fileID)
+        try master.wrap(fileKey, label: "file-key " + fileID)
     }
 
     /// A file key from the database.
     func unwrap(_ wrapped: [UInt8], fileID: String) throws -> [UInt8] {
-        try Self.open(wrapped, under: master, label: "file-key " + fileID)
-    }
-
-    static func seal(_ secret: [UInt8], under key: SymmetricKey, label: String) throws -> [UInt8] {
-        let box = try AES.GCM.seal(secret, using: key, authenticating: Array(("modelseal/v1 server " + label).utf8))
-        guard let combined = box.combined else { throw StoreError.database("cannot wrap a secret") }
-        return Array(combined)
-    }
-
-    static func open(_ wrapped: [UInt8], under key: SymmetricKey, label: String) throws -> [UInt8] {
-        guard let box = try? AES.GCM.SealedBox(combined: wrapped),
-            let opened = try? AES.GCM.open(
-                box, using: key, authenticating: Array(("modelseal/v1 server " + label).utf8))
-        else {
-            throw StoreError.database(
-                "a secret in the database does not open with this master key: start the server with the master key "
-                    + "the database was made with")
-        }
-        return Array(opened)
+        try master.unwrap(wrapped, label: "file-key " + fileID)
     }
 }
