@@ -193,7 +193,7 @@ let package = Package(
             dependencies: [
                 "ModelSealCore", "ArticleCompat", "ContainerFormat", "ContainerEngine", "ModelSealKeys", "ModelSealKit",
                 "ModelSealSigning", "ModelSealEnvironment", "ModelSealBundle", "ModelFormats",
-                "ModelSealLicensing", "ModelSealServerProtocol", "ModelSealServerClient",
+                "ModelSealLicensing", "ModelSealServerProtocol", "ModelSealServerClient", "ModelSealPKCS11",
             ],
             exclude: ["include", "exports.map"]
         ),

@@ -22,7 +22,9 @@ STAGES = [
     ("auth: request signature (Ed25519 verify)", r"ED25519_verify|RequestSignature.{0,40}verify|16RequestSignatureV6verify"),
     ("lease signature (Ed25519 sign)", r"ED25519_sign|ED25519_keypair"),
     ("HPKE wrap (X25519, HKDF, AES-GCM)", r"HPKE|X25519|hpke"),
-    ("file key unwrap (AES-GCM, master key)", r"ServerKeys.{0,20}unwrap|10ServerKeysV6unwrap"),
+    # In memory (a key file) or one C_Decrypt on a token (a pkcs11: master key, libsofthsm2 in the benchmark).
+    ("file key unwrap (AES-GCM, master key)",
+     r"ServerKeys.{0,20}unwrap|10ServerKeysV6unwrap|MasterKey.{0,20}unwrap|9MasterKeyO6unwrap|PKCS11|softhsm"),
     ("policy transaction (SQLite)", r"sqlite3|SQLiteNIO|SQLiteStore|11SQLiteStoreC"),
     # The server's side of the PostgreSQL wire protocol (the PostgreSQL processes are not sampled).
     ("policy transaction (PostgresNIO client)", r"PostgresNIO|PostgresStore|13PostgresStoreC|PSQL"),

@@ -1,6 +1,7 @@
 import ContainerEngine
 import ModelSealKeys
 import ModelSealKit
+import ModelSealPKCS11
 import ModelSealSigning
 import Synchronization
 
@@ -75,7 +76,10 @@ public func keyringAddTrustStore(_ ring: OpaquePointer?, _ path: UnsafePointer<C
     }
 }
 
-/// Sets the signing key used by `modelseal_seal_buffer` (PEM file; `passphrase` may be NULL).
+/// Sets the signing key used by `modelseal_seal_buffer`: a PEM file (`passphrase` may be NULL), or a `pkcs11:`
+/// URI of a key on a token, resolved as the CLI's `--sign-key` (module from the URI's `module-path` or
+/// `$MODELSEAL_PKCS11_MODULE`, PIN from `$MODELSEAL_PKCS11_PIN` or `pin-source`; never asked: a library has no
+/// terminal). The token session stays open while the keyring holds the key.
 @_cdecl("modelseal_keyring_set_signing_key_file")
 public func keyringSetSigningKeyFile(
     _ ring: OpaquePointer?, _ path: UnsafePointer<CChar>?, _ passphrase: UnsafePointer<CChar>?
@@ -83,8 +87,13 @@ public func keyringSetSigningKeyFile(
     boundary {
         let ring = try keyring(ring)
         let path = try Argument.string(path, "path")
-        let text = String(decoding: try KeyFiles.read(path), as: UTF8.self)
-        let key = try KeyFile.signingKey(pem: text, passphrase: passphrase.map { String(cString: $0) })
+        let key: SigningKey
+        if PKCS11URI.isURI(path) {
+            key = try SigningKeySource(reference: path).signingKey(prompt: false)
+        } else {
+            let text = String(decoding: try KeyFiles.read(path), as: UTF8.self)
+            key = try KeyFile.signingKey(pem: text, passphrase: passphrase.map { String(cString: $0) })
+        }
         ring.keys.withLock { $0.signingKey = key }
     }
 }

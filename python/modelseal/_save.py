@@ -46,6 +46,7 @@ def save(
     with _keys.sealing_keyring(recipients=recipients, key=key, passphrase=passphrase, scrypt_log2n=scrypt_log2n) as ring:
         if sign_key is not None:
             # Signed as by `modelseal seal --sign-key`: the file then refuses to open without the signature.
+            # A `pkcs11:` URI names a key on a token (module and PIN from the environment, as for the CLI).
             ring.set_signing_key_file(os.fsdecode(os.fspath(sign_key)), sign_key_passphrase)
         with buffer.getbuffer() as view:
             try:

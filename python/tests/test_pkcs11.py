@@ -235,3 +235,24 @@ def test_pin_asked_on_the_terminal(modelseal_bin, token, tmp_path):
     assert os.waitstatus_to_exitcode(status) == 0, seen + rest
     assert PIN.encode() not in rest  # echo was off
     assert (tmp_path / "m.mseal").exists()
+
+
+def test_python_save_signs_with_a_token_key(modelseal_pkg, token, exported, tmp_path, monkeypatch, fernet_key):
+    """`modelseal.save(..., sign_key="pkcs11:…")` signs on the token through the C ABI, resolved as the CLI's
+    `--sign-key` (module and PIN from the environment): the file loads with trust= the token's exported key and
+    not with another key; a wrong PIN and a missing key raise SignatureError naming the problem and write nothing."""
+    for name, value in token.items():
+        monkeypatch.setenv(name, value)
+    state = {"w": torch.randn(8, 8)}
+    modelseal_pkg.save(state, tmp_path / "s.mseal", key=fernet_key, sign_key=uri("p256"))
+    loaded = modelseal_pkg.load(tmp_path / "s.mseal", key=fernet_key, trust=exported / "p256.pub")
+    assert torch.equal(loaded["w"], state["w"])
+    with pytest.raises(modelseal_pkg.SignatureError, match="untrusted signer"):
+        modelseal_pkg.load(tmp_path / "s.mseal", key=fernet_key, trust=exported / "ed25519.pub")
+    monkeypatch.setenv("MODELSEAL_PKCS11_PIN", "9999")
+    with pytest.raises(modelseal_pkg.SignatureError, match="wrong PIN"):
+        modelseal_pkg.save(state, tmp_path / "wrong-pin.mseal", key=fernet_key, sign_key=uri("p256"))
+    monkeypatch.setenv("MODELSEAL_PKCS11_PIN", PIN)
+    with pytest.raises(modelseal_pkg.SignatureError, match="no private key matches"):
+        modelseal_pkg.save(state, tmp_path / "missing.mseal", key=fernet_key, sign_key=uri("missing"))
+    assert not (tmp_path / "wrong-pin.mseal").exists() and not (tmp_path / "missing.mseal").exists()

@@ -108,7 +108,9 @@ int32_t modelseal_keyring_add_trust_file(modelseal_keyring *ring, const char *pa
  * unreadable or group/other-writable store is an error. The library never looks for a store itself
  * and never reads HOME: callers (the Python package) find it and pass it, or pass trust keys. */
 int32_t modelseal_keyring_add_trust_store(modelseal_keyring *ring, const char *path);
-/* The key modelseal_seal_buffer signs with (PEM; passphrase may be NULL). */
+/* The key modelseal_seal_buffer signs with: a PEM file (passphrase may be NULL), or a pkcs11: URI of a key
+ * on a token (module from the URI's module-path or $MODELSEAL_PKCS11_MODULE, PIN from $MODELSEAL_PKCS11_PIN
+ * or the URI's pin-source; status 27-29 when the token cannot be used). */
 int32_t modelseal_keyring_set_signing_key_file(modelseal_keyring *ring, const char *path, const char *passphrase);
 /* Open with this machine-bound license instead of keys: a memory-only load, counted. */
 int32_t modelseal_keyring_set_license_file(modelseal_keyring *ring, const char *path);
