@@ -65,7 +65,7 @@ extension ServerCommand.Key {
                 return
             }
             let defaultFile = String(database.db.dropFirst("sqlite:".count)) + ".master-key"
-            if ServerKeys.isTokenReference(newMasterKeyFile) {
+            if MasterKey.isTokenReference(newMasterKeyFile) {
                 guard unlink(defaultFile) == 0 else {
                     ServerCommand.writeError(
                         "modelseal-server: cannot remove \(defaultFile) (\(String(cString: strerror(errno)))): it "

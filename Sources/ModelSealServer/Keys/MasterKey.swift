@@ -20,6 +20,9 @@ public enum MasterKey: Sendable {
     /// An AES-256 key on a token (`--master-key-file pkcs11:…`); only the token computes with it.
     case token(PKCS11SecretKey)
 
+    /// Whether a master-key reference (`--master-key-file`, `--new-master-key-file`) names a token key.
+    public static func isTokenReference(_ reference: String) -> Bool { PKCS11URI.isURI(reference) }
+
     /// The prefix of a token-wrapped secret: "mstoken" and the layout's version, 1.
     static let tokenPrefix: [UInt8] = Array("mstoken".utf8) + [1]
 
@@ -82,14 +85,6 @@ public enum MasterKey: Sendable {
         guard let wrapped = try? other.wrap(probe, label: "probe"), let opened = try? unwrap(wrapped, label: "probe")
         else { return false }
         return opened == probe
-    }
-
-    /// How to name this key in messages.
-    var name: String {
-        switch self {
-        case .file: "the master key file"
-        case .token(let key): "the token key \(key.reference)"
-        }
     }
 
     private static func associatedData(_ label: String) -> [UInt8] { Array(("modelseal/v1 server " + label).utf8) }

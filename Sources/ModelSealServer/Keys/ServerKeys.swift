@@ -3,18 +3,14 @@ import ContainerFormat
 import Crypto
 import FoundationEssentials
 import ModelSealCore
-import ModelSealPKCS11
 import ModelSealServerProtocol
 
 /// The server's secrets (docs/SERVER.md §Keys): the master key that wraps every file key and the
 /// server's own Ed25519 signing key (itself stored wrapped in the database), which signs leases and
 /// the audit head and which clients pin at activation.
 public struct ServerKeys: Sendable {
-    /// Environment variable holding the master key (base64 of 32 bytes) instead of a key file.
+    /// Environment variable holding the master key (base64 of 32 bytes, or a `pkcs11:` URI) instead of a key file.
     public static let masterKeyVariable = "MODELSEAL_SERVER_MASTER_KEY"
-
-    /// Whether a master-key reference (`--master-key-file`, `--new-master-key-file`) names a token key.
-    public static func isTokenReference(_ reference: String) -> Bool { PKCS11URI.isURI(reference) }
 
     /// The settings sealed under the master key (each labelled by its name): the signing and intake keys'
     /// seeds and the signing-key rotation statements (KeyRotationStore). A master-key rotation re-wraps
