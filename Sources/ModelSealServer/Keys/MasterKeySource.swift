@@ -40,11 +40,23 @@ enum MasterKeySource {
             let uri = try PKCS11URI(parsing: reference)
             let key = try PKCS11SecretKey(
                 uri: uri, modulePath: try SigningKeySource.modulePath(pkcs11Module, uri: uri),
-                pin: { try SigningKeySource.pin(for: uri, environment: nil, prompt: false) })
+                pin: { try pin(for: uri) })
             return .token(key)
         } catch {
             throw StoreError.database("master key \(reference): \(error)")
         }
+    }
+
+    /// The PIN from `$MODELSEAL_PKCS11_PIN` or the URI's `pin-source`, as for the CLI; the server has neither
+    /// `--pin-env` nor a terminal, so its message names only those two.
+    private static func pin(for uri: PKCS11URI) throws -> [UInt8] {
+        let variable = ProcessEnvironment.value(SigningKeySource.pinVariable) ?? ""
+        guard !variable.isEmpty || uri.pinSource != nil else {
+            throw PKCS11Error.loginFailed(
+                "token '\(uri.token ?? uri.description)' needs a PIN: set \(SigningKeySource.pinVariable) for "
+                    + "modelseal-server, or add pin-source=file:PATH to the URI")
+        }
+        return try SigningKeySource.pin(for: uri, environment: nil, prompt: false)
     }
 
     /// The key in `path`, made there (mode 0600) when the file does not exist.
