@@ -5,6 +5,7 @@ SQLite and the real `modelseal` client. The server wraps and unwraps every secre
 import base64
 import os
 import re
+import secrets
 import shutil
 import sqlite3
 import subprocess
@@ -14,6 +15,7 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from test_server import ADMIN_TOKEN, Server, server_binary
+from test_server_postgres import cluster, psql  # noqa: F401 (a fixture)
 
 MODULE = "/usr/lib/softhsm/libsofthsm2.so"
 PIN = "1234"
@@ -272,3 +274,28 @@ def test_database_of_another_key_is_refused(modelseal_bin, tmp_path, token):
                              uri("master")], env=dict(os.environ, SWIFT_BACKTRACE="enable=no", **env),
                             capture_output=True, text=True)
     assert result.returncode == 1 and "wrapped by a master key file, not by a token key" in result.stderr
+
+
+def test_two_postgres_processes_share_the_token_key(run, modelseal_bin, tmp_path, token, cluster, monkeypatch):
+    """Two server processes on one PostgreSQL database, the token key given as a `pkcs11:` URI in
+    $MODELSEAL_SERVER_MASTER_KEY (each process its own session): a version added through one is released by the
+    other, and the database's secrets are token blobs."""
+    database = "t_" + secrets.token_hex(6)
+    psql(cluster, f"CREATE DATABASE {database}")
+    url = f"postgres://{cluster['PG_USER']}@127.0.0.1:{cluster['PG_PORT']}/{database}"
+    env = dict(server_env(token), MODELSEAL_SERVER_MASTER_KEY=uri("master"), PGPASSWORD=cluster["PG_PASSWORD"])
+    binary = server_binary(modelseal_bin)
+    first = Server(binary, tmp_path, db=url, env=env).start()
+    second = Server(binary, tmp_path, db=url, env=env).start()
+    try:
+        ship(run, tmp_path, first, monkeypatch)
+        run("activate", "--server", second.url, "--token-file", "acme.token")
+        opens(run, tmp_path, second, "out.bin")
+    finally:
+        first.stop()
+        second.stop()
+    stored = subprocess.run(["psql", "-At", "-h", "127.0.0.1", "-p", cluster["PG_PORT"], "-U", cluster["PG_USER"],
+                             "-d", database, "-c", "SELECT encode(wrapped_key, 'hex') FROM versions"],
+                            env=dict(os.environ, PGPASSWORD=cluster["PG_PASSWORD"]), check=True, capture_output=True,
+                            text=True).stdout.split()
+    assert len(stored) == 1 and bytes.fromhex(stored[0]).startswith(TOKEN_PREFIX)
