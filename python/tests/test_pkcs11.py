@@ -7,7 +7,6 @@ signatures in the OpenSSF model signing format are checked by the REAL `model_si
 """
 import json
 import os
-import shutil
 import subprocess
 
 import model_signing
@@ -15,8 +14,7 @@ import pytest
 import torch
 from cryptography.hazmat.primitives import serialization
 
-MODULE = "/usr/lib/softhsm/libsofthsm2.so"
-PIN = "1234"
+from softhsm import MODULE, PIN, init_token, tool
 # The token's keys: label, pkcs11-tool key type, id.
 KEYS = {"ed25519": ("EC:edwards25519", "03"), "p256": ("EC:prime256v1", "01"), "p384": ("EC:secp384r1", "02")}
 
@@ -34,20 +32,11 @@ def uri(label):
 @pytest.fixture(scope="module")
 def token(tmp_path_factory):
     """A SoftHSM2 token 'vendor keys' with an Ed25519, a P-256 and a P-384 key pair; the environment to use it."""
-    for program in ("softhsm2-util", "pkcs11-tool"):
-        if shutil.which(program) is None:
-            pytest.fail(f"{program} is missing: apt-get install softhsm2 opensc (scripts/test.sh installs them)")
     folder = tmp_path_factory.mktemp("softhsm")
-    (folder / "tokens").mkdir()
-    config = folder / "softhsm2.conf"
-    config.write_text(f"directories.tokendir = {folder / 'tokens'}\nobjectstore.backend = file\nlog.level = ERROR\n")
-    env = dict(os.environ, SOFTHSM2_CONF=str(config))
-    subprocess.run(["softhsm2-util", "--init-token", "--free", "--label", "vendor keys", "--pin", PIN,
-                    "--so-pin", "87654321"], env=env, check=True, capture_output=True)
+    env = init_token(folder, "vendor keys")
     for label, (key_type, key_id) in KEYS.items():
-        subprocess.run(["pkcs11-tool", "--module", MODULE, "--login", "--pin", PIN, "--keypairgen", "--key-type",
-                        key_type, "--label", label, "--id", key_id], env=env, check=True, capture_output=True)
-    return {"SOFTHSM2_CONF": str(config), "MODELSEAL_PKCS11_MODULE": MODULE, "MODELSEAL_PKCS11_PIN": PIN}
+        tool(env, "--login", "--pin", PIN, "--keypairgen", "--key-type", key_type, "--label", label, "--id", key_id)
+    return {"SOFTHSM2_CONF": env["SOFTHSM2_CONF"], "MODELSEAL_PKCS11_MODULE": MODULE, "MODELSEAL_PKCS11_PIN": PIN}
 
 
 @pytest.fixture

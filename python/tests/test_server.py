@@ -55,9 +55,9 @@ def server(modelseal_bin, tmp_path):
     instance.stop()
 
 
-@pytest.fixture
-def shipped(run, tmp_path, server, monkeypatch):
-    """A sealed model added to the server and a license of ACME for it (max 2 machines, 5 loads)."""
+def ship(run, tmp_path, server, monkeypatch, max_loads=5):
+    """A sealed model added to `server` and a license of ACME for it (max 2 machines, `max_loads` loads); the
+    license token in acme.token."""
     monkeypatch.setenv("MODELSEAL_LICENSE_DIR", str(tmp_path / "licensing"))
     (tmp_path / "model.bin").write_bytes(os.urandom(300_000))
     key = run("keygen", "--symmetric").stdout.decode().strip()
@@ -66,10 +66,16 @@ def shipped(run, tmp_path, server, monkeypatch):
     run("admin", "--server", server.url, "model", "add", "--name", "m", "--key-env", "MODEL_KEY", "m.mseal",
         env=dict(admin, MODEL_KEY=key))
     added = run("admin", "--server", server.url, "license", "add", "--customer", "ACME", "--model", "m",
-                "--max-machines", "2", "--max-loads", "5", "--json", env=admin)
+                "--max-machines", "2", "--max-loads", str(max_loads), "--json", env=admin)
     license = json.loads(added.stdout)
     (tmp_path / "acme.token").write_text(license["token"] + "\n")
     return {"license": license, "admin": admin}
+
+
+@pytest.fixture
+def shipped(run, tmp_path, server, monkeypatch):
+    """A sealed model added to the server and a license of ACME for it (max 2 machines, 5 loads)."""
+    return ship(run, tmp_path, server, monkeypatch)
 
 
 def lease_files(tmp_path):

@@ -6,7 +6,6 @@ import base64
 import os
 import re
 import secrets
-import shutil
 import sqlite3
 import subprocess
 
@@ -14,11 +13,10 @@ import pytest
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from test_server import ADMIN_TOKEN, Server, server_binary
+from test_server import Server, server_binary, ship
 from test_server_postgres import cluster, psql  # noqa: F401 (a fixture)
 
-MODULE = "/usr/lib/softhsm/libsofthsm2.so"
-PIN = "1234"
+from softhsm import MODULE, PIN, init_token, tool
 TOKEN_PREFIX = b"mstoken\x01"
 
 
@@ -26,25 +24,12 @@ def uri(label):
     return f"pkcs11:token=server%20keys;object={label}"
 
 
-def tool(env, *args, check=True):
-    return subprocess.run(["pkcs11-tool", "--module", MODULE, *args], env=env, check=check, capture_output=True,
-                          text=True)
-
-
 @pytest.fixture(scope="module")
 def token(tmp_path_factory):
     """A SoftHSM2 token 'server keys' with AES-256 keys `master` and `master2` (sensitive, private, never
     extractable), an extractable AES key `leaky`, a 16-byte AES key `short` and a P-256 key pair `signer`."""
-    for program in ("softhsm2-util", "pkcs11-tool"):
-        if shutil.which(program) is None:
-            pytest.fail(f"{program} is missing: apt-get install softhsm2 opensc (scripts/test.sh installs them)")
     folder = tmp_path_factory.mktemp("softhsm")
-    (folder / "tokens").mkdir()
-    config = folder / "softhsm2.conf"
-    config.write_text(f"directories.tokendir = {folder / 'tokens'}\nobjectstore.backend = file\nlog.level = ERROR\n")
-    env = dict(os.environ, SOFTHSM2_CONF=str(config))
-    subprocess.run(["softhsm2-util", "--init-token", "--free", "--label", "server keys", "--pin", PIN,
-                    "--so-pin", "87654321"], env=env, check=True, capture_output=True)
+    env = init_token(folder, "server keys")
     login = ("--login", "--pin", PIN)
     for label in ("master", "master2"):
         tool(env, *login, "--keygen", "--key-type", "AES:32", "--label", label, "--sensitive", "--private")
@@ -55,27 +40,12 @@ def token(tmp_path_factory):
     known.write_bytes(os.urandom(32))  # imported, so that the test can check the blobs with the key's bytes
     tool(env, *login, "--write-object", str(known), "--type", "secrkey", "--key-type", "AES:32", "--label", "known",
          "--sensitive", "--private")
-    return {"SOFTHSM2_CONF": str(config), "MODELSEAL_PKCS11_MODULE": MODULE, "MODELSEAL_PKCS11_PIN": PIN,
+    return {"SOFTHSM2_CONF": env["SOFTHSM2_CONF"], "MODELSEAL_PKCS11_MODULE": MODULE, "MODELSEAL_PKCS11_PIN": PIN,
             "tokens": str(folder / "tokens"), "known": known.read_bytes()}
 
 
 def server_env(token):
     return {name: value for name, value in token.items() if name not in ("tokens", "known")}
-
-
-def ship(run, tmp_path, server, monkeypatch):
-    """A sealed model added to `server` and a license of ACME for it; the license token in acme.token."""
-    monkeypatch.setenv("MODELSEAL_LICENSE_DIR", str(tmp_path / "licensing"))
-    (tmp_path / "model.bin").write_bytes(os.urandom(200_000))
-    key = run("keygen", "--symmetric").stdout.decode().strip()
-    run("seal", "--key-env", "MODEL_KEY", "-o", "m.mseal", "model.bin", env={"MODEL_KEY": key})
-    admin = {"MODELSEAL_ADMIN_TOKEN": ADMIN_TOKEN}
-    run("admin", "--server", server.url, "model", "add", "--name", "m", "--key-env", "MODEL_KEY", "m.mseal",
-        env=dict(admin, MODEL_KEY=key))
-    added = run("admin", "--server", server.url, "license", "add", "--customer", "ACME", "--model", "m",
-                "--max-machines", "2", "--max-loads", "10", "--json", env=admin)
-    import json
-    (tmp_path / "acme.token").write_text(json.loads(added.stdout)["token"] + "\n")
 
 
 def opens(run, tmp_path, server, name):
@@ -108,7 +78,7 @@ def test_token_master_key_serves_releases_across_a_restart(run, modelseal_bin, t
     server = Server(server_binary(modelseal_bin), tmp_path, options=["--master-key", uri("master")],
                     env=server_env(token)).start()
     try:
-        ship(run, tmp_path, server, monkeypatch)
+        ship(run, tmp_path, server, monkeypatch, max_loads=10)
         run("activate", "--server", server.url, "--token-file", "acme.token")
         opens(run, tmp_path, server, "first.bin")
         restart(server)
@@ -157,7 +127,7 @@ def test_master_key_never_leaves_the_token(run, modelseal_bin, tmp_path, token, 
     server = Server(server_binary(modelseal_bin), tmp_path, options=["--master-key-file", uri("master")],
                     env=server_env(token)).start()
     try:
-        ship(run, tmp_path, server, monkeypatch)
+        ship(run, tmp_path, server, monkeypatch, max_loads=10)
         run("activate", "--server", server.url, "--token-file", "acme.token")
         opens(run, tmp_path, server, "out.bin")
     finally:
@@ -189,7 +159,7 @@ def test_rotate_file_to_token_to_token_to_file(run, modelseal_bin, tmp_path, tok
     no longer opens anything), to another token key, and back to a file; releases keep working on each key."""
     env = server_env(token)
     server = Server(server_binary(modelseal_bin), tmp_path, env=env).start()
-    ship(run, tmp_path, server, monkeypatch)
+    ship(run, tmp_path, server, monkeypatch, max_loads=10)
     run("activate", "--server", server.url, "--token-file", "acme.token")
     server.stop()
     old_file = tmp_path / "keys.db.master-key"
@@ -288,7 +258,7 @@ def test_two_postgres_processes_share_the_token_key(run, modelseal_bin, tmp_path
     first = Server(binary, tmp_path, db=url, env=env).start()
     second = Server(binary, tmp_path, db=url, env=env).start()
     try:
-        ship(run, tmp_path, first, monkeypatch)
+        ship(run, tmp_path, first, monkeypatch, max_loads=10)
         run("activate", "--server", second.url, "--token-file", "acme.token")
         opens(run, tmp_path, second, "out.bin")
     finally:
