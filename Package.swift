@@ -3,7 +3,8 @@ import PackageDescription
 
 // Layout: dependencies flow upwards only.
 //   ContainerFormat  — wire format of sealed files, bounds-checked byte reader, no crypto
-//   ContainerEngine  — key schedule, STREAM payload, recipients, sealing and opening
+//   ContainerEngine  — key schedule, STREAM payload, recipients, sealing and opening; chunks sealed and opened
+//                      in place through swift-crypto's BoringSSL (CBoringAEAD: declarations)
 //   ModelFormats     — PyTorch / safetensors / NumPy readers and writers, restricted pickle machine
 //   ModelSealKeys    — text encodings of keys, identity and recipient files, key sources
 //   ModelSealSigning — signature keys (PEM, OpenSSH), signed trailers, Merkle roots over chunks
@@ -91,7 +92,7 @@ let package = Package(
         .target(
             name: "ContainerEngine",
             dependencies: [
-                "ModelSealCore", "ContainerFormat",
+                "ModelSealCore", "ContainerFormat", "CBoringAEAD",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
             ]
@@ -134,6 +135,7 @@ let package = Package(
             ]
         ),
         // The PKCS#11 types and function list, declared from the specification; no module is linked.
+        .target(name: "CBoringAEAD"),
         .target(name: "CPKCS11"),
         .target(
             name: "ModelSealPKCS11",
@@ -320,7 +322,7 @@ if Context.environment["MODELSEAL_SANITIZER_SUITES"] == "1" {
         "TestSupport",
     ]
     let libraries: Set<String> = [
-        "ModelSealCore", "ContainerFormat", "ContainerEngine", "ArticleCompat", "ModelFormats", "ModelSealScan",
+        "ModelSealCore", "ContainerFormat", "CBoringAEAD", "ContainerEngine", "ArticleCompat", "ModelFormats", "ModelSealScan",
         "ModelSealKeys", "ModelSealSigning", "CPKCS11", "ModelSealPKCS11", "ModelSealEnvironment", "ModelSealBundle",
         "ModelSealLicensing", "ModelSealKit",
     ]

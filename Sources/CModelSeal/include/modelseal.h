@@ -138,11 +138,13 @@ int32_t modelseal_file_unlock(modelseal_file *file, const modelseal_keyring *rin
 int32_t modelseal_file_plaintext_length(modelseal_file *file, uint64_t *out);
 /* Authenticates every chunk; releases nothing. */
 int32_t modelseal_file_verify(modelseal_file *file);
-/* Decrypts into the caller's buffer of `capacity` >= plaintext length bytes, on all cores. Only chunks
-   that authenticated and, for a signed file, matched their signed hash are ever written into it: no
-   unverified plaintext reaches caller memory, even while the call runs. Another thread reading the
-   buffer during the call may see such chunks of a file whose later chunk then fails; on any failure
-   the plaintext range is zeroed before the call returns the error, and nothing is returned partially. */
+/* Decrypts into the caller's buffer of `capacity` >= plaintext length bytes, on all cores, each chunk
+   straight into its place. For a signed file, each chunk's ciphertext is compared with its signed hash
+   before it is decrypted: no byte of a chunk that was not signed is ever written into the buffer, even
+   while the call runs. Every chunk is authenticated by its AEAD tag in the same pass that decrypts it,
+   and one that fails is zeroed in place; so, for an unsigned file, another thread reading the buffer
+   during the call may see bytes of a chunk that then fails its tag. On any failure the plaintext range
+   is zeroed before the call returns the error, and nothing is returned partially. */
 int32_t modelseal_file_decrypt_into(modelseal_file *file, uint8_t *buffer, size_t capacity);
 /* Decrypts into a buffer the library allocates; release it with modelseal_buffer_free. An empty
    plaintext gives a valid non-NULL pointer and length 0. */

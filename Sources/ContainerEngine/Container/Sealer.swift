@@ -86,21 +86,18 @@ public enum Sealer {
 
     /// Encrypts the input in batches of `Parallel.batchCount` chunks, with I/O overlapping the work: while the
     /// workers encrypt batch n, one more thread writes batch n − 1's ciphertext and reads batch n + 1 into the
-    /// other of two buffers. Memory: two plaintext batches and one ciphertext batch, whatever the input size.
+    /// other of two buffers. Each chunk is sealed straight into its place in a ciphertext buffer, so a batch's
+    /// ciphertext is one contiguous write. Memory: two plaintext and two ciphertext batches, whatever the input size.
     private static func sealPayload(
         _ input: ByteStream, to output: ByteSink, cipher: ChunkCipher, chunkSize: Int, options: SealOptions
     ) throws(SealError) -> (length: Int, leaves: [[UInt8]], last: [UInt8]) {
         let batch = Parallel.batchCount(itemSize: chunkSize)
         let capacity = batch * chunkSize
         // One extra byte of look-ahead tells whether the batch in hand holds the last chunk.
-        var current = SharedBuffer(count: capacity + 1)
-        var next = SharedBuffer(count: capacity + 1)
-        defer {
-            current.deallocate()
-            next.deallocate()
-        }
-        var filled = try fill(current, from: input, carried: 0, capacity: capacity)
-        var pending: [Data] = []  // the previous batch's ciphertext, written while this batch encrypts
+        var buffers = SealerBuffers(plaintext: capacity + 1, sealed: batch * (chunkSize + SealedFormat.tagLength))
+        defer { buffers.deallocate() }
+        var filled = try fill(buffers.plaintext, from: input, carried: 0, capacity: capacity)
+        var pending = 0  // bytes of the previous batch's ciphertext, written while this batch encrypts
         var index = 0
         var total = 0
         var leaves: [[UInt8]] = []
@@ -108,46 +105,32 @@ public enum Sealer {
             let isFinal = filled <= capacity
             let used = isFinal ? filled : capacity
             let count = isFinal ? max(1, (used + chunkSize - 1) / chunkSize) : batch
-            let first = index
-            if !isFinal { next.base[0] = current.base[capacity] }
-            let plaintext = current
-            let ahead = next
-            let previous = pending
+            if !isFinal { buffers.nextPlaintext.base[0] = buffers.plaintext.base[capacity] }
+            let work = SealerBatch(
+                buffers: buffers, first: index, count: count, used: used, chunkSize: chunkSize, isFinal: isFinal,
+                pending: pending, hashing: options.hashingLeaves)
             // Task 0 is the I/O (write the previous batch, read the next); tasks 1... encrypt this batch.
             let results = try Parallel.map(count + 1, workers: Parallel.workerCount + 1) {
                 (task) throws(SealError) -> BatchWork in
                 guard task > 0 else {
-                    for chunk in previous {
-                        try SealError.writing { () throws(IOError) in try output.write(contentsOf: chunk) }
-                    }
-                    return .read(isFinal ? 0 : try fill(ahead, from: input, carried: 1, capacity: capacity))
+                    try SealError.writing { () throws(IOError) in try output.write(work.previousCiphertext) }
+                    let next = work.buffers.nextPlaintext
+                    return .read(isFinal ? 0 : try fill(next, from: input, carried: 1, capacity: capacity))
                 }
-                let offset = task - 1
-                let start = offset * chunkSize
-                let slice = UnsafeRawBufferPointer(plaintext.slice(start..<min(start + chunkSize, used)))
-                do {
-                    let chunk = try cipher.seal(slice, index: first + offset, isLast: isFinal && offset == count - 1)
-                    return .sealed(chunk, options.hashingLeaves ? chunk.withUnsafeBytes { Merkle.leafHash($0) } : [])
-                } catch {
-                    throw .outputFailed("encryption failed: \(error)")
-                }
+                return .sealed(try work.seal(task - 1, with: cipher))
             }
-            pending = []
-            for case .sealed(let chunk, let leaf) in results {
-                pending.append(chunk)
-                leaves.append(leaf)  // empty unless hashingLeaves: only the count is used then
-            }
+            for case .sealed(let leaf) in results { leaves.append(leaf) }  // empty unless hashingLeaves
             index += count
             total += used
+            pending = used + count * SealedFormat.tagLength
             options.progress?(total)
             if isFinal {
-                for chunk in pending {
-                    try SealError.writing { () throws(IOError) in try output.write(contentsOf: chunk) }
-                }
-                return (total, leaves, Array((pending.last ?? Data()).suffix(SealedFormat.tagLength)))
+                let ciphertext = UnsafeRawBufferPointer(buffers.sealed.slice(0..<pending))
+                try SealError.writing { () throws(IOError) in try output.write(ciphertext) }
+                return (total, leaves, Array(ciphertext.suffix(SealedFormat.tagLength)))
             }
             if case .read(let read) = results[0] { filled = 1 + read }
-            swap(&current, &next)
+            buffers.swap()
         }
     }
 
@@ -155,8 +138,8 @@ public enum Sealer {
     private enum BatchWork {
         /// The I/O task: bytes read into the other buffer after its carried byte.
         case read(Int)
-        /// An encryption task: the sealed chunk and its Merkle leaf (empty unless hashing).
-        case sealed(Data, [UInt8])
+        /// An encryption task: the sealed chunk's Merkle leaf (empty unless hashing).
+        case sealed([UInt8])
     }
 
     /// Reads into `buffer` after `carried` bytes already there, up to `capacity + 1`; returns the bytes read.

@@ -3,17 +3,18 @@ import FoundationEssentials
 import ModelSealCore
 
 extension UnlockedFile {
-    /// Decrypts the whole payload into `buffer`, every chunk copied by its worker straight to its place.
+    /// Decrypts the whole payload into `buffer`, every chunk decrypted by its worker straight into its place.
     ///
-    /// What the C ABI and the in-memory loaders use: no sink, no second copy. `buffer` must hold at
+    /// What the C ABI and the in-memory loaders use: no sink, no copy after decryption. `buffer` must hold at
     /// least `plaintextLength` bytes (bytes after that are left alone). If any chunk fails, the whole
     /// plaintext range of `buffer` is zeroed before the error is thrown, so a caller that ignores the
     /// error still finds no plaintext of a bad file.
     ///
-    /// With `expected` (the signed leaf hashes), a chunk is compared with its signed hash before it is
-    /// copied, so no plaintext that was not signed is ever written into `buffer`, even while the call
-    /// runs (another thread may read the buffer meanwhile: it sees only signed, authenticated chunks,
-    /// which are zeroed again if a later chunk fails).
+    /// Each chunk is decrypted by its worker straight into its place. With `expected` (the signed leaf
+    /// hashes), a chunk's ciphertext is compared with its signed hash before it is decrypted, so no byte of a
+    /// chunk that was not signed is ever written into `buffer`, even while the call runs. Without it, each
+    /// chunk is authenticated as it is decrypted and one that fails is zeroed in place by the cipher: while
+    /// the call runs, `buffer` is the call's, and only its return hands the plaintext over.
     @discardableResult
     public func decrypt(
         into buffer: UnsafeMutableRawBufferPointer, hashing: Bool = false, expected: [[UInt8]]? = nil,
@@ -45,12 +46,11 @@ extension UnlockedFile {
         var leaves: [[UInt8]] = []
         try openChunks(
             0..<layout.chunkCount, hashing: hashing, expected: expected,
-            take: { (index, plaintext) throws(SealError) in
+            place: { index in
                 let start = index * layout.chunkSize
-                plaintext.withUnsafeBytes { bytes in
-                    destination.slice(start..<(start + bytes.count)).copyMemory(from: bytes)
-                }
+                return destination.slice(start..<(start + layout.length(ofChunk: index) - SealedFormat.tagLength))
             },
+            take: { (_, _) throws(SealError) in },
             batchDone: { (batch, end) throws(SealError) in
                 if hashing { leaves += batch.map(\.1) }
                 progress?(min(end * layout.chunkSize, layout.plaintextLength))

@@ -30,17 +30,23 @@ extension UnlockedFile {
         let destination = SharedBuffer(wrapping: buffer)
         let size = file.layout.chunkSize
         do throws(SealError) {
+            // A chunk wholly inside the range is decrypted straight into its place; the (at most two) chunks
+            // the range cuts are opened in their slots and the part asked for copied.
             try openChunks(
                 chunks(covering: offset..<end), hashing: expected != nil, expected: expected,
+                place: { index in
+                    let chunkStart = index * size
+                    let chunkEnd = chunkStart + file.layout.length(ofChunk: index) - SealedFormat.tagLength
+                    guard chunkStart >= offset, chunkEnd <= end else { return nil }
+                    return destination.slice((chunkStart - offset)..<(chunkEnd - offset))
+                },
                 take: { (index, plaintext) throws(SealError) in
                     let chunkStart = index * size
                     let from = max(offset, chunkStart)
                     let to = min(end, chunkStart + plaintext.count)
-                    guard from < to else { return }
-                    plaintext.withUnsafeBytes { bytes in
-                        let part = UnsafeRawBufferPointer(rebasing: bytes[(from - chunkStart)..<(to - chunkStart)])
-                        destination.slice((from - offset)..<(to - offset)).copyMemory(from: part)
-                    }
+                    guard from < to, chunkStart < offset || chunkStart + plaintext.count > end else { return }
+                    let part = UnsafeRawBufferPointer(rebasing: plaintext[(from - chunkStart)..<(to - chunkStart)])
+                    destination.slice((from - offset)..<(to - offset)).copyMemory(from: part)
                 },
                 batchDone: { (_, _) throws(SealError) in })
         } catch {

@@ -55,6 +55,7 @@ public struct UnlockedFile: Sendable {
         var done = 0
         var leaves: [[UInt8]] = []
         let hashing = hashing || expected != nil
+        // Each chunk is opened in place in its slot; the batch is written from the slots in order.
         try openChunks(
             range, hashing: hashing, fingerprint: fingerprint, take: { (_, plaintext) throws(SealError) in plaintext }
         ) {
@@ -68,7 +69,7 @@ public struct UnlockedFile: Sendable {
                 }
             }
             for (chunk, leaf) in batch {
-                try SealError.writing { () throws(IOError) in try sink.write(contentsOf: chunk) }
+                try SealError.writing { () throws(IOError) in try sink.write(chunk) }
                 done += chunk.count
                 if hashing { leaves.append(leaf) }
             }

@@ -5,15 +5,16 @@ import FoundationEssentials
 /// Seals and opens single payload chunks: the STREAM construction of spec/CONTAINER.md §5.
 ///
 /// `nonce_i = uint88_be(i) || last_flag`; no additional data. Stateless and `Sendable`, so any
-/// number of threads can process chunks of one file at once.
+/// number of threads can process chunks of one file at once. Works in the caller's memory: a chunk is
+/// sealed into the output buffer and opened into its destination (or in place), with no allocation.
 public struct ChunkCipher: Sendable {
     let suite: CipherSuite
-    let key: SymmetricKey
+    private let context: AEADContext
 
     /// A cipher for one file's payload.
     public init(suite: CipherSuite, key: SymmetricKey) {
         self.suite = suite
-        self.key = key
+        self.context = AEADContext(suite: suite, key: key)
     }
 
     /// The 12-byte nonce of chunk `index`.
@@ -28,48 +29,35 @@ public struct ChunkCipher: Sendable {
         return nonce
     }
 
-    /// Bytes an opener reserves in front of each sealed chunk for the nonce (see `open(slot:...)`).
-    public static let slotPrefix = 12
-
-    /// Seals one chunk; returns ciphertext followed by the 16-byte tag.
-    public func seal(_ plaintext: UnsafeRawBufferPointer, index: Int, isLast: Bool) throws -> Data {
-        let message: Data
-        if let base = plaintext.baseAddress, plaintext.count > 0 {
-            message = Data(
-                bytesNoCopy: UnsafeMutableRawPointer(mutating: base), count: plaintext.count, deallocator: .none)
-        } else {
-            message = Data()
-        }
-        let nonce = Self.nonce(index: index, isLast: isLast)
-        switch suite {
-        case .aes256GCM:
-            let box = try AES.GCM.seal(message, using: key, nonce: AES.GCM.Nonce(data: nonce))
-            return box.combined?.dropFirst(12) ?? (box.ciphertext + box.tag)
-        case .chaCha20Poly1305:
-            let box = try ChaChaPoly.seal(message, using: key, nonce: ChaChaPoly.Nonce(data: nonce))
-            return box.combined.dropFirst(12)
+    /// Seals one chunk into `sealed`, which holds exactly `plaintext.count` + 16 bytes: ciphertext, then the tag.
+    public func seal(
+        _ plaintext: UnsafeRawBufferPointer, into sealed: UnsafeMutableRawBufferPointer, index: Int, isLast: Bool
+    ) throws(SealError) {
+        guard context.seal(plaintext, into: sealed, nonce: Self.nonce(index: index, isLast: isLast)) else {
+            throw .outputFailed("encryption of chunk \(index) failed (output of \(sealed.count) bytes)")
         }
     }
 
-    /// Opens one chunk held in `slot`: `slotPrefix` scratch bytes, then ciphertext and tag.
-    ///
-    /// The nonce is written into the scratch bytes so swift-crypto can take the sealed box
-    /// without copying it. Throws `chunkAuthenticationFailed` on any mismatch.
-    public func open(slot: UnsafeMutableRawBufferPointer, index: Int, isLast: Bool) throws(SealError) -> Data {
-        guard slot.count >= Self.slotPrefix + SealedFormat.tagLength, let base = slot.baseAddress else {
-            throw .chunkAuthenticationFailed(index: index)
+    /// Seals one chunk; returns ciphertext followed by the 16-byte tag (for tests and small callers).
+    public func seal(_ plaintext: UnsafeRawBufferPointer, index: Int, isLast: Bool) throws(SealError) -> [UInt8] {
+        var sealed = [UInt8](repeating: 0, count: plaintext.count + SealedFormat.tagLength)
+        let done = sealed.withUnsafeMutableBytes {
+            context.seal(plaintext, into: $0, nonce: Self.nonce(index: index, isLast: isLast))
         }
-        let nonce = Self.nonce(index: index, isLast: isLast)
-        nonce.withUnsafeBytes { slot.copyMemory(from: $0) }
-        let combined = Data(bytesNoCopy: base, count: slot.count, deallocator: .none)
-        do {
-            switch suite {
-            case .aes256GCM:
-                return try AES.GCM.open(AES.GCM.SealedBox(combined: combined), using: key)
-            case .chaCha20Poly1305:
-                return try ChaChaPoly.open(ChaChaPoly.SealedBox(combined: combined), using: key)
-            }
-        } catch {
+        guard done else { throw .outputFailed("encryption of chunk \(index) failed") }
+        return sealed
+    }
+
+    /// Authenticates one sealed chunk (ciphertext, then tag) and decrypts it into `plaintext`, which holds
+    /// exactly `sealed.count` − 16 bytes and may start at `sealed`'s first byte (decryption in place).
+    ///
+    /// Throws `chunkAuthenticationFailed` on any mismatch; `plaintext` then holds zeros. While the call
+    /// runs, `plaintext` holds bytes that are not yet authenticated: callers that share the destination
+    /// with other readers open in place first (see `UnlockedFile.openChunks`).
+    public func open(
+        _ sealed: UnsafeRawBufferPointer, into plaintext: UnsafeMutableRawBufferPointer, index: Int, isLast: Bool
+    ) throws(SealError) {
+        guard context.open(sealed, into: plaintext, nonce: Self.nonce(index: index, isLast: isLast)) else {
             throw .chunkAuthenticationFailed(index: index)
         }
     }
