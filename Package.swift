@@ -322,9 +322,9 @@ if Context.environment["MODELSEAL_SANITIZER_SUITES"] == "1" {
         "TestSupport",
     ]
     let libraries: Set<String> = [
-        "ModelSealCore", "ContainerFormat", "CBoringAEAD", "ContainerEngine", "ArticleCompat", "ModelFormats", "ModelSealScan",
-        "ModelSealKeys", "ModelSealSigning", "CPKCS11", "ModelSealPKCS11", "ModelSealEnvironment", "ModelSealBundle",
-        "ModelSealLicensing", "ModelSealKit",
+        "ModelSealCore", "ContainerFormat", "CBoringAEAD", "ContainerEngine", "ArticleCompat", "ModelFormats",
+        "ModelSealScan", "ModelSealKeys", "ModelSealSigning", "CPKCS11", "ModelSealPKCS11", "ModelSealEnvironment",
+        "ModelSealBundle", "ModelSealLicensing", "ModelSealKit",
     ]
     package.targets.removeAll { !suites.contains($0.name) && !libraries.contains($0.name) }
     package.products.removeAll { !libraries.contains($0.name) }
