@@ -5,44 +5,83 @@ import ModelSealCore
 /// What the key server's client needs from this machine's key for one vendor (docs/SERVER.md): the
 /// public key to register at activation, and opening what the server sealed to it.
 ///
-/// The private key never leaves `MachineIdentity`; it is unlocked with the current fingerprint for
-/// each call and dropped afterwards.
+/// A software key (X25519) never leaves `MachineIdentity`; it is unlocked with the current fingerprint for
+/// each call and dropped afterwards. A TPM key (P-256, `TPMMachineIdentity`) never leaves the TPM: opening
+/// runs `TPM2_ECDH_ZGen` in it (`TPMP256KEMPrivateKey`).
 public enum MachineKeyAccess {
-    /// The machine key's public half for `vendorKeyID`, making the key when this folder has none.
+    /// The machine key's public half for `vendorKeyID` and its KEM, making the key when this folder has none: in
+    /// the TPM behind `tpm`, else in software. An existing key is returned whatever its kind.
     public static func publicKey(
-        vendorKeyID: [UInt8], directory: LicensingDirectory, tolerance: Int = 1, label: String
-    ) throws(LicenseError) -> [UInt8] {
-        if let identity = try directory.machineIdentity(vendorKeyID: vendorKeyID) {
-            return Array(identity.publicKey.rawRepresentation)
-        }
+        vendorKeyID: [UInt8], directory: LicensingDirectory, tolerance: Int = 1, label: String,
+        tpm: TPMConnection? = nil
+    ) throws(LicenseError) -> (key: [UInt8], kem: MachineKEM) {
+        if let file = try directory.machineKeyFile(vendorKeyID: vendorKeyID) { return (file.machineKey, file.kem) }
         do {
-            // A software X25519 key: the server's client does not use TPM-bound machine keys (docs/SERVER.md).
-            return try LicenseRequest.create(
-                vendorKeyID: vendorKeyID, tolerance: tolerance, label: label, directory: directory
-            ).machineKey
+            let request = try LicenseRequest.create(
+                vendorKeyID: vendorKeyID, tolerance: tolerance, label: label, directory: directory, tpm: tpm)
+            return (request.machineKey, request.kem)
         } catch let error as LicenseError {
             throw error
+        } catch let error as TPMError {
+            throw .tpm("\(error)")
         } catch {
             throw .io("cannot make the machine key: \(error)")
         }
     }
 
-    /// Opens an HPKE base-mode box (`encapsulated key (32) || ciphertext`, X25519 / HKDF-SHA256 /
-    /// AES-256-GCM) sealed to this machine's key with `info` and `authenticating` data.
+    /// The KEM of this folder's machine key for `vendorKeyID` (`p256TPM`: the key is in a TPM), nil when none.
+    public static func kem(vendorKeyID: [UInt8], directory: LicensingDirectory) throws(LicenseError) -> MachineKEM? {
+        try directory.machineKeyFile(vendorKeyID: vendorKeyID)?.kem
+    }
+
+    /// Opens an HPKE base-mode box (`encapsulated key || ciphertext`, the machine key's KEM / HKDF-SHA256 /
+    /// AES-256-GCM) sealed to this machine's key with `info` and `authenticating` data. A TPM key is used in the
+    /// TPM behind `tpm` (nil: the system's TPM), never in software.
     public static func open(
         _ box: [UInt8], info: [UInt8], authenticating additional: [UInt8], vendorKeyID: [UInt8],
-        directory: LicensingDirectory
+        directory: LicensingDirectory, tpm: TPMConnection? = nil
     ) throws(LicenseError) -> [UInt8] {
-        guard let identity = try directory.machineIdentity(vendorKeyID: vendorKeyID) else {
+        let otherKey = LicenseError.malformed(
+            "sealed box", "it does not open with this machine's key: it was made for another")
+        switch try directory.machineKeyFile(vendorKeyID: vendorKeyID) {
+        case nil:
             throw .noMachineKey(vendor: Hex.encode(vendorKeyID.prefix(16)), directory: directory.path)
+        case .software(let identity):
+            let privateKey = try identity.unlock(with: Fingerprint.current(vendorKeyID: vendorKeyID))
+            guard box.count > 32,
+                var receiver = try? HPKE.Recipient(
+                    privateKey: privateKey, ciphersuite: MachineKEM.x25519.suite, info: Data(info),
+                    encapsulatedKey: Data(box.prefix(32))),
+                let opened = try? receiver.open(Data(box.dropFirst(32)), authenticating: Data(additional))
+            else { throw otherKey }
+            return Array(opened)
+        case .tpm(let identity):
+            return try openInTPM(
+                box, identity: identity, info: info, additional: additional, tpm: tpm, otherKey: otherKey)
         }
-        let privateKey = try identity.unlock(with: Fingerprint.current(vendorKeyID: vendorKeyID))
-        guard box.count > 32,
-            var receiver = try? HPKE.Recipient(
-                privateKey: privateKey, ciphersuite: ComponentLock.suite, info: Data(info),
-                encapsulatedKey: Data(box.prefix(32))),
-            let opened = try? receiver.open(Data(box.dropFirst(32)), authenticating: Data(additional))
-        else { throw .malformed("sealed box", "it does not open with this machine's key: it was made for another") }
-        return Array(opened)
+    }
+
+    static func openInTPM(
+        _ box: [UInt8], identity: TPMMachineIdentity, info: [UInt8], additional: [UInt8], tpm: TPMConnection?,
+        otherKey: LicenseError
+    ) throws(LicenseError) -> [UInt8] {
+        let length = MachineKEM.p256TPM.publicKeyLength
+        guard box.count > length else { throw otherKey }
+        do {
+            let connection = try tpm ?? TPMConnection()
+            return try identity.withKey(connection) { key, _ in
+                guard
+                    var receiver = try? HPKE.Recipient(
+                        privateKey: key, ciphersuite: MachineKEM.p256TPM.suite, info: Data(info),
+                        encapsulatedKey: Data(box.prefix(length))),
+                    let opened = try? receiver.open(Data(box.dropFirst(length)), authenticating: Data(additional))
+                else { throw otherKey }
+                return Array(opened)
+            }
+        } catch let error as LicenseError {
+            throw error
+        } catch {
+            throw .tpm("\(error)")
+        }
     }
 }

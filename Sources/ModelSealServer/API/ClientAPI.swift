@@ -24,30 +24,58 @@ extension KeyServer {
         addSeatRoutes(router)
     }
 
-    /// Activation: the body names the token and the machine's two public keys; the request is signed
-    /// with the request-signing key it registers (proof of possession).
+    /// Activation: the body names the token, the machine key and its KEM (`machine_kem`: `x25519`, or `p256`
+    /// for a key in a TPM) and the request-signing key and its algorithm (`signing_algorithm`: `ed25519` or
+    /// `ecdsa-p256`; both default to the first); the request is signed with the signing key it registers (proof
+    /// of possession).
     func activate(_ request: Request) async throws -> Response {
         let (bytes, body) = try await APIResponse.body(request)
-        guard let machineKey = Base64.decode(try body.required("machine_key")), machineKey.count == 32,
-            (try? Curve25519.KeyAgreement.PublicKey(rawRepresentation: machineKey)) != nil
-        else { throw APIError.badRequest("machine_key is the base64 of a 32-byte X25519 public key") }
-        guard let signingBytes = Base64.decode(try body.required("signing_key")),
-            let signingKey = try? Curve25519.Signing.PublicKey(rawRepresentation: signingBytes)
-        else { throw APIError.badRequest("signing_key is the base64 of a 32-byte Ed25519 public key") }
+        let presented = try Self.machineKeys(body)
         let label = body["label"]?.stringValue ?? ""
         guard label.utf8.count <= 256 else { throw APIError.badRequest("label is at most 256 bytes") }
         let tokenHash = Identifier.tokenHash(try body.name("token"))
         if let wait = limits.activation.take(tokenHash) { throw APIError.limited(wait) }
         let signature = try Self.signature(request)
-        try signature.verify(method: "POST", path: request.uri.path, body: bytes, publicKey: signingKey, now: clock())
+        try signature.verify(
+            method: "POST", path: request.uri.path, body: bytes, publicKey: presented.verifying, now: clock())
         let machine = try await store.activate(
-            tokenHash: tokenHash, machineKey: machineKey,
-            signingKey: signingBytes, label: label, now: clock())
+            tokenHash: tokenHash, machineKey: presented.machineKey, machineKEM: presented.kem,
+            signingKey: presented.signingKey, signingAlgorithm: presented.algorithm, label: label, now: clock())
         return APIResponse.json(
             .object([
                 "machine_id": .string(machine.id), "license_id": .string(machine.licenseID),
                 "server_key": .string(keys.publicKeyText),
             ]))
+    }
+
+    /// The activation body's two keys, each checked as a key of its stated kind.
+    static func machineKeys(_ body: JSONValue) throws -> (
+        machineKey: [UInt8], kem: ReleaseKEM, signingKey: [UInt8], algorithm: RequestSigningAlgorithm,
+        verifying: RequestVerifyingKey
+    ) {
+        guard let kem = ReleaseKEM(rawValue: body["machine_kem"]?.stringValue ?? ReleaseKEM.x25519.rawValue) else {
+            throw APIError.badRequest("machine_kem is x25519 or p256")
+        }
+        guard let machineKey = Base64.decode(try body.required("machine_key")), kem.isValidPublicKey(machineKey) else {
+            throw APIError.badRequest(
+                kem == .x25519
+                    ? "machine_key is the base64 of a 32-byte X25519 public key"
+                    : "machine_key is the base64 of a 65-byte uncompressed P-256 public key")
+        }
+        let algorithmName = body["signing_algorithm"]?.stringValue ?? RequestSigningAlgorithm.ed25519.rawValue
+        guard let algorithm = RequestSigningAlgorithm(rawValue: algorithmName) else {
+            throw APIError.badRequest("signing_algorithm is ed25519 or ecdsa-p256")
+        }
+        guard let signingKey = Base64.decode(try body.required("signing_key")),
+            let verifying = RequestVerifyingKey(algorithm, bytes: signingKey)
+        else {
+            throw APIError.badRequest(
+                algorithm == .ed25519
+                    ? "signing_key is the base64 of a 32-byte Ed25519 public key"
+                    : "signing_key is the base64 of a 65-byte uncompressed P-256 public key")
+        }
+        guard signingKey != machineKey else { throw APIError.badRequest("signing_key must not be the machine key") }
+        return (machineKey, kem, signingKey, algorithm, verifying)
     }
 
     /// Release: the version's file key wrapped to the machine key, bound to the signed lease, counted once
@@ -71,7 +99,8 @@ extension KeyServer {
                 licenseID: license.id, machineID: machineID, fileID: fileID, nonce: signature.nonce, issuedAt: now,
                 expiresAt: expiry, offlineUntil: offline)
             let release = try KeyRelease.make(
-                lease: lease, fileKey: fileKey, machineKey: machine.machineKey, serverKey: keys.signing)
+                lease: lease, fileKey: fileKey, machineKey: machine.machineKey, kem: machine.machineKEM,
+                serverKey: keys.signing)
             return Array(JSONWriter.serialize(release.json).utf8) + [0x0A]
         }
         return Response(
@@ -90,7 +119,7 @@ extension KeyServer {
         }
         if let wait = limits.release.take(machineID) { throw APIError.limited(wait) }
         guard let machine = try await store.machine(id: machineID),
-            let signingKey = try? Curve25519.Signing.PublicKey(rawRepresentation: machine.signingKey)
+            let signingKey = RequestVerifyingKey(machine.signingAlgorithm, bytes: machine.signingKey)
         else { throw APIError.unauthorized("unknown machine: activate again") }
         let signature = try Self.signature(request)
         let now = clock()

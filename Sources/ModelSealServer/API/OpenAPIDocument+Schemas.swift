@@ -1,4 +1,5 @@
 import ModelSealCore
+import ModelSealServerProtocol
 
 /// The schemas of the OpenAPI document.
 extension OpenAPIDocument {
@@ -32,7 +33,8 @@ extension OpenAPIDocument {
             (
                 "Machine",
                 object([
-                    "id": string, "license_id": string, "machine_key": string, "label": string,
+                    "id": string, "license_id": string, "machine_key": string, "machine_kem": machineKEM,
+                    "signing_algorithm": signingAlgorithm, "label": string,
                     "activated_at": integer, "revoked_at": nullableInteger, "deactivated_at": nullableInteger,
                     "seat_expires_at": nullableInteger,
                 ])
@@ -112,9 +114,10 @@ extension OpenAPIDocument {
                 "ActivateBody",
                 object(
                     [
-                        "token": name, "machine_key": key32, "signing_key": key32,
+                        "token": name, "machine_key": key32or65, "machine_kem": machineKEM, "signing_key": key32or65,
+                        "signing_algorithm": signingAlgorithm,
                         "label": .object([("type", .string("string")), ("maxLength", .integer(256))]),
-                    ], optional: ["label"])
+                    ], optional: ["label", "machine_kem", "signing_algorithm"])
             ),
             ("Activation", object(["machine_id": string, "license_id": string, "server_key": string])),
             ("ReleaseBody", object(["file_id": pattern("^[0-9a-f]{32}$")])),
@@ -132,6 +135,12 @@ extension OpenAPIDocument {
         ]
     }
 
+    static let machineKEM: JSONValue = .object([
+        ("type", .string("string")), ("enum", .array(ReleaseKEM.allCases.map { .string($0.rawValue) })),
+    ])
+    static let signingAlgorithm: JSONValue = .object([
+        ("type", .string("string")), ("enum", .array(RequestSigningAlgorithm.allCases.map { .string($0.rawValue) })),
+    ])
     static let boolean: JSONValue = .object([("type", .string("boolean"))])
     static let password: JSONValue = .object([
         ("type", .string("string")), ("minLength", .integer(Int64(AdminPassword.minimumLength))),

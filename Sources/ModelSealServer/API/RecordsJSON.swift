@@ -37,6 +37,7 @@ extension MachineRecord {
     var json: JSONValue {
         .object([
             "id": .string(id), "license_id": .string(licenseID), "machine_key": .string(Base64.encode(machineKey)),
+            "machine_kem": .string(machineKEM.rawValue), "signing_algorithm": .string(signingAlgorithm.rawValue),
             "label": .string(label), "activated_at": .integer(activatedAt),
             "revoked_at": revokedAt.map { .integer($0) } ?? .null,
             "deactivated_at": deactivatedAt.map { .integer($0) } ?? .null,

@@ -1,3 +1,5 @@
+import ModelSealServerProtocol
+
 /// The one repository protocol both stores implement (SQLite; PostgreSQL, docs/SERVER.md §Stores).
 ///
 /// Operations are whole business steps, each one transaction: a release checks the policy, counts
@@ -37,9 +39,11 @@ public protocol ServerStore: Sendable {
     func revokeMachine(id: String, actor: String, now: Int64) async throws
 
     /// Registers a machine key on the license whose token hashes to `tokenHash`, in one transaction
-    /// with the machine-count check; re-activating the same machine key returns its existing row.
+    /// with the machine-count check; re-activating the same machine key returns its existing row with the
+    /// new signing key.
     func activate(
-        tokenHash: String, machineKey: [UInt8], signingKey: [UInt8], label: String, now: Int64
+        tokenHash: String, machineKey: [UInt8], machineKEM: ReleaseKEM, signingKey: [UInt8],
+        signingAlgorithm: RequestSigningAlgorithm, label: String, now: Int64
     ) async throws -> MachineRecord
     func machine(id: String) async throws -> MachineRecord?
 

@@ -1,0 +1,137 @@
+import Crypto
+import ModelSealCore
+import ModelSealLicensing
+import ModelSealServerProtocol
+
+/// The two keys an activation registers (docs/SERVER.md §TPM): the machine key (made when missing, kept
+/// otherwise) and a new request-signing key. With a software machine key (X25519) the signing key is Ed25519,
+/// sealed to the machine key; with a machine key in a TPM (P-256) it is a restricted ECDSA P-256 key in the
+/// same TPM. The two are separate keys: a KEM key does not sign, and neither is derived from the other.
+struct ActivationKeys {
+    let machineKey: [UInt8]
+    let kem: ReleaseKEM
+    let signer: any RequestSigningKey
+    let signingPublicKey: [UInt8]
+    let stored: StoredSigner
+
+    /// `tpm` as `ServerActivation.activate` takes it.
+    static func make(serverKey: [UInt8], directory: LicensingDirectory, label: String, tpm: Bool?)
+        throws(ServerClientError) -> ActivationKeys
+    {
+        let vendorKeyID = Array(SHA256.hash(data: serverKey))
+        let connection = try connection(vendorKeyID: vendorKeyID, directory: directory, tpm: tpm)
+        let machine: (key: [UInt8], kem: MachineKEM)
+        do {
+            machine = try MachineKeyAccess.publicKey(
+                vendorKeyID: vendorKeyID, directory: directory, label: label, tpm: connection)
+        } catch { throw .local("cannot make this machine's key: \(error)") }
+        guard machine.kem == .p256TPM, let connection else {
+            let signing = Curve25519.Signing.PrivateKey()
+            let sealed: [UInt8]
+            do {
+                sealed = try ReleaseKEM.x25519.seal(
+                    Array(signing.rawRepresentation), to: machine.key, info: ServerActivation.signingInfo,
+                    authenticating: serverKey)
+            } catch { throw .local("cannot seal the request-signing key: \(error)") }
+            return ActivationKeys(
+                machineKey: machine.key, kem: .x25519, signer: signing,
+                signingPublicKey: Array(signing.publicKey.rawRepresentation), stored: .sealedEd25519(sealed))
+        }
+        let signing: TPMSigningKey
+        do {
+            signing = try TPMSigningKey.create(connection: connection)
+        } catch { throw .local("cannot make the request-signing key in the TPM: \(error)") }
+        return ActivationKeys(
+            machineKey: machine.key, kem: .p256, signer: TPMRequestSigner(key: signing, connection: connection),
+            signingPublicKey: signing.publicKey, stored: .tpm(signing))
+    }
+
+    /// The TPM to use: the one an existing TPM machine key or `--tpm` needs (an error when it does not answer),
+    /// by default the system's when one answers; nil for a software key. An existing key of the other kind than
+    /// `--tpm`/`--no-tpm` asks for is refused (it is this machine's identity at the server: a new kind is a new
+    /// machine, made after removing the old key).
+    static func connection(vendorKeyID: [UInt8], directory: LicensingDirectory, tpm: Bool?)
+        throws(ServerClientError) -> TPMConnection?
+    {
+        let existing: MachineKEM?
+        do {
+            existing = try MachineKeyAccess.kem(vendorKeyID: vendorKeyID, directory: directory)
+        } catch { throw .local("cannot read this machine's key: \(error)") }
+        let folder = directory.vendorPath(vendorKeyID)
+        if let existing, let tpm, tpm != (existing == .p256TPM) {
+            throw .usage(
+                "this machine's key for this server is already \(existing == .p256TPM ? "in the TPM" : "a software key") "
+                    + "(\(folder)), and activating again keeps it: drop \(tpm ? "--tpm" : "--no-tpm"), or run "
+                    + "`modelseal deactivate --server URL`, remove \(folder) and activate again to make a new key")
+        }
+        let wanted = existing.map { $0 == .p256TPM } ?? tpm
+        guard wanted != false else { return nil }
+        do {
+            return try TPMConnection()
+        } catch {
+            guard wanted == nil else {
+                throw .local("cannot use the TPM for this machine's key (\(error)): it never falls back to software")
+            }
+            return nil
+        }
+    }
+}
+
+/// How activation.json keeps the request-signing key.
+enum StoredSigner: Sendable {
+    /// An Ed25519 seed HPKE-sealed to the software machine key (`sealed_signing_key`).
+    case sealedEd25519([UInt8])
+    /// A TPM signing key: its template's unique value and public key (`tpm_signing_unique`, `tpm_signing_key`).
+    case tpm(TPMSigningKey)
+
+    var algorithm: RequestSigningAlgorithm {
+        switch self {
+        case .sealedEd25519: .ed25519
+        case .tpm: .ecdsaP256
+        }
+    }
+
+    var json: JSONObject {
+        switch self {
+        case .sealedEd25519(let sealed):
+            [
+                ("signing_algorithm", .string(algorithm.rawValue)),
+                ("sealed_signing_key", .string(Base64.encode(sealed))),
+            ]
+        case .tpm(let key):
+            [
+                ("signing_algorithm", .string(algorithm.rawValue)),
+                ("tpm_signing_unique", .string(Base64.encode(key.unique))),
+                ("tpm_signing_key", .string(Base64.encode(key.publicKey))),
+            ]
+        }
+    }
+
+    /// Reads the fields of an activation file (files before TPM activation: Ed25519, no `signing_algorithm`).
+    init?(json value: JSONValue) {
+        switch RequestSigningAlgorithm(rawValue: value["signing_algorithm"]?.stringValue ?? "ed25519") {
+        case .ed25519?:
+            guard let sealed = value["sealed_signing_key"]?.stringValue.flatMap({ Base64.decode($0) }) else {
+                return nil
+            }
+            self = .sealedEd25519(sealed)
+        case .ecdsaP256?:
+            guard let unique = value["tpm_signing_unique"]?.stringValue.flatMap({ Base64.decode($0) }),
+                unique.count == 32,
+                let key = value["tpm_signing_key"]?.stringValue.flatMap({ Base64.decode($0) }), key.count == 65
+            else { return nil }
+            self = .tpm(TPMSigningKey(unique: unique, publicKey: key))
+        case nil: return nil
+        }
+    }
+}
+
+/// A request-signing key that stays in the TPM behind `connection`.
+struct TPMRequestSigner: RequestSigningKey {
+    let key: TPMSigningKey
+    let connection: TPMConnection
+
+    var algorithm: RequestSigningAlgorithm { .ecdsaP256 }
+
+    func signature(for message: [UInt8]) throws -> [UInt8] { try key.sign(message, connection: connection) }
+}

@@ -1,0 +1,152 @@
+"""TPM-bound activation with the key server (docs/SERVER.md §TPM): the real `modelseal-server` on SQLite, the
+real `modelseal` client whose machine key (HPKE DHKEM(P-256)) and request-signing key (restricted ECDSA P-256)
+are made in a real swtpm (one per test, test_license_tpm's fixture, named by MODELSEAL_TPM_TCTI), and the real
+tpm2-tools to look at that TPM from outside modelseal."""
+import base64
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import time
+import urllib.error
+import urllib.request
+
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
+
+from test_license_tpm import tpms  # noqa: F401 (a fixture)
+from test_server import lease_files, server, ship  # noqa: F401 (a fixture)
+
+# What each licensing file may hold: public keys, ids and TPM template values; never a private key.
+MACHINE_FIELDS = {"type", "version", "kem", "vendor_key_id", "machine_key", "components", "threshold", "tpm_unique",
+                  "tpm_counter"}
+ACTIVATION_FIELDS = {"type", "version", "url", "server_key", "machine_id", "license_id", "machine_kem",
+                     "signing_algorithm", "tpm_signing_unique", "tpm_signing_key"}
+
+
+def activation(tmp_path, folder="licensing"):
+    [path] = (tmp_path / folder).glob("servers/*/activation.json")
+    return json.loads(path.read_text())
+
+
+def activate_in(run, server, tpm, *extra, check=True):
+    return run("activate", "--server", server.url, "--token-file", "acme.token", *extra,
+               env={"MODELSEAL_TPM_TCTI": tpm.tcti}, check=check)
+
+
+def test_tpm_activation_releases_opens_and_is_revoked(run, tmp_path, server, monkeypatch, tpms):
+    shipped = ship(run, tmp_path, server, monkeypatch)
+    tpm = tpms()
+    made = activate_in(run, server, tpm, "--tpm")
+    assert b"in the TPM" in made.stderr, made.stderr
+    state = activation(tmp_path)
+    assert set(state) == ACTIVATION_FIELDS, state
+    assert state["machine_kem"] == "p256" and state["signing_algorithm"] == "ecdsa-p256"
+    [machine_file] = (tmp_path / "licensing").rglob("machine.json")
+    machine = json.loads(machine_file.read_text())
+    assert set(machine) == MACHINE_FIELDS and machine["kem"] == "p256-tpm", machine
+    signing_key = base64.b64decode(state["tpm_signing_key"])
+    machine_key = base64.b64decode(machine["machine_key"])
+    assert len(signing_key) == 65 and len(machine_key) == 65 and signing_key != machine_key
+
+    # The server keeps both keys with their kinds.
+    shown = json.loads(run("admin", "--server", server.url, "license", "show", shipped["license"]["id"],
+                           env=shipped["admin"]).stdout)
+    [registered] = shown["machines"]
+    assert registered["machine_kem"] == "p256" and registered["signing_algorithm"] == "ecdsa-p256"
+    assert base64.b64decode(registered["machine_key"]) == machine_key
+
+    env = {"MODELSEAL_TPM_TCTI": tpm.tcti}
+    run("open", "--server", server.url, "-o", "out.bin", "m.mseal", env=env)
+    assert (tmp_path / "out.bin").read_bytes() == (tmp_path / "model.bin").read_bytes()
+    [lease] = lease_files(tmp_path)
+    assert len(base64.b64decode(json.loads(lease.read_text())["wrapped_key"])) == 65 + 48  # DHKEM(P-256)
+
+    # Without the TPM: refused, never a software fallback; nothing is counted.
+    no_tpm = run("open", "--server", server.url, "-o", "none.bin", "m.mseal", env={"MODELSEAL_TPM_TCTI": ""},
+                 check=False)
+    assert no_tpm.returncode != 0 and not (tmp_path / "none.bin").exists()
+    assert b"never falls back to software" in no_tpm.stderr, no_tpm.stderr
+
+    run("admin", "--server", server.url, "license", "revoke", shipped["license"]["id"], env=shipped["admin"])
+    refused = run("open", "--server", server.url, "-o", "again.bin", "m.mseal", env=env, check=False)
+    assert refused.returncode == 30 and b"revoked" in refused.stderr, refused.stderr
+    assert not (tmp_path / "again.bin").exists() and lease_files(tmp_path) == []
+    shown = json.loads(run("admin", "--server", server.url, "license", "show", shipped["license"]["id"],
+                           env=shipped["admin"]).stdout)
+    assert shown["loads"] == 1
+
+
+def test_a_copied_licensing_folder_does_not_sign_or_open_without_its_tpm(run, tmp_path, server, monkeypatch, tpms):
+    """The keys cannot leave the TPM: the licensing folder holds no private key, so a copy of it next to another
+    TPM (another machine) neither signs a release request nor opens a release made for the first TPM."""
+    ship(run, tmp_path, server, monkeypatch)
+    tpm, other = tpms(), tpms("other")
+    activate_in(run, server, tpm)  # the default: the TPM MODELSEAL_TPM_TCTI names
+    assert activation(tmp_path)["machine_kem"] == "p256"
+    run("open", "--server", server.url, "--check", "m.mseal", env={"MODELSEAL_TPM_TCTI": tpm.tcti})
+    shutil.copytree(tmp_path / "licensing", tmp_path / "stolen")
+    stolen = {"MODELSEAL_LICENSE_DIR": str(tmp_path / "stolen"), "MODELSEAL_TPM_TCTI": other.tcti}
+    signed = run("open", "--server", server.url, "-o", "x.bin", "m.mseal", env=stolen, check=False)
+    assert signed.returncode != 0 and not (tmp_path / "x.bin").exists()
+    assert b"does not hold the request-signing key" in signed.stderr, signed.stderr
+    # The cached release (wrapped to the first TPM's key) does not open there either, even offline.
+    server.stop()
+    offline = run("open", "--server", server.url, "-o", "y.bin", "m.mseal", env=stolen, check=False)
+    assert offline.returncode != 0 and not (tmp_path / "y.bin").exists()
+    assert b"no longer holds the machine key" in offline.stderr, offline.stderr
+
+
+def test_a_release_request_signed_by_another_key_is_refused(run, tmp_path, server, monkeypatch, tpms):
+    ship(run, tmp_path, server, monkeypatch)
+    tpm = tpms()
+    activate_in(run, server, tpm, "--tpm")
+    state = activation(tmp_path)
+    run("open", "--server", server.url, "--check", "m.mseal", env={"MODELSEAL_TPM_TCTI": tpm.tcti})
+    [lease] = lease_files(tmp_path)
+    file_id = json.loads(lease.read_text())["lease"]["file_id"]
+
+    def release(key):
+        body = json.dumps({"file_id": file_id}, separators=(",", ":")).encode()
+        nonce, now = base64.urlsafe_b64encode(hashlib.sha256(str(time.time()).encode()).digest()[:24]).decode(), \
+            int(time.time())
+        message = f"modelseal-request-v1\nPOST\n/v1/release\n{hashlib.sha256(body).hexdigest()}\n{nonce}\n{now}"
+        r, s = decode_dss_signature(key.sign(message.encode(), ec.ECDSA(hashes.SHA256())))
+        request = urllib.request.Request(f"{server.url}/v1/release", data=body, method="POST", headers={
+            "content-type": "application/json", "x-modelseal-machine": state["machine_id"], "x-modelseal-nonce": nonce,
+            "x-modelseal-time": str(now),
+            "x-modelseal-signature": base64.b64encode(r.to_bytes(32, "big") + s.to_bytes(32, "big")).decode()})
+        try:
+            with urllib.request.urlopen(request, timeout=10) as answer:
+                return answer.status, json.loads(answer.read())
+        except urllib.error.HTTPError as error:
+            return error.code, json.loads(error.read())
+
+    status, body = release(ec.generate_private_key(ec.SECP256R1()))
+    assert status == 401 and body["error"] == "bad_signature", body
+
+
+def test_tpm2_tools_see_a_restricted_non_duplicable_signing_key(run, tmp_path, server, monkeypatch, tpms):
+    """tpm2-tools, not modelseal, make the primary key of the owner hierarchy from the template modelseal
+    states (docs/SERVER.md §TPM) and the unique value in activation.json: it is the registered signing key, so
+    that key has fixedTPM and fixedParent (it cannot be duplicated out of the TPM) and is restricted."""
+    ship(run, tmp_path, server, monkeypatch)
+    tpm = tpms()
+    activate_in(run, server, tpm, "--tpm")
+    state = activation(tmp_path)
+    unique = base64.b64decode(state["tpm_signing_unique"])
+    # TPMU_PUBLIC_ID of an ECC key as tpm2_createprimary -u reads it: x and y as TPM2B, sizes little-endian.
+    (tmp_path / "unique.bin").write_bytes(len(unique).to_bytes(2, "little") + unique + b"\x00\x00")
+    tools = dict(os.environ, TPM2TOOLS_TCTI=tpm.tcti)
+    subprocess.run(
+        ["tpm2_createprimary", "-C", "o", "-g", "sha256", "-G", "ecc256:ecdsa-sha256:null",
+         "-a", "fixedtpm|fixedparent|sensitivedataorigin|userwithauth|noda|restricted|sign",
+         "-u", "unique.bin", "-c", "signing.ctx", "-o", "signing.pem", "-f", "pem"],
+        cwd=tmp_path, env=tools, check=True, capture_output=True, timeout=60)
+    made = (tmp_path / "signing.pem").read_bytes()
+    point = serialization.load_pem_public_key(made).public_bytes(
+        serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint)
+    assert point == base64.b64decode(state["tpm_signing_key"])
+    subprocess.run(["tpm2_flushcontext", "-t"], env=tools, check=True, capture_output=True, timeout=30)
