@@ -136,19 +136,34 @@ func openRelease(_ release: KeyRelease, machine: P256TestMachine) throws -> [UIn
             let license = try await client.setUpLicense(fileID: Self.fileID, fileKey: Self.fileKey, maxMachines: 2)
             let machine = P256TestMachine()
             let x25519 = Base64.encode(Curve25519.KeyAgreement.PrivateKey().publicKey.rawRepresentation)
-            let cases: [JSONObject] = [
+            // The machine key is checked once the signature holds: 400.
+            let machineCases: [JSONObject] = [
                 ["machine_kem": .string("x25519")],  // a P-256 point named X25519
                 ["machine_key": .string(x25519)],  // an X25519 key named P-256
-                ["signing_algorithm": .string("ed25519")],  // a P-256 key named Ed25519
-                ["machine_kem": .string("p384")], ["signing_algorithm": .string("rsa")],
+                ["machine_kem": .string("p384")],
                 ["machine_key": .string(Base64.encode([4] + [UInt8](repeating: 1, count: 64)))],  // not on the curve
-                ["signing_key": .string(Base64.encode(machine.machineKey.publicKey.x963Representation))],
             ]
-            for fields in cases {
+            for fields in machineCases {
                 let (status, body) = try await client.activate(machine, token: license.token, now: now, fields: fields)
                 #expect(status == .badRequest, "\(fields)")
                 #expect(body["error"]?.stringValue == "bad_request", "\(fields)")
             }
+            // A signing key that is not a key of its algorithm signed nothing: 401.
+            for fields: JSONObject in [["signing_algorithm": .string("ed25519")], ["signing_key": .string(x25519)]] {
+                let (status, body) = try await client.activate(machine, token: license.token, now: now, fields: fields)
+                #expect(status == .unauthorized, "\(fields)")
+                #expect(body["error"]?.stringValue == "bad_signature", "\(fields)")
+            }
+            let (unknown, _) = try await client.activate(
+                machine, token: license.token, now: now, fields: ["signing_algorithm": .string("rsa")])
+            #expect(unknown == .badRequest)
+            // One key to sign and to decrypt (the machine key's scalar as the ECDSA key): refused, even signed.
+            let scalar = try P256.Signing.PrivateKey(rawRepresentation: machine.machineKey.rawRepresentation)
+            let (same, sameBody) = try await client.activate(
+                machine, token: license.token, now: now, signWith: P256RequestKey(key: scalar),
+                fields: ["signing_key": .string(Base64.encode(machine.machineKey.publicKey.x963Representation))])
+            #expect(same == .badRequest)
+            #expect(sameBody["message"]?.stringValue?.contains("must not be the machine key") == true)
             let (_, shown) = try await client.json(.get, "/v1/admin/licenses/\(license.id)")
             #expect(shown["machines"]?.arrayValue?.isEmpty == true)
         }

@@ -27,55 +27,62 @@ extension KeyServer {
     /// Activation: the body names the token, the machine key and its KEM (`machine_kem`: `x25519`, or `p256`
     /// for a key in a TPM) and the request-signing key and its algorithm (`signing_algorithm`: `ed25519` or
     /// `ecdsa-p256`; both default to the first); the request is signed with the signing key it registers (proof
-    /// of possession).
+    /// of possession). A signing key that is not a key of its algorithm cannot have signed the request (401); the
+    /// machine key is checked once the signature holds (400).
     func activate(_ request: Request) async throws -> Response {
         let (bytes, body) = try await APIResponse.body(request)
-        let presented = try Self.machineKeys(body)
+        let signing = try Self.signingKey(body)
         let label = body["label"]?.stringValue ?? ""
         guard label.utf8.count <= 256 else { throw APIError.badRequest("label is at most 256 bytes") }
         let tokenHash = Identifier.tokenHash(try body.name("token"))
         if let wait = limits.activation.take(tokenHash) { throw APIError.limited(wait) }
         let signature = try Self.signature(request)
         try signature.verify(
-            method: "POST", path: request.uri.path, body: bytes, publicKey: presented.verifying, now: clock())
-        let machine = try await store.activate(
-            tokenHash: tokenHash, machineKey: presented.machineKey, machineKEM: presented.kem,
-            signingKey: presented.signingKey, signingAlgorithm: presented.algorithm, label: label, now: clock())
+            method: "POST", path: request.uri.path, body: bytes, publicKey: signing.verifying, now: clock())
+        let machine = try Self.machineKey(body, signingKey: signing.bytes)
+        let record = try await store.activate(
+            tokenHash: tokenHash, machineKey: machine.key, machineKEM: machine.kem, signingKey: signing.bytes,
+            signingAlgorithm: signing.algorithm, label: label, now: clock())
         return APIResponse.json(
             .object([
-                "machine_id": .string(machine.id), "license_id": .string(machine.licenseID),
+                "machine_id": .string(record.id), "license_id": .string(record.licenseID),
                 "server_key": .string(keys.publicKeyText),
             ]))
     }
 
-    /// The activation body's two keys, each checked as a key of its stated kind.
-    static func machineKeys(_ body: JSONValue) throws -> (
-        machineKey: [UInt8], kem: ReleaseKEM, signingKey: [UInt8], algorithm: RequestSigningAlgorithm,
-        verifying: RequestVerifyingKey
+    /// The activation body's request-signing key, as a key of its stated algorithm.
+    static func signingKey(_ body: JSONValue) throws -> (
+        bytes: [UInt8], algorithm: RequestSigningAlgorithm, verifying: RequestVerifyingKey
     ) {
+        let algorithmName = body["signing_algorithm"]?.stringValue ?? RequestSigningAlgorithm.ed25519.rawValue
+        guard let algorithm = RequestSigningAlgorithm(rawValue: algorithmName) else {
+            throw APIError.badRequest("signing_algorithm is ed25519 or ecdsa-p256")
+        }
+        guard let bytes = Base64.decode(try body.required("signing_key")),
+            let verifying = RequestVerifyingKey(algorithm, bytes: bytes)
+        else {
+            throw ServerProtocolError(
+                algorithm == .ed25519
+                    ? "signing_key is not the base64 of a 32-byte Ed25519 public key, so it signed nothing"
+                    : "signing_key is not the base64 of a 65-byte uncompressed P-256 public key, so it signed nothing")
+        }
+        return (bytes, algorithm, verifying)
+    }
+
+    /// The activation body's machine key, as a key of its stated KEM, and not the signing key.
+    static func machineKey(_ body: JSONValue, signingKey: [UInt8]) throws -> (key: [UInt8], kem: ReleaseKEM) {
         guard let kem = ReleaseKEM(rawValue: body["machine_kem"]?.stringValue ?? ReleaseKEM.x25519.rawValue) else {
             throw APIError.badRequest("machine_kem is x25519 or p256")
         }
-        guard let machineKey = Base64.decode(try body.required("machine_key")), kem.isValidPublicKey(machineKey) else {
+        guard let key = Base64.decode(try body.required("machine_key")), kem.isValidPublicKey(key) else {
             throw APIError.badRequest(
                 kem == .x25519
                     ? "machine_key is the base64 of a 32-byte X25519 public key"
                     : "machine_key is the base64 of a 65-byte uncompressed P-256 public key")
         }
-        let algorithmName = body["signing_algorithm"]?.stringValue ?? RequestSigningAlgorithm.ed25519.rawValue
-        guard let algorithm = RequestSigningAlgorithm(rawValue: algorithmName) else {
-            throw APIError.badRequest("signing_algorithm is ed25519 or ecdsa-p256")
-        }
-        guard let signingKey = Base64.decode(try body.required("signing_key")),
-            let verifying = RequestVerifyingKey(algorithm, bytes: signingKey)
-        else {
-            throw APIError.badRequest(
-                algorithm == .ed25519
-                    ? "signing_key is the base64 of a 32-byte Ed25519 public key"
-                    : "signing_key is the base64 of a 65-byte uncompressed P-256 public key")
-        }
-        guard signingKey != machineKey else { throw APIError.badRequest("signing_key must not be the machine key") }
-        return (machineKey, kem, signingKey, algorithm, verifying)
+        // A key used both to sign and to decrypt: the two must be separate keys (docs/SERVER.md §TPM).
+        guard key != signingKey else { throw APIError.badRequest("signing_key must not be the machine key") }
+        return (key, kem)
     }
 
     /// Release: the version's file key wrapped to the machine key, bound to the signed lease, counted once
