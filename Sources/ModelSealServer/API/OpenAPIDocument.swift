@@ -210,7 +210,11 @@ enum OpenAPIDocument {
                 "parameters",
                 .array([
                     queryParameter("model_id", string),
-                    queryParameter("after", .object([("type", .string("integer")), ("minimum", .integer(0))])),
+                    queryParameter(
+                        "after",
+                        .object([
+                            ("type", .string("integer")), ("minimum", .integer(0)), ("maximum", .integer(Int64.max)),
+                        ])),
                     queryParameter(
                         "limit",
                         .object([("type", .string("integer")), ("minimum", .integer(1)), ("maximum", .integer(1000))])),
