@@ -12,6 +12,8 @@ import time
 import urllib.error
 import urllib.request
 
+import pytest
+
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
@@ -155,3 +157,21 @@ def test_tpm2_tools_see_a_restricted_non_duplicable_signing_key(run, tmp_path, s
         serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint)
     assert point == base64.b64decode(state["tpm_signing_key"])
     subprocess.run(["tpm2_flushcontext", "-t"], env=tools, check=True, capture_output=True, timeout=30)
+
+
+def test_the_python_package_loads_through_a_tpm_bound_activation(run, tmp_path, server, tpms, monkeypatch,
+                                                                 modelseal_pkg):
+    """`modelseal.load(path, server=URL)`: the package speaks HTTP, the library signs the request in the TPM and
+    unwraps the release there (KeyRequest.prepare / finish, the CLI's own steps)."""
+    from test_python_server import same_state
+    from test_python_server import ship as ship_torch
+    modelseal = modelseal_pkg
+    monkeypatch.setenv("MODELSEAL_LICENSE_DIR", str(tmp_path / "licensing"))
+    shipped = ship_torch(run, tmp_path, server)
+    tpm = tpms()
+    activate_in(run, server, tpm, "--tpm")
+    monkeypatch.setenv("MODELSEAL_TPM_TCTI", tpm.tcti)
+    same_state(modelseal.load(tmp_path / "model.pt.mseal", server=server.url), shipped["state"])
+    monkeypatch.setenv("MODELSEAL_TPM_TCTI", "")
+    with pytest.raises(modelseal.Error, match="never falls back to software"):
+        modelseal.load(tmp_path / "model.pt.mseal", server=server.url)
