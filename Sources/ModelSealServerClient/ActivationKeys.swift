@@ -70,7 +70,8 @@ struct ActivationKeys {
             return try TPMConnection()
         } catch {
             guard wanted == nil else {
-                throw .local("cannot use the TPM for this machine's key (\(error)): it never falls back to software")
+                throw .wrongMachine(
+                    "cannot use the TPM for this machine's key (\(error)): it never falls back to software")
             }
             return nil
         }
@@ -133,5 +134,9 @@ struct TPMRequestSigner: RequestSigningKey {
 
     var algorithm: RequestSigningAlgorithm { .ecdsaP256 }
 
-    func signature(for message: [UInt8]) throws -> [UInt8] { try key.sign(message, connection: connection) }
+    func signature(for message: [UInt8]) throws -> [UInt8] {
+        do {
+            return try key.sign(message, connection: connection)
+        } catch { throw ServerClientError.wrongMachine("cannot sign the request in the TPM: \(error)") }
+    }
 }

@@ -110,7 +110,7 @@ public struct ServerActivation: Sendable {
             do {
                 return TPMRequestSigner(key: key, connection: try TPMConnection())
             } catch {
-                throw .local(
+                throw .wrongMachine(
                     "this machine's request-signing key is in a TPM, which cannot be reached (\(error)): it never "
                         + "falls back to software")
             }

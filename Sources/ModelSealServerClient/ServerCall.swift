@@ -26,7 +26,9 @@ enum ServerCall {
         do {
             signature = try RequestSignature.sign(
                 method: "POST", path: url.basePath + path, body: bytes, key: key, time: now, nonce: nonce)
-        } catch { throw .local(error.description) }
+        } catch let error as ServerClientError {
+            throw error
+        } catch { throw .local("cannot sign the request: \(error)") }
         var headers = signature.headers
         if let machineID { headers.append((RequestSignature.machineHeader, machineID)) }
         return (headers, bytes)

@@ -33,17 +33,14 @@ public struct RequestSignature: Sendable, Equatable {
         return Array("modelseal-request-v1\n\(method.uppercased())\n\(path)\n\(digest)\n\(nonce)\n\(time)".utf8)
     }
 
-    /// Signs a request with a fresh random nonce.
+    /// Signs a request with a fresh random nonce. An error of the key (a TPM that does not answer) is thrown as
+    /// the key threw it.
     public static func sign(
         method: String, path: String, body: [UInt8], key: any RequestSigningKey, time: Int64,
         nonce: String = newNonce()
-    ) throws(ServerProtocolError) -> RequestSignature {
+    ) throws -> RequestSignature {
         let message = message(method: method, path: path, body: body, nonce: nonce, time: time)
-        let signature: [UInt8]
-        do {
-            signature = try key.signature(for: message)
-        } catch { throw ServerProtocolError("cannot sign the request: \(error)") }
-        return RequestSignature(nonce: nonce, time: time, signature: signature)
+        return RequestSignature(nonce: nonce, time: time, signature: try key.signature(for: message))
     }
 
     /// A signature as read from the headers.

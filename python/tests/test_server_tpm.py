@@ -69,7 +69,7 @@ def test_tpm_activation_releases_opens_and_is_revoked(run, tmp_path, server, mon
     # Without the TPM: refused, never a software fallback; nothing is counted.
     no_tpm = run("open", "--server", server.url, "-o", "none.bin", "m.mseal", env={"MODELSEAL_TPM_TCTI": ""},
                  check=False)
-    assert no_tpm.returncode != 0 and not (tmp_path / "none.bin").exists()
+    assert no_tpm.returncode == 33 and not (tmp_path / "none.bin").exists()
     assert b"never falls back to software" in no_tpm.stderr, no_tpm.stderr
 
     run("admin", "--server", server.url, "license", "revoke", shipped["license"]["id"], env=shipped["admin"])
@@ -93,12 +93,12 @@ def test_a_copied_licensing_folder_does_not_sign_or_open_without_its_tpm(run, tm
     shutil.copytree(tmp_path / "licensing", tmp_path / "stolen")
     stolen = {"MODELSEAL_LICENSE_DIR": str(tmp_path / "stolen"), "MODELSEAL_TPM_TCTI": other.tcti}
     signed = run("open", "--server", server.url, "-o", "x.bin", "m.mseal", env=stolen, check=False)
-    assert signed.returncode != 0 and not (tmp_path / "x.bin").exists()
+    assert signed.returncode == 33 and not (tmp_path / "x.bin").exists()
     assert b"does not hold the request-signing key" in signed.stderr, signed.stderr
     # Offline, the copied cached release is not reached either: every use starts with a signed request.
     server.stop()
     offline = run("open", "--server", server.url, "-o", "y.bin", "m.mseal", env=stolen, check=False)
-    assert offline.returncode != 0 and not (tmp_path / "y.bin").exists()
+    assert offline.returncode == 33 and not (tmp_path / "y.bin").exists()
     assert b"does not hold the request-signing key" in offline.stderr, offline.stderr
     # The machine's own TPM still opens from the cache (the refusal above is the copy's, not a broken cache).
     own = run("open", "--server", server.url, "-o", "z.bin", "m.mseal", env={"MODELSEAL_TPM_TCTI": tpm.tcti})
@@ -173,5 +173,6 @@ def test_the_python_package_loads_through_a_tpm_bound_activation(run, tmp_path, 
     monkeypatch.setenv("MODELSEAL_TPM_TCTI", tpm.tcti)
     same_state(modelseal.load(tmp_path / "model.pt.mseal", server=server.url), shipped["state"])
     monkeypatch.setenv("MODELSEAL_TPM_TCTI", "")
-    with pytest.raises(modelseal.Error, match="never falls back to software"):
+    with pytest.raises(modelseal.Error, match="never falls back to software") as refused:
         modelseal.load(tmp_path / "model.pt.mseal", server=server.url)
+    assert refused.value.status == 33
