@@ -13,6 +13,10 @@ struct ActivationKeys {
     let signer: any RequestSigningKey
     let signingPublicKey: [UInt8]
     let stored: StoredSigner
+    /// The TPM the keys are in, and the evidence a server with `--ek-ca` attests the machine key with (nil: a
+    /// software key, or a TPM without an EK certificate).
+    var connection: TPMConnection? = nil
+    var evidence: TPMEvidence? = nil
 
     /// `tpm` as `ServerActivation.activate` takes it.
     static func make(serverKey: [UInt8], directory: LicensingDirectory, label: String, tpm: Bool?)
@@ -38,12 +42,50 @@ struct ActivationKeys {
                 signingPublicKey: Array(signing.publicKey.rawRepresentation), stored: .sealedEd25519(sealed))
         }
         let signing: TPMSigningKey
+        let evidence: TPMEvidence?
         do {
             signing = try TPMSigningKey.create(connection: connection)
-        } catch { throw .local("cannot make the request-signing key in the TPM: \(error)") }
+            evidence = try MachineKeyAccess.tpmEvidence(vendorKeyID: vendorKeyID, directory: directory, tpm: connection)
+        } catch { throw .wrongMachine("cannot use this machine's keys in the TPM: \(error)") }
         return ActivationKeys(
             machineKey: machine.key, kem: .p256, signer: TPMRequestSigner(key: signing, connection: connection),
-            signingPublicKey: signing.publicKey, stored: .tpm(signing))
+            signingPublicKey: signing.publicKey, stored: .tpm(signing), connection: connection, evidence: evidence)
+    }
+
+    /// The activation body's `tpm_attestation`, when there is evidence.
+    var attestationJSON: JSONValue? {
+        evidence.map {
+            .object([
+                "ek_certificate": .string(Base64.encode($0.ekCertificate)),
+                "machine_key_public": .string(Base64.encode($0.machineKeyPublic)),
+            ])
+        }
+    }
+
+    /// Answers the server's EK credential (`ek_credential` in the activation's answer): its secret, recovered in
+    /// this TPM with its EK and the machine key, sent back signed (`POST /v1/attest`). Returns when the server
+    /// recorded the machine as attested; nil when the server sent no credential (it attests nothing).
+    func attest(
+        _ answer: JSONValue, url: ServerURL, machineID: String, serverKey: [UInt8], directory: LicensingDirectory,
+        now: Int64, trust: TLSTrust?
+    ) throws(ServerClientError) -> Int64? {
+        guard let credential = answer["ek_credential"], let connection else { return nil }
+        guard let idObject = credential["id_object"]?.stringValue.flatMap({ Base64.decode($0) }),
+            let encrypted = credential["encrypted_secret"]?.stringValue.flatMap({ Base64.decode($0) })
+        else { throw .protocolError("the activation answer's ek_credential is not {id_object, encrypted_secret}") }
+        let secret: [UInt8]
+        do {
+            secret = try MachineKeyAccess.activateCredential(
+                EKCredential(idObject: idObject, encryptedSecret: encrypted),
+                vendorKeyID: Array(SHA256.hash(data: serverKey)), directory: directory, tpm: connection)
+        } catch { throw .wrongMachine("the server's EK credential does not activate in this TPM: \(error)") }
+        let attested = try ServerCall.signed(
+            url, path: "/v1/attest", body: .object(["secret": .string(Base64.encode(secret))]), key: signer,
+            machineID: machineID, now: now, trust: trust)
+        guard let at = attested.value["attested_at"]?.int64Value else {
+            throw .protocolError("the attestation answer has no attested_at")
+        }
+        return at
     }
 
     /// The TPM to use: the one an existing TPM machine key or `--tpm` needs (an error when it does not answer),

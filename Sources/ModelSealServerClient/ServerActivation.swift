@@ -30,6 +30,8 @@ public struct ServerActivation: Sendable {
     let signer: StoredSigner
     /// `https://` servers: hex SHA-256 of the TLS certificate's SubjectPublicKeyInfo (`tls_spki_sha256`).
     public let tlsKey: String?
+    /// When the server recorded the machine key as attested in a TPM (`attested_at`, §TPM); nil: not attested.
+    public var attestedAt: Int64? = nil
 
     /// The vendor key id the machine key is filed under: SHA-256 of the server key at activation.
     public var vendorKeyID: [UInt8] { Array(SHA256.hash(data: activatedServerKey)) }
@@ -70,29 +72,35 @@ public struct ServerActivation: Sendable {
         }
         let activatedKey = earlier?.activatedServerKey ?? server.key
         let keys = try ActivationKeys.make(serverKey: activatedKey, directory: directory, label: label, tpm: tpm)
-        let body: JSONValue = .object([
+        var body: JSONObject = [
             "token": .string(token), "machine_key": .string(Base64.encode(keys.machineKey)),
             "machine_kem": .string(keys.kem.rawValue), "signing_key": .string(Base64.encode(keys.signingPublicKey)),
             "signing_algorithm": .string(keys.signer.algorithm.rawValue), "label": .string(label),
-        ])
+        ]
+        if let evidence = keys.attestationJSON { body.append(("tpm_attestation", evidence)) }
+        let pinned = server.tlsKey.map { TLSTrust.pinned($0) }
         let answer = try ServerCall.signed(
-            url, path: "/v1/activate", body: body, key: keys.signer, machineID: nil, now: now,
-            trust: server.tlsKey.map { .pinned($0) })
+            url, path: "/v1/activate", body: .object(body), key: keys.signer, machineID: nil, now: now, trust: pinned)
         guard let machineID = answer.value["machine_id"]?.stringValue,
             let licenseID = answer.value["license_id"]?.stringValue
         else { throw .protocolError("the activation answer has no machine_id") }
-        let activation = ServerActivation(
+        var activation = ServerActivation(
             url: url, serverKey: server.key, activatedServerKey: activatedKey, machineID: machineID,
             licenseID: licenseID, machineKEM: keys.kem, signer: keys.stored, tlsKey: server.tlsKey)
+        activation.attestedAt = try keys.attest(
+            answer.value, url: url, machineID: machineID, serverKey: activatedKey, directory: directory, now: now,
+            trust: pinned) ?? earlier?.attestedAt
         try activation.save(directory: directory)
         return activation
     }
 
     /// This activation with the pin moved to `key` (after a verified rotation chain).
     func rotated(to key: [UInt8]) -> ServerActivation {
-        ServerActivation(
+        var moved = ServerActivation(
             url: url, serverKey: key, activatedServerKey: activatedServerKey, machineID: machineID,
             licenseID: licenseID, machineKEM: machineKEM, signer: signer, tlsKey: tlsKey)
+        moved.attestedAt = attestedAt
+        return moved
     }
 
     /// The request-signing key: the Ed25519 key opened with this machine's key, or the TPM's signing key (the
@@ -128,6 +136,7 @@ public struct ServerActivation: Sendable {
             fields.append(("activated_server_key", .string(Base64.encode(activatedServerKey))))
         }
         if let tlsKey { fields.append(("tls_spki_sha256", .string(tlsKey))) }
+        if let attestedAt { fields.append(("attested_at", .integer(attestedAt))) }
         return .object(fields)
     }
 
@@ -159,9 +168,11 @@ public struct ServerActivation: Sendable {
         if url.isTLS && tlsKey.map({ $0.count != 64 }) ?? true {
             throw .local("\(path) pins no TLS key for \(url): remove it and activate again")
         }
-        return ServerActivation(
+        var activation = ServerActivation(
             url: url, serverKey: key, activatedServerKey: activated, machineID: machine, licenseID: license,
             machineKEM: kem, signer: signer, tlsKey: tlsKey)
+        activation.attestedAt = value["attested_at"]?.int64Value
+        return activation
     }
 }
 

@@ -1,7 +1,8 @@
 """TPM-bound activation with the key server (docs/SERVER.md §TPM): the real `modelseal-server` on SQLite, the
 real `modelseal` client whose machine key (HPKE DHKEM(P-256)) and request-signing key (restricted ECDSA P-256)
 are made in a real swtpm (one per test, test_license_tpm's fixture, named by MODELSEAL_TPM_TCTI), and the real
-tpm2-tools to look at that TPM from outside modelseal."""
+tpm2-tools to look at that TPM from outside modelseal; EK attestation with TPMs swtpm_setup provisioned with EK
+certificates from a test CA."""
 import base64
 import hashlib
 import json
@@ -19,13 +20,14 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 
 from test_license_tpm import tpms  # noqa: F401 (a fixture)
-from test_server import lease_files, server, ship  # noqa: F401 (a fixture)
+from test_license_tpm_attestation import provisioned  # noqa: F401 (a fixture)
+from test_server import Server, lease_files, server, server_binary, ship  # noqa: F401 (a fixture)
 
 # What each licensing file may hold: public keys, ids and TPM template values; never a private key.
 MACHINE_FIELDS = {"type", "version", "kem", "vendor_key_id", "machine_key", "components", "threshold", "tpm_unique",
                   "tpm_counter"}
 ACTIVATION_FIELDS = {"type", "version", "url", "server_key", "machine_id", "license_id", "machine_kem",
-                     "signing_algorithm", "tpm_signing_unique", "tpm_signing_key"}
+                     "signing_algorithm", "tpm_signing_unique", "tpm_signing_key"}  # + attested_at when attested
 
 
 def activation(tmp_path, folder="licensing"):
@@ -106,6 +108,28 @@ def test_a_copied_licensing_folder_does_not_sign_or_open_without_its_tpm(run, tm
     assert (tmp_path / "z.bin").read_bytes() == (tmp_path / "model.bin").read_bytes()
 
 
+def signed_post(server, path, body, key, machine_id=None):
+    """A client request signed with the ECDSA P-256 `key` (cryptography, not modelseal): (status, JSON answer)."""
+    data = json.dumps(body, separators=(",", ":")).encode()
+    nonce, now = base64.urlsafe_b64encode(os.urandom(24)).decode(), int(time.time())
+    message = f"modelseal-request-v1\nPOST\n{path}\n{hashlib.sha256(data).hexdigest()}\n{nonce}\n{now}"
+    r, s = decode_dss_signature(key.sign(message.encode(), ec.ECDSA(hashes.SHA256())))
+    headers = {"content-type": "application/json", "x-modelseal-nonce": nonce, "x-modelseal-time": str(now),
+               "x-modelseal-signature": base64.b64encode(r.to_bytes(32, "big") + s.to_bytes(32, "big")).decode()}
+    if machine_id:
+        headers["x-modelseal-machine"] = machine_id
+    request = urllib.request.Request(f"{server.url}{path}", data=data, method="POST", headers=headers)
+    try:
+        with urllib.request.urlopen(request, timeout=10) as answer:
+            return answer.status, json.loads(answer.read())
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read())
+
+
+def point(key):
+    return key.public_key().public_bytes(serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint)
+
+
 def test_a_release_request_signed_by_another_key_is_refused(run, tmp_path, server, monkeypatch, tpms):
     ship(run, tmp_path, server, monkeypatch)
     tpm = tpms()
@@ -114,24 +138,8 @@ def test_a_release_request_signed_by_another_key_is_refused(run, tmp_path, serve
     run("open", "--server", server.url, "--check", "m.mseal", env={"MODELSEAL_TPM_TCTI": tpm.tcti})
     [lease] = lease_files(tmp_path)
     file_id = json.loads(lease.read_text())["lease"]["file_id"]
-
-    def release(key):
-        body = json.dumps({"file_id": file_id}, separators=(",", ":")).encode()
-        nonce, now = base64.urlsafe_b64encode(hashlib.sha256(str(time.time()).encode()).digest()[:24]).decode(), \
-            int(time.time())
-        message = f"modelseal-request-v1\nPOST\n/v1/release\n{hashlib.sha256(body).hexdigest()}\n{nonce}\n{now}"
-        r, s = decode_dss_signature(key.sign(message.encode(), ec.ECDSA(hashes.SHA256())))
-        request = urllib.request.Request(f"{server.url}/v1/release", data=body, method="POST", headers={
-            "content-type": "application/json", "x-modelseal-machine": state["machine_id"], "x-modelseal-nonce": nonce,
-            "x-modelseal-time": str(now),
-            "x-modelseal-signature": base64.b64encode(r.to_bytes(32, "big") + s.to_bytes(32, "big")).decode()})
-        try:
-            with urllib.request.urlopen(request, timeout=10) as answer:
-                return answer.status, json.loads(answer.read())
-        except urllib.error.HTTPError as error:
-            return error.code, json.loads(error.read())
-
-    status, body = release(ec.generate_private_key(ec.SECP256R1()))
+    status, body = signed_post(server, "/v1/release", {"file_id": file_id}, ec.generate_private_key(ec.SECP256R1()),
+                               state["machine_id"])
     assert status == 401 and body["error"] == "bad_signature", body
 
 
@@ -176,3 +184,86 @@ def test_the_python_package_loads_through_a_tpm_bound_activation(run, tmp_path, 
     with pytest.raises(modelseal.Error, match="never falls back to software") as refused:
         modelseal.load(tmp_path / "model.pt.mseal", server=server.url)
     assert refused.value.status == 33
+
+
+# EK attestation (docs/SERVER.md §TPM): TPMs that swtpm_setup provisioned with EK certificates from a test CA
+# (test_license_tpm_attestation's session fixture), a server that trusts that CA and requires attested machines.
+
+@pytest.fixture
+def attesting(modelseal_bin, tmp_path, provisioned):
+    instance = Server(server_binary(modelseal_bin), tmp_path, options=[
+        "--ek-ca", str(provisioned["root"]), "--ek-ca", str(provisioned["intermediate"]), "--require-tpm"]).start()
+    yield instance
+    instance.stop()
+
+
+def ek_certificate(tpm, folder):
+    """The TPM's RSA EK certificate (NV 0x01c00002), read with tpm2-tools."""
+    tools = dict(os.environ, TPM2TOOLS_TCTI=tpm.tcti)
+    subprocess.run(["tpm2_nvread", "0x01c00002", "-o", str(folder / "ek.der")], env=tools, check=True,
+                   capture_output=True, timeout=60)
+    return (folder / "ek.der").read_bytes()
+
+
+def test_an_attested_activation_releases_and_an_unattested_one_does_not(run, tmp_path, attesting, monkeypatch, tpms,
+                                                                        provisioned):
+    shipped = ship(run, tmp_path, attesting, monkeypatch)
+    tpm = tpms("a", provisioned["a"])
+    made = activate_in(run, attesting, tpm, "--tpm")
+    assert b"the server attested the machine key" in made.stderr, made.stderr
+    assert activation(tmp_path)["attested_at"] > 0
+    run("open", "--server", attesting.url, "-o", "out.bin", "m.mseal", env={"MODELSEAL_TPM_TCTI": tpm.tcti})
+    assert (tmp_path / "out.bin").read_bytes() == (tmp_path / "model.bin").read_bytes()
+
+    # A software activation takes a slot but gets no key from a server that requires a TPM.
+    software = {"MODELSEAL_LICENSE_DIR": str(tmp_path / "software")}
+    run("activate", "--server", attesting.url, "--token-file", "acme.token", "--no-tpm", env=software)
+    refused = run("open", "--server", attesting.url, "-o", "sw.bin", "m.mseal", env=software, check=False)
+    assert refused.returncode == 30 and b"not_attested" in refused.stderr, refused.stderr
+    assert not (tmp_path / "sw.bin").exists()
+    shown = json.loads(run("admin", "--server", attesting.url, "license", "show", shipped["license"]["id"],
+                           env=shipped["admin"]).stdout)
+    attested = sorted((m["machine_kem"], m["attested_at"] is not None) for m in shown["machines"])
+    assert attested == [("p256", True), ("x25519", False)] and shown["loads"] == 1
+
+
+def test_a_software_key_dressed_with_a_real_ek_certificate_does_not_attest(run, tmp_path, attesting, monkeypatch,
+                                                                           tpms, provisioned):
+    """The attack the credential closes: a software P-256 key, a public area claiming fixedTPM for it and a real
+    TPM's EK certificate pass every structural check, but the credential's secret comes out only of the TPM
+    holding that EK and a key of that name, so the machine never attests and gets no release."""
+    shipped = ship(run, tmp_path, attesting, monkeypatch)
+    tpm = tpms("b", provisioned["b"])
+    certificate = ek_certificate(tpm, tmp_path)
+    machine, signing = ec.generate_private_key(ec.SECP256R1()), ec.generate_private_key(ec.SECP256R1())
+    x, y = point(machine)[1:33], point(machine)[33:]
+    attributes = (1 << 1) | (1 << 4) | (1 << 5) | (1 << 6) | (1 << 10) | (1 << 17)  # fixedTPM ... decrypt
+    area = (b"\x00\x23\x00\x0b" + attributes.to_bytes(4, "big") + b"\x00\x00" + b"\x00\x10\x00\x10\x00\x03\x00\x10"
+            + b"\x00\x20" + x + b"\x00\x20" + y)
+    evidence = {"ek_certificate": base64.b64encode(certificate).decode(),
+                "machine_key_public": base64.b64encode(len(area).to_bytes(2, "big") + area).decode()}
+    status, answer = signed_post(attesting, "/v1/activate", {
+        "token": shipped["license"]["token"], "machine_key": base64.b64encode(point(machine)).decode(),
+        "machine_kem": "p256", "signing_key": base64.b64encode(point(signing)).decode(),
+        "signing_algorithm": "ecdsa-p256", "label": "forged", "tpm_attestation": evidence}, signing)
+    assert status == 200 and "ek_credential" in answer, answer
+    machine_id = answer["machine_id"]
+    status, body = signed_post(attesting, "/v1/attest", {"secret": base64.b64encode(os.urandom(32)).decode()},
+                               signing, machine_id)
+    assert status == 403 and body["error"] == "not_attested", body
+    status, body = signed_post(attesting, "/v1/release", {"file_id": "0" * 32}, signing, machine_id)
+    assert status == 403 and body["error"] == "not_attested", body
+
+
+def test_an_ek_certificate_from_an_untrusted_ca_is_refused_at_activation(run, modelseal_bin, tmp_path, monkeypatch,
+                                                                         tpms, provisioned):
+    other = Server(server_binary(modelseal_bin), tmp_path, options=[
+        "--ek-ca", str(provisioned["untrusted"]), "--require-tpm"]).start()
+    try:
+        ship(run, tmp_path, other, monkeypatch)
+        tpm = tpms("a", provisioned["a"])
+        refused = activate_in(run, other, tpm, "--tpm", check=False)
+        assert refused.returncode == 30 and b"not_attested" in refused.stderr, refused.stderr
+        assert not list((tmp_path / "licensing").glob("servers/*/activation.json"))
+    finally:
+        other.stop()

@@ -70,7 +70,10 @@ extension ModelSeal {
                     Terminal.writeError(
                         "activated machine \(activation.machineID) on license \(activation.licenseID) at \(activation.url)"
                             + (activation.machineKEM == .p256
-                                ? " (machine key and request-signing key in the TPM: P-256, ECDSA P-256)"
+                                ? " (machine key and request-signing key in the TPM: P-256, ECDSA P-256"
+                                    + (activation.attestedAt != nil
+                                        ? "; the server attested the machine key with the TPM's EK certificate)"
+                                        : "; not attested by the server)")
                                 : " (software keys: X25519, Ed25519)"))
                 } catch {
                     throw ServerKeyRelease.cliError(error)

@@ -85,3 +85,47 @@ public enum MachineKeyAccess {
         }
     }
 }
+
+extension MachineKeyAccess {
+    /// The evidence a key server attests this folder's TPM machine key for `vendorKeyID` with (docs/SERVER.md
+    /// §TPM): the TPM's EK certificate and the key's public area, as `license request --tpm` sends them. Nil for a
+    /// software key or a TPM without an EK certificate in NV.
+    public static func tpmEvidence(vendorKeyID: [UInt8], directory: LicensingDirectory, tpm: TPMConnection)
+        throws(LicenseError) -> TPMEvidence?
+    {
+        guard case .tpm(let identity)? = try directory.machineKeyFile(vendorKeyID: vendorKeyID),
+            let certificate = try? tpm.endorsementCertificate()
+        else { return nil }
+        do {
+            let (handle, point, publicArea) = try tpm.createMachineKey(unique: identity.unique)
+            tpm.flush(handle)
+            guard point == identity.machineKey else {
+                throw LicenseError.wrongMachine("this TPM no longer holds the machine key (another TPM, or cleared)")
+            }
+            return TPMEvidence(ekCertificate: certificate, machineKeyPublic: publicArea)
+        } catch let error as LicenseError {
+            throw error
+        } catch {
+            throw .tpm("\(error)")
+        }
+    }
+
+    /// The secret of `credential` (`TPM2_ActivateCredential` with this TPM's EK and this folder's TPM machine key
+    /// for `vendorKeyID`): a key server's proof that the key is in the TPM whose EK certificate it verified.
+    public static func activateCredential(
+        _ credential: EKCredential, vendorKeyID: [UInt8], directory: LicensingDirectory, tpm: TPMConnection
+    ) throws(LicenseError) -> [UInt8] {
+        guard case .tpm(let identity)? = try directory.machineKeyFile(vendorKeyID: vendorKeyID) else {
+            throw .noMachineKey(vendor: Hex.encode(vendorKeyID.prefix(16)), directory: directory.path)
+        }
+        do {
+            return try identity.withKey(tpm) { _, handle in
+                try LicenseValidator.activate(credential, tpm: tpm, machineKey: handle)
+            }
+        } catch let error as LicenseError {
+            throw error
+        } catch {
+            throw .tpm("\(error)")
+        }
+    }
+}

@@ -22,6 +22,7 @@ extension KeyServer {
             return response
         }
         addSeatRoutes(router)
+        addAttestationRoute(router)
     }
 
     /// Activation: the body names the token, the machine key and its KEM (`machine_kem`: `x25519`, or `p256`
@@ -40,14 +41,19 @@ extension KeyServer {
         try signature.verify(
             method: "POST", path: request.uri.path, body: bytes, publicKey: signing.verifying, now: clock())
         let machine = try Self.machineKey(body, signingKey: signing.bytes)
+        let attested = try credential(for: body, machineKey: machine.key, kem: machine.kem)
         let record = try await store.activate(
             tokenHash: tokenHash, machineKey: machine.key, machineKEM: machine.kem, signingKey: signing.bytes,
             signingAlgorithm: signing.algorithm, label: label, now: clock())
-        return APIResponse.json(
-            .object([
-                "machine_id": .string(record.id), "license_id": .string(record.licenseID),
-                "server_key": .string(keys.publicKeyText),
-            ]))
+        var answer: JSONObject = [
+            "machine_id": .string(record.id), "license_id": .string(record.licenseID),
+            "server_key": .string(keys.publicKeyText),
+        ]
+        if let attested {
+            try await store.expectAttestation(machineID: record.id, secretHash: Self.secretHash(attested.secret))
+            answer.append(("ek_credential", Self.credentialJSON(attested.credential)))
+        }
+        return APIResponse.json(.object(answer))
     }
 
     /// The activation body's request-signing key, as a key of its stated algorithm.
@@ -90,6 +96,7 @@ extension KeyServer {
     func release(_ request: Request) async throws -> Response {
         let signed = try await machineRequest(request)
         let (machine, signature, now) = (signed.machine, signed.signature, signed.now)
+        try checkAttested(machine)
         let machineID = machine.id
         let fileID = try signed.body.required("file_id")
         let keys = self.keys

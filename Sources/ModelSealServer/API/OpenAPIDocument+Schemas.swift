@@ -36,7 +36,7 @@ extension OpenAPIDocument {
                     "id": string, "license_id": string, "machine_key": string, "machine_kem": machineKEM,
                     "signing_algorithm": signingAlgorithm, "label": string,
                     "activated_at": integer, "revoked_at": nullableInteger, "deactivated_at": nullableInteger,
-                    "seat_expires_at": nullableInteger,
+                    "seat_expires_at": nullableInteger, "attested_at": nullableInteger,
                 ])
             ),
             ("Revoked", object(["id": string, "revoked": .object([("type", .string("boolean"))])])),

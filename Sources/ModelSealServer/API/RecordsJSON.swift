@@ -42,6 +42,7 @@ extension MachineRecord {
             "revoked_at": revokedAt.map { .integer($0) } ?? .null,
             "deactivated_at": deactivatedAt.map { .integer($0) } ?? .null,
             "seat_expires_at": seatExpiresAt.map { .integer($0) } ?? .null,
+            "attested_at": attestedAt.map { .integer($0) } ?? .null,
         ])
     }
 }

@@ -65,6 +65,8 @@ public struct MachineRecord: Sendable, Equatable {
     public var machineKEM: ReleaseKEM = .x25519
     /// The signing key's algorithm (`signing_algorithm`).
     public var signingAlgorithm: RequestSigningAlgorithm = .ed25519
+    /// When the machine proved its machine key is in the TPM whose EK certificate it sent (`POST /v1/attest`).
+    public var attestedAt: Int64? = nil
 }
 
 /// One entry of the hash-chained audit log.

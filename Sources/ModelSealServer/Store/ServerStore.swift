@@ -46,6 +46,11 @@ public protocol ServerStore: Sendable {
         signingAlgorithm: RequestSigningAlgorithm, label: String, now: Int64
     ) async throws -> MachineRecord
     func machine(id: String) async throws -> MachineRecord?
+    /// Records the SHA-256 (hex) of the EK credential's secret this machine must show (docs/SERVER.md §TPM).
+    func expectAttestation(machineID: String, secretHash: String) async throws
+    /// Marks the machine attested when `secretHash` is the one expected (the expectation is used up), in one
+    /// transaction with its audit entry; refuses `not_attested` otherwise.
+    func attest(machineID: String, secretHash: String, now: Int64) async throws -> MachineRecord
 
     /// The stored answer for `(machineID, nonce)` if any; otherwise checks the license, the version and
     /// the quota, counts the release and stores `answer(license, version)` — all in one transaction.

@@ -67,7 +67,7 @@ extension ServerStore {
             signingKey: try row.bytes("signing_key"), label: try row.text("label"),
             activatedAt: try row.requiredInt("activated_at"), revokedAt: row.int("revoked_at"),
             deactivatedAt: row.int("deactivated_at"), seatExpiresAt: row.int("seat_expires_at"), machineKEM: kem,
-            signingAlgorithm: algorithm)
+            signingAlgorithm: algorithm, attestedAt: row.int("attested_at"))
     }
 
     static func audit(_ row: some StoreRow) throws -> AuditRecord {
