@@ -87,9 +87,10 @@ public struct ServerActivation: Sendable {
         var activation = ServerActivation(
             url: url, serverKey: server.key, activatedServerKey: activatedKey, machineID: machineID,
             licenseID: licenseID, machineKEM: keys.kem, signer: keys.stored, tlsKey: server.tlsKey)
-        activation.attestedAt = try keys.attest(
-            answer.value, url: url, machineID: machineID, serverKey: activatedKey, directory: directory, now: now,
-            trust: pinned) ?? earlier?.attestedAt
+        activation.attestedAt =
+            try keys.attest(
+                answer.value, url: url, machineID: machineID, serverKey: activatedKey, directory: directory, now: now,
+                trust: pinned) ?? earlier?.attestedAt
         try activation.save(directory: directory)
         return activation
     }

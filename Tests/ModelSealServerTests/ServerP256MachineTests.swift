@@ -169,4 +169,43 @@ func openRelease(_ release: KeyRelease, machine: P256TestMachine) throws -> [UIn
         }
         try await harness.close()
     }
+
+    @Test(arguments: StoreKind.allCases) func anAttestationNeedsTheExpectedSecretOnce(_ kind: StoreKind) async throws {
+        let harness = try await ServerHarness.make(kind)
+        try await harness.test { client in
+            let license = try await client.setUpLicense(fileID: Self.fileID, fileKey: Self.fileKey, maxMachines: 2)
+            var machine = P256TestMachine()
+            let (_, activation) = try await client.activate(machine, token: license.token, now: now)
+            machine.machineID = activation["machine_id"]?.stringValue ?? ""
+            let store = harness.server.store
+            let secret = (0..<32).map { UInt8($0) }
+            // Nothing expected yet: refused.
+            await #expect(throws: StoreError.self) {
+                try await store.attest(machineID: machine.machineID, secretHash: KeyServer.secretHash(secret), now: now)
+            }
+            try await store.expectAttestation(machineID: machine.machineID, secretHash: KeyServer.secretHash(secret))
+            await #expect(throws: StoreError.self) {
+                try await store.attest(machineID: machine.machineID, secretHash: KeyServer.secretHash([1]), now: now)
+            }
+            let attested = try await store.attest(
+                machineID: machine.machineID, secretHash: KeyServer.secretHash(secret), now: now)
+            #expect(attested.attestedAt == now)
+            // Used up: the same secret again is refused, the machine stays attested.
+            await #expect(throws: StoreError.self) {
+                try await store.attest(machineID: machine.machineID, secretHash: KeyServer.secretHash(secret), now: now)
+            }
+            #expect(try await store.machine(id: machine.machineID)?.attestedAt == now)
+            // Through the API: a signed attest with a wrong secret is refused not_attested.
+            let body: JSONValue = .object(["secret": .string(Base64.encode([UInt8](repeating: 7, count: 32)))])
+            let signature = try RequestSignature.sign(
+                method: "POST", path: "/v1/attest", body: Array(JSONWriter.serialize(body).utf8),
+                key: P256RequestKey(key: machine.signingKey), time: now)
+            let (status, refusal) = try await client.json(
+                .post, "/v1/attest", body, admin: false,
+                headers: signature.headers + [(RequestSignature.machineHeader, machine.machineID)])
+            #expect(status == .forbidden)
+            #expect(refusal["error"]?.stringValue == "not_attested")
+        }
+        try await harness.close()
+    }
 }

@@ -117,9 +117,19 @@ extension OpenAPIDocument {
                         "token": name, "machine_key": key32or65, "machine_kem": machineKEM, "signing_key": key32or65,
                         "signing_algorithm": signingAlgorithm,
                         "label": .object([("type", .string("string")), ("maxLength", .integer(256))]),
-                    ], optional: ["label", "machine_kem", "signing_algorithm"])
+                        "tpm_attestation": object(["ek_certificate": string, "machine_key_public": string]),
+                    ], optional: ["label", "machine_kem", "signing_algorithm", "tpm_attestation"])
             ),
-            ("Activation", object(["machine_id": string, "license_id": string, "server_key": string])),
+            (
+                "Activation",
+                object(
+                    [
+                        "machine_id": string, "license_id": string, "server_key": string,
+                        "ek_credential": object(["id_object": string, "encrypted_secret": string]),
+                    ], optional: ["ek_credential"])
+            ),
+            ("AttestBody", object(["secret": key32])),
+            ("Attested", object(["machine_id": string, "attested_at": integer])),
             ("ReleaseBody", object(["file_id": pattern("^[0-9a-f]{32}$")])),
             (
                 "Release",

@@ -192,6 +192,17 @@ enum OpenAPIDocument {
         seatPath(
             "/v1/deactivate", "deactivate", "Deactivate this machine (its slot is held through the cooldown).",
             ok: "Deactivated"),
+        (
+            "/v1/attest",
+            .object([
+                (
+                    "post",
+                    signed(
+                        "attest", "Show the secret of the activation's EK credential (TPM attestation).",
+                        body: "AttestBody", ok: ref("Attested"))
+                )
+            ])
+        ),
     ]
 
     static func seatPath(_ path: String, _ id: String, _ summary: String, ok: String) -> (String, JSONValue) {
