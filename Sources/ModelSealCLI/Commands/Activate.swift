@@ -35,7 +35,7 @@ extension ModelSeal {
                       --token-file acme.token --server-pin sha256:9f2c...
                   modelseal activate --server http://127.0.0.1:8443 --token-file acme.token
                   MODELSEAL_TPM_TCTI=swtpm:path=/run/swtpm.sock \\
-                      modelseal activate --server http://127.0.0.1:8443 --token-file acme.token --tpm
+                      modelseal activate --server URL --token-file acme.token --tpm
                 """)
 
         @Option(help: ArgumentHelp("The key server.", valueName: "URL"))
