@@ -74,6 +74,9 @@ def test_tpm_activation_releases_opens_and_is_revoked(run, tmp_path, server, mon
     assert no_tpm.returncode == 33 and not (tmp_path / "none.bin").exists()
     assert b"never falls back to software" in no_tpm.stderr, no_tpm.stderr
 
+    # The machine's other signed calls go through the TPM key too.
+    assert b"node-locked license" in run("heartbeat", "--server", server.url, env=env).stdout  # a signed call
+
     run("admin", "--server", server.url, "license", "revoke", shipped["license"]["id"], env=shipped["admin"])
     refused = run("open", "--server", server.url, "-o", "again.bin", "m.mseal", env=env, check=False)
     assert refused.returncode == 30 and b"revoked" in refused.stderr, refused.stderr
@@ -225,6 +228,10 @@ def test_an_attested_activation_releases_and_an_unattested_one_does_not(run, tmp
                            env=shipped["admin"]).stdout)
     attested = sorted((m["machine_kem"], m["attested_at"] is not None) for m in shown["machines"])
     assert attested == [("p256", True), ("x25519", False)] and shown["loads"] == 1
+    # Deactivating signs with the TPM key; the machine key stays, so activating again is the same, attested machine.
+    run("deactivate", "--server", attesting.url, env={"MODELSEAL_TPM_TCTI": tpm.tcti})
+    again = activate_in(run, attesting, tpm)
+    assert b"the server attested the machine key" in again.stderr, again.stderr
 
 
 def test_a_software_key_dressed_with_a_real_ek_certificate_does_not_attest(run, tmp_path, attesting, monkeypatch,
