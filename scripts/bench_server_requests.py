@@ -39,7 +39,7 @@ def signature_headers(key, method, path, body, now):
     return {"x-modelseal-nonce": nonce, "x-modelseal-time": str(now), "x-modelseal-signature": signature}
 
 
-def machine_keys(kinds):
+def machine_keys(kinds="software"):
     """The activation body's key fields and the request-signing private key."""
     if kinds == "p256":
         signing = ec.generate_private_key(ec.SECP256R1())
@@ -52,7 +52,7 @@ def machine_keys(kinds):
             "signing_key": base64.b64encode(signing.public_key().public_bytes(*RAW)).decode()}, signing
 
 
-def activate(url, token, kinds):
+def activate(url, token, kinds="software"):
     fields, signing = machine_keys(kinds)
     body = json.dumps(dict(fields, token=token, label="bench")).encode()
     headers = signature_headers(signing, "POST", "/v1/activate", body, int(time.time()))
