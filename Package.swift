@@ -218,7 +218,7 @@ let package = Package(
             name: "ModelSealServer",
             dependencies: [
                 "ModelSealCore", "ContainerFormat", "ContainerEngine", "ModelSealKeys", "ModelSealLicensing",
-                "ModelSealServerProtocol", "ModelSealMark", "ModelSealPKCS11", "ModelSealKit",
+                "ModelSealServerProtocol", "ModelSealMark", "ModelSealPKCS11", "ModelSealKit", "ModelSealAttestation",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
                 .product(name: "MultipartKit", package: "multipart-kit"),

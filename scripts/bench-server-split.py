@@ -19,9 +19,12 @@ STAGES = [
     # the event loop, Dispatch): kernel futex work, whoever asked for it.
     ("thread hand-offs (futex wake/wait)", r"futex"),
     ("audit append", r"appendAudit|AuditChain"),
-    ("auth: request signature (Ed25519 verify)", r"ED25519_verify|RequestSignature.{0,40}verify|16RequestSignatureV6verify"),
+    # Ed25519, or ECDSA P-256 for machines with TPM-bound keys (BENCH_KEYS=p256).
+    ("auth: request signature (Ed25519 / ECDSA verify)",
+     r"ED25519_verify|ECDSA_do_verify|ECDSA_verify|RequestSignature.{0,40}verify|16RequestSignatureV6verify"
+     r"|RequestVerifyingKey"),
     ("lease signature (Ed25519 sign)", r"ED25519_sign|ED25519_keypair"),
-    ("HPKE wrap (X25519, HKDF, AES-GCM)", r"HPKE|X25519|hpke"),
+    ("HPKE wrap (X25519 or P-256, HKDF, AES-GCM)", r"HPKE|X25519|hpke|ReleaseKEM|EC_POINT|ec_GFp|p256|P256"),
     # In memory (a key file) or one C_Decrypt on a token (a pkcs11: master key, libsofthsm2 in the benchmark).
     ("file key unwrap (AES-GCM, master key)",
      r"ServerKeys.{0,20}unwrap|10ServerKeysV6unwrap|MasterKey.{0,20}unwrap|9MasterKeyO6unwrap|PKCS11|softhsm"),

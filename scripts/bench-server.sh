@@ -16,6 +16,9 @@
 # key from pkcs11-tool; docs/SERVER.md §Master key on a token): each release then unwraps its file key with one
 # C_Decrypt on the token instead of in the server's memory.
 #
+# BENCH_KEYS=p256 activates the machines with the key kinds of a TPM-bound activation (P-256 machine keys, ECDSA
+# P-256 request keys; docs/SERVER.md §TPM) instead of X25519 / Ed25519: the server's work per release differs.
+#
 # BENCH_PERF=FILE also samples the server with `perf record` (call graphs) while wrk runs and prints the
 # CPU split per release (auth, policy transaction, audit append, HPKE, lease signature, HTTP, ...) from
 # scripts/bench-server-split.py; the perf data is kept in FILE.
@@ -72,7 +75,8 @@ file_id="$("$python" -c 'import json,sys; print(json.load(open(sys.argv[1]))["ve
 "$bin/modelseal" admin --server "$url" license add --customer bench --model bench --max-machines "$machines" --json \
     > "$work/license.json"
 token="$("$python" -c 'import json,sys; print(json.load(open(sys.argv[1]))["token"])' "$work/license.json")"
-"$python" scripts/bench_server_requests.py "$url" "$token" "$file_id" "$machines" "$count" "$work/requests.lua"
+"$python" scripts/bench_server_requests.py "$url" "$token" "$file_id" "$machines" "$count" "$work/requests.lua" \
+    "${BENCH_KEYS:-software}"
 
 uptime
 if [ -n "${BENCH_PERF:-}" ]; then

@@ -25,7 +25,7 @@ command -v faketime >/dev/null || missing+=(faketime)   # licensing: the clock s
 command -v unshare >/dev/null || missing+=(util-linux)
 command -v swtpm >/dev/null || missing+=(swtpm)          # licensing: a TPM 2.0 emulator per TPM test
 command -v swtpm_setup >/dev/null || missing+=(swtpm-tools) # licensing: EK certificates from a test CA (attestation)
-command -v tpm2_getcap >/dev/null || missing+=(tpm2-tools) # licensing: reads the TPM's NV indices apart from modelseal
+command -v tpm2_getcap >/dev/null || missing+=(tpm2-tools) # licensing: reads the TPM's NV indices apart from modelseal; the key server: test_server_tpm.py
 # licensing: the TPM software stack the TPM layer dlopens (not linked; the product runs without it)
 ldconfig -p | grep -q 'libtss2-esys.so.0 ' || missing+=(libtss2-esys-3.0.2-0 libtss2-mu0)
 ldconfig -p | grep -q 'libtss2-tctildr.so.0 ' || missing+=(libtss2-tctildr0)

@@ -22,10 +22,21 @@ public enum TPMAttestation {
                     + "older modelseal): the binding cannot be attested; issue without --require-tpm to accept it as "
                     + "advisory")
         }
+        return try attest(
+            evidence, machineKey: request.machineKey, anchors: anchors, keyName: "the request's machine_key")
+    }
+
+    /// Attests `evidence` for the P-256 machine key `machineKey` (`04 || x || y`) against `anchors` and makes a
+    /// credential for that EK and the key's name, with a fresh 32-byte secret: a license request's key, or a
+    /// key server activation's (`modelseal activate --tpm`, docs/SERVER.md §TPM).
+    /// `keyName` names `machineKey` in errors.
+    public static func attest(
+        _ evidence: TPMEvidence, machineKey: [UInt8], anchors: EKTrustAnchors, keyName: String = "the machine_key"
+    ) throws(AttestationError) -> AttestedCredential {
         let endorsementKey = try EKCertificateVerifier.verify(evidence.ekCertificate, anchors: anchors)
         let area = try MachineKeyPublicArea(evidence.machineKeyPublic)
-        guard area.point == request.machineKey else {
-            throw .notTPMResident("machine_key_public is another key than the request's machine_key")
+        guard area.point == machineKey else {
+            throw .notTPMResident("machine_key_public is another key than \(keyName)")
         }
         guard area.attributes & MachineKeyPublicArea.Attribute.required == MachineKeyPublicArea.Attribute.required
         else {

@@ -16,16 +16,19 @@ public final class KeyServer: Sendable {
     public let metrics = ServerMetrics()
     /// The console's trace page (`--originals`, `--mark-secret`); `nil`: the page says it is not configured.
     public let trace: TraceSettings?
+    /// EK attestation of TPM machine keys (`--ek-ca`, `--require-tpm`); `nil`: none, TPM evidence is ignored.
+    public let attestation: EKAttestationPolicy?
 
     init(
         store: any ServerStore, keys: ServerKeys, limits: RateLimits, clock: @escaping @Sendable () -> Int64,
-        trace: TraceSettings? = nil
+        trace: TraceSettings? = nil, attestation: EKAttestationPolicy? = nil
     ) {
         self.store = store
         self.keys = keys
         self.limits = limits
         self.clock = clock
         self.trace = trace
+        self.attestation = attestation
     }
 
     /// Opens the store named by `database` (`sqlite:PATH` or `postgres://…`), applies its migrations, loads the keys
@@ -34,14 +37,16 @@ public final class KeyServer: Sendable {
     public static func start(
         database: String, masterKeyFile: String?, pkcs11Module: String? = nil, adminToken: String?,
         limits: RateLimits = .standard,
-        clock: @escaping @Sendable () -> Int64 = KeyServer.systemClock, trace: TraceSettings? = nil
+        clock: @escaping @Sendable () -> Int64 = KeyServer.systemClock, trace: TraceSettings? = nil,
+        attestation: EKAttestationPolicy? = nil
     ) async throws -> KeyServer {
         let (store, defaultKeyFile) = try await openStore(database)
         do {
             try await store.migrate()
             let keys = try await ServerKeys.load(
                 store: store, masterKeyFile: masterKeyFile, pkcs11Module: pkcs11Module, defaultFile: defaultKeyFile)
-            let server = KeyServer(store: store, keys: keys, limits: limits, clock: clock, trace: trace)
+            let server = KeyServer(
+                store: store, keys: keys, limits: limits, clock: clock, trace: trace, attestation: attestation)
             if let adminToken, !adminToken.isEmpty {
                 try await server.bootstrapAdmin(token: adminToken)
             }

@@ -159,6 +159,10 @@ public enum KeyRequest {
             return try MachineKeyAccess.open(
                 release.wrappedKey, info: KeyRelease.info, authenticating: release.lease.binding,
                 vendorKeyID: activation.vendorKeyID, directory: directory)
+        } catch .tpm(let reason) {
+            throw .wrongMachine("cannot open the released key in the TPM: \(reason): it never falls back to software")
+        } catch .wrongMachine(let reason) {
+            throw .wrongMachine("cannot open the released key: \(reason)")
         } catch { throw .local("cannot open the released key with this machine's key: \(error)") }
     }
 }

@@ -10,8 +10,9 @@ import ModelSealServerProtocol
 
 /// This machine's activation with one key server (docs/SERVER.md §Client), kept in the licensing folder
 /// under `servers/<hash of the URL>/activation.json`, mode 0600: the server's pinned signing key and
-/// TLS key, the machine and license ids, and the request-signing key sealed to the machine key (so a
-/// copy of the folder on another machine does not sign).
+/// TLS key, the machine and license ids, and the request-signing key: an Ed25519 key sealed to a software
+/// machine key (so a copy of the folder on another machine does not sign), or, when the machine key is in a
+/// TPM, an ECDSA P-256 key in the same TPM of which only the template's unique value is kept (§TPM).
 public struct ServerActivation: Sendable {
     static let signingInfo = Array("modelseal/v1 request-signing-key".utf8)
 
@@ -24,15 +25,22 @@ public struct ServerActivation: Sendable {
     public let activatedServerKey: [UInt8]
     public let machineID: String
     public let licenseID: String
-    let sealedSigningKey: [UInt8]
+    /// The machine key's KEM as registered (`machine_kem`; `p256`: the key is in this machine's TPM).
+    public let machineKEM: ReleaseKEM
+    let signer: StoredSigner
     /// `https://` servers: hex SHA-256 of the TLS certificate's SubjectPublicKeyInfo (`tls_spki_sha256`).
     public let tlsKey: String?
+    /// When the server recorded the machine key as attested in a TPM (`attested_at`, §TPM); nil: not attested.
+    public var attestedAt: Int64? = nil
 
     /// The vendor key id the machine key is filed under: SHA-256 of the server key at activation.
     public var vendorKeyID: [UInt8] { Array(SHA256.hash(data: activatedServerKey)) }
 
     /// How later connections check the server's TLS key: exactly the pinned one.
     public var trust: TLSTrust? { tlsKey.map { .pinned($0) } }
+
+    /// The request-signing key's algorithm.
+    public var signingAlgorithm: RequestSigningAlgorithm { signer.algorithm }
 
     /// Where activations with `url` live.
     public static func folder(_ url: ServerURL, directory: LicensingDirectory) -> String {
@@ -41,10 +49,12 @@ public struct ServerActivation: Sendable {
 
     /// Activates with the token (read from a file by the caller): makes the machine key if missing, a
     /// new request-signing key, registers both, and saves the activation with the server's keys pinned.
-    /// `trust` checks an `https://` server's TLS key (trust on first use, a pin or a CA file).
+    /// `trust` checks an `https://` server's TLS key (trust on first use, a pin or a CA file). `tpm`: true makes
+    /// a new machine key in the TPM (`MODELSEAL_TPM_TCTI`, else the system's), false in software, nil in the TPM
+    /// when one answers; an existing machine key is kept, and must be of the kind asked for.
     public static func activate(
         url: ServerURL, token: String, label: String, trust: TLSTrust = .firstUse, directory: LicensingDirectory,
-        now: Int64
+        now: Int64, tpm: Bool? = nil
     ) throws(ServerClientError) -> ServerActivation {
         let earlier = try? load(url, directory: directory)
         var trust = trust
@@ -61,69 +71,73 @@ public struct ServerActivation: Sendable {
             }
         }
         let activatedKey = earlier?.activatedServerKey ?? server.key
-        let machineKey: [UInt8]
-        do {
-            machineKey = try MachineKeyAccess.publicKey(
-                vendorKeyID: Array(SHA256.hash(data: activatedKey)), directory: directory, label: label)
-        } catch { throw .local("cannot make this machine's key: \(error)") }
-        let signing = Curve25519.Signing.PrivateKey()
-        let sealed = try seal(Array(signing.rawRepresentation), to: machineKey, serverKey: activatedKey)
-        let body: JSONValue = .object([
-            "token": .string(token), "machine_key": .string(Base64.encode(machineKey)),
-            "signing_key": .string(Base64.encode(signing.publicKey.rawRepresentation)), "label": .string(label),
-        ])
+        let keys = try ActivationKeys.make(serverKey: activatedKey, directory: directory, label: label, tpm: tpm)
+        var body: JSONObject = [
+            "token": .string(token), "machine_key": .string(Base64.encode(keys.machineKey)),
+            "machine_kem": .string(keys.kem.rawValue), "signing_key": .string(Base64.encode(keys.signingPublicKey)),
+            "signing_algorithm": .string(keys.signer.algorithm.rawValue), "label": .string(label),
+        ]
+        if let evidence = keys.attestationJSON { body.append(("tpm_attestation", evidence)) }
+        let pinned = server.tlsKey.map { TLSTrust.pinned($0) }
         let answer = try ServerCall.signed(
-            url, path: "/v1/activate", body: body, key: signing, machineID: nil, now: now,
-            trust: server.tlsKey.map { .pinned($0) })
+            url, path: "/v1/activate", body: .object(body), key: keys.signer, machineID: nil, now: now, trust: pinned)
         guard let machineID = answer.value["machine_id"]?.stringValue,
             let licenseID = answer.value["license_id"]?.stringValue
         else { throw .protocolError("the activation answer has no machine_id") }
-        let activation = ServerActivation(
+        var activation = ServerActivation(
             url: url, serverKey: server.key, activatedServerKey: activatedKey, machineID: machineID,
-            licenseID: licenseID, sealedSigningKey: sealed, tlsKey: server.tlsKey)
+            licenseID: licenseID, machineKEM: keys.kem, signer: keys.stored, tlsKey: server.tlsKey)
+        activation.attestedAt =
+            try keys.attest(
+                answer.value, url: url, machineID: machineID, serverKey: activatedKey, directory: directory, now: now,
+                trust: pinned) ?? earlier?.attestedAt
         try activation.save(directory: directory)
         return activation
     }
 
     /// This activation with the pin moved to `key` (after a verified rotation chain).
     func rotated(to key: [UInt8]) -> ServerActivation {
-        ServerActivation(
+        var moved = ServerActivation(
             url: url, serverKey: key, activatedServerKey: activatedServerKey, machineID: machineID,
-            licenseID: licenseID, sealedSigningKey: sealedSigningKey, tlsKey: tlsKey)
+            licenseID: licenseID, machineKEM: machineKEM, signer: signer, tlsKey: tlsKey)
+        moved.attestedAt = attestedAt
+        return moved
     }
 
-    static func seal(_ secret: [UInt8], to machineKey: [UInt8], serverKey: [UInt8]) throws(ServerClientError) -> [UInt8]
-    {
-        do {
-            let recipient = try Curve25519.KeyAgreement.PublicKey(rawRepresentation: machineKey)
-            var sender = try HPKE.Sender(
-                recipientKey: recipient,
-                ciphersuite: HPKE.Ciphersuite(kem: .Curve25519_HKDF_SHA256, kdf: .HKDF_SHA256, aead: .AES_GCM_256),
-                info: Data(signingInfo))
-            return Array(sender.encapsulatedKey) + Array(try sender.seal(Data(secret), authenticating: Data(serverKey)))
-        } catch { throw .local("cannot seal the request-signing key: \(error)") }
-    }
-
-    /// The request-signing key, opened with this machine's key.
-    func signingKey(directory: LicensingDirectory) throws(ServerClientError) -> Curve25519.Signing.PrivateKey {
-        do {
-            let seed = try MachineKeyAccess.open(
-                sealedSigningKey, info: Self.signingInfo, authenticating: activatedServerKey, vendorKeyID: vendorKeyID,
-                directory: directory)
-            return try Curve25519.Signing.PrivateKey(rawRepresentation: seed)
-        } catch { throw .local("cannot open the request-signing key on this machine: \(error)") }
+    /// The request-signing key: the Ed25519 key opened with this machine's key, or the TPM's signing key (the
+    /// TPM `MODELSEAL_TPM_TCTI` names, else the system's; never a software fallback).
+    func signingKey(directory: LicensingDirectory) throws(ServerClientError) -> any RequestSigningKey {
+        switch signer {
+        case .sealedEd25519(let sealed):
+            do {
+                let seed = try MachineKeyAccess.open(
+                    sealed, info: Self.signingInfo, authenticating: activatedServerKey, vendorKeyID: vendorKeyID,
+                    directory: directory)
+                return try Curve25519.Signing.PrivateKey(rawRepresentation: seed)
+            } catch { throw .local("cannot open the request-signing key on this machine: \(error)") }
+        case .tpm(let key):
+            do {
+                return TPMRequestSigner(key: key, connection: try TPMConnection())
+            } catch {
+                throw .wrongMachine(
+                    "this machine's request-signing key is in a TPM, which cannot be reached (\(error)): it never "
+                        + "falls back to software")
+            }
+        }
     }
 
     var json: JSONValue {
         var fields: JSONObject = [
             "type": .string("modelseal-server-activation"), "version": .integer(1), "url": .string(url.description),
             "server_key": .string(Base64.encode(serverKey)), "machine_id": .string(machineID),
-            "license_id": .string(licenseID), "sealed_signing_key": .string(Base64.encode(sealedSigningKey)),
+            "license_id": .string(licenseID), "machine_kem": .string(machineKEM.rawValue),
         ]
+        for member in signer.json { fields.append(member) }
         if activatedServerKey != serverKey {
             fields.append(("activated_server_key", .string(Base64.encode(activatedServerKey))))
         }
         if let tlsKey { fields.append(("tls_spki_sha256", .string(tlsKey))) }
+        if let attestedAt { fields.append(("attested_at", .integer(attestedAt))) }
         return .object(fields)
     }
 
@@ -143,19 +157,23 @@ public struct ServerActivation: Sendable {
                 "this machine has not activated with \(url) (no \(path)): run `modelseal activate --server \(url) "
                     + "--token-file FILE` with the token the vendor sent")
         }
+        let broken = ServerClientError.local("\(path) is not an activation file: remove it and activate again")
         guard let value = try? JSONParser.parse(bytes), value["type"]?.stringValue == "modelseal-server-activation",
             let key = value["server_key"]?.stringValue.flatMap({ Base64.decode($0) }), key.count == 32,
             let machine = value["machine_id"]?.stringValue, let license = value["license_id"]?.stringValue,
-            let sealed = value["sealed_signing_key"]?.stringValue.flatMap({ Base64.decode($0) })
-        else { throw .local("\(path) is not an activation file: remove it and activate again") }
+            let kem = ReleaseKEM(rawValue: value["machine_kem"]?.stringValue ?? ReleaseKEM.x25519.rawValue),
+            let signer = StoredSigner(json: value)
+        else { throw broken }
         let activated = value["activated_server_key"]?.stringValue.flatMap({ Base64.decode($0) }) ?? key
         let tlsKey = value["tls_spki_sha256"]?.stringValue
         if url.isTLS && tlsKey.map({ $0.count != 64 }) ?? true {
             throw .local("\(path) pins no TLS key for \(url): remove it and activate again")
         }
-        return ServerActivation(
+        var activation = ServerActivation(
             url: url, serverKey: key, activatedServerKey: activated, machineID: machine, licenseID: license,
-            sealedSigningKey: sealed, tlsKey: tlsKey)
+            machineKEM: kem, signer: signer, tlsKey: tlsKey)
+        activation.attestedAt = value["attested_at"]?.int64Value
+        return activation
     }
 }
 

@@ -6,7 +6,7 @@ import ModelSealServerProtocol
 enum ServerCall {
     /// A signed POST; `machineID` is sent in `x-modelseal-machine` once activated.
     static func signed(
-        _ url: ServerURL, path: String, body: JSONValue, key: Curve25519.Signing.PrivateKey, machineID: String?,
+        _ url: ServerURL, path: String, body: JSONValue, key: any RequestSigningKey, machineID: String?,
         now: Int64, nonce: String = RequestSignature.newNonce(), trust: TLSTrust? = nil
     ) throws(ServerClientError) -> (value: JSONValue, bytes: [UInt8]) {
         let request = try signedRequest(
@@ -18,7 +18,7 @@ enum ServerCall {
 
     /// The headers and body of a signed POST to `path` (after the URL's base path).
     static func signedRequest(
-        _ url: ServerURL, path: String, body: JSONValue, key: Curve25519.Signing.PrivateKey, machineID: String?,
+        _ url: ServerURL, path: String, body: JSONValue, key: any RequestSigningKey, machineID: String?,
         now: Int64, nonce: String
     ) throws(ServerClientError) -> (headers: [(String, String)], body: [UInt8]) {
         let bytes = Array(JSONWriter.serialize(body).utf8)
@@ -26,7 +26,9 @@ enum ServerCall {
         do {
             signature = try RequestSignature.sign(
                 method: "POST", path: url.basePath + path, body: bytes, key: key, time: now, nonce: nonce)
-        } catch { throw .local(error.description) }
+        } catch let error as ServerClientError {
+            throw error
+        } catch { throw .local("cannot sign the request: \(error)") }
         var headers = signature.headers
         if let machineID { headers.append((RequestSignature.machineHeader, machineID)) }
         return (headers, bytes)

@@ -10,6 +10,7 @@ extension ServerClientError {
         case .protocolError: StatusError(.malformed, description)
         case .notActivated: StatusError(.invalidLicense, description)
         case .local: StatusError(.keyError, description)
+        case .wrongMachine: StatusError(.wrongMachine, description)
         case .untrusted: StatusError(.untrustedSigner, description)
         case .refused(let status, let code, _):
             switch code {
@@ -31,7 +32,7 @@ extension ServerClientError {
         case .network: "unreachable"
         case .protocolError: "protocol"
         case .notActivated: "not_activated"
-        case .local: "local"
+        case .local, .wrongMachine: "local"
         case .untrusted: "untrusted"
         case .refused: "refused"
         }

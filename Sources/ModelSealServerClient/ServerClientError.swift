@@ -12,6 +12,9 @@ public enum ServerClientError: Error, Sendable, Equatable, CustomStringConvertib
     case notActivated(String)
     /// Local files: the activation or the machine key.
     case local(String)
+    /// The activation's keys are in a TPM that is missing, is another TPM, or was cleared (never a software
+    /// fallback).
+    case wrongMachine(String)
     /// The server is not the one this machine trusts: another TLS key than the pinned one, a certificate
     /// that does not verify, or a signing key without a rotation chain from the pinned one.
     case untrusted(String)
@@ -24,6 +27,7 @@ public enum ServerClientError: Error, Sendable, Equatable, CustomStringConvertib
         case .refused(let status, let code, let message): "the key server refused (\(status) \(code)): \(message)"
         case .notActivated(let text): text
         case .local(let text): text
+        case .wrongMachine(let text): text
         case .untrusted(let text): "the key server is not trusted: \(text)"
         }
     }

@@ -123,6 +123,18 @@ extension ServerCommand {
         @Flag(help: "No rate limits (tests and benchmarks).")
         var noRateLimit = false
 
+        @Option(
+            name: .customLong("ek-ca"),
+            help: ArgumentHelp(
+                "PEM file of EK CA certificates (a TPM maker's roots and intermediates; repeat): machines activated "
+                    + "with `modelseal activate --tpm` prove their key is in a TPM whose EK certificate chains to one "
+                    + "(docs/SERVER.md §TPM).",
+                valueName: "FILE"))
+        var ekCAs: [String] = []
+
+        @Flag(help: "Release keys only to machines that proved their key is in such a TPM (needs --ek-ca).")
+        var requireTpm = false
+
         @OptionGroup(title: "Console trace page (docs/CONSOLE.md §Trace)") var trace: TraceOptions
 
         func run() async throws {
@@ -142,7 +154,8 @@ extension ServerCommand {
                     ? .off
                     : RateLimits(
                         release: .init(rate: releaseRate, burst: releaseBurst), activation: .init(rate: 1, burst: 10)),
-                trace: try trace.settings())
+                trace: try trace.settings(),
+                attestation: try EKAttestationPolicy.load(caFiles: ekCAs, required: requireTpm))
             if let tls { ServerCommand.writeError("modelseal-server: TLS key pin sha256:\(tls.spkiSHA256)") }
             let scheme = tls == nil ? "http" : "https"
             let runner = ServerRunner(server: server, listen: listen, adminListen: admin, tls: tls) { name, port in

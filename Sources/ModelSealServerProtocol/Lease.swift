@@ -77,20 +77,19 @@ public struct KeyRelease: Sendable, Equatable {
     public let lease: Lease
     /// Ed25519 signature of `lease.canonicalBytes` by the server.
     public let signature: [UInt8]
-    /// `encapsulated key (32) || AES-256-GCM(file key) (48)`, associated data `lease.binding`.
+    /// `encapsulated key (32 for X25519, 65 for P-256) || AES-256-GCM(file key) (48)`, associated data
+    /// `lease.binding`.
     public let wrappedKey: [UInt8]
 
-    /// Signs `lease` and wraps `fileKey` to `machineKey`.
+    /// Signs `lease` and wraps `fileKey` to `machineKey`, a key of `kem`.
     public static func make(
-        lease: Lease, fileKey: [UInt8], machineKey: [UInt8], serverKey: Curve25519.Signing.PrivateKey
+        lease: Lease, fileKey: [UInt8], machineKey: [UInt8], kem: ReleaseKEM = .x25519,
+        serverKey: Curve25519.Signing.PrivateKey
     ) throws(ServerProtocolError) -> KeyRelease {
         do {
-            let recipient = try Curve25519.KeyAgreement.PublicKey(rawRepresentation: machineKey)
-            var sender = try HPKE.Sender(recipientKey: recipient, ciphersuite: suite, info: Data(info))
-            let sealed = try sender.seal(Data(fileKey), authenticating: Data(lease.binding))
+            let wrapped = try kem.seal(fileKey, to: machineKey, info: info, authenticating: lease.binding)
             let signature = try serverKey.signature(for: lease.canonicalBytes)
-            return KeyRelease(
-                lease: lease, signature: Array(signature), wrappedKey: Array(sender.encapsulatedKey) + Array(sealed))
+            return KeyRelease(lease: lease, signature: Array(signature), wrappedKey: wrapped)
         } catch {
             throw ServerProtocolError("cannot make the release: \(error)")
         }
@@ -102,8 +101,6 @@ public struct KeyRelease: Sendable, Equatable {
         self.wrappedKey = wrappedKey
     }
 
-    static let suite = HPKE.Ciphersuite(kem: .Curve25519_HKDF_SHA256, kdf: .HKDF_SHA256, aead: .AES_GCM_256)
-
     public var json: JSONValue {
         .object([
             "lease": lease.json, "signature": .string(Base64.encode(signature)),
@@ -114,7 +111,8 @@ public struct KeyRelease: Sendable, Equatable {
     public init(json value: JSONValue) throws(ServerProtocolError) {
         guard let leaseValue = value["lease"],
             let signature = value["signature"]?.stringValue.flatMap({ Base64.decode($0) }),
-            let wrapped = value["wrapped_key"]?.stringValue.flatMap({ Base64.decode($0) }), wrapped.count == 80
+            let wrapped = value["wrapped_key"]?.stringValue.flatMap({ Base64.decode($0) }),
+            ReleaseKEM.allCases.contains(where: { wrapped.count == $0.publicKeyLength + 48 })
         else { throw ServerProtocolError("the release is missing its lease, signature or wrapped key") }
         self.init(lease: try Lease(json: leaseValue), signature: signature, wrappedKey: wrapped)
     }

@@ -2,7 +2,8 @@ import Crypto
 import FoundationEssentials
 import ModelSealCore
 
-/// A client request signed with the machine's Ed25519 request-signing key (docs/SERVER.md §Protocol).
+/// A client request signed with the machine's request-signing key, Ed25519 or ECDSA P-256 (docs/SERVER.md
+/// §Protocol).
 ///
 /// The signature covers `modelseal-request-v1`, the method, the path (with its query), the SHA-256 of
 /// the body, a nonce and the time, one per line. The server accepts it within ±`window` seconds of its
@@ -14,7 +15,7 @@ public struct RequestSignature: Sendable, Equatable {
     public static let nonceHeader = "x-modelseal-nonce"
     /// Header carrying the time (Unix seconds).
     public static let timeHeader = "x-modelseal-time"
-    /// Header carrying the base64 Ed25519 signature.
+    /// Header carrying the base64 signature (Ed25519, or ECDSA P-256 as `r || s`).
     public static let signatureHeader = "x-modelseal-signature"
     /// How far the request's time may be from the server's.
     public static let window: Int64 = 300
@@ -32,16 +33,14 @@ public struct RequestSignature: Sendable, Equatable {
         return Array("modelseal-request-v1\n\(method.uppercased())\n\(path)\n\(digest)\n\(nonce)\n\(time)".utf8)
     }
 
-    /// Signs a request with a fresh random nonce.
+    /// Signs a request with a fresh random nonce. An error of the key (a TPM that does not answer) is thrown as
+    /// the key threw it.
     public static func sign(
-        method: String, path: String, body: [UInt8], key: Curve25519.Signing.PrivateKey, time: Int64,
+        method: String, path: String, body: [UInt8], key: any RequestSigningKey, time: Int64,
         nonce: String = newNonce()
-    ) throws(ServerProtocolError) -> RequestSignature {
+    ) throws -> RequestSignature {
         let message = message(method: method, path: path, body: body, nonce: nonce, time: time)
-        guard let signature = try? key.signature(for: message) else {
-            throw ServerProtocolError("cannot sign the request")
-        }
-        return RequestSignature(nonce: nonce, time: time, signature: Array(signature))
+        return RequestSignature(nonce: nonce, time: time, signature: try key.signature(for: message))
     }
 
     /// A signature as read from the headers.
@@ -62,14 +61,14 @@ public struct RequestSignature: Sendable, Equatable {
         }
         guard let seconds = Int64(time) else { throw ServerProtocolError("x-modelseal-time is not an integer") }
         guard let bytes = Base64.decode(signature), bytes.count == 64 else {
-            throw ServerProtocolError("x-modelseal-signature is not a base64 Ed25519 signature")
+            throw ServerProtocolError("x-modelseal-signature is not the base64 of a 64-byte signature")
         }
         self.init(nonce: nonce, time: seconds, signature: bytes)
     }
 
     /// Checks the signature with `publicKey` and the time against `now`.
     public func verify(
-        method: String, path: String, body: [UInt8], publicKey: Curve25519.Signing.PublicKey, now: Int64
+        method: String, path: String, body: [UInt8], publicKey: RequestVerifyingKey, now: Int64
     ) throws(ServerProtocolError) {
         guard abs(time - now) <= Self.window else {
             throw ServerProtocolError(

@@ -2,6 +2,7 @@ import ArgumentParser
 import ModelSealCore
 import ModelSealLicensing
 import ModelSealServerClient
+import ModelSealServerProtocol
 
 extension ModelSeal {
     /// `modelseal activate`: register this machine with the vendor's key server.
@@ -16,6 +17,14 @@ extension ModelSeal {
                 server. The token is read from a file, never from the command line. Activating the same machine \
                 again takes no new machine slot (docs/SERVER.md).
 
+                With a TPM 2.0 (--tpm; the default when $MODELSEAL_TPM_TCTI is set or /dev/tpmrm0 or /dev/tpm0 \
+                exists and answers), the machine key is a non-exportable P-256 key made inside the TPM (HPKE \
+                DHKEM(P-256), as `license request --tpm` makes) and the request-signing key a separate, restricted \
+                ECDSA P-256 key in the same TPM; the licensing folder keeps only their public keys and the TPM \
+                template values that name them, so a copy of it signs nothing and opens nothing without that TPM \
+                (docs/SERVER.md §TPM). --no-tpm makes software keys (X25519 and Ed25519) even where a TPM is \
+                present. A machine key made earlier is kept whatever its kind; asking for the other kind is refused.
+
                 Over https:// the server's TLS key is pinned too (docs/SERVER.md §TLS): the one given with \
                 --server-pin (from the vendor, out of band), else the one a certificate from --ca-file names the \
                 host with, else the one the server presents now (trust on first use). Every later call must meet \
@@ -25,6 +34,8 @@ extension ModelSeal {
                   modelseal activate --server https://keys.example.com \\
                       --token-file acme.token --server-pin sha256:9f2c...
                   modelseal activate --server http://127.0.0.1:8443 --token-file acme.token
+                  MODELSEAL_TPM_TCTI=swtpm:path=/run/swtpm.sock \\
+                      modelseal activate --server URL --token-file acme.token --tpm
                 """)
 
         @Option(help: ArgumentHelp("The key server.", valueName: "URL"))
@@ -37,6 +48,13 @@ extension ModelSeal {
             help: ArgumentHelp("A label the vendor sees for this machine (host name by default).", valueName: "TEXT"))
         var label: String?
 
+        @Flag(
+            name: .customLong("tpm"), inversion: .prefixedNo,
+            help:
+                "Make the machine and request-signing keys in the TPM (default: when one is present; --no-tpm: in software)."
+        )
+        var tpm: Bool?
+
         @OptionGroup(title: "TLS (https:// servers)") var tls: ServerTLSOptions
 
         func run() throws {
@@ -48,10 +66,15 @@ extension ModelSeal {
                 do throws(ServerClientError) {
                     let activation = try ServerActivation.activate(
                         url: try ServerURL(server), token: String(token), label: label ?? Self.hostName(),
-                        trust: try tls.trust(), directory: .fromEnvironment(), now: LicenseClock.now())
+                        trust: try tls.trust(), directory: .fromEnvironment(), now: LicenseClock.now(), tpm: tpm)
                     Terminal.writeError(
                         "activated machine \(activation.machineID) on license \(activation.licenseID) at \(activation.url)"
-                    )
+                            + (activation.machineKEM == .p256
+                                ? " (machine key and request-signing key in the TPM: P-256, ECDSA P-256"
+                                    + (activation.attestedAt != nil
+                                        ? "; the server attested the machine key with the TPM's EK certificate)"
+                                        : "; not attested by the server)")
+                                : " (software keys: X25519, Ed25519)"))
                 } catch {
                     throw ServerKeyRelease.cliError(error)
                 }

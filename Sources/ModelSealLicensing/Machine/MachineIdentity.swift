@@ -113,7 +113,7 @@ public enum MachineKEM: String, Sendable {
     /// Bytes of a license's `machine_share`: the encapsulated key, then 32 + 16 of ciphertext.
     var machineShareLength: Int { publicKeyLength + 48 }
     /// The HPKE suite licenses wrap secret A with (spec/LICENSING.md §4).
-    var suite: HPKE.Ciphersuite {
+    public var suite: HPKE.Ciphersuite {
         self == .x25519
             ? ComponentLock.suite : HPKE.Ciphersuite(kem: .P256_HKDF_SHA256, kdf: .HKDF_SHA256, aead: .AES_GCM_256)
     }

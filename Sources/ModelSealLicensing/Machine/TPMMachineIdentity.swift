@@ -113,6 +113,13 @@ enum MachineKeyFile: Sendable {
         }
     }
 
+    var kem: MachineKEM {
+        switch self {
+        case .software: .x25519
+        case .tpm: .p256TPM
+        }
+    }
+
     var machineKey: [UInt8] {
         switch self {
         case .software(let identity): Array(identity.publicKey.rawRepresentation)

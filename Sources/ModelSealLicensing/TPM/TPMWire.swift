@@ -9,6 +9,7 @@ enum TPMWire {
     static let algorithmRSA: UInt16 = 0x0001
     static let algorithmAES: UInt16 = 0x0006
     static let modeCFB: UInt16 = 0x0043
+    static let algorithmECDSA: UInt16 = 0x0018
 
     /// `TPMA_OBJECT` bits.
     enum Attribute {
@@ -17,6 +18,7 @@ enum TPMWire {
         static let sensitiveDataOrigin: UInt32 = 1 << 5
         static let userWithAuth: UInt32 = 1 << 6
         static let noDA: UInt32 = 1 << 10
+        static let restricted: UInt32 = 1 << 16
         static let decrypt: UInt32 = 1 << 17
         static let sign: UInt32 = 1 << 18
     }
@@ -33,6 +35,29 @@ enum TPMWire {
             u16(algorithmECC) + u16(algorithmSHA256) + u32(attributes) + sized([])
             + u16(algorithmNull) + u16(algorithmNull) + u16(curveP256) + u16(algorithmNull) + sized(x) + sized(y)
         return sized(area)
+    }
+
+    /// `TPM2B_PUBLIC` template of a P-256 signing key with the ECDSA / SHA-256 scheme (a restricted signing key
+    /// must name its scheme), symmetric and KDF NULL; `unique` is the template's unique entropy.
+    static func eccSigningPublic(attributes: UInt32, unique: [UInt8]) -> [UInt8] {
+        sized(
+            u16(algorithmECC) + u16(algorithmSHA256) + u32(attributes) + sized([]) + u16(algorithmNull)
+                + u16(algorithmECDSA) + u16(algorithmSHA256) + u16(curveP256) + u16(algorithmNull) + sized(unique)
+                + sized([]))
+    }
+
+    /// `r || s` (32 bytes each) of a marshaled `TPMT_SIGNATURE` holding an ECDSA P-256 signature.
+    static func ecdsaSignature(_ bytes: [UInt8]) throws(TPMError) -> [UInt8] {
+        var reader = Reader(bytes: bytes)
+        guard try reader.u16() == algorithmECDSA, try reader.u16() == algorithmSHA256 else {
+            throw .malformed("the TPM answered a signature that is not ECDSA with SHA-256")
+        }
+        let r = try reader.sized()
+        let s = try reader.sized()
+        guard r.count <= 32, s.count <= 32, reader.offset == bytes.count else {
+            throw .malformed("an ECDSA P-256 signature has two values of at most 32 bytes")
+        }
+        return pad(r) + pad(s)
     }
 
     /// `TPM2B_PUBLIC` template of a keyed-hash key for `TPM2_HMAC` with SHA-256 (`sign` set, the TPM makes

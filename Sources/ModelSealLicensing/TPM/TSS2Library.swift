@@ -44,6 +44,12 @@ struct TSS2Library: @unchecked Sendable {
     let sysFlushContext: @convention(c) (OpaquePointer?, Handle) -> RC
     let sysFinalize: @convention(c) (OpaquePointer?) -> Void
     let hmac: @convention(c) (Context?, Handle, Handle, Handle, Handle, UnsafeRawPointer?, UInt16, Output?) -> RC
+    let hash:
+        @convention(c) (Context?, Handle, Handle, Handle, UnsafeRawPointer?, UInt16, Handle, Output?, Output?) -> RC
+    let sign:
+        @convention(c) (
+            Context?, Handle, Handle, Handle, Handle, UnsafeRawPointer?, UnsafeRawPointer?, UnsafeRawPointer?, Output?
+        ) -> RC
     let readClock: @convention(c) (Context?, Handle, Handle, Handle, Output?) -> RC
     let clockSet: @convention(c) (Context?, Handle, Handle, Handle, Handle, UInt64) -> RC
     let nvDefineSpace:
@@ -106,6 +112,8 @@ struct TSS2Library: @unchecked Sendable {
         loadExternal = try symbol(esys, "Esys_LoadExternal", as: type(of: loadExternal))
         ecdhZGen = try symbol(esys, "Esys_ECDH_ZGen", as: type(of: ecdhZGen))
         hmac = try symbol(esys, "Esys_HMAC", as: type(of: hmac))
+        hash = try symbol(esys, "Esys_Hash", as: type(of: hash))
+        sign = try symbol(esys, "Esys_Sign", as: type(of: sign))
         startAuthSession = try symbol(esys, "Esys_StartAuthSession", as: type(of: startAuthSession))
         tpmHandle = try symbol(esys, "Esys_TR_GetTpmHandle", as: type(of: tpmHandle))
         sysContextSize = try symbol(sys, "Tss2_Sys_GetContextSize", as: type(of: sysContextSize))
@@ -137,7 +145,7 @@ struct TSS2Library: @unchecked Sendable {
             "TPM2B_PUBLIC", "TPM2B_SENSITIVE", "TPM2B_SENSITIVE_CREATE", "TPM2B_ECC_POINT", "TPMS_TIME_INFO",
             "TPM2B_AUTH", "TPM2B_NV_PUBLIC",
             "TPM2B_MAX_NV_BUFFER", "TPM2B_MAX_BUFFER", "TPM2B_DIGEST", "TPMT_SYM_DEF", "TPM2B_ID_OBJECT",
-            "TPM2B_ENCRYPTED_SECRET", "TPMS_CAPABILITY_DATA",
+            "TPM2B_ENCRYPTED_SECRET", "TPMS_CAPABILITY_DATA", "TPMT_SIG_SCHEME", "TPMT_SIGNATURE",
         ] {
             unmarshal[type] = try symbol(
                 mu, "Tss2_MU_\(type)_Unmarshal",

@@ -136,6 +136,8 @@ extension OpenAPIDocument {
 
     /// Base64 of a 32-byte key.
     static let key32 = pattern("^[A-Za-z0-9+/]{42}[AEIMQUYcgkosw048]=$")
+    /// A 32-byte key (X25519, Ed25519) or a 65-byte uncompressed P-256 point, in base64.
+    static let key32or65 = pattern("^([A-Za-z0-9+/]{42}[AEIMQUYcgkosw048]=|[A-Za-z0-9+/]{86}[AQgw]==)$")
     static let integer: JSONValue = .object([("type", .string("integer"))])
     static let nullableInteger: JSONValue = .object([("type", .array([.string("integer"), .string("null")]))])
 }

@@ -1,4 +1,5 @@
 import ModelSealCore
+import ModelSealServerProtocol
 
 /// The schemas of the OpenAPI document.
 extension OpenAPIDocument {
@@ -32,9 +33,10 @@ extension OpenAPIDocument {
             (
                 "Machine",
                 object([
-                    "id": string, "license_id": string, "machine_key": string, "label": string,
+                    "id": string, "license_id": string, "machine_key": string, "machine_kem": machineKEM,
+                    "signing_algorithm": signingAlgorithm, "label": string,
                     "activated_at": integer, "revoked_at": nullableInteger, "deactivated_at": nullableInteger,
-                    "seat_expires_at": nullableInteger,
+                    "seat_expires_at": nullableInteger, "attested_at": nullableInteger,
                 ])
             ),
             ("Revoked", object(["id": string, "revoked": .object([("type", .string("boolean"))])])),
@@ -112,11 +114,22 @@ extension OpenAPIDocument {
                 "ActivateBody",
                 object(
                     [
-                        "token": name, "machine_key": key32, "signing_key": key32,
+                        "token": name, "machine_key": key32or65, "machine_kem": machineKEM, "signing_key": key32or65,
+                        "signing_algorithm": signingAlgorithm,
                         "label": .object([("type", .string("string")), ("maxLength", .integer(256))]),
-                    ], optional: ["label"])
+                        "tpm_attestation": object(["ek_certificate": string, "machine_key_public": string]),
+                    ], optional: ["label", "machine_kem", "signing_algorithm", "tpm_attestation"])
             ),
-            ("Activation", object(["machine_id": string, "license_id": string, "server_key": string])),
+            (
+                "Activation",
+                object(
+                    [
+                        "machine_id": string, "license_id": string, "server_key": string,
+                        "ek_credential": object(["id_object": string, "encrypted_secret": string]),
+                    ], optional: ["ek_credential"])
+            ),
+            ("AttestBody", object(["secret": key32])),
+            ("Attested", object(["machine_id": string, "attested_at": integer])),
             ("ReleaseBody", object(["file_id": pattern("^[0-9a-f]{32}$")])),
             (
                 "Release",
@@ -132,6 +145,12 @@ extension OpenAPIDocument {
         ]
     }
 
+    static let machineKEM: JSONValue = .object([
+        ("type", .string("string")), ("enum", .array(ReleaseKEM.allCases.map { .string($0.rawValue) })),
+    ])
+    static let signingAlgorithm: JSONValue = .object([
+        ("type", .string("string")), ("enum", .array(RequestSigningAlgorithm.allCases.map { .string($0.rawValue) })),
+    ])
     static let boolean: JSONValue = .object([("type", .string("boolean"))])
     static let password: JSONValue = .object([
         ("type", .string("string")), ("minLength", .integer(Int64(AdminPassword.minimumLength))),

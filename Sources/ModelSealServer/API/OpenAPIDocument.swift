@@ -192,6 +192,17 @@ enum OpenAPIDocument {
         seatPath(
             "/v1/deactivate", "deactivate", "Deactivate this machine (its slot is held through the cooldown).",
             ok: "Deactivated"),
+        (
+            "/v1/attest",
+            .object([
+                (
+                    "post",
+                    signed(
+                        "attest", "Show the secret of the activation's EK credential (TPM attestation).",
+                        body: "AttestBody", ok: ref("Attested"))
+                )
+            ])
+        ),
     ]
 
     static func seatPath(_ path: String, _ id: String, _ summary: String, ok: String) -> (String, JSONValue) {
@@ -210,7 +221,11 @@ enum OpenAPIDocument {
                 "parameters",
                 .array([
                     queryParameter("model_id", string),
-                    queryParameter("after", .object([("type", .string("integer")), ("minimum", .integer(0))])),
+                    queryParameter(
+                        "after",
+                        .object([
+                            ("type", .string("integer")), ("minimum", .integer(0)), ("maximum", .integer(Int64.max)),
+                        ])),
                     queryParameter(
                         "limit",
                         .object([("type", .string("integer")), ("minimum", .integer(1)), ("maximum", .integer(1000))])),

@@ -37,10 +37,12 @@ extension MachineRecord {
     var json: JSONValue {
         .object([
             "id": .string(id), "license_id": .string(licenseID), "machine_key": .string(Base64.encode(machineKey)),
+            "machine_kem": .string(machineKEM.rawValue), "signing_algorithm": .string(signingAlgorithm.rawValue),
             "label": .string(label), "activated_at": .integer(activatedAt),
             "revoked_at": revokedAt.map { .integer($0) } ?? .null,
             "deactivated_at": deactivatedAt.map { .integer($0) } ?? .null,
             "seat_expires_at": seatExpiresAt.map { .integer($0) } ?? .null,
+            "attested_at": attestedAt.map { .integer($0) } ?? .null,
         ])
     }
 }

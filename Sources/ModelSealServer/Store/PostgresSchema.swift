@@ -87,5 +87,7 @@ enum PostgresSchema {
             """,
             "CREATE INDEX machines_seats ON machines(license_id, seat_expires_at)",
         ],
+        // Each machine's key kinds (MachineKeySchema.migration, the same statements on SQLite).
+        MachineKeySchema.migration,
     ]
 }

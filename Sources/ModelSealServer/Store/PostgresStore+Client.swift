@@ -1,10 +1,12 @@
+import ModelSealServerProtocol
 import PostgresNIO
 
 /// Activation, key release and the audit chain on PostgreSQL: each step locks its license row first
 /// (`FOR UPDATE`), so its checks and its count hold against every other server process on the database.
 extension PostgresStore {
     public func activate(
-        tokenHash: String, machineKey: [UInt8], signingKey: [UInt8], label: String, now: Int64
+        tokenHash: String, machineKey: [UInt8], machineKEM: ReleaseKEM, signingKey: [UInt8],
+        signingAlgorithm: RequestSigningAlgorithm, label: String, now: Int64
     ) async throws -> MachineRecord {
         try await transaction { db in
             guard
@@ -23,7 +25,8 @@ extension PostgresStore {
                 }
                 let updated = try await db.rows(
                     """
-                    UPDATE machines SET signing_key = \(bytes: signingKey), label = \(label), deactivated_at = NULL
+                    UPDATE machines SET signing_key = \(bytes: signingKey), signing_algorithm = \(signingAlgorithm.rawValue),
+                        label = \(label), deactivated_at = NULL
                     WHERE id = \(existing.id) RETURNING *
                     """)
                 try await appendAudit(
@@ -34,11 +37,14 @@ extension PostgresStore {
             try await checkSlot(db, license, except: nil, now: now)
             let record = MachineRecord(
                 id: Identifier.new("mac"), licenseID: license.id, machineKey: machineKey, signingKey: signingKey,
-                label: label, activatedAt: now, revokedAt: nil)
+                label: label, activatedAt: now, revokedAt: nil, machineKEM: machineKEM,
+                signingAlgorithm: signingAlgorithm)
             _ = try await db.rows(
                 """
-                INSERT INTO machines(id, license_id, machine_key, signing_key, label, activated_at)
-                VALUES(\(record.id), \(license.id), \(bytes: machineKey), \(bytes: signingKey), \(label), \(now))
+                INSERT INTO machines(id, license_id, machine_key, machine_kem, signing_key, signing_algorithm, label,
+                    activated_at)
+                VALUES(\(record.id), \(license.id), \(bytes: machineKey), \(machineKEM.rawValue), \(bytes: signingKey),
+                    \(signingAlgorithm.rawValue), \(label), \(now))
                 """)
             try await appendAudit(
                 db, actor: "machine:\(record.id)", action: "machine.activate", subject: license.id, detail: label,

@@ -1,3 +1,5 @@
+import ModelSealServerProtocol
+
 /// Rows of the server's database, as the API sees them (docs/SERVER.md §Schema).
 
 /// A customer: the party licenses are issued to.
@@ -48,9 +50,9 @@ public struct LicenseRecord: Sendable, Equatable {
 public struct MachineRecord: Sendable, Equatable {
     public let id: String
     public let licenseID: String
-    /// X25519 public key file keys are wrapped to.
+    /// Public key file keys are wrapped to (X25519, or P-256 for a machine key in a TPM).
     public let machineKey: [UInt8]
-    /// Ed25519 public key the machine signs requests with.
+    /// Public key the machine signs requests with (Ed25519, or ECDSA P-256 in a TPM).
     public let signingKey: [UInt8]
     public let label: String
     public let activatedAt: Int64
@@ -59,6 +61,12 @@ public struct MachineRecord: Sendable, Equatable {
     public var deactivatedAt: Int64? = nil
     /// End of its floating seat (floating licenses only).
     public var seatExpiresAt: Int64? = nil
+    /// The machine key's KEM (`machine_kem`).
+    public var machineKEM: ReleaseKEM = .x25519
+    /// The signing key's algorithm (`signing_algorithm`).
+    public var signingAlgorithm: RequestSigningAlgorithm = .ed25519
+    /// When the machine proved its machine key is in the TPM whose EK certificate it sent (`POST /v1/attest`).
+    public var attestedAt: Int64? = nil
 }
 
 /// One entry of the hash-chained audit log.

@@ -7,6 +7,10 @@ enum Refusal {
         code: "machine_revoked", message: "this machine was revoked by the vendor")
     static let wrongModel = StoreError.refused(
         code: "wrong_model", message: "the license does not cover this model")
+    static let notAttested = StoreError.refused(
+        code: "not_attested",
+        message: "this machine has not shown that its key is in a TPM whose EK certificate the server trusts: "
+            + "activate again with `modelseal activate --tpm` on a machine whose TPM has an EK certificate")
     static let nonceReused = StoreError.refused(
         code: "nonce_reused", message: "this request nonce was already used for another file")
 

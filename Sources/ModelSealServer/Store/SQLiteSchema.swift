@@ -45,5 +45,6 @@ enum SQLiteSchema {
         ConsoleSchema.migration,
         MarkRegistrySchema.migration,
         PolicySchema.migration,
+        MachineKeySchema.migration,
     ]
 }

@@ -1,10 +1,12 @@
+import ModelSealServerProtocol
 import SQLiteNIO
 
 /// Activation and key release on SQLite: the policy check, the count and the stored answer in one
 /// `BEGIN IMMEDIATE` transaction.
 extension SQLiteStore {
     public func activate(
-        tokenHash: String, machineKey: [UInt8], signingKey: [UInt8], label: String, now: Int64
+        tokenHash: String, machineKey: [UInt8], machineKEM: ReleaseKEM, signingKey: [UInt8],
+        signingAlgorithm: RequestSigningAlgorithm, label: String, now: Int64
     ) async throws -> MachineRecord {
         try await transaction {
             guard
@@ -23,8 +25,11 @@ extension SQLiteStore {
                     try await checkSlot(license, except: existing.id, now: now)
                 }
                 _ = try await rows(
-                    "UPDATE machines SET signing_key = ?, label = ?, deactivated_at = NULL WHERE id = ?",
-                    [.bytes(signingKey), .text(label), .text(existing.id)])
+                    """
+                    UPDATE machines SET signing_key = ?, signing_algorithm = ?, label = ?, deactivated_at = NULL
+                    WHERE id = ?
+                    """,
+                    [.bytes(signingKey), .text(signingAlgorithm.rawValue), .text(label), .text(existing.id)])
                 try await appendAudit(
                     actor: "machine:\(existing.id)", action: "machine.reactivate", subject: license.id, detail: label,
                     now: now)
@@ -35,13 +40,18 @@ extension SQLiteStore {
             try await checkSlot(license, except: nil, now: now)
             let record = MachineRecord(
                 id: Identifier.new("mac"), licenseID: license.id, machineKey: machineKey, signingKey: signingKey,
-                label: label, activatedAt: now, revokedAt: nil)
+                label: label, activatedAt: now, revokedAt: nil, machineKEM: machineKEM,
+                signingAlgorithm: signingAlgorithm)
             _ = try await rows(
                 """
-                INSERT INTO machines(id, license_id, machine_key, signing_key, label, activated_at)
-                VALUES(?, ?, ?, ?, ?, ?)
+                INSERT INTO machines(id, license_id, machine_key, machine_kem, signing_key, signing_algorithm, label,
+                    activated_at)
+                VALUES(?, ?, ?, ?, ?, ?, ?, ?)
                 """,
-                [.text(record.id), .text(license.id), .bytes(machineKey), .bytes(signingKey), .text(label), .int(now)])
+                [
+                    .text(record.id), .text(license.id), .bytes(machineKey), .text(machineKEM.rawValue),
+                    .bytes(signingKey), .text(signingAlgorithm.rawValue), .text(label), .int(now),
+                ])
             try await appendAudit(
                 actor: "machine:\(record.id)", action: "machine.activate", subject: license.id, detail: label, now: now)
             return record

@@ -1,3 +1,5 @@
+import ModelSealServerProtocol
+
 /// The one repository protocol both stores implement (SQLite; PostgreSQL, docs/SERVER.md §Stores).
 ///
 /// Operations are whole business steps, each one transaction: a release checks the policy, counts
@@ -37,11 +39,18 @@ public protocol ServerStore: Sendable {
     func revokeMachine(id: String, actor: String, now: Int64) async throws
 
     /// Registers a machine key on the license whose token hashes to `tokenHash`, in one transaction
-    /// with the machine-count check; re-activating the same machine key returns its existing row.
+    /// with the machine-count check; re-activating the same machine key returns its existing row with the
+    /// new signing key.
     func activate(
-        tokenHash: String, machineKey: [UInt8], signingKey: [UInt8], label: String, now: Int64
+        tokenHash: String, machineKey: [UInt8], machineKEM: ReleaseKEM, signingKey: [UInt8],
+        signingAlgorithm: RequestSigningAlgorithm, label: String, now: Int64
     ) async throws -> MachineRecord
     func machine(id: String) async throws -> MachineRecord?
+    /// Records the SHA-256 (hex) of the EK credential's secret this machine must show (docs/SERVER.md §TPM).
+    func expectAttestation(machineID: String, secretHash: String) async throws
+    /// Marks the machine attested when `secretHash` is the one expected (the expectation is used up), in one
+    /// transaction with its audit entry; refuses `not_attested` otherwise.
+    func attest(machineID: String, secretHash: String, now: Int64) async throws -> MachineRecord
 
     /// The stored answer for `(machineID, nonce)` if any; otherwise checks the license, the version and
     /// the quota, counts the release and stores `answer(license, version)` — all in one transaction.

@@ -1,4 +1,5 @@
 import ModelSealCore
+import ModelSealServerProtocol
 
 /// A database row as both stores read it: columns by name, typed (docs/SERVER.md §Schema). The record
 /// mappings below are written once for SQLite and PostgreSQL rows.
@@ -55,11 +56,18 @@ extension ServerStore {
     }
 
     static func machine(_ row: some StoreRow) throws -> MachineRecord {
-        MachineRecord(
+        guard let kem = ReleaseKEM(rawValue: try row.text("machine_kem")) else {
+            throw StoreError.database("column machine_kem is not a known KEM")
+        }
+        guard let algorithm = RequestSigningAlgorithm(rawValue: try row.text("signing_algorithm")) else {
+            throw StoreError.database("column signing_algorithm is not a known signing algorithm")
+        }
+        return MachineRecord(
             id: try row.text("id"), licenseID: try row.text("license_id"), machineKey: try row.bytes("machine_key"),
             signingKey: try row.bytes("signing_key"), label: try row.text("label"),
             activatedAt: try row.requiredInt("activated_at"), revokedAt: row.int("revoked_at"),
-            deactivatedAt: row.int("deactivated_at"), seatExpiresAt: row.int("seat_expires_at"))
+            deactivatedAt: row.int("deactivated_at"), seatExpiresAt: row.int("seat_expires_at"), machineKEM: kem,
+            signingAlgorithm: algorithm, attestedAt: row.int("attested_at"))
     }
 
     static func audit(_ row: some StoreRow) throws -> AuditRecord {
