@@ -125,6 +125,18 @@ def test_verify_full_serves_a_round_trip_over_tls(run, modelseal_bin, tmp_path, 
         assert rows and all(row.startswith("t|TLSv1.") for row in rows), rows
     finally:
         server.stop()
+    # backup hands the same TLS settings to pg_dump (PGSSLMODE, PGSSLROOTCERT).
+    assert backup(modelseal_bin, tmp_path, url, tls_cluster).returncode == 0
+    assert (tmp_path / "keys.dump").stat().st_size > 0
+    wrong_ca = url.replace(f"{certs}/ca.pem", f"{certs}/other.pem")
+    refused_backup = backup(modelseal_bin, tmp_path, wrong_ca, tls_cluster, "again.dump")
+    assert refused_backup.returncode != 0 and "certificate verify failed" in refused_backup.stderr
+
+
+def backup(modelseal_bin, tmp_path, url, cluster, name="keys.dump"):
+    return subprocess.run([server_binary(modelseal_bin), "backup", "--db", url, str(tmp_path / name)],
+                          capture_output=True, text=True, timeout=120,
+                          env=dict(os.environ, PGPASSWORD=cluster["PG_PASSWORD"]))
 
 
 def test_verify_full_refuses_a_certificate_for_another_name(modelseal_bin, tmp_path, tls_cluster):

@@ -40,9 +40,11 @@ extension PostgresStore {
             return PostgresConnection.Configuration(
                 unixSocketPath: socket, username: location.user, password: password, database: location.database)
         }
+        let mode: PostgresConnection.Configuration.TLS =
+            try tls.map { .require(try NIOSSLContext(configuration: $0)) } ?? .disable
         return PostgresConnection.Configuration(
             host: location.host ?? "", port: location.port, username: location.user, password: password,
-            database: location.database, tls: try tls.map { .require(try NIOSSLContext(configuration: $0)) } ?? .disable)
+            database: location.database, tls: mode)
     }
 
     /// Why a connection failed, in words an operator can act on.

@@ -46,7 +46,9 @@ public struct PostgresTLS: Sendable, Equatable {
             configuration.trustRoots = .certificates(try Self.certificates(rootCertificateFile, "sslrootcert"))
         }
         if let clientCertificateFile, let clientKeyFile {
-            configuration.certificateChain = try Self.certificates(clientCertificateFile, "sslcert").map { .certificate($0) }
+            configuration.certificateChain = try Self.certificates(clientCertificateFile, "sslcert").map {
+                .certificate($0)
+            }
             let key = try Self.pem(clientKeyFile, "sslkey")
             do {
                 configuration.privateKey = .privateKey(try NIOSSLPrivateKey(bytes: key, format: .pem))
