@@ -13,7 +13,7 @@ extension ServerCommand {
             discussion: """
                 SQLite: the copy is a database file holding every committed transaction at the moment it starts \
                 (VACUUM INTO). PostgreSQL: this runs PostgreSQL's pg_dump --format=custom (one snapshot \
-                transaction; the password from $PGPASSWORD); restore it with pg_restore into an empty database. \
+                transaction; the password from $PGPASSWORD, TLS as --db's sslmode says); restore it with pg_restore into an empty database. \
                 File keys in either stay wrapped under the master key: keep the master key apart from backups. \
                 Restoring a backup undoes every release, activation and revocation after it — a machine revoked \
                 since is active again (revoke it again) — and the audit chain then ends at the backup's head \
@@ -21,7 +21,8 @@ extension ServerCommand {
 
                 Examples:
                   modelseal-server backup --db sqlite:keys.db /backups/keys-$(date +%F).db
-                  PGPASSWORD=... modelseal-server backup --db postgres://ms@db1:5432/keys /backups/keys.dump
+                  PGPASSWORD=... modelseal-server backup \\
+                    --db 'postgres://ms@db1:5432/keys?sslmode=verify-full&sslrootcert=/etc/pg-ca.pem' /backups/keys.dump
                 """)
 
         @OptionGroup var database: DatabaseOptions
@@ -50,6 +51,15 @@ extension ServerCommand {
                 "--host=\(location.socketFolder ?? location.host ?? "")", "--port=\(location.port)",
                 "--username=\(location.user)", "--dbname=\(location.database)",
             ]
+            // libpq reads the same TLS settings from its environment (pg_dump's argv has no place for them).
+            let tls = location.tls
+            setenv("PGSSLMODE", tls.mode.rawValue, 1)
+            for (name, value) in [
+                ("PGSSLROOTCERT", tls.rootCertificateFile), ("PGSSLCERT", tls.clientCertificateFile),
+                ("PGSSLKEY", tls.clientKeyFile),
+            ] {
+                if let value { setenv(name, value, 1) } else { unsetenv(name) }
+            }
             var pointers = arguments.map { strdup($0) } + [nil]
             execvp("pg_dump", &pointers)
             throw ValidationError(

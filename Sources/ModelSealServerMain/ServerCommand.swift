@@ -44,7 +44,11 @@ struct DatabaseOptions: ParsableArguments {
         help: ArgumentHelp(
             "The database: sqlite:PATH (one file, made when missing), or PostgreSQL for several server processes: "
                 + "postgres://USER@HOST:PORT/DB or postgres://USER@/DB?host=/socket/dir (password in $PGPASSWORD, "
-                + "never in the URL).", valueName: "URL"))
+                + "never in the URL). TLS over TCP: ?sslmode=verify-full&sslrootcert=CA.pem checks the database's "
+                + "certificate and name (the default when sslrootcert is given), verify-ca the certificate only, "
+                + "require encrypts without checking (an attacker in the path can pose as the database), disable "
+                + "is plain text; optional sslcert=FILE&sslkey=FILE. Without sslmode: plain text on a socket or "
+                + "loopback, refused for any other host.", valueName: "URL"))
     var db: String
 
     @Option(

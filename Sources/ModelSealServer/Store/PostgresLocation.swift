@@ -2,7 +2,8 @@ import ModelSealCore
 
 /// Where the PostgreSQL store connects (docs/SERVER.md §Stores), parsed from `--db`:
 /// `postgres://USER@HOST:PORT/DB` over TCP, or `postgres://USER@/DB?host=/socket/dir[&port=N]` over the
-/// unix socket `DIR/.s.PGSQL.PORT`. The password comes from `$PGPASSWORD`, never from the URL (argv is
+/// unix socket `DIR/.s.PGSQL.PORT`; TLS over TCP with libpq's `sslmode`, `sslrootcert`, `sslcert` and `sslkey`
+/// (`PostgresTLS`). The password comes from `$PGPASSWORD`, never from the URL (argv is
 /// readable by every user of the machine).
 public struct PostgresLocation: Sendable, Equatable {
     public static let passwordVariable = "PGPASSWORD"
@@ -15,6 +16,8 @@ public struct PostgresLocation: Sendable, Equatable {
     /// The folder holding the server's socket; `nil` over TCP.
     public let socketFolder: String?
     public let database: String
+    /// TLS to the database (`sslmode`, `sslrootcert`, `sslcert`, `sslkey`).
+    public let tls: PostgresTLS
 
     /// The socket file PostgreSQL listens on in `socketFolder`.
     public var socketPath: String? { socketFolder.map { "\($0)/.s.PGSQL.\(port)" } }
@@ -50,14 +53,9 @@ public struct PostgresLocation: Sendable, Equatable {
         let database = String(rest[rest.index(after: slash)...])
         guard !database.isEmpty, !database.contains("/") else { throw Self.invalid(url, "it must end with /DATABASE") }
         let authority = rest[rest.index(after: at)..<slash]
-        for name in query.keys where !["host", "port", "sslmode"].contains(name) {
-            throw Self.invalid(url, "unknown parameter \(name) (known: host, port, sslmode=disable)")
-        }
-        if let mode = query["sslmode"], mode != "disable" {
-            throw Self.invalid(
-                url,
-                "TLS to PostgreSQL is not supported in this build: connect over a unix socket or loopback "
-                    + "with sslmode=disable (docs/SERVER.md §Stores)")
+        let known = ["host", "port"] + PostgresTLS.parameterNames
+        for name in query.keys where !known.contains(name) {
+            throw Self.invalid(url, "unknown parameter \(name) (known: \(known.joined(separator: ", ")))")
         }
         var host: String? = nil
         var port = Self.defaultPort
@@ -84,6 +82,7 @@ public struct PostgresLocation: Sendable, Equatable {
         if let socketFolder, !socketFolder.hasPrefix("/") {
             throw Self.invalid(url, "?host= must be the absolute path of the socket's folder")
         }
+        self.tls = try PostgresTLS(query: query, host: host) { Self.invalid(url, $0) }
         self.user = user
         self.host = host
         self.port = port

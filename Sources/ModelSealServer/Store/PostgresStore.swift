@@ -26,47 +26,6 @@ public final class PostgresStore: ServerStore {
         self.runner = Task { await client.run() }
     }
 
-    /// Connects to the database at `location` (the password from `$PGPASSWORD`), first with one direct
-    /// connection so that a wrong address, user or password fails at once with PostgreSQL's reason.
-    public static func open(_ location: PostgresLocation, maximumConnections: Int = 16) async throws -> PostgresStore {
-        let password = ProcessEnvironment.value(PostgresLocation.passwordVariable)
-        do {
-            let probe = try await PostgresConnection.connect(
-                configuration: connectionConfiguration(location, password: password), id: 0,
-                logger: Logger(label: "modelseal-server.postgres", factory: { _ in SwiftLogNoOpLogHandler() }))
-            try await probe.close()
-        } catch {
-            let place = location.socketPath ?? "\(location.host ?? ""):\(location.port)"
-            let reason = (error as? PSQLError)?.serverInfo?[.message] ?? "\(error)"
-            throw StoreError.database(
-                "cannot connect to PostgreSQL database \(location.database) at \(place) as \(location.user): \(reason) "
-                    + "(a password goes in $\(PostgresLocation.passwordVariable))")
-        }
-        var configuration =
-            if let socket = location.socketPath {
-                PostgresClient.Configuration(
-                    unixSocketPath: socket, username: location.user, password: password, database: location.database)
-            } else {
-                PostgresClient.Configuration(
-                    host: location.host ?? "", port: location.port, username: location.user, password: password,
-                    database: location.database, tls: .disable)
-            }
-        configuration.options.maximumConnections = maximumConnections
-        return PostgresStore(client: PostgresClient(configuration: configuration))
-    }
-
-    static func connectionConfiguration(_ location: PostgresLocation, password: String?)
-        -> PostgresConnection.Configuration
-    {
-        if let socket = location.socketPath {
-            return PostgresConnection.Configuration(
-                unixSocketPath: socket, username: location.user, password: password, database: location.database)
-        }
-        return PostgresConnection.Configuration(
-            host: location.host ?? "", port: location.port, username: location.user, password: password,
-            database: location.database, tls: .disable)
-    }
-
     /// Runs `body` as one transaction on one connection, committed when it returns and rolled back when it
     /// throws; retried from the start on a deadlock or serialization failure.
     func transaction<T: Sendable>(_ body: (PostgresTransaction) async throws -> T) async throws -> T {
