@@ -66,6 +66,7 @@ extension UnlockedFile {
             throw .chunkNotSigned(index: index)
         }
         let plaintext = destination ?? inPlace
+        if let destination { Prefault.forWriting(destination) }
         try cipher.open(UnsafeRawBufferPointer(sealed), into: plaintext, index: index, isLast: isLast)
         return (leaf, UnsafeRawBufferPointer(plaintext))
     }
