@@ -12,6 +12,14 @@ extension ModelOpener.Prepared {
         }
     }
 
+    /// Verified random access to several ranges at once, each chunk opened once (`UnlockedFile.read(extents:)`):
+    /// as `read(at:into:)`, for every extent. On failure every buffer is zeroed.
+    public func read(extents: [PlaintextExtent]) throws {
+        try signedChunks { () throws(SealError) in
+            try unlocked.read(extents: extents, expected: trailer?.leafHashes)
+        }
+    }
+
     /// Authenticates the last chunk (against its signed leaf when signed): a file cut at a chunk boundary
     /// is refused before random access serves any of it.
     public func checkLastChunk() throws {

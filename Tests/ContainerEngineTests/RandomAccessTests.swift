@@ -1,7 +1,23 @@
 import ContainerEngine
 import ContainerFormat
 import ModelSealCore
+import Synchronization
 import Testing
+
+/// A memory source that counts the reads at each offset (one per chunk opened).
+final class CountingSource: ByteSource {
+    let bytes: MemorySource
+    let counts = Mutex<[Int: Int]>([:])
+
+    init(_ bytes: [UInt8]) { self.bytes = MemorySource(bytes) }
+
+    var size: Int { bytes.size }
+
+    func read(into buffer: UnsafeMutableRawBufferPointer, at offset: Int) throws(IOError) {
+        counts.withLock { $0[offset, default: 0] += 1 }
+        try bytes.read(into: buffer, at: offset)
+    }
+}
 
 @Suite("Verified random access (spec/FOLDERS.md §3)")
 struct RandomAccessTests {
@@ -80,5 +96,89 @@ struct RandomAccessTests {
         // Without the check, a read of an earlier range would succeed: that is why openers check first.
         var buffer = [UInt8](repeating: 0, count: 4)
         try buffer.withUnsafeMutableBytes { try unlocked.read(at: 0, into: $0) }
+    }
+
+    /// Buffers for `ranges`, filled with 0xEE, as a loader giving each tensor its own memory has them.
+    final class Buffers {
+        let ranges: [Range<Int>]
+        let memory: [UnsafeMutableRawBufferPointer]
+
+        init(_ ranges: [Range<Int>]) {
+            self.ranges = ranges
+            memory = ranges.map { range in
+                let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: range.count, alignment: 16)
+                buffer.initializeMemory(as: UInt8.self, repeating: 0xEE)
+                return buffer
+            }
+        }
+
+        deinit { memory.forEach { $0.deallocate() } }
+
+        var extents: [PlaintextExtent] {
+            zip(ranges, memory).map { PlaintextExtent(offset: $0.lowerBound, buffer: $1) }
+        }
+
+        func all(_ byte: UInt8) -> Bool { memory.allSatisfy { $0.allSatisfy { $0 == byte } } }
+    }
+
+    @Test func extentsFillEachBufferAndOpenEachChunkOnce() throws {
+        let key = RawKey.generate()
+        let plaintext = patternBytes(Self.size, seed: 21)
+        let sealed = try sealInMemory(plaintext, to: [key])
+        let source = CountingSource(sealed)
+        let file = try SealedFile(source)
+        let unlocked = try file.unlock(with: [key])
+        // Tensors tiling most of the file: several inside one chunk, one spanning three chunks, an empty one, a
+        // gap (chunk 6 is not asked for), given out of order.
+        let buffers = Buffers(
+            [
+                5 * smallChunk - 7..<5 * smallChunk + 9, 3..<40, 40..<40, 40..<smallChunk + 1,
+                smallChunk + 1..<4 * smallChunk + 2, 4 * smallChunk + 2..<5 * smallChunk - 7,
+                7 * smallChunk..<Self.size,
+            ].reversed())
+        source.counts.withLock { $0 = [:] }
+        try unlocked.read(extents: buffers.extents)
+        for (range, buffer) in zip(buffers.ranges, buffers.memory) {
+            #expect(Array(buffer) == Array(plaintext[range]), "\(range)")
+        }
+        let reads = source.counts.withLock { $0 }
+        let chunks = [0, 1, 2, 3, 4, 5, 7].map { file.headerBytes.count + file.layout.offset(ofChunk: $0) }
+        #expect(Set(reads.keys) == Set(chunks), "exactly the chunks asked for are read")
+        #expect(reads.values.allSatisfy { $0 == 1 }, "each of them once")
+    }
+
+    @Test func overlappingOrOutsideExtentsAreRefusedBeforeAnythingIsWritten() throws {
+        let key = RawKey.generate()
+        let unlocked = try SealedFile(MemorySource(try sealInMemory(patternBytes(Self.size), to: [key])))
+            .unlock(with: [key])
+        for ranges: [Range<Int>] in [[0..<10, 9..<12], [100..<200, 0..<101], [0..<4, Self.size..<Self.size + 1]] {
+            let buffers = Buffers(ranges)
+            #expect(throws: SealError.self) { try unlocked.read(extents: buffers.extents) }
+            #expect(buffers.all(0xEE))
+        }
+    }
+
+    @Test func aFailingChunkZeroesEveryExtent() throws {
+        let key = RawKey.generate()
+        let plaintext = patternBytes(Self.size, seed: 22)
+        let clean = try sealInMemory(plaintext, to: [key])
+        var sealed = clean
+        let file = try SealedFile(MemorySource(sealed))
+        sealed[file.headerBytes.count + file.layout.offset(ofChunk: 6) + 3] ^= 1
+        let ranges = [0..<smallChunk, smallChunk..<6 * smallChunk + 1, 6 * smallChunk + 1..<Self.size]
+        let tampered = Buffers(ranges)
+        #expect(throws: SealError.chunkAuthenticationFailed(index: 6)) {
+            try SealedFile(MemorySource(sealed)).unlock(with: [key]).read(extents: tampered.extents)
+        }
+        #expect(tampered.all(0), "nothing of a failed call is left in any buffer")
+        // A chunk that authenticates but is not the signed one (a signed file's leaf list).
+        let unlocked = try SealedFile(MemorySource(clean)).unlock(with: [key])
+        var expected = try unlocked.verify(hashing: true)
+        expected[1] = [UInt8](repeating: 7, count: 32)
+        let unsigned = Buffers(ranges)
+        #expect(throws: SealError.chunkNotSigned(index: 1)) {
+            try unlocked.read(extents: unsigned.extents, expected: expected)
+        }
+        #expect(unsigned.all(0))
     }
 }

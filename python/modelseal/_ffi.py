@@ -57,6 +57,8 @@ FUNCTIONS: dict[str, tuple[object, tuple[object, ...]]] = {
     "modelseal_file_check_environment": (_status, (_handle, _c.c_char_p, _c.POINTER(_c.c_void_p))),
     "modelseal_file_decrypt_to_memfd": (_status, (_handle, _c.c_char_p, _c.c_uint32, _c.POINTER(_c.c_int32))),
     "modelseal_file_read_at": (_status, (_handle, _c.c_uint64, _c.c_void_p, _size)),
+    "modelseal_file_read_extents": (_status, (_handle, _c.POINTER(_c.c_uint64), _c.POINTER(_c.c_void_p),
+                                              _c.POINTER(_size), _size)),
     "modelseal_file_safetensors_header": (_status, (_handle, _c.POINTER(_c.c_void_p), _c.POINTER(_size))),
     "modelseal_folder_open": (_status, (_c.c_char_p, _handle, _c.POINTER(_handle))),
     "modelseal_folder_close": (None, (_handle,)),
@@ -264,6 +266,15 @@ class SealedFile:
         """Like `read_into`, into `count` bytes of memory at `address` (a tensor's storage)."""
         if count:
             check(lib().modelseal_file_read_at(self.handle, offset, address, count))
+
+    def read_extents(self, extents) -> None:
+        """Verified plaintext bytes into several memories in one call, each chunk opened once: `extents` is
+        a sequence of (offset, address, count) (modelseal_file_read_extents)."""
+        count = len(extents)
+        offsets = (_c.c_uint64 * count)(*(offset for offset, _, _ in extents))
+        addresses = (_c.c_void_p * count)(*(address for _, address, _ in extents))
+        lengths = (_size * count)(*(length for _, _, length in extents))
+        check(lib().modelseal_file_read_extents(self.handle, offsets, addresses, lengths, count))
 
     def read_at(self, offset: int, count: int) -> bytearray:
         """`count` verified plaintext bytes from `offset`."""

@@ -3,17 +3,20 @@
 Three ways into torch, all verified chunk by chunk before torch sees a byte (the library returns
 only once every chunk authenticated, and zeroes or discards what it wrote on failure):
 
-- mapped (the default where torch allows it): the library decrypts into private anonymous memory
-  (transparent huge pages where the kernel offers them), and torch's own zip loader builds every
-  tensor as a view of that memory, exactly as `torch.load(path, mmap=True)` does with a mapped
-  file: no copy after decryption, peak memory about one file size. It calls torch's internal
-  `torch.serialization._load` with the `weights_only` unpickler, so it is used only when that
-  function has the expected signature (checked once); otherwise `load` falls back to memfd.
+- mapped (the default where torch allows it): the library decrypts into private anonymous memory,
+  and torch's own zip loader builds every tensor as a view of that memory, exactly as
+  `torch.load(path, mmap=True)` does with a mapped file: no copy after decryption, peak memory about
+  one file size. It calls torch's internal `torch.serialization._load` with the `weights_only`
+  unpickler, so it is used only when that function has the expected signature (checked once);
+  otherwise `load` falls back to memfd.
 - memfd (Linux): the library decrypts into an anonymous in-memory file sealed against writes;
-  `torch.load("/proc/self/fd/N", mmap=True, weights_only=True)` maps it: also no copy, but shmem
-  pages cost the kernel more to allocate than anonymous huge pages.
-- stream: the library decrypts into a `bytearray`, which `torch.load` reads through a
+  `torch.load("/proc/self/fd/N", mmap=True, weights_only=True)` maps it: also no copy, but torch's
+  mapping faults the shmem pages in a second time.
+- stream: the library decrypts into private anonymous memory, which `torch.load` reads through a
   `readinto`-only stream: one copy into the tensors, then the buffer is freed. Works everywhere.
+
+In every method the library's decryption workers fault the destination's pages in, each just before
+decrypting a chunk into them, so on all cores at once (ModelSealCore `Prefault`).
 """
 from __future__ import annotations
 
@@ -124,7 +127,8 @@ def load(
     reaches torch: "mapped", "memfd" or "stream" (see the module documentation); by default the
     fastest this torch and platform allow. `path` may also be the article's Fernet file
     (`save_encrypted_model` output) with its key (docs/PYTHON.md). A sealed `.safetensors` file gives
-    what `safetensors.torch.load_file` gives (tensors viewing the decrypted buffer); a sealed folder
+    what `safetensors.torch.load_file` gives (each tensor in memory of its own, decrypted straight into
+    it; `method` applies to torch.save files only); a sealed folder
     (`modelseal seal` of a folder) gives every weight shard's tensors in one dict, after its set
     manifest was checked (docs/LARGE-MODELS.md). `server=URL` takes the key from the vendor's key server this
     machine activated with (`modelseal activate --server URL --token-file FILE`; docs/SERVER.md §Client).
@@ -177,25 +181,48 @@ def _load_unlocked(sealed: _ffi.SealedFile, name: str, map_location, method: str
         log.warning("modelseal: the environment differs from the model's contract (policy allows it):\n%s", tolerated)
     unlocked = time.perf_counter()
     size = sealed.plaintext_length()
+    # A safetensors plaintext (what its first bytes say, read through verified random access): every tensor
+    # gets memory of its own from torch's allocator, decrypted straight into it, each chunk once.
+    if _looks_like_safetensors(_probe(sealed, size), size):
+        result = _safetensors.read_state_dict(sealed, _safetensors.Header(sealed.safetensors_header()), map_location)
+        method, decrypted = "tensor by tensor", time.perf_counter()
+    else:
+        result, decrypted = _load_checkpoint(torch, sealed, name, map_location, method, size)
+    done = time.perf_counter()
+    log.info(
+        "modelseal: loaded %s (%d bytes) via %s: read %.1f ms, verify %.1f ms, decrypt %.1f ms, deserialize %.1f ms",
+        name,
+        size,
+        method,
+        (opened - started) * 1e3,
+        (unlocked - opened) * 1e3,
+        (decrypted - unlocked) * 1e3,
+        (done - decrypted) * 1e3,
+    )
+    return result
+
+
+def _probe(sealed: _ffi.SealedFile, size: int) -> bytes:
+    """The plaintext's first bytes, enough to recognise safetensors; empty for the article's Fernet files,
+    which have no random access (status 51) and hold torch.save checkpoints."""
+    try:
+        return bytes(sealed.read_at(0, min(SAFETENSORS_PROBE, size)))
+    except _errors.Error as error:
+        if error.status == 51:
+            return b""
+        raise
+
+
+def _load_checkpoint(torch, sealed: _ffi.SealedFile, name: str, map_location, method: str, size: int):
+    """A torch.save plaintext through `method`; returns what torch.load returns and when decryption ended."""
     if method == "memfd":
         descriptor = sealed.decrypt_to_memfd("modelseal:" + os.path.basename(name))
-        head = os.pread(descriptor, SAFETENSORS_PROBE, 0)
     else:
-        buffer = _anonymous_buffer(size) if method == "mapped" else bytearray(size)
+        buffer = _anonymous_buffer(size)
         sealed.decrypt_into(buffer)
-        head = bytes(buffer[:SAFETENSORS_PROBE])
-    # A safetensors plaintext: its header checked by the library's reader, the tensors views of the buffer.
-    header = _safetensors.Header(sealed.safetensors_header()) if _looks_like_safetensors(head, size) else None
     decrypted = time.perf_counter()
     try:
-        if header is not None:
-            if method == "memfd":
-                try:
-                    buffer = _mmap.mmap(descriptor, size, flags=_mmap.MAP_PRIVATE) if size else bytearray()
-                finally:
-                    os.close(descriptor)
-            result = _safetensors.state_dict(buffer, header, map_location)
-        elif method == "memfd":
+        if method == "memfd":
             try:
                 _require_checkpoint(os.pread(descriptor, len(ZIP_MAGIC), 0), name)
                 result = _load_memfd(torch, descriptor, map_location)
@@ -216,18 +243,7 @@ def _load_unlocked(sealed: _ffi.SealedFile, name: str, map_location, method: str
             f"needs code to load (a pickled class or function; ship model.state_dict() instead): {error}",
             NOT_WEIGHTS_ONLY,
         ) from None
-    done = time.perf_counter()
-    log.info(
-        "modelseal: loaded %s (%d bytes) via %s: read %.1f ms, verify %.1f ms, decrypt %.1f ms, deserialize %.1f ms",
-        name,
-        size,
-        method,
-        (opened - started) * 1e3,
-        (unlocked - opened) * 1e3,
-        (decrypted - unlocked) * 1e3,
-        (done - decrypted) * 1e3,
-    )
-    return result
+    return result, decrypted
 
 
 def _load_folder(path, keys: dict, map_location, method: str | None) -> dict:
@@ -298,25 +314,16 @@ def _require_checkpoint(head: bytes, name: str) -> None:
 
 
 def _anonymous_buffer(size: int):
-    """Private anonymous memory for the plaintext, with huge pages where the kernel allows them
-    (one fault per 2 MiB instead of per 4 KiB), populated before the library writes it."""
+    """Private anonymous memory for the plaintext. Its pages are faulted in by the library's decryption
+    workers, each just before it decrypts a chunk into them (MADV_POPULATE_WRITE), so on every core at once.
+
+    No MADV_HUGEPAGE: with the kernel's usual `defrag=madvise`, asking for huge pages makes every fault
+    compact memory first, which on a machine whose RAM is mostly page cache cost 4-14 s for 4 GiB against
+    1.5-2 s without; and even when free 2 MiB blocks were there, ResNet-50 loaded slower with them
+    (docs/BENCHMARKS.md §Faulting in the destination)."""
     if size == 0:
         return bytearray()
-    buffer = _mmap.mmap(-1, size, flags=_mmap.MAP_PRIVATE | _mmap.MAP_ANONYMOUS)
-    for advice in (getattr(_mmap, "MADV_HUGEPAGE", None), MADV_POPULATE_WRITE):
-        if advice is None:
-            continue
-        try:
-            buffer.madvise(advice)
-        except OSError:
-            pass  # an older kernel: the pages fault in during decryption instead
-    return buffer
-
-
-#: Linux 5.14's madvise(MADV_POPULATE_WRITE) (not in Python's mmap module before 3.13): fault every page in
-#: once, on this thread, before the decryption threads write. Measured on the 4 GiB benchmark (scripts/bench-
-#: large.py): faults taken by the decryption workers instead cost more than twice the decryption itself.
-MADV_POPULATE_WRITE = getattr(_mmap, "MADV_POPULATE_WRITE", 23 if sys.platform.startswith("linux") else None)
+    return _mmap.mmap(-1, size, flags=_mmap.MAP_PRIVATE | _mmap.MAP_ANONYMOUS)
 
 
 def _load_mapped(torch, buffer, map_location) -> Any:

@@ -1,9 +1,14 @@
 """`load_into`: fill an existing module tensor by tensor from a sealed safetensors file or sealed folder.
 
-Each tensor is decrypted (verified) by random access into a fresh buffer of its own size, copied into
-the module's parameter or buffer, and dropped: peak host memory is the model plus the largest tensor,
-not twice the model (docs/LARGE-MODELS.md). With a CUDA device the copy goes to the device; pinned
-buffers and overlapped copies are not implemented (CUDA is untested here)."""
+A tensor whose place in the model is CPU memory of the file's dtype and shape (the common case: a model
+built on the CPU in the checkpoint's dtype) is decrypted (verified) straight into that memory: all of a
+shard's such tensors in one library call that opens each chunk once (`modelseal_file_read_extents`), no
+buffer and no copy. Every other tensor (another dtype, `assign=True`, a meta or CUDA model) is decrypted by
+random access into a fresh buffer of its own size, copied or assigned into place, and dropped. Peak host
+memory is the model plus one decryption batch and the largest such tensor, not twice the model
+(docs/LARGE-MODELS.md). With a CUDA device the copy goes to the device; pinned buffers and overlapped copies
+are not implemented (CUDA is untested here). If a chunk fails, the tensors that call was filling are zeroed
+and the error is raised: the model is then partly loaded and must not be used."""
 from __future__ import annotations
 
 import logging
@@ -57,6 +62,34 @@ def _place(slot, tensor, assign: bool) -> None:
         current.copy_(tensor)
 
 
+def _direct_targets(source, slots: dict) -> list:
+    """(entry, address, length) for each tensor of `source` that can be decrypted straight into its place:
+    a contiguous CPU tensor of the file's dtype and shape, whose memory no other target overlaps (tied or
+    aliased weights take the copying path, one after another)."""
+    candidates = []
+    for entry in source.entries():
+        slot = slots.get(entry["name"])
+        if slot is None:
+            continue
+        module, attribute, is_parameter = slot
+        current = module._parameters[attribute] if is_parameter else module._buffers[attribute]
+        length = entry["end"] - entry["begin"]
+        if (current.is_meta or current.device.type != "cpu" or not current.is_contiguous()
+                or current.dtype != _safetensors.torch_dtype(entry["dtype"])
+                or tuple(current.shape) != tuple(entry["shape"]) or length == 0
+                or current.numel() * current.element_size() != length):
+            continue
+        candidates.append((entry, current.data_ptr(), length))
+    candidates.sort(key=lambda target: target[1])
+    overlapping, reach, owner = set(), -1, -1  # reach: the furthest end so far, owner: whose end it is
+    for index, (_, address, length) in enumerate(candidates):
+        if address < reach:
+            overlapping.update((owner, index))
+        if address + length > reach:
+            reach, owner = address + length, index
+    return [target for index, target in enumerate(candidates) if index not in overlapping]
+
+
 def _sources(path_or_dir, keys: dict):
     """(name, SafeOpen) for each safetensors source: the file itself, or every sealed shard of a folder."""
     if isinstance(path_or_dir, _folder.Folder) or _folder.is_sealed_folder(path_or_dir):
@@ -99,7 +132,14 @@ def load_into(model, path_or_dir, *, device=None, strict: bool = True, assign: b
     started = time.perf_counter()
     total = 0
     for _, source in _sources(path_or_dir, keys):
+        direct = [] if assign else _direct_targets(source, slots)
+        source._sealed.read_extents([(entry["begin"], address, length) for entry, address, length in direct])
+        for entry, _, length in direct:
+            total += length
+            loaded.add(entry["name"])
         for name in source.offset_keys():
+            if name in loaded:
+                continue
             slot = slots.get(name)
             if slot is None:
                 unexpected.append(name)

@@ -7,7 +7,6 @@ authenticated (and compared with its signed hash) before a byte reaches Python (
 from __future__ import annotations
 
 import json
-import math
 import os
 from typing import TYPE_CHECKING
 
@@ -52,23 +51,19 @@ class Header:
             raise KeyError(f"no tensor named {name!r} in the sealed file") from None
 
 
-def tensor_from(buffer, entry: dict, offset: int = 0):
-    """The tensor of `entry` viewing `buffer` (bytes of the plaintext from `offset`), no copy."""
+def read_state_dict(sealed: _ffi.SealedFile, header: Header, map_location=None) -> dict:
+    """Every tensor of an unlocked sealed safetensors file in file order (what `safetensors.torch.load_file`
+    returns), each in memory of its own from torch's allocator, all decrypted (verified) in one library call
+    that opens each chunk once; `map_location` as torch.load takes a device."""
     import torch
 
-    dtype = torch_dtype(entry["dtype"])
-    shape = entry["shape"]
-    count = math.prod(shape)
-    if count == 0:
-        return torch.empty(shape, dtype=dtype)
-    flat = torch.frombuffer(buffer, dtype=dtype, count=count, offset=entry["begin"] - offset)
-    return flat.reshape(shape)
-
-
-def state_dict(buffer, header: Header, map_location=None) -> dict:
-    """Every tensor of a decrypted safetensors plaintext, as views of `buffer`, in file order (what
-    `safetensors.torch.load_file` returns); `map_location` as torch.load takes a device."""
-    tensors = {name: tensor_from(buffer, header.tensors[name]) for name in header.order}
+    tensors, extents = {}, []
+    for name in header.order:
+        entry = header.tensors[name]
+        tensors[name] = tensor = torch.empty(entry["shape"], dtype=torch_dtype(entry["dtype"]))
+        if entry["end"] > entry["begin"]:
+            extents.append((entry["begin"], tensor.untyped_storage().data_ptr(), entry["end"] - entry["begin"]))
+    sealed.read_extents(extents)
     if map_location is not None and not callable(map_location) and not isinstance(map_location, dict):
         tensors = {name: tensor.to(map_location) for name, tensor in tensors.items()}
     return tensors

@@ -101,6 +101,11 @@ def test_load_of_sealed_safetensors_returns_what_load_file_returns(signed_safete
     assert list(loaded) == list(expected)
     for name in expected:
         assert_same_tensor(loaded[name], expected[name], name)
+    # Every tensor owns its memory (one read_extents call filled them all), so dropping some frees them.
+    storages = [tensor.untyped_storage() for tensor in loaded.values() if tensor.numel()]
+    assert len({storage.data_ptr() for storage in storages}) == len(storages)
+    assert all(storage.nbytes() == tensor.nbytes for storage, tensor in
+               zip(storages, [tensor for tensor in loaded.values() if tensor.numel()]))
 
 
 def chunk_bounds(data: bytes):
@@ -389,3 +394,45 @@ def test_seal_to_safetensors_delivers_no_pickle(tmp_path, modelseal_pkg, modelse
         assert_same_tensor(loaded[name], tensor, name)
     plain = run_cli(modelseal_bin, tmp_path, "open", "--key-env", "K", "-o", "-", "model.mseal").stdout
     assert plain[8:9] == b"{" and b"PK\x03\x04" not in plain[:4]
+
+
+class Aliased(torch.nn.Module):
+    """A parameter, a float64 buffer (another dtype than the file's) and a buffer viewing the parameter's
+    first row (memory another target overlaps): only `plain` can be decrypted straight into place."""
+
+    def __init__(self):
+        super().__init__()
+        self.plain = torch.nn.Parameter(torch.zeros(64, 1024))
+        self.weight = torch.nn.Parameter(torch.zeros(8, 1024))
+        self.register_buffer("wide", torch.zeros(4, 256, dtype=torch.float64))
+        self.register_buffer("head", self.weight.data[0])
+
+
+def test_load_into_decrypts_straight_into_cpu_parameters_and_copies_the_rest(tmp_path, modelseal_pkg,
+                                                                             modelseal_bin):
+    from safetensors.torch import save_file
+
+    torch.manual_seed(7)
+    weight = torch.randn(8, 1024)
+    state = {"plain": torch.randn(64, 1024), "weight": weight, "wide": torch.randn(4, 256),
+             "head": weight[0].clone()}
+    save_file(state, str(tmp_path / "a.safetensors"))
+    run_cli(modelseal_bin, tmp_path, "seal", "--key-env", "K", "--chunk-size", "64KiB", "-o", "a.mseal",
+            "a.safetensors")
+    model = Aliased()
+    before = {name: tensor.data_ptr() for name, tensor in model.state_dict().items()}
+    modelseal_pkg.load_into(model, tmp_path / "a.mseal", key=KEY)
+    for name, tensor in model.state_dict().items():
+        assert tensor.data_ptr() == before[name], f"{name} was replaced, not filled"
+        assert torch.equal(tensor, state[name].to(tensor.dtype)), name
+    # A chunk inside `plain` (the directly filled tensor) flipped: the call fails and leaves zeros, not
+    # the plaintext of the chunks that did authenticate.
+    data = bytearray((tmp_path / "a.mseal").read_bytes())
+    header = int.from_bytes(data[12:16], "big")
+    data[header + 3 * ((64 << 10) + 16) + 50] ^= 1
+    (tmp_path / "t.mseal").write_bytes(bytes(data))
+    model = Aliased()
+    model.plain.data.fill_(1.0)
+    with pytest.raises(modelseal_pkg.TamperedFileError):
+        modelseal_pkg.load_into(model, tmp_path / "t.mseal", key=KEY)
+    assert torch.count_nonzero(model.plain) == 0

@@ -51,10 +51,12 @@ def c_type(declaration: str, ffi):
     if declaration in ("modelseal_keyring **", "modelseal_file **", "modelseal_folder **", "uint8_t **",
                        "modelseal_server_request **"):
         return ctypes.POINTER(ctypes.c_void_p)
-    if declaration == "uint64_t *":
+    if declaration in ("uint64_t *", "const uint64_t *"):
         return ctypes.POINTER(ctypes.c_uint64)
-    if declaration == "size_t *":
+    if declaration in ("size_t *", "const size_t *"):
         return ctypes.POINTER(ctypes.c_size_t)
+    if declaration == "uint8_t *const *":
+        return ctypes.POINTER(ctypes.c_void_p)
     if declaration == "int32_t *":
         return ctypes.POINTER(ctypes.c_int32)
     return C_TYPES[declaration]

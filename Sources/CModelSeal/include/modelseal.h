@@ -166,6 +166,15 @@ int32_t modelseal_file_decrypt_to_memfd(modelseal_file *file, const char *name, 
    on a handle also authenticates the last chunk (a file cut short is refused). A range past the end is
    refused; on any failure the buffer is zeroed. Not for the article's Fernet files (status 51). */
 int32_t modelseal_file_read_at(modelseal_file *file, uint64_t offset, uint8_t *buffer, size_t count);
+/* read_at for `count` ranges in one call: plaintext bytes offsets[i] .. offsets[i] + lengths[i] into
+   buffers[i] (a loader giving every tensor its own memory). Each chunk is opened once, on all cores: one
+   wholly inside a buffer is decrypted straight into it, one that several ranges share is opened in private
+   memory and each part copied out. Ranges may come in any order; overlapping ranges or one past the end
+   of the plaintext give status 16, as read_at does, and more than 2^24 ranges or a NULL array or buffer
+   with a non-zero length MODELSEAL_USAGE, all before anything is written. Nothing of a failing call stays
+   in the buffers: once decryption has begun, a failure zeroes every buffer before it returns. */
+int32_t modelseal_file_read_extents(modelseal_file *file, const uint64_t *offsets, uint8_t *const *buffers,
+                                    const size_t *lengths, size_t count);
 /* The header of an unlocked sealed safetensors file, read through read_at and checked by the library's
    safetensors reader (tensors tile the data exactly, dtypes and shapes match their byte ranges), as JSON:
    {"data_offset":N,"metadata":{..}|null,"tensors":[{"name","dtype","shape","begin","end"},..]} with
