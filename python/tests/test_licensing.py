@@ -184,6 +184,23 @@ def test_concurrent_workers_share_the_load_limit(run, tmp_path, vendor, modelsea
     assert json.loads(run("license", "show", "--json", "acme.lic").stdout)["this_machine"]["loads_used"] == 3
 
 
+def test_concurrent_loads_never_take_a_writer_for_a_rollback(run, tmp_path, vendor, modelseal_bin):
+    """Each load checks the state before decrypting and records itself after: both under the lock. Run 19 of
+    the CI saw exit 37 ("rolled back") once when the check read the three copies without it, between another
+    load's write of the record and of the state file."""
+    vendor["issue"]("--max-loads", "1000")
+
+    def load(index):
+        result = subprocess.run([modelseal_bin, "open", "--license", "acme.lic", "-o", f"out{index}.pt", "m.mseal"],
+                                cwd=tmp_path, capture_output=True, timeout=120)
+        return result.returncode, result.stderr.decode(errors="replace")
+
+    with concurrent.futures.ThreadPoolExecutor(max_workers=8) as pool:
+        results = list(pool.map(load, range(64)))
+    assert [code for code, _ in results] == [0] * 64, [stderr for code, stderr in results if code][:2]
+    assert json.loads(run("license", "show", "--json", "acme.lic").stdout)["this_machine"]["loads_used"] == 64
+
+
 @pytest.mark.skipif(shutil.which("strace") is None, reason="strace is installed by scripts/test.sh")
 def test_traced_process_is_refused_when_the_policy_says_deny(run, tmp_path, vendor, modelseal_bin):
     vendor["issue"]("--guard", "tracer=deny", output="deny.lic")

@@ -306,9 +306,16 @@ struct LicenseStateStore: Sendable {
         return try LicenseState.read(files, licenseID: licenseID, key: key)
     }
 
-    /// Fails fast without the lock: tampered or rolled-back state, clock behind, loads used up.
+    /// Fails fast before decrypting: tampered or rolled-back state, clock behind, loads used up. The state is
+    /// read under the writers' lock (held only for the read): read between a concurrent load's writes of its
+    /// copies, the record would be one update ahead of the state file and look like a rollback (exit 37).
     func check() throws(LicenseError) {
+        let lockPath = ledger.map { $0.path + ".lock" } ?? files.lock
+        try AtomicFiles.makeDirectory(
+            String(lockPath[..<(lockPath.lastIndex(of: "/") ?? lockPath.endIndex)]))
+        let lock = try FileLock.licensing(path: lockPath)
         let state = try read()
+        withExtendedLifetime(lock) {}
         try ClockGuard.check(now: clock(), lastSeen: state.lastSeen)
         _ = try checkTPMClock(state, now: clock())
         if let maxLoads, state.loads >= maxLoads { throw .loadsExhausted(maximum: maxLoads, stateFile: files.state) }
