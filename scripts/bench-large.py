@@ -6,15 +6,23 @@
                makes it read every byte once, as ours does)
   full load    modelseal.load(sealed .safetensors) vs safetensors.torch.load_file(plain) + clone of every
                tensor: seconds, GB/s and the ratio
-  load_into    peak RSS growth of modelseal.load_into(model, sealed) vs model.load_state_dict(modelseal.load(...))
+  load_into    time: modelseal.load_into(model, sealed) vs model.load_state_dict(load_file(plain)), into a
+               module already holding every tensor (in one process, alternating);
+               peak RSS growth of modelseal.load_into(model, sealed) vs model.load_state_dict(modelseal.load(...))
                (fresh process each, peak reset through /proc/self/clear_refs), against the model's size
   resnet50     one .pt file (torchvision ResNet-50, random init): in one process, alternating with
                torch.load, modelseal.load with each method; the first call and the median of the rest
+  fresh        the full load and the ResNet-50 load again, one call per fresh process, sides alternating
+               (A B A B ...; --process-runs rounds): what a program that loads its model once pays. In one
+               process the peer's allocator hands the next call the memory the last one freed (no page
+               faults), while a mapped plaintext buffer goes back to the kernel when its tensors die; a
+               fresh process has nothing to reuse on either side
 
 Medians over --runs; `uptime`'s load average before and after is printed with the figures: on a shared
 machine the figures are loaded ones. Usage (after scripts/build-python.sh, which builds the release library):
 
-    .venv/bin/python scripts/bench-large.py [--size-gib 4] [--runs 5] [--get-tensor-runs 100] [--json bench-out/large.json]
+    .venv/bin/python scripts/bench-large.py [--size-gib 4] [--runs 5] [--get-tensor-runs 100] [--process-runs 5]
+        [--json bench-out/large.json]
 """
 from __future__ import annotations
 
@@ -125,6 +133,24 @@ def bench_full_load(plain, sealed, runs):
     return {side: statistics.median(values) for side, values in times.items()}
 
 
+def bench_load_into_time(plain, sealed, runs):
+    import modelseal
+    import torch
+    from safetensors import safe_open
+    from safetensors.torch import load_file
+
+    with safe_open(str(plain), framework="pt") as source:
+        shapes = {name: source.get_slice(name).get_shape() for name in source.keys()}
+    model = torch.nn.Module()
+    for name, shape in shapes.items():
+        model.register_parameter(name, torch.nn.Parameter(torch.ones(shape)))
+    times = {"load_into": [], "load_state_dict(load_file)": []}
+    for _ in range(runs):
+        times["load_into"] += timed(lambda: modelseal.load_into(model, sealed, key=KEY), 1)
+        times["load_state_dict(load_file)"] += timed(lambda: model.load_state_dict(load_file(str(plain))), 1)
+    return {side: statistics.median(values) for side, values in times.items()}
+
+
 def bench_peak(plain, sealed):
     results = {}
     for mode in ("load_into", "load"):
@@ -159,6 +185,48 @@ def bench_resnet(work: pathlib.Path, runs: int):
     return results
 
 
+FRESH_CHILD = r"""
+import json, sys, time
+sys.path.insert(0, sys.argv[1])
+import torch
+side, path = sys.argv[2], sys.argv[3]
+if side == "load_file+clone":
+    from safetensors.torch import load_file
+    call = lambda: {name: tensor.clone() for name, tensor in load_file(path).items()}
+elif side == "torch.load":
+    call = lambda: torch.load(path, weights_only=True)
+else:
+    import modelseal
+    modelseal._ffi.lib()  # the library's dlopen is not part of a load
+    call = lambda: modelseal.load(path, key=sys.argv[4], method=side.split(":")[1])
+started = time.perf_counter()
+result = call()
+print(json.dumps(time.perf_counter() - started))
+"""
+
+
+def bench_fresh(pairs: dict, runs: int) -> dict:
+    """Each side of `pairs` (name: path) timed once per fresh process, sides alternating, `runs` rounds."""
+    times = {side: [] for side in pairs}
+    for _ in range(runs):
+        for side, path in pairs.items():
+            child = [sys.executable, "-c", FRESH_CHILD, str(REPO / "python"), side, str(path), KEY]
+            times[side].append(json.loads(subprocess.run(child, check=True, capture_output=True, text=True).stdout))
+    return {side: statistics.median(values) for side, values in times.items()}
+
+
+def bench_fresh_all(work: pathlib.Path, plain, sealed, runs: int) -> dict:
+    full = bench_fresh({"load_file+clone": plain, "modelseal.load:mapped": sealed}, runs)
+    results = {"full load (s)": full, "full load ratio": full["modelseal.load:mapped"] / full["load_file+clone"]}
+    pairs = {"torch.load": work / "resnet50.pt"}
+    pairs.update({f"modelseal.load:{method}": work / "resnet50.mseal" for method in ("mapped", "memfd", "stream")})
+    resnet = bench_fresh(pairs, runs)
+    results["resnet50 (s)"] = resnet
+    results["resnet50 ratio to torch.load"] = {
+        side.split(":")[1]: seconds / resnet["torch.load"] for side, seconds in resnet.items() if ":" in side}
+    return results
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--size-gib", type=float, default=4.0)
@@ -167,6 +235,7 @@ def main() -> None:
     parser.add_argument("--get-tensor-runs", type=int,
                         help="get_tensor calls per side (default: --runs); the peer's time depends on whether its "
                              "clone gets fresh or reused memory, so report a short and a long run")
+    parser.add_argument("--process-runs", type=int, default=5, help="rounds of the fresh-process figures")
     parser.add_argument("--work", help="folder for the test files (default: a temporary one, removed)")
     parser.add_argument("--json", help="write the figures here too")
     arguments = parser.parse_args()
@@ -182,10 +251,13 @@ def main() -> None:
     figures["full load (s)"] = full = bench_full_load(plain, sealed, arguments.runs)
     figures["full load GB/s"] = size / full["modelseal.load"] / 1e9
     figures["full load ratio"] = full["modelseal.load"] / full["load_file+clone"]
+    figures["load_into (s)"] = into = bench_load_into_time(plain, sealed, arguments.runs)
+    figures["load_into ratio"] = into["load_into"] / into["load_state_dict(load_file)"]
     figures["peak RSS growth (bytes)"] = peak = bench_peak(plain, sealed)
     figures["load_into peak above the model (MiB)"] = peak["load_into"] / (1 << 20)
     figures["load + load_state_dict peak above the model (MiB)"] = peak["load"] / (1 << 20)
     figures["resnet50 ratio to torch.load"] = bench_resnet(work, arguments.resnet_runs)
+    figures["fresh processes"] = bench_fresh_all(work, plain, sealed, arguments.process_runs)
     figures["load average after"] = load_average()
     text = json.dumps(figures, indent=2)
     print(text)
