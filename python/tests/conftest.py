@@ -25,6 +25,21 @@ def modelseal_bin() -> str:
     return path
 
 
+@pytest.fixture(scope="session")
+def modelseal_release_bin() -> str:
+    """The optimized `modelseal` command that ships in the wheel (scripts/build-python.sh builds it into
+    python/build/; scripts/test.sh runs that before the Python tests), for tests that time what a customer runs.
+    In the installed-wheel pass MODELSEAL_BIN is already that command."""
+    if os.environ.get("MODELSEAL_INSTALLED") == "1":
+        path = os.environ["MODELSEAL_BIN"]
+    else:
+        path = os.environ.get("MODELSEAL_RELEASE_BIN", str(REPO / "python" / "build" / "modelseal"))
+    if not os.access(path, os.X_OK):
+        pytest.fail(f"release modelseal not found at {path}: run `bash scripts/build-python.sh` or set "
+                    "MODELSEAL_RELEASE_BIN")
+    return path
+
+
 @pytest.fixture
 def run(modelseal_bin, tmp_path):
     """Runs modelseal in tmp_path; returns the CompletedProcess (bytes stdout and stderr)."""

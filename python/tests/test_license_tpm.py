@@ -272,45 +272,60 @@ def test_a_new_request_releases_the_old_machine_keys_nv_counter(run, tmp_path, t
 
 
 def cpu_seconds(pid):
-    """User + system CPU time of process `pid` so far (/proc/PID/stat, clock ticks)."""
-    fields = (pathlib.Path("/proc") / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    """CPU time of process `pid` so far, every thread, in nanoseconds' precision (/proc/PID/task/*/schedstat: the
+    clock ticks of /proc/PID/stat are 10 ms, more than swtpm spends on one open)."""
+    tasks = pathlib.Path("/proc") / str(pid) / "task"
+    return sum(int((task / "schedstat").read_text().split()[0]) for task in tasks.iterdir()) / 1e9
 
 
-def test_opening_through_a_tpm_bound_license_adds_at_most_50_ms(tmp_path, tpms, vendor, modelseal_bin):
-    """Issue 17's speed figure on swtpm: paired `open --check` runs, TPM-bound vs software-bound. On this
-    shared machine (load 10-25) wall-clock differences are mostly the scheduler: each of the dozen TPM round
-    trips waits for swtpm to be scheduled. The assertion is on the work the TPM path adds, which is what a quiet
-    machine waits for: the CPU time of modelseal and of swtpm, TPM-bound minus software (medians); wall-clock
-    medians are printed beside it with the load."""
+def test_opening_through_a_tpm_bound_license_adds_at_most_50_ms(tmp_path, tpms, vendor, modelseal_release_bin):
+    """Issue 17's speed figure on swtpm: paired `open --check` runs of the release command (what customers run),
+    TPM-bound vs software-bound. The assertion is on the work the TPM path adds, which is what a quiet machine
+    waits for: the CPU time of modelseal and of swtpm, TPM-bound minus software-bound, the median of the pairs'
+    differences; wall-clock medians are printed beside it with the load (on a shared machine each of the dozen
+    TPM round trips waits for swtpm to be scheduled).
+
+    Both sides run the fingerprint components' scrypt, which is most of an open. The debug build's scrypt
+    (BoringSSL's C at -O0) takes ~250 ms of CPU there, and its run-to-run spread (tens of ms) was larger than the
+    difference measured, which is why this test moved from the debug binary to the release one (CI runs 17 and 20
+    failed on that spread: 59.6 and 61.9 ms)."""
     tpm = tpms()
     tpm_env = dict(os.environ, **folders(tmp_path, "t"), MODELSEAL_TPM_TCTI=tpm.tcti, SWIFT_BACKTRACE="enable=no")
     soft_env = dict(os.environ, **folders(tmp_path, "s"), SWIFT_BACKTRACE="enable=no")
-    subprocess.run([modelseal_bin, "license", "request", "--tpm", "--vendor", "vendor.key.pub", "-o", "t.json"],
+    binary = modelseal_release_bin
+    subprocess.run([binary, "license", "request", "--tpm", "--vendor", "vendor.key.pub", "-o", "t.json"],
                    cwd=tmp_path, env=tpm_env, check=True, capture_output=True)
-    subprocess.run([modelseal_bin, "license", "request", "--no-tpm", "--vendor", "vendor.key.pub", "-o", "s.json"],
+    subprocess.run([binary, "license", "request", "--no-tpm", "--vendor", "vendor.key.pub", "-o", "s.json"],
                    cwd=tmp_path, env=soft_env, check=True, capture_output=True)
     vendor("t.json", "t.lic")
     vendor("s.json", "s.lic")
     swtpm = int((tpm.folder / "pid").read_text())
-    wall, cpu = {"t": [], "s": []}, {"t": [], "s": []}
+    wall, cpu, tpm_cpu = {"t": [], "s": []}, {"t": [], "s": []}, []
     for index in range(15):
         # Pairs, with the order flipped every round, so that load drifting during the test falls on both sides.
         for name in ("t", "s") if index % 2 == 0 else ("s", "t"):
             env = tpm_env if name == "t" else soft_env
             before, start = cpu_seconds(swtpm), time.perf_counter()
-            process = subprocess.Popen([modelseal_bin, "open", "--license", f"{name}.lic", "--check", "m.mseal"],
+            process = subprocess.Popen([binary, "open", "--license", f"{name}.lic", "--check", "m.mseal"],
                                        cwd=tmp_path, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             _, status, usage = os.wait4(process.pid, 0)
             wall[name].append(time.perf_counter() - start)
             assert status == 0
-            cpu[name].append(usage.ru_utime + usage.ru_stime + cpu_seconds(swtpm) - before)
+            used_by_swtpm = cpu_seconds(swtpm) - before
+            if name == "t":
+                tpm_cpu.append(used_by_swtpm)
+            cpu[name].append(usage.ru_utime + usage.ru_stime + used_by_swtpm)
     median = {name: {"wall": statistics.median(wall[name]), "cpu": statistics.median(cpu[name])} for name in wall}
-    # The median of the per-pair differences: each pair ran within a second, so it cancels what the difference of
-    # two ~500 ms medians does not (run 17 of the CI measured 59.6 ms that way, where quiet runs give 8-44 ms).
+    # The median of the per-pair differences: each pair ran within a fraction of a second, so it cancels drift
+    # that the difference of the two sides' medians keeps.
     added = statistics.median(t - s for t, s in zip(cpu["t"], cpu["s"], strict=True))
-    print(f"open --check medians: TPM-bound {median['t']['wall'] * 1000:.0f} ms wall / {median['t']['cpu'] * 1000:.1f} "
-          f"ms CPU, software {median['s']['wall'] * 1000:.0f} ms wall / {median['s']['cpu'] * 1000:.1f} ms CPU; "
-          f"added {added * 1000:.1f} ms CPU (median of paired differences), "
+    print(f"open --check medians (release build): TPM-bound {median['t']['wall'] * 1000:.0f} ms wall / "
+          f"{median['t']['cpu'] * 1000:.1f} ms CPU (swtpm {statistics.median(tpm_cpu) * 1000:.1f} ms), software "
+          f"{median['s']['wall'] * 1000:.0f} ms wall / {median['s']['cpu'] * 1000:.1f} ms CPU; added "
+          f"{added * 1000:.1f} ms CPU (median of paired differences, spread "
+          f"{min(t - s for t, s in zip(cpu['t'], cpu['s'])) * 1000:.1f} to "
+          f"{max(t - s for t, s in zip(cpu['t'], cpu['s'])) * 1000:.1f}), "
           f"{(median['t']['wall'] - median['s']['wall']) * 1000:.0f} ms wall; load {os.getloadavg()}")
     assert added <= 0.050
+    # The TPM's own work was seen: a test whose swtpm did nothing would measure nothing.
+    assert statistics.median(tpm_cpu) > 0
