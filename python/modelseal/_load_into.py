@@ -3,12 +3,14 @@
 A tensor whose place in the model is CPU memory of the file's dtype and shape (the common case: a model
 built on the CPU in the checkpoint's dtype) is decrypted (verified) straight into that memory: all of a
 shard's such tensors in one library call that opens each chunk once (`modelseal_file_read_extents`), no
-buffer and no copy. Every other tensor (another dtype, `assign=True`, a meta or CUDA model) is decrypted by
-random access into a fresh buffer of its own size, copied or assigned into place, and dropped. Peak host
-memory is the model plus one decryption batch and the largest such tensor, not twice the model
-(docs/LARGE-MODELS.md). With a CUDA device the copy goes to the device; pinned buffers and overlapped copies
-are not implemented (CUDA is untested here). If a chunk fails, the tensors that call was filling are zeroed
-and the error is raised: the model is then partly loaded and must not be used."""
+buffer and no copy. A tensor that exists in the model but not in that form (another dtype, a CUDA model,
+tied or aliased weights) is decrypted a window at a time into a reused staging buffer and copied into place
+(`_staging`: on CUDA pinned buffers, the copies to the device overlapping the next window's decryption;
+untested, there is no GPU here). With `assign=True` or a meta model each tensor is decrypted by random access
+into memory of its own and assigned. Peak host memory is the model plus one decryption batch and one staging
+window (the largest staged tensor if bigger; two windows on CUDA), not twice the model (docs/LARGE-MODELS.md).
+If a chunk fails, the tensors that call was filling are zeroed and the error is raised: the model is then
+partly loaded and must not be used."""
 from __future__ import annotations
 
 import logging
@@ -16,7 +18,7 @@ import os
 import time
 from typing import NamedTuple
 
-from . import _errors, _folder, _safetensors, _server
+from . import _errors, _folder, _safetensors, _server, _staging
 
 log = logging.getLogger("modelseal")
 
@@ -90,6 +92,28 @@ def _direct_targets(source, slots: dict) -> list:
     return [target for index, target in enumerate(candidates) if index not in overlapping]
 
 
+def _stage(source, slots: dict, loaded: set) -> int:
+    """Copies every tensor of `source` that has a place in the model, of the file's shape, not yet loaded and
+    not to be assigned, through staging windows (`_staging`); returns the bytes staged."""
+    stagers = {}
+    for entry in source.entries():
+        slot = slots.get(entry["name"])
+        if slot is None or entry["name"] in loaded or entry["end"] == entry["begin"]:
+            continue
+        module, attribute, is_parameter = slot
+        current = module._parameters[attribute] if is_parameter else module._buffers[attribute]
+        if current.is_meta or tuple(current.shape) != tuple(entry["shape"]):
+            continue  # assigned or refused by the tensor-by-tensor path
+        device = str(current.device)
+        if device not in stagers:
+            stagers[device] = _staging.Stager(source._sealed, current.device)
+        stagers[device].add(entry, current)
+        loaded.add(entry["name"])
+    for stager in stagers.values():
+        stager.finish()
+    return sum(stager.staged_bytes for stager in stagers.values())
+
+
 def _sources(path_or_dir, keys: dict):
     """(name, SafeOpen) for each safetensors source: the file itself, or every sealed shard of a folder."""
     if isinstance(path_or_dir, _folder.Folder) or _folder.is_sealed_folder(path_or_dir):
@@ -137,6 +161,8 @@ def load_into(model, path_or_dir, *, device=None, strict: bool = True, assign: b
         for entry, _, length in direct:
             total += length
             loaded.add(entry["name"])
+        if not assign:
+            total += _stage(source, slots, loaded)
         for name in source.offset_keys():
             if name in loaded:
                 continue

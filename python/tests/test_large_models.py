@@ -436,3 +436,75 @@ def test_load_into_decrypts_straight_into_cpu_parameters_and_copies_the_rest(tmp
     with pytest.raises(modelseal_pkg.TamperedFileError):
         modelseal_pkg.load_into(model, tmp_path / "t.mseal", key=KEY)
     assert torch.count_nonzero(model.plain) == 0
+
+
+class Widened(torch.nn.Module):
+    """Float64 parameters for a float32 file (so none can be decrypted straight into place), a bfloat16 buffer
+    for a float16 tensor, and an int8 tensor kept in its own dtype but transposed (not contiguous)."""
+
+    def __init__(self, sizes):
+        super().__init__()
+        self.layers = torch.nn.ParameterList(torch.nn.Parameter(torch.zeros(rows, 4096, dtype=torch.float64))
+                                             for rows in sizes)
+        self.register_buffer("narrow", torch.zeros(33, 17, dtype=torch.bfloat16))
+        self.register_buffer("codes", torch.zeros(40, 24, dtype=torch.int8).t())
+
+
+def test_load_into_stages_other_dtypes_in_windows_and_never_copies_an_unverified_window(
+        tmp_path, modelseal_pkg, modelseal_bin, monkeypatch):
+    """The staging path (`_staging.Stager`, also the CUDA path's code; CUDA itself is untested here): tensors
+    another dtype than the file's are decrypted a window at a time by one read_extents call each, converted
+    into the model's tensors in place; a window whose chunk fails never reaches the model."""
+    from safetensors.torch import save_file
+    from modelseal import _ffi, _staging
+
+    sizes = [8, 20, 3, 40, 1, 12, 16, 9]  # rows of 4096 float32, 16 KiB each; the 40-row tensor is over the window
+    torch.manual_seed(23)
+    state = {f"layers.{index}": torch.randn(rows, 4096) for index, rows in enumerate(sizes)}
+    state["narrow"] = torch.randn(33, 17).half()
+    state["codes"] = torch.randint(-128, 127, (24, 40), dtype=torch.int8)
+    save_file(state, str(tmp_path / "w.safetensors"))
+    run_cli(modelseal_bin, tmp_path, "seal", "--key-env", "K", "--chunk-size", "64KiB", "-o", "w.mseal",
+            "w.safetensors")
+    monkeypatch.setattr(_staging, "WINDOW", 384 << 10)
+    calls = []
+    real = _ffi.SealedFile.read_extents
+
+    def counted(self, extents):
+        calls.append(sum(length for _, _, length in extents))
+        return real(self, extents)
+
+    monkeypatch.setattr(_ffi.SealedFile, "read_extents", counted)
+    model = Widened(sizes)
+    before = {name: tensor.data_ptr() for name, tensor in model.state_dict().items()}
+    result = modelseal_pkg.load_into(model, tmp_path / "w.mseal", key=KEY)
+    assert result == ([], [])
+    for name, tensor in model.state_dict().items():
+        assert tensor.data_ptr() == before[name], f"{name} was replaced, not filled"
+        assert torch.equal(tensor, state[name].to(tensor.dtype)), name
+    assert not model.codes.is_contiguous()
+    # One call for the (empty) direct batch, then windows of at most 384 KiB, except the 640 KiB tensor alone.
+    staged = calls[1:]
+    assert calls[0] == 0 and sum(staged) == sum(t.numel() * t.element_size() for t in state.values())
+    assert len(staged) >= 4 and all(size <= 384 << 10 or size == 640 << 10 for size in staged), staged
+    # A flipped byte in a chunk of layers.5 (in a later window): the call fails, and that window's tensors
+    # keep what they held; nothing of its decryption reached the model.
+    header = _safetensors_header_length(tmp_path / "w.safetensors")
+    begin = header + sum(sizes[:5]) * (16 << 10)
+    data = bytearray((tmp_path / "w.mseal").read_bytes())
+    sealed_header = int.from_bytes(data[12:16], "big")
+    chunk = (begin + (64 << 10)) // (64 << 10)  # wholly inside layers.5 (192 KiB)
+    data[sealed_header + chunk * ((64 << 10) + 16) + 100] ^= 1
+    (tmp_path / "t.mseal").write_bytes(bytes(data))
+    model = Widened(sizes)
+    for tensor in model.layers:
+        tensor.data.fill_(7.0)
+    with pytest.raises(modelseal_pkg.TamperedFileError):
+        modelseal_pkg.load_into(model, tmp_path / "t.mseal", key=KEY)
+    assert torch.all(model.layers[5] == 7.0)
+
+
+def _safetensors_header_length(path) -> int:
+    """Bytes before a plain safetensors file's data: the 8-byte length and the JSON header."""
+    with open(path, "rb") as file:
+        return 8 + int.from_bytes(file.read(8), "little")
