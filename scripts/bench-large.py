@@ -3,7 +3,9 @@
 
   get_tensor   one 16 MiB tensor: modelseal.safe_open(sealed).get_tensor(name) vs
                safetensors.safe_open(plain).get_tensor(name).clone() (safetensors maps lazily: the clone
-               makes it read every byte once, as ours does)
+               makes it read every byte once, as ours does); calls alternating in one process, then each
+               side alone in a process of its own (sides alternating, --process-runs rounds): in one process
+               the peer's parallel clone leaves torch's OpenMP threads spinning into our next call
   full load    modelseal.load(sealed .safetensors) vs safetensors.torch.load_file(plain) + clone of every
                tensor: seconds, GB/s and the ratio
   load_into    time: modelseal.load_into(model, sealed) vs model.load_state_dict(load_file(plain)), into a
@@ -215,6 +217,43 @@ def bench_fresh(pairs: dict, runs: int) -> dict:
     return {side: statistics.median(values) for side, values in times.items()}
 
 
+GET_TENSOR_CHILD = r"""
+import json, statistics, sys, time
+sys.path.insert(0, sys.argv[1])
+import torch
+side, path, calls = sys.argv[2], sys.argv[3], int(sys.argv[5])
+if side == "safetensors+clone":
+    from safetensors import safe_open
+    opened = safe_open(path, framework="pt")
+    call = lambda name: opened.get_tensor(name).clone()
+else:
+    import modelseal
+    opened = modelseal.safe_open(path, key=sys.argv[4])
+    call = opened.get_tensor
+names = sorted(opened.keys())
+times = []
+for run in range(calls):  # the same tensors as bench_get_tensor, in the same order
+    name = names[(7 + 3 * run) % len(names)]
+    started = time.perf_counter()
+    result = call(name)
+    times.append(time.perf_counter() - started)
+    del result
+print(json.dumps(statistics.median(times)))
+"""
+
+
+def bench_get_tensor_apart(plain, sealed, calls: int, rounds: int) -> dict:
+    """get_tensor with each side alone in its own process (`calls` calls, median), sides alternating for `rounds`
+    rounds; the median of the rounds. In one process the peer's parallel `clone` leaves torch's OpenMP threads
+    spinning into the next call (ours), which this leaves out on both sides."""
+    times = {"modelseal": [], "safetensors+clone": []}
+    for _ in range(rounds):
+        for side, path in (("safetensors+clone", plain), ("modelseal", sealed)):
+            child = [sys.executable, "-c", GET_TENSOR_CHILD, str(REPO / "python"), side, str(path), KEY, str(calls)]
+            times[side].append(json.loads(subprocess.run(child, check=True, capture_output=True, text=True).stdout))
+    return {side: statistics.median(values) for side, values in times.items()}
+
+
 def bench_fresh_all(work: pathlib.Path, plain, sealed, runs: int) -> dict:
     full = bench_fresh({"load_file+clone": plain, "modelseal.load:mapped": sealed}, runs)
     results = {"full load (s)": full, "full load ratio": full["modelseal.load:mapped"] / full["load_file+clone"]}
@@ -248,6 +287,9 @@ def main() -> None:
     figures["plaintext bytes"] = size
     figures["get_tensor 16 MiB (s)"] = get = bench_get_tensor(plain, sealed, arguments.get_tensor_runs or arguments.runs)
     figures["get_tensor ratio"] = get["modelseal"] / get["safetensors+clone"]
+    apart = bench_get_tensor_apart(plain, sealed, arguments.get_tensor_runs or arguments.runs, arguments.process_runs)
+    figures["get_tensor 16 MiB, each side in its own process (s)"] = apart
+    figures["get_tensor ratio, each side in its own process"] = apart["modelseal"] / apart["safetensors+clone"]
     figures["full load (s)"] = full = bench_full_load(plain, sealed, arguments.runs)
     figures["full load GB/s"] = size / full["modelseal.load"] / 1e9
     figures["full load ratio"] = full["modelseal.load"] / full["load_file+clone"]
