@@ -94,7 +94,12 @@ class Stager:
                 for entry, target, offset in window:
                     length = entry["end"] - entry["begin"]
                     source = buffer[offset:offset + length].view(_safetensors.torch_dtype(entry["dtype"]))
-                    target.copy_(source.view(tuple(entry["shape"])), non_blocking=self._cuda)
+                    source = source.view(tuple(entry["shape"]))
+                    if self._cuda and source.dtype != target.dtype:
+                        # To the device as it is, converted there: a cross-device copy_ that also converts
+                        # would convert on the host first, into pageable memory, and not overlap.
+                        source = source.to(target.device, non_blocking=True)
+                    target.copy_(source, non_blocking=self._cuda)
                     self.staged_bytes += length
             if self._stream is not None:
                 event = torch.cuda.Event()
