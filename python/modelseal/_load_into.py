@@ -45,11 +45,17 @@ def _slots(model) -> dict:
     return slots
 
 
+def _current(slot):
+    """The model's tensor in `slot` (a parameter or a buffer)."""
+    module, name, is_parameter = slot
+    return module._parameters[name] if is_parameter else module._buffers[name]
+
+
 def _place(slot, tensor, assign: bool) -> None:
     import torch
 
     module, name, is_parameter = slot
-    current = module._parameters[name] if is_parameter else module._buffers[name]
+    current = _current(slot)
     if tuple(current.shape) != tuple(tensor.shape):
         raise _errors.ModelFormatError(
             f"{name}: the sealed tensor has shape {tuple(tensor.shape)}, the model's is {tuple(current.shape)}", 50)
@@ -73,8 +79,7 @@ def _direct_targets(source, slots: dict) -> list:
         slot = slots.get(entry["name"])
         if slot is None:
             continue
-        module, attribute, is_parameter = slot
-        current = module._parameters[attribute] if is_parameter else module._buffers[attribute]
+        current = _current(slot)
         length = entry["end"] - entry["begin"]
         if (current.is_meta or current.device.type != "cpu" or not current.is_contiguous()
                 or current.dtype != _safetensors.torch_dtype(entry["dtype"])
@@ -100,8 +105,7 @@ def _stage(source, slots: dict, loaded: set) -> int:
         slot = slots.get(entry["name"])
         if slot is None or entry["name"] in loaded or entry["end"] == entry["begin"]:
             continue
-        module, attribute, is_parameter = slot
-        current = module._parameters[attribute] if is_parameter else module._buffers[attribute]
+        current = _current(slot)
         if current.is_meta or tuple(current.shape) != tuple(entry["shape"]):
             continue  # assigned or refused by the tensor-by-tensor path
         device = str(current.device)
@@ -190,14 +194,12 @@ def load_into(model, path_or_dir, *, device=None, strict: bool = True, assign: b
 
 def _is_tied(model, slots: dict, name: str, loaded: set) -> bool:
     """Whether parameter `name` shares its storage with a loaded one (weights the checkpoint stores once)."""
-    module, attribute, is_parameter = slots[name]
-    tensor = module._parameters[attribute] if is_parameter else module._buffers[attribute]
+    tensor = _current(slots[name])
     if tensor.is_meta:
         return False
     pointer = tensor.data_ptr()
     for other in loaded:
-        other_module, other_attribute, other_is_parameter = slots[other]
-        other_tensor = (other_module._parameters if other_is_parameter else other_module._buffers)[other_attribute]
+        other_tensor = _current(slots[other])
         if other_tensor.data_ptr() == pointer and tuple(other_tensor.shape) == tuple(tensor.shape):
             return True
     return False
